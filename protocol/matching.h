@@ -1,0 +1,66 @@
+// Request/response matching: which pending request an incoming message
+// completes, or which asynchronous notification it is. The one place that
+// encodes the protocol's dispatch rule. Pure: any thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "protocol/bytes.h"
+#include "protocol/gatt.h"
+
+namespace goprod::protocol {
+
+// What a request waits for on its response characteristic.
+struct ResponseKey {
+    enum class Kind : std::uint8_t { Command, Setting, Query, Protobuf };
+    Kind kind = Kind::Command;
+    std::uint8_t id = 0;      // command, setting or query ID; protobuf feature ID
+    std::uint8_t action = 0;  // protobuf response action ID, else 0
+    bool operator==(const ResponseKey&) const = default;
+};
+
+std::string describe(const ResponseKey& key);  // "command 0x01", "protobuf 0x02/0x82"
+
+// One framed-before-sending request message, with where it goes and what answers it.
+struct Request {
+    Characteristic characteristic = Characteristic::CommandRequest;
+    Bytes message;  // unframed
+    ResponseKey expects;
+};
+
+// The response a request written to `characteristic` expects. Protobuf when
+// the first byte is a feature ID used on that characteristic (response action =
+// request action | 0x80), else the TLV ID of the characteristic's kind.
+ResponseKey responseKeyFor(Characteristic characteristic, ByteView message);
+Request makeRequest(Characteristic characteristic, Bytes message);
+
+enum class Incoming : std::uint8_t {
+    Response,                  // completes the pending request with `key`
+    UnsupportedReply,          // [feature][status]: the camera does not support a protobuf operation
+    SettingPush,               // query 0x92
+    StatusPush,                // query 0x93
+    CapabilityPush,            // query 0xA2
+    ScanNotification,          // 0x02/0x0B NotifStartScanning
+    ProvisioningNotification,  // 0x02/0x0C NotifProvisioningState
+    PresetNotification,        // 0xF5/0xF3 NotifyPresetStatus
+    Spurious,                  // 0xF5/0xFF after station mode: ignore
+    Unknown,                   // not from a response characteristic, or empty
+};
+
+struct Classified {
+    Incoming kind = Incoming::Unknown;
+    ResponseKey key;  // for Response (and UnsupportedReply: kind Protobuf, action 0)
+};
+
+Classified classify(Characteristic from, ByteView message);
+
+// Whether `incoming` completes a request waiting for `pending`. A response
+// matches its key exactly; an unsupported reply matches by feature alone. A
+// COHN status or other response that arrives with no request waiting is
+// delivered as an asynchronous message by the caller.
+bool completes(const ResponseKey& pending, const Classified& incoming);
+
+std::string_view incomingName(Incoming kind);
+
+}  // namespace goprod::protocol

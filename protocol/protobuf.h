@@ -1,0 +1,90 @@
+// Protobuf operations: [feature][action][serialized proto2 message]. Builders
+// for the operations the daemon sends, and a router that decodes any known
+// (feature, action) into its open_gopro message. Pure: any thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <google/protobuf/message.h>
+
+#include "protocol/bytes.h"
+#include "protocol/error.h"
+#include "protocol/matching.h"
+
+namespace goprod::protocol {
+
+enum class FeatureId : std::uint8_t {
+    NetworkManagement = 0x02,
+    WirelessManagement = 0x03,
+    Command = 0xF1,
+    Setting = 0xF3,
+    Query = 0xF5,
+};
+
+namespace action {
+// Network management (0x02)
+inline constexpr std::uint8_t kStartScan = 0x02, kStartScanResponse = 0x82, kScanNotification = 0x0B;
+inline constexpr std::uint8_t kGetApEntries = 0x03, kGetApEntriesResponse = 0x83;
+inline constexpr std::uint8_t kConnect = 0x04, kConnectResponse = 0x84;
+inline constexpr std::uint8_t kConnectNew = 0x05, kConnectNewResponse = 0x85;
+inline constexpr std::uint8_t kProvisioningNotification = 0x0C;
+// Wireless management (0x03)
+inline constexpr std::uint8_t kPairingFinish = 0x01, kPairingFinishResponse = 0x81;
+// Command (0xF1)
+inline constexpr std::uint8_t kSetCameraName = 0x62, kSetCohnSetting = 0x65, kClearCohnCert = 0x66;
+inline constexpr std::uint8_t kCreateCohnCert = 0x67, kSetCameraControl = 0x69, kSetTurboActive = 0x6B;
+inline constexpr std::uint8_t kReleaseNetwork = 0x78;
+// Query (0xF5)
+inline constexpr std::uint8_t kGetCohnCert = 0x6E, kGetCohnStatus = 0x6F, kGetPresetStatus = 0x72;
+inline constexpr std::uint8_t kPresetStatusNotification = 0xF3, kLiveStreamNotification = 0xF5;
+inline constexpr std::uint8_t kSpurious = 0xFF;
+inline constexpr std::uint8_t kResponseBit = 0x80;
+}  // namespace action
+
+// Where a feature's requests are written (0x02/0x03 → 0091, 0xF1 → 0072, 0xF5 → 0076).
+std::optional<Characteristic> requestCharacteristic(std::uint8_t feature);
+// Whether `feature` travels on this request or response characteristic.
+bool featureUsesCharacteristic(std::uint8_t feature, Characteristic c);
+
+// [feature][action][body]
+Request protobufRequest(FeatureId feature, std::uint8_t action, const google::protobuf::MessageLite& body);
+Bytes encodeProtobuf(std::uint8_t feature, std::uint8_t action, const google::protobuf::MessageLite& body);
+
+namespace operation {
+Request startScan();
+Request getApEntries(std::int32_t startIndex, std::int32_t maxEntries, std::int32_t scanId);
+// The SSID is 1..32 bytes, the password 0..63 (WPA2 allows 8..63; open networks none).
+Result<Request> connect(std::string_view ssid);
+Result<Request> connectNew(std::string_view ssid, std::string_view password);
+Result<Request> pairingFinish(std::string_view clientName);
+Request setCameraControl(int status);  // open_gopro.EnumCameraControlStatus
+Request setTurboActive(bool active);
+Request getCohnStatus(bool registerUpdates);
+}  // namespace operation
+
+// The message type a (feature, action) pair carries, e.g. "open_gopro.ResponseGetApEntries".
+std::optional<std::string_view> protobufTypeName(std::uint8_t feature, std::uint8_t action);
+std::optional<std::string_view> operationName(std::uint8_t feature, std::uint8_t action);
+
+struct ProtobufMessage {
+    std::uint8_t feature = 0;
+    std::uint8_t action = 0;
+    std::unique_ptr<google::protobuf::Message> body;
+
+    template <class M>
+    const M* as() const { return dynamic_cast<const M*>(body.get()); }
+};
+
+// Routes [feature][action][body] to its message type and parses it. Unknown
+// pairs are UnknownId; bodies that do not parse or lack required fields are
+// Malformed. Unknown fields are ignored, as the spec asks.
+Result<ProtobufMessage> decodeProtobuf(ByteView message);
+
+// Text of a message for logs and the CLI ("scanning_state: SCANNING_SUCCESS scan_id: 1").
+std::string shortText(const google::protobuf::Message& message);
+
+}  // namespace goprod::protocol

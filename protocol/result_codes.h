@@ -1,0 +1,23 @@
+// Camera result codes: the TLV status byte and protobuf EnumResultGeneric.
+// The one place that names them. Pure: any thread.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace goprod::protocol {
+
+// Status byte of TLV command, setting and query responses. 3..255 are reserved.
+enum class CameraStatus : std::uint8_t {
+    Success = 0,
+    Error = 1,
+    InvalidParameter = 2,
+};
+
+std::string_view cameraStatusName(std::uint8_t status);  // "success", "error", "invalid parameter", "reserved"
+
+// open_gopro.EnumResultGeneric, by value, as "RESULT_SUCCESS"... ("RESULT_UNDEFINED" if unknown).
+std::string_view resultGenericName(int result);
+inline constexpr int kResultSuccess = 1;
+
+}  // namespace goprod::protocol
