@@ -3,8 +3,8 @@
 // nothing here asserts on time. Single-threaded.
 
 #include <cstdint>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -57,23 +57,23 @@ const std::vector<Bytes>& hardwareInfoPackets() {
 
 // §9.2: issue #157 multi-status response, 41 bytes unframed.
 const Bytes& query157() {
-    static const Bytes kMessage = hex(
-        "13 00 08 01 00 0b 01 00 13 01 00 23 04 00 00 0c a7 44"
-        "01 00 45 01 01 46 01 3a 56 01 00 60 04 00 00 03 e8 61 04"
-        "00 00 00 01");
+    static const Bytes kMessage =
+        hex("13 00 08 01 00 0b 01 00 13 01 00 23 04 00 00 0c a7 44"
+            "01 00 45 01 01 46 01 3a 56 01 00 60 04 00 00 03 e8 61 04"
+            "00 00 00 01");
     return kMessage;
 }
 
 // §9.3: Get AP Entries response (tutorial 6), 118 bytes unframed.
 const Bytes& apEntries() {
-    static const Bytes kMessage = hex(
-        "02 83 08 01 10 01 1a 13 0a 0a 64 61 62 75 67 64 61 62"
-        "75 67 10 03 20 e4 28 28 2f 1a 13 0a 0a 41 54 54 54 70 34"
-        "72 36 46 69 10 02 20 f1 2c 28 01 1a 13 0a 0a 41 54 54 62"
-        "37 4a 67 41 77 61 10 02 20 99 2d 28 01 1a 16 0a 0d 52 69"
-        "6e 67 20 53 65 74 75 70 20 65 37 10 01 20 ec 12 28 00 1a"
-        "17 0a 0e 48 6f 6d 65 79 6e 65 74 5f 32 47 45 58 54 10 01"
-        "20 85 13 28 01");
+    static const Bytes kMessage =
+        hex("02 83 08 01 10 01 1a 13 0a 0a 64 61 62 75 67 64 61 62"
+            "75 67 10 03 20 e4 28 28 2f 1a 13 0a 0a 41 54 54 54 70 34"
+            "72 36 46 69 10 02 20 f1 2c 28 01 1a 13 0a 0a 41 54 54 62"
+            "37 4a 67 41 77 61 10 02 20 99 2d 28 01 1a 16 0a 0d 52 69"
+            "6e 67 20 53 65 74 75 70 20 65 37 10 01 20 ec 12 28 00 1a"
+            "17 0a 0e 48 6f 6d 65 79 6e 65 74 5f 32 47 45 58 54 10 01"
+            "20 85 13 28 01");
     return kMessage;
 }
 
@@ -150,8 +150,7 @@ void classifyMessage(benchmark::State& state) {
         {"status_push", gp::Characteristic::QueryResponse, hex("93 00 0A 01 01")},
         {"query_response", gp::Characteristic::QueryResponse, query157()},
         {"protobuf_response", gp::Characteristic::NetworkManagementResponse, apEntries()},
-        {"protobuf_notification", gp::Characteristic::NetworkManagementResponse,
-         hex("02 0B 08 05 10 01 18 05 20 01")},
+        {"protobuf_notification", gp::Characteristic::NetworkManagementResponse, hex("02 0B 08 05 10 01 18 05 20 01")},
         {"unsupported_reply", gp::Characteristic::QueryResponse, hex("F5 02")},
     };
     const Case& c = kCases.at(static_cast<std::size_t>(state.range(0)));

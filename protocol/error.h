@@ -35,7 +35,7 @@ struct Error {
     std::string detail;
 };
 
-// "Overlength: 25 bytes for a 20-byte message"
+// "over-length message: 25 bytes for a 20-byte message"
 std::string describe(const Error& error);
 
 template <class T>

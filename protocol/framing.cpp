@@ -54,6 +54,7 @@ void Reassembler::reset() {
     buffer_.clear();
     continuations_ = 0;
     lastCounter_ = -1;
+    counting_ = false;
     lastContinuation_.clear();
 }
 
@@ -83,17 +84,19 @@ Reassembler::Output Reassembler::feed(ByteView packet) {
                 std::nullopt};
     }
     const int counter = packet[0] & 0x0F;
-    if (counter == lastCounter_ && lastCounter_ != 0 && std::equal(packet.begin(), packet.end(),
+    if (counting_ && counter == lastCounter_ && std::equal(packet.begin(), packet.end(),
                                                                    lastContinuation_.begin(),
                                                                    lastContinuation_.end())) {
         return {Error{Errc::DuplicatePacket, "continuation " + std::to_string(counter) + " repeated; dropped"},
                 std::nullopt};
     }
-    // Cameras count 0, 1, 2 ...; clients send 0 every time. Anything else lost a packet.
-    const int counting = continuations_ & 0x0F;
-    if (counter != counting && counter != 0) {
-        const std::string detail = "continuation " + std::to_string(counter) + " where " +
-                                   std::to_string(counting) + " was due; message dropped";
+    // Cameras count 0, 1, 2 ...; clients send 0 every time. The second
+    // continuation shows which; anything off that sequence lost a packet.
+    if (continuations_ == 1) counting_ = counter == 1;
+    const int due = counting_ ? (continuations_ & 0x0F) : 0;
+    if (counter != due) {
+        const std::string detail = "continuation " + std::to_string(counter) + " where " + std::to_string(due) +
+                                   " was due; message dropped";
         reset();
         return {Error{Errc::SequenceGap, detail}, std::nullopt};
     }

@@ -28,8 +28,9 @@ enum class Sender : std::uint8_t { Client, Camera };
 Result<std::vector<Bytes>> fragment(ByteView message, Sender sender);
 
 // Joins packets from one characteristic into messages. Accepts general, 13-bit
-// and 16-bit start headers and continuation counters that increment or stay at
-// 0. Malformed input is reported and discarded; the next valid start packet is
+// and 16-bit start headers and continuation counters that increment (cameras)
+// or stay at 0 (clients); the second continuation tells which, and a message
+// must keep to it. Malformed input is reported and discarded; the next valid start packet is
 // decoded normally, so the reassembler never wedges.
 class Reassembler {
 public:
@@ -53,6 +54,7 @@ private:
     Bytes buffer_;
     int continuations_ = 0;     // continuation packets accepted so far
     int lastCounter_ = -1;      // counter of the last accepted continuation
+    bool counting_ = false;     // the sender counts continuations (cameras); else all 0 (clients)
     Bytes lastContinuation_;    // for duplicate detection
 };
 

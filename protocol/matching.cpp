@@ -64,8 +64,11 @@ Classified classify(Characteristic from, ByteView message) {
         if (id == static_cast<std::uint8_t>(FeatureId::Query) && act == action::kPresetStatusNotification) {
             return {Incoming::PresetNotification, key};
         }
-        // [feature][status]: the 2-byte reply to an operation the camera does not support.
-        if (message.size() == 2 && !protobufTypeName(id, act)) {
+        // [feature][status]: the 2-byte reply to an operation the camera does not
+        // support. The status byte can look like a request action, never like a
+        // response action (bit 7) or a notification.
+        const bool answerAction = (act & action::kResponseBit) != 0 && protobufTypeName(id, act);
+        if (message.size() == 2 && !answerAction) {
             return {Incoming::UnsupportedReply, {Kind::Protobuf, id, 0}};
         }
         if ((act & action::kResponseBit) != 0) return {Incoming::Response, key};

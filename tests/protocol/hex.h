@@ -20,6 +20,7 @@
 #include "protocol/error.h"
 #include "protocol/framing.h"
 #include "protocol/matching.h"
+#include "protocol/queries.h"
 
 namespace goprod::protocol {
 
@@ -28,6 +29,14 @@ inline void PrintTo(Errc code, std::ostream* os) { *os << errcName(code); }
 inline void PrintTo(Incoming kind, std::ostream* os) { *os << incomingName(kind); }
 inline void PrintTo(const ResponseKey& key, std::ostream* os) { *os << describe(key); }
 inline void PrintTo(Characteristic c, std::ostream* os) { *os << info(c).shortName; }
+inline void PrintTo(const QueryEntry& e, std::ostream* os) {
+    static constexpr char kDigits[] = "0123456789ABCDEF";
+    *os << "{id " << int{e.id} << ", value [";
+    for (std::size_t i = 0; i < e.value.size(); ++i) {
+        *os << (i ? " " : "") << kDigits[e.value[i] >> 4] << kDigits[e.value[i] & 0x0F];
+    }
+    *os << "]}";
+}
 
 }  // namespace goprod::protocol
 

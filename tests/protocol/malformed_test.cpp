@@ -178,6 +178,20 @@ TEST(MalformedPacket, FirstCameraContinuationMustCountFromZero) {
     expectRecovers(reassembler);
 }
 
+TEST(MalformedPacket, CameraCounterFallingBackTo0x80MidMessageIsASequenceGap) {
+    // framing.h: counters "increment or stay at 0". After 0x80..0x83 the next
+    // continuation is 0x84; a stray 0x80 there (a replayed or stray packet,
+    // issues #157/#270) must not be appended, or a corrupted message completes.
+    auto packets = test::hardwareInfoPackets();  // 20 62, 80, 81, 82, 83, 84 (4 bytes)
+    Reassembler reassembler;
+    for (std::size_t i = 0; i < 5; ++i) ASSERT_FALSE(reassembler.feed(packets[i]).error) << "packet " << i;
+    auto stray = reassembler.feed(hex("80 AA BB CC DD"));  // exactly the 4 bytes still missing
+    EXPECT_FALSE(stray.message) << "a message completed with stray data: " << dump(*stray.message);
+    ASSERT_TRUE(stray.error);
+    EXPECT_EQ(stray.error->code, Errc::SequenceGap);
+    expectRecovers(reassembler);
+}
+
 TEST(MalformedPacket, RepeatedIdenticalContinuationIsADroppedDuplicate) {
     // Known camera bug (#157, #270): the same continuation packet twice.
     auto packets = test::hardwareInfoPackets();
@@ -271,11 +285,17 @@ TEST(MalformedPacket, EveryErrorOfACorpusLeavesTheReassemblerUsable) {
 }
 
 TEST(MalformedPacket, ErrorsCarryAReadableDescription) {
-    EXPECT_EQ(errcName(Errc::Overlength), "Overlength");
-    EXPECT_EQ(errcName(Errc::SequenceGap), "SequenceGap");
-    EXPECT_EQ(errcName(Errc::InvalidArgument), "InvalidArgument");
+    // Every code has its own non-empty name.
+    std::vector<std::string> names;
+    for (int c = static_cast<int>(Errc::EmptyPacket); c <= static_cast<int>(Errc::InvalidArgument); ++c) {
+        const std::string name(errcName(static_cast<Errc>(c)));
+        EXPECT_FALSE(name.empty()) << c;
+        for (const auto& other : names) EXPECT_NE(name, other) << c;
+        names.push_back(name);
+    }
+    // error.h: describe() reads "over-length message: 25 bytes for a 20-byte message".
     EXPECT_EQ(describe(Error{Errc::Overlength, "25 bytes for a 20-byte message"}),
-              "Overlength: 25 bytes for a 20-byte message");
+              "over-length message: 25 bytes for a 20-byte message");
     Reassembler reassembler;
     auto out = reassembler.feed(hex("80 00"));
     ASSERT_TRUE(out.error);

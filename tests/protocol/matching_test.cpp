@@ -137,13 +137,31 @@ TEST(Classify, FeatureAndStatusOnlyIsAnUnsupportedReplyKeyedByFeature) {
     EXPECT_EQ(cmd.key, protobuf(0xF1, 0));
 }
 
-TEST(Classify, ProtobufNotificationsOnQueryResponseAreAsynchronous) {
+TEST(Classify, UnsupportedReplyWhoseStatusByteEqualsARequestActionIsStillUnsupported) {
+    // §3: only response/notification action IDs make a message a protobuf
+    // response; a request action never comes back from the camera. So a
+    // 2-byte [feature][status] stays an unsupported reply even when the status
+    // happens to equal a request action (0x03/0x01 Pairing Finish, 0x02/0x02
+    // Start Scan), and it must complete the pending request of that feature.
+    auto pairing = classify(Characteristic::NetworkManagementResponse, hex("03 01"));
+    EXPECT_EQ(pairing.kind, Incoming::UnsupportedReply);
+    EXPECT_EQ(pairing.key, protobuf(0x03, 0));
+    EXPECT_TRUE(completes(protobuf(0x03, 0x81), pairing));
+    auto scan = classify(Characteristic::NetworkManagementResponse, hex("02 02"));
+    EXPECT_EQ(scan.kind, Incoming::UnsupportedReply);
+    EXPECT_EQ(scan.key, protobuf(0x02, 0));
+    EXPECT_TRUE(completes(protobuf(0x02, 0x82), scan));
+}
+
+TEST(Classify, PresetStatusNotificationOnQueryResponseIsAsynchronous) {
     EXPECT_EQ(classify(Characteristic::QueryResponse, hex("F5 F3 0A 00")).kind, Incoming::PresetNotification);
-    EXPECT_EQ(classify(Characteristic::QueryResponse, hex("F5 F5 08 03")).kind, Incoming::LiveStreamNotification);
 }
 
 TEST(Classify, ActionFFAfterStationModeIsSpurious) {
     EXPECT_EQ(classify(Characteristic::QueryResponse, hex("F5 FF 08 01")).kind, Incoming::Spurious);
+    // Bare: 0xFF is a notification action of 0xF5 (§3 dispatch rule), so this
+    // is the spurious notification, not an unsupported reply with status 0xFF.
+    EXPECT_EQ(classify(Characteristic::QueryResponse, hex("F5 FF")).kind, Incoming::Spurious);
 }
 
 TEST(Classify, NetworkManagementResponsesAndNotifications) {
@@ -172,8 +190,7 @@ TEST(Classify, EmptyMessagesAndRequestCharacteristicsAreUnknown) {
 TEST(Classify, EveryIncomingKindHasAName) {
     for (auto kind : {Incoming::Response, Incoming::UnsupportedReply, Incoming::SettingPush, Incoming::StatusPush,
                       Incoming::CapabilityPush, Incoming::ScanNotification, Incoming::ProvisioningNotification,
-                      Incoming::PresetNotification, Incoming::LiveStreamNotification, Incoming::Spurious,
-                      Incoming::Unknown}) {
+                      Incoming::PresetNotification, Incoming::Spurious, Incoming::Unknown}) {
         EXPECT_FALSE(incomingName(kind).empty());
     }
 }

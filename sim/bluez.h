@@ -1,0 +1,144 @@
+// goprod-sim's BlueZ: the org.bluez D-Bus objects that bluetoothd 5.66 would
+// publish for an adapter with GoPro cameras in range (ObjectManager at /,
+// AgentManager1, Adapter1, Device1, GattService1, GattCharacteristic1), backed
+// by the camera model in camera.h. Single-threaded: everything runs on the
+// EventLoop thread.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include "sim/camera.h"
+#include "sim/event_loop.h"
+
+namespace goprod::sim {
+
+struct BluezOptions {
+    std::string adapterAddress = "00:1A:7D:DA:71:13";
+    std::string adapterName = "goprod-sim";
+    std::chrono::milliseconds connectDelay{2};    // link setup and service discovery, each
+    std::chrono::milliseconds discoveryDelay{5};  // first advertisement after StartDiscovery
+    bool startPaired = false;                     // cameras bonded before the sim started
+};
+
+class VirtualCamera;
+
+class Bluez {
+public:
+    Bluez(sdbus::IConnection& connection, EventLoop& loop, std::vector<CameraConfig> cameras, BluezOptions options);
+    ~Bluez();
+    Bluez(const Bluez&) = delete;
+    Bluez& operator=(const Bluez&) = delete;
+
+    // Owns org.bluez and publishes the objects. Throws sdbus::Error when the
+    // name is taken (a real bluetoothd runs on this bus).
+    void start();
+    // As bluetoothd exiting: links drop, the name and every object vanish
+    // without InterfacesRemoved; bonds stay (they live on disk).
+    void stop();
+    bool running() const { return running_; }
+
+    // By last 4 serial digits, "GoPro NNNN", or address (any case).
+    VirtualCamera* find(std::string_view identifier);
+    const std::vector<std::unique_ptr<VirtualCamera>>& cameras() const { return cameras_; }
+
+    // Used by VirtualCamera.
+    sdbus::IConnection& connection() { return connection_; }
+    EventLoop& loop() { return loop_; }
+    const BluezOptions& options() const { return options_; }
+    std::string adapterPath() const { return "/org/bluez/hci0"; }
+    struct Agent {
+        std::string sender;
+        std::string path;
+        std::string capability;
+    };
+    const Agent* agentFor(const std::string& sender) const;
+
+private:
+    void publishAdapter();
+    void publishAgentManager();
+    void startDiscovery(const std::string& sender);
+    void stopDiscovery(const std::string& sender);
+    void setDiscoveryFilter(const std::string& sender, const std::map<std::string, sdbus::Variant>& filter);
+    void announceCameras();
+    void removeDevice(const sdbus::ObjectPath& path);
+
+    sdbus::IConnection& connection_;
+    EventLoop& loop_;
+    BluezOptions options_;
+    std::vector<std::unique_ptr<VirtualCamera>> cameras_;
+    bool running_ = false;
+
+    std::unique_ptr<sdbus::IObject> root_;
+    std::unique_ptr<sdbus::IObject> agentManager_;
+    std::unique_ptr<sdbus::IObject> adapter_;
+    std::set<std::string> discoverySessions_;
+    bool filterLeOnly_ = true;     // Transport filter admits LE
+    bool filterAdmitsGoPro_ = true;  // UUIDs filter admits 0xFEA6
+    std::vector<Agent> agents_;
+    std::string defaultAgent_;  // sender of the default agent
+    Scheduler::TimerId announceTimer_ = 0;
+};
+
+// One camera as BlueZ shows it: the Camera model plus its Device1 object and,
+// while connected, its GATT objects.
+class VirtualCamera {
+public:
+    VirtualCamera(Bluez& bluez, CameraConfig config);
+    ~VirtualCamera();
+
+    Camera& camera() { return *camera_; }
+    const CameraConfig& config() const { return camera_->config(); }
+    std::string path() const;
+    bool published() const { return object_ != nullptr; }
+    bool paired() const { return paired_; }
+    bool connected() const { return connected_; }
+
+    void publish(bool announce);  // create the Device1 object (InterfacesAdded when announce)
+    void unpublish(bool announce);
+    void advertised();  // an advertising report for a cached device
+    void forgetBond() { paired_ = bonded_ = trusted_ = false; }
+    void linkLost(const char* reason);  // the camera or the radio dropped the link
+    void setRefusePairing(bool refuse) { refusePairing_ = refuse; }
+    void setRssi(std::int16_t rssi) { rssi_ = rssi; }
+
+private:
+    struct Gatt;
+    void connect(std::function<void(const sdbus::Error*)> done);
+    void disconnect();
+    void pair(sdbus::Result<>&& result, const std::string& sender);
+    void finishPairing(const sdbus::Error* error);
+    void createGatt();
+    void destroyGatt(bool announce);
+    void notify(protocol::Characteristic c, const protocol::Bytes& packet);
+    void emit(const std::vector<std::string>& properties);
+    std::map<std::uint16_t, sdbus::Variant> manufacturerData() const;
+    std::map<std::string, sdbus::Variant> serviceData() const;
+
+    Bluez& bluez_;
+    std::unique_ptr<Camera> camera_;
+    std::unique_ptr<sdbus::IObject> object_;
+    std::vector<std::unique_ptr<Gatt>> gatt_;
+    std::vector<std::unique_ptr<sdbus::IObject>> services_;
+    bool connected_ = false;
+    bool connecting_ = false;
+    bool servicesResolved_ = false;
+    bool paired_ = false;
+    bool bonded_ = false;
+    bool trusted_ = false;
+    bool refusePairing_ = false;
+    std::int16_t rssi_ = -55;
+    std::string alias_;
+    std::vector<std::function<void(const sdbus::Error*)>> connectWaiters_;
+    std::unique_ptr<sdbus::Result<>> pairResult_;
+    std::unique_ptr<sdbus::IProxy> agentProxy_;
+    std::uint64_t linkGeneration_ = 0;  // invalidates timers of an earlier link
+};
+
+}  // namespace goprod::sim

@@ -1,0 +1,231 @@
+// The virtual GoPro behind goprod-sim: a HERO12 as the Open GoPro BLE API
+// shows it, with no D-Bus and no I/O. The D-Bus layer hands it every GATT
+// write and read and tells it when the link comes and goes; the camera
+// answers through Hooks::notify, one 20-byte packet at a time, always from a
+// Scheduler timer (never from inside write()), after its latency, the way a
+// real camera answers after the ATT write response. Every byte goes through
+// the protocol library, framed as a camera frames (Sender::Camera).
+//
+// Single-threaded: construct, call and destroy it on the thread that runs the
+// Scheduler; hooks are called on that thread, from timer callbacks only.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "protocol/bytes.h"
+#include "protocol/commands.h"
+#include "protocol/error.h"
+#include "protocol/framing.h"
+#include "protocol/gatt.h"
+#include "sim/camera_config.h"
+#include "sim/camera_tables.h"
+#include "sim/scheduler.h"
+
+namespace goprod::sim {
+
+class Camera {
+public:
+    struct Hooks {
+        // One packet (at most 20 bytes) on a notifying characteristic.
+        std::function<void(protocol::Characteristic, protocol::Bytes packet)> notify;
+        // The camera drops the BLE link (sleep, reboot, injected fault). The
+        // camera already considers the link down when this returns; calling
+        // disconnected() from inside it is fine.
+        std::function<void()> dropLink;
+    };
+
+    Camera(CameraConfig config, Scheduler& scheduler, Hooks hooks);
+    ~Camera();  // cancels every timer it still has on the scheduler
+    Camera(const Camera&) = delete;
+    Camera& operator=(const Camera&) = delete;
+
+    // One GATT write as BlueZ delivers it (one packet). Protocol errors are
+    // answered on the wire as a camera answers them; packets that break the
+    // framing are dropped silently, like a camera. Writes while the link is
+    // down (connected() not called) are ignored. Returns false only if the
+    // characteristic is not writable (the D-Bus layer answers NotPermitted).
+    bool write(protocol::Characteristic c, protocol::ByteView packet);
+
+    // GP-0002 AP SSID and GP-0003 AP password (raw UTF-8, no header), GP-0005
+    // AP state (1 byte, 1 = on). InvalidArgument for anything not readable.
+    protocol::Result<protocol::Bytes> read(protocol::Characteristic c);
+
+    // Link up: request reassemblers reset, registrations cleared (the camera
+    // keeps none across connections), and a sleeping camera wakes up.
+    void connected();
+    // Link down: everything still queued for this link is cancelled. The
+    // camera's own timers (AP start, scan, provisioning) keep running.
+    void disconnected();
+
+    // State, for tests and the control interface.
+    const CameraConfig& config() const { return config_; }
+    bool encoding() const;
+    bool busy() const;
+    bool apEnabled() const;
+    bool asleep() const { return asleep_; }
+    bool linkUp() const { return linkUp_; }
+    std::uint32_t presetGroup() const;
+    std::uint32_t preset() const;
+    std::string stationSsid() const;  // network joined in station mode, "" if none
+    std::optional<std::uint64_t> settingValue(std::uint8_t id) const;
+    std::optional<protocol::Bytes> statusValue(std::uint8_t id) const;  // as the camera encodes it
+
+    // Every reassembled request message, in order, with the characteristic it
+    // was written to (tests check that the seeds' exact bytes arrived).
+    std::vector<std::pair<protocol::Characteristic, protocol::Bytes>> receivedMessages() const { return received_; }
+    void clearReceived() { received_.clear(); }
+
+    // Faults. Each is one-shot unless stated.
+    // Status 8 (persistent until cleared). While busy the camera answers
+    // commands and setting changes with status 1 (protobuf operations with
+    // RESULT_RESOURCE_NOT_AVAILABLE); queries, read-only commands (hardware
+    // info, version, date/time), shutter off and keep-alive still work.
+    void setBusy(bool busy);
+    // The next complete request is swallowed: no effect, no response.
+    void neverAnswerNext();
+    // Persistent extra latency on everything the camera sends (0 = off).
+    void delayResponses(std::chrono::milliseconds extra);
+    // Applied to the next notification packet the camera sends:
+    void corruptNextPacket();    // every byte after the header inverted (framing intact, content garbage)
+    void truncateNextPacket();   // the last byte cut off (the message never completes)
+    void duplicateNextPacket();  // the packet sent twice
+    // The next message longer than one packet: its first packet is sent, the
+    // rest is not, and the camera drops the link (hooks.dropLink).
+    void dropLinkDuringNextMultiPacketResponse();
+
+private:
+    // A message to notify, and what the camera does once it went out.
+    struct Outgoing {
+        protocol::Characteristic characteristic;
+        protocol::Bytes message;
+        std::function<void()> afterSent;
+    };
+    using Batch = std::vector<Outgoing>;
+
+    // Every value a registered client may be told about, to diff around a change.
+    struct Snapshot {
+        std::map<std::uint8_t, protocol::Bytes> settings;
+        std::map<std::uint8_t, protocol::Bytes> statuses;
+        std::map<std::uint8_t, std::vector<std::uint64_t>> capabilities;
+        std::string presetStatus;
+        std::string cohnStatus;
+    };
+
+    enum class Scope : std::uint8_t { Link, Camera };
+
+    // Timers, tracked by token so that a link's or the camera's can be cancelled together.
+    std::uint64_t schedule(Scope scope, std::chrono::milliseconds delay, std::function<void()> fn);
+    void cancelTimer(std::uint64_t token);
+    void cancelTimers(Scope scope);
+
+    // Sending
+    void send(Batch batch);
+    void transmit(const Batch& batch);
+    bool transmitOne(const Outgoing& out);  // false: the link went down
+    void emitPacket(protocol::Characteristic c, protocol::Bytes packet);
+    void dropLinkNow();
+    void linkDown();
+
+    // Requests
+    void handleMessage(protocol::Characteristic c, protocol::Bytes message);
+    void handleCommand(protocol::ByteView message, Batch& out);
+    void handleSetting(protocol::ByteView message, Batch& out);
+    void handleQuery(protocol::ByteView message, Batch& out);
+    void handleProtobuf(protocol::Characteristic c, protocol::ByteView message, Batch& out);
+    void startScan(Batch& out);
+    void getApEntries(int startIndex, int maxEntries, int scanId, Batch& out);
+    void connectNetwork(bool isNew, const std::string& ssid, const std::string& password, Batch& out);
+    void finishProvisioning(const std::string& ssid, bool passwordOk, Batch& out);
+    void leaveStation();
+    protocol::Bytes presetStatusMessage(std::uint8_t action) const;
+    protocol::Bytes cohnStatusMessage(std::uint8_t action) const;
+
+    // State changes outside a request (timers, faults): pushes what changed.
+    void mutate(const std::function<void(Batch&)>& change);
+    Snapshot snapshot() const;
+    void appendPushes(const Snapshot& before, Batch& out) const;
+
+    // Values
+    void setStatus(std::uint8_t id, std::int64_t value);
+    void setStatusText(std::uint8_t id, const std::string& text);
+    std::int64_t statusInt(std::uint8_t id) const;
+    protocol::Bytes encodedStatus(std::uint8_t id) const;
+    protocol::Bytes encodedSetting(std::uint8_t id) const;
+
+    // Behaviour
+    protocol::DateTime clockNow() const;
+    bool stillCapture() const;  // encoding in a photo preset, ending by itself
+    void startCapture();
+    void stopCapture();
+    void finishStillCapture();
+    void scheduleAp(bool on);
+    void loadPreset(const PresetInfo& preset);
+    void setAp(bool on);
+    void goToSleep();
+    void reboot();
+
+    CameraConfig config_;
+    Scheduler& scheduler_;
+    Hooks hooks_;
+
+    std::map<std::uint64_t, std::pair<Scheduler::TimerId, Scope>> timers_;  // by token
+    std::uint64_t nextToken_ = 1;
+    std::chrono::system_clock::time_point lastDue_{};  // keeps notifications in FIFO order
+
+    bool linkUp_ = false;
+    bool asleep_ = false;
+    std::map<protocol::Characteristic, protocol::Reassembler> reassemblers_;
+    std::vector<std::pair<protocol::Characteristic, protocol::Bytes>> received_;
+    std::set<std::uint8_t> settingRegistrations_, statusRegistrations_, capabilityRegistrations_;
+    bool presetRegistered_ = false;
+    bool cohnRegistered_ = false;
+
+    SettingValues settings_;
+    std::map<std::uint8_t, protocol::Bytes> statuses_;
+    std::map<std::uint32_t, std::uint32_t> activePreset_;  // group → preset
+    std::chrono::system_clock::time_point encodingSince_{};
+    std::uint64_t captureToken_ = 0;  // the photo timer that ends the current capture
+    std::uint64_t apToken_ = 0;       // the pending AP on/off timer
+
+    // Camera clock: local wall time set by Set (Local) Date Time, advancing
+    // with the scheduler's clock.
+    std::chrono::sys_seconds clockBase_{};
+    std::chrono::system_clock::time_point clockSetAt_{};
+    std::int16_t utcOffsetMinutes_ = 0;
+    bool dst_ = false;
+
+    // Station mode
+    struct Scan {
+        int id = 0;
+        std::vector<WifiNetwork> entries;
+    };
+    std::optional<Scan> lastScan_;
+    int scanCounter_ = 0;
+    bool scanning_ = false;
+    bool provisioning_ = false;
+    std::string station_;  // joined network, "" when not in station mode
+
+    // COHN
+    bool cohnCert_ = false;
+    bool cohnEnabled_ = false;
+
+    // Faults
+    bool busy_ = false;
+    bool neverAnswer_ = false;
+    std::chrono::milliseconds extraDelay_{0};
+    bool corruptNext_ = false;
+    bool truncateNext_ = false;
+    bool duplicateNext_ = false;
+    bool dropMidMultiPacket_ = false;
+};
+
+}  // namespace goprod::sim

@@ -1,0 +1,55 @@
+// Who a virtual camera is: serial, model, firmware, WiFi AP credentials, BLE
+// address, the WiFi networks it "sees" when scanning, and its timing. Plain
+// values: any thread (goprod-sim builds them on its main thread before the
+// loop starts).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace goprod::sim {
+
+// One access point the camera finds when it scans (station mode).
+struct WifiNetwork {
+    std::string ssid;
+    int bars = 0;          // 1..3, ScanEntry.signal_strength_bars
+    int frequencyMhz = 0;  // ScanEntry.signal_frequency_mhz
+    int flags = 0;         // open_gopro.EnumScanEntryFlags bits, as ScanEntry.scan_entry_flags
+    std::string password;  // what Connect New must send; ignored for open networks (no AUTHENTICATED bit)
+};
+
+// The five networks of the connect-WiFi seed (tutorial 6), in its order, with
+// its flags: "dabugdabug" is the one already configured (flags 47 = 0x2F). The
+// seed does not show passwords; these are the simulator's.
+std::vector<WifiNetwork> seedNetworks();
+
+struct CameraConfig {
+    // Defaults: the HERO12 of the seeds and §9.1 (tutorial 3 and the Kotlin log).
+    std::string serial = "C3501324500702";
+    std::uint32_t modelNumber = 62;  // HERO12 Black
+    std::string modelName = "HERO12 Black";
+    std::string firmware = "H23.01.01.99.56";
+    std::string apSsid = "GP24500702";      // "GP" + last 8 serial digits, as cameras name their AP
+    std::string apPassword = "p@d-NNc-2ts";  // the python seed's log
+    std::string apMac = "2674f7f66104";     // 12 hex digits, no separators, as Get Hardware Info sends it
+    std::vector<WifiNetwork> networks = seedNetworks();
+    std::chrono::milliseconds latency{0};         // before every notification the camera sends
+    std::chrono::milliseconds apStartDelay{200};  // Set AP Control → status 69 changes
+    std::chrono::milliseconds scanDuration{300};  // Start Scan → NotifStartScanning
+    std::chrono::milliseconds connectDuration{500};  // Connect (New) → final NotifProvisioningState
+    std::chrono::milliseconds photoDuration{500};  // shutter in a photo preset: encoding 1 this long
+    std::string address = "D4:D9:19:50:07:02";     // BLE address, upper case with colons
+
+    // "GoPro 0702": the advertised local name, last 4 serial digits.
+    std::string name() const;
+};
+
+// Camera number `index` (0-based) of `goprod-sim --cameras N`. Index 0 is the
+// default config above; the others get distinct serials (so distinct names and
+// AP SSIDs), BLE addresses, AP MACs and AP passwords, derived from the index
+// so that runs are reproducible.
+CameraConfig makeCameraConfig(int index);
+
+}  // namespace goprod::sim

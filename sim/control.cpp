@@ -1,0 +1,86 @@
+#include "sim/control.h"
+
+#include <spdlog/spdlog.h>
+
+#include "protocol/gatt.h"
+
+namespace goprod::sim {
+
+namespace {
+sdbus::Error unknownCamera(const std::string& identifier) {
+    return sdbus::Error("io.goprod.Sim.Error.UnknownCamera",
+                        "no camera '" + identifier + "' (use the last 4 serial digits, the name or the address)");
+}
+}  // namespace
+
+Control::Control(sdbus::IConnection& connection, Bluez& bluez) : connection_(connection), bluez_(bluez) {
+    object_ = sdbus::createObject(connection_, kControlPath);
+    auto& o = *object_;
+    const char* iface = kControlInterface;
+
+    o.registerMethod("ListCameras").onInterface(iface).withOutputParamNames("cameras").implementedAs([this] {
+        std::vector<sdbus::Struct<std::string, std::string, std::string, bool, bool>> out;
+        for (const auto& camera : bluez_.cameras()) {
+            out.emplace_back(camera->config().name(), camera->config().address, camera->path(), camera->paired(),
+                             camera->connected());
+        }
+        return out;
+    });
+    o.registerMethod("DropLink").onInterface(iface).withInputParamNames("camera").implementedAs(
+        [this](const std::string& id) { camera(id).linkLost("fault: link dropped"); });
+    o.registerMethod("DropLinkDuringNextResponse").onInterface(iface).withInputParamNames("camera").implementedAs(
+        [this](const std::string& id) { camera(id).camera().dropLinkDuringNextMultiPacketResponse(); });
+    o.registerMethod("SetResponseDelay").onInterface(iface).withInputParamNames("camera", "milliseconds").implementedAs(
+        [this](const std::string& id, const std::uint32_t& ms) {
+            camera(id).camera().delayResponses(std::chrono::milliseconds(ms));
+        });
+    o.registerMethod("NeverAnswerNext").onInterface(iface).withInputParamNames("camera").implementedAs(
+        [this](const std::string& id) { camera(id).camera().neverAnswerNext(); });
+    o.registerMethod("CorruptNextPacket").onInterface(iface).withInputParamNames("camera").implementedAs(
+        [this](const std::string& id) { camera(id).camera().corruptNextPacket(); });
+    o.registerMethod("TruncateNextPacket").onInterface(iface).withInputParamNames("camera").implementedAs(
+        [this](const std::string& id) { camera(id).camera().truncateNextPacket(); });
+    o.registerMethod("DuplicateNextPacket").onInterface(iface).withInputParamNames("camera").implementedAs(
+        [this](const std::string& id) { camera(id).camera().duplicateNextPacket(); });
+    o.registerMethod("SetBusy").onInterface(iface).withInputParamNames("camera", "busy").implementedAs(
+        [this](const std::string& id, const bool& busy) { camera(id).camera().setBusy(busy); });
+    o.registerMethod("RefusePairing").onInterface(iface).withInputParamNames("camera", "refuse").implementedAs(
+        [this](const std::string& id, const bool& refuse) { camera(id).setRefusePairing(refuse); });
+    // As a restarting bluetoothd: org.bluez and all its objects vanish, then come back.
+    o.registerMethod("RestartBluez").onInterface(iface).withInputParamNames("down_milliseconds").implementedAs(
+        [this](const std::uint32_t& downMs) {
+            bluez_.stop();
+            bluez_.loop().after(std::chrono::milliseconds(downMs), [this] {
+                try {
+                    bluez_.start();
+                } catch (const sdbus::Error& error) {
+                    spdlog::error("could not re-acquire org.bluez: {}", error.getMessage());
+                }
+            });
+        });
+    o.registerMethod("StopBluez").onInterface(iface).implementedAs([this] { bluez_.stop(); });
+    o.registerMethod("StartBluez").onInterface(iface).implementedAs([this] {
+        if (!bluez_.running()) bluez_.start();
+    });
+    // Every request message the camera reassembled, in order: (characteristic "GP-0072", bytes).
+    o.registerMethod("Received").onInterface(iface).withInputParamNames("camera").withOutputParamNames("messages").implementedAs(
+        [this](const std::string& id) {
+            std::vector<sdbus::Struct<std::string, std::vector<std::uint8_t>>> out;
+            for (const auto& [characteristic, message] : camera(id).camera().receivedMessages()) {
+                out.emplace_back(std::string(protocol::info(characteristic).shortName), message);
+            }
+            return out;
+        });
+    o.registerMethod("ClearReceived").onInterface(iface).withInputParamNames("camera").implementedAs(
+        [this](const std::string& id) { camera(id).camera().clearReceived(); });
+    o.finishRegistration();
+    connection_.requestName(kControlBusName);
+}
+
+VirtualCamera& Control::camera(const std::string& identifier) {
+    VirtualCamera* camera = bluez_.find(identifier);
+    if (camera == nullptr) throw unknownCamera(identifier);
+    return *camera;
+}
+
+}  // namespace goprod::sim

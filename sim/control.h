@@ -1,0 +1,30 @@
+// goprod-sim's control interface (io.goprod.Sim1 at /io/goprod/Sim, bus name
+// io.goprod.Sim): lets tests and users inject faults and inspect what the
+// cameras received, at run time. Runs on the EventLoop thread.
+#pragma once
+
+#include <memory>
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include "sim/bluez.h"
+
+namespace goprod::sim {
+
+inline constexpr const char* kControlBusName = "io.goprod.Sim";
+inline constexpr const char* kControlPath = "/io/goprod/Sim";
+inline constexpr const char* kControlInterface = "io.goprod.Sim1";
+
+class Control {
+public:
+    Control(sdbus::IConnection& connection, Bluez& bluez);
+
+private:
+    VirtualCamera& camera(const std::string& identifier);
+
+    sdbus::IConnection& connection_;
+    Bluez& bluez_;
+    std::unique_ptr<sdbus::IObject> object_;
+};
+
+}  // namespace goprod::sim

@@ -1,0 +1,113 @@
+// goprod-sim: a virtual GoPro. Owns org.bluez on a D-Bus bus and looks, to any
+// BlueZ client, like bluetoothd with GoPro cameras in range.
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <sdbus-c++/sdbus-c++.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "sim/bluez.h"
+#include "sim/control.h"
+#include "sim/event_loop.h"
+
+namespace {
+
+// SSID[:PASSWORD[:configured]] — the camera's list of networks in range.
+goprod::sim::WifiNetwork parseNetwork(const std::string& spec, int index) {
+    goprod::sim::WifiNetwork network;
+    const auto first = spec.find(':');
+    network.ssid = spec.substr(0, first);
+    network.bars = 3 - index % 3;
+    network.frequencyMhz = index % 2 == 0 ? 2437 : 5180;
+    network.flags = 0;
+    if (first != std::string::npos) {
+        const auto second = spec.find(':', first + 1);
+        network.password = spec.substr(first + 1, second == std::string::npos ? std::string::npos : second - first - 1);
+        if (!network.password.empty()) network.flags |= 0x01;  // SCAN_FLAG_AUTHENTICATED
+        if (second != std::string::npos && spec.substr(second + 1) == "configured") network.flags |= 0x02;
+    }
+    return network;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"goprod-sim: virtual GoPro cameras behind a simulated BlueZ (org.bluez) on a D-Bus bus.\n"
+                 "Runs on the bus DBUS_SYSTEM_BUS_ADDRESS names (else the system bus), like bluetoothd.\n"
+                 "Faults are injected at run time through io.goprod.Sim1 at /io/goprod/Sim (see README)."};
+    int cameras = 1;
+    std::string bus;
+    int latencyMs = 0;
+    int apDelayMs = 200;
+    int connectDelayMs = 2;
+    bool paired = false;
+    bool verbose = false;
+    std::vector<std::string> networks;
+    std::string adapterAddress = "00:1A:7D:DA:71:13";
+    app.add_option("-n,--cameras", cameras, "Number of cameras in range (distinct serials, addresses, names)")
+        ->check(CLI::Range(1, 64));
+    app.add_option("--bus", bus, "D-Bus address to serve on (overrides DBUS_SYSTEM_BUS_ADDRESS)");
+    app.add_option("--latency-ms", latencyMs, "Camera response latency in milliseconds")->check(CLI::Range(0, 60000));
+    app.add_option("--ap-delay-ms", apDelayMs, "Time the WiFi AP takes to come up (status 69)")
+        ->check(CLI::Range(0, 60000));
+    app.add_option("--connect-delay-ms", connectDelayMs, "Link setup and service discovery time, each")
+        ->check(CLI::Range(0, 60000));
+    app.add_flag("--paired", paired, "Start with the cameras already bonded (known to BlueZ, as after a reboot)");
+    app.add_option("--network", networks,
+                   "A WiFi network in range, SSID[:PASSWORD[:configured]] (repeatable; default: the five networks "
+                   "of the Open GoPro WiFi tutorial)");
+    app.add_option("--adapter-address", adapterAddress, "Address of the simulated adapter hci0");
+    app.add_flag("-v,--verbose", verbose, "Log every D-Bus level event");
+    CLI11_PARSE(app, argc, argv);
+
+    spdlog::set_default_logger(spdlog::stderr_color_mt("goprod-sim"));
+    spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::info);
+    if (!bus.empty()) setenv("DBUS_SYSTEM_BUS_ADDRESS", bus.c_str(), 1);
+
+    std::vector<goprod::sim::CameraConfig> configs;
+    for (int i = 0; i < cameras; ++i) {
+        auto config = goprod::sim::makeCameraConfig(i);
+        config.latency = std::chrono::milliseconds(latencyMs);
+        config.apStartDelay = std::chrono::milliseconds(apDelayMs);
+        if (!networks.empty()) {
+            config.networks.clear();
+            for (std::size_t n = 0; n < networks.size(); ++n) {
+                config.networks.push_back(parseNetwork(networks[n], static_cast<int>(n)));
+            }
+        }
+        configs.push_back(std::move(config));
+    }
+
+    try {
+        auto connection = sdbus::createSystemBusConnection();
+        goprod::sim::EventLoop loop(*connection);
+        goprod::sim::BluezOptions options;
+        options.adapterAddress = adapterAddress;
+        options.connectDelay = std::chrono::milliseconds(connectDelayMs);
+        options.startPaired = paired;
+        goprod::sim::Bluez bluez(*connection, loop, std::move(configs), options);
+        try {
+            bluez.start();
+        } catch (const sdbus::Error& error) {
+            spdlog::error("cannot own org.bluez on this bus ({}): is a real bluetoothd running? Point the simulator "
+                          "at a private bus with --bus or DBUS_SYSTEM_BUS_ADDRESS.",
+                          error.getMessage());
+            return 2;
+        }
+        goprod::sim::Control control(*connection, bluez);
+        for (const auto& camera : bluez.cameras()) {
+            spdlog::info("camera {} serial {} at {}", camera->config().name(), camera->config().serial,
+                         camera->config().address);
+        }
+        const int signal = loop.run();
+        spdlog::info("stopping (signal {})", signal);
+        bluez.stop();
+    } catch (const sdbus::Error& error) {
+        spdlog::error("D-Bus: {} ({})", error.getMessage(), error.getName());
+        return 1;
+    }
+    return 0;
+}
