@@ -223,7 +223,13 @@ Result<OpenGoProVersion> parseOpenGoProVersion(ByteView payload) {
 }
 
 Bytes encodeOpenGoProVersion(OpenGoProVersion version) {
-    Bytes out{1, static_cast<std::uint8_t>(version.major), 1, static_cast<std::uint8_t>(version.minor)};
+    Bytes out;
+    for (const std::uint32_t part : {version.major, version.minor}) {
+        std::size_t width = 1;  // as few bytes as the number needs: 2.0 is 01 02 01 00
+        while (width < 4 && (part >> (8 * width)) != 0) ++width;
+        out.push_back(static_cast<std::uint8_t>(width));
+        appendBigEndian(out, part, width);
+    }
     return out;
 }
 

@@ -51,7 +51,10 @@ Request makeRequest(Characteristic characteristic, Bytes message) {
 
 Classified classify(Characteristic from, ByteView message) {
     using Kind = ResponseKey::Kind;
-    if (message.empty()) return {};
+    const bool fromResponse = from == Characteristic::CommandResponse || from == Characteristic::SettingResponse ||
+                              from == Characteristic::QueryResponse || from == Characteristic::SensorResponse ||
+                              from == Characteristic::NetworkManagementResponse;
+    if (message.empty() || !fromResponse) return {};
     const std::uint8_t id = message[0];
     if (isProtobuf(from, message)) {
         const std::uint8_t act = message[1];

@@ -81,11 +81,22 @@ void Bluez::start() {
     running_ = true;
     root_ = sdbus::createObject(connection_, "/");
     root_->addObjectManager();
+    // Clients that leave the bus take their discovery and notify sessions and agents with them.
+    clientWatch_ = connection_.addMatch(
+        "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged'",
+        [this](sdbus::Message& message) {
+            std::string name, oldOwner, newOwner;
+            message >> name >> oldOwner >> newOwner;
+            if (!name.empty() && name.front() == ':' && newOwner.empty()) clientGone(name);
+        });
     publishAgentManager();
     publishAdapter();
+    // bluetoothd owns the name first and registers its objects after: InterfacesAdded for each.
+    agentManager_->emitInterfacesAddedSignal({kAgentManagerIface});
+    adapter_->emitInterfacesAddedSignal({kAdapterIface});
     // Bonded devices come back from storage, as bluetoothd loads them at start.
     for (auto& camera : cameras_) {
-        if (camera->paired()) camera->publish(false);
+        if (camera->paired()) camera->publish(true);
     }
     spdlog::info("org.bluez acquired: adapter {} with {} camera(s) in range", options_.adapterAddress,
                  cameras_.size());
@@ -96,10 +107,15 @@ void Bluez::stop() {
     running_ = false;
     if (announceTimer_ != 0) loop_.cancel(announceTimer_);
     announceTimer_ = 0;
+    clientWatch_.reset();
+    // A clean exit unregisters every object before the name goes (gdbus flushes
+    // InterfacesRemoved on unregister); links drop first.
     for (auto& camera : cameras_) {
-        if (camera->connected()) camera->linkLost("bluetoothd stopped");
-        camera->unpublish(false);
+        camera->linkLost("bluetoothd stopped");  // also a connection still being set up
+        camera->unpublish(true);
     }
+    adapter_->emitInterfacesRemovedSignal({kAdapterIface});
+    agentManager_->emitInterfacesRemovedSignal({kAgentManagerIface});
     discoverySessions_.clear();
     agents_.clear();
     defaultAgent_.clear();
@@ -295,6 +311,22 @@ void Bluez::announceCameras() {
     announceTimer_ = loop_.after(kAdvertisingInterval, [this] { announceCameras(); });
 }
 
+void Bluez::clientGone(const std::string& sender) {
+    if (!running_) return;
+    if (discoverySessions_.erase(sender) != 0 && discoverySessions_.empty()) {
+        if (announceTimer_ != 0) loop_.cancel(announceTimer_);
+        announceTimer_ = 0;
+        adapter_->emitPropertiesChangedSignal(kAdapterIface, {"Discovering"});
+    }
+    const auto gone = std::remove_if(agents_.begin(), agents_.end(), [&](const Agent& agent) {
+        return agent.sender == sender;
+    });
+    if (gone != agents_.end()) spdlog::info("agent of {} unregistered: it left the bus", sender);
+    agents_.erase(gone, agents_.end());
+    if (defaultAgent_ == sender) defaultAgent_.clear();
+    for (auto& camera : cameras_) camera->clientGone(sender);
+}
+
 void Bluez::removeDevice(const sdbus::ObjectPath& path) {
     for (auto& camera : cameras_) {
         if (camera->published() && camera->path() == path) {
@@ -427,7 +459,15 @@ void VirtualCamera::publish(bool announce) {
     });
     d.finishRegistration();
     if (announce) object_->emitInterfacesAddedSignal({kDeviceIface});
-    spdlog::info("{} ({}) is {}", config().name(), config().address, announce ? "advertising" : "known (bonded)");
+    spdlog::info("{} ({}) is {}", config().name(), config().address, paired_ ? "known (bonded)" : "advertising");
+}
+
+void VirtualCamera::clientGone(const std::string& sender) {
+    for (auto& gatt : gatt_) {
+        if (gatt->notifySessions.erase(sender) != 0 && gatt->notifySessions.empty()) {
+            gatt->object->emitPropertiesChangedSignal(kCharIface, {"Notifying"});
+        }
+    }
 }
 
 void VirtualCamera::advertised() {

@@ -36,11 +36,12 @@ public:
     Bluez(const Bluez&) = delete;
     Bluez& operator=(const Bluez&) = delete;
 
-    // Owns org.bluez and publishes the objects. Throws sdbus::Error when the
-    // name is taken (a real bluetoothd runs on this bus).
+    // Owns org.bluez and publishes the objects with InterfacesAdded, as
+    // bluetoothd registers them after it owns the name. Throws sdbus::Error
+    // when the name is taken (a real bluetoothd runs on this bus).
     void start();
-    // As bluetoothd exiting: links drop, the name and every object vanish
-    // without InterfacesRemoved; bonds stay (they live on disk).
+    // As bluetoothd exiting cleanly: links drop, every object is unregistered
+    // (InterfacesRemoved), then the name goes; bonds stay (they live on disk).
     void stop();
     bool running() const { return running_; }
 
@@ -68,6 +69,9 @@ private:
     void setDiscoveryFilter(const std::string& sender, const std::map<std::string, sdbus::Variant>& filter);
     void announceCameras();
     void removeDevice(const sdbus::ObjectPath& path);
+    // A client left the bus: as bluetoothd's disconnect watches, its discovery
+    // session, notify sessions and agent end with it.
+    void clientGone(const std::string& sender);
 
     sdbus::IConnection& connection_;
     EventLoop& loop_;
@@ -84,6 +88,7 @@ private:
     std::vector<Agent> agents_;
     std::string defaultAgent_;  // sender of the default agent
     Scheduler::TimerId announceTimer_ = 0;
+    sdbus::Slot clientWatch_;  // NameOwnerChanged match, while running
 };
 
 // One camera as BlueZ shows it: the Camera model plus its Device1 object and,
@@ -107,6 +112,7 @@ public:
     void linkLost(const char* reason);  // the camera or the radio dropped the link
     void setRefusePairing(bool refuse) { refusePairing_ = refuse; }
     void setRssi(std::int16_t rssi) { rssi_ = rssi; }
+    void clientGone(const std::string& sender);  // ends the sender's notify sessions
 
 private:
     struct Gatt;

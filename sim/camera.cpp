@@ -67,8 +67,7 @@ std::size_t settingWidth(std::uint8_t id) {
 
 std::chrono::sys_seconds toSys(const protocol::DateTime& t) {
     using namespace std::chrono;
-    return sys_days{year{t.year} / month{t.month} / day{t.day}} + hours{t.hour} + minutes{t.minute} +
-           seconds{t.second};
+    return sys_days{year{t.year} / month{t.month} / day{t.day}} + hours{t.hour} + minutes{t.minute} + seconds{t.second};
 }
 
 protocol::DateTime fromSys(std::chrono::sys_seconds time) {
@@ -94,9 +93,12 @@ bool isRealDate(const protocol::DateTime& t) {
 std::size_t headerSize(ByteView packet) {
     if (packet.empty() || (packet[0] & 0x80) != 0) return 1;
     switch (packet[0] >> 5) {
-        case 1: return 2;
-        case 2: return 3;
-        default: return 1;
+        case 1:
+            return 2;
+        case 2:
+            return 3;
+        default:
+            return 1;
     }
 }
 
@@ -134,7 +136,8 @@ std::optional<Bytes> refusal(std::uint8_t feature, std::uint8_t act, int result)
                 body.set_timeout_seconds(0);
                 return protocol::encodeProtobuf(feature, responseAction, body);
             }
-            default: return std::nullopt;
+            default:
+                return std::nullopt;
         }
     }
     if (feature == kQueryFeature) {
@@ -154,7 +157,8 @@ bool implemented(std::uint8_t feature, std::uint8_t act, std::uint32_t modelNumb
     switch (feature) {
         case kNetwork:
             return act == a::kStartScan || act == a::kGetApEntries || act == a::kConnect || act == a::kConnectNew;
-        case kWireless: return act == a::kPairingFinish;
+        case kWireless:
+            return act == a::kPairingFinish;
         case kCommandFeature:
             // Set Camera Name exists on MAX 2 (64) and LIT HERO (70) only.
             if (act == a::kSetCameraName) return modelNumber == 64 || modelNumber == 70;
@@ -162,7 +166,8 @@ bool implemented(std::uint8_t feature, std::uint8_t act, std::uint32_t modelNumb
                    act == a::kSetCameraControl || act == a::kSetTurboActive || act == a::kReleaseNetwork;
         case kQueryFeature:
             return act == a::kGetCohnCert || act == a::kGetCohnStatus || act == a::kGetPresetStatus;
-        default: return false;
+        default:
+            return false;
     }
 }
 
@@ -178,8 +183,10 @@ bool readOnlyCommand(std::uint8_t id) {
         case CommandId::GetDateTime:
         case CommandId::GetLocalDateTime:
         case CommandId::GetHardwareInfo:
-        case CommandId::GetOpenGoProVersion: return true;
-        default: return false;
+        case CommandId::GetOpenGoProVersion:
+            return true;
+        default:
+            return false;
     }
 }
 
@@ -317,7 +324,8 @@ bool Camera::transmitOne(const Outgoing& out) {
 void Camera::emitPacket(Characteristic c, Bytes packet) {
     if (corruptNext_ && packet.size() > headerSize(packet)) {
         corruptNext_ = false;
-        for (std::size_t i = headerSize(packet); i < packet.size(); ++i) packet[i] = static_cast<std::uint8_t>(~packet[i]);
+        for (std::size_t i = headerSize(packet); i < packet.size(); ++i)
+            packet[i] = static_cast<std::uint8_t>(~packet[i]);
     }
     if (truncateNext_ && packet.size() > 1) {
         truncateNext_ = false;
@@ -358,16 +366,21 @@ bool Camera::write(Characteristic c, ByteView packet) {
             if (out.message) handleMessage(c, std::move(*out.message));
             return true;
         }
-        default: return true;  // GP-0004, 0006, 0078, 0082: accepted, their formats are undocumented
+        default:
+            return true;  // GP-0004, 0006, 0078, 0082: accepted, their formats are undocumented
     }
 }
 
 protocol::Result<Bytes> Camera::read(Characteristic c) {
     switch (c) {
-        case C::WifiApSsid: return Bytes(config_.apSsid.begin(), config_.apSsid.end());
-        case C::WifiApPassword: return Bytes(config_.apPassword.begin(), config_.apPassword.end());
-        case C::WifiApState: return Bytes{static_cast<std::uint8_t>(apEnabled() ? 1 : 0)};
-        case C::WifiCsiPassword: return Bytes{};  // readable on cameras, content undocumented
+        case C::WifiApSsid:
+            return Bytes(config_.apSsid.begin(), config_.apSsid.end());
+        case C::WifiApPassword:
+            return Bytes(config_.apPassword.begin(), config_.apPassword.end());
+        case C::WifiApState:
+            return Bytes{static_cast<std::uint8_t>(apEnabled() ? 1 : 0)};
+        case C::WifiCsiPassword:
+            return Bytes{};  // readable on cameras, content undocumented
         default:
             return protocol::fail(protocol::Errc::InvalidArgument,
                                   std::string(protocol::info(c).shortName) + " is not readable");
@@ -401,7 +414,9 @@ void Camera::setStatus(std::uint8_t id, std::int64_t value) {
     statuses_[id] = integerBytes(static_cast<std::uint64_t>(value), width);
 }
 
-void Camera::setStatusText(std::uint8_t id, const std::string& text) { statuses_[id] = Bytes(text.begin(), text.end()); }
+void Camera::setStatusText(std::uint8_t id, const std::string& text) {
+    statuses_[id] = Bytes(text.begin(), text.end());
+}
 
 std::int64_t Camera::statusInt(std::uint8_t id) const {
     const auto it = statuses_.find(id);
@@ -535,8 +550,8 @@ void Camera::handleCommand(ByteView message, Batch& out) {
         if (params.size() != 1 || params[0].size() < minSize || params[0].size() > maxSize) return nullptr;
         return &params[0];
     };
-    const bool shutterOff = id == static_cast<std::uint8_t>(CommandId::SetShutter) && params.size() == 1 &&
-                            params[0] == Bytes{0};
+    const bool shutterOff =
+        id == static_cast<std::uint8_t>(CommandId::SetShutter) && params.size() == 1 && params[0] == Bytes{0};
     // Spec "State Management": a busy camera refuses everything but queries; shutter off always works.
     if (busy_ && !readOnlyCommand(id) && !shutterOff) return reply(kError);
 
@@ -581,7 +596,8 @@ void Camera::handleCommand(ByteView message, Batch& out) {
             dst_ = time->dst;
             return reply(kOk);
         }
-        case CommandId::GetDateTime: return reply(kOk, protocol::encodeDateTimeResponse(clockNow()));
+        case CommandId::GetDateTime:
+            return reply(kOk, protocol::encodeDateTimeResponse(clockNow()));
         case CommandId::GetLocalDateTime:
             return reply(kOk, protocol::encodeLocalDateTimeResponse({clockNow(), utcOffsetMinutes_, dst_}));
         case CommandId::SetApControl: {
@@ -600,8 +616,14 @@ void Camera::handleCommand(ByteView message, Batch& out) {
             setStatus(st::kActiveHilights, statusInt(st::kActiveHilights) + 1);
             return reply(kOk);
         case CommandId::GetHardwareInfo: {
-            const protocol::HardwareInfo info{config_.modelNumber, config_.modelName, "0x05", config_.firmware,
-                                              config_.serial,      config_.apSsid,    config_.apMac};
+            protocol::HardwareInfo info;
+            info.modelNumber = config_.modelNumber;
+            info.modelName = config_.modelName;
+            info.boardType = "0x05";  // the deprecated field, as every camera still sends it
+            info.firmwareVersion = config_.firmware;
+            info.serialNumber = config_.serial;
+            info.apSsid = config_.apSsid;
+            info.apMacAddress = config_.apMac;
             return reply(kOk, protocol::encodeHardwareInfo(info));
         }
         case CommandId::LoadPresetGroup: {
@@ -624,8 +646,10 @@ void Camera::handleCommand(ByteView message, Batch& out) {
             loadPreset(*preset);
             return reply(kOk);
         }
-        case CommandId::SetThirdPartyClient: return reply(kOk);
-        case CommandId::GetOpenGoProVersion: return reply(kOk, protocol::encodeOpenGoProVersion({2, 0}));
+        case CommandId::SetThirdPartyClient:
+            return reply(kOk);
+        case CommandId::GetOpenGoProVersion:
+            return reply(kOk, protocol::encodeOpenGoProVersion({2, 0}));
     }
     reply(kInvalid);
 }
@@ -706,9 +730,12 @@ void Camera::handleQuery(ByteView message, Batch& out) {
     };
 
     switch (static_cast<QueryId>(qid)) {
-        case QueryId::GetSettingValues: return respond(settingEntries());
-        case QueryId::GetStatusValues: return respond(statusEntries());
-        case QueryId::GetSettingCapabilities: return respond(capabilityEntries());
+        case QueryId::GetSettingValues:
+            return respond(settingEntries());
+        case QueryId::GetStatusValues:
+            return respond(statusEntries());
+        case QueryId::GetSettingCapabilities:
+            return respond(capabilityEntries());
         case QueryId::RegisterSettingUpdates:
             registerIds(settingRegistrations_, false);
             return respond(settingEntries());
@@ -718,10 +745,14 @@ void Camera::handleQuery(ByteView message, Batch& out) {
         case QueryId::RegisterCapabilityUpdates:
             registerIds(capabilityRegistrations_, false);
             return respond(capabilityEntries());
-        case QueryId::UnregisterSettingUpdates: return unregisterIds(settingRegistrations_);
-        case QueryId::UnregisterStatusUpdates: return unregisterIds(statusRegistrations_);
-        case QueryId::UnregisterCapabilityUpdates: return unregisterIds(capabilityRegistrations_);
-        default: break;  // pushes and unknown IDs are not requests
+        case QueryId::UnregisterSettingUpdates:
+            return unregisterIds(settingRegistrations_);
+        case QueryId::UnregisterStatusUpdates:
+            return unregisterIds(statusRegistrations_);
+        case QueryId::UnregisterCapabilityUpdates:
+            return unregisterIds(capabilityRegistrations_);
+        default:
+            break;  // pushes and unknown IDs are not requests
     }
     out.push_back({C::QueryResponse, Bytes{qid, kInvalid}, {}});
 }
@@ -745,7 +776,8 @@ void Camera::handleProtobuf(Characteristic c, ByteView message, Batch& out) {
     if (busy_ && !readOnly(feature, act)) return refuse(pb::RESULT_RESOURCE_NOT_AVAILABLE);
 
     switch (feature << 8 | act) {
-        case kNetwork << 8 | a::kStartScan: return startScan(out);
+        case kNetwork << 8 | a::kStartScan:
+            return startScan(out);
         case kNetwork << 8 | a::kGetApEntries: {
             const auto* request = decoded->as<pb::RequestGetApEntries>();
             return getApEntries(request->start_index(), request->max_entries(), request->scan_id(), out);
@@ -760,7 +792,8 @@ void Camera::handleProtobuf(Characteristic c, ByteView message, Batch& out) {
             setStatus(st::kPairingState, kCompleted);
             setStatus(st::kLastPairingType, 1);  // pairing app
             return success();
-        case kCommandFeature << 8 | a::kSetCameraName: return success();
+        case kCommandFeature << 8 | a::kSetCameraName:
+            return success();
         case kCommandFeature << 8 | a::kSetCohnSetting:
             cohnEnabled_ = decoded->as<pb::RequestSetCOHNSetting>()->cohn_active();
             return success();
@@ -802,7 +835,8 @@ void Camera::handleProtobuf(Characteristic c, ByteView message, Batch& out) {
             if (request->unregister_preset_status_size() > 0) presetRegistered_ = false;
             return add(presetStatusMessage(act | a::kResponseBit));
         }
-        default: return unsupported();
+        default:
+            return unsupported();
     }
 }
 
@@ -814,7 +848,8 @@ void Camera::startScan(Batch& out) {
     response.set_result(pb::RESULT_SUCCESS);
     response.set_scanning_state(pb::SCANNING_STARTED);
     out.push_back({C::NetworkManagementResponse,
-                   protocol::encodeProtobuf(kNetwork, protocol::action::kStartScanResponse, response), {}});
+                   protocol::encodeProtobuf(kNetwork, protocol::action::kStartScanResponse, response),
+                   {}});
     setStatus(st::kScanState, kStarted);
     if (scanning_) return;  // the scan under way answers this request too
     scanning_ = true;
@@ -832,7 +867,8 @@ void Camera::startScan(Batch& out) {
             note.set_total_entries(static_cast<std::int32_t>(lastScan_->entries.size()));
             note.set_total_configured_ssid(static_cast<std::int32_t>(configured));
             notes.push_back({C::NetworkManagementResponse,
-                             protocol::encodeProtobuf(kNetwork, protocol::action::kScanNotification, note), {}});
+                             protocol::encodeProtobuf(kNetwork, protocol::action::kScanNotification, note),
+                             {}});
         });
     });
 }
@@ -846,9 +882,9 @@ void Camera::getApEntries(int startIndex, int maxEntries, int scanId, Batch& out
         response.set_result(pb::RESULT_ARGUMENT_OUT_OF_BOUNDS);
     } else {
         response.set_result(pb::RESULT_SUCCESS);
-        const std::size_t end =
-            std::min(lastScan_->entries.size(), static_cast<std::size_t>(startIndex) + static_cast<std::size_t>(maxEntries));
-        for (std::size_t i = static_cast<std::size_t>(startIndex); i < end; ++i) {
+        const std::size_t end = std::min(lastScan_->entries.size(),
+                                         static_cast<std::size_t>(startIndex) + static_cast<std::size_t>(maxEntries));
+        for (auto i = static_cast<std::size_t>(startIndex); i < end; ++i) {
             const WifiNetwork& network = lastScan_->entries[i];
             auto* entry = response.add_entries();
             entry->set_ssid(network.ssid);
@@ -858,7 +894,8 @@ void Camera::getApEntries(int startIndex, int maxEntries, int scanId, Batch& out
         }
     }
     out.push_back({C::NetworkManagementResponse,
-                   protocol::encodeProtobuf(kNetwork, protocol::action::kGetApEntriesResponse, response), {}});
+                   protocol::encodeProtobuf(kNetwork, protocol::action::kGetApEntriesResponse, response),
+                   {}});
 }
 
 void Camera::connectNetwork(bool isNew, const std::string& ssid, const std::string& password, Batch& out) {
@@ -876,8 +913,7 @@ void Camera::connectNetwork(bool isNew, const std::string& ssid, const std::stri
                                                   [&](const WifiNetwork& n) { return n.ssid == ssid; });
     const auto network = std::find_if(config_.networks.begin(), config_.networks.end(),
                                       [&](const WifiNetwork& n) { return n.ssid == ssid; });
-    if (!scanned || network == config_.networks.end() ||
-        (!isNew && (network->flags & pb::SCAN_FLAG_CONFIGURED) == 0)) {
+    if (!scanned || network == config_.networks.end() || (!isNew && (network->flags & pb::SCAN_FLAG_CONFIGURED) == 0)) {
         return respond(pb::RESULT_ARGUMENT_INVALID, pb::PROVISIONING_NEVER_STARTED, 0);
     }
     if (provisioning_) return respond(pb::RESULT_RESOURCE_NOT_AVAILABLE, pb::PROVISIONING_NEVER_STARTED, 0);
@@ -888,12 +924,12 @@ void Camera::connectNetwork(bool isNew, const std::string& ssid, const std::stri
     pb::NotifProvisioningState started;
     started.set_provisioning_state(pb::PROVISIONING_STARTED);
     out.push_back({C::NetworkManagementResponse,
-                   protocol::encodeProtobuf(kNetwork, protocol::action::kProvisioningNotification, started), {}});
+                   protocol::encodeProtobuf(kNetwork, protocol::action::kProvisioningNotification, started),
+                   {}});
     setStatus(st::kProvisioningState, kStarted);
     provisioning_ = true;
-    schedule(Scope::Camera, config_.connectDuration, [this, ssid, passwordOk] {
-        mutate([&](Batch& notes) { finishProvisioning(ssid, passwordOk, notes); });
-    });
+    schedule(Scope::Camera, config_.connectDuration,
+             [this, ssid, passwordOk] { mutate([&](Batch& notes) { finishProvisioning(ssid, passwordOk, notes); }); });
 }
 
 void Camera::finishProvisioning(const std::string& ssid, bool passwordOk, Batch& out) {
@@ -903,7 +939,8 @@ void Camera::finishProvisioning(const std::string& ssid, bool passwordOk, Batch&
         note.set_provisioning_state(pb::PROVISIONING_ERROR_PASSWORD_AUTH);
         setStatus(st::kProvisioningState, kAborted);
         out.push_back({C::NetworkManagementResponse,
-                       protocol::encodeProtobuf(kNetwork, protocol::action::kProvisioningNotification, note), {}});
+                       protocol::encodeProtobuf(kNetwork, protocol::action::kProvisioningNotification, note),
+                       {}});
         return;
     }
     for (auto& network : config_.networks) {
@@ -918,7 +955,8 @@ void Camera::finishProvisioning(const std::string& ssid, bool passwordOk, Batch&
     // The tutorial: the final state is always SUCCESS_NEW_AP, for Connect and Connect New alike.
     note.set_provisioning_state(pb::PROVISIONING_SUCCESS_NEW_AP);
     out.push_back({C::NetworkManagementResponse,
-                   protocol::encodeProtobuf(kNetwork, protocol::action::kProvisioningNotification, note), {}});
+                   protocol::encodeProtobuf(kNetwork, protocol::action::kProvisioningNotification, note),
+                   {}});
     // Known camera issue (newest FAQ): after station mode a protobuf
     // notification with action 0xFF appears on GP-0077; clients must ignore it.
     out.push_back({C::QueryResponse, Bytes{kQueryFeature, protocol::action::kSpurious}, {}});

@@ -6,6 +6,25 @@
 // real camera answers after the ATT write response. Every byte goes through
 // the protocol library, framed as a camera frames (Sender::Camera).
 //
+// Where the sources leave the behaviour open, it was chosen as follows:
+// - Settings: HERO12 resolutions and frame rates, plus the seed's 5K (a HERO9 value, ≤ 30 fps); a frame rate above what
+//   the resolution records (240 needs 1080/2.7K, 120 needs ≤ 4K, 5.3K ≤ 60) is
+//   status 2 in either order; unknown IDs and values are 2; any change while
+//   encoding or busy is 1, and so are resolution, fps and lens outside the
+//   video preset group (send-commands seed). The keep-alive always succeeds.
+// - Shutter on in a photo preset encodes for config.photoDuration and stops by
+//   itself; in video and timelapse presets it records until shutter off.
+//   Shutter on while encoding and off while idle succeed and change nothing.
+// - Sleep while encoding is refused (1). After sleep or reboot the AP is off
+//   and station mode is left; connected() wakes a sleeping camera.
+// - Station mode: Connect (New) only for an SSID of the last scan, Connect
+//   only for a configured one (else RESULT_ARGUMENT_INVALID, no provisioning).
+//   Joining turns the AP off (status 69 = 0, status 29 = SSID); AP on leaves
+//   station mode. Each join is followed by one spurious F5/FF on GP-0077.
+// - Protobuf refusals use the operation's own response type: ill-formed body
+//   RESULT_ILL_FORMED, busy RESULT_RESOURCE_NOT_AVAILABLE; operations this
+//   camera lacks (Set Camera Name on a HERO12, live streaming) get [feature][2].
+//
 // Single-threaded: construct, call and destroy it on the thread that runs the
 // Scheduler; hooks are called on that thread, from timer callbacks only.
 #pragma once

@@ -5,13 +5,13 @@
 namespace goprod::sim {
 
 std::vector<WifiNetwork> seedNetworks() {
-    return {
-        {"dabugdabug", 3, 5220, 47, "dabug-pass-1"},
-        {"ATTTp4r6Fi", 2, 5745, 1, "att-p4r6-pass"},
-        {"ATTb7JgAwa", 2, 5785, 1, "att-b7jg-pass"},
-        {"Ring Setup e7", 1, 2412, 0, ""},
-        {"Homeynet_2GEXT", 1, 2437, 1, "homeynet-2g-pass"},
-    };
+    std::vector<WifiNetwork> networks;
+    networks.push_back({"dabugdabug", 3, 5220, 47, "dabug-pass-1"});
+    networks.push_back({"ATTTp4r6Fi", 2, 5745, 1, "att-p4r6-pass"});
+    networks.push_back({"ATTb7JgAwa", 2, 5785, 1, "att-b7jg-pass"});
+    networks.push_back({"Ring Setup e7", 1, 2412, 0, ""});
+    networks.push_back({"Homeynet_2GEXT", 1, 2437, 1, "homeynet-2g-pass"});
+    return networks;
 }
 
 std::string CameraConfig::name() const {
@@ -52,8 +52,8 @@ CameraConfig makeCameraConfig(int index) {
     char mac[16];
     std::snprintf(mac, sizeof mac, "2674f7f6%04x", (0x6104 + index) & 0xFFFF);
     config.apMac = mac;
-    config.address = std::string("D4:D9:19:") + digits[0] + digits[1] + ':' + digits[2] + digits[3] + ':' + digits[4] +
-                     digits[5];
+    config.address =
+        std::string("D4:D9:19:") + digits[0] + digits[1] + ':' + digits[2] + digits[3] + ':' + digits[4] + digits[5];
     return config;
 }
 

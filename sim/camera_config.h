@@ -31,16 +31,16 @@ struct CameraConfig {
     std::uint32_t modelNumber = 62;  // HERO12 Black
     std::string modelName = "HERO12 Black";
     std::string firmware = "H23.01.01.99.56";
-    std::string apSsid = "GP24500702";      // "GP" + last 8 serial digits, as cameras name their AP
+    std::string apSsid = "GP24500702";       // "GP" + last 8 serial digits, as cameras name their AP
     std::string apPassword = "p@d-NNc-2ts";  // the python seed's log
-    std::string apMac = "2674f7f66104";     // 12 hex digits, no separators, as Get Hardware Info sends it
+    std::string apMac = "2674f7f66104";      // 12 hex digits, no separators, as Get Hardware Info sends it
     std::vector<WifiNetwork> networks = seedNetworks();
-    std::chrono::milliseconds latency{0};         // before every notification the camera sends
-    std::chrono::milliseconds apStartDelay{200};  // Set AP Control → status 69 changes
-    std::chrono::milliseconds scanDuration{300};  // Start Scan → NotifStartScanning
+    std::chrono::milliseconds latency{0};            // before every notification the camera sends
+    std::chrono::milliseconds apStartDelay{200};     // Set AP Control → status 69 changes
+    std::chrono::milliseconds scanDuration{300};     // Start Scan → NotifStartScanning
     std::chrono::milliseconds connectDuration{500};  // Connect (New) → final NotifProvisioningState
-    std::chrono::milliseconds photoDuration{500};  // shutter in a photo preset: encoding 1 this long
-    std::string address = "D4:D9:19:50:07:02";     // BLE address, upper case with colons
+    std::chrono::milliseconds photoDuration{500};    // shutter in a photo preset: encoding 1 this long
+    std::string address = "D4:D9:19:50:07:02";       // BLE address, upper case with colons
 
     // "GoPro 0702": the advertised local name, last 4 serial digits.
     std::string name() const;

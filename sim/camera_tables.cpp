@@ -28,23 +28,34 @@ constexpr std::array kPresets = {
 };
 
 // HERO12 Black's resolutions and frame rates (newest references.json, the
-// "H12" column); the library's tables also hold other cameras' values.
-constexpr std::array<std::uint64_t, 10> kResolutions = {1, 4, 9, 18, 100, 107, 108, 109, 110, 111};
+// "H12" column), plus 5K (24), a HERO9 value that the send-commands seed sets:
+// every seed byte sequence must work on the simulator.
+constexpr std::array<std::uint64_t, 11> kResolutions = {1, 4, 9, 18, 24, 100, 107, 108, 109, 110, 111};
 constexpr std::array<std::uint64_t, 9> kFrameRates = {0, 1, 2, 5, 6, 8, 9, 10, 13};
 
 // Frames per second of a setting-3 value.
 int framesPerSecond(std::uint64_t value) {
     switch (value) {
-        case 0: return 240;
-        case 1: return 120;
-        case 2: return 100;
-        case 5: return 60;
-        case 6: return 50;
-        case 8: return 30;
-        case 9: return 25;
-        case 10: return 24;
-        case 13: return 200;
-        default: return 1000;  // unknown: fits nothing
+        case 0:
+            return 240;
+        case 1:
+            return 120;
+        case 2:
+            return 100;
+        case 5:
+            return 60;
+        case 6:
+            return 50;
+        case 8:
+            return 30;
+        case 9:
+            return 25;
+        case 10:
+            return 24;
+        case 13:
+            return 200;
+        default:
+            return 1000;  // unknown: fits nothing
     }
 }
 
@@ -52,8 +63,8 @@ int framesPerSecond(std::uint64_t value) {
 // 200/100/50/25 fall under their NTSC neighbours).
 int maxFramesPerSecond(std::uint64_t resolution) {
     switch (resolution) {
-        case 9:    // 1080
-        case 4:    // 2.7K
+        case 9:  // 1080
+        case 4:  // 2.7K
             return 240;
         case 110:  // 1080 9:16 V2
         case 111:  // 2.7K 4:3 V2
@@ -65,8 +76,10 @@ int maxFramesPerSecond(std::uint64_t resolution) {
         case 100:  // 5.3K
             return 60;
         case 107:  // 5.3K 8:7 V2
+        case 24:   // 5K (HERO9)
             return 30;
-        default: return 0;
+        default:
+            return 0;
     }
 }
 
@@ -76,80 +89,80 @@ bool contains(const std::array<std::uint64_t, N>& values, std::uint64_t value) {
 }
 
 constexpr std::array kStatuses = {
-    StatusDefault{1, 1},           // battery present
-    StatusDefault{2, 3},           // battery bars
-    StatusDefault{6, 0},           // overheating
-    StatusDefault{8, 0},           // busy
-    StatusDefault{9, 0},           // quick capture
-    StatusDefault{10, 0},          // encoding
-    StatusDefault{11, 0},          // LCD lock
-    StatusDefault{13, 0},          // video encoding duration (computed when read)
-    StatusDefault{17, 1},          // wireless connections enabled
-    StatusDefault{19, 0},          // pairing state
-    StatusDefault{20, 0},          // last pairing type
-    StatusDefault{22, 0},          // WiFi scan state
-    StatusDefault{23, 0},          // last WiFi scan success
-    StatusDefault{24, 0},          // WiFi provisioning state
-    StatusDefault{27, 0},          // remote connected
-    StatusDefault{29, 0},          // connected WiFi SSID (string)
-    StatusDefault{30, 0},          // AP SSID (string)
-    StatusDefault{31, 0},          // connected devices
-    StatusDefault{32, 0},          // preview stream
-    StatusDefault{33, 0},          // primary storage OK
-    StatusDefault{34, 1450},       // remaining photos
-    StatusDefault{35, 3239},       // remaining video time (issue #157's 0x0CA7)
-    StatusDefault{38, 0},          // photos
-    StatusDefault{39, 0},          // videos
-    StatusDefault{41, 0},          // OTA idle
-    StatusDefault{42, 0},          // pending FW update cancel
-    StatusDefault{45, 0},          // locate
-    StatusDefault{49, 0},          // timelapse countdown
-    StatusDefault{54, 60000000},   // SD card remaining, kB
-    StatusDefault{55, 1},          // preview stream available
-    StatusDefault{56, 0},          // WiFi bars
-    StatusDefault{58, 0},          // active hilights
-    StatusDefault{59, 0},          // time since last hilight
-    StatusDefault{60, 1000},       // minimum status poll period, ms
-    StatusDefault{65, 0},          // liveview exposure mode
-    StatusDefault{66, 50},         // liveview y
-    StatusDefault{67, 50},         // liveview x
-    StatusDefault{68, 0},          // GPS lock
-    StatusDefault{69, 0},          // AP mode
-    StatusDefault{70, 87},         // battery %
-    StatusDefault{74, 0},          // microphone accessory
-    StatusDefault{75, 0},          // zoom level
-    StatusDefault{76, 1},          // wireless band 5 GHz
-    StatusDefault{77, 1},          // zoom available
-    StatusDefault{78, 1},          // mobile friendly
-    StatusDefault{81, 1},          // 5 GHz available
-    StatusDefault{82, 1},          // ready
-    StatusDefault{83, 1},          // OTA charged
-    StatusDefault{85, 0},          // cold
-    StatusDefault{86, 0},          // rotation
-    StatusDefault{88, 0},          // zoom while encoding
-    StatusDefault{89, kFlatVideo},  // flatmode
-    StatusDefault{93, 0x00000000},  // video preset
-    StatusDefault{94, 0x00010000},  // photo preset
-    StatusDefault{95, 0x00020000},  // timelapse preset
+    StatusDefault{1, 1},             // battery present
+    StatusDefault{2, 3},             // battery bars
+    StatusDefault{6, 0},             // overheating
+    StatusDefault{8, 0},             // busy
+    StatusDefault{9, 0},             // quick capture
+    StatusDefault{10, 0},            // encoding
+    StatusDefault{11, 0},            // LCD lock
+    StatusDefault{13, 0},            // video encoding duration (computed when read)
+    StatusDefault{17, 1},            // wireless connections enabled
+    StatusDefault{19, 0},            // pairing state
+    StatusDefault{20, 0},            // last pairing type
+    StatusDefault{22, 0},            // WiFi scan state
+    StatusDefault{23, 0},            // last WiFi scan success
+    StatusDefault{24, 0},            // WiFi provisioning state
+    StatusDefault{27, 0},            // remote connected
+    StatusDefault{29, 0},            // connected WiFi SSID (string)
+    StatusDefault{30, 0},            // AP SSID (string)
+    StatusDefault{31, 0},            // connected devices
+    StatusDefault{32, 0},            // preview stream
+    StatusDefault{33, 0},            // primary storage OK
+    StatusDefault{34, 1450},         // remaining photos
+    StatusDefault{35, 3239},         // remaining video time (issue #157's 0x0CA7)
+    StatusDefault{38, 0},            // photos
+    StatusDefault{39, 0},            // videos
+    StatusDefault{41, 0},            // OTA idle
+    StatusDefault{42, 0},            // pending FW update cancel
+    StatusDefault{45, 0},            // locate
+    StatusDefault{49, 0},            // timelapse countdown
+    StatusDefault{54, 60000000},     // SD card remaining, kB
+    StatusDefault{55, 1},            // preview stream available
+    StatusDefault{56, 0},            // WiFi bars
+    StatusDefault{58, 0},            // active hilights
+    StatusDefault{59, 0},            // time since last hilight
+    StatusDefault{60, 1000},         // minimum status poll period, ms
+    StatusDefault{65, 0},            // liveview exposure mode
+    StatusDefault{66, 50},           // liveview y
+    StatusDefault{67, 50},           // liveview x
+    StatusDefault{68, 0},            // GPS lock
+    StatusDefault{69, 0},            // AP mode
+    StatusDefault{70, 87},           // battery %
+    StatusDefault{74, 0},            // microphone accessory
+    StatusDefault{75, 0},            // zoom level
+    StatusDefault{76, 1},            // wireless band 5 GHz
+    StatusDefault{77, 1},            // zoom available
+    StatusDefault{78, 1},            // mobile friendly
+    StatusDefault{81, 1},            // 5 GHz available
+    StatusDefault{82, 1},            // ready
+    StatusDefault{83, 1},            // OTA charged
+    StatusDefault{85, 0},            // cold
+    StatusDefault{86, 0},            // rotation
+    StatusDefault{88, 0},            // zoom while encoding
+    StatusDefault{89, kFlatVideo},   // flatmode
+    StatusDefault{93, 0x00000000},   // video preset
+    StatusDefault{94, 0x00010000},   // photo preset
+    StatusDefault{95, 0x00020000},   // timelapse preset
     StatusDefault{96, kVideoGroup},  // preset group
-    StatusDefault{97, 0x00000000},  // preset
-    StatusDefault{98, 0},          // preset modified
-    StatusDefault{101, 0},         // capture delay active
-    StatusDefault{102, 0},         // media mod state
-    StatusDefault{103, 10},        // time warp speed auto
-    StatusDefault{105, 0},         // lens type
-    StatusDefault{106, 0},         // hindsight
-    StatusDefault{107, 0},         // scheduled capture preset
-    StatusDefault{108, 0},         // scheduled capture
-    StatusDefault{110, 0},         // display mod
-    StatusDefault{111, 0},         // SD write speed error
-    StatusDefault{112, 0},         // SD errors
-    StatusDefault{113, 0},         // turbo transfer
-    StatusDefault{114, 0},         // camera control idle
-    StatusDefault{115, 0},         // USB connected
-    StatusDefault{116, 0},         // USB controlled
-    StatusDefault{117, 62500000},  // SD capacity, kB
-    StatusDefault{118, 0},         // photo interval capture count
+    StatusDefault{97, 0x00000000},   // preset
+    StatusDefault{98, 0},            // preset modified
+    StatusDefault{101, 0},           // capture delay active
+    StatusDefault{102, 0},           // media mod state
+    StatusDefault{103, 10},          // time warp speed auto
+    StatusDefault{105, 0},           // lens type
+    StatusDefault{106, 0},           // hindsight
+    StatusDefault{107, 0},           // scheduled capture preset
+    StatusDefault{108, 0},           // scheduled capture
+    StatusDefault{110, 0},           // display mod
+    StatusDefault{111, 0},           // SD write speed error
+    StatusDefault{112, 0},           // SD errors
+    StatusDefault{113, 0},           // turbo transfer
+    StatusDefault{114, 0},           // camera control idle
+    StatusDefault{115, 0},           // USB connected
+    StatusDefault{116, 0},           // USB controlled
+    StatusDefault{117, 62500000},    // SD capacity, kB
+    StatusDefault{118, 0},           // photo interval capture count
 };
 
 }  // namespace
@@ -170,23 +183,27 @@ std::uint32_t firstPresetOf(std::uint32_t group) { return (group - kVideoGroup) 
 std::uint8_t presetStatusOf(std::uint32_t group) { return static_cast<std::uint8_t>(93 + (group - kVideoGroup)); }
 
 const SettingValues& defaultSettings() {
-    static const SettingValues values = {
-        {2, 9},     {3, 5},     {5, 0},     {30, 110},  {32, 3601}, {43, 0},   {59, 6},   {88, 70},
-        {91, 3},    {108, 1},   {121, 0},   {122, 101}, {123, 101}, {125, 0},  {128, 13}, {134, 2},
-        {135, 4},   {156, 100}, {157, 0},   {167, 4},   {168, 0},   {171, 0},  {172, 0},  {175, 1},
-        {178, 1},   {179, 2},   {182, 1},   {183, 0},   {184, 0},   {186, 0},  {187, 0},  {189, 100},
-        {190, 0},   {191, 0},   {192, 1},   {193, 101},
+    static const SettingValues kValues = {
+        {2, 9},   {3, 5},   {5, 0},     {30, 110},  {32, 3601}, {43, 0},   {59, 6},  {88, 70}, {91, 3},
+        {108, 1}, {121, 0}, {122, 101}, {123, 101}, {125, 0},   {128, 13}, {134, 2}, {135, 4}, {156, 100},
+        {157, 0}, {167, 4}, {168, 0},   {171, 0},   {172, 0},   {175, 1},  {178, 1}, {179, 2}, {182, 1},
+        {183, 0}, {184, 0}, {186, 0},   {187, 0},   {189, 100}, {190, 0},  {191, 0}, {192, 1}, {193, 101},
     };
-    return values;
+    return kValues;
 }
 
 bool isKnownSettingValue(std::uint8_t id, std::uint64_t value) {
     switch (id) {
-        case protocol::setting_id::kVideoResolution: return contains(kResolutions, value);
-        case protocol::setting_id::kFramesPerSecond: return contains(kFrameRates, value);
-        case 88: return value >= 10 && value <= 100;  // LCD brightness, percent
-        case 168: return true;                        // scheduled capture: a packed time, any value
-        default: return protocol::settingValueName(id, value).has_value();
+        case protocol::setting_id::kVideoResolution:
+            return contains(kResolutions, value);
+        case protocol::setting_id::kFramesPerSecond:
+            return contains(kFrameRates, value);
+        case 88:
+            return value >= 10 && value <= 100;  // LCD brightness, percent
+        case 168:
+            return true;  // scheduled capture: a packed time, any value
+        default:
+            return protocol::settingValueName(id, value).has_value();
     }
 }
 
@@ -200,7 +217,8 @@ bool fitsWith(std::uint8_t id, std::uint64_t value, const SettingValues& current
             return framesPerSecond(valueOf(protocol::setting_id::kFramesPerSecond)) <= maxFramesPerSecond(value);
         case protocol::setting_id::kFramesPerSecond:
             return framesPerSecond(value) <= maxFramesPerSecond(valueOf(protocol::setting_id::kVideoResolution));
-        default: return true;
+        default:
+            return true;
     }
 }
 

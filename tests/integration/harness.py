@@ -156,6 +156,9 @@ class Sim:
         self.bus.disconnect()
         return code
 
+    def close(self):
+        self.log.close()
+
 
 @contextlib.asynccontextmanager
 async def sim_on_private_bus(*args):
@@ -166,7 +169,9 @@ async def sim_on_private_bus(*args):
     finally:
         code = await sim.stop()
         await bus.stop()
-        assert code == 0, f"goprod-sim exited with {code}:\n{sim.output()}"
+        output = sim.output()
+        sim.close()
+        assert code == 0, f"goprod-sim exited with {code}:\n{output}"
 
 
 def run(coro):

@@ -72,14 +72,13 @@ protected:
     void start(CameraConfig config) {
         camera_.reset();
         sent_.clear();
-        camera_ = std::make_unique<Camera>(std::move(config), scheduler_,
-                                           Camera::Hooks{[this](Characteristic c, Bytes packet) {
-                                                             sent_.emplace_back(c, std::move(packet));
-                                                         },
-                                                         [this] {
-                                                             ++drops_;
-                                                             sent_.emplace_back(C::Internal81, Bytes{});  // marker
-                                                         }});
+        camera_ = std::make_unique<Camera>(
+            std::move(config), scheduler_,
+            Camera::Hooks{[this](Characteristic c, Bytes packet) { sent_.emplace_back(c, std::move(packet)); },
+                          [this] {
+                              ++drops_;
+                              sent_.emplace_back(C::Internal81, Bytes{});  // marker
+                          }});
         camera_->connected();
     }
 
@@ -140,19 +139,19 @@ protected:
 // The send-commands seed (tutorial 2) and §9.1: request → the seed's answer.
 TEST_F(CameraTest, EveryCommandSeedGetsTheSeedsAnswer) {
     const std::vector<std::pair<std::string_view, std::string_view>> seeds = {
-        {"03 01 01 01", "02 01 00"},              // shutter on
-        {"03 01 01 00", "02 01 00"},              // shutter off
-        {"04 3E 02 03 E8", "02 3E 00"},           // video group
-        {"04 3E 02 03 E9", "02 3E 00"},           // photo group
-        {"04 3E 02 03 EA", "02 3E 00"},           // timelapse group
-        {"06 40 04 00 00 00 01", "02 40 00"},     // Activity
-        {"06 40 04 00 00 00 02", "02 40 00"},     // Cinematic
-        {"06 40 04 00 01 00 02", "02 40 00"},     // Burst
-        {"06 40 04 00 01 00 03", "02 40 00"},     // Night
-        {"01 50", "02 50 00"},                    // enable analytics
-        {"01 51", "06 51 00 01 02 01 00"},        // Open GoPro 2.0
-        {"03 17 01 01", "02 17 00"},              // AP on
-        {"03 17 01 00", "02 17 00"},              // AP off
+        {"03 01 01 01", "02 01 00"},           // shutter on
+        {"03 01 01 00", "02 01 00"},           // shutter off
+        {"04 3E 02 03 E8", "02 3E 00"},        // video group
+        {"04 3E 02 03 E9", "02 3E 00"},        // photo group
+        {"04 3E 02 03 EA", "02 3E 00"},        // timelapse group
+        {"06 40 04 00 00 00 01", "02 40 00"},  // Activity
+        {"06 40 04 00 00 00 02", "02 40 00"},  // Cinematic
+        {"06 40 04 00 01 00 02", "02 40 00"},  // Burst
+        {"06 40 04 00 01 00 03", "02 40 00"},  // Night
+        {"01 50", "02 50 00"},                 // enable analytics
+        {"01 51", "06 51 00 01 02 01 00"},     // Open GoPro 2.0
+        {"03 17 01 01", "02 17 00"},           // AP on
+        {"03 17 01 00", "02 17 00"},           // AP off
         {"09 0D 07 07 E7 01 1F 03 04 05", "02 0D 00"},
         {"0C 0F 0A 07 E7 01 1F 03 04 05 FF 88 01", "02 0F 00"},
         {"0C 0F 0A 07 E8 04 04 0D 00 05 FE 5C 01", "02 0F 00"},
@@ -183,8 +182,8 @@ TEST_F(CameraTest, EverySettingSeedGetsTheSeedsAnswer) {
 TEST_F(CameraTest, TheSeedsArrivedByteForByte) {
     sendPacket(C::CommandRequest, "03 01 01 01");
     sendPacket(C::SettingRequest, "03 5B 01 42");
-    EXPECT_THAT(camera().receivedMessages(),
-                ElementsAre(std::pair{C::CommandRequest, hex("01 01 01")}, std::pair{C::SettingRequest, hex("5B 01 42")}));
+    EXPECT_THAT(camera().receivedMessages(), ElementsAre(std::pair{C::CommandRequest, hex("01 01 01")},
+                                                         std::pair{C::SettingRequest, hex("5B 01 42")}));
     camera().clearReceived();
     EXPECT_THAT(camera().receivedMessages(), IsEmpty());
 }
@@ -242,6 +241,9 @@ TEST_F(CameraTest, HardwareInfoOfTheDefaultCameraParses) {
 }
 
 TEST_F(CameraTest, DateTimeIsStoredAndAdvances) {
+    EXPECT_THAT(exchange(C::CommandRequest, "01 10"),
+                ElementsAre(pk("0073", "0D 10 00 0A 07 E8 04 04 0D 00 00 00 00 00")))
+        << "never set: the scheduler's clock, UTC";
     exchange(C::CommandRequest, "09 0D 07 07 E7 01 1F 03 04 05");  // 2023-01-31 03:04:05
     EXPECT_THAT(exchange(C::CommandRequest, "01 0E"), ElementsAre(pk("0073", "0B 0E 00 08 07 E7 01 1F 03 04 05 02")))
         << "a Tuesday";
@@ -303,10 +305,18 @@ TEST_F(CameraTest, FrameRate240At4KIsRejected) {
     EXPECT_EQ(camera().settingValue(3), 5U);
     EXPECT_THAT(exchange(C::SettingRequest, "03 02 01 09"), ElementsAre(pk("0075", "02 02 00")));  // 1080
     EXPECT_THAT(exchange(C::SettingRequest, "03 03 01 00"), ElementsAre(pk("0075", "02 03 00")));  // 240
-    for (std::string_view resolution : {"03 02 01 01", "03 02 01 64", "03 02 01 18"}) {  // 4K, 5.3K, 5K
+    for (std::string_view resolution : {"03 02 01 01", "03 02 01 64", "03 02 01 18"}) {            // 4K, 5.3K, 5K
         EXPECT_THAT(exchange(C::SettingRequest, resolution), ElementsAre(pk("0075", "02 02 02"))) << resolution;
     }
     EXPECT_EQ(camera().settingValue(2), 9U);
+}
+
+TEST_F(CameraTest, TheSeedsFiveKResolutionIsAcceptedAtTwentyFourFps) {
+    // The send-commands seed sets 5K (0x18, a HERO9 value): every seed byte sequence must work.
+    EXPECT_THAT(exchange(C::SettingRequest, "03 03 01 0A"), ElementsAre(pk("0075", "02 03 00")));  // 24
+    EXPECT_THAT(exchange(C::SettingRequest, "03 02 01 18"), ElementsAre(pk("0075", "02 02 00")));  // 5K
+    EXPECT_THAT(exchange(C::SettingRequest, "03 03 01 00"), ElementsAre(pk("0075", "02 03 02")));  // 240 at 5K
+    EXPECT_EQ(camera().settingValue(2), 0x18U);
 }
 
 TEST_F(CameraTest, UnknownSettingsAndValuesAreInvalidParameters) {
@@ -381,7 +391,8 @@ TEST_F(CameraTest, UnknownIdsAreSkippedAndEmptyListsMeanAll) {
     all = protocol::parseQueryResponse(answer[0].second);
     ASSERT_TRUE(all);
     EXPECT_EQ(all->entries.front(), (protocol::QueryEntry{2, {9}}));
-    const auto nightlapse = std::find_if(all->entries.begin(), all->entries.end(), [](const auto& e) { return e.id == 32; });
+    const auto nightlapse =
+        std::find_if(all->entries.begin(), all->entries.end(), [](const auto& e) { return e.id == 32; });
     ASSERT_NE(nightlapse, all->entries.end());
     EXPECT_EQ(nightlapse->value, hex("00 00 00 00 00 00 0E 11")) << "64-bit settings are reported on 8 bytes";
     EXPECT_THAT(exchange(C::QueryRequest, "01 99"), ElementsAre(pk("0077", "02 99 02")));
@@ -407,8 +418,9 @@ TEST_F(CameraTest, RegisteredCapabilitiesArePushedWhenTheyChange) {
     take();
     sendPacket(C::QueryRequest, "02 62 03");
     take();
-    EXPECT_THAT(exchange(C::SettingRequest, "03 02 01 64"),  // 5.3K: at most 60 fps
-                ElementsAre(pk("0075", "02 02 00"), pk("0077", "11 A2 00 03 01 05 03 01 06 03 01 08 03 01 09 03 01 0A")));
+    EXPECT_THAT(
+        exchange(C::SettingRequest, "03 02 01 64"),  // 5.3K: at most 60 fps
+        ElementsAre(pk("0075", "02 02 00"), pk("0077", "11 A2 00 03 01 05 03 01 06 03 01 08 03 01 09 03 01 0A")));
 }
 
 TEST_F(CameraTest, RegisteredEncodingIsPushedAfterShutterOn) {
@@ -639,8 +651,11 @@ TEST_F(CameraTest, UnsupportedOperationsGetTheTwoByteReply) {
     EXPECT_THAT(exchange(C::CommandRequest, "02 F1 79"), ElementsAre(pk("0073", "02 F1 02")));
     EXPECT_THAT(exchange(C::CommandRequest, "02 F1 62"), ElementsAre(pk("0073", "02 F1 02")))
         << "Set Camera Name is MAX 2 and LIT HERO only";
-    const auto reply = hex("F5 02");
-    EXPECT_EQ(protocol::classify(C::QueryResponse, reply).kind, protocol::Incoming::UnsupportedReply);
+    EXPECT_THAT(exchange(C::NetworkManagementRequest, "02 02 06"), ElementsAre(pk("0092", "02 02 02")));
+    for (auto [c, reply] :
+         {std::pair{C::QueryResponse, hex("F5 02")}, std::pair{C::NetworkManagementResponse, hex("02 02")}}) {
+        EXPECT_EQ(protocol::classify(c, reply).kind, protocol::Incoming::UnsupportedReply) << dump(reply);
+    }
 }
 
 TEST_F(CameraTest, PresetStatusIsReportedAndPushed) {
