@@ -1,5 +1,7 @@
 #include "sim/camera_config.h"
 
+#include <algorithm>
+#include <array>
 #include <cstdio>
 
 namespace goprod::sim {
@@ -37,6 +39,37 @@ std::string passwordFor(int index) {
 }
 
 }  // namespace
+
+namespace {
+// Model IDs, names, model codes and serial prefixes from the Open GoPro camera
+// table; the firmware patch numbers are the simulator's own.
+constexpr std::array kModels = {
+    CameraModel{"hero9", 55, "HERO9 Black", "HD9.01.01.72.00", "C344"},
+    CameraModel{"hero10", 57, "HERO10 Black", "H21.01.01.62.00", "C346"},
+    CameraModel{"hero11", 58, "HERO11 Black", "H22.01.02.32.00", "C347"},
+    CameraModel{"hero11-mini", 60, "HERO11 Black Mini", "H22.03.02.50.00", "C349"},
+    CameraModel{"hero12", 62, "HERO12 Black", "H23.01.01.99.56", "C350"},
+    CameraModel{"hero13", 65, "HERO13 Black", "H24.01.02.02.00", "C353"},
+    CameraModel{"max2", 64, "MAX 2", "H24.02.01.10.00", "C352"},
+    CameraModel{"lit-hero", 70, "LIT HERO", "H25.03.01.10.00", "C359"},
+};
+}  // namespace
+
+std::span<const CameraModel> cameraModels() { return kModels; }
+
+const CameraModel* findCameraModel(std::string_view flag) {
+    for (const auto& model : kModels) {
+        if (model.flag == flag) return &model;
+    }
+    return nullptr;
+}
+
+void applyModel(CameraConfig& config, const CameraModel& model) {
+    config.modelNumber = model.number;
+    config.modelName = std::string(model.name);
+    config.firmware = std::string(model.firmware);
+    config.serial = std::string(model.serialPrefix) + config.serial.substr(std::min<std::size_t>(4, config.serial.size()));
+}
 
 CameraConfig makeCameraConfig(int index) {
     CameraConfig config;

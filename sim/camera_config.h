@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <span>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -45,6 +47,20 @@ struct CameraConfig {
     // "GoPro 0702": the advertised local name, last 4 serial digits.
     std::string name() const;
 };
+
+// A camera model the simulator can pose as: identity only (hardware info, model
+// ID in the advertisement, serial prefix); the setting rules stay the HERO12's.
+struct CameraModel {
+    std::string_view flag;          // "hero12", as goprod-sim --model takes it
+    std::uint32_t number;           // model ID (hardware info, advertising byte 13)
+    std::string_view name;          // "HERO12 Black"
+    std::string_view firmware;      // "H23.01.01.99.56"
+    std::string_view serialPrefix;  // "C350"
+};
+
+std::span<const CameraModel> cameraModels();
+const CameraModel* findCameraModel(std::string_view flag);
+void applyModel(CameraConfig& config, const CameraModel& model);
 
 // Camera number `index` (0-based) of `goprod-sim --cameras N`. Index 0 is the
 // default config above; the others get distinct serials (so distinct names and

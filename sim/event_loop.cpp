@@ -4,13 +4,15 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <csignal>
 #include <ctime>
 #include <stdexcept>
 
 namespace goprod::sim {
 
-EventLoop::EventLoop(sdbus::IConnection& connection) : connection_(connection) {
+EventLoop::EventLoop(std::vector<sdbus::IConnection*> connections) : connections_(std::move(connections)) {
     sigset_t mask;
     sigemptyset(&mask);
     sigaddset(&mask, SIGINT);
@@ -51,27 +53,34 @@ void EventLoop::runDueTimers() {
 }
 
 int EventLoop::run() {
+    std::vector<pollfd> fds(connections_.size() + 1);
     while (!stopping_) {
-        while (connection_.processPendingRequest()) {
+        for (auto* connection : connections_) {
+            while (connection->processPendingRequest()) {
+            }
         }
         runDueTimers();
         if (stopping_) break;
-        const auto poll = connection_.getEventLoopPollData();
+        timespec ts{};
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        const auto nowUs = static_cast<std::uint64_t>(ts.tv_sec) * 1000000U + static_cast<std::uint64_t>(ts.tv_nsec) / 1000U;
         int timeoutMs = -1;
-        if (poll.timeout_usec != UINT64_MAX) {
-            timespec ts{};
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            const auto nowUs = static_cast<std::uint64_t>(ts.tv_sec) * 1000000U + static_cast<std::uint64_t>(ts.tv_nsec) / 1000U;
-            timeoutMs = poll.timeout_usec <= nowUs ? 0 : static_cast<int>((poll.timeout_usec - nowUs + 999) / 1000);
+        for (std::size_t i = 0; i < connections_.size(); ++i) {
+            const auto poll = connections_[i]->getEventLoopPollData();
+            fds[i] = {poll.fd, poll.events, 0};
+            if (poll.timeout_usec != UINT64_MAX) {
+                const int ms = poll.timeout_usec <= nowUs ? 0 : static_cast<int>((poll.timeout_usec - nowUs + 999) / 1000);
+                timeoutMs = timeoutMs < 0 ? ms : std::min(timeoutMs, ms);
+            }
         }
         if (!timers_.empty()) {
             const auto wait = std::chrono::ceil<std::chrono::milliseconds>(timers_.begin()->first.due - Clock::now());
             const int timerMs = wait.count() < 0 ? 0 : static_cast<int>(wait.count());
             timeoutMs = timeoutMs < 0 ? timerMs : std::min(timeoutMs, timerMs);
         }
-        pollfd fds[2] = {{poll.fd, poll.events, 0}, {signalFd_, POLLIN, 0}};
-        if (::poll(fds, 2, timeoutMs) < 0 && errno != EINTR) throw std::runtime_error("poll failed");
-        if ((fds[1].revents & POLLIN) != 0) {
+        fds.back() = {signalFd_, POLLIN, 0};
+        if (::poll(fds.data(), fds.size(), timeoutMs) < 0 && errno != EINTR) throw std::runtime_error("poll failed");
+        if ((fds.back().revents & POLLIN) != 0) {
             signalfd_siginfo info{};
             if (read(signalFd_, &info, sizeof info) == sizeof info) return static_cast<int>(info.ssi_signo);
         }

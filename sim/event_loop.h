@@ -1,4 +1,4 @@
-// The simulator's single-threaded event loop: the D-Bus connection's fd, a
+// The simulator's single-threaded event loop: its D-Bus connections' fds, a
 // timer heap and SIGINT/SIGTERM, multiplexed with poll(2). Every handler and
 // every timer runs on the thread that calls run(); nothing else is threaded.
 #pragma once
@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <vector>
 
 #include <sdbus-c++/IConnection.h>
 
@@ -17,7 +18,7 @@ namespace goprod::sim {
 
 class EventLoop final : public Scheduler {
 public:
-    explicit EventLoop(sdbus::IConnection& connection);
+    explicit EventLoop(std::vector<sdbus::IConnection*> connections);
     ~EventLoop() override;
     EventLoop(const EventLoop&) = delete;
     EventLoop& operator=(const EventLoop&) = delete;
@@ -40,7 +41,7 @@ private:
 
     void runDueTimers();
 
-    sdbus::IConnection& connection_;
+    std::vector<sdbus::IConnection*> connections_;
     std::map<Key, std::function<void()>> timers_;
     std::map<TimerId, Key> keys_;
     TimerId nextId_ = 1;

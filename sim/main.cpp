@@ -47,6 +47,9 @@ int main(int argc, char** argv) {
     bool verbose = false;
     std::vector<std::string> networks;
     std::string adapterAddress = "00:1A:7D:DA:71:13";
+    std::string model = "hero12";
+    std::vector<std::string> modelFlags;
+    for (const auto& m : goprod::sim::cameraModels()) modelFlags.emplace_back(m.flag);
     app.add_option("-n,--cameras", cameras, "Number of cameras in range (distinct serials, addresses, names)")
         ->check(CLI::Range(1, 64));
     app.add_option("--bus", bus, "D-Bus address to serve on (overrides DBUS_SYSTEM_BUS_ADDRESS)");
@@ -58,7 +61,15 @@ int main(int argc, char** argv) {
     app.add_flag("--paired", paired, "Start with the cameras already bonded (known to BlueZ, as after a reboot)");
     app.add_option("--network", networks,
                    "A WiFi network in range, SSID[:PASSWORD[:configured]] (repeatable; default: the five networks "
-                   "of the Open GoPro WiFi tutorial)");
+                   "of the Open GoPro WiFi tutorial)")
+        ->check([](const std::string& spec) -> std::string {
+            const auto network = parseNetwork(spec, 0);
+            if (network.ssid.empty() || network.ssid.size() > 32) return "the SSID must be 1 to 32 bytes";
+            if (network.password.size() > 63) return "the password must be at most 63 bytes";
+            return {};
+        });
+    app.add_option("--model", model, "Camera model to pose as (identity only; the setting rules stay the HERO12's)")
+        ->check(CLI::IsMember(modelFlags));
     app.add_option("--adapter-address", adapterAddress, "Address of the simulated adapter hci0");
     app.add_flag("-v,--verbose", verbose, "Log every D-Bus level event");
     CLI11_PARSE(app, argc, argv);
@@ -70,6 +81,7 @@ int main(int argc, char** argv) {
     std::vector<goprod::sim::CameraConfig> configs;
     for (int i = 0; i < cameras; ++i) {
         auto config = goprod::sim::makeCameraConfig(i);
+        goprod::sim::applyModel(config, *goprod::sim::findCameraModel(model));
         config.latency = std::chrono::milliseconds(latencyMs);
         config.apStartDelay = std::chrono::milliseconds(apDelayMs);
         if (!networks.empty()) {
@@ -82,8 +94,11 @@ int main(int argc, char** argv) {
     }
 
     try {
+        // Two connections, so that the control interface is not one of
+        // org.bluez's objects (ObjectManager at / lists what its connection exports).
         auto connection = sdbus::createSystemBusConnection();
-        goprod::sim::EventLoop loop(*connection);
+        auto controlConnection = sdbus::createSystemBusConnection();
+        goprod::sim::EventLoop loop({connection.get(), controlConnection.get()});
         goprod::sim::BluezOptions options;
         options.adapterAddress = adapterAddress;
         options.connectDelay = std::chrono::milliseconds(connectDelayMs);
@@ -97,7 +112,7 @@ int main(int argc, char** argv) {
                           error.getMessage());
             return 2;
         }
-        goprod::sim::Control control(*connection, bluez);
+        goprod::sim::Control control(*controlConnection, bluez);
         for (const auto& camera : bluez.cameras()) {
             spdlog::info("camera {} serial {} at {}", camera->config().name(), camera->config().serial,
                          camera->config().address);
