@@ -441,9 +441,10 @@ void VirtualCamera::publish(bool announce) {
             }
         });
     });
-    d.registerMethod("Disconnect").onInterface(kDeviceIface).implementedAs([this] {
+    d.registerMethod("Disconnect").onInterface(kDeviceIface).implementedAs([this](sdbus::Result<>&& result) {
         if (!connected_ && !connecting_) throw notConnected();
-        disconnect();
+        auto shared = std::make_shared<sdbus::Result<>>(std::move(result));
+        linkLost("disconnected by the client", [shared] { shared->returnResults(); });
     });
     d.registerMethod("ConnectProfile").onInterface(kDeviceIface).withInputParamNames("UUID").implementedAs(
         [](const std::string&) { throw notSupported(); });
@@ -508,24 +509,25 @@ void VirtualCamera::connect(std::function<void(const sdbus::Error*)> done) {
     });
 }
 
-void VirtualCamera::disconnect() { linkLost("disconnected by the client"); }
-
-void VirtualCamera::linkLost(const char* reason) {
+// The order of bluetoothd's device_remove_connection(): ServicesResolved=false,
+// a pending Connect() fails, Disconnect() is answered, then Connected=false.
+void VirtualCamera::linkLost(const char* reason, const std::function<void()>& answerDisconnect) {
     if (!connected_ && !connecting_) return;
     ++linkGeneration_;
     spdlog::info("{}: link down ({})", config().name(), reason);
-    auto waiters = std::move(connectWaiters_);
-    connectWaiters_.clear();
-    const auto aborted = bluezError("Failed", "Software caused connection abort");
-    for (auto& waiter : waiters) waiter(&aborted);
-    if (pairResult_) {
-        const auto error = bluezError("AuthenticationCanceled", "Authentication Canceled");
-        finishPairing(&error);
-    }
     connecting_ = false;
     const bool wasResolved = servicesResolved_;
     servicesResolved_ = false;
     if (wasResolved) emit({"ServicesResolved"});
+    auto waiters = std::move(connectWaiters_);
+    connectWaiters_.clear();
+    const auto early = bluezError("Failed", "Disconnected early");
+    for (auto& waiter : waiters) waiter(&early);
+    if (pairResult_) {
+        const auto error = bluezError("AuthenticationCanceled", "Authentication Canceled");
+        finishPairing(&error);
+    }
+    if (answerDisconnect) answerDisconnect();
     destroyGatt(true);
     if (connected_) {
         connected_ = false;

@@ -109,7 +109,9 @@ public:
     void unpublish(bool announce);
     void advertised();  // an advertising report for a cached device
     void forgetBond() { paired_ = bonded_ = trusted_ = false; }
-    void linkLost(const char* reason);  // the camera or the radio dropped the link
+    // The link is gone: the camera or the radio dropped it, or a client asked (then
+    // answerDisconnect replies to its Disconnect() at the point bluetoothd does).
+    void linkLost(const char* reason, const std::function<void()>& answerDisconnect = {});
     void setRefusePairing(bool refuse) { refusePairing_ = refuse; }
     void setRssi(std::int16_t rssi) { rssi_ = rssi; }
     void clientGone(const std::string& sender);  // ends the sender's notify sessions
@@ -117,7 +119,6 @@ public:
 private:
     struct Gatt;
     void connect(std::function<void(const sdbus::Error*)> done);
-    void disconnect();
     void pair(sdbus::Result<>&& result, const std::string& sender);
     void finishPairing(const sdbus::Error* error);
     void createGatt();

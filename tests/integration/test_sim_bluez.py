@@ -616,9 +616,14 @@ def test_connect_publishes_gatt_before_services_resolved_and_reply():
             name, _ = await gdbus_error(sim.address, CAM_PATH, f"{DEVICE_IFACE}.Connect")
             assert name == "org.bluez.Error.AlreadyConnected"
 
-            # Disconnect: ServicesResolved=false, GATT objects removed, Connected=false, then the reply.
+            # Disconnect, in the order of bluetoothd's device_remove_connection(): ServicesResolved=false,
+            # the reply, then (GATT objects removed) Connected=false.
+            client.drain()
             _, reply_index, start = await client.call_logged(CAM_PATH, DEVICE_IFACE, "Disconnect")
-            log = client.log[start:reply_index + 1]
+            await client.until(lambda m: is_props_changed(m, CAM_PATH, DEVICE_IFACE, "Connected")
+                               and changed_value(m, "Connected") is False)
+            log = client.log[start:]
+            reply_at = reply_index - start
             unresolved_at = [i for i, m in enumerate(log)
                              if is_props_changed(m, CAM_PATH, DEVICE_IFACE, "ServicesResolved")
                              and changed_value(m, "ServicesResolved") is False]
@@ -627,9 +632,10 @@ def test_connect_publishes_gatt_before_services_resolved_and_reply():
                                and changed_value(m, "Connected") is False]
             removed = {m.body[0]: (i, m.body[1]) for i, m in enumerate(log) if m.member == "InterfacesRemoved"}
             assert unresolved_at and disconnected_at
+            assert unresolved_at[0] < reply_at < disconnected_at[0]
             assert set(removed) == set(services) | set(chars)
             for path, (i, ifaces) in removed.items():
-                assert unresolved_at[0] < i < disconnected_at[0]
+                assert reply_at < i < disconnected_at[0]
                 assert ifaces == [SERVICE_IFACE if path in services else CHAR_IFACE]
             objects = await client.objects()
             assert not [p for p in objects if p.startswith(CAM_PATH + "/")]
