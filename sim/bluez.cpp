@@ -149,6 +149,14 @@ const Bluez::Agent* Bluez::agentFor(const std::string& sender) const {
     return nullptr;
 }
 
+std::vector<Bluez::Agent>::iterator Bluez::registeredAgent(const std::string& sender, const std::string& path) {
+    const auto it = std::find_if(agents_.begin(), agents_.end(), [&](const Agent& agent) {
+        return agent.sender == sender && agent.path == path;
+    });
+    if (it == agents_.end()) throw doesNotExist();
+    return it;
+}
+
 void Bluez::publishAgentManager() {
     agentManager_ = sdbus::createObject(connection_, "/org/bluez");
     agentManager_->registerMethod("RegisterAgent")
@@ -169,24 +177,14 @@ void Bluez::publishAgentManager() {
         .onInterface(kAgentManagerIface)
         .withInputParamNames("agent")
         .implementedAs([this](const sdbus::ObjectPath& path) {
-            const std::string sender = senderOf(*agentManager_);
-            const auto it = std::find_if(agents_.begin(), agents_.end(), [&](const Agent& agent) {
-                return agent.sender == sender && agent.path == path;
-            });
-            if (it == agents_.end()) throw doesNotExist();
-            agents_.erase(it);
-            if (defaultAgent_ == sender) defaultAgent_.clear();
+            agents_.erase(registeredAgent(senderOf(*agentManager_), path));
+            if (defaultAgent_ == senderOf(*agentManager_)) defaultAgent_.clear();
         });
     agentManager_->registerMethod("RequestDefaultAgent")
         .onInterface(kAgentManagerIface)
         .withInputParamNames("agent")
         .implementedAs([this](const sdbus::ObjectPath& path) {
-            const std::string sender = senderOf(*agentManager_);
-            const auto it = std::find_if(agents_.begin(), agents_.end(), [&](const Agent& agent) {
-                return agent.sender == sender && agent.path == path;
-            });
-            if (it == agents_.end()) throw doesNotExist();
-            defaultAgent_ = sender;
+            defaultAgent_ = registeredAgent(senderOf(*agentManager_), path)->sender;
         });
     agentManager_->finishRegistration();
 }

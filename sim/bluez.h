@@ -64,6 +64,8 @@ public:
 private:
     void publishAdapter();
     void publishAgentManager();
+    // The agent `sender` registered at `path`; DoesNotExist otherwise.
+    std::vector<Agent>::iterator registeredAgent(const std::string& sender, const std::string& path);
     void startDiscovery(const std::string& sender);
     void stopDiscovery(const std::string& sender);
     void setDiscoveryFilter(const std::string& sender, const std::map<std::string, sdbus::Variant>& filter);

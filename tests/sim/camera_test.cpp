@@ -26,6 +26,7 @@
 #include "protocol/queries.h"
 #include "protocol/settings.h"
 #include "response_generic.pb.h"
+#include "tests/protocol/hex.h"
 #include "tests/sim/fake_scheduler.h"
 
 namespace goprod::sim {
@@ -35,27 +36,12 @@ namespace pb = open_gopro;
 using protocol::Bytes;
 using protocol::Characteristic;
 using std::chrono::milliseconds;
+using protocol::test::dump;
+using protocol::test::hex;
 using test::FakeScheduler;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using C = Characteristic;
-
-std::string dump(protocol::ByteView bytes) {
-    static constexpr char kDigits[] = "0123456789ABCDEF";
-    std::string out;
-    for (std::size_t i = 0; i < bytes.size(); ++i) {
-        if (i != 0) out += ' ';
-        out += kDigits[bytes[i] >> 4];
-        out += kDigits[bytes[i] & 0x0F];
-    }
-    return out;
-}
-
-Bytes hex(std::string_view text) {
-    auto bytes = protocol::fromHex(text);
-    if (!bytes) ADD_FAILURE() << "bad hex in test: " << text;
-    return bytes ? std::move(bytes).value() : Bytes{};
-}
 
 // "0073: 02 01 00": a notified packet as the tests spell expectations.
 std::string line(Characteristic c, protocol::ByteView packet) {
