@@ -54,7 +54,7 @@ void Reassembler::reset() {
     buffer_.clear();
     continuations_ = 0;
     lastCounter_ = -1;
-    counting_ = false;
+    counting_ = sender_ == Sender::Camera;
     lastContinuation_.clear();
 }
 
@@ -92,7 +92,7 @@ Reassembler::Output Reassembler::feed(ByteView packet) {
     }
     // Cameras count 0, 1, 2 ...; clients send 0 every time. The second
     // continuation shows which; anything off that sequence lost a packet.
-    if (continuations_ == 1) counting_ = counter == 1;
+    if (continuations_ == 1 && !sender_) counting_ = counter == 1;
     const int due = counting_ ? (continuations_ & 0x0F) : 0;
     if (counter != due) {
         const std::string detail = "continuation " + std::to_string(counter) + " where " + std::to_string(due) +

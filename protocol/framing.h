@@ -34,7 +34,13 @@ Result<std::vector<Bytes>> fragment(ByteView message, Sender sender);
 // decoded normally, so the reassembler never wedges.
 class Reassembler {
 public:
-    explicit Reassembler(std::size_t maxMessageLength = kMax16BitLength) : maxLength_(maxMessageLength) {}
+    // `sender`, when known, fixes the continuation style instead of inferring
+    // it from the second continuation: a client reading a camera passes
+    // Sender::Camera, which also catches a repeated first continuation.
+    explicit Reassembler(std::size_t maxMessageLength = kMax16BitLength, std::optional<Sender> sender = std::nullopt)
+        : maxLength_(maxMessageLength), sender_(sender) {
+        reset();
+    }
 
     struct Output {
         std::optional<Error> error;    // what was discarded, if anything
@@ -49,6 +55,7 @@ private:
     Output start(ByteView packet);
 
     std::size_t maxLength_;
+    std::optional<Sender> sender_;
     bool inProgress_ = false;
     std::size_t expected_ = 0;
     Bytes buffer_;

@@ -70,8 +70,7 @@ Classified classify(Characteristic from, ByteView message) {
         // [feature][status]: the 2-byte reply to an operation the camera does not
         // support. The status byte can look like a request action, never like a
         // response action (bit 7) or a notification.
-        const bool answerAction = (act & action::kResponseBit) != 0 && protobufTypeName(id, act);
-        if (message.size() == 2 && !answerAction) {
+        if (message.size() == 2 && (act & action::kResponseBit) == 0) {
             return {Incoming::UnsupportedReply, {Kind::Protobuf, id, 0}};
         }
         if ((act & action::kResponseBit) != 0) return {Incoming::Response, key};

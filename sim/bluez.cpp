@@ -117,6 +117,7 @@ void Bluez::stop() {
     adapter_->emitInterfacesRemovedSignal({kAdapterIface});
     agentManager_->emitInterfacesRemovedSignal({kAgentManagerIface});
     discoverySessions_.clear();
+    filterAdmitsCameras_.clear();
     agents_.clear();
     defaultAgent_.clear();
     adapter_.reset();
@@ -249,6 +250,7 @@ void Bluez::startDiscovery(const std::string& sender) {
 
 void Bluez::stopDiscovery(const std::string& sender) {
     if (!discoverySessions_.erase(sender)) throw bluezError("Failed", "No discovery started");
+    filterAdmitsCameras_.erase(sender);  // a client's filter lasts until it stops discovering
     if (discoverySessions_.empty()) {
         if (announceTimer_ != 0) loop_.cancel(announceTimer_);
         announceTimer_ = 0;
@@ -256,7 +258,7 @@ void Bluez::stopDiscovery(const std::string& sender) {
     }
 }
 
-void Bluez::setDiscoveryFilter(const std::string& /*sender*/, const std::map<std::string, sdbus::Variant>& filter) {
+void Bluez::setDiscoveryFilter(const std::string& sender, const std::map<std::string, sdbus::Variant>& filter) {
     bool leOnly = true;
     bool admitsGoPro = true;
     for (const auto& [key, value] : filter) {
@@ -288,14 +290,22 @@ void Bluez::setDiscoveryFilter(const std::string& /*sender*/, const std::map<std
             throw invalidArguments();  // a value of the wrong type
         }
     }
-    filterLeOnly_ = leOnly;
-    filterAdmitsGoPro_ = admitsGoPro;
+    // Each client has its own filter (bluetoothd merges them): the cameras are
+    // reported while any discovering client's filter admits them.
+    filterAdmitsCameras_[sender] = leOnly && admitsGoPro;
+}
+
+bool Bluez::discoveryAdmitsCameras() const {
+    return std::any_of(discoverySessions_.begin(), discoverySessions_.end(), [this](const std::string& sender) {
+        const auto filter = filterAdmitsCameras_.find(sender);
+        return filter == filterAdmitsCameras_.end() || filter->second;
+    });
 }
 
 void Bluez::announceCameras() {
     announceTimer_ = 0;
     if (discoverySessions_.empty()) return;
-    if (filterLeOnly_ && filterAdmitsGoPro_) {
+    if (discoveryAdmitsCameras()) {
         for (auto& camera : cameras_) {
             if (camera->connected()) continue;  // a connected camera stops advertising
             if (camera->published()) {
@@ -311,6 +321,7 @@ void Bluez::announceCameras() {
 
 void Bluez::clientGone(const std::string& sender) {
     if (!running_) return;
+    filterAdmitsCameras_.erase(sender);
     if (discoverySessions_.erase(sender) != 0 && discoverySessions_.empty()) {
         if (announceTimer_ != 0) loop_.cancel(announceTimer_);
         announceTimer_ = 0;
@@ -328,7 +339,7 @@ void Bluez::clientGone(const std::string& sender) {
 void Bluez::removeDevice(const sdbus::ObjectPath& path) {
     for (auto& camera : cameras_) {
         if (camera->published() && camera->path() == path) {
-            if (camera->connected()) camera->linkLost("device removed");
+            camera->linkLost("device removed");  // also a connection still being set up
             camera->forgetBond();
             camera->unpublish(true);
             return;
@@ -544,7 +555,6 @@ void VirtualCamera::pair(sdbus::Result<>&& result, const std::string& sender) {
         return;
     }
     pairResult_ = std::make_unique<sdbus::Result<>>(std::move(result));
-    const std::uint64_t generation = linkGeneration_;
     auto authenticate = [this, sender](const sdbus::Error* error) {
         if (error != nullptr) {
             finishPairing(error);
@@ -559,15 +569,18 @@ void VirtualCamera::pair(sdbus::Result<>&& result, const std::string& sender) {
         // authorize, the prompt the official SDK answers with "yes" in bluetoothctl.
         const Bluez::Agent* agent = bluez_.agentFor(sender);
         if (agent == nullptr) {
-            bluez_.loop().after(bluez_.options().connectDelay, [this] { finishPairing(nullptr); });
+            const std::uint64_t generation = linkGeneration_;  // a pairing dies with its link
+            bluez_.loop().after(bluez_.options().connectDelay, [this, generation] {
+                if (generation == linkGeneration_) finishPairing(nullptr);
+            });
             return;
         }
         agentProxy_ = sdbus::createProxy(bluez_.connection(), agent->sender, agent->path);
         agentProxy_->callMethodAsync("RequestAuthorization")
             .onInterface(kAgentIface)
             .withArguments(sdbus::ObjectPath(path()))
-            .uponReplyInvoke([this](const sdbus::Error* agentError) {
-                if (!pairResult_) return;  // cancelled meanwhile
+            .uponReplyInvoke([this, generation = linkGeneration_](const sdbus::Error* agentError) {
+                if (!pairResult_ || generation != linkGeneration_) return;  // cancelled or link lost meanwhile
                 if (agentError == nullptr) {
                     finishPairing(nullptr);
                 } else if (agentError->getName() == "org.bluez.Error.Canceled") {
@@ -579,7 +592,6 @@ void VirtualCamera::pair(sdbus::Result<>&& result, const std::string& sender) {
                 }
             });
     };
-    (void)generation;
     if (connected_ && !connecting_) {
         authenticate(nullptr);
     } else {

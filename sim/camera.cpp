@@ -291,7 +291,7 @@ void Camera::send(Batch batch) {
     if (batch.empty() || !linkUp_) return;
     // Everything leaves in the order it was produced, even when the latency
     // shrinks in between, as from the camera's single FIFO.
-    const auto now = scheduler_.now();
+    const auto now = scheduler_.monotonicNow();
     const auto due = std::max(now + config_.latency + extraDelay_, lastDue_);
     const auto delay = std::chrono::ceil<milliseconds>(due - now);
     lastDue_ = now + delay;
@@ -517,6 +517,7 @@ void Camera::mutate(const std::function<void(Batch&)>& change) {
 // Requests
 
 void Camera::handleMessage(Characteristic c, Bytes message) {
+    if (received_.size() == kReceivedLimit) received_.pop_front();
     received_.emplace_back(c, message);
     if (message.empty()) return;
     if (std::exchange(neverAnswer_, false)) return;

@@ -30,6 +30,7 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -100,7 +101,11 @@ public:
 
     // Every reassembled request message, in order, with the characteristic it
     // was written to (tests check that the seeds' exact bytes arrived).
-    std::vector<std::pair<protocol::Characteristic, protocol::Bytes>> receivedMessages() const { return received_; }
+    // The last kReceivedLimit requests, oldest first.
+    std::vector<std::pair<protocol::Characteristic, protocol::Bytes>> receivedMessages() const {
+        return {received_.begin(), received_.end()};
+    }
+    static constexpr std::size_t kReceivedLimit = 4096;
     void clearReceived() { received_.clear(); }
 
     // Faults. Each is one-shot unless stated.
@@ -198,12 +203,12 @@ private:
 
     std::map<std::uint64_t, std::pair<Scheduler::TimerId, Scope>> timers_;  // by token
     std::uint64_t nextToken_ = 1;
-    std::chrono::system_clock::time_point lastDue_{};  // keeps notifications in FIFO order
+    std::chrono::steady_clock::time_point lastDue_{};  // keeps notifications in FIFO order
 
     bool linkUp_ = false;
     bool asleep_ = false;
     std::map<protocol::Characteristic, protocol::Reassembler> reassemblers_;
-    std::vector<std::pair<protocol::Characteristic, protocol::Bytes>> received_;
+    std::deque<std::pair<protocol::Characteristic, protocol::Bytes>> received_;
     std::set<std::uint8_t> settingRegistrations_, statusRegistrations_, capabilityRegistrations_;
     bool presetRegistered_ = false;
     bool cohnRegistered_ = false;

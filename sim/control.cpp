@@ -49,17 +49,19 @@ Control::Control(sdbus::IConnection& connection, Bluez& bluez) : connection_(con
     // As a restarting bluetoothd: org.bluez and all its objects vanish, then come back.
     o.registerMethod("RestartBluez").onInterface(iface).withInputParamNames("down_milliseconds").implementedAs(
         [this](const std::uint32_t& downMs) {
+            cancelRestart();
             bluez_.stop();
-            bluez_.loop().after(std::chrono::milliseconds(downMs), [this] {
-                try {
-                    bluez_.start();
-                } catch (const sdbus::Error& error) {
-                    spdlog::error("could not re-acquire org.bluez: {}", error.getMessage());
-                }
+            restartTimer_ = bluez_.loop().after(std::chrono::milliseconds(downMs), [this] {
+                restartTimer_ = 0;
+                if (!bluez_.running()) bluez_.start();
             });
         });
-    o.registerMethod("StopBluez").onInterface(iface).implementedAs([this] { bluez_.stop(); });
+    o.registerMethod("StopBluez").onInterface(iface).implementedAs([this] {
+        cancelRestart();
+        bluez_.stop();
+    });
     o.registerMethod("StartBluez").onInterface(iface).implementedAs([this] {
+        cancelRestart();
         if (!bluez_.running()) bluez_.start();
     });
     // Every request message the camera reassembled, in order: (characteristic "GP-0072", bytes).
@@ -75,6 +77,11 @@ Control::Control(sdbus::IConnection& connection, Bluez& bluez) : connection_(con
         [this](const std::string& id) { camera(id).camera().clearReceived(); });
     o.finishRegistration();
     connection_.requestName(kControlBusName);
+}
+
+void Control::cancelRestart() {
+    if (restartTimer_ != 0) bluez_.loop().cancel(restartTimer_);
+    restartTimer_ = 0;
 }
 
 VirtualCamera& Control::camera(const std::string& identifier) {

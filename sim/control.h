@@ -21,10 +21,12 @@ public:
 
 private:
     VirtualCamera& camera(const std::string& identifier);
+    void cancelRestart();  // a pending RestartBluez comeback
 
     sdbus::IConnection& connection_;
     Bluez& bluez_;
     std::unique_ptr<sdbus::IObject> object_;
+    Scheduler::TimerId restartTimer_ = 0;
 };
 
 }  // namespace goprod::sim

@@ -10,6 +10,8 @@
 #include <ctime>
 #include <stdexcept>
 
+#include <spdlog/spdlog.h>
+
 namespace goprod::sim {
 
 EventLoop::EventLoop(std::vector<sdbus::IConnection*> connections) : connections_(std::move(connections)) {
@@ -48,7 +50,11 @@ void EventLoop::runDueTimers() {
     while (!timers_.empty() && timers_.begin()->first.due <= Clock::now()) {
         auto node = timers_.extract(timers_.begin());
         keys_.erase(node.key().id);
-        node.mapped()();
+        try {
+            node.mapped()();
+        } catch (const std::exception& error) {  // one camera's failure must not stop the others
+            spdlog::error("timer failed: {}", error.what());
+        }
     }
 }
 

@@ -26,6 +26,7 @@ public:
     TimerId after(std::chrono::milliseconds delay, std::function<void()> fn) override;
     void cancel(TimerId id) override;
     std::chrono::system_clock::time_point now() const override;
+    std::chrono::steady_clock::time_point monotonicNow() const override { return Clock::now(); }
 
     // Runs until SIGINT/SIGTERM or stop(); returns the signal number (0 for stop()).
     int run();

@@ -48,6 +48,8 @@ int main(int argc, char** argv) {
     std::vector<std::string> networks;
     std::string adapterAddress = "00:1A:7D:DA:71:13";
     std::string model = "hero12";
+    std::string apSsid;
+    std::string apPassword;
     std::vector<std::string> modelFlags;
     for (const auto& m : goprod::sim::cameraModels()) modelFlags.emplace_back(m.flag);
     app.add_option("-n,--cameras", cameras, "Number of cameras in range (distinct serials, addresses, names)")
@@ -70,6 +72,14 @@ int main(int argc, char** argv) {
         });
     app.add_option("--model", model, "Camera model to pose as (identity only; the setting rules stay the HERO12's)")
         ->check(CLI::IsMember(modelFlags));
+    app.add_option("--ap-ssid", apSsid, "The cameras' WiFi AP SSID (camera N > 1 gets \"-N\" appended)")
+        ->check([](const std::string& ssid) -> std::string {
+            return ssid.empty() || ssid.size() > 29 ? "the AP SSID must be 1 to 29 bytes" : "";
+        });
+    app.add_option("--ap-password", apPassword, "The cameras' WiFi AP password (8 to 63 characters)")
+        ->check([](const std::string& password) -> std::string {
+            return password.size() < 8 || password.size() > 63 ? "the AP password must be 8 to 63 characters" : "";
+        });
     app.add_option("--adapter-address", adapterAddress, "Address of the simulated adapter hci0");
     app.add_flag("-v,--verbose", verbose, "Log every D-Bus level event");
     CLI11_PARSE(app, argc, argv);
@@ -82,6 +92,8 @@ int main(int argc, char** argv) {
     for (int i = 0; i < cameras; ++i) {
         auto config = goprod::sim::makeCameraConfig(i);
         goprod::sim::applyModel(config, *goprod::sim::findCameraModel(model));
+        if (!apSsid.empty()) config.apSsid = i == 0 ? apSsid : apSsid + "-" + std::to_string(i + 1);
+        if (!apPassword.empty()) config.apPassword = apPassword;
         config.latency = std::chrono::milliseconds(latencyMs);
         config.apStartDelay = std::chrono::milliseconds(apDelayMs);
         if (!networks.empty()) {

@@ -24,6 +24,8 @@ public:
     virtual void cancel(TimerId id) = 0;
     // Wall-clock time, the camera's idea of "now" (fake in tests).
     virtual std::chrono::system_clock::time_point now() const = 0;
+    // Monotonic time, for ordering and delays: unaffected by wall-clock steps.
+    virtual std::chrono::steady_clock::time_point monotonicNow() const = 0;
 };
 
 }  // namespace goprod::sim

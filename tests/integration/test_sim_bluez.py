@@ -1126,3 +1126,47 @@ def test_managed_objects_are_only_bluez_objects():
             objects = await client.objects()
             assert all(path == "/org/bluez" or path.startswith("/org/bluez/") for path in objects), sorted(objects)
     run(body())
+
+
+# ================================================================ review follow-ups
+
+def test_discovery_filters_are_per_client():
+    async def body():
+        async with bluez_sim() as sim:
+            excluding = await sim.client()
+            await excluding.call(ADAPTER, ADAPTER_IFACE, "SetDiscoveryFilter", "a{sv}",
+                                 [{"Transport": Variant("s", "bredr")}])
+            await excluding.call(ADAPTER, ADAPTER_IFACE, "StartDiscovery")
+            # Another client's unfiltered discovery still finds the camera.
+            other = await sim.client()
+            assert CAM_PATH in await other.discover(1)
+    run(body())
+
+
+def test_remove_device_while_connecting_fails_the_connect():
+    async def body():
+        async with bluez_sim("--connect-delay-ms", "300") as sim:
+            client = await sim.client()
+            await client.discover(1)
+            # Connect() is in flight (the link takes 300 ms) when the device is removed.
+            connect = asyncio.ensure_future(client.call(CAM_PATH, DEVICE_IFACE, "Connect"))
+            await asyncio.sleep(0)  # a yield, not a wait: lets the task send Connect() before RemoveDevice()
+            await client.call(ADAPTER, ADAPTER_IFACE, "RemoveDevice", "o", [CAM_PATH])
+            with pytest.raises(DBusError) as failed:
+                await connect
+            assert failed.value.name == "org.bluez.Error.Failed"
+            (cameras,) = await sim.control("ListCameras")
+            assert [connected for _, _, _, _, connected in cameras] == [False]
+            objects = await client.objects()
+            assert not [p for p in objects if p.startswith(CAM_PATH)]
+    run(body())
+
+
+def test_ap_credentials_come_from_the_flags():
+    async def body():
+        async with bluez_sim("--paired", "--ap-ssid", "RigCam", "--ap-password", "rig-pass-123") as sim:
+            client = await sim.client()
+            chars = await client.connect_device(CAM_PATH)
+            assert await client.read(chars["GP-0002"]) == b"RigCam"
+            assert await client.read(chars["GP-0003"]) == b"rig-pass-123"
+    run(body())

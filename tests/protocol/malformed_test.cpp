@@ -213,6 +213,44 @@ TEST(MalformedPacket, RepeatedIdenticalContinuationIsADroppedDuplicate) {
     expectRecovers(reassembler);
 }
 
+TEST(MalformedPacket, ARepeatedFirstContinuationFromACameraIsADroppedDuplicate) {
+    // With the sender known to be a camera, even the first continuation (0x80) can be
+    // told apart from a client's fixed 0x80: the repeat is dropped, the message intact.
+    auto packets = test::hardwareInfoPackets();
+    Reassembler reassembler(kMax16BitLength, Sender::Camera);
+    std::optional<Bytes> message;
+    for (std::size_t i = 0; i < packets.size(); ++i) {
+        auto out = reassembler.feed(packets[i]);
+        EXPECT_FALSE(out.error) << "packet " << i << ": " << describe(*out.error);
+        if (out.message) message = out.message;
+        if (i == 1) {  // 0x80 again
+            auto dup = reassembler.feed(packets[i]);
+            EXPECT_EQ(errorOf(dup), Errc::DuplicatePacket);
+            EXPECT_TRUE(reassembler.inProgress());
+        }
+    }
+    ASSERT_TRUE(message);
+    EXPECT_EQ(*message, test::hardwareInfoMessage());
+    expectRecovers(reassembler);
+}
+
+TEST(MalformedPacket, AClientsCountingContinuationIsAGapWhenClientsAreExpected) {
+    auto message = test::pattern(64);
+    auto packets = *fragment(message, Sender::Camera);  // 0x80, 0x81, 0x82
+    Reassembler reassembler(kMax16BitLength, Sender::Client);
+    EXPECT_FALSE(reassembler.feed(packets[0]).error);
+    EXPECT_FALSE(reassembler.feed(packets[1]).error);
+    EXPECT_EQ(errorOf(reassembler.feed(packets[2])), Errc::SequenceGap);
+    std::optional<Bytes> next;
+    const auto clientPackets = fragment(message, Sender::Client);
+    for (const auto& packet : *clientPackets) {
+        auto out = reassembler.feed(packet);
+        EXPECT_FALSE(out.error);
+        if (out.message) next = out.message;
+    }
+    EXPECT_EQ(next, message) << "the next client message decodes normally";
+}
+
 TEST(MalformedPacket, ClientStyleRepeatedZeroCountersAreAccepted) {
     // The SDK and the seed send every continuation as 0x80 (64 bytes here).
     auto message = test::pattern(64);

@@ -35,6 +35,10 @@ public:
     }
 
     std::chrono::system_clock::time_point now() const override { return now_; }
+    std::chrono::steady_clock::time_point monotonicNow() const override {
+        return std::chrono::steady_clock::time_point(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+            now_.time_since_epoch()));
+    }
 
     // Moves the clock forward, running every timer that falls due on the way.
     void advance(std::chrono::milliseconds by) {
