@@ -98,6 +98,11 @@ std::optional<Characteristic> findCharacteristic(std::string_view text) {
     return std::nullopt;
 }
 
+bool isResponseCharacteristic(Characteristic c) {
+    return std::any_of(kCharacteristics.begin(), kCharacteristics.end(),
+                       [c](const CharacteristicInfo& info) { return responseCharacteristic(info.id) == c; });
+}
+
 std::optional<Characteristic> responseCharacteristic(Characteristic request) {
     switch (request) {
         case C::CommandRequest: return C::CommandResponse;

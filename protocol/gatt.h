@@ -74,6 +74,9 @@ const ServiceInfo& info(Service s);
 // Accepts the full UUID (any case), "GP-0072", "0072" or "b5f90072".
 std::optional<Characteristic> findCharacteristic(std::string_view text);
 
+// Whether `c` carries answers and notifications (0073, 0075, 0077, 0079, 0092).
+bool isResponseCharacteristic(Characteristic c);
+
 // The characteristic whose notifications answer writes to `request`
 // (0072→0073, 0074→0075, 0076→0077, 0078→0079, 0091→0092).
 std::optional<Characteristic> responseCharacteristic(Characteristic request);

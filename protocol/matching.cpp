@@ -51,10 +51,7 @@ Request makeRequest(Characteristic characteristic, Bytes message) {
 
 Classified classify(Characteristic from, ByteView message) {
     using Kind = ResponseKey::Kind;
-    const bool fromResponse = from == Characteristic::CommandResponse || from == Characteristic::SettingResponse ||
-                              from == Characteristic::QueryResponse || from == Characteristic::SensorResponse ||
-                              from == Characteristic::NetworkManagementResponse;
-    if (message.empty() || !fromResponse) return {};
+    if (message.empty() || !isResponseCharacteristic(from)) return {};
     const std::uint8_t id = message[0];
     if (isProtobuf(from, message)) {
         const std::uint8_t act = message[1];
@@ -97,6 +94,10 @@ bool completes(const ResponseKey& pending, const Classified& incoming) {
             return pending.kind == ResponseKey::Kind::Protobuf && pending.id == incoming.key.id;
         default: return false;
     }
+}
+
+bool mayShareAnswer(const ResponseKey& a, const ResponseKey& b) {
+    return a == b || (a.kind == ResponseKey::Kind::Protobuf && b.kind == a.kind && a.id == b.id);
 }
 
 std::string_view incomingName(Incoming kind) {

@@ -61,6 +61,11 @@ Classified classify(Characteristic from, ByteView message);
 // delivered as an asynchronous message by the caller.
 bool completes(const ResponseKey& pending, const Classified& incoming);
 
+// Whether one message could complete requests waiting for `a` and for `b`:
+// the same key, or two protobuf operations of one feature (an unsupported reply
+// carries only the feature).
+bool mayShareAnswer(const ResponseKey& a, const ResponseKey& b);
+
 std::string_view incomingName(Incoming kind);
 
 }  // namespace goprod::protocol

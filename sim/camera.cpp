@@ -108,6 +108,14 @@ Bytes genericResponse(std::uint8_t feature, std::uint8_t act, int result) {
     return protocol::encodeProtobuf(feature, act | protocol::action::kResponseBit, body);
 }
 
+// One setting's capability entries: an [id][len][value] triplet per allowed
+// option, or [id][0] when none is allowed (as the SDK's test shows).
+void appendCapabilities(std::vector<protocol::QueryEntry>& entries, std::uint8_t id,
+                        const std::vector<std::uint64_t>& options) {
+    if (options.empty()) entries.push_back({id, {}});
+    for (auto option : options) entries.push_back({id, integerBytes(option, settingWidth(id))});
+}
+
 // The answer to a known operation that the camera refuses (ill-formed body,
 // busy): the operation's own response type carrying `result`, or nullopt
 // when that type has no result field.
@@ -490,9 +498,7 @@ void Camera::appendPushes(const Snapshot& before, Batch& out) const {
     std::vector<protocol::QueryEntry> capabilities;
     for (std::uint8_t id : capabilityRegistrations_) {
         if (!changed(before.capabilities, after.capabilities, id) || !after.capabilities.contains(id)) continue;
-        const auto& options = after.capabilities.at(id);
-        if (options.empty()) capabilities.push_back({id, {}});  // "no valid options", as the SDK's test shows
-        for (auto value : options) capabilities.push_back({id, integerBytes(value, settingWidth(id))});
+        appendCapabilities(capabilities, id, after.capabilities.at(id));
     }
     push(protocol::QueryId::CapabilityPush, std::move(capabilities));
 
@@ -505,12 +511,21 @@ void Camera::appendPushes(const Snapshot& before, Batch& out) const {
 }
 
 void Camera::mutate(const std::function<void(Batch&)>& change) {
-    const Snapshot before = snapshot();
+    const auto before = snapshotIfWatched();
     Batch out;
     change(out);
     if (!linkUp_) return;  // nobody to tell; registrations went with the link
-    appendPushes(before, out);
+    if (before) appendPushes(*before, out);
     send(std::move(out));
+}
+
+// Pushes compare the state before and after a change; with no registration
+// there is nothing to compare for, so the (not cheap) snapshot is skipped.
+std::optional<Camera::Snapshot> Camera::snapshotIfWatched() const {
+    const bool watched = !settingRegistrations_.empty() || !statusRegistrations_.empty() ||
+                         !capabilityRegistrations_.empty() || presetRegistered_ || cohnRegistered_;
+    if (!watched) return std::nullopt;
+    return snapshot();
 }
 
 // ---------------------------------------------------------------------------
@@ -521,7 +536,7 @@ void Camera::handleMessage(Characteristic c, Bytes message) {
     received_.emplace_back(c, message);
     if (message.empty()) return;
     if (std::exchange(neverAnswer_, false)) return;
-    const Snapshot before = snapshot();
+    const auto before = snapshotIfWatched();
     Batch out;
     if (message.size() >= 2 && protocol::featureUsesCharacteristic(message[0], c)) {
         handleProtobuf(c, message, out);
@@ -533,7 +548,7 @@ void Camera::handleMessage(Characteristic c, Bytes message) {
         handleQuery(message, out);
     }
     // GP-0091 carries protobuf only; anything else there is not understood and not answered.
-    appendPushes(before, out);
+    if (before) appendPushes(*before, out);
     send(std::move(out));
 }
 
@@ -703,10 +718,7 @@ void Camera::handleQuery(ByteView message, Batch& out) {
         std::vector<protocol::QueryEntry> entries;
         for (const auto& [id, value] : settings_) {
             if (!selected(id)) continue;
-            const auto allowed = allowedValues(id, settings_);
-            if (!allowed) continue;
-            if (allowed->empty()) entries.push_back({id, {}});
-            for (auto option : *allowed) entries.push_back({id, integerBytes(option, settingWidth(id))});
+            if (const auto allowed = allowedValues(id, settings_)) appendCapabilities(entries, id, *allowed);
         }
         return entries;
     };

@@ -176,6 +176,7 @@ private:
     // State changes outside a request (timers, faults): pushes what changed.
     void mutate(const std::function<void(Batch&)>& change);
     Snapshot snapshot() const;
+    std::optional<Snapshot> snapshotIfWatched() const;
     void appendPushes(const Snapshot& before, Batch& out) const;
 
     // Values

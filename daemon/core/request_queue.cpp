@@ -176,11 +176,8 @@ std::optional<std::size_t> RequestQueue::nextSendable() {
 }
 
 bool RequestQueue::heldBack(const protocol::ResponseKey& key) const {
-    return std::any_of(stale_.begin(), stale_.end(), [&key](const Stale& stale) {
-        // Protobuf answers may be "unsupported" replies matched by feature alone.
-        return stale.key == key || (key.kind == protocol::ResponseKey::Kind::Protobuf &&
-                                    stale.key.kind == key.kind && stale.key.id == key.id);
-    });
+    return std::any_of(stale_.begin(), stale_.end(),
+                       [&key](const Stale& stale) { return protocol::mayShareAnswer(stale.key, key); });
 }
 
 void RequestQueue::finish(Item& item, Result<Answer> result) {

@@ -89,6 +89,16 @@ async def wait_for_name(bus, name, proc=None, timeout=10):
         bus.remove_message_handler(handler)
 
 
+async def next_matching(queue, predicate, timeout=5):
+    """The next item of an asyncio queue for which predicate holds; earlier ones are dropped."""
+    async def scan():
+        while True:
+            item = await queue.get()
+            if predicate(item):
+                return item
+    return await asyncio.wait_for(scan(), timeout)
+
+
 class Signals:
     """Collects every signal matching a rule into a queue, for ordered assertions."""
 
@@ -114,12 +124,7 @@ class Signals:
 
     async def until(self, predicate, timeout=5):
         """Next signal for which predicate(msg) holds; earlier ones are dropped."""
-        async def scan():
-            while True:
-                msg = await self.queue.get()
-                if predicate(msg):
-                    return msg
-        return await asyncio.wait_for(scan(), timeout)
+        return await next_matching(self.queue, predicate, timeout)
 
 
 class Sim:
@@ -179,4 +184,4 @@ def run(coro):
 
 
 __all__ = ["PrivateBus", "Sim", "Signals", "DBusError", "Variant", "BusType", "call", "connect", "run",
-           "sim_on_private_bus", "wait_for_name", "BLUEZ", "SIM"]
+           "sim_on_private_bus", "wait_for_name", "next_matching", "BLUEZ", "SIM"]

@@ -19,7 +19,7 @@ from dbus_fast import Message, MessageType, Variant
 from dbus_fast.errors import DBusError as ServiceError
 from dbus_fast.service import ServiceInterface, method
 
-from harness import BLUEZ, SIM, DBusError, call, connect, run, sim_on_private_bus
+from harness import BLUEZ, SIM, DBusError, call, connect, next_matching, run, sim_on_private_bus
 
 ADAPTER = "/org/bluez/hci0"
 ADAPTER_ADDRESS = "00:1A:7D:DA:71:13"
@@ -158,12 +158,7 @@ class Client:
 
     async def until(self, predicate, timeout=5):
         """The next signal (from the queue) for which predicate holds; earlier ones are dropped."""
-        async def scan():
-            while True:
-                msg = await self.queue.get()
-                if predicate(msg):
-                    return msg
-        return await asyncio.wait_for(scan(), timeout)
+        return await next_matching(self.queue, predicate, timeout)
 
     def drain(self):
         while not self.queue.empty():

@@ -298,5 +298,26 @@ TEST(Gatt, TableCarriesTheDocumentedUuidsNamesAndProperties) {
     EXPECT_EQ(info(Service::ControlAndQuery).uuid, kControlAndQueryServiceUuid);
 }
 
+TEST(Gatt, OnlyTheNotifyingHalfOfARequestPairCarriesResponses) {
+    for (auto c : {Characteristic::CommandResponse, Characteristic::SettingResponse, Characteristic::QueryResponse,
+                   Characteristic::SensorResponse, Characteristic::NetworkManagementResponse}) {
+        EXPECT_TRUE(isResponseCharacteristic(c)) << info(c).shortName;
+    }
+    for (auto c : {Characteristic::CommandRequest, Characteristic::QueryRequest, Characteristic::WifiApSsid,
+                   Characteristic::Internal81}) {
+        EXPECT_FALSE(isResponseCharacteristic(c)) << info(c).shortName;
+    }
+}
+
+TEST(Completes, RequestsMayShareAnAnswerOnlyWithTheSameKeyOrTheSameProtobufFeature) {
+    using Kind = ResponseKey::Kind;
+    EXPECT_TRUE(mayShareAnswer({Kind::Command, 0x51, 0}, {Kind::Command, 0x51, 0}));
+    EXPECT_FALSE(mayShareAnswer({Kind::Command, 0x51, 0}, {Kind::Command, 0x3C, 0}));
+    EXPECT_FALSE(mayShareAnswer({Kind::Command, 0x02, 0}, {Kind::Setting, 0x02, 0}));
+    // An unsupported reply [feature][status] completes any pending operation of its feature.
+    EXPECT_TRUE(mayShareAnswer({Kind::Protobuf, 0xF5, 0xEF}, {Kind::Protobuf, 0xF5, 0xF2}));
+    EXPECT_FALSE(mayShareAnswer({Kind::Protobuf, 0xF5, 0xEF}, {Kind::Protobuf, 0xF1, 0xEF}));
+}
+
 }  // namespace
 }  // namespace goprod::protocol
