@@ -15,6 +15,7 @@ enum class Errc : std::uint8_t {
     InvalidArgument,     // a bad field from the caller
     NotFound,            // no such camera
     CameraRejected,      // the camera answered with a non-success status
+    PairingFailed,       // BlueZ could not pair, or the link is not encrypted ("Not paired")
     Unavailable,         // not connected, the link dropped, or BlueZ is gone
     DeadlineExceeded,    // no answer before the request's deadline
     ResourceExhausted,   // the camera's queue is full

@@ -1,0 +1,167 @@
+// The daemon's control surface: what front ends (the gRPC service) may ask of
+// the camera registry. The daemon implements it on the core thread
+// (core/registry); component tests of the service implement it with a fake.
+//
+// Threading: every method may be called from any thread and never blocks.
+// Every callback runs exactly once (progress and event callbacks: any number of
+// times, then never again after their end/unsubscribe), on the core thread; a
+// callback must not block (hand the result to the caller's own thread or
+// completion queue).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/core/error.h"
+#include "daemon/core/request_queue.h"
+#include "protocol/matching.h"
+
+namespace goprod::core {
+
+enum class CameraState : std::uint8_t {
+    Discovered,         // seen by BlueZ, not connected
+    Connecting,         // Device1.Connect
+    Pairing,            // Device1.Pair through the agent
+    ResolvingServices,  // waiting for ServicesResolved and the GoPro characteristics
+    Subscribing,        // StartNotify on every notify characteristic
+    Initializing,       // session setup requests (version, registrations, date/time)
+    Ready,              // requests flow
+    Sleeping,           // the camera went to sleep (it dropped the link on purpose)
+    LinkLost,           // the link dropped; reconnecting with backoff when auto-connect is on
+    Disconnected,       // not connected, and not trying (known camera out of range, or disconnected by a user)
+};
+std::string_view cameraStateName(CameraState state);  // "ready", "link lost"
+
+struct CameraView {
+    std::string identifier;  // last 4 serial digits, from "GoPro NNNN"
+    std::string address;
+    std::string name;        // "GoPro 0456"
+    std::string model;       // from hardware info, once known
+    std::string firmware;
+    std::string serial;
+    std::string openGoProVersion;  // "2.0"
+    CameraState state = CameraState::Discovered;
+    bool known = false;        // remembered in the state directory
+    bool autoConnect = false;
+    bool paired = false;
+    bool busy = false;         // status 8
+    bool encoding = false;     // status 10
+    std::optional<int> batteryPercent;  // status 70
+    std::optional<std::int16_t> rssi;
+    std::size_t queueDepth = 0;
+    std::string lastError;
+    std::int64_t lastSeenUnix = 0;  // seconds
+};
+
+// Which cameras a request is for. Each selector is an identifier ("0456") or
+// an address (case-insensitive). No selectors and not `all`: the only camera
+// that is connected (an error listing the choices if there are several).
+struct Selection {
+    std::vector<std::string> selectors;
+    bool all = false;  // every ready camera
+};
+
+using Deadline = std::chrono::steady_clock::time_point;
+using CallId = std::uint64_t;  // for cancel(); 0 is never used
+
+struct ApInfo {
+    std::string ssid;
+    std::string password;
+};
+
+struct ScanEntry {
+    std::string ssid;
+    int signalStrengthBars = 0;
+    int signalFrequencyMhz = 0;
+    std::uint32_t flags = 0;  // open_gopro.EnumScanEntryFlags bits
+    bool configured() const { return (flags & 0x02U) != 0; }  // SCAN_FLAG_CONFIGURED
+};
+
+// Progress of a station-mode connection.
+struct WifiProgress {
+    enum class Step : std::uint8_t { Scanning, Found, Connecting, Provisioning };
+    Step step = Step::Scanning;
+    std::string detail;  // "scan 3 found 5 networks", "PROVISIONING_STARTED"
+};
+
+// What a camera sent or went through, for event subscribers.
+struct Event {
+    enum class Kind : std::uint8_t {
+        StateChanged,   // `camera.state` is the new state
+        StatusPush,     // `entries`: status ID → raw value
+        SettingPush,    // `entries`: setting ID → raw value
+        Notification,   // `message`: another asynchronous message (scan, provisioning, preset)
+        RequestDone,    // `request` finished with `error` (empty message = success)
+    };
+    Kind kind = Kind::StateChanged;
+    CameraView camera;
+    std::vector<std::pair<std::uint8_t, protocol::Bytes>> entries;
+    protocol::Bytes message;
+    std::string request;  // "command 0x01"
+    std::optional<Error> error;
+};
+
+struct EventFilter {
+    std::vector<std::string> cameras;  // selectors; empty = every camera
+    std::vector<Event::Kind> kinds;    // empty = every kind
+};
+
+class Control {
+public:
+    virtual ~Control() = default;
+
+    // A fresh id for a cancellable call.
+    virtual CallId newCallId() = 0;
+    // Cancels the call (its callback gets Cancelled) if it has not finished.
+    virtual void cancel(CallId call) = 0;
+
+    virtual void listCameras(std::function<void(std::vector<CameraView>)> done) = 0;
+    // The cameras a selection names, in selector order; NotFound / InvalidArgument otherwise.
+    virtual void resolve(Selection selection, std::function<void(Result<std::vector<CameraView>>)> done) = 0;
+
+    // Scans for cameras for `duration`; `found` runs for each camera seen
+    // (again when its RSSI changes), `done` once at the end or on cancel.
+    virtual void discover(CallId call, std::chrono::milliseconds duration, std::function<void(const CameraView&)> found,
+                          std::function<void(Result<void>)> done) = 0;
+    // Connects (and pairs) one camera and waits until it is ready; remembers it.
+    virtual void connect(CallId call, std::string selector, Deadline deadline,
+                         std::function<void(Result<CameraView>)> done) = 0;
+    // Disconnects and stops reconnecting until connect() is asked again.
+    virtual void disconnect(std::string selector, std::function<void(Result<CameraView>)> done) = 0;
+    // Disconnects, removes the BlueZ device (and its pairing) and the state entry.
+    virtual void forget(std::string selector, std::function<void(Result<void>)> done) = 0;
+    virtual void setAutoConnect(std::string selector, bool on, std::function<void(Result<CameraView>)> done) = 0;
+    // 0 turns keep-alive off for the camera.
+    virtual void setKeepAlive(std::string selector, std::chrono::milliseconds interval,
+                              std::function<void(Result<void>)> done) = 0;
+
+    // One request through the camera's queue; the answer is the reassembled
+    // response message. A camera status other than success is still an Answer:
+    // the caller decides (see commands.h / settings.h parsers).
+    virtual void request(CallId call, std::string selector, protocol::Request request, Deadline deadline,
+                         std::function<void(Result<Answer>)> done) = 0;
+    // Reads the AP SSID and password characteristics (encrypted).
+    virtual void readApInfo(CallId call, std::string selector, Deadline deadline,
+                            std::function<void(Result<ApInfo>)> done) = 0;
+    // Set AP Control, then waits for status 69 to say so.
+    virtual void setAp(CallId call, std::string selector, bool on, Deadline deadline,
+                       std::function<void(Result<void>)> done) = 0;
+    // Station mode: start scan, wait for the scan to finish, read the entries.
+    virtual void wifiScan(CallId call, std::string selector, Deadline deadline,
+                          std::function<void(Result<std::vector<ScanEntry>>)> done) = 0;
+    // Station mode: scan, then Connect (configured network, no password needed)
+    // or Connect New, then wait for the provisioning result.
+    virtual void wifiConnect(CallId call, std::string selector, std::string ssid, std::optional<std::string> password,
+                             Deadline deadline, std::function<void(const WifiProgress&)> progress,
+                             std::function<void(Result<void>)> done) = 0;
+
+    // Events until unsubscribe(); ResourceExhausted beyond the subscriber limit.
+    virtual Result<std::uint64_t> subscribe(EventFilter filter, std::function<void(const Event&)> onEvent) = 0;
+    virtual void unsubscribe(std::uint64_t subscription) = 0;
+};
+
+}  // namespace goprod::core
