@@ -42,12 +42,10 @@ RequestQueue::Ticket RequestQueue::submit(protocol::Request request, RequestOpti
     item.deadlineTimer = executor_.at(options.deadline, [this, alive = alive_, ticket] {
         if (*alive) expire(ticket);
     });
-    // Normal requests go before every low-priority one; FIFO within a priority.
-    auto position = queue_.end();
-    if (options.priority == Priority::Normal) {
-        position = std::find_if(queue_.begin(), queue_.end(),
-                                [](const Item& queued) { return queued.options.priority == Priority::Low; });
-    }
+    // Higher priorities go first; FIFO within a priority.
+    const auto position = std::find_if(queue_.begin(), queue_.end(), [&options](const Item& queued) {
+        return queued.options.priority > options.priority;
+    });
     queue_.insert(position, std::move(item));
     pump();
     return ticket;
@@ -93,8 +91,9 @@ void RequestQueue::setBusy(bool busy) {
 
 void RequestQueue::onMessage(protocol::Characteristic from, protocol::Bytes message) {
     const protocol::Classified kind = protocol::classify(from, message);
-    Answer answer{from, std::move(message)};
+    Answer answer{from, std::move(message), {}, executor_.now()};
     if (inFlight_ && protocol::completes(inFlight_->request.expects, kind)) {
+        answer.sentAt = inFlight_->sentAt;
         Item item = std::move(*inFlight_);
         inFlight_.reset();
         finish(item, std::move(answer));
@@ -134,6 +133,7 @@ void RequestQueue::pump() {
     queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(*index));
     const Ticket ticket = inFlight_->ticket;
     sendingTicket_ = ticket;
+    inFlight_->sentAt = executor_.now();
     link_.send(inFlight_->request, [this, alive = alive_, ticket](Result<void> sent) {
         if (*alive) onSent(ticket, sent);
     });

@@ -50,9 +50,15 @@ public:
 struct Answer {
     protocol::Characteristic from = protocol::Characteristic::CommandResponse;
     protocol::Bytes message;  // reassembled
+    // On the executor's clock: when the request was handed to the link, and when
+    // the answer arrived (the start skew between cameras comes from these).
+    Executor::Clock::time_point sentAt{};
+    Executor::Clock::time_point answeredAt{};
 };
 
-enum class Priority : std::uint8_t { Normal, Low };
+// Highest first. Session: the requests that set up a (re)connected camera, so
+// that requests queued during the outage run on an initialized session.
+enum class Priority : std::uint8_t { Session, Normal, Low };
 
 struct RequestOptions {
     Executor::Clock::time_point deadline;
@@ -109,6 +115,7 @@ private:
         Done done;
         Executor::TimerId deadlineTimer = 0;
         bool sent = false;  // the link accepted every packet
+        Executor::Clock::time_point sentAt{};  // handed to the link
     };
     struct Stale {
         protocol::ResponseKey key;

@@ -1,0 +1,737 @@
+#include "daemon/core/camera.h"
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <random>
+
+#include <spdlog/spdlog.h>
+
+#include "network_management.pb.h"
+#include "protocol/commands.h"
+#include "protocol/queries.h"
+#include "protocol/settings.h"
+
+namespace goprod::core {
+
+namespace {
+
+using protocol::Characteristic;
+
+// The response characteristics a session needs notifications from.
+constexpr Characteristic kNotified[] = {Characteristic::CommandResponse, Characteristic::SettingResponse,
+                                        Characteristic::QueryResponse, Characteristic::NetworkManagementResponse};
+// The request characteristics it writes to.
+constexpr Characteristic kWritten[] = {Characteristic::CommandRequest, Characteristic::SettingRequest,
+                                       Characteristic::QueryRequest, Characteristic::NetworkManagementRequest};
+
+// Statuses the daemon itself follows: busy and encoding (request gating,
+// camera list), AP mode (Set AP waits for it), battery (camera list).
+constexpr std::uint8_t kDaemonStatuses[] = {protocol::status_id::kBusy, protocol::status_id::kEncoding,
+                                            protocol::status_id::kApMode, protocol::status_id::kBattery};
+
+std::int64_t unixNow() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+bool truthy(const protocol::Bytes& value) {
+    return std::any_of(value.begin(), value.end(), [](std::uint8_t b) { return b != 0; });
+}
+
+std::int64_t integer(const protocol::Bytes& value) {
+    std::int64_t v = 0;
+    for (const auto b : value) v = (v << 8) | b;
+    return v;
+}
+
+protocol::LocalDateTime localNow() {
+    const std::time_t t = std::time(nullptr);
+    std::tm local{};
+    localtime_r(&t, &local);
+    protocol::LocalDateTime now;
+    now.time.year = static_cast<std::uint16_t>(local.tm_year + 1900);
+    now.time.month = static_cast<std::uint8_t>(local.tm_mon + 1);
+    now.time.day = static_cast<std::uint8_t>(local.tm_mday);
+    now.time.hour = static_cast<std::uint8_t>(local.tm_hour);
+    now.time.minute = static_cast<std::uint8_t>(local.tm_min);
+    now.time.second = static_cast<std::uint8_t>(std::min(local.tm_sec, 59));
+    now.utcOffsetMinutes = static_cast<std::int16_t>(local.tm_gmtoff / 60);
+    now.dst = local.tm_isdst > 0;
+    return now;
+}
+
+}  // namespace
+
+std::optional<std::string> identifierFromName(std::string_view name) {
+    constexpr std::string_view prefix = "GoPro ";
+    if (name.size() != prefix.size() + 4 || name.substr(0, prefix.size()) != prefix) return std::nullopt;
+    const auto digits = name.substr(prefix.size());
+    if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) return std::nullopt;
+    return std::string(digits);
+}
+
+Camera::Camera(Executor& executor, BluezPort& port, CameraHost& host, std::string identifier, CameraSettings settings)
+    : executor_(executor),
+      port_(port),
+      host_(host),
+      identifier_(std::move(identifier)),
+      settings_(std::move(settings)),
+      name_("GoPro " + identifier_),
+      queue_(executor, *this, settings_.queue) {
+    queue_.setUnsolicitedHandler([this](const Answer& answer, const protocol::Classified& kind) {
+        onUnsolicited(answer, kind);
+    });
+}
+
+Camera::~Camera() {
+    *alive_ = false;
+    executor_.cancel(attemptTimer_);
+    executor_.cancel(keepAliveTimer_);
+    for (auto& waiter : statusWaiters_) executor_.cancel(waiter.timer);
+}
+
+CameraView Camera::view() const {
+    CameraView v;
+    v.identifier = identifier_;
+    v.address = address_;
+    v.name = name_;
+    v.model = model_;
+    v.firmware = firmware_;
+    v.serial = serial_;
+    v.openGoProVersion = openGoProVersion_;
+    v.state = state_;
+    v.known = known_;
+    v.autoConnect = autoConnect_;
+    v.paired = device_ && device_->paired;
+    if (const auto it = statuses_.find(protocol::status_id::kBusy); it != statuses_.end()) v.busy = truthy(it->second);
+    if (const auto it = statuses_.find(protocol::status_id::kEncoding); it != statuses_.end())
+        v.encoding = truthy(it->second);
+    if (const auto it = statuses_.find(protocol::status_id::kBattery); it != statuses_.end())
+        v.batteryPercent = static_cast<int>(integer(it->second));
+    if (device_) v.rssi = device_->rssi;
+    v.queueDepth = queue_.depth();
+    v.lastError = lastError_;
+    v.lastSeenUnix = lastSeenUnix_;
+    return v;
+}
+
+void Camera::restore(const CameraView& known) {
+    address_ = known.address;
+    if (!known.name.empty()) name_ = known.name;
+    model_ = known.model;
+    firmware_ = known.firmware;
+    serial_ = known.serial;
+    lastSeenUnix_ = known.lastSeenUnix;
+    known_ = true;
+    autoConnect_ = known.autoConnect;
+    wanted_ = autoConnect_;
+    state_ = CameraState::Disconnected;
+}
+
+void Camera::setKnown(bool known) {
+    if (known_ == known) return;
+    known_ = known;
+    host_.knownInfoChanged(*this);
+}
+
+void Camera::setAutoConnect(bool on) {
+    if (autoConnect_ == on) return;
+    autoConnect_ = on;
+    if (on) wanted_ = true;
+    host_.knownInfoChanged(*this);
+}
+
+// ---------------------------------------------------------------------------
+// BlueZ objects
+
+void Camera::deviceChanged(const DeviceInfo& device) {
+    const bool wasConnected = device_ && device_->connected;
+    device_ = device;
+    address_ = device.address;
+    if (!device.name.empty()) name_ = device.name;
+    if (device.connected || device.rssi) lastSeenUnix_ = unixNow();
+
+    if (wasConnected && !device.connected) {
+        linkLost("the camera disconnected");
+        return;
+    }
+    if (attempting_) {
+        advance();
+        return;
+    }
+    if (device.connected && state_ < CameraState::Connecting) {
+        // Connected by someone else (another program, or BlueZ auto-connect):
+        // take it over when we want it, so that its notifications reach us.
+        if (wanted_) startAttempt();
+    }
+    if (!device.connected && state_ == CameraState::Discovered && known_) setState(CameraState::Disconnected);
+    host_.stateChanged(*this);  // RSSI, pairing: the view changed
+}
+
+void Camera::deviceRemoved() {
+    if (!device_) return;
+    const bool wasConnected = device_->connected;
+    device_.reset();
+    characteristics_.clear();
+    if (wasConnected || attempting_) linkLost("BlueZ removed the device");
+    else if (state_ != CameraState::Sleeping) setState(known_ ? CameraState::Disconnected : CameraState::Discovered);
+}
+
+void Camera::characteristicAdded(const CharacteristicInfo& characteristic) {
+    if (const auto c = protocol::findCharacteristic(characteristic.uuid)) {
+        characteristics_[characteristic.path] = *c;
+        if (attempting_) advance();
+    }
+}
+
+void Camera::characteristicRemoved(const ObjectPath& path) { characteristics_.erase(path); }
+
+void Camera::notification(const ObjectPath& path, const protocol::Bytes& value) {
+    const auto it = characteristics_.find(path);
+    if (it == characteristics_.end() || !protocol::isResponseCharacteristic(it->second)) return;
+    auto [entry, inserted] =
+        reassemblers_.try_emplace(it->second, protocol::kMax16BitLength, protocol::Sender::Camera);
+    auto out = entry->second.feed(value);
+    if (out.error) {
+        spdlog::warn("camera {}: discarded a malformed notification on {}: {}", identifier_,
+                     protocol::info(it->second).shortName, protocol::describe(*out.error));
+    }
+    if (out.message) queue_.onMessage(it->second, std::move(*out.message));
+}
+
+std::optional<ObjectPath> Camera::pathOf(Characteristic c) const {
+    for (const auto& [path, id] : characteristics_) {
+        if (id == c) return path;
+    }
+    return std::nullopt;
+}
+
+bool Camera::hasRequiredCharacteristics() const {
+    return std::all_of(std::begin(kNotified), std::end(kNotified), [this](Characteristic c) { return pathOf(c); }) &&
+           std::all_of(std::begin(kWritten), std::end(kWritten), [this](Characteristic c) { return pathOf(c); });
+}
+
+// ---------------------------------------------------------------------------
+// Connection
+
+bool Camera::wantsConnection() const {
+    if (!wanted_ || attempting_ || !device_) return false;
+    return state_ < CameraState::Connecting || state_ >= CameraState::Sleeping;
+}
+
+void Camera::want(bool connected) {
+    wanted_ = connected;
+    if (connected) {
+        retries_ = 0;
+        nextAttemptAt_ = executor_.now();
+    }
+}
+
+void Camera::startAttempt() {
+    if (attempting_ || !device_) return;
+    attempting_ = true;
+    connectCalled_ = false;
+    pairing_ = false;
+    trustAsked_ = false;
+    subscribing_ = false;
+    subscribed_ = false;
+    sleepSent_ = false;
+    justPaired_ = false;
+    const auto epoch = linkEpoch_;
+    attemptTimer_ = executor_.at(executor_.now() + settings_.connectTimeout, [this, alive = alive_, epoch] {
+        if (!*alive || epoch != linkEpoch_ || !attempting_) return;
+        attemptFailed(Error{Errc::DeadlineExceeded, "the connection did not complete in time", {}});
+    });
+    setState(CameraState::Connecting);
+    advance();
+}
+
+void Camera::advance() {
+    if (!attempting_ || !device_) return;
+    const auto epoch = linkEpoch_;
+    auto stillCurrent = [this, alive = alive_, epoch] { return *alive && epoch == linkEpoch_ && attempting_; };
+
+    if (!device_->connected) {
+        if (!connectCalled_) {
+            connectCalled_ = true;
+            setState(CameraState::Connecting);
+            port_.connect(device_->path, [this, stillCurrent](Result<void> result) {
+                if (!stillCurrent()) return;
+                // Connected=true usually came first; if not, it is on its way.
+                if (!result) attemptFailed(result.error());
+            });
+        }
+        return;
+    }
+    if (!device_->paired) {
+        if (!pairing_) {
+            pairing_ = true;
+            setState(CameraState::Pairing);
+            port_.pair(device_->path, [this, stillCurrent](Result<void> result) {
+                if (!stillCurrent()) return;
+                if (!result) {
+                    attemptFailed(Error{Errc::PairingFailed, "pairing failed: " + result.error().message, {}});
+                    return;
+                }
+                justPaired_ = true;
+                if (device_) device_->paired = true;  // PropertiesChanged may still be on its way
+                advance();
+            });
+        }
+        return;
+    }
+    if (!device_->trusted && !trustAsked_) {
+        trustAsked_ = true;  // so that BlueZ lets the camera reconnect to us
+        port_.setTrusted(device_->path, true, [id = identifier_](Result<void> result) {
+            if (!result) spdlog::warn("camera {}: could not mark it trusted: {}", id, result.error().message);
+        });
+    }
+    if (!device_->servicesResolved || !hasRequiredCharacteristics()) {
+        setState(CameraState::ResolvingServices);
+        return;
+    }
+    if (!subscribed_ && !subscribing_) subscribe();
+}
+
+void Camera::subscribe() {
+    subscribing_ = true;
+    setState(CameraState::Subscribing);
+    auto left = std::make_shared<std::size_t>(std::size(kNotified));
+    auto failed = std::make_shared<bool>(false);
+    const auto epoch = linkEpoch_;
+    for (const auto c : kNotified) {
+        port_.startNotify(*pathOf(c), [this, alive = alive_, epoch, left, failed, c](Result<void> result) {
+            if (!*alive || epoch != linkEpoch_ || !attempting_ || *failed) return;
+            if (!result) {
+                *failed = true;
+                attemptFailed(Error{result.error().code,
+                                    "could not enable notifications on " +
+                                        std::string(protocol::info(c).shortName) + ": " + result.error().message,
+                                    {}});
+                return;
+            }
+            if (--*left == 0) {
+                subscribing_ = false;
+                subscribed_ = true;
+                initialize();
+            }
+        });
+    }
+}
+
+// On every (re)connection, as the official SDK does: pairing finish when just
+// paired, third-party client (the seed's "enable analytics"), Open GoPro
+// version, hardware info, status registrations (the daemon's and the
+// clients'), date and time. Then ready.
+void Camera::initialize() {
+    attempting_ = false;
+    executor_.cancel(attemptTimer_);
+    setState(CameraState::Initializing);
+    reassemblers_.clear();
+    queue_.linkUp();
+    host_.attemptSettled(*this);
+
+    struct Step {
+        std::string name;
+        protocol::Request request;
+    };
+    std::vector<Step> steps;
+    if (justPaired_) {
+        if (auto finish = protocol::operation::pairingFinish(settings_.clientName))
+            steps.push_back({"pairing finish", std::move(*finish)});
+    }
+    steps.push_back({"third-party client", protocol::command::setThirdPartyClient()});
+    steps.push_back({"Open GoPro version", protocol::command::getOpenGoProVersion()});
+    steps.push_back({"hardware info", protocol::command::getHardwareInfo()});
+    protocol::Bytes statusIds(std::begin(kDaemonStatuses), std::end(kDaemonStatuses));
+    for (const auto id : clientStatuses_) {
+        if (std::find(statusIds.begin(), statusIds.end(), id) == statusIds.end()) statusIds.push_back(id);
+    }
+    steps.push_back({"status registration", protocol::query(protocol::QueryId::RegisterStatusUpdates, statusIds)});
+    if (!clientSettings_.empty()) {
+        const protocol::Bytes settingIds(clientSettings_.begin(), clientSettings_.end());
+        steps.push_back(
+            {"setting registration", protocol::query(protocol::QueryId::RegisterSettingUpdates, settingIds)});
+    }
+    if (auto time = protocol::command::setLocalDateTime(localNow())) steps.push_back({"date and time", std::move(*time)});
+
+    sessionStepsLeft_ = steps.size();
+    const auto epoch = linkEpoch_;
+    for (auto& step : steps) {
+        RequestOptions options{executor_.now() + settings_.sessionTimeout, Priority::Session, false};
+        queue_.submit(std::move(step.request), options,
+                      [this, alive = alive_, epoch, name = step.name](Result<Answer> answer) {
+                          if (!*alive || epoch != linkEpoch_) return;
+                          sessionStepDone(name, answer);
+                      });
+    }
+}
+
+void Camera::sessionStepDone(const std::string& step, const Result<Answer>& answer) {
+    if (!answer) {
+        if (answer.error().code == Errc::Unavailable) return;  // the link dropped: linkLost() took over
+        spdlog::warn("camera {}: session set-up, {}: {}", identifier_, step, answer.error().message);
+        if (answer.error().code == Errc::DeadlineExceeded) {
+            // A camera that does not answer its session set-up is not usable: start over.
+            lastError_ = "no answer to " + step;
+            if (device_) port_.disconnect(device_->path, [](Result<void>) {});
+            return;
+        }
+    } else if (step == "Open GoPro version" || step == "hardware info") {
+        const auto response = protocol::parseCommandResponse(answer->message);
+        if (response && response->ok() && step == "Open GoPro version") {
+            if (const auto v = protocol::parseOpenGoProVersion(response->payload))
+                openGoProVersion_ = std::to_string(v->major) + "." + std::to_string(v->minor);
+        } else if (response && response->ok()) {
+            if (const auto info = protocol::parseHardwareInfo(response->payload)) {
+                const bool changed = model_ != info->modelName || firmware_ != info->firmwareVersion ||
+                                     serial_ != info->serialNumber;
+                model_ = info->modelName;
+                firmware_ = info->firmwareVersion;
+                serial_ = info->serialNumber;
+                if (changed && known_) host_.knownInfoChanged(*this);
+            }
+        }
+    } else if (step == "status registration") {
+        if (const auto response = protocol::parseQueryResponse(answer->message)) applyStatuses(response->entries);
+    }
+    if (--sessionStepsLeft_ > 0 || state_ != CameraState::Initializing) return;
+    retries_ = 0;
+    lastError_.clear();
+    lastSeenUnix_ = unixNow();
+    setState(CameraState::Ready);
+    if (known_) host_.knownInfoChanged(*this);  // last seen, firmware
+    scheduleKeepAlive();
+    spdlog::info("camera {} ready ({} {}, Open GoPro {})", identifier_, model_, firmware_, openGoProVersion_);
+}
+
+void Camera::attemptFailed(const Error& error) {
+    spdlog::warn("camera {}: connection attempt failed: {}", identifier_, error.message);
+    lastError_ = error.message;
+    attempting_ = false;
+    executor_.cancel(attemptTimer_);
+    ++linkEpoch_;
+    queue_.linkDown();
+    if (device_ && (device_->connected || connectCalled_)) port_.disconnect(device_->path, [](Result<void>) {});
+    setState(wanted_ ? CameraState::LinkLost : CameraState::Disconnected);
+    scheduleRetry();
+    host_.attemptSettled(*this);
+}
+
+void Camera::linkLost(const std::string& why) {
+    ++linkEpoch_;
+    executor_.cancel(keepAliveTimer_);
+    reassemblers_.clear();
+    queue_.linkDown();
+    subscribed_ = false;
+    subscribing_ = false;
+    failNetwork(Error{Errc::Unavailable, "the camera disconnected", {}});
+    for (auto& waiter : statusWaiters_) {
+        executor_.cancel(waiter.timer);
+        executor_.post([done = std::move(waiter.done)] { done(fail(Errc::Unavailable, "the camera disconnected")); });
+    }
+    statusWaiters_.clear();
+    const bool wasAttempting = attempting_;
+    attempting_ = false;
+    executor_.cancel(attemptTimer_);
+
+    if (sleepSent_) {
+        // It went to sleep because we asked: reconnecting wakes it, so only auto-connect does.
+        if (!autoConnect_) wanted_ = false;
+        spdlog::info("camera {} is asleep", identifier_);
+        setState(CameraState::Sleeping);
+    } else {
+        spdlog::warn("camera {}: link lost: {}", identifier_, why);
+        lastError_ = why;
+        setState(wanted_ ? CameraState::LinkLost : CameraState::Disconnected);
+    }
+    scheduleRetry();
+    if (wasAttempting) host_.attemptSettled(*this);
+}
+
+void Camera::scheduleRetry() {
+    if (!wanted_) return;
+    // Jittered exponential backoff: initial · 2^retries, capped, times [0.5, 1).
+    static thread_local std::mt19937 random{std::random_device{}()};
+    const auto base = std::min<std::int64_t>(settings_.reconnectMax.count(),
+                                             settings_.reconnectInitial.count() << std::min(retries_, 20));
+    std::uniform_real_distribution<double> jitter(0.5, 1.0);
+    const auto delay = std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>(base) * jitter(random)));
+    nextAttemptAt_ = executor_.now() + (retries_ == 0 ? std::chrono::milliseconds(0) : delay);
+    ++retries_;
+}
+
+void Camera::disconnect(std::function<void(Result<void>)> done) {
+    wanted_ = false;
+    if (!device_ || (!device_->connected && !attempting_)) {
+        if (state_ == CameraState::LinkLost) setState(CameraState::Disconnected);
+        executor_.post([done = std::move(done)] { done({}); });
+        return;
+    }
+    port_.disconnect(device_->path, std::move(done));
+}
+
+void Camera::setState(CameraState state) {
+    if (state_ == state) return;
+    spdlog::debug("camera {}: {} → {}", identifier_, cameraStateName(state_), cameraStateName(state));
+    state_ = state;
+    host_.stateChanged(*this);
+}
+
+bool Camera::notConnecting() const {
+    return !wanted_ && !attempting_ &&
+           (state_ == CameraState::Discovered || state_ == CameraState::Disconnected ||
+            state_ == CameraState::Sleeping);
+}
+
+// ---------------------------------------------------------------------------
+// Requests
+
+RequestQueue::Ticket Camera::submit(protocol::Request request, RequestOptions options, RequestQueue::Done done) {
+    if (notConnecting()) {
+        executor_.post([done = std::move(done), state = state_, id = identifier_] {
+            done(fail(Errc::Unavailable,
+                      "camera " + id + " is not connected (" + std::string(cameraStateName(state)) + ")"));
+        });
+        return 0;
+    }
+    const bool isSleep = request.characteristic == Characteristic::CommandRequest && request.message.size() == 1 &&
+                         request.message[0] == static_cast<std::uint8_t>(protocol::CommandId::Sleep);
+    auto wrapped = [this, alive = alive_, request, isSleep, done = std::move(done)](Result<Answer> answer) mutable {
+        if (*alive) {
+            if (answer && isSleep) {
+                const auto response = protocol::parseCommandResponse(answer->message);
+                if (response && response->ok()) sleepSent_ = true;
+            }
+            trackRegistrations(request, answer);
+            Event event;
+            event.kind = Event::Kind::RequestDone;
+            event.camera = view();
+            event.request = protocol::describe(request.expects);
+            if (!answer) event.error = answer.error();
+            host_.publish(std::move(event));
+        }
+        done(std::move(answer));
+    };
+    return queue_.submit(std::move(request), options, std::move(wrapped));
+}
+
+// Registrations that clients make through raw requests are restored on reconnection.
+void Camera::trackRegistrations(const protocol::Request& request, const Result<Answer>& answer) {
+    if (!answer || request.characteristic != Characteristic::QueryRequest || request.message.empty()) return;
+    const auto response = protocol::parseQueryResponse(answer->message);
+    if (!response || response->status != 0) return;
+    const protocol::Bytes ids(request.message.begin() + 1, request.message.end());
+    switch (static_cast<protocol::QueryId>(request.message[0])) {
+        case protocol::QueryId::RegisterStatusUpdates: clientStatuses_.insert(ids.begin(), ids.end()); break;
+        case protocol::QueryId::RegisterSettingUpdates: clientSettings_.insert(ids.begin(), ids.end()); break;
+        case protocol::QueryId::UnregisterStatusUpdates:
+            for (const auto id : ids) clientStatuses_.erase(id);
+            break;
+        case protocol::QueryId::UnregisterSettingUpdates:
+            for (const auto id : ids) clientSettings_.erase(id);
+            break;
+        default: break;
+    }
+}
+
+void Camera::send(const protocol::Request& request, std::function<void(Result<void>)> sent) {
+    const auto path = pathOf(request.characteristic);
+    auto packets = protocol::fragment(request.message, protocol::Sender::Client);
+    if (!path || !packets) {
+        executor_.post([sent = std::move(sent), noPath = !path] {
+            sent(noPath ? fail(Errc::Unavailable, "the camera's characteristic is not available")
+                        : fail(Errc::InvalidArgument, "the request is too long to frame"));
+        });
+        return;
+    }
+    writePackets(std::make_shared<std::vector<protocol::Bytes>>(std::move(*packets)), 0, *path, std::move(sent));
+}
+
+// One packet at a time, each acknowledged (write with response) before the
+// next: a multi-packet message is never interleaved with another write.
+void Camera::writePackets(std::shared_ptr<std::vector<protocol::Bytes>> packets, std::size_t next, ObjectPath path,
+                          std::function<void(Result<void>)> sent) {
+    auto packet = (*packets)[next];
+    port_.write(path, std::move(packet),
+                [this, alive = alive_, packets, next, path, sent = std::move(sent)](Result<void> result) mutable {
+                    if (!*alive) return;
+                    if (!result || next + 1 == packets->size()) {
+                        sent(std::move(result));
+                        return;
+                    }
+                    writePackets(std::move(packets), next + 1, std::move(path), std::move(sent));
+                });
+}
+
+void Camera::readApInfo(std::function<void(Result<ApInfo>)> done) {
+    const auto ssidPath = pathOf(Characteristic::WifiApSsid);
+    const auto passwordPath = pathOf(Characteristic::WifiApPassword);
+    if (state_ != CameraState::Ready || !ssidPath || !passwordPath) {
+        executor_.post([done = std::move(done), id = identifier_] {
+            done(fail(Errc::Unavailable, "camera " + id + " is not ready"));
+        });
+        return;
+    }
+    port_.read(*ssidPath, [this, alive = alive_, passwordPath = *passwordPath,
+                           done = std::move(done)](Result<protocol::Bytes> ssid) mutable {
+        if (!*alive) return done(fail(Errc::Unavailable, "the camera is gone"));
+        if (!ssid) return done(Unexpected{ssid.error()});
+        port_.read(passwordPath, [ssid = std::move(*ssid), done = std::move(done)](Result<protocol::Bytes> password) {
+            if (!password) return done(Unexpected{password.error()});
+            done(ApInfo{std::string(ssid.begin(), ssid.end()), std::string(password->begin(), password->end())});
+        });
+    });
+}
+
+void Camera::waitForStatus(std::uint8_t status, std::function<bool(const protocol::Bytes&)> test, Deadline deadline,
+                           std::function<void(Result<void>)> done) {
+    if (const auto it = statuses_.find(status); it != statuses_.end() && test(it->second)) {
+        executor_.post([done = std::move(done)] { done({}); });
+        return;
+    }
+    StatusWaiter waiter{nextWaiterId_++, status, std::move(test), std::move(done), 0};
+    waiter.timer = executor_.at(deadline, [this, alive = alive_, id = waiter.id, status] {
+        if (!*alive) return;
+        const auto it = std::find_if(statusWaiters_.begin(), statusWaiters_.end(),
+                                     [id](const StatusWaiter& w) { return w.id == id; });
+        if (it == statusWaiters_.end()) return;
+        auto done = std::move(it->done);
+        statusWaiters_.erase(it);
+        done(fail(Errc::DeadlineExceeded, "status " + std::to_string(status) + " did not change in time"));
+    });
+    statusWaiters_.push_back(std::move(waiter));
+}
+
+void Camera::setKeepAlive(std::chrono::milliseconds interval) {
+    settings_.keepAlive = interval;
+    executor_.cancel(keepAliveTimer_);
+    keepAliveTimer_ = 0;
+    scheduleKeepAlive();
+}
+
+void Camera::scheduleKeepAlive() {
+    if (settings_.keepAlive.count() <= 0 || state_ != CameraState::Ready) return;
+    const auto epoch = linkEpoch_;
+    keepAliveTimer_ = executor_.at(executor_.now() + settings_.keepAlive, [this, alive = alive_, epoch] {
+        if (!*alive || epoch != linkEpoch_) return;
+        keepAliveTimer_ = 0;
+        RequestOptions options{executor_.now() + settings_.keepAlive, Priority::Low, {}};
+        queue_.submit(protocol::setting::keepAlive(), options, [this, alive, epoch](Result<Answer> answer) {
+            if (!*alive || epoch != linkEpoch_) return;
+            if (!answer) spdlog::debug("camera {}: keep-alive: {}", identifier_, answer.error().message);
+            scheduleKeepAlive();
+        });
+    });
+}
+
+// ---------------------------------------------------------------------------
+// Pushes and notifications
+
+void Camera::onUnsolicited(const Answer& answer, const protocol::Classified& kind) {
+    using protocol::Incoming;
+    switch (kind.kind) {
+        case Incoming::StatusPush:
+        case Incoming::SettingPush: {
+            const auto push = protocol::parseQueryResponse(answer.message);
+            if (!push) {
+                spdlog::warn("camera {}: malformed push: {}", identifier_, protocol::describe(push.error()));
+                return;
+            }
+            if (kind.kind == Incoming::StatusPush) applyStatuses(push->entries);
+            Event event;
+            event.kind = kind.kind == Incoming::StatusPush ? Event::Kind::StatusPush : Event::Kind::SettingPush;
+            event.camera = view();
+            for (const auto& entry : push->entries) event.entries.emplace_back(entry.id, entry.value);
+            host_.publish(std::move(event));
+            return;
+        }
+        case Incoming::ScanNotification:
+        case Incoming::ProvisioningNotification: {
+            if (network_) {
+                if (auto message = protocol::decodeProtobuf(answer.message)) network_->notification(*message);
+            }
+            break;
+        }
+        case Incoming::Spurious: return;
+        default: break;
+    }
+    Event event;
+    event.kind = Event::Kind::Notification;
+    event.camera = view();
+    event.message = answer.message;
+    host_.publish(std::move(event));
+}
+
+void Camera::applyStatuses(const std::vector<protocol::QueryEntry>& entries) {
+    const auto before = view();
+    for (const auto& entry : entries) applyStatus(entry.id, entry.value);
+    const auto after = view();
+    if (before.busy != after.busy || before.encoding != after.encoding ||
+        before.batteryPercent != after.batteryPercent)
+        host_.stateChanged(*this);
+}
+
+void Camera::applyStatus(std::uint8_t id, const protocol::Bytes& value) {
+    statuses_[id] = value;
+    if (id == protocol::status_id::kBusy) queue_.setBusy(truthy(value));
+    for (std::size_t i = 0; i < statusWaiters_.size();) {
+        auto& waiter = statusWaiters_[i];
+        if (waiter.status == id && waiter.test(value)) {
+            executor_.cancel(waiter.timer);
+            executor_.post([done = std::move(waiter.done)] { done({}); });
+            statusWaiters_.erase(statusWaiters_.begin() + static_cast<std::ptrdiff_t>(i));
+        } else {
+            ++i;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Station mode
+
+void Camera::runNetworkOperation(std::shared_ptr<NetworkOperation> operation) {
+    networkWaiting_.push_back(std::move(operation));
+    if (!network_) startNextNetworkOperation();
+}
+
+void Camera::networkOperationDone(const NetworkOperation* operation) {
+    if (network_.get() == operation) {
+        network_.reset();
+        executor_.post([this, alive = alive_] {
+            if (*alive && !network_) startNextNetworkOperation();
+        });
+        return;
+    }
+    std::erase_if(networkWaiting_, [operation](const auto& waiting) { return waiting.get() == operation; });
+}
+
+void Camera::startNextNetworkOperation() {
+    if (networkWaiting_.empty()) return;
+    network_ = std::move(networkWaiting_.front());
+    networkWaiting_.pop_front();
+    auto running = network_;  // start() may finish it at once
+    running->start();
+}
+
+void Camera::failNetwork(const Error& error) {
+    // Only the running operation waits for notifications of this link; the
+    // waiting ones just send requests, which wait in the queue.
+    if (auto running = network_) running->abort(error);
+}
+
+void Camera::shutdown(const Error& error) {
+    wanted_ = false;
+    failNetwork(error);
+    auto waiting = std::move(networkWaiting_);
+    for (auto& op : waiting) op->abort(error);
+    for (auto& waiter : statusWaiters_) {
+        executor_.cancel(waiter.timer);
+        executor_.post([done = std::move(waiter.done), error] { done(Unexpected{error}); });
+    }
+    statusWaiters_.clear();
+    queue_.failAll(error);
+}
+
+}  // namespace goprod::core

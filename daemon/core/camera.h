@@ -1,0 +1,207 @@
+// One camera: its lifecycle state machine, its BLE link (framing, writes,
+// reassembly), its request queue, its session set-up, keep-alive and status
+// cache, and its station-mode channel. BlueZ properties are the truth for the
+// state; a method reply only completes the step that asked for it.
+// Core thread only.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "daemon/core/bluez_port.h"
+#include "daemon/core/control.h"
+#include "daemon/core/executor.h"
+#include "daemon/core/request_queue.h"
+#include "protocol/framing.h"
+#include "protocol/gatt.h"
+#include "protocol/protobuf.h"
+#include "protocol/queries.h"
+
+namespace goprod::core {
+
+class Camera;
+
+// What a camera tells the registry.
+class CameraHost {
+public:
+    virtual ~CameraHost() = default;
+    virtual void stateChanged(Camera& camera) = 0;
+    // The connection attempt is over (the camera is initializing or it failed):
+    // the adapter may start another one.
+    virtual void attemptSettled(Camera& camera) = 0;
+    // Identity, model, firmware or auto-connect changed: persist.
+    virtual void knownInfoChanged(Camera& camera) = 0;
+    virtual void publish(Event event) = 0;
+};
+
+struct CameraSettings {
+    std::chrono::milliseconds keepAlive{3000};  // 0 = off
+    std::chrono::milliseconds sessionTimeout{5000};  // each set-up request
+    std::chrono::milliseconds connectTimeout{30000};  // connect → initializing
+    std::chrono::milliseconds reconnectInitial{1000};
+    std::chrono::milliseconds reconnectMax{60000};
+    QueueLimits queue;
+    std::string clientName = "goprod";  // in the pairing-finish message
+};
+
+// A station-mode operation (scan, connect): it holds the camera's network
+// management channel, so that scan and provisioning notifications reach it,
+// while other requests keep flowing through the queue.
+class NetworkOperation {
+public:
+    virtual ~NetworkOperation() = default;
+    virtual void start() = 0;
+    // A scan or provisioning notification (feature 0x02).
+    virtual void notification(const protocol::ProtobufMessage& message) = 0;
+    // The link dropped, or the camera is going away: fail now.
+    virtual void abort(const Error& error) = 0;
+};
+
+class Camera final : private RequestLink {
+public:
+    Camera(Executor& executor, BluezPort& port, CameraHost& host, std::string identifier, CameraSettings settings);
+    ~Camera() override;
+    Camera(const Camera&) = delete;
+    Camera& operator=(const Camera&) = delete;
+
+    const std::string& identifier() const { return identifier_; }
+    const std::string& address() const { return address_; }
+    const std::optional<DeviceInfo>& device() const { return device_; }
+    CameraState state() const { return state_; }
+    CameraView view() const;
+
+    // Persisted facts (loaded from the state directory, or learned).
+    void restore(const CameraView& known);
+    bool known() const { return known_; }
+    void setKnown(bool known);
+    bool autoConnect() const { return autoConnect_; }
+    void setAutoConnect(bool on);
+
+    // BlueZ objects, routed here by the registry.
+    void deviceChanged(const DeviceInfo& device);
+    void deviceRemoved();
+    void characteristicAdded(const CharacteristicInfo& characteristic);
+    void characteristicRemoved(const ObjectPath& path);
+    void notification(const ObjectPath& characteristic, const protocol::Bytes& value);
+
+    // Connection. wantsConnection(): the registry should run an attempt at or
+    // after nextAttemptAt().
+    bool wantsConnection() const;
+    Executor::Clock::time_point nextAttemptAt() const { return nextAttemptAt_; }
+    bool attempting() const { return attempting_; }
+    void startAttempt();
+    // Asked by a user: connect now (when the adapter is free), keep connected.
+    void want(bool connected);
+    bool wanted() const { return wanted_; }
+    void disconnect(std::function<void(Result<void>)> done);
+
+    // Requests. Fail at once with Unavailable when nobody is trying to connect.
+    RequestQueue::Ticket submit(protocol::Request request, RequestOptions options, RequestQueue::Done done);
+    bool cancel(RequestQueue::Ticket ticket) { return queue_.cancel(ticket); }
+    void readApInfo(std::function<void(Result<ApInfo>)> done);
+    // Runs `done` when `status` satisfies `test` (maybe at once), or fails at `deadline`.
+    void waitForStatus(std::uint8_t status, std::function<bool(const protocol::Bytes&)> test, Deadline deadline,
+                       std::function<void(Result<void>)> done);
+    void setKeepAlive(std::chrono::milliseconds interval);
+
+    // Station mode: operations run one at a time, in order.
+    void runNetworkOperation(std::shared_ptr<NetworkOperation> operation);
+    void networkOperationDone(const NetworkOperation* operation);
+
+    // Fails everything pending (the camera is forgotten or the daemon stops).
+    void shutdown(const Error& error);
+
+private:
+    struct StatusWaiter {
+        std::uint64_t id = 0;
+        std::uint8_t status = 0;
+        std::function<bool(const protocol::Bytes&)> test;
+        std::function<void(Result<void>)> done;
+        Executor::TimerId timer = 0;
+    };
+
+    // RequestLink: frames the message and writes the packets in order.
+    void send(const protocol::Request& request, std::function<void(Result<void>)> sent) override;
+    void writePackets(std::shared_ptr<std::vector<protocol::Bytes>> packets, std::size_t next, ObjectPath path,
+                      std::function<void(Result<void>)> sent);
+
+    void setState(CameraState state);
+    void advance();  // the attempt's next step, from what BlueZ says now
+    void subscribe();
+    void initialize();
+    void sessionStepDone(const std::string& step, const Result<Answer>& answer);
+    void attemptFailed(const Error& error);
+    void linkLost(const std::string& why);
+    void scheduleRetry();
+    void scheduleKeepAlive();
+    void onUnsolicited(const Answer& answer, const protocol::Classified& kind);
+    void applyStatuses(const std::vector<protocol::QueryEntry>& entries);
+    void applyStatus(std::uint8_t id, const protocol::Bytes& value);
+    void trackRegistrations(const protocol::Request& request, const Result<Answer>& answer);
+    void failNetwork(const Error& error);
+    void startNextNetworkOperation();
+    std::optional<ObjectPath> pathOf(protocol::Characteristic c) const;
+    bool hasRequiredCharacteristics() const;
+    bool notConnecting() const;
+
+    Executor& executor_;
+    BluezPort& port_;
+    CameraHost& host_;
+    std::string identifier_;
+    CameraSettings settings_;
+
+    // Identity and persisted facts.
+    std::string address_, name_, model_, firmware_, serial_, openGoProVersion_;
+    bool known_ = false;
+    bool autoConnect_ = false;
+    std::int64_t lastSeenUnix_ = 0;
+
+    // BlueZ view.
+    std::optional<DeviceInfo> device_;
+    std::map<ObjectPath, protocol::Characteristic> characteristics_;
+    std::map<protocol::Characteristic, protocol::Reassembler> reassemblers_;
+
+    // Lifecycle.
+    CameraState state_ = CameraState::Discovered;
+    std::string lastError_;
+    bool wanted_ = false;       // someone asked for a connection (user, or auto-connect)
+    bool attempting_ = false;
+    bool connectCalled_ = false;
+    bool pairing_ = false;
+    bool justPaired_ = false;
+    bool trustAsked_ = false;
+    bool subscribing_ = false;
+    bool subscribed_ = false;
+    bool sleepSent_ = false;    // the camera acknowledged Sleep: its disconnect is not a loss
+    std::uint64_t linkEpoch_ = 0;  // bumps on every link loss: stale completions are ignored
+    int retries_ = 0;
+    Executor::Clock::time_point nextAttemptAt_{};
+    Executor::TimerId attemptTimer_ = 0;
+    Executor::TimerId keepAliveTimer_ = 0;
+    std::size_t sessionStepsLeft_ = 0;
+
+    // Session.
+    RequestQueue queue_;
+    std::map<std::uint8_t, protocol::Bytes> statuses_;
+    std::set<std::uint8_t> clientStatuses_, clientSettings_;  // registrations clients made (restored on reconnect)
+    std::vector<StatusWaiter> statusWaiters_;
+    std::uint64_t nextWaiterId_ = 1;
+
+    // Station mode.
+    std::shared_ptr<NetworkOperation> network_;
+    std::deque<std::shared_ptr<NetworkOperation>> networkWaiting_;
+
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+// "GoPro 0456" → "0456"; nullopt for other names.
+std::optional<std::string> identifierFromName(std::string_view name);
+
+}  // namespace goprod::core

@@ -1,0 +1,726 @@
+#include "daemon/core/registry.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/core/wifi.h"
+#include "protocol/commands.h"
+#include "protocol/queries.h"
+
+namespace goprod::core {
+
+namespace {
+
+std::string lower(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+    return text;
+}
+
+std::string joinIdentifiers(const std::vector<std::string>& ids) {
+    std::string out;
+    for (const auto& id : ids) out += (out.empty() ? "" : ", ") + id;
+    return out;
+}
+
+}  // namespace
+
+std::string_view cameraStateName(CameraState state) {
+    switch (state) {
+        case CameraState::Discovered: return "discovered";
+        case CameraState::Connecting: return "connecting";
+        case CameraState::Pairing: return "pairing";
+        case CameraState::ResolvingServices: return "resolving services";
+        case CameraState::Subscribing: return "subscribing";
+        case CameraState::Initializing: return "initializing";
+        case CameraState::Ready: return "ready";
+        case CameraState::Sleeping: return "sleeping";
+        case CameraState::LinkLost: return "link lost";
+        case CameraState::Disconnected: return "disconnected";
+    }
+    return "unknown";
+}
+
+Registry::Registry(Executor& executor, BluezPort& port, RegistrySettings settings,
+                   std::function<void(const std::vector<CameraView>&)> persist)
+    : executor_(executor), port_(port), settings_(std::move(settings)), persist_(std::move(persist)) {}
+
+Registry::~Registry() { *alive_ = false; }
+
+void Registry::restore(const std::vector<CameraView>& known) {
+    for (const auto& view : known) {
+        if (cameras_.size() >= settings_.maxCameras) break;
+        cameraFor(view.identifier).restore(view);
+    }
+}
+
+void Registry::shutdown() {
+    const Error stopping{Errc::Unavailable, "goprod is stopping", {}};
+    for (auto& [id, camera] : cameras_) camera->shutdown(stopping);
+    auto waiters = std::move(connectWaiters_);
+    for (auto& waiter : waiters) {
+        executor_.cancel(waiter.timer);
+        waiter.done(Unexpected{stopping});
+    }
+    auto discoveries = std::move(discoveries_);
+    for (auto& [call, discovery] : discoveries) {
+        executor_.cancel(discovery.timer);
+        discovery.done(Unexpected{stopping});
+    }
+}
+
+Camera* Registry::find(const std::string& identifier) {
+    const auto it = cameras_.find(identifier);
+    return it == cameras_.end() ? nullptr : it->second.get();
+}
+
+Camera& Registry::cameraFor(const std::string& identifier) {
+    auto& slot = cameras_[identifier];
+    if (!slot) {
+        CameraHost& host = *this;
+        slot = std::make_unique<Camera>(executor_, port_, host, identifier, settings_.camera);
+    }
+    return *slot;
+}
+
+// ---------------------------------------------------------------------------
+// Selection
+
+Result<Camera*> Registry::select(const std::string& selector) {
+    if (!selector.empty()) {
+        const auto wanted = lower(selector);
+        for (auto& [id, camera] : cameras_) {
+            if (id == selector || lower(camera->address()) == wanted) return camera.get();
+        }
+        std::vector<std::string> ids;
+        for (const auto& [id, camera] : cameras_) ids.push_back(id);
+        return fail(Errc::NotFound, "no camera \"" + selector + "\"" +
+                                        (ids.empty() ? std::string(" (no cameras; run discover)")
+                                                     : " (cameras: " + joinIdentifiers(ids) + ")"));
+    }
+    // The default: the only connected camera, else the only camera at all.
+    std::vector<Camera*> ready;
+    for (auto& [id, camera] : cameras_) {
+        if (camera->state() == CameraState::Ready) ready.push_back(camera.get());
+    }
+    if (ready.size() == 1) return ready.front();
+    if (ready.empty() && cameras_.size() == 1) return cameras_.begin()->second.get();
+    if (cameras_.empty()) return fail(Errc::NotFound, "no camera found (run discover)");
+    std::vector<std::string> choices;
+    for (auto& [id, camera] : cameras_) {
+        if (ready.empty() || camera->state() == CameraState::Ready) choices.push_back(id);
+    }
+    return fail(Errc::InvalidArgument,
+                "several cameras could be meant (" + joinIdentifiers(choices) + "): choose one by identifier");
+}
+
+Result<std::vector<Camera*>> Registry::selectMany(const Selection& selection) {
+    std::vector<Camera*> out;
+    if (selection.all) {
+        for (auto& [id, camera] : cameras_) {
+            if (camera->state() == CameraState::Ready) out.push_back(camera.get());
+        }
+        if (out.empty()) return fail(Errc::Unavailable, "no camera is ready");
+        return out;
+    }
+    if (selection.selectors.empty()) {
+        auto one = select("");
+        if (!one) return Unexpected{one.error()};
+        out.push_back(*one);
+        return out;
+    }
+    for (const auto& selector : selection.selectors) {
+        auto one = select(selector);
+        if (!one) return Unexpected{one.error()};
+        if (std::find(out.begin(), out.end(), *one) == out.end()) out.push_back(*one);
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------
+// Control: each method hops to the core thread.
+
+void Registry::trackCall(CallId call, std::function<void()> cancel) {
+    if (call != 0) calls_[call] = std::move(cancel);
+}
+
+void Registry::untrackCall(CallId call) { calls_.erase(call); }
+
+void Registry::cancel(CallId call) {
+    executor_.post([this, alive = alive_, call] {
+        if (!*alive) return;
+        const auto it = calls_.find(call);
+        if (it == calls_.end()) return;
+        auto cancelIt = std::move(it->second);
+        calls_.erase(it);
+        cancelIt();
+    });
+}
+
+void Registry::listCameras(std::function<void(std::vector<CameraView>)> done) {
+    executor_.post([this, done = std::move(done)] {
+        std::vector<CameraView> views;
+        for (const auto& [id, camera] : cameras_) views.push_back(camera->view());
+        done(std::move(views));
+    });
+}
+
+void Registry::resolve(Selection selection, std::function<void(Result<std::vector<CameraView>>)> done) {
+    executor_.post([this, selection = std::move(selection), done = std::move(done)] {
+        auto cameras = selectMany(selection);
+        if (!cameras) return done(Unexpected{cameras.error()});
+        std::vector<CameraView> views;
+        for (auto* camera : *cameras) views.push_back(camera->view());
+        done(std::move(views));
+    });
+}
+
+void Registry::discover(CallId call, std::chrono::milliseconds duration, std::function<void(const CameraView&)> found,
+                        std::function<void(Result<void>)> done) {
+    executor_.post([this, call, duration, found = std::move(found), done = std::move(done)]() mutable {
+        if (discoveries_.size() >= settings_.maxSubscribers) {
+            return done(fail(Errc::ResourceExhausted, "too many discoveries in progress"));
+        }
+        // Cameras already seen are reported first.
+        for (const auto& [id, camera] : cameras_) {
+            if (camera->device()) found(camera->view());
+        }
+        Discovery discovery{std::move(found), std::move(done), 0};
+        discovery.timer = executor_.at(executor_.now() + duration, [this, call] { finishDiscovery(call, {}); });
+        discoveries_.emplace(call, std::move(discovery));
+        trackCall(call, [this, call] { finishDiscovery(call, fail(Errc::Cancelled, "discovery cancelled")); });
+        updateDiscovery();
+    });
+}
+
+void Registry::finishDiscovery(CallId call, Result<void> result) {
+    const auto it = discoveries_.find(call);
+    if (it == discoveries_.end()) return;
+    auto discovery = std::move(it->second);
+    discoveries_.erase(it);
+    untrackCall(call);
+    executor_.cancel(discovery.timer);
+    updateDiscovery();
+    discovery.done(std::move(result));
+}
+
+void Registry::connect(CallId call, std::string selector, Deadline deadline,
+                       std::function<void(Result<CameraView>)> done) {
+    executor_.post([this, call, selector = std::move(selector), deadline, done = std::move(done)]() mutable {
+        auto camera = select(selector);
+        if (!camera) return done(Unexpected{camera.error()});
+        Camera& c = **camera;
+        if (!c.known()) {
+            c.setKnown(true);
+            if (settings_.autoConnectNew) c.setAutoConnect(true);
+        }
+        if (c.state() == CameraState::Ready) return done(c.view());
+        c.want(true);
+        ConnectWaiter waiter{call, c.identifier(), std::move(done), 0};
+        waiter.timer = executor_.at(deadline, [this, call] {
+            const auto it = std::find_if(connectWaiters_.begin(), connectWaiters_.end(),
+                                         [call](const ConnectWaiter& w) { return w.call == call; });
+            if (it == connectWaiters_.end()) return;
+            auto w = std::move(*it);
+            connectWaiters_.erase(it);
+            untrackCall(call);
+            const auto* cam = find(w.identifier);
+            w.done(fail(Errc::DeadlineExceeded,
+                        "camera " + w.identifier + " did not become ready in time" +
+                            (cam && !cam->view().lastError.empty() ? " (" + cam->view().lastError + ")" : "")));
+        });
+        connectWaiters_.push_back(std::move(waiter));
+        trackCall(call, [this, call] {
+            const auto it = std::find_if(connectWaiters_.begin(), connectWaiters_.end(),
+                                         [call](const ConnectWaiter& w) { return w.call == call; });
+            if (it == connectWaiters_.end()) return;
+            auto w = std::move(*it);
+            connectWaiters_.erase(it);
+            executor_.cancel(w.timer);
+            w.done(fail(Errc::Cancelled, "connect cancelled"));
+        });
+        updateDiscovery();
+        schedule();
+    });
+}
+
+void Registry::completeConnectWaiters(Camera& camera) {
+    for (auto it = connectWaiters_.begin(); it != connectWaiters_.end();) {
+        if (it->identifier != camera.identifier()) {
+            ++it;
+            continue;
+        }
+        auto w = std::move(*it);
+        it = connectWaiters_.erase(it);
+        executor_.cancel(w.timer);
+        untrackCall(w.call);
+        w.done(camera.view());
+    }
+}
+
+void Registry::failConnectWaiters(Camera& camera, const Error& error) {
+    for (auto it = connectWaiters_.begin(); it != connectWaiters_.end();) {
+        if (it->identifier != camera.identifier()) {
+            ++it;
+            continue;
+        }
+        auto w = std::move(*it);
+        it = connectWaiters_.erase(it);
+        executor_.cancel(w.timer);
+        untrackCall(w.call);
+        w.done(Unexpected{error});
+    }
+}
+
+void Registry::disconnect(std::string selector, std::function<void(Result<CameraView>)> done) {
+    executor_.post([this, selector = std::move(selector), done = std::move(done)]() mutable {
+        auto camera = select(selector);
+        if (!camera) return done(Unexpected{camera.error()});
+        Camera* c = *camera;
+        failConnectWaiters(*c, Error{Errc::Cancelled, "disconnected by a user", {}});
+        c->disconnect([this, alive = alive_, id = c->identifier(), done = std::move(done)](Result<void> result) {
+            if (!*alive) return;
+            if (!result) return done(Unexpected{result.error()});
+            Camera* cam = find(id);
+            if (!cam) return done(fail(Errc::NotFound, "camera " + id + " was forgotten"));
+            done(cam->view());
+        });
+    });
+}
+
+void Registry::forget(std::string selector, std::function<void(Result<void>)> done) {
+    executor_.post([this, selector = std::move(selector), done = std::move(done)]() mutable {
+        auto camera = select(selector);
+        if (!camera) return done(Unexpected{camera.error()});
+        Camera* c = *camera;
+        const auto id = c->identifier();
+        const Error forgotten{Errc::Unavailable, "camera " + id + " was forgotten", {}};
+        failConnectWaiters(*c, forgotten);
+        c->shutdown(forgotten);
+        const auto device = c->device();
+        for (auto it = devices_.begin(); it != devices_.end();) it = it->second == id ? devices_.erase(it) : ++it;
+        for (auto it = characteristics_.begin(); it != characteristics_.end();)
+            it = it->second == id ? characteristics_.erase(it) : ++it;
+        for (auto& [adapter, attempting] : attemptOn_) {
+            if (attempting == id) attempting.clear();
+        }
+        // Destroy after the current callbacks: queued completions still refer to it.
+        auto owned = std::move(cameras_[id]);
+        cameras_.erase(id);
+        publishedState_.erase(id);
+        executor_.post([owned = std::shared_ptr<Camera>(std::move(owned))] {});
+        persistSoon();
+        schedule();
+        if (!device) return done({});
+        // BlueZ drops the pairing with the device object (and disconnects it).
+        port_.removeDevice(device->adapter, device->path, [done = std::move(done)](Result<void> result) {
+            if (!result && result.error().code != Errc::Unavailable) return done(Unexpected{result.error()});
+            done({});
+        });
+    });
+}
+
+void Registry::setAutoConnect(std::string selector, bool on, std::function<void(Result<CameraView>)> done) {
+    executor_.post([this, selector = std::move(selector), on, done = std::move(done)]() mutable {
+        auto camera = select(selector);
+        if (!camera) return done(Unexpected{camera.error()});
+        (*camera)->setKnown(true);
+        (*camera)->setAutoConnect(on);
+        persistSoon();
+        updateDiscovery();
+        schedule();
+        done((*camera)->view());
+    });
+}
+
+void Registry::setKeepAlive(std::string selector, std::chrono::milliseconds interval,
+                            std::function<void(Result<void>)> done) {
+    executor_.post([this, selector = std::move(selector), interval, done = std::move(done)]() mutable {
+        auto camera = select(selector);
+        if (!camera) return done(Unexpected{camera.error()});
+        (*camera)->setKeepAlive(interval);
+        done({});
+    });
+}
+
+void Registry::request(CallId call, std::string selector, protocol::Request request, Deadline deadline,
+                       std::function<void(Result<Answer>)> done) {
+    executor_.post([this, call, selector = std::move(selector), request = std::move(request), deadline,
+                    done = std::move(done)]() mutable {
+        auto camera = select(selector);
+        if (!camera) return done(Unexpected{camera.error()});
+        const auto id = (*camera)->identifier();
+        const auto ticket = (*camera)->submit(std::move(request), RequestOptions{deadline, Priority::Normal, {}},
+                                              [this, alive = alive_, call, done = std::move(done)](Result<Answer> a) {
+                                                  if (*alive) untrackCall(call);
+                                                  done(std::move(a));
+                                              });
+        if (ticket != 0) {
+            trackCall(call, [this, id, ticket] {
+                if (auto* c = find(id)) c->cancel(ticket);
+            });
+        }
+    });
+}
+
+void Registry::readApInfo(CallId call, std::string selector, Deadline deadline,
+                          std::function<void(Result<ApInfo>)> done) {
+    (void)call;  // two GATT reads: BlueZ's own timeout bounds them
+    (void)deadline;
+    executor_.post([this, selector = std::move(selector), done = std::move(done)]() mutable {
+        auto camera = select(selector);
+        if (!camera) return done(Unexpected{camera.error()});
+        (*camera)->readApInfo(std::move(done));
+    });
+}
+
+void Registry::setAp(CallId call, std::string selector, bool on, Deadline deadline,
+                     std::function<void(Result<void>)> done) {
+    executor_.post([this, call, selector = std::move(selector), on, deadline, done = std::move(done)]() mutable {
+        auto camera = select(selector);
+        if (!camera) return done(Unexpected{camera.error()});
+        const auto id = (*camera)->identifier();
+        auto cancelled = std::make_shared<bool>(false);
+        const auto ticket = (*camera)->submit(
+            protocol::command::setApControl(on ? protocol::ApControl::On : protocol::ApControl::Off),
+            RequestOptions{deadline, Priority::Normal, {}},
+            [this, alive = alive_, call, id, on, deadline, cancelled, done = std::move(done)](Result<Answer> a) mutable {
+                if (!*alive) return done(fail(Errc::Unavailable, "goprod is stopping"));
+                if (!a) {
+                    untrackCall(call);
+                    return done(Unexpected{a.error()});
+                }
+                const auto response = protocol::parseCommandResponse(a->message);
+                if (!response || !response->ok()) {
+                    untrackCall(call);
+                    return done(Unexpected{Error{Errc::CameraRejected, "the camera refused Set AP Control",
+                                                 response ? std::optional<std::uint8_t>(response->status)
+                                                          : std::nullopt}});
+                }
+                Camera* c = find(id);
+                if (!c || *cancelled) return done(fail(Errc::Cancelled, "cancelled"));
+                // Acknowledged is not up: wait until status 69 says so.
+                c->waitForStatus(
+                    protocol::status_id::kApMode,
+                    [on](const protocol::Bytes& v) {
+                        return std::any_of(v.begin(), v.end(), [](std::uint8_t b) { return b != 0; }) == on;
+                    },
+                    deadline, [this, alive, call, done = std::move(done)](Result<void> r) {
+                        if (*alive) untrackCall(call);
+                        done(std::move(r));
+                    });
+            });
+        if (ticket != 0) {
+            trackCall(call, [this, id, ticket, cancelled] {
+                *cancelled = true;
+                if (auto* c = find(id)) c->cancel(ticket);
+            });
+        }
+    });
+}
+
+void Registry::wifiScan(CallId call, std::string selector, Deadline deadline,
+                        std::function<void(Result<std::vector<ScanEntry>>)> done) {
+    executor_.post([this, call, selector = std::move(selector), deadline, done = std::move(done)]() mutable {
+        auto camera = select(selector);
+        if (!camera) return done(Unexpected{camera.error()});
+        if ((*camera)->state() != CameraState::Ready) {
+            return done(fail(Errc::Unavailable, "camera " + (*camera)->identifier() + " is not ready"));
+        }
+        auto op = makeWifiScan(executor_, **camera, deadline,
+                               [this, alive = alive_, call, done = std::move(done)](auto result) {
+                                   if (*alive) untrackCall(call);
+                                   done(std::move(result));
+                               });
+        trackCall(call, [weak = std::weak_ptr<NetworkOperation>(op)] {
+            if (auto o = weak.lock()) o->abort(Error{Errc::Cancelled, "cancelled by the caller", {}});
+        });
+        (*camera)->runNetworkOperation(std::move(op));
+    });
+}
+
+void Registry::wifiConnect(CallId call, std::string selector, std::string ssid, std::optional<std::string> password,
+                           Deadline deadline, std::function<void(const WifiProgress&)> progress,
+                           std::function<void(Result<void>)> done) {
+    executor_.post([this, call, selector = std::move(selector), ssid = std::move(ssid), password = std::move(password),
+                    deadline, progress = std::move(progress), done = std::move(done)]() mutable {
+        auto camera = select(selector);
+        if (!camera) return done(Unexpected{camera.error()});
+        if ((*camera)->state() != CameraState::Ready) {
+            return done(fail(Errc::Unavailable, "camera " + (*camera)->identifier() + " is not ready"));
+        }
+        auto op = makeWifiConnect(executor_, **camera, std::move(ssid), std::move(password), deadline,
+                                  std::move(progress),
+                                  [this, alive = alive_, call, done = std::move(done)](Result<void> result) {
+                                      if (*alive) untrackCall(call);
+                                      done(std::move(result));
+                                  });
+        trackCall(call, [weak = std::weak_ptr<NetworkOperation>(op)] {
+            if (auto o = weak.lock()) o->abort(Error{Errc::Cancelled, "cancelled by the caller", {}});
+        });
+        (*camera)->runNetworkOperation(std::move(op));
+    });
+}
+
+// ---------------------------------------------------------------------------
+// Events
+
+Result<std::uint64_t> Registry::subscribe(EventFilter filter, std::function<void(const Event&)> onEvent) {
+    std::lock_guard lock(subscribersMutex_);
+    if (subscribers_.size() >= settings_.maxSubscribers) {
+        return fail(Errc::ResourceExhausted,
+                    "too many event subscribers (" + std::to_string(settings_.maxSubscribers) + ")");
+    }
+    const auto id = nextSubscriber_++;
+    subscribers_.emplace(id, Subscriber{std::move(filter), std::move(onEvent)});
+    return id;
+}
+
+void Registry::unsubscribe(std::uint64_t subscription) {
+    std::lock_guard lock(subscribersMutex_);
+    subscribers_.erase(subscription);
+}
+
+bool Registry::matches(const EventFilter& filter, const CameraView& camera, Event::Kind kind) const {
+    if (!filter.kinds.empty() && std::find(filter.kinds.begin(), filter.kinds.end(), kind) == filter.kinds.end())
+        return false;
+    if (filter.cameras.empty()) return true;
+    return std::any_of(filter.cameras.begin(), filter.cameras.end(), [&camera](const std::string& s) {
+        return s == camera.identifier || lower(s) == lower(camera.address);
+    });
+}
+
+void Registry::publish(Event event) {
+    std::lock_guard lock(subscribersMutex_);
+    for (const auto& [id, subscriber] : subscribers_) {
+        if (matches(subscriber.filter, event.camera, event.kind)) subscriber.onEvent(event);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// CameraHost
+
+void Registry::stateChanged(Camera& camera) {
+    const auto view = camera.view();
+    auto& published = publishedState_[camera.identifier()];
+    if (published != view.state) {
+        published = view.state;
+        Event event;
+        event.kind = Event::Kind::StateChanged;
+        event.camera = view;
+        publish(std::move(event));
+    }
+    if (view.state == CameraState::Ready) completeConnectWaiters(camera);
+    for (auto& [call, discovery] : discoveries_) {
+        if (camera.device()) discovery.found(view);
+    }
+}
+
+void Registry::attemptSettled(Camera& camera) {
+    for (auto& [adapter, attempting] : attemptOn_) {
+        if (attempting == camera.identifier()) attempting.clear();
+    }
+    const auto state = camera.state();
+    if (state != CameraState::Initializing && state != CameraState::Ready) {
+        // The attempt failed. A user waiting for it hears why; auto-connect keeps trying.
+        const auto view = camera.view();
+        const bool pairing = view.lastError.rfind("pairing failed", 0) == 0;
+        failConnectWaiters(camera, Error{pairing ? Errc::PairingFailed : Errc::Unavailable,
+                                         "camera " + camera.identifier() + ": " + view.lastError, {}});
+    }
+    // Let the current callbacks finish before the adapter starts the next attempt.
+    executor_.post([this, alive = alive_] {
+        if (*alive) schedule();
+    });
+}
+
+void Registry::knownInfoChanged(Camera&) { persistSoon(); }
+
+void Registry::persistSoon() {
+    if (!persist_ || persistPending_) return;
+    persistPending_ = true;
+    executor_.post([this, alive = alive_] {
+        if (!*alive) return;
+        persistPending_ = false;
+        std::vector<CameraView> known;
+        for (const auto& [id, camera] : cameras_) {
+            if (camera->known()) known.push_back(camera->view());
+        }
+        persist_(known);
+    });
+}
+
+// ---------------------------------------------------------------------------
+// Connection scheduling and discovery
+
+bool Registry::adapterAllowed(const ObjectPath& adapter) const {
+    if (settings_.adapter.empty()) return true;
+    const auto slash = adapter.rfind('/');
+    const auto name = slash == std::string::npos ? adapter : adapter.substr(slash + 1);
+    if (name == settings_.adapter) return true;
+    const auto it = adapters_.find(adapter);
+    return it != adapters_.end() && lower(it->second.address) == lower(settings_.adapter);
+}
+
+// One connection attempt at a time per adapter: controllers and BlueZ fail
+// parallel LE connection attempts. The earliest due camera goes first.
+void Registry::schedule() {
+    if (!bluezUp_) return;
+    executor_.cancel(scheduleTimer_);
+    scheduleTimer_ = 0;
+    std::optional<Executor::Clock::time_point> nextDue;
+    for (const auto& [adapterPath, adapter] : adapters_) {
+        if (!adapter.powered || !adapterAllowed(adapterPath)) continue;
+        if (!attemptOn_[adapterPath].empty()) continue;
+        Camera* best = nullptr;
+        for (auto& [id, camera] : cameras_) {
+            if (!camera->wantsConnection() || camera->device()->adapter != adapterPath) continue;
+            if (!best || camera->nextAttemptAt() < best->nextAttemptAt()) best = camera.get();
+        }
+        if (!best) continue;
+        if (best->nextAttemptAt() <= executor_.now()) {
+            attemptOn_[adapterPath] = best->identifier();
+            spdlog::info("connecting camera {} on {}", best->identifier(), adapterPath);
+            best->startAttempt();
+        } else if (!nextDue || best->nextAttemptAt() < *nextDue) {
+            nextDue = best->nextAttemptAt();
+        }
+    }
+    if (nextDue) {
+        scheduleTimer_ = executor_.at(*nextDue, [this, alive = alive_] {
+            if (!*alive) return;
+            scheduleTimer_ = 0;
+            schedule();
+        });
+    }
+}
+
+// Discovery runs while a user discovers, or while a camera we want to connect
+// has no BlueZ device (after a BlueZ restart, or a known camera out of range).
+void Registry::updateDiscovery() {
+    if (!bluezUp_) return;
+    bool needed = !discoveries_.empty();
+    for (const auto& [id, camera] : cameras_) {
+        if (camera->wanted() && !camera->device()) needed = true;
+    }
+    for (const auto& [path, adapter] : adapters_) {
+        if (!adapter.powered || !adapterAllowed(path)) continue;
+        const bool running = discovering_.count(path) > 0;
+        if (needed && !running) {
+            discovering_.insert(path);
+            port_.startDiscovery(path, [this, alive = alive_, path](Result<void> result) {
+                if (!*alive || result) return;
+                spdlog::warn("could not start discovery on {}: {}", path, result.error().message);
+                discovering_.erase(path);
+            });
+        } else if (!needed && running) {
+            discovering_.erase(path);
+            port_.stopDiscovery(path, [path](Result<void> result) {
+                if (!result) spdlog::debug("stop discovery on {}: {}", path, result.error().message);
+            });
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// BluezObserver
+
+void Registry::bluezAppeared() {
+    spdlog::info("BlueZ is available ({} adapters)", adapters_.size());
+    bluezUp_ = true;
+    updateDiscovery();
+    schedule();
+}
+
+void Registry::bluezVanished() {
+    spdlog::warn("BlueZ went away: waiting for it to come back");
+    bluezUp_ = false;
+    executor_.cancel(scheduleTimer_);
+    scheduleTimer_ = 0;
+    for (auto& [id, camera] : cameras_) camera->deviceRemoved();
+    devices_.clear();
+    characteristics_.clear();
+    adapters_.clear();
+    attemptOn_.clear();
+    discovering_.clear();
+}
+
+void Registry::adapterChanged(const AdapterInfo& adapter) {
+    adapters_[adapter.path] = adapter;
+    if (!adapter.powered) discovering_.erase(adapter.path);
+    if (bluezUp_) {
+        updateDiscovery();
+        schedule();
+    }
+}
+
+void Registry::adapterRemoved(const ObjectPath& path) {
+    adapters_.erase(path);
+    attemptOn_.erase(path);
+    discovering_.erase(path);
+}
+
+void Registry::deviceChanged(const DeviceInfo& device) {
+    std::string id;
+    if (const auto it = devices_.find(device.path); it != devices_.end()) {
+        id = it->second;
+    } else {
+        const auto fromName = identifierFromName(device.name);
+        if (!fromName || !adapterAllowed(device.adapter)) return;  // not a GoPro, or not our adapter
+        id = *fromName;
+        if (!cameras_.count(id) && cameras_.size() >= settings_.maxCameras) {
+            if (!warnedFull_) spdlog::warn("ignoring camera {}: the limit of {} cameras is reached", id, settings_.maxCameras);
+            warnedFull_ = true;
+            return;
+        }
+        devices_[device.path] = id;
+    }
+    auto& camera = cameraFor(id);
+    camera.deviceChanged(device);
+    updateDiscovery();
+    schedule();
+}
+
+void Registry::deviceRemoved(const ObjectPath& path) {
+    const auto it = devices_.find(path);
+    if (it == devices_.end()) return;
+    const auto id = it->second;
+    devices_.erase(it);
+    for (auto c = characteristics_.begin(); c != characteristics_.end();)
+        c = c->first.rfind(path + "/", 0) == 0 ? characteristics_.erase(c) : ++c;
+    if (auto* camera = find(id)) {
+        camera->deviceRemoved();
+        if (!camera->known() && !camera->wanted() && !camera->attempting()) {
+            // A camera seen in a scan and gone again: nothing to remember.
+            camera->shutdown(Error{Errc::Unavailable, "the camera is gone", {}});
+            auto owned = std::shared_ptr<Camera>(std::move(cameras_[id]));
+            cameras_.erase(id);
+            publishedState_.erase(id);
+            executor_.post([owned] {});
+        }
+    }
+    updateDiscovery();
+}
+
+void Registry::characteristicAdded(const CharacteristicInfo& characteristic) {
+    const auto it = devices_.find(characteristic.device);
+    if (it == devices_.end()) return;
+    characteristics_[characteristic.path] = it->second;
+    if (auto* camera = find(it->second)) camera->characteristicAdded(characteristic);
+}
+
+void Registry::characteristicRemoved(const ObjectPath& path) {
+    const auto it = characteristics_.find(path);
+    if (it == characteristics_.end()) return;
+    if (auto* camera = find(it->second)) camera->characteristicRemoved(path);
+    characteristics_.erase(it);
+}
+
+void Registry::notification(const ObjectPath& characteristic, protocol::Bytes value) {
+    const auto it = characteristics_.find(characteristic);
+    if (it == characteristics_.end()) return;
+    if (auto* camera = find(it->second)) camera->notification(characteristic, value);
+}
+
+}  // namespace goprod::core

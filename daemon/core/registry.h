@@ -1,0 +1,155 @@
+// The camera registry: every camera the daemon knows or sees, BlueZ objects
+// routed to them, discovery, one connection attempt at a time per adapter,
+// reconnection, persistence of known cameras, and the Control surface the
+// gRPC service uses. Control methods may be called from any thread: they post
+// to the core thread. Everything else runs on the core thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "daemon/core/bluez_port.h"
+#include "daemon/core/camera.h"
+#include "daemon/core/control.h"
+#include "daemon/core/executor.h"
+
+namespace goprod::core {
+
+struct RegistrySettings {
+    CameraSettings camera;
+    std::size_t maxCameras = 64;
+    std::size_t maxSubscribers = 64;
+    std::string adapter;             // "hci0" or an address; empty: every adapter
+    bool autoConnectNew = true;      // cameras connected by a user are reconnected automatically
+};
+
+class Registry final : public Control, public BluezObserver, private CameraHost {
+public:
+    // `persist` runs on the core thread with every known camera, after a change.
+    Registry(Executor& executor, BluezPort& port, RegistrySettings settings,
+             std::function<void(const std::vector<CameraView>&)> persist = {});
+    ~Registry() override;
+    Registry(const Registry&) = delete;
+    Registry& operator=(const Registry&) = delete;
+
+    // Core thread, before BlueZ is watched: cameras from the state directory.
+    void restore(const std::vector<CameraView>& known);
+    // Core thread: fails every pending request (the daemon is stopping).
+    void shutdown();
+    // Core thread: for tests and diagnostics.
+    Camera* find(const std::string& identifier);
+
+    // Control (any thread).
+    CallId newCallId() override { return nextCallId_.fetch_add(1); }
+    void cancel(CallId call) override;
+    void listCameras(std::function<void(std::vector<CameraView>)> done) override;
+    void resolve(Selection selection, std::function<void(Result<std::vector<CameraView>>)> done) override;
+    void discover(CallId call, std::chrono::milliseconds duration, std::function<void(const CameraView&)> found,
+                  std::function<void(Result<void>)> done) override;
+    void connect(CallId call, std::string selector, Deadline deadline,
+                 std::function<void(Result<CameraView>)> done) override;
+    void disconnect(std::string selector, std::function<void(Result<CameraView>)> done) override;
+    void forget(std::string selector, std::function<void(Result<void>)> done) override;
+    void setAutoConnect(std::string selector, bool on, std::function<void(Result<CameraView>)> done) override;
+    void setKeepAlive(std::string selector, std::chrono::milliseconds interval,
+                      std::function<void(Result<void>)> done) override;
+    void request(CallId call, std::string selector, protocol::Request request, Deadline deadline,
+                 std::function<void(Result<Answer>)> done) override;
+    void readApInfo(CallId call, std::string selector, Deadline deadline,
+                    std::function<void(Result<ApInfo>)> done) override;
+    void setAp(CallId call, std::string selector, bool on, Deadline deadline,
+               std::function<void(Result<void>)> done) override;
+    void wifiScan(CallId call, std::string selector, Deadline deadline,
+                  std::function<void(Result<std::vector<ScanEntry>>)> done) override;
+    void wifiConnect(CallId call, std::string selector, std::string ssid, std::optional<std::string> password,
+                     Deadline deadline, std::function<void(const WifiProgress&)> progress,
+                     std::function<void(Result<void>)> done) override;
+    Result<std::uint64_t> subscribe(EventFilter filter, std::function<void(const Event&)> onEvent) override;
+    void unsubscribe(std::uint64_t subscription) override;
+
+    // BluezObserver (core thread).
+    void bluezAppeared() override;
+    void bluezVanished() override;
+    void adapterChanged(const AdapterInfo& adapter) override;
+    void adapterRemoved(const ObjectPath& path) override;
+    void deviceChanged(const DeviceInfo& device) override;
+    void deviceRemoved(const ObjectPath& path) override;
+    void characteristicAdded(const CharacteristicInfo& characteristic) override;
+    void characteristicRemoved(const ObjectPath& path) override;
+    void notification(const ObjectPath& characteristic, protocol::Bytes value) override;
+
+private:
+    struct ConnectWaiter {
+        CallId call = 0;
+        std::string identifier;
+        std::function<void(Result<CameraView>)> done;
+        Executor::TimerId timer = 0;
+    };
+    struct Discovery {
+        std::function<void(const CameraView&)> found;
+        std::function<void(Result<void>)> done;
+        Executor::TimerId timer = 0;
+    };
+    struct Subscriber {
+        EventFilter filter;
+        std::function<void(const Event&)> onEvent;
+    };
+
+    // CameraHost
+    void stateChanged(Camera& camera) override;
+    void attemptSettled(Camera& camera) override;
+    void knownInfoChanged(Camera& camera) override;
+    void publish(Event event) override;
+
+    Result<Camera*> select(const std::string& selector);
+    Result<std::vector<Camera*>> selectMany(const Selection& selection);
+    Camera& cameraFor(const std::string& identifier);
+    bool adapterAllowed(const ObjectPath& adapter) const;
+    void schedule();
+    void updateDiscovery();
+    void finishDiscovery(CallId call, Result<void> result);
+    void completeConnectWaiters(Camera& camera);
+    void failConnectWaiters(Camera& camera, const Error& error);
+    void trackCall(CallId call, std::function<void()> cancel);
+    void untrackCall(CallId call);
+    void persistSoon();
+    bool matches(const EventFilter& filter, const CameraView& camera, Event::Kind kind) const;
+
+    Executor& executor_;
+    BluezPort& port_;
+    RegistrySettings settings_;
+    std::function<void(const std::vector<CameraView>&)> persist_;
+
+    std::map<std::string, std::unique_ptr<Camera>> cameras_;  // by identifier
+    std::map<ObjectPath, std::string> devices_;               // device path → identifier
+    std::map<ObjectPath, std::string> characteristics_;       // characteristic path → identifier
+    std::map<ObjectPath, AdapterInfo> adapters_;
+    std::map<ObjectPath, std::string> attemptOn_;             // adapter → the camera it is connecting
+    std::set<ObjectPath> discovering_;                        // adapters we started discovery on
+    std::map<CallId, Discovery> discoveries_;
+    std::vector<ConnectWaiter> connectWaiters_;
+    std::map<CallId, std::function<void()>> calls_;           // cancellable calls in progress
+    std::map<std::string, CameraState> publishedState_;
+    Executor::TimerId scheduleTimer_ = 0;
+    bool persistPending_ = false;
+    bool bluezUp_ = false;
+    bool warnedFull_ = false;
+
+    std::atomic<CallId> nextCallId_{1};
+
+    // Subscribers are added and removed from any thread; events go out on the core thread.
+    std::mutex subscribersMutex_;
+    std::map<std::uint64_t, Subscriber> subscribers_;
+    std::uint64_t nextSubscriber_ = 1;
+
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace goprod::core
