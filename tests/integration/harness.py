@@ -185,3 +185,95 @@ def run(coro):
 
 __all__ = ["PrivateBus", "Sim", "Signals", "DBusError", "Variant", "BusType", "call", "connect", "run",
            "sim_on_private_bus", "wait_for_name", "next_matching", "BLUEZ", "SIM"]
+
+
+# --- the daemon -------------------------------------------------------------
+
+GOPROD = os.environ.get("GOPROD", os.path.join(BUILD_DIR, "daemon", "goprod"))
+GOPROCTL = os.environ.get("GOPROCTL", os.path.join(BUILD_DIR, "client", "goproctl"))
+
+
+class Daemon:
+    """The real goprod on a private bus, a temporary socket and state directory.
+
+    start() returns once goprod told systemd READY=1 (through a NOTIFY_SOCKET of
+    our own), the way systemd itself waits for a Type=notify service.
+    """
+
+    def __init__(self, address, workdir, *args):
+        self.address = address
+        self.workdir = workdir
+        self.args = list(args)
+        self.socket_path = os.path.join(workdir, "goprod.sock")
+        self.state_dir = os.path.join(workdir, "state")
+        self.config = os.path.join(workdir, "goprod.conf")
+        self.notifications = []
+
+    @property
+    def target(self):
+        return "unix:" + self.socket_path
+
+    async def start(self, timeout=10):
+        import socket
+        if not os.path.exists(self.config):
+            with open(self.config, "w") as f:
+                f.write("")
+        notify_path = os.path.join(self.workdir, "notify")
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(notify_path)
+        self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.notify.bind(notify_path)
+        self.notify.setblocking(False)
+        env = dict(os.environ, NOTIFY_SOCKET=notify_path)
+        env.pop("JOURNAL_STREAM", None)
+        self.log = tempfile.TemporaryFile()
+        self.proc = await asyncio.create_subprocess_exec(
+            GOPROD, "--bus", self.address, "--socket", self.target, "--state-dir", self.state_dir,
+            "--config", self.config, "--log-level", "debug", *self.args,
+            env=env, stdout=self.log, stderr=self.log)
+        await self.wait_notification("READY=1", timeout)
+        return self
+
+    async def wait_notification(self, text, timeout=10):
+        """Waits for a sd_notify datagram containing `text` (or the daemon exiting)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not any(text in n for n in self.notifications):
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise RuntimeError(f"goprod sent no {text}:\n{self.output()}")
+            recv = asyncio.ensure_future(loop.sock_recv(self.notify, 4096))
+            exited = asyncio.ensure_future(self.proc.wait())
+            done, _ = await asyncio.wait([recv, exited], timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+            if recv in done:
+                self.notifications.append(recv.result().decode())
+            else:
+                recv.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await recv
+            if exited in done:
+                raise RuntimeError(f"goprod exited with {self.proc.returncode}:\n{self.output()}")
+            exited.cancel()
+
+    def output(self):
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+    async def stop(self, timeout=10):
+        if self.proc.returncode is None:
+            self.proc.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(self.proc.wait(), timeout)
+        self.notify.close()
+        return code
+
+    def close(self):
+        self.log.close()
+
+
+async def goproctl(daemon, *args, timeout=30):
+    """Runs the real goproctl against `daemon`; returns (exit code, stdout, stderr)."""
+    proc = await asyncio.create_subprocess_exec(
+        GOPROCTL, "--socket", daemon.target, *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    return proc.returncode, out.decode(), err.decode()

@@ -1,0 +1,474 @@
+#include "client/cli.h"
+
+#include <cstdlib>
+#include <ctime>
+#include <ostream>
+
+#include <CLI/CLI.hpp>
+
+#include "client/exit_codes.h"
+#include "client/values.h"
+
+#ifndef GOPROD_VERSION
+#define GOPROD_VERSION "unknown"
+#endif
+
+namespace goprod::client {
+
+namespace {
+
+constexpr std::string_view kFooter = R"(Cameras are chosen with -i (the last 4 serial digits, "0456", or the
+Bluetooth address), repeatable; --all means every ready camera; without
+either, goprod uses the only connected camera.
+
+Environment:
+  GOPROD_SOCKET  the daemon's socket when --socket is not given
+
+Exit codes:
+  0 ok                 1 other error        2 usage error
+  3 camera not found   4 camera rejected    5 unavailable (goprod or camera)
+  6 timeout            7 busy               8 cancelled or interrupted
+
+Run 'goproctl COMMAND --help' for a command's arguments; man goproctl for more.)";
+
+constexpr std::string_view kSubcommandFooter =
+    R"(Common options: -i ID (repeatable), --all, --socket PATH, --timeout SECONDS,
+--json; see 'goproctl --help' for them and the exit codes.)";
+
+// What CLI11 fills in; turned into an Invocation once the parse succeeded.
+struct Raw {
+    std::vector<std::string> cameras;
+    bool all = false;
+    std::string socket;
+    double timeout = 0;
+    bool json = false;
+    double duration = 10;
+    std::string onOff;
+    std::string group;
+    std::string preset;
+    std::vector<std::string> value;  // joined with spaces: "2.7K 4:3" needs no quotes
+    std::string settingId;
+    std::vector<std::string> ids;
+    std::string apAction;
+    std::string ssid;
+    std::vector<std::string> password;  // 0 or 1 element: tells "" from absent
+    std::vector<std::string> kinds;
+    std::string characteristic;
+    std::vector<std::string> hex;
+    std::string seconds;
+    std::int32_t utcOffset = 0;
+    bool dst = false;
+    bool localZone = false;
+};
+
+std::string joined(const std::vector<std::string>& words) {
+    std::string out;
+    for (const auto& word : words) out += (out.empty() ? "" : " ") + word;
+    return out;
+}
+
+// The commands that act on one camera: a second -i is ignored, --all is a mistake.
+bool singleCamera(Command command) {
+    switch (command) {
+        case Command::Connect:
+        case Command::Disconnect:
+        case Command::Forget:
+        case Command::AutoConnect:
+        case Command::WifiApInfo:
+        case Command::WifiScan:
+        case Command::WifiConnect:
+        case Command::Raw: return true;
+        default: return false;
+    }
+}
+
+// Every flag and argument, and the pointers needed to learn which command ran.
+struct Parser {
+    CLI::App app{"Control GoPro cameras through the goprod daemon.", "goproctl"};
+    Raw raw;
+    std::vector<std::pair<CLI::App*, Command>> leaves;
+    CLI::App* set = nullptr;
+    CLI::Option* timeout = nullptr;
+    CLI::Option* socket = nullptr;
+    CLI::Option* utcOffset = nullptr;
+
+    CLI::App* leaf(CLI::App* parent, std::string name, std::string description, Command command) {
+        CLI::App* sub = parent->add_subcommand(std::move(name), std::move(description));
+        leaves.emplace_back(sub, command);
+        return sub;
+    }
+
+    Parser() {
+        app.set_version_flag("--version", std::string("goproctl ") + GOPROD_VERSION);
+        // Subcommands copy the footer when they are created: they get the
+        // short one (their help does not list the common options), the
+        // program's help gets the full one below.
+        app.footer(std::string(kSubcommandFooter));
+        app.require_subcommand(1);
+        // Common options after the subcommand too ("goproctl shutter on -i 0456");
+        // subcommands inherit this setting when they are created.
+        app.fallthrough();
+        app.failure_message([](const CLI::App*, const CLI::Error& e) {
+            return "goproctl: " + std::string(e.what()) + "\nRun 'goproctl --help' for usage.\n";
+        });
+
+        auto* identifier = app.add_option("-i,--identifier", raw.cameras,
+                                          "Camera: identifier (\"0456\") or Bluetooth address; repeatable")
+                               ->type_name("ID")
+                               ->allow_extra_args(false);
+        app.add_flag("--all", raw.all, "Every ready camera")->excludes(identifier);
+        socket = app.add_option("--socket", raw.socket, "goprod's socket (default: $GOPROD_SOCKET, else " +
+                                                             std::string(kDefaultSocket) + ")")
+                     ->type_name("PATH");
+        timeout = app.add_option("--timeout", raw.timeout, "Deadline in seconds (default 10; longer for slow commands)")
+                      ->type_name("SECONDS")
+                      ->check(CLI::PositiveNumber);
+        app.add_flag("--json", raw.json, "Print protobuf's JSON mapping, one object per line");
+
+        leaf(&app, "list", "List the cameras goprod knows, with state, battery and queue", Command::List);
+        leaf(&app, "discover", "Scan for cameras and list those found", Command::Discover)
+            ->add_option("--duration", raw.duration, "How long to scan, in seconds (1..120, default 10)")
+            ->type_name("SECONDS")
+            ->check(CLI::Range(1.0, 120.0));
+        leaf(&app, "connect", "Connect to a camera (pairs on first use)", Command::Connect);
+        leaf(&app, "disconnect", "Disconnect from a camera", Command::Disconnect);
+        leaf(&app, "forget", "Forget a camera: unpair it and drop its state", Command::Forget);
+        leaf(&app, "auto-connect", "Reconnect to a camera whenever it is seen", Command::AutoConnect)
+            ->add_option("STATE", raw.onOff, "on or off")
+            ->required();
+        leaf(&app, "shutter", "Start (on) or stop (off) recording; prints send and acknowledgement times",
+             Command::Shutter)
+            ->add_option("STATE", raw.onOff, "on or off")
+            ->required();
+        leaf(&app, "sleep", "Put cameras to sleep", Command::Sleep);
+        leaf(&app, "preset-group", "Load a preset group", Command::PresetGroup)
+            ->add_option("GROUP", raw.group, "video, photo or timelapse")
+            ->required();
+        leaf(&app, "preset", "Load a preset by ID", Command::Preset)
+            ->add_option("ID", raw.preset, "Preset ID (decimal or 0x hex)")
+            ->required();
+        leaf(&app, "analytics", "Tell cameras a third-party client is in control (Set Third Party Client)",
+             Command::Analytics);
+
+        set = app.add_subcommand("set", "Change a setting: set resolution VALUE, set fps VALUE, set ID VALUE");
+        set->add_option("ID", raw.settingId, "Setting ID or name (generic form)");
+        set->add_option("VALUE", raw.value, "Value name from the setting's table, or the camera's number");
+        leaves.emplace_back(set, Command::Set);
+        leaf(set, "resolution", "Set the video resolution (setting 2)", Command::Set)
+            ->add_option("VALUE", raw.value, "1080, 2.7K, 4K, 5K, 5.3K, ... (any case)")
+            ->required();
+        leaf(set, "fps", "Set the frame rate (setting 3)", Command::Set)
+            ->add_option("VALUE", raw.value, "24, 30, 60, 120, 240, ...")
+            ->required();
+
+        CLI::App* get = app.add_subcommand("get", "Read settings or statuses");
+        get->require_subcommand(1);
+        leaf(get, "settings", "Read settings (all, or the IDs given)", Command::GetSettings)
+            ->add_option("ID", raw.ids, "Setting IDs or names");
+        leaf(get, "status", "Read statuses (all, or the IDs given)", Command::GetStatus)
+            ->alias("statuses")
+            ->add_option("ID", raw.ids, "Status IDs or names");
+
+        leaf(&app, "info", "Show hardware info and Open GoPro version", Command::Info);
+
+        CLI::App* wifi = app.add_subcommand("wifi", "Camera WiFi: access point, scan, connect to a network");
+        wifi->require_subcommand(1);
+        leaf(wifi, "ap", "Show the access point's SSID and password (info), or turn it on or off", Command::WifiAp)
+            ->add_option("ACTION", raw.apAction, "info, on or off")
+            ->required();
+        leaf(wifi, "scan", "Let the camera scan for WiFi networks", Command::WifiScan);
+        CLI::App* connect = leaf(wifi, "connect", "Connect the camera to a WiFi network, showing progress",
+                                 Command::WifiConnect);
+        connect->add_option("SSID", raw.ssid, "Network name (1..32 bytes)")->required();
+        connect->add_option("PASSWORD", raw.password, "Password (0..63 bytes); omit for a configured network")
+            ->expected(0, 1);
+
+        leaf(&app, "watch", "Print camera events as they happen, until interrupted", Command::Watch)
+            ->add_option("--kind", raw.kinds, "state, status, setting, notification, request; repeatable")
+            ->type_name("KIND")
+            ->allow_extra_args(false);
+        CLI::App* rawCommand = leaf(&app, "raw", "Send raw bytes through a camera's queue; prints the response",
+                                    Command::Raw);
+        rawCommand->add_option("CHARACTERISTIC", raw.characteristic, "command, settings, query, network, or GP-00XX")
+            ->required();
+        rawCommand->add_option("HEX", raw.hex, "The unframed message, e.g. 03010101 or \"03 01 01 01\"")->required();
+        leaf(&app, "keep-alive", "Set the keep-alive interval (0 = off)", Command::KeepAlive)
+            ->add_option("SECONDS", raw.seconds, "0, or 1..60")
+            ->required();
+        CLI::App* dateTime = leaf(&app, "date-time", "Set the camera clock to now", Command::DateTime);
+        utcOffset = dateTime->add_option("--utc-offset", raw.utcOffset, "Send local time with this UTC offset")
+                        ->type_name("MINUTES")
+                        ->check(CLI::Range(-720, 840));
+        auto* dst = dateTime->add_flag("--dst", raw.dst, "Daylight saving time is in effect (with --utc-offset)");
+        dateTime->add_flag("--local", raw.localZone, "Use this machine's UTC offset and daylight saving time")
+            ->excludes(utcOffset)
+            ->excludes(dst);
+        app.footer(std::string(kFooter));
+    }
+
+    // CLI11 reports an unknown command as "A subcommand is required"; this
+    // finds the word that was meant as one and is not.
+    // Only `get` and `wifi` need a second word, so the search goes as deep as they do.
+    std::optional<std::string> unknownCommand(const std::vector<std::string>& args) const {
+        const CLI::App* level = &app;
+        std::string path = "";
+        for (std::size_t i = 0; i < args.size(); ++i) {
+            const std::string& arg = args[i];
+            if (arg == "-i" || arg == "--identifier" || arg == "--socket" || arg == "--timeout") {
+                ++i;  // its value
+                continue;
+            }
+            if (arg.starts_with("-")) continue;
+            const CLI::App* next = nullptr;
+            for (const CLI::App* sub : level->get_subcommands({})) {
+                if (sub->check_name(arg)) next = sub;
+            }
+            if (next == nullptr) return path + "\"" + arg + "\"";
+            if (next->get_require_subcommand_min() == 0) return std::nullopt;
+            level = next;
+            path += next->get_name() + " ";
+        }
+        return std::nullopt;
+    }
+
+    // The innermost subcommand that was given.
+    std::optional<Command> chosen() const {
+        std::optional<Command> found;
+        for (const auto& [sub, command] : leaves) {
+            // A parent (`set`) is parsed along with its child; the child comes later in `leaves`.
+            if (sub->parsed()) found = command;
+        }
+        return found;
+    }
+};
+
+Parsed<Invocation> convert(const Parser& parser, Command command, const Environment& environment) {
+    const Raw& raw = parser.raw;
+    Invocation out;
+    out.command = command;
+    out.cameras = raw.cameras;
+    out.all = raw.all;
+    out.json = raw.json;
+    if (parser.timeout->count() > 0) out.timeoutSeconds = raw.timeout;
+    if (parser.socket->count() > 0) {
+        out.target = grpcTarget(raw.socket);
+    } else if (environment.socket && !environment.socket->empty()) {
+        out.target = grpcTarget(*environment.socket);
+    }
+    if (raw.all && singleCamera(command)) {
+        return invalid(std::string(commandName(command)) + " works on one camera; --all is not allowed");
+    }
+    // Empty strings would read as "the default camera" to goprod.
+    for (const auto& camera : raw.cameras) {
+        if (camera.empty()) return invalid("-i needs a camera identifier or address");
+    }
+
+    switch (command) {
+        case Command::Discover: out.discoverSeconds = raw.duration; break;
+        case Command::AutoConnect:
+        case Command::Shutter: {
+            auto on = parseOnOff(raw.onOff);
+            if (!on) return invalid(on.error());
+            out.on = *on;
+            break;
+        }
+        case Command::PresetGroup: {
+            auto group = parsePresetGroup(raw.group);
+            if (!group) return invalid(group.error());
+            out.presetGroup = *group;
+            break;
+        }
+        case Command::Preset: {
+            auto preset = parseUnsigned(raw.preset, 0xFFFFFFFF, "preset ID");
+            if (!preset) return invalid(preset.error());
+            out.preset = static_cast<std::uint32_t>(*preset);
+            break;
+        }
+        case Command::Set: {
+            const CLI::App* resolution = parser.set->get_subcommand("resolution");
+            const CLI::App* fps = parser.set->get_subcommand("fps");
+            Parsed<v1::SetSettingRequest> setting = invalid("");
+            if (resolution->parsed()) {
+                setting = resolutionSetting(joined(raw.value));
+            } else if (fps->parsed()) {
+                setting = fpsSetting(joined(raw.value));
+            } else if (raw.settingId.empty() || raw.value.empty()) {
+                return invalid("set needs a setting and a value: set resolution VALUE, set fps VALUE or set ID VALUE");
+            } else {
+                setting = genericSetting(raw.settingId, joined(raw.value));
+            }
+            if (!setting) return invalid(setting.error());
+            out.setting = std::move(*setting);
+            break;
+        }
+        case Command::GetSettings:
+        case Command::GetStatus:
+            for (const auto& text : raw.ids) {
+                auto id = command == Command::GetSettings ? parseSettingId(text) : parseStatusId(text);
+                if (!id) return invalid(id.error());
+                out.ids.push_back(*id);
+            }
+            break;
+        case Command::WifiAp: {
+            std::string action = raw.apAction;
+            for (auto& c : action) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            if (action == "info") {
+                out.command = Command::WifiApInfo;
+                if (raw.all) return invalid("wifi ap info works on one camera; --all is not allowed");
+                break;
+            }
+            auto on = parseOnOff(raw.apAction);
+            if (!on) return invalid("wifi ap: expected info, on or off, got \"" + raw.apAction + "\"");
+            out.on = *on;
+            break;
+        }
+        case Command::WifiConnect:
+            if (raw.ssid.empty() || raw.ssid.size() > 32) {
+                return invalid("the SSID must be 1 to 32 bytes, got " + std::to_string(raw.ssid.size()));
+            }
+            out.ssid = raw.ssid;
+            if (!raw.password.empty()) {
+                if (raw.password.front().size() > 63) {
+                    return invalid("the password must be at most 63 bytes, got " +
+                                   std::to_string(raw.password.front().size()));
+                }
+                out.password = raw.password.front();
+            }
+            break;
+        case Command::Watch:
+            for (const auto& text : raw.kinds) {
+                auto kind = parseEventKind(text);
+                if (!kind) return invalid(kind.error());
+                out.kinds.push_back(*kind);
+            }
+            break;
+        case Command::Raw: {
+            auto characteristic = parseCharacteristic(raw.characteristic);
+            if (!characteristic) return invalid(characteristic.error());
+            auto message = parseHexMessage(joined(raw.hex));
+            if (!message) return invalid(message.error());
+            out.characteristic = *characteristic;
+            out.message = std::move(*message);
+            break;
+        }
+        case Command::KeepAlive: {
+            auto seconds = parseUnsigned(raw.seconds, 60, "keep-alive interval");
+            if (!seconds) return invalid(seconds.error() + "; 0 turns it off");
+            out.keepAliveSeconds = static_cast<std::uint32_t>(*seconds);
+            break;
+        }
+        case Command::DateTime:
+            if (parser.utcOffset->count() > 0) {
+                out.utcOffsetMinutes = raw.utcOffset;
+                out.dst = raw.dst;
+            } else if (raw.localZone) {
+                out.utcOffsetMinutes = environment.zone.utcOffsetMinutes;
+                out.dst = environment.zone.dst;
+            } else if (raw.dst) {
+                return invalid("--dst goes with --utc-offset");
+            }
+            break;
+        default: break;
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string_view commandName(Command command) {
+    switch (command) {
+        case Command::List: return "list";
+        case Command::Discover: return "discover";
+        case Command::Connect: return "connect";
+        case Command::Disconnect: return "disconnect";
+        case Command::Forget: return "forget";
+        case Command::AutoConnect: return "auto-connect";
+        case Command::Shutter: return "shutter";
+        case Command::Sleep: return "sleep";
+        case Command::PresetGroup: return "preset-group";
+        case Command::Preset: return "preset";
+        case Command::Analytics: return "analytics";
+        case Command::Set: return "set";
+        case Command::GetSettings: return "get settings";
+        case Command::GetStatus: return "get status";
+        case Command::Info: return "info";
+        case Command::WifiApInfo: return "wifi ap info";
+        case Command::WifiAp: return "wifi ap";
+        case Command::WifiScan: return "wifi scan";
+        case Command::WifiConnect: return "wifi connect";
+        case Command::Watch: return "watch";
+        case Command::Raw: return "raw";
+        case Command::KeepAlive: return "keep-alive";
+        case Command::DateTime: return "date-time";
+    }
+    return "?";
+}
+
+double timeoutSeconds(const Invocation& invocation) {
+    if (invocation.timeoutSeconds) return *invocation.timeoutSeconds;
+    switch (invocation.command) {
+        case Command::Watch: return 0;  // runs until interrupted
+        case Command::Discover: return invocation.discoverSeconds + 10;
+        // Connecting includes pairing and the camera's initialization.
+        case Command::Connect: return 30;
+        // Scans take the camera seconds; AP on waits until the AP is up.
+        case Command::WifiScan:
+        case Command::WifiAp: return 30;
+        // Scan, join, DHCP on the camera side.
+        case Command::WifiConnect: return 120;
+        default: return 10;
+    }
+}
+
+Environment processEnvironment() {
+    Environment environment;
+    if (const char* socket = std::getenv("GOPROD_SOCKET")) environment.socket = socket;
+    const std::time_t now = std::time(nullptr);
+    std::tm local{};
+    if (localtime_r(&now, &local) != nullptr) {
+        environment.zone.utcOffsetMinutes = static_cast<std::int32_t>(local.tm_gmtoff / 60);
+        environment.zone.dst = local.tm_isdst > 0;
+    }
+    return environment;
+}
+
+std::string grpcTarget(std::string_view socket) {
+    if (socket.starts_with("/") || socket.starts_with("./") || socket.starts_with("../")) {
+        return "unix:" + std::string(socket);
+    }
+    return std::string(socket);
+}
+
+ParseOutcome parseCommandLine(const std::vector<std::string>& args, const Environment& environment, std::ostream& out,
+                              std::ostream& err) {
+    Parser parser;
+    if (args.empty()) {
+        // A bare "goproctl" is a request for orientation, not an error message.
+        err << parser.app.help();
+        return {std::nullopt, kExitUsage};
+    }
+    if (auto unknown = parser.unknownCommand(args)) {
+        err << "goproctl: unknown command " << *unknown << "\nRun 'goproctl --help' for the commands.\n";
+        return {std::nullopt, kExitUsage};
+    }
+    try {
+        std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 consumes from the back
+        parser.app.parse(reversed);
+    } catch (const CLI::ParseError& e) {
+        const int code = parser.app.exit(e, out, err);
+        return {std::nullopt, code == 0 ? kExitOk : kExitUsage};
+    }
+    const auto command = parser.chosen();
+    if (!command) {
+        err << "goproctl: a command is required\nRun 'goproctl --help' for usage.\n";
+        return {std::nullopt, kExitUsage};
+    }
+    auto invocation = convert(parser, *command, environment);
+    if (!invocation) {
+        err << "goproctl: " << invocation.error() << "\n";
+        return {std::nullopt, kExitUsage};
+    }
+    return {std::move(*invocation), kExitOk};
+}
+
+}  // namespace goprod::client

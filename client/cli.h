@@ -1,0 +1,105 @@
+// goproctl's command line: the subcommands and options (CLI11), turned into
+// one Invocation with every value already checked, so that the commands only
+// talk to goprod. Parsing prints help, version and usage errors itself.
+// Any thread; no shared state.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "goprod.pb.h"
+#include "protocol/bytes.h"
+
+namespace goprod::client {
+
+enum class Command {
+    List,
+    Discover,
+    Connect,
+    Disconnect,
+    Forget,
+    AutoConnect,
+    Shutter,
+    Sleep,
+    PresetGroup,
+    Preset,
+    Analytics,
+    Set,
+    GetSettings,
+    GetStatus,
+    Info,
+    WifiApInfo,
+    WifiAp,
+    WifiScan,
+    WifiConnect,
+    Watch,
+    Raw,
+    KeepAlive,
+    DateTime,
+};
+
+// "wifi connect", as typed.
+std::string_view commandName(Command command);
+
+inline constexpr std::string_view kDefaultSocket = "unix:/run/goprod/goprod.sock";
+
+struct Invocation {
+    Command command = Command::List;
+
+    // Common options.
+    std::vector<std::string> cameras;  // -i, in order; single-camera commands use the first
+    bool all = false;
+    std::string target{kDefaultSocket};  // gRPC target: "unix:/path"
+    std::optional<double> timeoutSeconds;  // --timeout as given
+    bool json = false;
+
+    // Command parameters; each command reads its own.
+    bool on = false;                // shutter, auto-connect, wifi ap
+    double discoverSeconds = 10;    // discover --duration
+    v1::PresetGroup presetGroup = v1::PRESET_GROUP_UNSPECIFIED;
+    std::uint32_t preset = 0;
+    v1::SetSettingRequest setting;  // set: the `setting` oneof, no target
+    std::vector<std::uint32_t> ids;  // get settings / get status
+    std::string ssid;
+    std::optional<std::string> password;
+    std::vector<v1::Event::Kind> kinds;  // watch --kind
+    v1::Characteristic characteristic = v1::CHARACTERISTIC_UNSPECIFIED;
+    protocol::Bytes message;  // raw
+    std::uint32_t keepAliveSeconds = 0;
+    std::optional<std::int32_t> utcOffsetMinutes;  // date-time
+    bool dst = false;
+};
+
+// The gRPC deadline in seconds (0 = none): --timeout, else the command's
+// default (10 s; longer where the camera itself takes long; none for watch).
+double timeoutSeconds(const Invocation& invocation);
+
+// The time zone of this machine now, for `date-time --local`.
+struct LocalZone {
+    std::int32_t utcOffsetMinutes = 0;
+    bool dst = false;
+};
+
+struct Environment {
+    std::optional<std::string> socket;  // GOPROD_SOCKET
+    LocalZone zone;
+};
+Environment processEnvironment();
+
+struct ParseOutcome {
+    std::optional<Invocation> invocation;  // absent: exit with exitCode
+    int exitCode = 0;
+};
+
+// args without the program name. Help and --version go to `out`, usage
+// errors ("goproctl: ...") to `err` with exit code 2.
+ParseOutcome parseCommandLine(const std::vector<std::string>& args, const Environment& environment, std::ostream& out,
+                              std::ostream& err);
+
+// "/run/x.sock" -> "unix:/run/x.sock"; targets with a scheme stay as they are.
+std::string grpcTarget(std::string_view socket);
+
+}  // namespace goprod::client

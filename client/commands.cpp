@@ -1,0 +1,676 @@
+#include "client/commands.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+#include <strings.h>
+
+#include "client/exit_codes.h"
+#include "client/output.h"
+#include "client/values.h"
+#include "protocol/bytes.h"
+
+namespace goprod::client {
+
+void CallCanceller::attach(grpc::ClientContext* context) {
+    std::lock_guard lock(mutex_);
+    context_ = context;
+    if (cancelled_) context_->TryCancel();
+}
+
+void CallCanceller::detach() {
+    std::lock_guard lock(mutex_);
+    context_ = nullptr;
+}
+
+void CallCanceller::cancel() {
+    std::lock_guard lock(mutex_);
+    cancelled_ = true;
+    if (context_ != nullptr) context_->TryCancel();
+}
+
+bool CallCanceller::cancelled() const {
+    std::lock_guard lock(mutex_);
+    return cancelled_;
+}
+
+namespace {
+
+using google::protobuf::RepeatedPtrField;
+
+// One RPC's context: the deadline and the interrupt hook.
+class Call {
+public:
+    Call(Session& session, const Invocation& invocation) : session_(session) {
+        const double seconds = timeoutSeconds(invocation);
+        if (seconds > 0) {
+            context.set_deadline(std::chrono::system_clock::now() +
+                                 std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::duration<double>(seconds)));
+        }
+        if (session_.canceller != nullptr) session_.canceller->attach(&context);
+    }
+    ~Call() {
+        if (session_.canceller != nullptr) session_.canceller->detach();
+    }
+    Call(const Call&) = delete;
+    Call& operator=(const Call&) = delete;
+
+    grpc::ClientContext context;
+
+private:
+    Session& session_;
+};
+
+bool interrupted(const Session& session) { return session.canceller != nullptr && session.canceller->cancelled(); }
+
+// Prints a failed RPC as "goproctl: <message>" and maps its code.
+int reportStatus(Session& session, const Invocation& invocation, const grpc::Status& status) {
+    std::string message = status.error_message();
+    switch (status.error_code()) {
+        case grpc::StatusCode::UNAVAILABLE:
+            if (session.daemonReachable && !session.daemonReachable()) {
+                // gRPC's text ends with the cause: "...; last error: UNKNOWN: unix:/x: No such file or directory".
+                std::string cause = message;
+                if (const auto last = cause.rfind(": "); last != std::string::npos) cause.erase(0, last + 2);
+                message = "cannot reach goprod at " + invocation.target + " (is the daemon running?)";
+                if (!cause.empty()) message += ": " + cause;
+            }
+            break;
+        case grpc::StatusCode::DEADLINE_EXCEEDED:
+            // gRPC's own "Deadline Exceeded" does not say which limit.
+            if (message.empty() || message == "Deadline Exceeded") {
+                char seconds[32];
+                std::snprintf(seconds, sizeof seconds, "%g", timeoutSeconds(invocation));
+                message = std::string(commandName(invocation.command)) + ": no answer within " + seconds +
+                          " s (raise it with --timeout)";
+            }
+            break;
+        case grpc::StatusCode::CANCELLED:
+            if (interrupted(session)) message = "interrupted";
+            break;
+        default: break;
+    }
+    if (message.empty()) message = std::string(statusCodeName(static_cast<int>(status.error_code())));
+    session.err << "goproctl: " << message << '\n';
+    return exitCodeFor(status.error_code());
+}
+
+// A CameraResult that failed: "goproctl: 0456: <message>"; its exit code.
+int reportCameraFailure(Session& session, const v1::CameraResult& result) {
+    const std::string camera = result.identifier().empty() ? "" : result.identifier() + ": ";
+    session.err << "goproctl: " << camera << failureText(result) << '\n';
+    return exitCodeFor(result.code());
+}
+
+v1::CameraRequest target(const Invocation& invocation) {
+    v1::CameraRequest request;
+    for (const auto& camera : invocation.cameras) request.add_cameras(camera);
+    request.set_all(invocation.all);
+    return request;
+}
+
+std::string firstCamera(const Invocation& invocation) {
+    return invocation.cameras.empty() ? std::string() : invocation.cameras.front();
+}
+
+template <class Request, class Response>
+using Unary = grpc::Status (v1::Goprod::StubInterface::*)(grpc::ClientContext*, const Request&, Response*);
+
+template <class Request, class Response>
+grpc::Status callUnary(Session& session, const Invocation& invocation, Unary<Request, Response> method,
+                       const Request& request, Response* response) {
+    Call call(session, invocation);
+    return (session.stub.*method)(&call.context, request, response);
+}
+
+// ---- output pieces ----
+
+std::string cameraState(const v1::Camera& camera) {
+    std::string state = stateName(camera.state());
+    if (camera.encoding()) {
+        state += ", encoding";
+    } else if (camera.busy()) {
+        state += ", busy";
+    }
+    return state;
+}
+
+void printCameras(std::ostream& out, const RepeatedPtrField<v1::Camera>& cameras) {
+    Table table({"IDENTIFIER", "NAME", "STATE", "MODEL", "FIRMWARE", "BATTERY", "RSSI", "QUEUE", "LAST ERROR"});
+    table.alignRight(5);
+    table.alignRight(6);
+    table.alignRight(7);
+    for (const auto& camera : cameras) {
+        table.addRow({
+            camera.identifier().empty() ? camera.address() : camera.identifier(),
+            printable(camera.name()),
+            cameraState(camera),
+            camera.model().empty() ? "-" : camera.model(),
+            camera.firmware().empty() ? "-" : camera.firmware(),
+            camera.has_battery_percent() ? std::to_string(camera.battery_percent()) + "%" : "-",
+            camera.has_rssi() ? std::to_string(camera.rssi()) + " dBm" : "-",
+            std::to_string(camera.queue_depth()),
+            printable(camera.last_error()),
+        });
+    }
+    table.print(out);
+}
+
+// Name/value lines for a single record ("SSID      GP24500456").
+void printFields(std::ostream& out, const std::vector<std::pair<std::string, std::string>>& fields) {
+    std::size_t width = 0;
+    for (const auto& [name, value] : fields) width = std::max(width, displayWidth(name));
+    for (const auto& [name, value] : fields) {
+        out << name << std::string(width - displayWidth(name) + 2, ' ') << value << '\n';
+    }
+}
+
+// The per-camera table of a control command; with `times`, the shutter's
+// send and acknowledgement times and each camera's offset from the first.
+int reportMulti(Session& session, const Invocation& invocation, const v1::MultiResult& result, bool times) {
+    if (invocation.json) {
+        session.out << jsonLine(result) << '\n';
+    } else if (!times) {
+        Table table({"CAMERA", "RESULT"});
+        for (const auto& camera : result.results()) table.addRow({camera.identifier(), std::string(outcomeWord(camera.code()))});
+        table.print(session.out);
+    } else {
+        const auto skew = startSkew(result);
+        std::optional<std::chrono::nanoseconds> first;
+        for (const auto& camera : result.results()) {
+            if (!camera.has_sent()) continue;
+            const auto sent = sinceEpoch(camera.sent());
+            if (!first || sent < *first) first = sent;
+        }
+        std::vector<std::string> headers{"CAMERA", "RESULT", "SENT", "ACKNOWLEDGED", "LATENCY"};
+        if (skew) headers.emplace_back("OFFSET");
+        Table table(std::move(headers));
+        table.alignRight(4);
+        table.alignRight(5);
+        for (const auto& camera : result.results()) {
+            std::vector<std::string> row{camera.identifier(), std::string(outcomeWord(camera.code())),
+                                         camera.has_sent() ? clockTime(camera.sent()) : "-",
+                                         camera.has_acknowledged() ? clockTime(camera.acknowledged()) : "-", "-"};
+            if (camera.has_sent() && camera.has_acknowledged()) {
+                row[4] = milliseconds(sinceEpoch(camera.acknowledged()) - sinceEpoch(camera.sent()));
+            }
+            if (skew) row.push_back(camera.has_sent() ? "+" + milliseconds(sinceEpoch(camera.sent()) - *first) : "-");
+            table.addRow(std::move(row));
+        }
+        table.print(session.out);
+        if (skew) {
+            const auto sent = std::count_if(result.results().begin(), result.results().end(),
+                                            [](const v1::CameraResult& r) { return r.has_sent(); });
+            session.out << "start skew: " << milliseconds(*skew) << " across " << sent << " cameras\n";
+        }
+    }
+    int code = kExitOk;
+    for (const auto& camera : result.results()) {
+        if (camera.code() == 0) continue;
+        const int failure = reportCameraFailure(session, camera);
+        if (code == kExitOk) code = failure;  // the first failing camera decides
+    }
+    return code;
+}
+
+template <class Request>
+int multi(Session& session, const Invocation& invocation, Unary<Request, v1::MultiResult> method,
+          const Request& request, bool times = false) {
+    v1::MultiResult result;
+    const auto status = callUnary(session, invocation, method, request, &result);
+    if (!status.ok()) return reportStatus(session, invocation, status);
+    return reportMulti(session, invocation, result, times);
+}
+
+int printCamera(Session& session, const Invocation& invocation, const grpc::Status& status, const v1::Camera& camera) {
+    if (!status.ok()) return reportStatus(session, invocation, status);
+    if (invocation.json) {
+        session.out << jsonLine(camera) << '\n';
+    } else {
+        RepeatedPtrField<v1::Camera> one;
+        *one.Add() = camera;
+        printCameras(session.out, one);
+    }
+    return kExitOk;
+}
+
+// ---- commands ----
+
+int list(Session& session, const Invocation& invocation) {
+    v1::ListCamerasResponse response;
+    const auto status = callUnary(session, invocation, &v1::Goprod::StubInterface::ListCameras,
+                                  v1::ListCamerasRequest{}, &response);
+    if (!status.ok()) return reportStatus(session, invocation, status);
+    if (!invocation.cameras.empty()) {
+        // -i narrows the list to the cameras named, by identifier or address.
+        auto matches = [&](const v1::Camera& camera) {
+            return std::any_of(invocation.cameras.begin(), invocation.cameras.end(), [&](const std::string& wanted) {
+                return wanted == camera.identifier() || strcasecmp(wanted.c_str(), camera.address().c_str()) == 0;
+            });
+        };
+        auto* cameras = response.mutable_cameras();
+        cameras->erase(std::remove_if(cameras->begin(), cameras->end(), [&](const v1::Camera& c) { return !matches(c); }),
+                       cameras->end());
+    }
+    if (invocation.json) {
+        session.out << jsonLine(response) << '\n';
+    } else if (response.cameras().empty()) {
+        session.out << (invocation.cameras.empty() ? "no cameras known; find some with: goproctl discover\n"
+                                                   : "no such camera\n");
+    } else {
+        printCameras(session.out, response.cameras());
+    }
+    return kExitOk;
+}
+
+int discover(Session& session, const Invocation& invocation) {
+    v1::DiscoverRequest request;
+    const auto duration = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::duration<double>(invocation.discoverSeconds));
+    request.mutable_duration()->set_seconds(std::chrono::duration_cast<std::chrono::seconds>(duration).count());
+    request.mutable_duration()->set_nanos(static_cast<std::int32_t>(duration.count() % 1'000'000'000));
+
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%g", invocation.discoverSeconds);
+    Progress progress(session.err, session.terminal, !invocation.json);
+    progress.update(std::string("discovering cameras for ") + seconds + " s...");
+
+    Call call(session, invocation);
+    auto reader = session.stub.Discover(&call.context, request);
+    RepeatedPtrField<v1::Camera> found;
+    v1::Camera camera;
+    while (reader->Read(&camera)) {
+        if (invocation.json) {
+            session.out << jsonLine(camera) << std::endl;
+            continue;
+        }
+        // A camera may be reported again as its advertisements change: keep the newest.
+        auto same = std::find_if(found.begin(), found.end(), [&](const v1::Camera& c) {
+            return c.identifier() == camera.identifier() && c.address() == camera.address();
+        });
+        const bool known = same != found.end();
+        if (known) {
+            *same = camera;
+        } else {
+            *found.Add() = camera;
+        }
+        const std::string label = camera.identifier().empty() ? camera.address() : camera.identifier();
+        if (session.terminal) {
+            std::string names;
+            for (const auto& c : found) names += (names.empty() ? "" : ", ") + (c.identifier().empty() ? c.address() : c.identifier());
+            progress.update(std::string("discovering cameras for ") + seconds + " s... found " +
+                            std::to_string(found.size()) + ": " + names);
+        } else if (!known) {
+            progress.update("found " + label + " (" + printable(camera.name()) + ", " + camera.address() + ")");
+        }
+    }
+    const auto status = reader->Finish();
+    progress.clear();
+    if (!invocation.json) {
+        if (found.empty()) {
+            session.out << "no cameras found\n";
+        } else {
+            printCameras(session.out, found);
+        }
+    }
+    if (!status.ok()) return reportStatus(session, invocation, status);
+    return kExitOk;
+}
+
+int connect(Session& session, const Invocation& invocation) {
+    v1::ConnectRequest request;
+    request.set_camera(firstCamera(invocation));
+    v1::Camera camera;
+    const auto status = callUnary(session, invocation, &v1::Goprod::StubInterface::Connect, request, &camera);
+    return printCamera(session, invocation, status, camera);
+}
+
+int disconnect(Session& session, const Invocation& invocation) {
+    v1::DisconnectRequest request;
+    request.set_camera(firstCamera(invocation));
+    v1::Camera camera;
+    const auto status = callUnary(session, invocation, &v1::Goprod::StubInterface::Disconnect, request, &camera);
+    return printCamera(session, invocation, status, camera);
+}
+
+int autoConnect(Session& session, const Invocation& invocation) {
+    v1::SetAutoConnectRequest request;
+    request.set_camera(firstCamera(invocation));
+    request.set_enabled(invocation.on);
+    v1::Camera camera;
+    const auto status = callUnary(session, invocation, &v1::Goprod::StubInterface::SetAutoConnect, request, &camera);
+    return printCamera(session, invocation, status, camera);
+}
+
+int forget(Session& session, const Invocation& invocation) {
+    v1::ForgetRequest request;
+    request.set_camera(firstCamera(invocation));
+    v1::ForgetResponse response;
+    const auto status = callUnary(session, invocation, &v1::Goprod::StubInterface::Forget, request, &response);
+    if (!status.ok()) return reportStatus(session, invocation, status);
+    if (invocation.json) {
+        session.out << jsonLine(response) << '\n';
+    } else {
+        session.out << "forgot " << (request.camera().empty() ? "the camera" : request.camera()) << '\n';
+    }
+    return kExitOk;
+}
+
+int getValues(Session& session, const Invocation& invocation, bool settings) {
+    v1::GetValuesRequest request;
+    *request.mutable_target() = target(invocation);
+    for (auto id : invocation.ids) request.add_ids(id);
+    v1::ValuesResponse response;
+    const auto status =
+        callUnary(session, invocation,
+                  settings ? &v1::Goprod::StubInterface::GetSettings : &v1::Goprod::StubInterface::GetStatuses,
+                  request, &response);
+    if (!status.ok()) return reportStatus(session, invocation, status);
+    if (invocation.json) {
+        session.out << jsonLine(response) << '\n';
+    } else {
+        // A CAMERA column only when there is more than one camera to tell apart.
+        const bool several = response.cameras_size() > 1;
+        std::vector<std::string> headers{"ID", "NAME", "VALUE"};
+        if (several) headers.insert(headers.begin(), "CAMERA");
+        Table table(std::move(headers));
+        table.alignRight(several ? 1 : 0);
+        for (const auto& camera : response.cameras()) {
+            if (camera.result().code() != 0) continue;
+            for (const auto& value : camera.values()) {
+                std::vector<std::string> row{std::to_string(value.id()), valueName(value, settings),
+                                             printable(valueText(value, settings))};
+                if (several) row.insert(row.begin(), camera.result().identifier());
+                table.addRow(std::move(row));
+            }
+        }
+        if (!table.empty()) table.print(session.out);
+    }
+    int code = kExitOk;
+    for (const auto& camera : response.cameras()) {
+        if (camera.result().code() == 0) continue;
+        const int failure = reportCameraFailure(session, camera.result());
+        if (code == kExitOk) code = failure;
+    }
+    return code;
+}
+
+int info(Session& session, const Invocation& invocation) {
+    v1::HardwareInfoResponse response;
+    const auto status = callUnary(session, invocation, &v1::Goprod::StubInterface::GetHardwareInfo,
+                                  target(invocation), &response);
+    if (!status.ok()) return reportStatus(session, invocation, status);
+    if (invocation.json) {
+        session.out << jsonLine(response) << '\n';
+    } else {
+        Table table({"CAMERA", "MODEL", "FIRMWARE", "SERIAL", "OPEN GOPRO", "AP SSID", "AP MAC"});
+        for (const auto& camera : response.cameras()) {
+            if (camera.result().code() != 0) continue;
+            const auto& hardware = camera.info();
+            std::string model = printable(hardware.model_name());
+            if (hardware.model_number() != 0) {
+                model += (model.empty() ? "" : " ") + std::string("(") + std::to_string(hardware.model_number()) + ")";
+            }
+            table.addRow({camera.result().identifier(), model, printable(hardware.firmware_version()),
+                          printable(hardware.serial_number()),
+                          camera.open_gopro_version().empty() ? "-" : camera.open_gopro_version(),
+                          printable(hardware.ap_ssid()), printable(hardware.ap_mac_address())});
+        }
+        if (!table.empty()) table.print(session.out);
+    }
+    int code = kExitOk;
+    for (const auto& camera : response.cameras()) {
+        if (camera.result().code() == 0) continue;
+        const int failure = reportCameraFailure(session, camera.result());
+        if (code == kExitOk) code = failure;
+    }
+    return code;
+}
+
+v1::CameraRequest oneCamera(const Invocation& invocation) {
+    v1::CameraRequest request;
+    if (!invocation.cameras.empty()) request.add_cameras(invocation.cameras.front());
+    return request;
+}
+
+int apInfo(Session& session, const Invocation& invocation) {
+    v1::ApInfo response;
+    const auto status =
+        callUnary(session, invocation, &v1::Goprod::StubInterface::GetApInfo, oneCamera(invocation), &response);
+    if (!status.ok()) return reportStatus(session, invocation, status);
+    if (invocation.json) session.out << jsonLine(response) << '\n';
+    if (response.result().code() != 0) return reportCameraFailure(session, response.result());
+    if (!invocation.json) printFields(session.out, {{"SSID", printable(response.ssid())}, {"PASSWORD", printable(response.password())}});
+    return kExitOk;
+}
+
+int scan(Session& session, const Invocation& invocation) {
+    Progress progress(session.err, session.terminal, !invocation.json);
+    progress.update("scanning for WiFi networks...");
+    v1::ScanNetworksResponse response;
+    const auto status =
+        callUnary(session, invocation, &v1::Goprod::StubInterface::ScanNetworks, oneCamera(invocation), &response);
+    progress.clear();
+    if (!status.ok()) return reportStatus(session, invocation, status);
+    if (invocation.json) session.out << jsonLine(response) << '\n';
+    if (response.result().code() != 0) return reportCameraFailure(session, response.result());
+    if (invocation.json) return kExitOk;
+    if (response.networks().empty()) {
+        session.out << "no networks found\n";
+        return kExitOk;
+    }
+    Table table({"SSID", "SIGNAL", "FREQUENCY", "SECURITY", "CONFIGURED"});
+    table.alignRight(1);
+    table.alignRight(2);
+    for (const auto& network : response.networks()) {
+        table.addRow({printable(network.ssid()), std::to_string(network.signal_strength_bars()) + " bars",
+                      network.signal_frequency_mhz() > 0 ? std::to_string(network.signal_frequency_mhz()) + " MHz" : "-",
+                      network.open() ? "open" : "secured", network.configured() ? "yes" : "no"});
+    }
+    table.print(session.out);
+    return kExitOk;
+}
+
+std::string stepName(v1::ConnectNetworkProgress::Step step) {
+    std::string name = v1::ConnectNetworkProgress::Step_Name(step);
+    if (name.starts_with("STEP_")) name.erase(0, 5);
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    return name;
+}
+
+int connectNetwork(Session& session, const Invocation& invocation) {
+    v1::ConnectNetworkRequest request;
+    request.set_camera(firstCamera(invocation));
+    request.set_ssid(invocation.ssid);
+    if (invocation.password) request.set_password(*invocation.password);
+
+    const auto start = session.clock();
+    auto elapsed = [&] {
+        const std::chrono::duration<double> seconds = session.clock() - start;
+        char text[32];
+        std::snprintf(text, sizeof text, "[%5.1f s] ", seconds.count());
+        return std::string(text);
+    };
+    Progress progress(session.err, session.terminal, !invocation.json);
+    progress.update(elapsed() + "connecting to " + printable(invocation.ssid) + "...");
+
+    Call call(session, invocation);
+    auto reader = session.stub.ConnectNetwork(&call.context, request);
+    v1::ConnectNetworkProgress step;
+    bool connected = false;
+    while (reader->Read(&step)) {
+        connected = connected || step.step() == v1::ConnectNetworkProgress::STEP_CONNECTED;
+        if (invocation.json) {
+            session.out << jsonLine(step) << std::endl;
+            continue;
+        }
+        progress.update(elapsed() + stepName(step.step()) + (step.detail().empty() ? "" : ": " + printable(step.detail())));
+    }
+    const auto status = reader->Finish();
+    const std::string took = elapsed();
+    progress.clear();
+    if (!status.ok()) return reportStatus(session, invocation, status);
+    if (!invocation.json) {
+        session.out << (connected ? "connected to " : "finished connecting to ") << printable(invocation.ssid) << " in "
+                    << took.substr(1, took.find(']') - 1) << '\n';
+    }
+    return kExitOk;
+}
+
+std::string eventDetail(const v1::Event& event) {
+    switch (event.kind()) {
+        case v1::Event::KIND_STATE_CHANGED: {
+            std::string text = cameraState(event.camera());
+            if (!event.camera().last_error().empty()) text += ": " + printable(event.camera().last_error());
+            return text;
+        }
+        case v1::Event::KIND_STATUS:
+        case v1::Event::KIND_SETTING: {
+            const bool setting = event.kind() == v1::Event::KIND_SETTING;
+            std::string text;
+            for (const auto& value : event.values()) {
+                std::string name = valueName(value, setting);
+                if (name.empty()) name = "#" + std::to_string(value.id());
+                text += (text.empty() ? "" : ", ") + name + ": " + printable(valueText(value, setting));
+            }
+            return text;
+        }
+        case v1::Event::KIND_NOTIFICATION: {
+            const auto& bytes = event.message();
+            return protocol::toHex({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
+        }
+        case v1::Event::KIND_REQUEST_DONE: {
+            std::string text = printable(event.request()) + ": " + std::string(outcomeWord(event.code()));
+            if (!event.error().empty()) text += ": " + printable(event.error());
+            return text;
+        }
+        default: return "";
+    }
+}
+
+int watch(Session& session, const Invocation& invocation) {
+    v1::WatchEventsRequest request;
+    for (const auto& camera : invocation.cameras) request.add_cameras(camera);
+    for (auto kind : invocation.kinds) request.add_kinds(kind);
+
+    Call call(session, invocation);
+    auto reader = session.stub.WatchEvents(&call.context, request);
+    v1::Event event;
+    while (reader->Read(&event)) {
+        if (invocation.json) {
+            session.out << jsonLine(event) << std::endl;
+        } else {
+            std::string camera = event.camera().identifier().empty() ? event.camera().address() : event.camera().identifier();
+            if (camera.empty()) camera = "-";
+            std::string kind = eventKindName(event.kind());
+            kind.resize(std::max<std::size_t>(kind.size(), 13), ' ');
+            session.out << clockTime(event.time()) << "  " << camera << "  " << kind << "  " << eventDetail(event)
+                        << std::endl;
+        }
+        if (!session.out) {
+            // Nobody reads our output any more (a closed pipe): stop watching.
+            call.context.TryCancel();
+            break;
+        }
+    }
+    const auto status = reader->Finish();
+    if (!session.out) return kExitError;
+    // watch ends by Ctrl-C, or when the --timeout the user asked for runs out:
+    // both are its normal end, not failures.
+    if (status.error_code() == grpc::StatusCode::CANCELLED && interrupted(session)) return kExitOk;
+    if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED && invocation.timeoutSeconds) return kExitOk;
+    if (!status.ok()) return reportStatus(session, invocation, status);
+    return kExitOk;
+}
+
+int raw(Session& session, const Invocation& invocation) {
+    v1::SendRawRequest request;
+    request.set_camera(firstCamera(invocation));
+    request.set_characteristic(invocation.characteristic);
+    request.set_message(std::string(invocation.message.begin(), invocation.message.end()));
+    v1::SendRawResponse response;
+    const auto status = callUnary(session, invocation, &v1::Goprod::StubInterface::SendRaw, request, &response);
+    if (!status.ok()) return reportStatus(session, invocation, status);
+    if (invocation.json) session.out << jsonLine(response) << '\n';
+    if (response.result().code() != 0) return reportCameraFailure(session, response.result());
+    if (!invocation.json) {
+        const auto& bytes = response.response();
+        session.out << protocol::toHex({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}) << '\n';
+    }
+    return kExitOk;
+}
+
+}  // namespace
+
+int run(const Invocation& invocation, Session& session) {
+    using Stub = v1::Goprod::StubInterface;
+    switch (invocation.command) {
+        case Command::List: return list(session, invocation);
+        case Command::Discover: return discover(session, invocation);
+        case Command::Connect: return connect(session, invocation);
+        case Command::Disconnect: return disconnect(session, invocation);
+        case Command::Forget: return forget(session, invocation);
+        case Command::AutoConnect: return autoConnect(session, invocation);
+        case Command::Shutter: {
+            v1::SetShutterRequest request;
+            *request.mutable_target() = target(invocation);
+            request.set_on(invocation.on);
+            return multi(session, invocation, &Stub::SetShutter, request, true);
+        }
+        case Command::Sleep: return multi(session, invocation, &Stub::Sleep, target(invocation));
+        case Command::PresetGroup: {
+            v1::LoadPresetGroupRequest request;
+            *request.mutable_target() = target(invocation);
+            request.set_group(invocation.presetGroup);
+            return multi(session, invocation, &Stub::LoadPresetGroup, request);
+        }
+        case Command::Preset: {
+            v1::LoadPresetRequest request;
+            *request.mutable_target() = target(invocation);
+            request.set_preset(invocation.preset);
+            return multi(session, invocation, &Stub::LoadPreset, request);
+        }
+        case Command::Analytics: return multi(session, invocation, &Stub::EnableAnalytics, target(invocation));
+        case Command::Set: {
+            v1::SetSettingRequest request = invocation.setting;
+            *request.mutable_target() = target(invocation);
+            return multi(session, invocation, &Stub::SetSetting, request);
+        }
+        case Command::GetSettings: return getValues(session, invocation, true);
+        case Command::GetStatus: return getValues(session, invocation, false);
+        case Command::Info: return info(session, invocation);
+        case Command::WifiApInfo: return apInfo(session, invocation);
+        case Command::WifiAp: {
+            v1::SetApRequest request;
+            *request.mutable_target() = target(invocation);
+            request.set_on(invocation.on);
+            return multi(session, invocation, &Stub::SetAp, request);
+        }
+        case Command::WifiScan: return scan(session, invocation);
+        case Command::WifiConnect: return connectNetwork(session, invocation);
+        case Command::Watch: return watch(session, invocation);
+        case Command::Raw: return raw(session, invocation);
+        case Command::KeepAlive: {
+            v1::SetKeepAliveRequest request;
+            *request.mutable_target() = target(invocation);
+            request.mutable_interval()->set_seconds(invocation.keepAliveSeconds);
+            return multi(session, invocation, &Stub::SetKeepAlive, request);
+        }
+        case Command::DateTime: {
+            v1::SetDateTimeRequest request;
+            *request.mutable_target() = target(invocation);
+            // No time: goprod takes "now" when it sends, after any queueing.
+            if (invocation.utcOffsetMinutes) {
+                request.set_utc_offset_minutes(*invocation.utcOffsetMinutes);
+                request.set_dst(invocation.dst);
+            }
+            return multi(session, invocation, &Stub::SetDateTime, request);
+        }
+    }
+    session.err << "goproctl: unknown command\n";
+    return kExitError;
+}
+
+}  // namespace goprod::client

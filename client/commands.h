@@ -1,0 +1,52 @@
+// The goproctl commands: each turns an Invocation into RPCs on the stub it
+// is given and prints the outcome, returning the process exit code. The stub
+// is an interface so that tests drive the commands with a mock.
+// Call from one thread; CallCanceller::cancel() may come from any thread.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <ostream>
+
+#include <grpcpp/client_context.h>
+
+#include "client/cli.h"
+#include "goprod.grpc.pb.h"
+
+namespace goprod::client {
+
+// Cancels the RPC in progress when the user interrupts (SIGINT/SIGTERM seen
+// by main's signal thread); an interrupt before a call cancels it at once.
+class CallCanceller {
+public:
+    void attach(grpc::ClientContext* context);
+    void detach();
+    void cancel();
+    bool cancelled() const;
+
+private:
+    mutable std::mutex mutex_;
+    grpc::ClientContext* context_ = nullptr;
+    bool cancelled_ = false;
+};
+
+struct Session {
+    Session(v1::Goprod::StubInterface& stubRef, std::ostream& outStream, std::ostream& errStream)
+        : stub(stubRef), out(outStream), err(errStream) {}
+
+    v1::Goprod::StubInterface& stub;
+    std::ostream& out;
+    std::ostream& err;
+    bool terminal = false;                // stderr is a terminal: progress is redrawn in place
+    CallCanceller* canceller = nullptr;
+    // Asked after an UNAVAILABLE status: did the channel reach goprod at all?
+    // (gRPC says UNAVAILABLE both for "no daemon" and for goprod's own
+    // "camera not connected".) Unset: assume it did.
+    std::function<bool()> daemonReachable;
+    std::function<std::chrono::steady_clock::time_point()> clock = [] { return std::chrono::steady_clock::now(); };
+};
+
+int run(const Invocation& invocation, Session& session);
+
+}  // namespace goprod::client

@@ -1,0 +1,199 @@
+#include "client/output.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+
+#include <google/protobuf/util/json_util.h>
+
+#include "client/exit_codes.h"
+#include "protocol/queries.h"
+#include "protocol/settings.h"
+
+namespace goprod::client {
+
+Table::Table(std::vector<std::string> headers) : headers_(std::move(headers)), right_(headers_.size(), false) {}
+
+void Table::alignRight(std::size_t column) {
+    if (column < right_.size()) right_[column] = true;
+}
+
+void Table::addRow(std::vector<std::string> cells) {
+    cells.resize(headers_.size());
+    rows_.push_back(std::move(cells));
+}
+
+void Table::print(std::ostream& out) const {
+    std::vector<std::size_t> widths(headers_.size());
+    for (std::size_t c = 0; c < headers_.size(); ++c) widths[c] = displayWidth(headers_[c]);
+    for (const auto& row : rows_) {
+        for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], displayWidth(row[c]));
+    }
+    auto printRow = [&](const std::vector<std::string>& row) {
+        std::string line;
+        for (std::size_t c = 0; c < row.size(); ++c) {
+            const std::string padding(widths[c] - displayWidth(row[c]), ' ');
+            if (c > 0) line += "  ";
+            line += right_[c] ? padding + row[c] : row[c] + padding;
+        }
+        line.erase(line.find_last_not_of(' ') + 1);
+        out << line << '\n';
+    };
+    printRow(headers_);
+    for (const auto& row : rows_) printRow(row);
+}
+
+std::size_t displayWidth(std::string_view text) {
+    // One column per code point: count every byte that does not continue one.
+    return static_cast<std::size_t>(
+        std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+std::string jsonLine(const google::protobuf::Message& message) {
+    google::protobuf::util::JsonPrintOptions options;
+    options.add_whitespace = false;
+    options.always_print_primitive_fields = true;
+    std::string json;
+    const auto status = google::protobuf::util::MessageToJsonString(message, &json, options);
+    if (!status.ok()) {
+        // Only invalid UTF-8 in a string field gets here; bytes fields are base64.
+        return "{}";
+    }
+    return json;
+}
+
+std::string stateName(v1::CameraState state) {
+    std::string name = v1::CameraState_Name(state);
+    if (name.starts_with("CAMERA_STATE_")) name.erase(0, 13);
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) {
+        return c == '_' ? ' ' : static_cast<char>(std::tolower(c));
+    });
+    return name.empty() ? "unknown" : name;
+}
+
+std::chrono::nanoseconds sinceEpoch(const google::protobuf::Timestamp& time) {
+    return std::chrono::seconds(time.seconds()) + std::chrono::nanoseconds(time.nanos());
+}
+
+std::string clockTime(const google::protobuf::Timestamp& time) {
+    if (time.seconds() == 0 && time.nanos() == 0) return "-";
+    const std::time_t seconds = time.seconds();
+    std::tm local{};
+    localtime_r(&seconds, &local);
+    char text[32];
+    std::snprintf(text, sizeof text, "%02d:%02d:%02d.%06d", local.tm_hour, local.tm_min, local.tm_sec,
+                  time.nanos() / 1000);
+    return text;
+}
+
+std::string milliseconds(std::chrono::nanoseconds duration) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f ms", static_cast<double>(duration.count()) / 1e6);
+    return text;
+}
+
+std::optional<std::chrono::nanoseconds> startSkew(const v1::MultiResult& result) {
+    std::vector<std::chrono::nanoseconds> sent;
+    for (const auto& camera : result.results()) {
+        if (camera.has_sent()) sent.push_back(sinceEpoch(camera.sent()));
+    }
+    if (sent.size() < 2) return std::nullopt;
+    const auto [lowest, highest] = std::minmax_element(sent.begin(), sent.end());
+    return *highest - *lowest;
+}
+
+std::string printable(std::string_view bytes) {
+    std::string out;
+    for (std::size_t i = 0; i < bytes.size();) {
+        const auto c = static_cast<unsigned char>(bytes[i]);
+        // The length of a valid UTF-8 sequence starting here, 0 if invalid.
+        std::size_t length = 0;
+        if (c >= 0x20 && c < 0x7F && c != '\\') {
+            length = 1;
+        } else if (c >= 0xC2 && c <= 0xF4) {
+            const std::size_t want = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+            if (i + want <= bytes.size() &&
+                std::all_of(bytes.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                            bytes.begin() + static_cast<std::ptrdiff_t>(i + want),
+                            [](char b) { return (static_cast<unsigned char>(b) & 0xC0) == 0x80; })) {
+                length = want;
+            }
+        }
+        if (length > 0) {
+            out.append(bytes.substr(i, length));
+            i += length;
+        } else {
+            char escaped[8];
+            std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
+            out += escaped;
+            ++i;
+        }
+    }
+    return out;
+}
+
+std::string failureText(const v1::CameraResult& result) {
+    std::string text = result.message();
+    if (text.empty()) {
+        text = std::string(statusCodeName(result.code()));
+        if (result.has_camera_status()) text += " (camera status " + std::to_string(result.camera_status()) + ")";
+    }
+    return text;
+}
+
+namespace {
+protocol::ByteView rawBytes(const v1::Value& value) {
+    return {reinterpret_cast<const std::uint8_t*>(value.raw().data()), value.raw().size()};
+}
+}  // namespace
+
+std::string valueText(const v1::Value& value, bool setting) {
+    if (!value.display().empty()) return value.display();
+    if (!value.raw().empty()) {
+        const auto id = static_cast<std::uint8_t>(value.id());
+        return setting ? protocol::formatSettingValue(id, rawBytes(value))
+                       : protocol::formatStatusValue(id, rawBytes(value));
+    }
+    switch (value.typed_case()) {
+        case v1::Value::kInteger: return std::to_string(value.integer());
+        case v1::Value::kText: return "\"" + printable(value.text()) + "\"";
+        default: return "";
+    }
+}
+
+std::string valueName(const v1::Value& value, bool setting) {
+    if (!value.name().empty()) return value.name();
+    const auto id = static_cast<std::uint8_t>(value.id());
+    if (value.id() <= 0xFF) {
+        if (setting) {
+            if (const auto* info = protocol::findSetting(id)) return std::string(info->name);
+        } else if (const auto* info = protocol::findStatus(id)) {
+            return std::string(info->name);
+        }
+    }
+    return "";
+}
+
+Progress::Progress(std::ostream& out, bool terminal, bool enabled)
+    : out_(out), terminal_(terminal), enabled_(enabled) {}
+
+Progress::~Progress() { clear(); }
+
+void Progress::update(const std::string& text) {
+    if (!enabled_ || text == last_) return;
+    last_ = text;
+    if (terminal_) {
+        out_ << "\r\033[K" << text << std::flush;
+        shown_ = true;
+    } else {
+        out_ << text << '\n' << std::flush;
+    }
+}
+
+void Progress::clear() {
+    if (shown_) out_ << "\r\033[K" << std::flush;
+    shown_ = false;
+    last_.clear();
+}
+
+}  // namespace goprod::client

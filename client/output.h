@@ -1,0 +1,88 @@
+// How goproctl prints: aligned tables, the protobuf JSON mapping (one object
+// per line), times, camera states, byte strings, the shutter start skew, and a
+// progress line that rewrites itself on a terminal. Any thread; a Table or
+// Progress object belongs to one.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <google/protobuf/message.h>
+#include <google/protobuf/timestamp.pb.h>
+
+#include "goprod.pb.h"
+
+namespace goprod::client {
+
+// Columns separated by two spaces, padded to the widest cell (counted in
+// UTF-8 characters, since SSIDs and names may hold any), no trailing blanks.
+class Table {
+public:
+    explicit Table(std::vector<std::string> headers);
+    void alignRight(std::size_t column);
+    void addRow(std::vector<std::string> cells);
+    bool empty() const { return rows_.empty(); }
+    void print(std::ostream& out) const;
+
+private:
+    std::vector<std::string> headers_;
+    std::vector<bool> right_;
+    std::vector<std::vector<std::string>> rows_;
+};
+
+std::size_t displayWidth(std::string_view text);
+
+// The message in protobuf's JSON mapping on one line, with fields at their
+// default values included so that scripts see every field.
+std::string jsonLine(const google::protobuf::Message& message);
+
+// "ready", "link lost".
+std::string stateName(v1::CameraState state);
+
+// "14:03:07.123456" in local time; "-" when unset.
+std::string clockTime(const google::protobuf::Timestamp& time);
+std::chrono::nanoseconds sinceEpoch(const google::protobuf::Timestamp& time);
+
+// Milliseconds with one decimal: "2.3 ms".
+std::string milliseconds(std::chrono::nanoseconds duration);
+
+// max - min of the `sent` times of the cameras that have one; nothing with
+// fewer than two.
+std::optional<std::chrono::nanoseconds> startSkew(const v1::MultiResult& result);
+
+// Text as is when it is printable UTF-8, else with \xNN escapes: SSIDs are
+// bytes and may hold anything, including terminal escape sequences.
+std::string printable(std::string_view bytes);
+
+// The message goprod gave for a failed camera, else the code's name.
+std::string failureText(const v1::CameraResult& result);
+
+// The line for a value in `get` output and watch events: "9 (1080)".
+std::string valueText(const v1::Value& value, bool setting);
+std::string valueName(const v1::Value& value, bool setting);
+
+// Progress for slow commands on stderr. On a terminal one line that is
+// replaced in place and erased at the end; elsewhere (logs, pipes) each new
+// text is a plain line, so the record survives.
+class Progress {
+public:
+    Progress(std::ostream& out, bool terminal, bool enabled = true);
+    ~Progress();
+    Progress(const Progress&) = delete;
+    Progress& operator=(const Progress&) = delete;
+    void update(const std::string& text);
+    void clear();
+
+private:
+    std::ostream& out_;
+    bool terminal_;
+    bool enabled_;
+    bool shown_ = false;
+    std::string last_;
+};
+
+}  // namespace goprod::client

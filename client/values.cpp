@@ -1,0 +1,240 @@
+#include "client/values.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <limits>
+#include <vector>
+
+#include "protocol/commands.h"
+#include "protocol/gatt.h"
+#include "protocol/queries.h"
+#include "protocol/settings.h"
+
+namespace goprod::client {
+
+namespace {
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+    return out;
+}
+
+// "Video Resolution", "video-resolution" and "VIDEO_RESOLUTION" all become
+// "videoresolution": table names have spaces, which shells make awkward.
+std::string squeezed(std::string_view text) {
+    std::string out;
+    for (unsigned char c : text) {
+        if (c != ' ' && c != '-' && c != '_') out.push_back(static_cast<char>(std::tolower(c)));
+    }
+    return out;
+}
+
+std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
+
+template <class Info>
+Parsed<std::uint32_t> idByName(std::string_view text, std::span<const Info> table, std::string_view what) {
+    if (!text.empty() && std::isdigit(static_cast<unsigned char>(text.front()))) {
+        auto id = parseUnsigned(text, 255, std::string(what) + " ID");
+        if (!id) return invalid(id.error());
+        return static_cast<std::uint32_t>(*id);
+    }
+    const std::string wanted = squeezed(text);
+    std::vector<const Info*> matches;
+    for (const Info& info : table) {
+        if (squeezed(info.name) == wanted) matches.push_back(&info);
+    }
+    if (matches.size() == 1) return static_cast<std::uint32_t>(matches.front()->id);
+    if (matches.empty()) return invalid("unknown " + std::string(what) + " " + quoted(text) + ": give its number (0..255) or its name");
+    std::string ids;
+    for (const Info* info : matches) ids += (ids.empty() ? "" : ", ") + std::to_string(info->id);
+    return invalid(std::string(what) + " name " + quoted(text) + " is ambiguous: IDs " + ids);
+}
+
+// The value of setting `id` for a name, also accepting the suffixes people
+// add out of habit ("1080p", "60fps").
+std::optional<std::uint64_t> namedValue(std::uint8_t id, std::string_view name, std::string_view suffix) {
+    if (auto value = protocol::settingValue(id, name)) return value;
+    const std::string text = lower(name);
+    if (text.size() > suffix.size() && text.ends_with(suffix)) {
+        return protocol::settingValue(id, std::string_view(text).substr(0, text.size() - suffix.size()));
+    }
+    return std::nullopt;
+}
+
+v1::SetSettingRequest genericRequest(std::uint32_t id, std::uint64_t value) {
+    v1::SetSettingRequest request;
+    request.mutable_generic()->set_id(id);
+    request.mutable_generic()->set_value(value);
+    return request;
+}
+
+}  // namespace
+
+Parsed<std::uint64_t> parseUnsigned(std::string_view text, std::uint64_t max, std::string_view what) {
+    int base = 10;
+    std::string_view digits = text;
+    if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
+        base = 16;
+        digits.remove_prefix(2);
+    }
+    std::uint64_t value = 0;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value, base);
+    if (digits.empty() || ec == std::errc::invalid_argument || end != digits.data() + digits.size()) {
+        return invalid("invalid " + std::string(what) + " " + quoted(text) + ": expected a number");
+    }
+    if (ec == std::errc::result_out_of_range || value > max) {
+        return invalid(std::string(what) + " " + std::string(text) + " is out of range (0.." + std::to_string(max) + ")");
+    }
+    return value;
+}
+
+Parsed<bool> parseOnOff(std::string_view text) {
+    const std::string word = lower(text);
+    if (word == "on") return true;
+    if (word == "off") return false;
+    return invalid("expected on or off, got " + quoted(text));
+}
+
+Parsed<v1::SetSettingRequest> resolutionSetting(std::string_view name) {
+    const auto value = namedValue(protocol::setting_id::kVideoResolution, name, "p");
+    if (!value) {
+        return invalid("unknown resolution " + quoted(name) + "; known: " + valueNames(protocol::setting_id::kVideoResolution));
+    }
+    if (*value != 0 && v1::VideoResolution_IsValid(static_cast<int>(*value))) {
+        v1::SetSettingRequest request;
+        request.set_resolution(static_cast<v1::VideoResolution>(*value));
+        return request;
+    }
+    return genericRequest(protocol::setting_id::kVideoResolution, *value);
+}
+
+Parsed<v1::SetSettingRequest> fpsSetting(std::string_view name) {
+    const auto value = namedValue(protocol::setting_id::kFramesPerSecond, name, "fps");
+    if (!value) {
+        return invalid("unknown frame rate " + quoted(name) + "; known: " + valueNames(protocol::setting_id::kFramesPerSecond));
+    }
+    if (v1::FramesPerSecond_IsValid(static_cast<int>(*value))) {
+        v1::SetSettingRequest request;
+        request.set_fps(static_cast<v1::FramesPerSecond>(*value));
+        return request;
+    }
+    return genericRequest(protocol::setting_id::kFramesPerSecond, *value);
+}
+
+Parsed<v1::SetSettingRequest> genericSetting(std::string_view idText, std::string_view valueText) {
+    const auto id = parseSettingId(idText);
+    if (!id) return invalid(id.error());
+    const auto settingId = static_cast<std::uint8_t>(*id);
+    const protocol::SettingInfo* info = protocol::findSetting(settingId);
+    const std::string label = "setting " + std::to_string(*id) + (info ? " (" + std::string(info->name) + ")" : "");
+    if (auto value = protocol::settingValue(settingId, valueText)) return genericRequest(*id, *value);
+
+    // The width goprod will use (GenericSetting.width = 0): the table's, else 1.
+    const unsigned width = info ? info->width : 1;
+    const std::uint64_t max =
+        width >= 8 ? std::numeric_limits<std::uint64_t>::max() : (std::uint64_t{1} << (8 * width)) - 1;
+    const bool numeric = !valueText.empty() && std::isdigit(static_cast<unsigned char>(valueText.front()));
+    if (!numeric) {
+        if (info && !info->values.empty()) {
+            return invalid("unknown value " + quoted(valueText) + " for " + label + "; known: " + valueNames(settingId));
+        }
+        return invalid(label + " takes a number, got " + quoted(valueText));
+    }
+    auto value = parseUnsigned(valueText, max, "value for " + label);
+    if (!value) return invalid(value.error());
+    return genericRequest(*id, *value);
+}
+
+Parsed<std::uint32_t> parseSettingId(std::string_view text) {
+    const std::string word = lower(text);
+    if (word == "resolution") return std::uint32_t{protocol::setting_id::kVideoResolution};
+    if (word == "fps") return std::uint32_t{protocol::setting_id::kFramesPerSecond};
+    return idByName(text, protocol::settingTable(), "setting");
+}
+
+Parsed<std::uint32_t> parseStatusId(std::string_view text) { return idByName(text, protocol::statusTable(), "status"); }
+
+Parsed<v1::PresetGroup> parsePresetGroup(std::string_view text) {
+    const auto group = protocol::presetGroupFromName(text);
+    if (!group) return invalid("unknown preset group " + quoted(text) + "; known: video, photo, timelapse");
+    // The API enum carries the camera's own group IDs (1000..1002).
+    return static_cast<v1::PresetGroup>(static_cast<int>(*group));
+}
+
+Parsed<v1::Characteristic> parseCharacteristic(std::string_view text) {
+    using C = protocol::Characteristic;
+    const std::string word = lower(text);
+    if (word == "command") return v1::CHARACTERISTIC_COMMAND;
+    if (word == "settings" || word == "setting") return v1::CHARACTERISTIC_SETTINGS;
+    if (word == "query") return v1::CHARACTERISTIC_QUERY;
+    if (word == "network") return v1::CHARACTERISTIC_NETWORK;
+    const auto found = protocol::findCharacteristic(text);
+    if (found) {
+        switch (*found) {
+            case C::CommandRequest: return v1::CHARACTERISTIC_COMMAND;
+            case C::SettingRequest: return v1::CHARACTERISTIC_SETTINGS;
+            case C::QueryRequest: return v1::CHARACTERISTIC_QUERY;
+            case C::NetworkManagementRequest: return v1::CHARACTERISTIC_NETWORK;
+            default: break;
+        }
+        const auto& info = protocol::info(*found);
+        std::string hint;
+        switch (*found) {
+            case C::CommandResponse: hint = "; write to GP-0072 (command)"; break;
+            case C::SettingResponse: hint = "; write to GP-0074 (settings)"; break;
+            case C::QueryResponse: hint = "; write to GP-0076 (query)"; break;
+            case C::NetworkManagementResponse: hint = "; write to GP-0091 (network)"; break;
+            default: break;
+        }
+        return invalid(std::string(info.shortName) + " (" + std::string(info.name) +
+                       ") cannot be written through goprod" + hint);
+    }
+    return invalid("unknown characteristic " + quoted(text) +
+                   "; known: command (GP-0072), settings (GP-0074), query (GP-0076), network (GP-0091)");
+}
+
+Parsed<protocol::Bytes> parseHexMessage(std::string_view text) {
+    auto bytes = protocol::fromHex(text);
+    if (!bytes) return invalid("invalid hex " + quoted(text) + ": " + protocol::describe(bytes.error()));
+    if (bytes->empty()) return invalid("the message is empty: give at least one byte in hex");
+    // Clients frame with the 13-bit length header (HACKING.md, "Framing").
+    if (bytes->size() > 8191) return invalid("the message is " + std::to_string(bytes->size()) + " bytes; at most 8191");
+    return std::move(*bytes);
+}
+
+std::string eventKindName(v1::Event::Kind kind) {
+    std::string name = lower(v1::Event::Kind_Name(kind));
+    if (name.starts_with("kind_")) name.erase(0, 5);
+    std::replace(name.begin(), name.end(), '_', '-');
+    return name;
+}
+
+Parsed<v1::Event::Kind> parseEventKind(std::string_view text) {
+    std::string wanted = lower(text);
+    std::replace(wanted.begin(), wanted.end(), '_', '-');
+    if (wanted.starts_with("kind-")) wanted.erase(0, 5);
+    std::string known;
+    const auto* descriptor = v1::Event::Kind_descriptor();
+    for (int i = 0; i < descriptor->value_count(); ++i) {
+        const auto kind = static_cast<v1::Event::Kind>(descriptor->value(i)->number());
+        if (kind == v1::Event::KIND_UNSPECIFIED) continue;
+        const std::string name = eventKindName(kind);
+        // "state" for "state-changed", "request" for "request-done".
+        const std::string firstWord = name.substr(0, name.find('-'));
+        if (wanted == name || wanted == firstWord) return kind;
+        known += (known.empty() ? "" : ", ") + name;
+    }
+    return invalid("unknown event kind " + quoted(text) + "; known: " + known);
+}
+
+std::string valueNames(std::uint8_t settingId) {
+    const protocol::SettingInfo* info = protocol::findSetting(settingId);
+    std::string names;
+    if (info == nullptr) return names;
+    for (const auto& value : info->values) names += (names.empty() ? "" : ", ") + std::string(value.name);
+    return names;
+}
+
+}  // namespace goprod::client

@@ -1,0 +1,195 @@
+// goprod: the daemon. Wires the pieces together and owns the threads:
+// - the core thread runs the event loop: D-Bus (BlueZ), every camera's state
+//   machine and queue, timers (keep-alive, reconnection, the watchdog ping);
+// - gRPC's threads run the API and hand every request to the core thread;
+// - the main thread waits for SIGTERM/SIGINT and shuts down in order.
+#include <signal.h>
+
+#include <cstdio>
+#include <future>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+#include <systemd/sd-daemon.h>
+
+#include "daemon/bluez/bus.h"
+#include "daemon/bluez/bluez_client.h"
+#include "daemon/config/config.h"
+#include "daemon/config/logging.h"
+#include "daemon/config/state_store.h"
+#include "daemon/core/registry.h"
+#include "daemon/rpc/server.h"
+#include "daemon/rpc/service.h"
+#include "daemon/runtime/event_loop.h"
+
+namespace {
+
+using namespace goprod;
+
+constexpr int kExitConfig = 78;  // EX_CONFIG: a bad configuration file or state directory
+
+std::vector<core::CameraView> toViews(const std::vector<config::KnownCamera>& known) {
+    std::vector<core::CameraView> views;
+    for (const auto& k : known) {
+        core::CameraView v;
+        v.identifier = k.identifier;
+        v.address = k.address;
+        v.name = k.name;
+        v.model = k.model;
+        v.firmware = k.firmware;
+        v.serial = k.serial;
+        v.lastSeenUnix = k.lastSeenUnix;
+        v.autoConnect = k.autoConnect;
+        v.known = true;
+        views.push_back(std::move(v));
+    }
+    return views;
+}
+
+std::vector<config::KnownCamera> toKnown(const std::vector<core::CameraView>& views) {
+    std::vector<config::KnownCamera> known;
+    for (const auto& v : views) {
+        config::KnownCamera k{v.identifier, v.address, v.name, v.model, v.firmware, v.serial, v.lastSeenUnix,
+                              v.autoConnect};
+        if (const auto problem = config::validateKnownCamera(k); !problem.empty()) {
+            spdlog::warn("not remembering camera {}: {}", v.identifier, problem);
+            continue;
+        }
+        known.push_back(std::move(k));
+    }
+    return known;
+}
+
+// Known cameras from the state directory. A corrupt file is moved aside (and
+// said so): the daemon starts without it rather than not at all.
+std::vector<config::KnownCamera> loadKnownCameras(config::StateStore& store) {
+    std::vector<std::string> warnings;
+    auto known = store.load(&warnings);
+    for (const auto& warning : warnings) spdlog::warn("{}", warning);
+    if (known) return *known;
+    spdlog::error("{}", known.error().message);
+    if (auto moved = store.quarantine()) {
+        spdlog::warn("moved the unreadable state file to {}; starting with no known cameras", moved->string());
+    }
+    return {};
+}
+
+// Pings the systemd watchdog from the core thread, so that a wedged core
+// thread stops the pings and systemd restarts the daemon.
+void scheduleWatchdog(runtime::EventLoop& loop, std::chrono::microseconds period) {
+    loop.at(loop.now() + period / 2, [&loop, period] {
+        sd_notify(0, "WATCHDOG=1");
+        scheduleWatchdog(loop, period);
+    });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const auto commandLine = config::parseCommandLine(argc, argv);
+    if (commandLine.action == config::CommandLine::Action::Exit) {
+        std::fputs(commandLine.message.c_str(), commandLine.exitCode == 0 ? stdout : stderr);
+        return commandLine.exitCode;
+    }
+    auto configured = config::loadConfig(commandLine);
+    if (!configured) {
+        std::fprintf(stderr, "goprod: %s\n", configured.error().message.c_str());
+        return kExitConfig;
+    }
+    const config::Config cfg = *configured;
+    config::setupLogging(cfg.logLevel);
+
+    // Signals are taken by the main thread alone: block them before any thread starts.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    config::StateStore store(cfg.stateDir);
+    const auto known = loadKnownCameras(store);
+
+    try {
+        runtime::EventLoop loop;
+        auto bus = bluez::BusConnection::open(cfg.bus, loop);
+        if (!bus) {
+            spdlog::critical("{}", bus.error().message);
+            return 1;
+        }
+        bluez::BluezClient bluezClient((*bus)->connection(), loop, {});
+
+        core::RegistrySettings settings;
+        settings.camera.keepAlive = cfg.keepAliveInterval;
+        settings.camera.sessionTimeout = cfg.requestTimeout;
+        settings.camera.connectTimeout = cfg.connectTimeout;
+        settings.camera.reconnectInitial = cfg.reconnectInitial;
+        settings.camera.reconnectMax = cfg.reconnectMax;
+        settings.camera.queue.maxDepth = cfg.queueDepth;
+        settings.camera.clientName = cfg.clientName;
+        settings.maxCameras = cfg.maxCameras;
+        settings.maxSubscribers = cfg.maxSubscribers;
+        settings.adapter = cfg.adapter;
+        core::Registry registry(loop, bluezClient, settings, [&store](const std::vector<core::CameraView>& views) {
+            if (auto saved = store.save(toKnown(views)); !saved) {
+                spdlog::error("could not save the known cameras: {}", saved.error().message);
+            }
+        });
+        registry.restore(toViews(known));
+        if (!cfg.autoConnect) {
+            for (const auto& k : known) {
+                if (auto* camera = registry.find(k.identifier)) camera->want(false);
+            }
+        }
+        bluezClient.setObserver(&registry);
+
+        rpc::ServiceOptions serviceOptions;
+        serviceOptions.requestTimeout = cfg.requestTimeout;
+        serviceOptions.maxStreams = cfg.maxSubscribers;
+        rpc::Service service(registry, serviceOptions);
+        rpc::ServerOptions serverOptions;
+        serverOptions.socket = cfg.socket;
+        serverOptions.socketMode = cfg.socketMode;
+        serverOptions.socketGroup = cfg.socketGroup;
+        serverOptions.tcpListen = cfg.tcpListen;
+        auto server = rpc::Server::start({&service}, serverOptions);
+        if (!server) {
+            spdlog::critical("{}", server.error().message);
+            return 1;
+        }
+
+        std::uint64_t watchdogUsec = 0;
+        if (sd_watchdog_enabled(0, &watchdogUsec) > 0) {
+            loop.post([&loop, watchdogUsec] { scheduleWatchdog(loop, std::chrono::microseconds(watchdogUsec)); });
+        }
+        std::thread core([&loop] { loop.run(); });
+
+        std::string addresses;
+        for (const auto& a : (*server)->addresses()) addresses += (addresses.empty() ? "" : ", ") + a;
+        spdlog::info("goprod {} serving {} ({} known cameras)", GOPROD_VERSION, addresses, known.size());
+        sd_notifyf(0, "READY=1\nSTATUS=serving %s", addresses.c_str());
+
+        int signal = 0;
+        while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) {
+            spdlog::info("SIGHUP: nothing to reload (restart goprod to apply a new configuration)");
+        }
+        spdlog::info("stopping ({})", strsignal(signal));
+        sd_notify(0, "STOPPING=1");
+
+        // Fail what is pending (every RPC then finishes), then stop serving, then the core thread.
+        std::promise<void> drained;
+        loop.post([&registry, &drained] {
+            registry.shutdown();
+            drained.set_value();
+        });
+        drained.get_future().wait();
+        (*server)->shutdown(std::chrono::milliseconds(2000));
+        loop.stop();
+        core.join();
+    } catch (const std::exception& error) {
+        spdlog::critical("{}", error.what());
+        return 1;
+    }
+    return 0;
+}

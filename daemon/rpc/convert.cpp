@@ -1,0 +1,200 @@
+#include "daemon/rpc/convert.h"
+
+#include <string>
+#include <variant>
+
+#include "daemon/rpc/service.h"
+#include "daemon/rpc/status.h"
+#include "protocol/queries.h"
+#include "protocol/settings.h"
+
+namespace goprod::rpc {
+
+TimeBase TimeBase::now(const Clock& clock) {
+    TimeBase base;
+    base.steady_ = clock.steadyNow();
+    base.system_ = clock.systemNow();
+    return base;
+}
+
+std::chrono::system_clock::time_point TimeBase::wall(std::chrono::steady_clock::time_point steady) const {
+    return system_ + std::chrono::duration_cast<std::chrono::system_clock::duration>(steady - steady_);
+}
+
+void setTimestamp(google::protobuf::Timestamp* out, std::chrono::system_clock::time_point time) {
+    const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count();
+    // Timestamp nanos are never negative: floor the seconds for times before 1970.
+    std::int64_t seconds = nanos / 1'000'000'000;
+    std::int64_t rest = nanos % 1'000'000'000;
+    if (rest < 0) {
+        rest += 1'000'000'000;
+        --seconds;
+    }
+    out->set_seconds(seconds);
+    out->set_nanos(static_cast<std::int32_t>(rest));
+}
+
+std::chrono::system_clock::time_point fromTimestamp(const google::protobuf::Timestamp& time) {
+    return std::chrono::system_clock::time_point{std::chrono::duration_cast<std::chrono::system_clock::duration>(
+        std::chrono::seconds{time.seconds()} + std::chrono::nanoseconds{time.nanos()})};
+}
+
+v1::CameraState toProto(core::CameraState state) {
+    switch (state) {
+        case core::CameraState::Discovered: return v1::CAMERA_STATE_DISCOVERED;
+        case core::CameraState::Connecting: return v1::CAMERA_STATE_CONNECTING;
+        case core::CameraState::Pairing: return v1::CAMERA_STATE_PAIRING;
+        case core::CameraState::ResolvingServices: return v1::CAMERA_STATE_RESOLVING_SERVICES;
+        case core::CameraState::Subscribing: return v1::CAMERA_STATE_SUBSCRIBING;
+        case core::CameraState::Initializing: return v1::CAMERA_STATE_INITIALIZING;
+        case core::CameraState::Ready: return v1::CAMERA_STATE_READY;
+        case core::CameraState::Sleeping: return v1::CAMERA_STATE_SLEEPING;
+        case core::CameraState::LinkLost: return v1::CAMERA_STATE_LINK_LOST;
+        case core::CameraState::Disconnected: return v1::CAMERA_STATE_DISCONNECTED;
+    }
+    return v1::CAMERA_STATE_UNSPECIFIED;
+}
+
+void toProto(const core::CameraView& view, v1::Camera* out) {
+    out->set_identifier(view.identifier);
+    out->set_address(view.address);
+    out->set_name(view.name);
+    out->set_model(view.model);
+    out->set_firmware(view.firmware);
+    out->set_serial(view.serial);
+    out->set_open_gopro_version(view.openGoProVersion);
+    out->set_state(toProto(view.state));
+    out->set_known(view.known);
+    out->set_auto_connect(view.autoConnect);
+    out->set_paired(view.paired);
+    out->set_busy(view.busy);
+    out->set_encoding(view.encoding);
+    if (view.batteryPercent) out->set_battery_percent(*view.batteryPercent);
+    if (view.rssi) out->set_rssi(*view.rssi);
+    out->set_queue_depth(static_cast<std::uint32_t>(view.queueDepth));
+    out->set_last_error(view.lastError);
+    if (view.lastSeenUnix > 0) {
+        out->mutable_last_seen()->set_seconds(view.lastSeenUnix);
+    }
+}
+
+v1::CameraResult okResult(const core::CameraView& camera) {
+    v1::CameraResult result;
+    result.set_identifier(camera.identifier);
+    result.set_code(0);
+    return result;
+}
+
+v1::CameraResult errorResult(const core::CameraView& camera, const core::Error& error) {
+    v1::CameraResult result;
+    result.set_identifier(camera.identifier);
+    result.set_code(static_cast<std::int32_t>(statusCode(error.code)));
+    result.set_message(statusMessage(error));
+    if (error.cameraStatus) result.set_camera_status(*error.cameraStatus);
+    return result;
+}
+
+void setAnswerTimes(v1::CameraResult* result, const core::Answer& answer, const TimeBase& time) {
+    const std::chrono::steady_clock::time_point unset{};
+    if (answer.sentAt != unset) setTimestamp(result->mutable_sent(), time.wall(answer.sentAt));
+    if (answer.answeredAt != unset) setTimestamp(result->mutable_acknowledged(), time.wall(answer.answeredAt));
+}
+
+v1::Value settingValue(std::uint8_t id, protocol::ByteView raw) {
+    v1::Value value;
+    value.set_id(id);
+    if (const auto* info = protocol::findSetting(id)) value.set_name(std::string(info->name));
+    value.set_raw(std::string(raw.begin(), raw.end()));
+    if (!raw.empty() && raw.size() <= 8) value.set_integer(static_cast<std::int64_t>(protocol::readBigEndian(raw)));
+    value.set_display(protocol::formatSettingValue(id, raw));
+    return value;
+}
+
+v1::Value statusValue(std::uint8_t id, protocol::ByteView raw) {
+    v1::Value value;
+    value.set_id(id);
+    const auto* info = protocol::findStatus(id);
+    if (info != nullptr) value.set_name(std::string(info->name));
+    value.set_raw(std::string(raw.begin(), raw.end()));
+    if (info != nullptr && info->type == protocol::ValueType::String) {
+        value.set_text(std::get<std::string>(protocol::decodeStatusValue(id, raw)));
+    } else if (!raw.empty() && raw.size() <= 8) {
+        const auto decoded = protocol::decodeStatusValue(id, raw);
+        if (const auto* number = std::get_if<std::int64_t>(&decoded)) value.set_integer(*number);
+    }
+    value.set_display(protocol::formatStatusValue(id, raw));
+    return value;
+}
+
+std::optional<core::Event::Kind> fromProto(v1::Event::Kind kind) {
+    switch (kind) {
+        case v1::Event::KIND_STATE_CHANGED: return core::Event::Kind::StateChanged;
+        case v1::Event::KIND_STATUS: return core::Event::Kind::StatusPush;
+        case v1::Event::KIND_SETTING: return core::Event::Kind::SettingPush;
+        case v1::Event::KIND_NOTIFICATION: return core::Event::Kind::Notification;
+        case v1::Event::KIND_REQUEST_DONE: return core::Event::Kind::RequestDone;
+        default: return std::nullopt;
+    }
+}
+
+v1::Event::Kind toProto(core::Event::Kind kind) {
+    switch (kind) {
+        case core::Event::Kind::StateChanged: return v1::Event::KIND_STATE_CHANGED;
+        case core::Event::Kind::StatusPush: return v1::Event::KIND_STATUS;
+        case core::Event::Kind::SettingPush: return v1::Event::KIND_SETTING;
+        case core::Event::Kind::Notification: return v1::Event::KIND_NOTIFICATION;
+        case core::Event::Kind::RequestDone: return v1::Event::KIND_REQUEST_DONE;
+    }
+    return v1::Event::KIND_UNSPECIFIED;
+}
+
+v1::Event toProto(const core::Event& event, std::chrono::system_clock::time_point time) {
+    v1::Event out;
+    out.set_kind(toProto(event.kind));
+    setTimestamp(out.mutable_time(), time);
+    toProto(event.camera, out.mutable_camera());
+    for (const auto& [id, raw] : event.entries) {
+        *out.add_values() = event.kind == core::Event::Kind::SettingPush ? settingValue(id, raw) : statusValue(id, raw);
+    }
+    out.set_message(std::string(event.message.begin(), event.message.end()));
+    out.set_request(event.request);
+    if (event.error) {
+        out.set_code(static_cast<std::int32_t>(statusCode(event.error->code)));
+        out.set_error(statusMessage(*event.error));
+    }
+    return out;
+}
+
+std::optional<protocol::Characteristic> fromProto(v1::Characteristic characteristic) {
+    switch (characteristic) {
+        case v1::CHARACTERISTIC_COMMAND: return protocol::Characteristic::CommandRequest;
+        case v1::CHARACTERISTIC_SETTINGS: return protocol::Characteristic::SettingRequest;
+        case v1::CHARACTERISTIC_QUERY: return protocol::Characteristic::QueryRequest;
+        case v1::CHARACTERISTIC_NETWORK: return protocol::Characteristic::NetworkManagementRequest;
+        default: return std::nullopt;
+    }
+}
+
+v1::ConnectNetworkProgress::Step toProto(core::WifiProgress::Step step) {
+    switch (step) {
+        case core::WifiProgress::Step::Scanning: return v1::ConnectNetworkProgress::STEP_SCANNING;
+        case core::WifiProgress::Step::Found: return v1::ConnectNetworkProgress::STEP_FOUND;
+        case core::WifiProgress::Step::Connecting: return v1::ConnectNetworkProgress::STEP_CONNECTING;
+        case core::WifiProgress::Step::Provisioning: return v1::ConnectNetworkProgress::STEP_PROVISIONING;
+    }
+    return v1::ConnectNetworkProgress::STEP_UNSPECIFIED;
+}
+
+v1::Network toProto(const core::ScanEntry& entry) {
+    constexpr std::uint32_t kAuthenticated = 0x01;  // open_gopro.SCAN_FLAG_AUTHENTICATED
+    v1::Network network;
+    network.set_ssid(entry.ssid);
+    network.set_signal_strength_bars(entry.signalStrengthBars);
+    network.set_signal_frequency_mhz(entry.signalFrequencyMhz);
+    network.set_flags(entry.flags);
+    network.set_configured(entry.configured());
+    network.set_open((entry.flags & kAuthenticated) == 0);
+    return network;
+}
+
+}  // namespace goprod::rpc

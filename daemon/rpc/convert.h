@@ -1,0 +1,57 @@
+// Conversions between the daemon's values (core::CameraView, core::Event,
+// answers) and the API's messages, with names and display strings from the
+// protocol tables. Pure functions: any thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+
+#include "daemon/core/control.h"
+#include "goprod.pb.h"
+#include "protocol/bytes.h"
+#include "protocol/gatt.h"
+
+namespace goprod::rpc {
+
+struct Clock;
+
+// Turns steady-clock time points (Answer::sentAt/answeredAt) into wall time with
+// one offset read once, so that the skew between cameras of one RPC is exact.
+class TimeBase {
+public:
+    static TimeBase now(const Clock& clock);
+    std::chrono::system_clock::time_point wall(std::chrono::steady_clock::time_point steady) const;
+    std::chrono::system_clock::time_point systemNow() const { return system_; }
+
+private:
+    std::chrono::steady_clock::time_point steady_{};
+    std::chrono::system_clock::time_point system_{};
+};
+
+void setTimestamp(google::protobuf::Timestamp* out, std::chrono::system_clock::time_point time);
+std::chrono::system_clock::time_point fromTimestamp(const google::protobuf::Timestamp& time);
+
+v1::CameraState toProto(core::CameraState state);
+void toProto(const core::CameraView& view, v1::Camera* out);
+
+// The outcome of one camera: OK, or the error's code and message (status.h).
+v1::CameraResult okResult(const core::CameraView& camera);
+v1::CameraResult errorResult(const core::CameraView& camera, const core::Error& error);
+// Sent and acknowledged times of an answer (unset when the answer has none).
+void setAnswerTimes(v1::CameraResult* result, const core::Answer& answer, const TimeBase& time);
+
+v1::Value settingValue(std::uint8_t id, protocol::ByteView raw);
+v1::Value statusValue(std::uint8_t id, protocol::ByteView raw);
+
+std::optional<core::Event::Kind> fromProto(v1::Event::Kind kind);
+v1::Event::Kind toProto(core::Event::Kind kind);
+v1::Event toProto(const core::Event& event, std::chrono::system_clock::time_point time);
+
+// The request characteristic an API Characteristic names (unset for UNSPECIFIED or unknown values).
+std::optional<protocol::Characteristic> fromProto(v1::Characteristic characteristic);
+
+v1::ConnectNetworkProgress::Step toProto(core::WifiProgress::Step step);
+v1::Network toProto(const core::ScanEntry& entry);
+
+}  // namespace goprod::rpc

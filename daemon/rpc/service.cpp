@@ -1,0 +1,1181 @@
+#include "daemon/rpc/service.h"
+
+#include <time.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "daemon/rpc/convert.h"
+#include "daemon/rpc/reactors.h"
+#include "daemon/rpc/status.h"
+#include "protocol/commands.h"
+#include "protocol/framing.h"
+#include "protocol/queries.h"
+#include "protocol/settings.h"
+
+namespace goprod::rpc {
+
+namespace {
+
+using core::Errc;
+using std::chrono::milliseconds;
+
+// Limits on what a client sends (the camera registry has its own).
+constexpr std::size_t kMaxSelectors = 64;
+constexpr std::size_t kMaxSelectorLength = 64;
+constexpr std::size_t kMaxSsidLength = 32;
+constexpr std::size_t kMaxPasswordLength = 63;
+constexpr std::size_t kMaxValueIds = 256;
+constexpr milliseconds kDefaultDiscover{10'000};
+constexpr milliseconds kMinDiscover{1'000};
+constexpr milliseconds kMaxDiscover{120'000};
+constexpr milliseconds kMinKeepAlive{1'000};
+constexpr milliseconds kMaxKeepAlive{60'000};
+constexpr int kMinUtcOffset = -12 * 60;  // UTC-12
+constexpr int kMaxUtcOffset = 14 * 60;   // UTC+14
+
+core::Error invalid(std::string message) { return core::Error{Errc::InvalidArgument, std::move(message), {}}; }
+
+std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
+
+// --- Validation -------------------------------------------------------------
+
+core::Result<void> checkSelector(const std::string& selector) {
+    if (selector.empty()) return Unexpected{invalid("empty camera selector")};
+    if (selector.size() > kMaxSelectorLength) {
+        return Unexpected{invalid("camera selector longer than " + std::to_string(kMaxSelectorLength) + " characters")};
+    }
+    return {};
+}
+
+core::Result<core::Selection> selectionFrom(const v1::CameraRequest& request) {
+    if (request.all() && request.cameras_size() > 0) {
+        return Unexpected{invalid("give cameras or all, not both")};
+    }
+    if (static_cast<std::size_t>(request.cameras_size()) > kMaxSelectors) {
+        return Unexpected{invalid("more than " + std::to_string(kMaxSelectors) + " cameras in one request")};
+    }
+    core::Selection selection;
+    selection.all = request.all();
+    for (const auto& selector : request.cameras()) {
+        if (auto ok = checkSelector(selector); !ok) return Unexpected{ok.error()};
+        selection.selectors.push_back(selector);
+    }
+    return selection;
+}
+
+// One camera by selector, or the default camera when empty.
+core::Result<core::Selection> singleSelection(const std::string& camera) {
+    core::Selection selection;
+    if (camera.empty()) return selection;
+    if (auto ok = checkSelector(camera); !ok) return Unexpected{ok.error()};
+    selection.selectors.push_back(camera);
+    return selection;
+}
+
+core::Result<void> requireCamera(const std::string& camera) {
+    if (camera.empty()) return Unexpected{invalid("camera is required (an identifier such as \"0456\" or an address)")};
+    return checkSelector(camera);
+}
+
+// A protobuf Duration as milliseconds, refusing malformed values.
+core::Result<milliseconds> durationFrom(const google::protobuf::Duration& duration, std::string_view field) {
+    constexpr std::int64_t kMaxSeconds = 315'576'000'000;  // the Duration type's own bound
+    const std::int64_t seconds = duration.seconds();
+    const std::int32_t nanos = duration.nanos();
+    if (seconds > kMaxSeconds || seconds < -kMaxSeconds || nanos <= -1'000'000'000 || nanos >= 1'000'000'000 ||
+        (seconds > 0 && nanos < 0) || (seconds < 0 && nanos > 0)) {
+        return Unexpected{invalid(std::string(field) + " is not a valid duration")};
+    }
+    return milliseconds{seconds * 1000 + nanos / 1'000'000};
+}
+
+std::string secondsText(milliseconds value) {
+    if (value.count() % 1000 == 0) return std::to_string(value.count() / 1000) + " s";
+    return std::to_string(value.count()) + " ms";
+}
+
+core::Result<void> checkSsid(std::string_view ssid) {
+    if (ssid.empty()) return Unexpected{invalid("ssid is empty")};
+    if (ssid.size() > kMaxSsidLength) {
+        return Unexpected{invalid("ssid is " + std::to_string(ssid.size()) + " bytes long; at most " +
+                                  std::to_string(kMaxSsidLength) + " are allowed")};
+    }
+    return {};
+}
+
+core::Result<void> checkPassword(std::string_view password) {
+    if (password.size() > kMaxPasswordLength) {
+        return Unexpected{invalid("password is " + std::to_string(password.size()) + " bytes long; at most " +
+                                  std::to_string(kMaxPasswordLength) + " are allowed")};
+    }
+    return {};
+}
+
+core::Result<protocol::Bytes> valueIds(const google::protobuf::RepeatedField<std::uint32_t>& ids) {
+    if (static_cast<std::size_t>(ids.size()) > kMaxValueIds) {
+        return Unexpected{invalid("more than " + std::to_string(kMaxValueIds) + " ids")};
+    }
+    protocol::Bytes bytes;
+    for (const std::uint32_t id : ids) {
+        if (id > 255) return Unexpected{invalid("id " + std::to_string(id) + " is out of range (0..255)")};
+        bytes.push_back(static_cast<std::uint8_t>(id));
+    }
+    return bytes;
+}
+
+// --- Descriptions of requests, for error messages ----------------------------
+
+std::string commandText(protocol::CommandId id) {
+    return std::string(protocol::commandName(static_cast<std::uint8_t>(id)).value_or("command"));
+}
+
+std::string settingText(std::uint8_t id, std::uint64_t value) {
+    std::string text = "setting ";
+    if (const auto* info = protocol::findSetting(id)) {
+        text += std::string(info->name) + " (" + std::to_string(id) + ")";
+    } else {
+        text += std::to_string(id);
+    }
+    text += " = " + std::to_string(value);
+    if (auto name = protocol::settingValueName(id, value)) text += " (" + std::string(*name) + ")";
+    return text;
+}
+
+// --- Answers ------------------------------------------------------------------
+
+using Check = std::function<core::Result<void>(const core::Answer&)>;
+
+core::Result<protocol::CommandResponse> commandAnswer(const std::string& what, const core::Answer& answer) {
+    auto response = protocol::parseCommandResponse(answer.message);
+    if (!response) return Unexpected{malformedAnswer(what, response.error())};
+    if (auto ok = checkCameraStatus(what, response->status); !ok) return Unexpected{ok.error()};
+    return std::move(*response);
+}
+
+Check commandCheck(std::string what) {
+    return [what = std::move(what)](const core::Answer& answer) -> core::Result<void> {
+        auto response = commandAnswer(what, answer);
+        if (!response) return Unexpected{response.error()};
+        return {};
+    };
+}
+
+Check settingCheck(std::string what) {
+    return [what = std::move(what)](const core::Answer& answer) -> core::Result<void> {
+        auto response = protocol::parseSettingResponse(answer.message);
+        if (!response) return Unexpected{malformedAnswer(what, response.error())};
+        return checkCameraStatus(what, response->status);
+    };
+}
+
+core::Result<protocol::QueryResponse> queryAnswer(const std::string& what, const core::Answer& answer) {
+    auto response = protocol::parseQueryResponse(answer.message);
+    if (!response) return Unexpected{malformedAnswer(what, response.error())};
+    if (auto ok = checkCameraStatus(what, response->status); !ok) return Unexpected{ok.error()};
+    return std::move(*response);
+}
+
+core::Result<protocol::HardwareInfo> hardwareInfoFrom(const std::string& what, const core::Answer& answer) {
+    auto response = commandAnswer(what, answer);
+    if (!response) return Unexpected{response.error()};
+    auto parsed = protocol::parseHardwareInfo(response->payload);
+    if (!parsed) return Unexpected{malformedAnswer(what, parsed.error())};
+    return std::move(*parsed);
+}
+
+core::Result<protocol::OpenGoProVersion> versionFrom(const std::string& what, const core::Answer& answer) {
+    auto response = commandAnswer(what, answer);
+    if (!response) return Unexpected{response.error()};
+    auto parsed = protocol::parseOpenGoProVersion(response->payload);
+    if (!parsed) return Unexpected{malformedAnswer(what, parsed.error())};
+    return *parsed;
+}
+
+v1::CameraResult resultOf(const core::CameraView& camera, const core::Result<core::Answer>& answer,
+                          const TimeBase& time, const Check& check) {
+    if (!answer) return errorResult(camera, answer.error());
+    const auto ok = check(*answer);
+    v1::CameraResult result = ok ? okResult(camera) : errorResult(camera, ok.error());
+    setAnswerTimes(&result, *answer, time);
+    return result;
+}
+
+v1::CameraResult resultOf(const core::CameraView& camera, const core::Result<void>& outcome) {
+    return outcome ? okResult(camera) : errorResult(camera, outcome.error());
+}
+
+// --- Selections -----------------------------------------------------------------
+
+core::Error noReadyCamera() { return core::Error{Errc::Unavailable, "no camera is ready", {}}; }
+
+// A camera named twice (by identifier and by address) runs once.
+std::vector<core::CameraView> distinct(std::vector<core::CameraView> cameras) {
+    std::vector<core::CameraView> out;
+    for (auto& camera : cameras) {
+        const bool seen = std::any_of(out.begin(), out.end(),
+                                      [&](const core::CameraView& other) { return other.address == camera.address; });
+        if (!seen) out.push_back(std::move(camera));
+    }
+    return out;
+}
+
+std::string identifiers(const std::vector<core::CameraView>& cameras) {
+    std::string text;
+    for (const auto& camera : cameras) {
+        if (!text.empty()) text += ", ";
+        text += camera.identifier.empty() ? camera.address : camera.identifier;
+    }
+    return text;
+}
+
+template <class Item>
+using PerCamera = std::function<void(const core::CameraView&, std::function<void(Item)>)>;
+
+// Resolves the selection and runs `perCamera` on every camera at once; `done`
+// gets one item per camera, in selection order. The RPC fails as a whole only
+// when the selection does not resolve or is empty.
+template <class Item>
+void fanOut(const std::shared_ptr<UnaryCall>& call, core::Selection selection, PerCamera<Item> perCamera,
+            std::function<void(std::vector<Item>)> done) {
+    call->control().resolve(
+        std::move(selection), [call, perCamera = std::move(perCamera),
+                               done = std::move(done)](core::Result<std::vector<core::CameraView>> resolved) mutable {
+            if (call->ended()) return;
+            if (!resolved) {
+                call->fail(resolved.error());
+                return;
+            }
+            auto cameras = distinct(std::move(*resolved));
+            if (cameras.empty()) {
+                call->fail(noReadyCamera());
+                return;
+            }
+            auto gather = std::make_shared<Gather<Item>>(cameras.size(), std::move(done));
+            for (std::size_t i = 0; i < cameras.size(); ++i) {
+                perCamera(cameras[i], [gather, i](Item item) { gather->set(i, std::move(item)); });
+            }
+        });
+}
+
+// Resolves a selection that must name exactly one camera (`Call` is a
+// UnaryCall or a Stream: anything with ended() and fail()).
+template <class Call>
+void resolveOne(core::Control& control, const std::shared_ptr<Call>& call, core::Selection selection,
+                std::string rpc, std::function<void(const core::CameraView&)> then) {
+    control.resolve(std::move(selection), [call, rpc = std::move(rpc), then = std::move(then)](
+                                              core::Result<std::vector<core::CameraView>> resolved) {
+        if (call->ended()) return;
+        if (!resolved) {
+            call->fail(resolved.error());
+            return;
+        }
+        const auto cameras = distinct(std::move(*resolved));
+        if (cameras.empty()) {
+            call->fail(noReadyCamera());
+            return;
+        }
+        if (cameras.size() > 1) {
+            call->fail(invalid(rpc + " works on one camera at a time; the selection names " +
+                               std::to_string(cameras.size()) + ": " + identifiers(cameras)));
+            return;
+        }
+        then(cameras.front());
+    });
+}
+
+void finishResults(const std::shared_ptr<UnaryCall>& call, core::Selection selection,
+                   PerCamera<v1::CameraResult> perCamera, v1::MultiResult* response) {
+    fanOut<v1::CameraResult>(call, std::move(selection), std::move(perCamera),
+                             [call, response](std::vector<v1::CameraResult> results) {
+                                 call->finish(grpc::Status::OK, [&] {
+                                     for (auto& result : results) *response->add_results() = std::move(result);
+                                 });
+                             });
+}
+
+// One command or setting on every selected camera, one CameraResult each.
+void runOnEach(const std::shared_ptr<UnaryCall>& call, core::Selection selection, protocol::Request request,
+               Check check, core::Deadline deadline, TimeBase time, v1::MultiResult* response) {
+    PerCamera<v1::CameraResult> perCamera = [call, request = std::move(request), check = std::move(check), deadline,
+                                             time](const core::CameraView& camera,
+                                                   std::function<void(v1::CameraResult)> done) {
+        requestOn(call, camera, request, deadline,
+                  [camera, check, time, done = std::move(done)](core::Result<core::Answer> answer) {
+                      done(resultOf(camera, answer, time, check));
+                  });
+    };
+    finishResults(call, std::move(selection), std::move(perCamera), response);
+}
+
+// GetSettings / GetStatuses: one query per camera, values decoded with the protocol tables.
+void runValues(const std::shared_ptr<UnaryCall>& call, core::Selection selection, protocol::QueryId queryId,
+               protocol::Bytes ids, core::Deadline deadline, TimeBase time, v1::ValuesResponse* response) {
+    const bool settings = queryId == protocol::QueryId::GetSettingValues;
+    const std::string what(protocol::queryName(static_cast<std::uint8_t>(queryId)).value_or("query"));
+    PerCamera<v1::CameraValues> perCamera = [call, request = protocol::query(queryId, ids), what, settings, deadline,
+                                             time](const core::CameraView& camera,
+                                                   std::function<void(v1::CameraValues)> done) {
+        requestOn(call, camera, request, deadline,
+                  [camera, what, settings, time, done = std::move(done)](core::Result<core::Answer> answer) {
+                      v1::CameraValues values;
+                      if (!answer) {
+                          *values.mutable_result() = errorResult(camera, answer.error());
+                          done(std::move(values));
+                          return;
+                      }
+                      auto parsed = queryAnswer(what, *answer);
+                      *values.mutable_result() = parsed ? okResult(camera) : errorResult(camera, parsed.error());
+                      setAnswerTimes(values.mutable_result(), *answer, time);
+                      if (parsed) {
+                          for (const auto& entry : parsed->entries) {
+                              *values.add_values() =
+                                  settings ? settingValue(entry.id, entry.value) : statusValue(entry.id, entry.value);
+                          }
+                      }
+                      done(std::move(values));
+                  });
+    };
+    fanOut<v1::CameraValues>(call, std::move(selection), std::move(perCamera),
+                             [call, response](std::vector<v1::CameraValues> cameras) {
+                                 call->finish(grpc::Status::OK, [&] {
+                                     for (auto& camera : cameras) *response->add_cameras() = std::move(camera);
+                                 });
+                             });
+}
+
+grpc::Status tooManyStreams(std::size_t limit) {
+    return {grpc::StatusCode::RESOURCE_EXHAUSTED, "too many open streams (the limit is " + std::to_string(limit) + ")"};
+}
+
+}  // namespace
+
+Service::Service(core::Control& control, Options options) : control_(control), options_(std::move(options)) {}
+
+Service::~Service() = default;
+
+core::Deadline Service::deadlineFor(const grpc::CallbackServerContext* context, milliseconds fallback) const {
+    const auto steadyNow = std::chrono::steady_clock::now();
+    const auto systemNow = std::chrono::system_clock::now();
+    const auto client = context->deadline();
+    // gRPC reports "no deadline" as the clock's maximum.
+    if (client >= systemNow + std::chrono::hours(24 * 365)) return steadyNow + fallback;
+    return steadyNow + std::chrono::duration_cast<std::chrono::steady_clock::duration>(client - systemNow);
+}
+
+std::unique_ptr<StreamSlot> Service::acquireStream() {
+    if (streams_->fetch_add(1) >= options_.maxStreams) {
+        streams_->fetch_sub(1);
+        return nullptr;
+    }
+    return std::make_unique<StreamSlot>(streams_);
+}
+
+template <class Message>
+grpc::ServerWriteReactor<Message>* Service::failedStream(grpc::Status status) {
+    auto* reactor = new StreamReactor<Message>(control_, 1, nullptr);
+    reactor->stream()->finish(std::move(status));
+    return reactor;
+}
+
+// --- Cameras --------------------------------------------------------------------
+
+grpc::ServerUnaryReactor* Service::ListCameras(grpc::CallbackServerContext* /*context*/,
+                                               const v1::ListCamerasRequest* /*request*/,
+                                               v1::ListCamerasResponse* response) {
+    auto* reactor = new UnaryReactor(control_);
+    auto call = reactor->call();
+    control_.listCameras([call, response](std::vector<core::CameraView> cameras) {
+        call->finish(grpc::Status::OK, [&] {
+            for (const auto& camera : cameras) toProto(camera, response->add_cameras());
+        });
+    });
+    return reactor;
+}
+
+grpc::ServerUnaryReactor* Service::GetCamera(grpc::CallbackServerContext* /*context*/,
+                                             const v1::GetCameraRequest* request, v1::Camera* response) {
+    auto* reactor = new UnaryReactor(control_);
+    auto call = reactor->call();
+    auto selection = singleSelection(request->camera());
+    if (!selection) {
+        call->fail(selection.error());
+        return reactor;
+    }
+    // Any state will do here: GetCamera also shows cameras that are not connected.
+    resolveOne(control_, call, std::move(*selection), "GetCamera", [call, response](const core::CameraView& camera) {
+        call->finish(grpc::Status::OK, [&] { toProto(camera, response); });
+    });
+    return reactor;
+}
+
+grpc::ServerWriteReactor<v1::Camera>* Service::Discover(grpc::CallbackServerContext* /*context*/,
+                                                        const v1::DiscoverRequest* request) {
+    milliseconds duration = kDefaultDiscover;
+    if (request->has_duration()) {
+        auto asked = durationFrom(request->duration(), "duration");
+        if (!asked) return failedStream<v1::Camera>(toStatus(asked.error()));
+        if (asked->count() != 0) duration = *asked;
+        if (duration < kMinDiscover || duration > kMaxDiscover) {
+            return failedStream<v1::Camera>(toStatus(invalid("discover duration must be " + secondsText(kMinDiscover) +
+                                                             " to " + secondsText(kMaxDiscover) + " (0 = " +
+                                                             secondsText(kDefaultDiscover) + ")")));
+        }
+    }
+    auto slot = acquireStream();
+    if (!slot) return failedStream<v1::Camera>(tooManyStreams(options_.maxStreams));
+    auto* reactor = new StreamReactor<v1::Camera>(control_, options_.maxStreamBacklog, std::move(slot));
+    auto stream = reactor->stream();
+    const core::CallId id = control_.newCallId();
+    core::Control* control = &control_;
+    stream->onAbort([control, id] { control->cancel(id); });
+    control_.discover(
+        id, duration,
+        [stream](const core::CameraView& camera) {
+            v1::Camera message;
+            toProto(camera, &message);
+            stream->write(std::move(message));
+        },
+        [stream](core::Result<void> done) {
+            if (done) {
+                stream->finish(grpc::Status::OK);
+            } else {
+                stream->fail(done.error());
+            }
+        });
+    return reactor;
+}
+
+grpc::ServerUnaryReactor* Service::Connect(grpc::CallbackServerContext* context, const v1::ConnectRequest* request,
+                                           v1::Camera* response) {
+    auto* reactor = new UnaryReactor(control_);
+    auto call = reactor->call();
+    if (auto ok = requireCamera(request->camera()); !ok) {
+        call->fail(ok.error());
+        return reactor;
+    }
+    const core::Deadline deadline = deadlineFor(context, options_.longTimeout);
+    cancellable<core::CameraView>(
+        call,
+        [this, camera = request->camera(), deadline](core::CallId id,
+                                                     std::function<void(core::Result<core::CameraView>)> finished) {
+            control_.connect(id, camera, deadline, std::move(finished));
+        },
+        [call, response](core::Result<core::CameraView> connected) {
+            if (!connected) {
+                call->fail(connected.error());
+                return;
+            }
+            call->finish(grpc::Status::OK, [&] { toProto(*connected, response); });
+        });
+    return reactor;
+}
+
+grpc::ServerUnaryReactor* Service::Disconnect(grpc::CallbackServerContext* /*context*/,
+                                              const v1::DisconnectRequest* request, v1::Camera* response) {
+    auto* reactor = new UnaryReactor(control_);
+    auto call = reactor->call();
+    auto finished = [call, response](core::Result<core::CameraView> camera) {
+        if (!camera) {
+            call->fail(camera.error());
+            return;
+        }
+        call->finish(grpc::Status::OK, [&] { toProto(*camera, response); });
+    };
+    if (!request->camera().empty()) {
+        if (auto ok = checkSelector(request->camera()); !ok) {
+            call->fail(ok.error());
+            return reactor;
+        }
+        control_.disconnect(request->camera(), std::move(finished));
+        return reactor;
+    }
+    // No camera named: the only connected one, as for every other RPC.
+    core::Control* control = &control_;
+    resolveOne(control_, call, core::Selection{}, "Disconnect",
+               [control, finished = std::move(finished)](const core::CameraView& camera) {
+                   control->disconnect(camera.address, finished);
+               });
+    return reactor;
+}
+
+grpc::ServerUnaryReactor* Service::Forget(grpc::CallbackServerContext* /*context*/, const v1::ForgetRequest* request,
+                                          v1::ForgetResponse* /*response*/) {
+    auto* reactor = new UnaryReactor(control_);
+    auto call = reactor->call();
+    if (auto ok = requireCamera(request->camera()); !ok) {
+        call->fail(ok.error());
+        return reactor;
+    }
+    control_.forget(request->camera(), [call](core::Result<void> done) {
+        if (!done) {
+            call->fail(done.error());
+            return;
+        }
+        call->finish(grpc::Status::OK);
+    });
+    return reactor;
+}
+
+grpc::ServerUnaryReactor* Service::SetAutoConnect(grpc::CallbackServerContext* /*context*/,
+                                                  const v1::SetAutoConnectRequest* request, v1::Camera* response) {
+    auto* reactor = new UnaryReactor(control_);
+    auto call = reactor->call();
+    if (auto ok = requireCamera(request->camera()); !ok) {
+        call->fail(ok.error());
+        return reactor;
+    }
+    control_.setAutoConnect(request->camera(), request->enabled(),
+                            [call, response](core::Result<core::CameraView> camera) {
+                                if (!camera) {
+                                    call->fail(camera.error());
+                                    return;
+                                }
+                                call->finish(grpc::Status::OK, [&] { toProto(*camera, response); });
+                            });
+    return reactor;
+}
+
+// --- Control --------------------------------------------------------------------
+
+grpc::ServerUnaryReactor* Service::SetShutter(grpc::CallbackServerContext* context,
+                                              const v1::SetShutterRequest* request, v1::MultiResult* response) {
+    auto* reactor = new UnaryReactor(control_);
+    auto selection = selectionFrom(request->target());
+    if (!selection) {
+        reactor->call()->fail(selection.error());
+        return reactor;
+    }
+    const std::string what = commandText(protocol::CommandId::SetShutter) + (request->on() ? " on" : " off");
+    runOnEach(reactor->call(), std::move(*selection), protocol::command::setShutter(request->on()), commandCheck(what),
+              deadlineFor(context, options_.requestTimeout), TimeBase::now(options_.clock), response);
+    return reactor;
+}
+
+grpc::ServerUnaryReactor* Service::Sleep(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
+                                         v1::MultiResult* response) {
+    auto* reactor = new UnaryReactor(control_);
+    auto selection = selectionFrom(*request);
+    if (!selection) {
+        reactor->call()->fail(selection.error());
+        return reactor;
+    }
+    runOnEach(reactor->call(), std::move(*selection), protocol::command::sleep(),
+              commandCheck(commandText(protocol::CommandId::Sleep)), deadlineFor(context, options_.requestTimeout),
+              TimeBase::now(options_.clock), response);
+    return reactor;
+}
+
+grpc::ServerUnaryReactor* Service::LoadPresetGroup(grpc::CallbackServerContext* context,
+                                                   const v1::LoadPresetGroupRequest* request,
+                                                   v1::MultiResult* response) {
+    auto* reactor = new UnaryReactor(control_);
+    auto selection = selectionFrom(request->target());
+    if (!selection) {
+        reactor->call()->fail(selection.error());
+        return reactor;
+    }
+    protocol::PresetGroup group{};
+    switch (request->group()) {
+        case v1::PRESET_GROUP_VIDEO: group = protocol::PresetGroup::Video; break;
+        case v1::PRESET_GROUP_PHOTO: group = protocol::PresetGroup::Photo; break;
+        case v1::PRESET_GROUP_TIMELAPSE: group = protocol::PresetGroup::Timelapse; break;
+        default:
+            reactor->call()->fail(invalid("unknown preset group " + std::to_string(request->group()) +
+                                          " (video 1000, photo 1001, timelapse 1002)"));
+            return reactor;
+    }
+    const auto id = static_cast<std::uint32_t>(group);
+    const std::string what = commandText(protocol::CommandId::LoadPresetGroup) + " " +
+                             std::string(protocol::presetGroupName(id).value_or("")) + " (" + std::to_string(id) + ")";
+    runOnEach(reactor->call(), std::move(*selection), protocol::command::loadPresetGroup(group), commandCheck(what),
+              deadlineFor(context, options_.requestTimeout), TimeBase::now(options_.clock), response);
+    return reactor;
+}
+
+grpc::ServerUnaryReactor* Service::LoadPreset(grpc::CallbackServerContext* context,
+                                              const v1::LoadPresetRequest* request, v1::MultiResult* response) {
+    auto* reactor = new UnaryReactor(control_);
+    auto selection = selectionFrom(request->target());
+    if (!selection) {
+        reactor->call()->fail(selection.error());
+        return reactor;
+    }
+    const std::string what = commandText(protocol::CommandId::LoadPreset) + " " + std::to_string(request->preset());
+    runOnEach(reactor->call(), std::move(*selection), protocol::command::loadPreset(request->preset()),
+              commandCheck(what), deadlineFor(context, options_.requestTimeout), TimeBase::now(options_.clock),
+              response);
+    return reactor;
+}
+
+grpc::ServerUnaryReactor* Service::EnableAnalytics(grpc::CallbackServerContext* context,
+                                                   const v1::CameraRequest* request, v1::MultiResult* response) {
+    auto* reactor = new UnaryReactor(control_);
+    auto selection = selectionFrom(*request);
+    if (!selection) {
+        reactor->call()->fail(selection.error());
+        return reactor;
+    }
+    runOnEach(reactor->call(), std::move(*selection), protocol::command::setThirdPartyClient(),
+              commandCheck(commandText(protocol::CommandId::SetThirdPartyClient)),
+              deadlineFor(context, options_.requestTimeout), TimeBase::now(options_.clock), response);
+    return reactor;
+}
+
+grpc::ServerUnaryReactor* Service::SetSetting(grpc::CallbackServerContext* context,
+                                              const v1::SetSettingRequest* request, v1::MultiResult* response) {
+    auto* reactor = new UnaryReactor(control_);
+    auto call = reactor->call();
+    auto selection = selectionFrom(request->target());
+    if (!selection) {
+        call->fail(selection.error());
+        return reactor;
+    }
+    std::uint8_t id = 0;
+    std::uint64_t value = 0;
+    std::size_t width = 0;
+    switch (request->setting_case()) {
+        case v1::SetSettingRequest::kResolution:
+            if (request->resolution() == v1::VIDEO_RESOLUTION_UNSPECIFIED ||
+                !v1::VideoResolution_IsValid(request->resolution())) {
+                call->fail(invalid("unknown video resolution " + std::to_string(request->resolution())));
+                return reactor;
+            }
+            id = protocol::setting_id::kVideoResolution;
+            value = static_cast<std::uint64_t>(request->resolution());
+            break;
+        case v1::SetSettingRequest::kFps:
+            if (!v1::FramesPerSecond_IsValid(request->fps())) {
+                call->fail(invalid("unknown frames per second value " + std::to_string(request->fps())));
+                return reactor;
+            }
+            id = protocol::setting_id::kFramesPerSecond;
+            value = static_cast<std::uint64_t>(request->fps());
+            break;
+        case v1::SetSettingRequest::kGeneric: {
+            const auto& generic = request->generic();
+            if (generic.id() > 255) {
+                call->fail(invalid("setting id " + std::to_string(generic.id()) + " is out of range (0..255)"));
+                return reactor;
+            }
+            id = static_cast<std::uint8_t>(generic.id());
+            value = generic.value();
+            width = generic.width();
+            if (width != 0 && width != 1 && width != 2 && width != 4 && width != 8) {
+                call->fail(invalid("width " + std::to_string(width) + " is not 1, 2, 4 or 8 (or 0: the known width)"));
+                return reactor;
+            }
+            if (width < 8 && width != 0 && value >> (8 * width) != 0) {
+                call->fail(invalid("value " + std::to_string(value) + " does not fit in " + std::to_string(width) +
+                                   (width == 1 ? " byte" : " bytes")));
+                return reactor;
+            }
+            break;
+        }
+        default: call->fail(invalid("no setting given: set resolution, fps or generic")); return reactor;
+    }
+    if (width == 0) {
+        const auto* info = protocol::findSetting(id);
+        width = info != nullptr ? info->width : 1;
+        if (width < 8 && value >> (8 * width) != 0) {
+            call->fail(invalid("value " + std::to_string(value) + " does not fit in setting " + std::to_string(id) +
+                               "'s " + std::to_string(width) + (width == 1 ? " byte" : " bytes")));
+            return reactor;
+        }
+    }
+    auto built = protocol::setting::set(id, value, width);
+    if (!built) {
+        call->fail(invalid(protocol::describe(built.error())));
+        return reactor;
+    }
+    runOnEach(call, std::move(*selection), std::move(*built), settingCheck(settingText(id, value)),
+              deadlineFor(context, options_.requestTimeout), TimeBase::now(options_.clock), response);
+    return reactor;
+}
+
+grpc::ServerUnaryReactor* Service::GetSettings(grpc::CallbackServerContext* context,
+                                               const v1::GetValuesRequest* request, v1::ValuesResponse* response) {
+    auto* reactor = new UnaryReactor(control_);
+    auto selection = selectionFrom(request->target());
+    auto ids = valueIds(request->ids());
+    if (!selection || !ids) {
+        reactor->call()->fail(!selection ? selection.error() : ids.error());
+        return reactor;
+    }
+    runValues(reactor->call(), std::move(*selection), protocol::QueryId::GetSettingValues, std::move(*ids),
+              deadlineFor(context, options_.requestTimeout), TimeBase::now(options_.clock), response);
+    return reactor;
+}
+
+grpc::ServerUnaryReactor* Service::GetStatuses(grpc::CallbackServerContext* context,
+                                               const v1::GetValuesRequest* request, v1::ValuesResponse* response) {
+    auto* reactor = new UnaryReactor(control_);
+    auto selection = selectionFrom(request->target());
+    auto ids = valueIds(request->ids());
+    if (!selection || !ids) {
+        reactor->call()->fail(!selection ? selection.error() : ids.error());
+        return reactor;
+    }
+    runValues(reactor->call(), std::move(*selection), protocol::QueryId::GetStatusValues, std::move(*ids),
+              deadlineFor(context, options_.requestTimeout), TimeBase::now(options_.clock), response);
+    return reactor;
+}
+
+grpc::ServerUnaryReactor* Service::GetHardwareInfo(grpc::CallbackServerContext* context,
+                                                   const v1::CameraRequest* request,
+                                                   v1::HardwareInfoResponse* response) {
+    auto* reactor = new UnaryReactor(control_);
+    auto call = reactor->call();
+    auto selection = selectionFrom(*request);
+    if (!selection) {
+        call->fail(selection.error());
+        return reactor;
+    }
+    const core::Deadline deadline = deadlineFor(context, options_.requestTimeout);
+    const TimeBase time = TimeBase::now(options_.clock);
+    // Hardware info, then the Open GoPro version, one after the other on each camera.
+    PerCamera<v1::CameraHardwareInfo> perCamera = [call, deadline, time](
+                                                      const core::CameraView& camera,
+                                                      std::function<void(v1::CameraHardwareInfo)> done) {
+        const std::string what = commandText(protocol::CommandId::GetHardwareInfo);
+        requestOn(call, camera, protocol::command::getHardwareInfo(), deadline, [call, camera, what, deadline, time,
+                                                                                   done = std::move(done)](
+                                                                                      core::Result<core::Answer> answer) {
+            v1::CameraHardwareInfo out;
+            if (!answer) {
+                *out.mutable_result() = errorResult(camera, answer.error());
+                done(std::move(out));
+                return;
+            }
+            const auto info = hardwareInfoFrom(what, *answer);
+            *out.mutable_result() = info ? okResult(camera) : errorResult(camera, info.error());
+            setAnswerTimes(out.mutable_result(), *answer, time);
+            if (!info) {
+                done(std::move(out));
+                return;
+            }
+            auto* hw = out.mutable_info();
+            hw->set_model_number(info->modelNumber);
+            hw->set_model_name(info->modelName);
+            hw->set_firmware_version(info->firmwareVersion);
+            hw->set_serial_number(info->serialNumber);
+            hw->set_ap_ssid(info->apSsid);
+            hw->set_ap_mac_address(info->apMacAddress);
+            requestOn(call, camera, protocol::command::getOpenGoProVersion(), deadline,
+                      [camera, out = std::move(out), done](core::Result<core::Answer> versionAnswer) mutable {
+                          const auto version =
+                              versionAnswer
+                                  ? versionFrom(commandText(protocol::CommandId::GetOpenGoProVersion), *versionAnswer)
+                                  : core::Result<protocol::OpenGoProVersion>(Unexpected{versionAnswer.error()});
+                          if (version) {
+                              out.set_open_gopro_version(std::to_string(version->major) + "." +
+                                                         std::to_string(version->minor));
+                          } else {
+                              // The outcome is the version's; the times stay those of the hardware info.
+                              auto result = errorResult(camera, version.error());
+                              *result.mutable_sent() = out.result().sent();
+                              *result.mutable_acknowledged() = out.result().acknowledged();
+                              *out.mutable_result() = std::move(result);
+                              out.clear_info();
+                          }
+                          done(std::move(out));
+                      });
+        });
+    };
+    fanOut<v1::CameraHardwareInfo>(call, std::move(*selection), std::move(perCamera),
+                                   [call, response](std::vector<v1::CameraHardwareInfo> cameras) {
+                                       call->finish(grpc::Status::OK, [&] {
+                                           for (auto& camera : cameras) *response->add_cameras() = std::move(camera);
+                                       });
+                                   });
+    return reactor;
+}
+
+grpc::ServerUnaryReactor* Service::GetOpenGoProVersion(grpc::CallbackServerContext* context,
+                                                       const v1::CameraRequest* request,
+                                                       v1::VersionResponse* response) {
+    auto* reactor = new UnaryReactor(control_);
+    auto call = reactor->call();
+    auto selection = selectionFrom(*request);
+    if (!selection) {
+        call->fail(selection.error());
+        return reactor;
+    }
+    const core::Deadline deadline = deadlineFor(context, options_.requestTimeout);
+    const TimeBase time = TimeBase::now(options_.clock);
+    PerCamera<v1::CameraVersion> perCamera = [call, deadline, time](const core::CameraView& camera,
+                                                                    std::function<void(v1::CameraVersion)> done) {
+        requestOn(call, camera, protocol::command::getOpenGoProVersion(), deadline,
+                  [camera, time, done = std::move(done)](core::Result<core::Answer> answer) {
+                      const std::string what = commandText(protocol::CommandId::GetOpenGoProVersion);
+                      v1::CameraVersion out;
+                      if (!answer) {
+                          *out.mutable_result() = errorResult(camera, answer.error());
+                          done(std::move(out));
+                          return;
+                      }
+                      const auto version = versionFrom(what, *answer);
+                      *out.mutable_result() = version ? okResult(camera) : errorResult(camera, version.error());
+                      setAnswerTimes(out.mutable_result(), *answer, time);
+                      if (version) {
+                          out.set_major(version->major);
+                          out.set_minor(version->minor);
+                      }
+                      done(std::move(out));
+                  });
+    };
+    fanOut<v1::CameraVersion>(call, std::move(*selection), std::move(perCamera),
+                              [call, response](std::vector<v1::CameraVersion> cameras) {
+                                  call->finish(grpc::Status::OK, [&] {
+                                      for (auto& camera : cameras) *response->add_cameras() = std::move(camera);
+                                  });
+                              });
+    return reactor;
+}
+
+grpc::ServerUnaryReactor* Service::SetDateTime(grpc::CallbackServerContext* context,
+                                               const v1::SetDateTimeRequest* request, v1::MultiResult* response) {
+    auto* reactor = new UnaryReactor(control_);
+    auto call = reactor->call();
+    auto selection = selectionFrom(request->target());
+    if (!selection) {
+        call->fail(selection.error());
+        return reactor;
+    }
+    constexpr std::int64_t kMaxSeconds = 253'402'300'799;  // 9999-12-31T23:59:59Z
+    if (request->has_time() && (request->time().seconds() < 0 || request->time().seconds() > kMaxSeconds ||
+                                request->time().nanos() < 0 || request->time().nanos() >= 1'000'000'000)) {
+        call->fail(invalid("time is not a valid timestamp"));
+        return reactor;
+    }
+    const auto when = request->has_time() ? fromTimestamp(request->time()) : options_.clock.systemNow();
+    time_t seconds = std::chrono::system_clock::to_time_t(when);
+    struct tm fields {};
+    std::string what;
+    if (request->has_utc_offset_minutes()) {
+        const int offset = request->utc_offset_minutes();
+        if (offset < kMinUtcOffset || offset > kMaxUtcOffset) {
+            call->fail(invalid("utc_offset_minutes " + std::to_string(offset) + " is out of range (" +
+                               std::to_string(kMinUtcOffset) + ".." + std::to_string(kMaxUtcOffset) + ")"));
+            return reactor;
+        }
+        seconds += static_cast<time_t>(offset) * 60;
+        gmtime_r(&seconds, &fields);
+        what = commandText(protocol::CommandId::SetLocalDateTime);
+    } else {
+        if (request->dst()) {
+            call->fail(invalid("dst needs utc_offset_minutes (Set Local Date Time)"));
+            return reactor;
+        }
+        // Set Date Time carries no zone: the camera shows what it gets, so the host's local time.
+        localtime_r(&seconds, &fields);
+        what = commandText(protocol::CommandId::SetDateTime);
+    }
+    protocol::DateTime dateTime;
+    dateTime.year = static_cast<std::uint16_t>(fields.tm_year + 1900);
+    dateTime.month = static_cast<std::uint8_t>(fields.tm_mon + 1);
+    dateTime.day = static_cast<std::uint8_t>(fields.tm_mday);
+    dateTime.hour = static_cast<std::uint8_t>(fields.tm_hour);
+    dateTime.minute = static_cast<std::uint8_t>(fields.tm_min);
+    dateTime.second = static_cast<std::uint8_t>(std::min(fields.tm_sec, 59));  // no leap second on the wire
+    auto command = request->has_utc_offset_minutes()
+                        ? protocol::command::setLocalDateTime(
+                              {dateTime, static_cast<std::int16_t>(request->utc_offset_minutes()), request->dst()})
+                        : protocol::command::setDateTime(dateTime);
+    if (!command) {
+        call->fail(invalid(protocol::describe(command.error())));
+        return reactor;
+    }
+    runOnEach(call, std::move(*selection), std::move(*command), commandCheck(what),
+              deadlineFor(context, options_.requestTimeout), TimeBase::now(options_.clock), response);
+    return reactor;
+}
+
+grpc::ServerUnaryReactor* Service::SetKeepAlive(grpc::CallbackServerContext* /*context*/,
+                                                const v1::SetKeepAliveRequest* request, v1::MultiResult* response) {
+    auto* reactor = new UnaryReactor(control_);
+    auto call = reactor->call();
+    auto selection = selectionFrom(request->target());
+    if (!selection) {
+        call->fail(selection.error());
+        return reactor;
+    }
+    milliseconds interval{0};
+    if (request->has_interval()) {
+        auto asked = durationFrom(request->interval(), "interval");
+        if (!asked) {
+            call->fail(asked.error());
+            return reactor;
+        }
+        interval = *asked;
+    }
+    if (interval.count() != 0 && (interval < kMinKeepAlive || interval > kMaxKeepAlive)) {
+        call->fail(invalid("keep-alive interval must be 0 (off) or " + secondsText(kMinKeepAlive) + " to " +
+                           secondsText(kMaxKeepAlive)));
+        return reactor;
+    }
+    core::Control* control = &control_;
+    PerCamera<v1::CameraResult> perCamera = [control, interval](const core::CameraView& camera,
+                                                                std::function<void(v1::CameraResult)> done) {
+        control->setKeepAlive(camera.address, interval,
+                              [camera, done = std::move(done)](core::Result<void> set) { done(resultOf(camera, set)); });
+    };
+    finishResults(call, std::move(*selection), std::move(perCamera), response);
+    return reactor;
+}
+
+// --- WiFi -----------------------------------------------------------------------
+
+grpc::ServerUnaryReactor* Service::GetApInfo(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
+                                             v1::ApInfo* response) {
+    auto* reactor = new UnaryReactor(control_);
+    auto call = reactor->call();
+    auto selection = selectionFrom(*request);
+    if (!selection) {
+        call->fail(selection.error());
+        return reactor;
+    }
+    const core::Deadline deadline = deadlineFor(context, options_.requestTimeout);
+    core::Control* control = &control_;
+    resolveOne(control_, call, std::move(*selection), "GetApInfo",
+               [call, control, deadline, response](const core::CameraView& camera) {
+                   cancellable<core::ApInfo>(
+                       call,
+                       [control, address = camera.address, deadline](
+                           core::CallId id, std::function<void(core::Result<core::ApInfo>)> finished) {
+                           control->readApInfo(id, address, deadline, std::move(finished));
+                       },
+                       [call, camera, response](core::Result<core::ApInfo> info) {
+                           if (!info) {
+                               call->fail(info.error());
+                               return;
+                           }
+                           call->finish(grpc::Status::OK, [&] {
+                               *response->mutable_result() = okResult(camera);
+                               response->set_ssid(info->ssid);
+                               response->set_password(info->password);
+                           });
+                       });
+               });
+    return reactor;
+}
+
+grpc::ServerUnaryReactor* Service::SetAp(grpc::CallbackServerContext* context, const v1::SetApRequest* request,
+                                         v1::MultiResult* response) {
+    auto* reactor = new UnaryReactor(control_);
+    auto call = reactor->call();
+    auto selection = selectionFrom(request->target());
+    if (!selection) {
+        call->fail(selection.error());
+        return reactor;
+    }
+    const core::Deadline deadline = deadlineFor(context, options_.longTimeout);
+    const bool on = request->on();
+    core::Control* control = &control_;
+    PerCamera<v1::CameraResult> perCamera = [call, control, on, deadline](const core::CameraView& camera,
+                                                                          std::function<void(v1::CameraResult)> done) {
+        cancellable<void>(
+            call,
+            [control, address = camera.address, on, deadline](core::CallId id,
+                                                              std::function<void(core::Result<void>)> finished) {
+                control->setAp(id, address, on, deadline, std::move(finished));
+            },
+            [camera, done = std::move(done)](core::Result<void> set) { done(resultOf(camera, set)); });
+    };
+    finishResults(call, std::move(*selection), std::move(perCamera), response);
+    return reactor;
+}
+
+grpc::ServerUnaryReactor* Service::ScanNetworks(grpc::CallbackServerContext* context,
+                                                const v1::CameraRequest* request,
+                                                v1::ScanNetworksResponse* response) {
+    auto* reactor = new UnaryReactor(control_);
+    auto call = reactor->call();
+    auto selection = selectionFrom(*request);
+    if (!selection) {
+        call->fail(selection.error());
+        return reactor;
+    }
+    const core::Deadline deadline = deadlineFor(context, options_.longTimeout);
+    core::Control* control = &control_;
+    resolveOne(control_, call, std::move(*selection), "ScanNetworks",
+               [call, control, deadline, response](const core::CameraView& camera) {
+                   cancellable<std::vector<core::ScanEntry>>(
+                       call,
+                       [control, address = camera.address, deadline](
+                           core::CallId id,
+                           std::function<void(core::Result<std::vector<core::ScanEntry>>)> finished) {
+                           control->wifiScan(id, address, deadline, std::move(finished));
+                       },
+                       [call, camera, response](core::Result<std::vector<core::ScanEntry>> entries) {
+                           if (!entries) {
+                               call->fail(entries.error());
+                               return;
+                           }
+                           call->finish(grpc::Status::OK, [&] {
+                               *response->mutable_result() = okResult(camera);
+                               for (const auto& entry : *entries) *response->add_networks() = toProto(entry);
+                           });
+                       });
+               });
+    return reactor;
+}
+
+grpc::ServerWriteReactor<v1::ConnectNetworkProgress>* Service::ConnectNetwork(
+    grpc::CallbackServerContext* context, const v1::ConnectNetworkRequest* request) {
+    using Progress = v1::ConnectNetworkProgress;
+    auto selection = singleSelection(request->camera());
+    if (!selection) return failedStream<Progress>(toStatus(selection.error()));
+    if (auto ok = checkSsid(request->ssid()); !ok) return failedStream<Progress>(toStatus(ok.error()));
+    std::optional<std::string> password;
+    if (request->has_password()) {
+        if (auto ok = checkPassword(request->password()); !ok) return failedStream<Progress>(toStatus(ok.error()));
+        password = request->password();
+    }
+    auto slot = acquireStream();
+    if (!slot) return failedStream<Progress>(tooManyStreams(options_.maxStreams));
+    auto* reactor = new StreamReactor<Progress>(control_, options_.maxStreamBacklog, std::move(slot));
+    auto stream = reactor->stream();
+    const core::CallId id = control_.newCallId();
+    core::Control* control = &control_;
+    stream->onAbort([control, id] { control->cancel(id); });
+    const core::Deadline deadline = deadlineFor(context, options_.longTimeout);
+    resolveOne(control_, stream, std::move(*selection), "ConnectNetwork",
+               [stream, control, id, deadline, ssid = request->ssid(),
+                password = std::move(password)](const core::CameraView& camera) {
+                   control->wifiConnect(
+                       id, camera.address, ssid, password, deadline,
+                       [stream](const core::WifiProgress& progress) {
+                           Progress message;
+                           message.set_step(toProto(progress.step));
+                           message.set_detail(progress.detail);
+                           stream->write(std::move(message));
+                       },
+                       [stream, ssid](core::Result<void> done) {
+                           if (!done) {
+                               stream->fail(done.error());
+                               return;
+                           }
+                           Progress message;
+                           message.set_step(Progress::STEP_CONNECTED);
+                           message.set_detail("connected to " + quoted(ssid));
+                           stream->write(std::move(message));
+                           stream->finish(grpc::Status::OK);
+                       });
+                   // A cancel between resolve and here reached Control before it knew the id.
+                   if (stream->ended()) control->cancel(id);
+               });
+    return reactor;
+}
+
+// --- Events and raw messages ----------------------------------------------------
+
+grpc::ServerWriteReactor<v1::Event>* Service::WatchEvents(grpc::CallbackServerContext* /*context*/,
+                                                          const v1::WatchEventsRequest* request) {
+    core::EventFilter filter;
+    if (static_cast<std::size_t>(request->cameras_size()) > kMaxSelectors) {
+        return failedStream<v1::Event>(
+            toStatus(invalid("more than " + std::to_string(kMaxSelectors) + " cameras in one request")));
+    }
+    for (const auto& camera : request->cameras()) {
+        if (auto ok = checkSelector(camera); !ok) return failedStream<v1::Event>(toStatus(ok.error()));
+        filter.cameras.push_back(camera);
+    }
+    for (const int kind : request->kinds()) {
+        const auto mapped = fromProto(static_cast<v1::Event::Kind>(kind));
+        if (!mapped) return failedStream<v1::Event>(toStatus(invalid("unknown event kind " + std::to_string(kind))));
+        if (std::find(filter.kinds.begin(), filter.kinds.end(), *mapped) == filter.kinds.end()) {
+            filter.kinds.push_back(*mapped);
+        }
+    }
+    auto slot = acquireStream();
+    if (!slot) return failedStream<v1::Event>(tooManyStreams(options_.maxStreams));
+    auto* reactor = new StreamReactor<v1::Event>(control_, options_.maxStreamBacklog, std::move(slot));
+    // Headers now: a client can wait for them to know that the subscription is live.
+    reactor->StartSendInitialMetadata();
+    auto stream = reactor->stream();
+
+    // Events may arrive, and the stream may end, before subscribe() returns the id.
+    struct Subscription {
+        std::mutex mutex;
+        std::optional<std::uint64_t> id;
+        bool ended = false;
+    };
+    auto subscription = std::make_shared<Subscription>();
+    core::Control* control = &control_;
+    stream->onAbort([control, subscription] {
+        std::optional<std::uint64_t> id;
+        {
+            std::lock_guard lock(subscription->mutex);
+            subscription->ended = true;
+            id = subscription->id;
+        }
+        if (id) control->unsubscribe(*id);
+    });
+    auto subscribed = control_.subscribe(std::move(filter), [stream, clock = options_.clock](const core::Event& event) {
+        stream->write(toProto(event, clock.systemNow()));
+    });
+    if (!subscribed) {
+        stream->fail(subscribed.error());
+        return reactor;
+    }
+    bool ended = false;
+    {
+        std::lock_guard lock(subscription->mutex);
+        subscription->id = *subscribed;
+        ended = subscription->ended;
+    }
+    if (ended) control_.unsubscribe(*subscribed);
+    return reactor;
+}
+
+grpc::ServerUnaryReactor* Service::SendRaw(grpc::CallbackServerContext* context, const v1::SendRawRequest* request,
+                                           v1::SendRawResponse* response) {
+    auto* reactor = new UnaryReactor(control_);
+    auto call = reactor->call();
+    auto selection = singleSelection(request->camera());
+    if (!selection) {
+        call->fail(selection.error());
+        return reactor;
+    }
+    const auto characteristic = fromProto(request->characteristic());
+    if (!characteristic) {
+        call->fail(invalid("characteristic must be COMMAND, SETTINGS, QUERY or NETWORK"));
+        return reactor;
+    }
+    if (request->message().empty()) {
+        call->fail(invalid("message is empty"));
+        return reactor;
+    }
+    if (request->message().size() > protocol::kMax13BitLength) {
+        call->fail(invalid("message is " + std::to_string(request->message().size()) + " bytes long; at most " +
+                           std::to_string(protocol::kMax13BitLength) + " are allowed"));
+        return reactor;
+    }
+    protocol::Request raw =
+        protocol::makeRequest(*characteristic, protocol::Bytes(request->message().begin(), request->message().end()));
+    const core::Deadline deadline = deadlineFor(context, options_.requestTimeout);
+    const TimeBase time = TimeBase::now(options_.clock);
+    resolveOne(control_, call, std::move(*selection), "SendRaw",
+               [call, raw = std::move(raw), deadline, time, response](const core::CameraView& camera) {
+                   requestOn(call, camera, raw, deadline, [call, camera, time, response](core::Result<core::Answer> answer) {
+                       if (!answer) {
+                           call->fail(answer.error());
+                           return;
+                       }
+                       // Raw answers are not interpreted: the caller reads the camera's status itself.
+                       call->finish(grpc::Status::OK, [&] {
+                           *response->mutable_result() = okResult(camera);
+                           setAnswerTimes(response->mutable_result(), *answer, time);
+                           response->set_response(std::string(answer->message.begin(), answer->message.end()));
+                       });
+                   });
+               });
+    return reactor;
+}
+
+}  // namespace goprod::rpc

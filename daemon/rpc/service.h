@@ -1,0 +1,137 @@
+// The gRPC service goprod.v1.Goprod (callback API) on top of core::Control.
+//
+// Threading: gRPC calls the handlers on its callback threads; they validate the
+// request, hand the work to Control and return a reactor at once. Control's
+// callbacks run on the core thread and only fill in and finish the reactor
+// (Finish may be called from any thread). Nothing here blocks or sleeps.
+//
+// Every RPC takes the client's deadline (or `requestTimeout` / `longTimeout`
+// when it set none) down to Control, and a cancelled RPC (client cancel, its
+// deadline passing, server shutdown) cancels its Control calls. The error table
+// is daemon/rpc/status.h; api/README.md documents both for clients.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+
+#include "daemon/core/control.h"
+#include "goprod.grpc.pb.h"
+
+namespace goprod::rpc {
+
+struct StreamSlot;
+
+// The clocks the service shows time with, replaceable for tests: answer
+// timestamps are on the steady clock and the API shows wall time, so both are
+// read together; SetDateTime's "now" and event times come from systemNow.
+// Deadlines always use the real clocks (gRPC's and the core's).
+struct Clock {
+    std::function<std::chrono::steady_clock::time_point()> steadyNow = [] { return std::chrono::steady_clock::now(); };
+    std::function<std::chrono::system_clock::time_point()> systemNow = [] { return std::chrono::system_clock::now(); };
+};
+
+struct ServiceOptions {
+    // Deadline of a camera request when the client set none ([requests] timeout_ms).
+    std::chrono::milliseconds requestTimeout{5000};
+    // The same for operations that take seconds on a real camera: Connect,
+    // SetAp (waits for status 69), ScanNetworks and ConnectNetwork.
+    std::chrono::milliseconds longTimeout{60000};
+    // Server-streaming RPCs open at once (Discover, WatchEvents,
+    // ConnectNetwork), all clients together; beyond: RESOURCE_EXHAUSTED.
+    std::size_t maxStreams = 64;
+    // Messages a stream holds for a client that reads too slowly; one more and
+    // the stream ends with RESOURCE_EXHAUSTED instead of growing without bound.
+    std::size_t maxStreamBacklog = 256;
+    Clock clock;
+};
+
+class Service final : public goprod::v1::Goprod::CallbackService {
+public:
+    using Options = ServiceOptions;
+
+    // `control` must outlive the service and every RPC it started.
+    explicit Service(core::Control& control, Options options = {});
+    ~Service() override;
+    Service(const Service&) = delete;
+    Service& operator=(const Service&) = delete;
+
+    // Streams open now (for tests and the daemon's status line).
+    std::size_t openStreams() const { return streams_->load(); }
+
+    // Cameras
+    grpc::ServerUnaryReactor* ListCameras(grpc::CallbackServerContext* context, const v1::ListCamerasRequest* request,
+                                          v1::ListCamerasResponse* response) override;
+    grpc::ServerUnaryReactor* GetCamera(grpc::CallbackServerContext* context, const v1::GetCameraRequest* request,
+                                        v1::Camera* response) override;
+    grpc::ServerWriteReactor<v1::Camera>* Discover(grpc::CallbackServerContext* context,
+                                                   const v1::DiscoverRequest* request) override;
+    grpc::ServerUnaryReactor* Connect(grpc::CallbackServerContext* context, const v1::ConnectRequest* request,
+                                      v1::Camera* response) override;
+    grpc::ServerUnaryReactor* Disconnect(grpc::CallbackServerContext* context, const v1::DisconnectRequest* request,
+                                         v1::Camera* response) override;
+    grpc::ServerUnaryReactor* Forget(grpc::CallbackServerContext* context, const v1::ForgetRequest* request,
+                                     v1::ForgetResponse* response) override;
+    grpc::ServerUnaryReactor* SetAutoConnect(grpc::CallbackServerContext* context,
+                                             const v1::SetAutoConnectRequest* request, v1::Camera* response) override;
+
+    // Control (several cameras, one result each)
+    grpc::ServerUnaryReactor* SetShutter(grpc::CallbackServerContext* context, const v1::SetShutterRequest* request,
+                                         v1::MultiResult* response) override;
+    grpc::ServerUnaryReactor* Sleep(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
+                                    v1::MultiResult* response) override;
+    grpc::ServerUnaryReactor* LoadPresetGroup(grpc::CallbackServerContext* context,
+                                              const v1::LoadPresetGroupRequest* request,
+                                              v1::MultiResult* response) override;
+    grpc::ServerUnaryReactor* LoadPreset(grpc::CallbackServerContext* context, const v1::LoadPresetRequest* request,
+                                         v1::MultiResult* response) override;
+    grpc::ServerUnaryReactor* EnableAnalytics(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
+                                              v1::MultiResult* response) override;
+    grpc::ServerUnaryReactor* SetSetting(grpc::CallbackServerContext* context, const v1::SetSettingRequest* request,
+                                         v1::MultiResult* response) override;
+    grpc::ServerUnaryReactor* GetSettings(grpc::CallbackServerContext* context, const v1::GetValuesRequest* request,
+                                          v1::ValuesResponse* response) override;
+    grpc::ServerUnaryReactor* GetStatuses(grpc::CallbackServerContext* context, const v1::GetValuesRequest* request,
+                                          v1::ValuesResponse* response) override;
+    grpc::ServerUnaryReactor* GetHardwareInfo(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
+                                              v1::HardwareInfoResponse* response) override;
+    grpc::ServerUnaryReactor* GetOpenGoProVersion(grpc::CallbackServerContext* context,
+                                                  const v1::CameraRequest* request,
+                                                  v1::VersionResponse* response) override;
+    grpc::ServerUnaryReactor* SetDateTime(grpc::CallbackServerContext* context, const v1::SetDateTimeRequest* request,
+                                          v1::MultiResult* response) override;
+    grpc::ServerUnaryReactor* SetKeepAlive(grpc::CallbackServerContext* context,
+                                           const v1::SetKeepAliveRequest* request, v1::MultiResult* response) override;
+
+    // WiFi
+    grpc::ServerUnaryReactor* GetApInfo(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
+                                        v1::ApInfo* response) override;
+    grpc::ServerUnaryReactor* SetAp(grpc::CallbackServerContext* context, const v1::SetApRequest* request,
+                                    v1::MultiResult* response) override;
+    grpc::ServerUnaryReactor* ScanNetworks(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
+                                           v1::ScanNetworksResponse* response) override;
+    grpc::ServerWriteReactor<v1::ConnectNetworkProgress>* ConnectNetwork(
+        grpc::CallbackServerContext* context, const v1::ConnectNetworkRequest* request) override;
+
+    // Events and the expert escape hatch
+    grpc::ServerWriteReactor<v1::Event>* WatchEvents(grpc::CallbackServerContext* context,
+                                                     const v1::WatchEventsRequest* request) override;
+    grpc::ServerUnaryReactor* SendRaw(grpc::CallbackServerContext* context, const v1::SendRawRequest* request,
+                                      v1::SendRawResponse* response) override;
+
+private:
+    core::Deadline deadlineFor(const grpc::CallbackServerContext* context, std::chrono::milliseconds fallback) const;
+    // A stream slot, or nullptr when `maxStreams` are open (released when the stream's reactor is deleted).
+    std::unique_ptr<StreamSlot> acquireStream();
+    template <class Message>
+    grpc::ServerWriteReactor<Message>* failedStream(grpc::Status status);
+
+    core::Control& control_;
+    Options options_;
+    // Shared with the streams, which may end after the service is gone.
+    std::shared_ptr<std::atomic<std::size_t>> streams_ = std::make_shared<std::atomic<std::size_t>>(0);
+};
+
+}  // namespace goprod::rpc

@@ -1,0 +1,204 @@
+#include "daemon/runtime/event_loop.h"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cerrno>
+#include <cstdint>
+#include <ctime>
+#include <exception>
+#include <optional>
+#include <system_error>
+#include <utility>
+
+#include <sdbus-c++/IConnection.h>
+#include <spdlog/spdlog.h>
+
+namespace goprod::runtime {
+
+namespace {
+
+static_assert(std::atomic<bool>::is_always_lock_free, "stop() must stay async-signal-safe");
+
+// Messages handled per wake-up before timers and posted work get their turn,
+// so that a flood of D-Bus traffic cannot starve them.
+constexpr int kConnectionBatch = 64;
+
+template <class Fn>
+void guarded(const char* what, Fn&& fn) {
+    try {
+        fn();
+    } catch (const std::exception& error) {
+        spdlog::error("{} threw: {}", what, error.what());
+    } catch (...) {
+        spdlog::error("{} threw a non-standard exception", what);
+    }
+}
+
+std::chrono::nanoseconds monotonicNow() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
+}  // namespace
+
+EventLoop::EventLoop() {
+    eventFd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (eventFd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+}
+
+EventLoop::~EventLoop() {
+    assert(!onLoopThread());  // not from a callback of its own
+    close(eventFd_);
+}
+
+void EventLoop::attach(sdbus::IConnection& connection) {
+    assert(loopThread_.load() == std::thread::id{} || onLoopThread());
+    connection_ = &connection;
+}
+
+void EventLoop::detach() {
+    assert(loopThread_.load() == std::thread::id{} || onLoopThread());
+    connection_ = nullptr;
+}
+
+void EventLoop::onConnectionLost(std::function<void(const std::string& reason)> handler) {
+    connectionLost_ = std::move(handler);
+}
+
+void EventLoop::post(std::function<void()> fn) {
+    bool wasEmpty = false;
+    {
+        std::lock_guard lock(mutex_);
+        wasEmpty = posted_.empty();
+        posted_.push_back(std::move(fn));
+    }
+    // runPosted() clears the eventfd before it takes the queue, so a post that
+    // finds the queue non-empty is already covered by an earlier wake-up.
+    if (wasEmpty) wake();
+}
+
+core::Executor::TimerId EventLoop::at(Clock::time_point when, std::function<void()> fn) {
+    assert(loopThread_.load() == std::thread::id{} || onLoopThread());
+    const TimerId id = nextId_++;
+    timers_.emplace(Key{when, id}, std::move(fn));
+    due_.emplace(id, when);
+    return id;
+}
+
+void EventLoop::cancel(TimerId id) {
+    assert(loopThread_.load() == std::thread::id{} || onLoopThread());
+    const auto it = due_.find(id);
+    if (it == due_.end()) return;
+    timers_.erase(Key{it->second, id});
+    due_.erase(it);
+}
+
+void EventLoop::stop() noexcept {
+    stopping_.store(true);
+    wake();
+}
+
+void EventLoop::wake() noexcept {
+    const std::uint64_t one = 1;
+    // EAGAIN means the counter is already non-zero: the loop wakes anyway.
+    [[maybe_unused]] const ssize_t written = write(eventFd_, &one, sizeof one);
+}
+
+void EventLoop::run() {
+    loopThread_.store(std::this_thread::get_id());
+    while (!stopping_.load()) {
+        processConnection();
+        if (stopping_.load()) break;
+        runDueTimers();
+        if (stopping_.load()) break;
+        runPosted();
+        if (stopping_.load()) break;
+        wait();
+    }
+    loopThread_.store(std::thread::id{});
+}
+
+void EventLoop::processConnection() {
+    if (connection_ == nullptr) return;
+    try {
+        for (int i = 0; i < kConnectionBatch && connection_ != nullptr && connection_->processPendingRequest(); ++i) {
+        }
+    } catch (const std::exception& error) {
+        // sd_bus_process() fails for good once the bus connection is gone.
+        connection_ = nullptr;
+        const std::string reason = error.what();
+        if (connectionLost_) {
+            guarded("connection-lost handler", [&] { connectionLost_(reason); });
+        } else {
+            spdlog::error("D-Bus connection lost ({}): stopping", reason);
+            stopping_.store(true);
+        }
+    }
+}
+
+void EventLoop::runDueTimers() {
+    // One at a time: a timer may add or cancel timers. Timers that fall due
+    // while this batch runs wait for the next one, after posted work.
+    const auto now = Clock::now();
+    while (!timers_.empty() && timers_.begin()->first.due <= now && !stopping_.load()) {
+        auto node = timers_.extract(timers_.begin());
+        due_.erase(node.key().id);
+        guarded("timer", node.mapped());
+    }
+}
+
+void EventLoop::runPosted() {
+    std::uint64_t count = 0;
+    [[maybe_unused]] const ssize_t got = read(eventFd_, &count, sizeof count);
+    std::deque<std::function<void()>> batch;
+    {
+        std::lock_guard lock(mutex_);
+        batch.swap(posted_);
+    }
+    // Work posted by this batch waits for the next turn: post() never runs
+    // its function before the current callback returns.
+    for (auto& fn : batch) {
+        if (stopping_.load()) break;
+        guarded("posted work", fn);
+    }
+}
+
+void EventLoop::wait() {
+    std::optional<std::chrono::nanoseconds> timeout;  // relative; none = sleep until an fd is ready
+    if (!timers_.empty()) {
+        timeout = std::max(std::chrono::nanoseconds::zero(),
+                           std::chrono::duration_cast<std::chrono::nanoseconds>(timers_.begin()->first.due - Clock::now()));
+    }
+    pollfd fds[2] = {{eventFd_, POLLIN, 0}, {-1, 0, 0}};
+    nfds_t count = 1;
+    if (connection_ != nullptr) {
+        try {
+            const auto data = connection_->getEventLoopPollData();
+            fds[1] = {data.fd, data.events, 0};
+            count = 2;
+            if (data.timeout_usec != UINT64_MAX) {  // absolute, CLOCK_MONOTONIC
+                const auto bus = std::max(std::chrono::nanoseconds::zero(),
+                                          std::chrono::microseconds(data.timeout_usec) - monotonicNow());
+                timeout = timeout ? std::min(*timeout, bus) : bus;
+            }
+        } catch (const std::exception& error) {
+            spdlog::error("D-Bus poll data unavailable: {}", error.what());
+            timeout = std::chrono::nanoseconds::zero();  // let processConnection() find out what happened
+        }
+    }
+    timespec ts{};
+    if (timeout) {
+        ts.tv_sec = static_cast<time_t>(std::chrono::duration_cast<std::chrono::seconds>(*timeout).count());
+        ts.tv_nsec = static_cast<long>((*timeout % std::chrono::seconds(1)).count());
+    }
+    if (ppoll(fds, count, timeout ? &ts : nullptr, nullptr) < 0 && errno != EINTR) {
+        throw std::system_error(errno, std::generic_category(), "ppoll");
+    }
+}
+
+}  // namespace goprod::runtime

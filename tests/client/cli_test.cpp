@@ -1,0 +1,285 @@
+// Unit tests of client/cli: every subcommand parses, bad input is a usage
+// error (exit 2, "goproctl: ..." on stderr) before any RPC, common options.
+#include <sstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "client/cli.h"
+#include "client/exit_codes.h"
+
+namespace goprod::client {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+struct Parse {
+    ParseOutcome outcome;
+    std::string out;
+    std::string err;
+};
+
+Parse parse(const std::vector<std::string>& args, const Environment& environment = {}) {
+    std::ostringstream out;
+    std::ostringstream err;
+    Parse result{parseCommandLine(args, environment, out, err), "", ""};
+    result.out = out.str();
+    result.err = err.str();
+    return result;
+}
+
+Invocation parsed(const std::vector<std::string>& args, const Environment& environment = {}) {
+    auto result = parse(args, environment);
+    EXPECT_TRUE(result.outcome.invocation) << result.err;
+    return result.outcome.invocation.value_or(Invocation{});
+}
+
+struct CommandCase {
+    std::vector<std::string> args;
+    Command command;
+};
+
+TEST(Cli, EverySubcommandParses) {
+    const CommandCase cases[] = {
+        {{"list"}, Command::List},
+        {{"discover"}, Command::Discover},
+        {{"discover", "--duration", "5"}, Command::Discover},
+        {{"connect"}, Command::Connect},
+        {{"disconnect"}, Command::Disconnect},
+        {{"forget"}, Command::Forget},
+        {{"auto-connect", "on"}, Command::AutoConnect},
+        {{"auto-connect", "off"}, Command::AutoConnect},
+        {{"shutter", "on"}, Command::Shutter},
+        {{"shutter", "off"}, Command::Shutter},
+        {{"sleep"}, Command::Sleep},
+        {{"preset-group", "video"}, Command::PresetGroup},
+        {{"preset-group", "photo"}, Command::PresetGroup},
+        {{"preset-group", "timelapse"}, Command::PresetGroup},
+        {{"preset", "1"}, Command::Preset},
+        {{"analytics"}, Command::Analytics},
+        {{"set", "resolution", "1080"}, Command::Set},
+        {{"set", "fps", "240"}, Command::Set},
+        {{"set", "2", "9"}, Command::Set},
+        {{"get", "settings"}, Command::GetSettings},
+        {{"get", "settings", "2", "3"}, Command::GetSettings},
+        {{"get", "status"}, Command::GetStatus},
+        {{"get", "statuses", "8"}, Command::GetStatus},
+        {{"info"}, Command::Info},
+        {{"wifi", "ap", "info"}, Command::WifiApInfo},
+        {{"wifi", "ap", "on"}, Command::WifiAp},
+        {{"wifi", "ap", "off"}, Command::WifiAp},
+        {{"wifi", "scan"}, Command::WifiScan},
+        {{"wifi", "connect", "HomeNet"}, Command::WifiConnect},
+        {{"wifi", "connect", "HomeNet", "secret"}, Command::WifiConnect},
+        {{"watch"}, Command::Watch},
+        {{"watch", "--kind", "status"}, Command::Watch},
+        {{"raw", "command", "03010101"}, Command::Raw},
+        {{"keep-alive", "0"}, Command::KeepAlive},
+        {{"keep-alive", "5"}, Command::KeepAlive},
+        {{"date-time"}, Command::DateTime},
+        {{"date-time", "--utc-offset", "60"}, Command::DateTime},
+    };
+    for (const auto& [args, command] : cases) {
+        const auto result = parse(args);
+        ASSERT_TRUE(result.outcome.invocation) << args.front() << ": " << result.err;
+        EXPECT_EQ(result.outcome.invocation->command, command) << args.front();
+        EXPECT_EQ(result.err, "");
+    }
+}
+
+TEST(Cli, HelpOnEverySubcommand) {
+    const std::vector<std::vector<std::string>> commands = {
+        {"list"},         {"discover"},  {"connect"},      {"disconnect"},     {"forget"},
+        {"auto-connect"}, {"shutter"},   {"sleep"},        {"preset-group"},   {"preset"},
+        {"analytics"},    {"set"},       {"set", "resolution"}, {"set", "fps"}, {"get"},
+        {"get", "settings"}, {"get", "status"}, {"info"},  {"wifi"},           {"wifi", "ap"},
+        {"wifi", "scan"}, {"wifi", "connect"}, {"watch"},  {"raw"},            {"keep-alive"},
+        {"date-time"},
+    };
+    for (auto args : commands) {
+        std::string path = "goproctl";
+        for (const auto& word : args) path += " " + word;
+        args.emplace_back("--help");
+        const auto result = parse(args);
+        EXPECT_FALSE(result.outcome.invocation) << path;
+        EXPECT_EQ(result.outcome.exitCode, kExitOk) << path;
+        EXPECT_THAT(result.out, HasSubstr("Usage: " + path)) << path;
+    }
+}
+
+TEST(Cli, ProgramHelpListsTheExitCodes) {
+    const auto result = parse({"--help"});
+    EXPECT_EQ(result.outcome.exitCode, kExitOk);
+    EXPECT_THAT(result.out, HasSubstr("3 camera not found"));
+    EXPECT_THAT(result.out, HasSubstr("GOPROD_SOCKET"));
+}
+
+TEST(Cli, Version) {
+    const auto result = parse({"--version"});
+    EXPECT_FALSE(result.outcome.invocation);
+    EXPECT_EQ(result.outcome.exitCode, kExitOk);
+    EXPECT_THAT(result.out, StartsWith("goproctl "));
+}
+
+TEST(Cli, BadInputIsAUsageErrorWithAClearMessage) {
+    const std::pair<std::vector<std::string>, const char*> cases[] = {
+        {{}, "Usage"},
+        {{"bogus"}, "unknown command \"bogus\""},
+        {{"get", "bogus"}, "unknown command get \"bogus\""},
+        {{"wifi", "bogus"}, "unknown command wifi \"bogus\""},
+        {{"set", "resolution", "1081"}, "unknown resolution \"1081\""},
+        {{"set", "fps", "59"}, "unknown frame rate \"59\""},
+        {{"set", "2", "bogus"}, "unknown value \"bogus\" for setting 2"},
+        {{"set", "2"}, "set needs a setting and a value"},
+        {{"set"}, "set needs a setting and a value"},
+        {{"set", "resolution"}, "VALUE is required"},
+        {{"shutter", "maybe"}, "expected on or off"},
+        {{"shutter"}, "STATE is required"},
+        {{"auto-connect", "yes"}, "expected on or off"},
+        {{"preset-group", "movie"}, "unknown preset group"},
+        {{"preset", "x"}, "invalid preset ID"},
+        {{"preset", "4294967296"}, "out of range"},
+        {{"get", "status", "999"}, "out of range"},
+        {{"get", "settings", "nonsense"}, "unknown setting"},
+        {{"wifi", "ap", "maybe"}, "expected info, on or off"},
+        {{"wifi", "connect", std::string(33, 's')}, "SSID must be 1 to 32 bytes"},
+        {{"wifi", "connect", ""}, "SSID must be 1 to 32 bytes"},
+        {{"wifi", "connect", "net", std::string(64, 'p')}, "password must be at most 63 bytes"},
+        {{"watch", "--kind", "everything"}, "unknown event kind"},
+        {{"raw", "GP-0073", "00"}, "write to GP-0072"},
+        {{"raw", "command", "xyz"}, "invalid hex"},
+        {{"raw", "command"}, "HEX is required"},
+        {{"keep-alive", "61"}, "out of range"},
+        {{"keep-alive", "-1"}, "keep-alive"},
+        {{"discover", "--duration", "0"}, "--duration"},
+        {{"discover", "--duration", "121"}, "--duration"},
+        {{"list", "--timeout", "0"}, "--timeout"},
+        {{"list", "--timeout", "soon"}, "--timeout"},
+        {{"date-time", "--utc-offset", "900"}, "--utc-offset"},
+        {{"date-time", "--dst"}, "--dst goes with --utc-offset"},
+        {{"-i", "0456", "--all", "sleep"}, "excludes"},
+        {{"--all", "connect"}, "connect works on one camera"},
+        {{"--all", "wifi", "ap", "info"}, "wifi ap info works on one camera"},
+        {{"-i", "", "sleep"}, "-i needs a camera"},
+        {{"list", "--frobnicate"}, "frobnicate"},
+    };
+    for (const auto& [args, message] : cases) {
+        std::string line;
+        for (const auto& word : args) line += word + " ";
+        const auto result = parse(args);
+        EXPECT_FALSE(result.outcome.invocation) << line;
+        EXPECT_EQ(result.outcome.exitCode, kExitUsage) << line;
+        EXPECT_THAT(result.err, HasSubstr(message)) << line;
+        if (!args.empty()) EXPECT_THAT(result.err, StartsWith("goproctl: ")) << line;
+    }
+}
+
+TEST(Cli, IdentifierIsRepeatableAndKeepsItsOrder) {
+    const auto invocation = parsed({"-i", "0456", "--identifier", "1234", "shutter", "on", "-i", "AA:BB:CC:DD:EE:FF"});
+    EXPECT_THAT(invocation.cameras, ElementsAre("0456", "1234", "AA:BB:CC:DD:EE:FF"));
+    EXPECT_FALSE(invocation.all);
+    EXPECT_TRUE(invocation.on);
+}
+
+TEST(Cli, AllSelectsEveryCamera) {
+    const auto invocation = parsed({"shutter", "off", "--all"});
+    EXPECT_TRUE(invocation.all);
+    EXPECT_TRUE(invocation.cameras.empty());
+    EXPECT_FALSE(invocation.on);
+}
+
+TEST(Cli, CommonOptionsAfterNestedSubcommands) {
+    const auto invocation = parsed({"wifi", "ap", "on", "-i", "0456", "--json", "--timeout", "2.5"});
+    EXPECT_EQ(invocation.command, Command::WifiAp);
+    EXPECT_THAT(invocation.cameras, ElementsAre("0456"));
+    EXPECT_TRUE(invocation.json);
+    EXPECT_EQ(invocation.timeoutSeconds, 2.5);
+}
+
+TEST(Cli, SocketFromOptionEnvironmentOrDefault) {
+    EXPECT_EQ(parsed({"list"}).target, "unix:/run/goprod/goprod.sock");
+    Environment environment;
+    environment.socket = "/tmp/goprod-test.sock";
+    EXPECT_EQ(parsed({"list"}, environment).target, "unix:/tmp/goprod-test.sock");
+    EXPECT_EQ(parsed({"--socket", "unix:/x.sock", "list"}, environment).target, "unix:/x.sock");
+    EXPECT_EQ(parsed({"list", "--socket", "/y.sock"}).target, "unix:/y.sock");
+    EXPECT_EQ(parsed({"list", "--socket", "localhost:50051"}).target, "localhost:50051");
+}
+
+TEST(Cli, TimeoutDefaultsPerCommand) {
+    EXPECT_EQ(timeoutSeconds(parsed({"list"})), 10);
+    EXPECT_EQ(timeoutSeconds(parsed({"shutter", "on"})), 10);
+    EXPECT_EQ(timeoutSeconds(parsed({"connect"})), 30);
+    EXPECT_EQ(timeoutSeconds(parsed({"discover", "--duration", "20"})), 30);
+    EXPECT_EQ(timeoutSeconds(parsed({"wifi", "connect", "net"})), 120);
+    EXPECT_EQ(timeoutSeconds(parsed({"wifi", "scan"})), 30);
+    EXPECT_EQ(timeoutSeconds(parsed({"watch"})), 0);
+    EXPECT_EQ(timeoutSeconds(parsed({"watch", "--timeout", "3"})), 3);
+    EXPECT_EQ(timeoutSeconds(parsed({"--timeout", "1", "wifi", "connect", "net"})), 1);
+}
+
+TEST(Cli, SetValuesAreResolvedWhileParsing) {
+    auto invocation = parsed({"set", "resolution", "1080"});
+    EXPECT_EQ(invocation.setting.resolution(), v1::VIDEO_RESOLUTION_1080);
+    invocation = parsed({"set", "resolution", "2.7K", "4:3"});  // no quotes needed
+    EXPECT_EQ(invocation.setting.resolution(), v1::VIDEO_RESOLUTION_2_7K_4_3);
+    invocation = parsed({"set", "fps", "240"});
+    EXPECT_EQ(invocation.setting.setting_case(), v1::SetSettingRequest::kFps);
+    EXPECT_EQ(invocation.setting.fps(), v1::FRAMES_PER_SECOND_240);
+    invocation = parsed({"set", "91", "2"});
+    EXPECT_EQ(invocation.setting.generic().id(), 91U);
+    invocation = parsed({"set", "fps", "60", "-i", "0456"});
+    EXPECT_EQ(invocation.setting.fps(), v1::FRAMES_PER_SECOND_60);
+    EXPECT_THAT(invocation.cameras, ElementsAre("0456"));
+}
+
+TEST(Cli, WifiConnectTellsMissingFromEmptyPassword) {
+    EXPECT_FALSE(parsed({"wifi", "connect", "HomeNet"}).password);
+    EXPECT_EQ(parsed({"wifi", "connect", "HomeNet", ""}).password, "");
+    const auto invocation = parsed({"wifi", "connect", "Home Net", "p w"});
+    EXPECT_EQ(invocation.ssid, "Home Net");
+    EXPECT_EQ(invocation.password, "p w");
+}
+
+TEST(Cli, RawTakesHexAsOneOrSeveralWords) {
+    const protocol::Bytes shutter{0x03, 0x01, 0x01, 0x01};
+    auto invocation = parsed({"raw", "command", "03", "01", "01", "01"});
+    EXPECT_EQ(invocation.characteristic, v1::CHARACTERISTIC_COMMAND);
+    EXPECT_EQ(invocation.message, shutter);
+    invocation = parsed({"raw", "GP-0076", "13 08"});
+    EXPECT_EQ(invocation.characteristic, v1::CHARACTERISTIC_QUERY);
+    EXPECT_EQ(invocation.message, (protocol::Bytes{0x13, 0x08}));
+}
+
+TEST(Cli, WatchKindsRepeat) {
+    const auto invocation = parsed({"watch", "--kind", "status", "--kind", "state", "-i", "0456"});
+    EXPECT_THAT(invocation.kinds, ElementsAre(v1::Event::KIND_STATUS, v1::Event::KIND_STATE_CHANGED));
+    EXPECT_THAT(invocation.cameras, ElementsAre("0456"));
+}
+
+TEST(Cli, DateTimeOffsets) {
+    EXPECT_FALSE(parsed({"date-time"}).utcOffsetMinutes);
+    auto invocation = parsed({"date-time", "--utc-offset", "-300", "--dst"});
+    EXPECT_EQ(invocation.utcOffsetMinutes, -300);
+    EXPECT_TRUE(invocation.dst);
+    Environment environment;
+    environment.zone = {120, true};
+    invocation = parsed({"date-time", "--local"}, environment);
+    EXPECT_EQ(invocation.utcOffsetMinutes, 120);
+    EXPECT_TRUE(invocation.dst);
+}
+
+TEST(Cli, OtherParameters) {
+    EXPECT_EQ(parsed({"preset-group", "PHOTO"}).presetGroup, v1::PRESET_GROUP_PHOTO);
+    EXPECT_EQ(parsed({"preset", "0x10"}).preset, 16U);
+    EXPECT_EQ(parsed({"keep-alive", "5"}).keepAliveSeconds, 5U);
+    EXPECT_EQ(parsed({"discover", "--duration", "2.5"}).discoverSeconds, 2.5);
+    EXPECT_THAT(parsed({"get", "status", "busy", "70"}).ids, ElementsAre(8U, 70U));
+    EXPECT_THAT(parsed({"get", "settings", "resolution", "fps"}).ids, ElementsAre(2U, 3U));
+    EXPECT_TRUE(parsed({"auto-connect", "ON"}).on);
+}
+
+}  // namespace
+}  // namespace goprod::client

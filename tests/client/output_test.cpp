@@ -1,0 +1,170 @@
+// Unit tests of client/output and client/exit_codes: table layout, escaping,
+// skew, JSON lines, the progress line, and the status -> exit code mapping.
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "client/exit_codes.h"
+#include "client/output.h"
+#include "client/values.h"
+#include "protocol/settings.h"
+
+namespace goprod::client {
+namespace {
+
+using ::testing::ElementsAre;
+
+TEST(Table, PadsColumnsToTheWidestCellWithoutTrailingBlanks) {
+    Table table({"A", "LONG HEADER", "N"});
+    table.alignRight(2);
+    table.addRow({"wide cell", "x", "7"});
+    table.addRow({"b", "", "1234"});
+    std::ostringstream out;
+    table.print(out);
+    EXPECT_EQ(out.str(),
+              "A          LONG HEADER     N\n"
+              "wide cell  x               7\n"
+              "b                       1234\n");
+}
+
+TEST(Table, CountsUtf8CharactersNotBytes) {
+    Table table({"SSID", "X"});
+    table.addRow({"Café", "1"});
+    table.addRow({"Cafe", "2"});
+    std::ostringstream out;
+    table.print(out);
+    EXPECT_EQ(out.str(), "SSID  X\nCafé  1\nCafe  2\n");
+    EXPECT_EQ(displayWidth("Café"), 4U);
+}
+
+TEST(Table, ShortRowsArePadded) {
+    Table table({"A", "B"});
+    table.addRow({"only"});
+    std::ostringstream out;
+    table.print(out);
+    EXPECT_EQ(out.str(), "A     B\nonly\n");
+}
+
+TEST(Printable, EscapesControlBytesAndInvalidUtf8) {
+    EXPECT_EQ(printable("GP24500456"), "GP24500456");
+    EXPECT_EQ(printable("Café ☕"), "Café ☕");
+    EXPECT_EQ(printable(std::string("a\x1b[2Jb", 6)), "a\\x1b[2Jb");
+    EXPECT_EQ(printable(std::string("\xff\xc3", 2)), "\\xff\\xc3");
+    EXPECT_EQ(printable("back\\slash"), "back\\x5cslash");  // escapes stay unambiguous
+    EXPECT_EQ(printable(std::string("\0", 1)), "\\x00");
+}
+
+TEST(Skew, MaxMinusMinOfSentTimes) {
+    v1::MultiResult result;
+    auto add = [&](std::int64_t seconds, std::int32_t nanos) {
+        auto* camera = result.add_results();
+        camera->mutable_sent()->set_seconds(seconds);
+        camera->mutable_sent()->set_nanos(nanos);
+    };
+    EXPECT_FALSE(startSkew(result));
+    add(100, 999'000'000);
+    EXPECT_FALSE(startSkew(result));  // one camera: nothing to compare
+    add(101, 1'500'000);
+    result.add_results();  // a camera that never sent does not count
+    add(101, 0);
+    EXPECT_EQ(startSkew(result), std::chrono::microseconds(2500));
+    EXPECT_EQ(milliseconds(*startSkew(result)), "2.5 ms");
+}
+
+TEST(Output, StateNamesAndClockTimes) {
+    EXPECT_EQ(stateName(v1::CAMERA_STATE_READY), "ready");
+    EXPECT_EQ(stateName(v1::CAMERA_STATE_LINK_LOST), "link lost");
+    EXPECT_EQ(stateName(v1::CAMERA_STATE_RESOLVING_SERVICES), "resolving services");
+    EXPECT_EQ(clockTime(google::protobuf::Timestamp{}), "-");
+}
+
+TEST(Output, JsonLineIsOneLineOfTheProtoMapping) {
+    v1::CameraResult result;
+    result.set_identifier("0456");
+    result.set_camera_status(2);
+    const std::string json = jsonLine(result);
+    EXPECT_EQ(json.find('\n'), std::string::npos);
+    EXPECT_EQ(json, R"({"identifier":"0456","code":0,"message":"","cameraStatus":2})");
+}
+
+TEST(Output, ValuesFallBackToTheProtocolTables) {
+    v1::Value value;
+    value.set_id(2);
+    value.set_raw(std::string("\x09", 1));
+    EXPECT_EQ(valueName(value, true), "Video Resolution");
+    EXPECT_EQ(valueText(value, true), "9 (1080)");
+    value.set_display("shown as is");
+    EXPECT_EQ(valueText(value, true), "shown as is");
+    v1::Value text;
+    text.set_id(200);
+    text.set_text("hello");
+    EXPECT_EQ(valueText(text, false), "\"hello\"");
+}
+
+TEST(Progress, TerminalRedrawsInPlaceOtherwisePlainLines) {
+    std::ostringstream terminal;
+    {
+        Progress progress(terminal, true);
+        progress.update("one");
+        progress.update("one");  // unchanged: not drawn again
+        progress.update("two");
+    }
+    EXPECT_EQ(terminal.str(), "\r\033[Kone\r\033[Ktwo\r\033[K");
+
+    std::ostringstream log;
+    {
+        Progress progress(log, false);
+        progress.update("one");
+        progress.update("two");
+    }
+    EXPECT_EQ(log.str(), "one\ntwo\n");
+
+    std::ostringstream quiet;
+    Progress(quiet, true, false).update("nothing");
+    EXPECT_EQ(quiet.str(), "");
+}
+
+TEST(ExitCodes, OneMappingForStatusesAndCameraResults) {
+    EXPECT_EQ(exitCodeFor(grpc::StatusCode::OK), 0);
+    EXPECT_EQ(exitCodeFor(grpc::StatusCode::NOT_FOUND), 3);
+    EXPECT_EQ(exitCodeFor(9), 4);    // FAILED_PRECONDITION from CameraResult.code
+    EXPECT_EQ(exitCodeFor(-1), 1);   // not a google.rpc.Code
+    EXPECT_EQ(exitCodeFor(100), 1);
+    EXPECT_EQ(outcomeWord(0), "ok");
+    EXPECT_EQ(outcomeWord(9), "rejected");
+    EXPECT_EQ(outcomeWord(8), "busy");
+    EXPECT_EQ(statusCodeName(14), "UNAVAILABLE");
+    EXPECT_EQ(statusCodeName(16), "UNAUTHENTICATED");
+    EXPECT_EQ(statusCodeName(17), "UNKNOWN");
+}
+
+// The completion script lists values by hand; each must be one goproctl accepts.
+TEST(Completion, EveryValueTheScriptOffersIsAccepted) {
+    std::ifstream file(GOPROCTL_COMPLETION);
+    ASSERT_TRUE(file) << GOPROCTL_COMPLETION;
+    const std::string script((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    auto words = [&](const std::string& variable) {
+        const std::regex line("local " + variable + "=\"([^\"]*)\"");
+        std::smatch match;
+        EXPECT_TRUE(std::regex_search(script, match, line)) << variable;
+        std::vector<std::string> out;
+        std::istringstream in(match[1].str());
+        for (std::string word; in >> word;) out.push_back(word);
+        return out;
+    };
+    for (const auto& name : words("resolutions")) EXPECT_TRUE(resolutionSetting(name)) << name;
+    for (const auto& name : words("fps")) EXPECT_TRUE(fpsSetting(name)) << name;
+    for (const auto& name : words("kinds")) EXPECT_TRUE(parseEventKind(name)) << name;
+    for (const auto& name : words("characteristics")) EXPECT_TRUE(parseCharacteristic(name)) << name;
+    // And every frame rate of the table is offered.
+    const auto offered = words("fps");
+    for (const auto& value : protocol::findSetting(3)->values) {
+        EXPECT_NE(std::find(offered.begin(), offered.end(), value.name), offered.end()) << value.name;
+    }
+}
+
+}  // namespace
+}  // namespace goprod::client

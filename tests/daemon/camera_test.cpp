@@ -1,0 +1,1208 @@
+// Unit tests of one camera's life through the registry: the connection state
+// machine (both orders of BlueZ signals and replies, pairing, services,
+// notifications, session set-up), requests through the camera (framing,
+// reassembly, deadlines, cancellation, overflow, busy gating), link loss and
+// reconnection with backoff, sleep, two cameras on one adapter, BlueZ
+// restarts, keep-alive, AP control and station mode. A fake BlueZ port with a
+// scripted camera behind it, a deterministic executor: no sleeps, no threads.
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "daemon/core/camera.h"
+#include "daemon/core/registry.h"
+#include "network_management.pb.h"
+#include "protocol/commands.h"
+#include "protocol/framing.h"
+#include "protocol/protobuf.h"
+#include "protocol/queries.h"
+#include "protocol/settings.h"
+#include "tests/daemon/fake_bluez_port.h"
+
+namespace goprod::core {
+namespace {
+
+using namespace std::chrono_literals;
+using protocol::Bytes;
+using protocol::Characteristic;
+using test::CameraScript;
+using test::CoreHarness;
+using test::FakeExecutor;
+using test::failedWith;
+using test::hexDump;
+using test::Outcome;
+using test::pending;
+using test::succeeded;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using C = Characteristic;
+namespace pb = open_gopro;
+
+Bytes hex(std::string_view text) {
+    auto b = protocol::fromHex(text);
+    EXPECT_TRUE(b.has_value()) << text;
+    return b ? *b : Bytes{};
+}
+
+std::string answerOf(const std::shared_ptr<Outcome<Answer>>& o) {
+    if (!o->ok()) return o->describe();
+    return hexDump(o->value().message);
+}
+
+// The session set-up as the camera receives it, without the date and time
+// (its bytes depend on the wall clock): checked separately.
+std::vector<std::string> withoutDateTime(std::vector<std::string> log) {
+    std::erase_if(log, [](const std::string& line) { return line.rfind("GP-0072 0F", 0) == 0; });
+    return log;
+}
+
+const std::string kPairingFinish = [] {
+    auto r = protocol::operation::pairingFinish("goprod");
+    return "GP-0091 " + hexDump(r->message);
+}();
+
+// ---------------------------------------------------------------------------
+
+class CameraTest : public ::testing::Test, public CoreHarness {
+protected:
+    explicit CameraTest(RegistrySettings settings = defaultSettings()) : CoreHarness(std::move(settings)) {}
+
+    // One camera, BlueZ up, connected to Ready.
+    void readyCamera(const std::string& id = "0456") {
+        bluezUp();
+        addCamera(id);
+        connectToReady(id);
+        script(id).clearLog();
+    }
+
+    const ObjectPath& dev(const std::string& id = "0456") { return devices.at(id).path(); }
+    void connected(bool on, const std::string& id = "0456") {
+        port.updateDevice(dev(id), [on](DeviceInfo& i) { i.connected = on; });
+    }
+    void paired(const std::string& id = "0456") {
+        port.updateDevice(dev(id), [](DeviceInfo& i) { i.paired = true; });
+    }
+    std::size_t countIn(const std::vector<std::string>& log, const std::string& line) {
+        return static_cast<std::size_t>(std::count(log.begin(), log.end(), line));
+    }
+};
+
+// ---------------------------------------------------------------------------
+// Lifecycle
+
+using CameraLifecycle = CameraTest;
+
+TEST_F(CameraLifecycle, GoesFromDiscoveredThroughPairingAndSetUpToReady) {
+    bluezUp();
+    addCamera("0456");
+    EXPECT_EQ(state("0456"), CameraState::Discovered);
+    port.setAllManual();
+
+    auto waiter = connect("0456");
+    executor.drain();
+    EXPECT_THAT(port.log(), ElementsAre("connect dev_D4_1C_00_00_04_56"));
+    EXPECT_EQ(state("0456"), CameraState::Connecting);
+
+    // Connected=true before the Connect() reply.
+    connected(true);
+    executor.drain();
+    EXPECT_EQ(state("0456"), CameraState::Pairing);
+    EXPECT_THAT(port.log(), ElementsAre("connect dev_D4_1C_00_00_04_56", "pair dev_D4_1C_00_00_04_56"));
+    port.succeedLast("connect");
+    executor.drain();
+    EXPECT_EQ(state("0456"), CameraState::Pairing) << "the Connect reply changes nothing";
+    EXPECT_EQ(port.count("pair"), 1U);
+
+    paired();
+    port.succeedLast("pair");
+    executor.drain();
+    EXPECT_EQ(state("0456"), CameraState::ResolvingServices);
+    EXPECT_THAT(port.log(), ElementsAre("connect dev_D4_1C_00_00_04_56", "pair dev_D4_1C_00_00_04_56",
+                                        "setTrusted dev_D4_1C_00_00_04_56 true"));
+    EXPECT_EQ(port.count("startNotify"), 0U);
+
+    port.resolveServices(dev());
+    executor.drain();
+    EXPECT_EQ(state("0456"), CameraState::Subscribing);
+    std::vector<std::string> notified;
+    for (const auto i : port.indices("startNotify")) notified.push_back(port.call(i).path);
+    EXPECT_THAT(notified, ::testing::UnorderedElementsAre(charPath("0456", C::CommandResponse),
+                                                          charPath("0456", C::SettingResponse),
+                                                          charPath("0456", C::QueryResponse),
+                                                          charPath("0456", C::NetworkManagementResponse)));
+    EXPECT_EQ(port.count("write"), 0U) << "nothing is written before notifications are on";
+
+    for (const auto i : port.indices("startNotify")) {
+        EXPECT_EQ(state("0456"), CameraState::Subscribing);
+        port.succeed(i);
+        executor.drain();
+    }
+    EXPECT_EQ(state("0456"), CameraState::Initializing);
+    EXPECT_TRUE(pending(waiter));
+
+    // The camera answers the session set-up.
+    port.setAutomatic("write", true);
+    port.succeedLast("write");
+    executor.drain();
+    EXPECT_EQ(state("0456"), CameraState::Ready);
+    EXPECT_THAT(withoutDateTime(script("0456").log()),
+                ElementsAre(kPairingFinish, "GP-0072 50", "GP-0072 51", "GP-0072 3C", "GP-0076 53 08 0A 45 46"));
+    const auto log = script("0456").log();
+    ASSERT_EQ(log.size(), 6U);
+    EXPECT_EQ(log.back().substr(0, 14), "GP-0072 0F 0A ") << "Set Local Date Time comes last: " << log.back();
+    EXPECT_EQ(port.maxOpenWrites(), 1U);
+
+    ASSERT_TRUE(succeeded(waiter));
+    const CameraView& view = waiter->value();
+    EXPECT_EQ(view.state, CameraState::Ready);
+    EXPECT_EQ(view.identifier, "0456");
+    EXPECT_EQ(view.address, "D4:1C:00:00:04:56");
+    EXPECT_EQ(view.model, "HERO12 Black");
+    EXPECT_EQ(view.firmware, "H23.01.01.10.00");
+    EXPECT_EQ(view.serial, "C35013245000456");
+    EXPECT_EQ(view.openGoProVersion, "2.0");
+    EXPECT_EQ(view.batteryPercent, 87);
+    EXPECT_TRUE(view.paired);
+    EXPECT_TRUE(view.known);
+    EXPECT_TRUE(view.autoConnect);
+    EXPECT_THAT(stateEvents("0456"),
+                ElementsAre(CameraState::Connecting, CameraState::Pairing, CameraState::ResolvingServices,
+                            CameraState::Subscribing, CameraState::Initializing, CameraState::Ready));
+}
+
+TEST_F(CameraLifecycle, PairsOnceWhenConnectedArrivesAfterTheConnectReply) {
+    bluezUp();
+    addCamera("0456");
+    port.setAutomatic("connect", false);
+    auto waiter = connect("0456");
+    executor.drain();
+    port.succeedLast("connect");
+    executor.drain();
+    EXPECT_EQ(state("0456"), CameraState::Connecting) << "BlueZ has not said Connected yet";
+    EXPECT_EQ(port.count("pair"), 0U);
+
+    connected(true);
+    port.resolveServices(dev());
+    executor.drain();
+    EXPECT_EQ(port.count("pair"), 1U);
+    EXPECT_EQ(port.count("connect"), 1U);
+    ASSERT_TRUE(succeeded(waiter));
+    EXPECT_EQ(state("0456"), CameraState::Ready);
+}
+
+TEST_F(CameraLifecycle, ReachesReadyWithEitherOrderOfConnectedAndTheReply) {
+    for (const bool before : {true, false}) {
+        SCOPED_TRACE(before ? "Connected before the reply" : "Connected after the reply");
+        CoreHarness h;
+        h.port.connectedBeforeReply = before;
+        h.bluezUp();
+        h.addCamera("0456");
+        auto waiter = h.connect("0456");
+        h.executor.drain();
+        EXPECT_TRUE(succeeded(waiter));
+        EXPECT_EQ(h.port.count("connect"), 1U);
+        EXPECT_EQ(h.port.count("pair"), 1U);
+        EXPECT_EQ(h.state("0456"), CameraState::Ready);
+    }
+}
+
+TEST_F(CameraLifecycle, ServicesResolvedBeforePairingWaitsForThePairingToSubscribe) {
+    bluezUp();
+    addCamera("0456");
+    port.setAutomatic("pair", false);
+    auto waiter = connect("0456");
+    executor.drain();  // Connected, characteristics exported, ServicesResolved=true
+    EXPECT_TRUE(port.deviceInfo(dev()).servicesResolved);
+    EXPECT_EQ(state("0456"), CameraState::Pairing);
+    EXPECT_EQ(port.count("startNotify"), 0U) << "no notifications on an unencrypted link";
+
+    port.succeedLast("pair");  // the reply before the Paired property
+    executor.drain();
+    EXPECT_EQ(port.count("startNotify"), 4U);
+    paired();
+    executor.drain();
+    EXPECT_EQ(port.count("startNotify"), 4U) << "Paired=true afterwards subscribes nothing twice";
+    EXPECT_TRUE(succeeded(waiter));
+    EXPECT_EQ(state("0456"), CameraState::Ready);
+    EXPECT_THAT(withoutDateTime(script("0456").log()).front(), kPairingFinish);
+}
+
+TEST_F(CameraLifecycle, AnAlreadyPairedCameraSkipsPairingAndPairingFinish) {
+    bluezUp();
+    auto device = test::makeGoProDevice("0456");
+    device.info.paired = true;
+    device.info.trusted = true;
+    devices["0456"] = device;
+    scripts["0456"] = std::make_unique<CameraScript>(executor, port, device);
+    port.addDevice(device, scripts["0456"].get());
+    executor.drain();
+
+    connectToReady("0456");
+    EXPECT_EQ(port.count("pair"), 0U);
+    EXPECT_EQ(port.count("setTrusted"), 0U);
+    EXPECT_THAT(withoutDateTime(script("0456").log()),
+                ElementsAre("GP-0072 50", "GP-0072 51", "GP-0072 3C", "GP-0076 53 08 0A 45 46"));
+    EXPECT_THAT(stateEvents("0456"),
+                ElementsAre(CameraState::Connecting, CameraState::ResolvingServices,
+                            CameraState::Subscribing, CameraState::Initializing, CameraState::Ready))
+        << "never Pairing";
+}
+
+TEST_F(CameraLifecycle, APairingFailureFailsTheConnectWaiterWithPairingFailed) {
+    bluezUp();
+    addCamera("0456");
+    port.setAutomatic("pair", false);
+    auto waiter = connect("0456");
+    executor.drain();
+    ASSERT_EQ(state("0456"), CameraState::Pairing);
+
+    port.failLast("pair", Error{Errc::Unavailable, "org.bluez.Error.AuthenticationFailed", {}});
+    executor.drain();
+    ASSERT_TRUE(failedWith(waiter, Errc::PairingFailed));
+    EXPECT_THAT(waiter->result->error().message, HasSubstr("AuthenticationFailed"));
+    EXPECT_GE(port.count("disconnect"), 1U) << "the half-set-up link is dropped";
+    EXPECT_THAT(camera("0456").view().lastError, HasSubstr("pairing failed"));
+}
+
+TEST_F(CameraLifecycle, AConnectionThatDoesNotCompleteInTimeIsAbandoned) {
+    CoreHarness h([] {
+        auto s = CoreHarness::defaultSettings();
+        s.camera.connectTimeout = 10s;
+        return s;
+    }());
+    h.bluezUp();
+    h.addCamera("0456");
+    h.port.setAutomatic("connect", false);
+    auto waiter = h.connect("0456", 60s);
+    h.executor.drain();
+    h.executor.advance(9999ms);
+    EXPECT_TRUE(pending(waiter));
+    EXPECT_EQ(h.state("0456"), CameraState::Connecting);
+
+    h.executor.advance(1ms);
+    ASSERT_TRUE(failedWith(waiter, Errc::Unavailable));
+    EXPECT_THAT(waiter->result->error().message, HasSubstr("did not complete in time"));
+    EXPECT_EQ(h.port.count("disconnect"), 1U) << "the pending Connect is cancelled";
+    EXPECT_THAT(h.stateEvents("0456"), ElementsAre(CameraState::Connecting, CameraState::LinkLost, CameraState::Connecting))
+        << "auto-connect tries again";
+    EXPECT_EQ(h.port.count("connect"), 2U);
+}
+
+TEST_F(CameraLifecycle, AConnectWaiterFailsAtItsOwnDeadline) {
+    bluezUp();
+    addCamera("0456");
+    port.setAutomatic("connect", false);
+    auto waiter = connect("0456", 3s);
+    executor.advance(3s);
+    ASSERT_TRUE(failedWith(waiter, Errc::DeadlineExceeded));
+    EXPECT_EQ(state("0456"), CameraState::Connecting) << "the attempt itself goes on";
+}
+
+TEST_F(CameraLifecycle, AFailedStartNotifyFailsTheAttempt) {
+    bluezUp();
+    addCamera("0456");
+    port.setAutomatic("startNotify", false);
+    auto waiter = connect("0456");
+    executor.drain();
+    ASSERT_EQ(port.pendingCount("startNotify"), 4U);
+    port.succeed(port.indices("startNotify")[0]);
+    port.fail(port.indices("startNotify")[1], Error{Errc::PairingFailed, "Not paired", {}});
+    port.succeed(port.indices("startNotify")[2]);
+    executor.drain();
+    ASSERT_TRUE(failedWith(waiter, Errc::Unavailable));
+    EXPECT_THAT(waiter->result->error().message, HasSubstr("could not enable notifications"));
+    EXPECT_EQ(port.count("write"), 0U);
+}
+
+// ---------------------------------------------------------------------------
+// Requests through the camera
+
+using CameraRequests = CameraTest;
+
+TEST_F(CameraRequests, RequestsQueuedWhileInitializingRunAfterTheSessionSteps) {
+    bluezUp();
+    addCamera("0456");
+    port.setAutomatic("write", false);
+    auto waiter = connect("0456");
+    executor.drain();
+    ASSERT_EQ(state("0456"), CameraState::Initializing);
+
+    auto hilight = request("0456", protocol::command::hilight());
+    auto status = request("0456", protocol::query(protocol::QueryId::GetStatusValues, hex("46")));
+    executor.drain();
+    EXPECT_EQ(port.count("write"), 1U);
+
+    port.setAutomatic("write", true);
+    port.succeedLast("write");
+    executor.drain();
+    EXPECT_TRUE(succeeded(waiter));
+    EXPECT_THAT(withoutDateTime(script("0456").log()),
+                ElementsAre(kPairingFinish, "GP-0072 50", "GP-0072 51", "GP-0072 3C", "GP-0076 53 08 0A 45 46",
+                            "GP-0072 18", "GP-0076 13 46"));
+    EXPECT_EQ(answerOf(hilight), "18 00");
+    EXPECT_EQ(answerOf(status), "13 00 46 01 57");
+}
+
+TEST_F(CameraRequests, AMultiPacketWriteGoesPacketByPacketAndNothingInterleaves) {
+    readyCamera();
+    port.setAutomatic("write", false);
+    const auto connectNew = *protocol::operation::connectNew("a-network-with-a-long-name", "a password of 40 characters.....");
+    auto packets = *protocol::fragment(connectNew.message, protocol::Sender::Client);
+    ASSERT_GE(packets.size(), 3U);
+    script("0456").networks = {{"a-network-with-a-long-name", 3, 5180, 1}};
+
+    const auto before = port.writes().size();
+    auto big = request("0456", connectNew);
+    auto small = request("0456", protocol::command::hilight());
+    executor.drain();
+    const auto path = charPath("0456", C::NetworkManagementRequest);
+    for (std::size_t i = 0; i < packets.size(); ++i) {
+        ASSERT_EQ(port.writes().size(), before + i + 1) << "one packet at a time";
+        EXPECT_EQ(port.writes().back(), hexDump(packets[i]));
+        EXPECT_EQ(port.call(port.last("write")).path, path);
+        port.succeedLast("write");
+        executor.drain();
+    }
+    // The camera answered the whole message; only then the next request.
+    ASSERT_TRUE(succeeded(big));
+    EXPECT_EQ(big->value().message[0], 0x02);
+    EXPECT_EQ(big->value().message[1], 0x85);
+    ASSERT_EQ(port.writes().size(), before + packets.size() + 1);
+    EXPECT_EQ(port.writes().back(), "01 18");
+    port.succeedLast("write");
+    executor.drain();
+    EXPECT_EQ(answerOf(small), "18 00");
+    EXPECT_EQ(port.maxOpenWrites(), 1U);
+    EXPECT_EQ(script("0456").malformedWrites, 0);
+}
+
+TEST_F(CameraRequests, AMultiPacketResponseIsReassembled) {
+    readyCamera();
+    protocol::QueryResponse big{0x13, 0, {}};
+    for (std::uint8_t id = 1; id <= 20; ++id) big.entries.push_back({id, Bytes{id, 0, 0, id}});
+    const Bytes message = *protocol::encodeQueryResponse(big);
+    ASSERT_GT(CameraScript::packets(message).size(), 4U);
+    script("0456").override = [&](Characteristic c, const Bytes& m) -> std::optional<std::vector<CameraScript::Reply>> {
+        if (c == C::QueryRequest && m[0] == 0x13) return std::vector<CameraScript::Reply>{{C::QueryResponse, message}};
+        return std::nullopt;
+    };
+    auto status = request("0456", protocol::query(protocol::QueryId::GetStatusValues));
+    executor.drain();
+    ASSERT_TRUE(succeeded(status));
+    EXPECT_EQ(hexDump(status->value().message), hexDump(message));
+    EXPECT_EQ(status->value().from, C::QueryResponse);
+}
+
+TEST_F(CameraRequests, AMalformedNotificationIsDiscardedAndTheNextValidAnswerStillMatches) {
+    readyCamera();
+    script("0456").answering = false;
+    auto status = request("0456", protocol::query(protocol::QueryId::GetStatusValues, hex("46")));
+    executor.drain();
+    const auto path = charPath("0456", C::QueryResponse);
+    port.notify(path, hex("85 01 02 03"));  // a continuation with no start
+    port.notify(path, hex(""));             // empty
+    port.notify(path, hex("20 40 13 00"));  // a 13-bit start of 64 bytes, never finished...
+    executor.drain();
+    EXPECT_TRUE(pending(status));
+    // ... interrupted by the real answer.
+    script("0456").sendNow(C::QueryResponse, hex("13 00 46 01 32"));
+    executor.drain();
+    EXPECT_EQ(answerOf(status), "13 00 46 01 32");
+    EXPECT_EQ(camera("0456").state(), CameraState::Ready);
+}
+
+TEST_F(CameraRequests, ARequestFailsAtItsDeadlineAndItsLateAnswerNeverCompletesANewerOne) {
+    readyCamera();
+    script("0456").answering = false;
+    auto first = request("0456", protocol::query(protocol::QueryId::GetStatusValues, hex("46")), 2s);
+    executor.drain();
+    executor.advance(2s);
+    ASSERT_TRUE(failedWith(first, Errc::DeadlineExceeded));
+
+    auto second = request("0456", protocol::query(protocol::QueryId::GetStatusValues, hex("46")), 10s);
+    executor.drain();
+    EXPECT_EQ(script("0456").log(), std::vector<std::string>{"GP-0076 13 46"})
+        << "the same question waits until the late answer comes";
+    script("0456").sendNow(C::QueryResponse, hex("13 00 46 01 11"));  // the late answer
+    executor.drain();
+    EXPECT_TRUE(pending(second));
+    EXPECT_THAT(script("0456").log(), ElementsAre("GP-0076 13 46", "GP-0076 13 46"));
+    script("0456").sendNow(C::QueryResponse, hex("13 00 46 01 22"));
+    executor.drain();
+    EXPECT_EQ(answerOf(second), "13 00 46 01 22");
+}
+
+TEST_F(CameraRequests, ControlCancelFailsTheRequestWithCancelled) {
+    readyCamera();
+    script("0456").answering = false;
+    CallId call = 0;
+    auto hilight = request("0456", protocol::command::hilight(), 5s, &call);
+    auto queued = request("0456", protocol::query(protocol::QueryId::GetStatusValues, hex("08")));
+    executor.drain();
+    ASSERT_NE(call, 0U);
+    registry->cancel(call);
+    executor.drain();
+    EXPECT_TRUE(failedWith(hilight, Errc::Cancelled));
+    EXPECT_TRUE(pending(queued));
+    EXPECT_THAT(script("0456").log(), ElementsAre("GP-0072 18", "GP-0076 13 08")) << "the queue moves on";
+    registry->cancel(call);  // harmless once finished
+    executor.drain();
+    EXPECT_EQ(hilight->calls, 1);
+}
+
+TEST_F(CameraRequests, ABoundedQueueRefusesTheRequestBeyondItsDepth) {
+    CoreHarness h([] {
+        auto s = CoreHarness::defaultSettings();
+        s.camera.queue.maxDepth = 3;
+        return s;
+    }());
+    h.bluezUp();
+    h.addCamera("0456");
+    h.connectToReady("0456");
+    h.script("0456").answering = false;
+    std::vector<std::shared_ptr<Outcome<Answer>>> accepted;
+    for (int i = 0; i < 3; ++i) accepted.push_back(h.request("0456", protocol::command::hilight()));
+    auto refused = h.request("0456", protocol::command::hilight());
+    h.executor.drain();
+    EXPECT_TRUE(failedWith(refused, Errc::ResourceExhausted));
+    for (const auto& o : accepted) EXPECT_TRUE(pending(o));
+    EXPECT_EQ(h.camera("0456").view().queueDepth, 3U);
+}
+
+TEST_F(CameraRequests, ABusyCameraHoldsCommandsWhileQueriesOvertake) {
+    readyCamera();
+    script("0456").pushStatus(protocol::status_id::kBusy, {1});
+    executor.drain();
+    EXPECT_TRUE(camera("0456").view().busy);
+
+    auto hilight = request("0456", protocol::command::hilight());
+    auto status = request("0456", protocol::query(protocol::QueryId::GetStatusValues, hex("0A")));
+    executor.drain();
+    EXPECT_THAT(script("0456").log(), ElementsAre("GP-0076 13 0A"));
+    EXPECT_EQ(answerOf(status), "13 00 0A 01 00");
+    EXPECT_TRUE(pending(hilight));
+
+    script("0456").pushStatus(protocol::status_id::kBusy, {0});
+    executor.drain();
+    EXPECT_THAT(script("0456").log(), ElementsAre("GP-0076 13 0A", "GP-0072 18"));
+    EXPECT_EQ(answerOf(hilight), "18 00");
+    EXPECT_FALSE(camera("0456").view().busy);
+}
+
+TEST_F(CameraRequests, ACameraStatusOtherThanSuccessIsStillAnAnswer) {
+    readyCamera();
+    script("0456").override = [](Characteristic c, const Bytes& m) -> std::optional<std::vector<CameraScript::Reply>> {
+        if (c == C::CommandRequest && m[0] == 0x18)
+            return std::vector<CameraScript::Reply>{{C::CommandResponse, hex("18 02")}};
+        return std::nullopt;
+    };
+    auto hilight = request("0456", protocol::command::hilight());
+    executor.drain();
+    EXPECT_EQ(answerOf(hilight), "18 02");
+}
+
+TEST_F(CameraRequests, ARequestToACameraNobodyConnectsFailsAtOnce) {
+    bluezUp();
+    addCamera("0456");
+    auto r = request("0456", protocol::command::hilight());
+    executor.drain();
+    EXPECT_TRUE(failedWith(r, Errc::Unavailable));
+    EXPECT_EQ(port.count("write"), 0U);
+}
+
+TEST_F(CameraRequests, StatusPushesReachSubscribersAndTheCameraView) {
+    readyCamera();
+    events.clear();
+    script("0456").pushStatus(protocol::status_id::kBattery, {42});
+    executor.drain();
+    EXPECT_EQ(camera("0456").view().batteryPercent, 42);
+    const auto it = std::find_if(events.begin(), events.end(), [](const Event& e) { return e.kind == Event::Kind::StatusPush; });
+    ASSERT_NE(it, events.end());
+    ASSERT_EQ(it->entries.size(), 1U);
+    EXPECT_EQ(it->entries[0].first, protocol::status_id::kBattery);
+    EXPECT_EQ(hexDump(it->entries[0].second), "2A");
+}
+
+// ---------------------------------------------------------------------------
+// Link loss and reconnection
+
+using CameraLink = CameraTest;
+
+TEST_F(CameraLink, ADisconnectFailsTheRequestInFlightAndQueuedOnesRunAfterReconnection) {
+    readyCamera();
+    script("0456").answering = false;
+    auto shutter = request("0456", protocol::command::setShutter(true), 30s);
+    auto status = request("0456", protocol::query(protocol::QueryId::GetStatusValues, hex("0A")), 30s);
+    executor.drain();
+    ASSERT_THAT(script("0456").log(), ElementsAre("GP-0072 01 01 01"));
+
+    port.dropLink(dev());
+    script("0456").answering = true;
+    executor.drain();
+    ASSERT_TRUE(failedWith(shutter, Errc::Unavailable));
+    EXPECT_EQ(state("0456"), CameraState::Ready) << "reconnected at once";
+    EXPECT_EQ(port.count("connect"), 2U);
+    EXPECT_EQ(answerOf(status), "13 00 0A 01 00");
+    const auto log = withoutDateTime(script("0456").log());
+    EXPECT_EQ(countIn(log, "GP-0072 01 01 01"), 1U) << "a shutter is never re-sent";
+    EXPECT_EQ(log.back(), "GP-0076 13 0A") << "after the session set-up";
+    EXPECT_THAT(stateEvents("0456"), ::testing::IsSupersetOf({CameraState::LinkLost}));
+}
+
+TEST_F(CameraLink, ADisconnectMidMultiPacketResponseDiscardsThePartialMessage) {
+    readyCamera();
+    script("0456").answering = false;
+    auto info = request("0456", protocol::command::getHardwareInfo(), 30s);
+    executor.drain();
+    const auto stale = CameraScript::packets(protocol::encodeCommandResponse(0x3C, 0, protocol::encodeHardwareInfo(script("0456").hardware)));
+    ASSERT_GE(stale.size(), 3U);
+    const auto path = charPath("0456", C::CommandResponse);
+    port.notify(path, stale[0]);
+    executor.drain();
+
+    // Reconnected at once; the first session answer has not come yet when the
+    // rest of the old message shows up.
+    port.setAutomatic("write", false);
+    events.clear();
+    port.dropLink(dev());
+    executor.drain();
+    ASSERT_TRUE(failedWith(info, Errc::Unavailable));
+    ASSERT_EQ(state("0456"), CameraState::Initializing);
+    ASSERT_EQ(port.pendingCount("write"), 1U);
+    for (std::size_t i = 1; i < stale.size(); ++i) port.notify(path, stale[i]);
+    executor.drain();
+    for (const auto& e : events) {
+        EXPECT_NE(e.kind, Event::Kind::Notification) << "a stale message came through: " << hexDump(e.message);
+    }
+    port.setAutomatic("write", true);
+    script("0456").answering = true;
+    port.succeedLast("write");
+    executor.drain();
+    EXPECT_EQ(state("0456"), CameraState::Ready);
+}
+
+TEST_F(CameraLink, ADisconnectMidMultiPacketWriteWritesNoMorePackets) {
+    readyCamera();
+    port.setAutomatic("write", false);
+    const auto connectNew = *protocol::operation::connectNew("a-network-with-a-long-name", "a password of 40 characters.....");
+    const auto before = port.writes().size();
+    auto big = request("0456", connectNew, 30s);
+    executor.drain();
+    ASSERT_EQ(port.writes().size(), before + 1);
+    const auto first = port.last("write");
+
+    port.setAutomatic("connect", false);  // stay disconnected for a moment
+    port.dropLink(dev());
+    executor.drain();
+    EXPECT_TRUE(failedWith(big, Errc::Unavailable));
+    port.succeed(first);  // the reply to the first packet was on its way
+    executor.drain();
+    EXPECT_EQ(port.writes().size(), before + 1) << "the rest of the message belongs to the old link";
+}
+
+TEST_F(CameraLink, ReconnectsWithAJitteredExponentialBackoffUpToTheCap) {
+    readyCamera();
+    port.unreachable.insert(dev());
+    port.dropLink(dev());
+    executor.drain();
+    for (int i = 0; i < 40; ++i) executor.advance(10s);
+
+    std::vector<double> at;
+    for (const auto i : port.indices("connect")) at.push_back(std::chrono::duration<double>(port.call(i).at - FakeExecutor::kStart).count());
+    ASSERT_GE(at.size(), 10U);
+    // at[0]: the first connection. at[1]: at once after the drop. Then 2 s · 2^k · [0.5, 1), capped at 60 s.
+    EXPECT_EQ(at[1], at[0]) << "the first retry is immediate";
+    double base = 2.0;
+    for (std::size_t k = 2; k < at.size(); ++k, base = std::min(base * 2, 60.0)) {
+        const double delay = at[k] - at[k - 1];
+        EXPECT_GE(delay, base / 2) << "retry " << k;
+        EXPECT_LE(delay, base) << "retry " << k;
+        if (base < 60.0 && k + 1 < at.size()) {
+            EXPECT_GT(at[k + 1] - at[k], delay) << "delays grow";
+        }
+    }
+    EXPECT_EQ(state("0456"), CameraState::LinkLost);
+
+    port.unreachable.clear();
+    executor.advance(61s);
+    EXPECT_EQ(state("0456"), CameraState::Ready) << "the next retry succeeds";
+}
+
+TEST_F(CameraLink, AReconnectionRestoresTheStatusAndSettingRegistrationsClientsMade) {
+    readyCamera();
+    auto statuses = request("0456", protocol::query(protocol::QueryId::RegisterStatusUpdates, hex("11 22")));
+    auto settings = request("0456", protocol::query(protocol::QueryId::RegisterSettingUpdates, hex("02 03")));
+    executor.drain();
+    ASSERT_TRUE(succeeded(statuses));
+    ASSERT_TRUE(succeeded(settings));
+    auto unregister = request("0456", protocol::query(protocol::QueryId::UnregisterSettingUpdates, hex("03")));
+    executor.drain();
+    ASSERT_TRUE(succeeded(unregister));
+    script("0456").clearLog();
+
+    port.dropLink(dev());
+    executor.drain();
+    EXPECT_EQ(state("0456"), CameraState::Ready);
+    EXPECT_THAT(withoutDateTime(script("0456").log()),
+                ElementsAre("GP-0072 50", "GP-0072 51", "GP-0072 3C", "GP-0076 53 08 0A 45 46 11 22", "GP-0076 52 02"));
+}
+
+TEST_F(CameraLink, ASleepingCameraIsNotWokenWhenAutoConnectIsOff) {
+    readyCamera();
+    auto off = std::make_shared<Outcome<CameraView>>();
+    registry->setAutoConnect("0456", false, test::capture(off));
+    executor.drain();
+    ASSERT_TRUE(succeeded(off));
+
+    auto sleep = request("0456", protocol::command::sleep());
+    executor.drain();
+    ASSERT_EQ(answerOf(sleep), "05 00");
+    port.dropLink(dev());
+    executor.drain();
+    EXPECT_EQ(state("0456"), CameraState::Sleeping);
+    executor.advance(10min);
+    EXPECT_EQ(port.count("connect"), 1U);
+    EXPECT_EQ(state("0456"), CameraState::Sleeping);
+    auto later = request("0456", protocol::command::hilight());
+    executor.drain();
+    EXPECT_TRUE(failedWith(later, Errc::Unavailable));
+}
+
+TEST_F(CameraLink, ASleepingCameraIsReconnectedWhenAutoConnectIsOn) {
+    readyCamera();
+    auto sleep = request("0456", protocol::command::sleep());
+    executor.drain();
+    ASSERT_EQ(answerOf(sleep), "05 00");
+    port.setAutomatic("connect", false);
+    port.dropLink(dev());
+    executor.drain();
+    EXPECT_THAT(stateEvents("0456"), ::testing::IsSupersetOf({CameraState::Sleeping}));
+    EXPECT_EQ(port.count("connect"), 2U) << "auto-connect wakes it";
+    port.setAutomatic("connect", true);
+    connected(true);
+    port.resolveServices(dev());
+    port.succeedLast("connect");
+    executor.drain();
+    EXPECT_EQ(state("0456"), CameraState::Ready);
+}
+
+TEST_F(CameraLink, AnUnexpectedDisconnectIsNotSleep) {
+    readyCamera();
+    auto sleep = request("0456", protocol::command::sleep());
+    script("0456").silentCommands.insert(0x05);  // no acknowledgement
+    executor.drain();
+    port.setAutomatic("connect", false);
+    port.dropLink(dev());
+    executor.drain();
+    EXPECT_TRUE(failedWith(sleep, Errc::Unavailable));
+    EXPECT_EQ(state("0456"), CameraState::Connecting);
+    EXPECT_THAT(stateEvents("0456"), ::testing::Not(::testing::Contains(CameraState::Sleeping)));
+}
+
+TEST_F(CameraLink, BlueZVanishingFailsTheRequestAndItsReturnReconnects) {
+    readyCamera();
+    script("0456").answering = false;
+    auto r = request("0456", protocol::command::hilight(), 30s);
+    executor.drain();
+    ASSERT_THAT(script("0456").log(), ElementsAre("GP-0072 18"));
+
+    port.vanish();
+    executor.drain();
+    ASSERT_TRUE(failedWith(r, Errc::Unavailable));
+    EXPECT_EQ(state("0456"), CameraState::LinkLost);
+    auto queued = request("0456", protocol::query(protocol::QueryId::GetStatusValues, hex("46")), 30s);
+    executor.advance(5s);
+    EXPECT_EQ(port.count("connect"), 1U) << "nothing to connect to without BlueZ";
+    EXPECT_TRUE(pending(queued));
+
+    script("0456").answering = true;
+    port.appear();
+    executor.drain();
+    EXPECT_EQ(state("0456"), CameraState::Ready);
+    EXPECT_EQ(port.count("connect"), 2U);
+    EXPECT_EQ(answerOf(queued), "13 00 46 01 57");
+}
+
+TEST_F(CameraLink, BlueZVanishingMidWriteFailsTheRequest) {
+    readyCamera();
+    port.setAutomatic("write", false);
+    auto r = request("0456", protocol::command::hilight(), 30s);
+    executor.drain();
+    ASSERT_EQ(port.pendingCount("write"), 1U);
+    port.vanish();
+    executor.drain();
+    EXPECT_TRUE(failedWith(r, Errc::Unavailable));
+    EXPECT_EQ(port.pendingCount("write"), 0U);
+}
+
+// ---------------------------------------------------------------------------
+// Two cameras on one adapter
+
+using TwoCameras = CameraTest;
+
+TEST_F(TwoCameras, ConnectOneAtATimeThenProceedConcurrently) {
+    bluezUp();
+    addCamera("0456");
+    addCamera("0789");
+    port.setAutomatic("connect", false);
+    auto a = connect("0456");
+    auto b = connect("0789");
+    executor.drain();
+    ASSERT_THAT(port.log({"connect"}), ElementsAre("connect dev_D4_1C_00_00_04_56"));
+    executor.advance(5s);
+    EXPECT_EQ(port.count("connect"), 1U) << "the second waits for the first to settle";
+
+    connected(true, "0456");
+    port.resolveServices(dev("0456"));
+    port.succeedLast("connect");
+    executor.drain();
+    ASSERT_TRUE(succeeded(a));
+    ASSERT_THAT(port.log({"connect"}), ElementsAre("connect dev_D4_1C_00_00_04_56", "connect dev_D4_1C_00_00_07_89"));
+    connected(true, "0789");
+    port.resolveServices(dev("0789"));
+    port.succeedLast("connect");
+    executor.drain();
+    ASSERT_TRUE(succeeded(b));
+
+    script("0456").answering = false;
+    script("0789").answering = false;
+    script("0456").clearLog();
+    script("0789").clearLog();
+    auto ra = request("0456", protocol::command::hilight());
+    auto rb = request("0789", protocol::command::hilight());
+    executor.drain();
+    EXPECT_THAT(script("0456").log(), ElementsAre("GP-0072 18"));
+    EXPECT_THAT(script("0789").log(), ElementsAre("GP-0072 18")) << "the cameras do not wait for each other";
+    script("0789").sendNow(C::CommandResponse, hex("18 00"));
+    executor.drain();
+    EXPECT_TRUE(succeeded(rb));
+    EXPECT_TRUE(pending(ra));
+    script("0456").sendNow(C::CommandResponse, hex("18 01"));
+    executor.drain();
+    EXPECT_EQ(answerOf(ra), "18 01");
+}
+
+TEST_F(TwoCameras, AFailedAttemptLetsTheOtherCameraGo) {
+    bluezUp();
+    addCamera("0456");
+    addCamera("0789");
+    port.setAutomatic("connect", false);
+    auto a = connect("0456");
+    auto b = connect("0789");
+    executor.drain();
+    executor.advance(2s);  // a connection attempt takes time
+    port.failLast("connect", Error{Errc::Unavailable, "le-connection-abort-by-local", {}});
+    executor.drain();
+    EXPECT_TRUE(failedWith(a, Errc::Unavailable));
+    ASSERT_THAT(port.log({"connect"}), ElementsAre("connect dev_D4_1C_00_00_04_56", "connect dev_D4_1C_00_00_07_89"));
+}
+
+// ---------------------------------------------------------------------------
+// Keep-alive
+
+class CameraKeepAlive : public CameraTest {
+protected:
+    CameraKeepAlive()
+        : CameraTest([] {
+              auto s = defaultSettings();
+              s.camera.keepAlive = 3s;
+              return s;
+          }()) {}
+};
+
+TEST_F(CameraKeepAlive, IsSentEveryIntervalThroughTheQueue) {
+    readyCamera();
+    executor.advance(2999ms);
+    EXPECT_TRUE(script("0456").log().empty());
+    executor.advance(1ms);
+    EXPECT_THAT(script("0456").log(), ElementsAre("GP-0074 5B 01 42"));
+    executor.advance(3s);
+    EXPECT_THAT(script("0456").log(), ElementsAre("GP-0074 5B 01 42", "GP-0074 5B 01 42"));
+}
+
+TEST_F(CameraKeepAlive, ChangingTheIntervalWhileOneIsInFlightKeepsASingleSchedule) {
+    readyCamera();
+    script("0456").answering = false;
+    executor.advance(3s);
+    ASSERT_THAT(script("0456").log(), ElementsAre("GP-0074 5B 01 42"));
+    auto done = std::make_shared<Outcome<void>>();
+    registry->setKeepAlive("0456", 5s, test::capture(done));
+    executor.drain();
+    ASSERT_TRUE(succeeded(done));
+    script("0456").sendNow(C::SettingResponse, hex("5B 00"));
+    script("0456").answering = true;
+    script("0456").clearLog();
+    executor.advance(20s);
+    EXPECT_EQ(script("0456").log().size(), 4U) << "one keep-alive every 5 s";
+}
+
+TEST_F(CameraKeepAlive, CanBeTurnedOff) {
+    readyCamera();
+    auto done = std::make_shared<Outcome<void>>();
+    registry->setKeepAlive("0456", 0ms, test::capture(done));
+    executor.drain();
+    executor.advance(30s);
+    EXPECT_TRUE(script("0456").log().empty());
+}
+
+// ---------------------------------------------------------------------------
+// AP control and AP information
+
+using CameraAp = CameraTest;
+
+TEST_F(CameraAp, SetApWaitsForStatus69) {
+    readyCamera();
+    script("0456").apFollowsControl = false;
+    auto done = std::make_shared<Outcome<void>>();
+    registry->setAp(registry->newCallId(), "0456", true, in(10s), test::capture(done));
+    executor.drain();
+    EXPECT_THAT(script("0456").log(), ElementsAre("GP-0072 17 01 01"));
+    EXPECT_TRUE(pending(done)) << "acknowledged is not up";
+    script("0456").pushStatus(protocol::status_id::kApMode, {1});
+    executor.drain();
+    EXPECT_TRUE(succeeded(done));
+}
+
+TEST_F(CameraAp, SetApOffSucceedsWhenStatus69SaysOff) {
+    readyCamera();
+    script("0456").pushStatus(protocol::status_id::kApMode, {1});
+    executor.drain();
+    auto done = std::make_shared<Outcome<void>>();
+    registry->setAp(registry->newCallId(), "0456", false, in(10s), test::capture(done));
+    executor.drain();
+    EXPECT_THAT(script("0456").log(), ElementsAre("GP-0072 17 01 00"));
+    EXPECT_TRUE(succeeded(done));
+}
+
+TEST_F(CameraAp, SetApFailsWhenStatus69NeverFollows) {
+    readyCamera();
+    script("0456").apFollowsControl = false;
+    auto done = std::make_shared<Outcome<void>>();
+    registry->setAp(registry->newCallId(), "0456", true, in(10s), test::capture(done));
+    executor.advance(10s);
+    EXPECT_TRUE(failedWith(done, Errc::DeadlineExceeded));
+}
+
+TEST_F(CameraAp, SetApRefusedByTheCameraIsCameraRejected) {
+    readyCamera();
+    script("0456").override = [](Characteristic c, const Bytes& m) -> std::optional<std::vector<CameraScript::Reply>> {
+        if (c == C::CommandRequest && m[0] == 0x17) return std::vector<CameraScript::Reply>{{C::CommandResponse, hex("17 01")}};
+        return std::nullopt;
+    };
+    auto done = std::make_shared<Outcome<void>>();
+    registry->setAp(registry->newCallId(), "0456", true, in(10s), test::capture(done));
+    executor.drain();
+    ASSERT_TRUE(failedWith(done, Errc::CameraRejected));
+    EXPECT_EQ(done->result->error().cameraStatus, 1);
+}
+
+TEST_F(CameraAp, CancellingSetApWhileItWaitsForTheStatusFailsItWithCancelled) {
+    readyCamera();
+    script("0456").apFollowsControl = false;
+    auto done = std::make_shared<Outcome<void>>();
+    const CallId call = registry->newCallId();
+    registry->setAp(call, "0456", true, in(10s), test::capture(done));
+    executor.drain();
+    ASSERT_TRUE(pending(done));
+    registry->cancel(call);
+    executor.drain();
+    EXPECT_TRUE(failedWith(done, Errc::Cancelled));
+    script("0456").pushStatus(protocol::status_id::kApMode, {1});
+    executor.advance(10s);
+    EXPECT_EQ(done->calls, 1);
+}
+
+TEST_F(CameraAp, ReadApInfoReadsTheSsidAndPasswordCharacteristics) {
+    readyCamera();
+    auto info = std::make_shared<Outcome<ApInfo>>();
+    registry->readApInfo(registry->newCallId(), "0456", in(5s), test::capture(info));
+    executor.drain();
+    ASSERT_TRUE(succeeded(info));
+    EXPECT_EQ(info->value().ssid, "GP24500456");
+    EXPECT_EQ(info->value().password, "x7Y-pass");
+    std::vector<std::string> reads;
+    for (const auto i : port.indices("read")) reads.push_back(port.call(i).path);
+    EXPECT_THAT(reads, ElementsAre(charPath("0456", C::WifiApSsid), charPath("0456", C::WifiApPassword)));
+}
+
+TEST_F(CameraAp, ReadApInfoFailsWhenAReadFails) {
+    readyCamera();
+    port.setAutomatic("read", false);
+    auto info = std::make_shared<Outcome<ApInfo>>();
+    registry->readApInfo(registry->newCallId(), "0456", in(5s), test::capture(info));
+    executor.drain();
+    port.answerRead(port.last("read"), Unexpected{Error{Errc::PairingFailed, "Not paired", {}}});
+    executor.drain();
+    EXPECT_TRUE(failedWith(info, Errc::PairingFailed));
+    EXPECT_EQ(port.count("read"), 1U);
+}
+
+// ---------------------------------------------------------------------------
+// Station mode
+
+class StationMode : public CameraTest {
+protected:
+    void SetUp() override {
+        readyCamera();
+        script("0456").networks = {{"office", 4, 5180, pb::SCAN_FLAG_AUTHENTICATED | pb::SCAN_FLAG_CONFIGURED},
+                                   {"cafe", 2, 2437, pb::SCAN_FLAG_AUTHENTICATED},
+                                   {"guest", 3, 2412, pb::SCAN_FLAG_OPEN}};
+    }
+
+    std::shared_ptr<Outcome<std::vector<ScanEntry>>> scan(Executor::Clock::duration timeout = 30s, CallId* call = nullptr) {
+        auto o = std::make_shared<Outcome<std::vector<ScanEntry>>>();
+        const CallId id = registry->newCallId();
+        if (call) *call = id;
+        registry->wifiScan(id, "0456", in(timeout), test::capture(o));
+        return o;
+    }
+    std::shared_ptr<Outcome<void>> join(const std::string& ssid, std::optional<std::string> password,
+                                        Executor::Clock::duration timeout = 30s, CallId* call = nullptr) {
+        auto o = std::make_shared<Outcome<void>>();
+        const CallId id = registry->newCallId();
+        if (call) *call = id;
+        registry->wifiConnect(id, "0456", ssid, std::move(password), in(timeout),
+                              [this](const WifiProgress& p) { progress.push_back(p); }, test::capture(o));
+        return o;
+    }
+    std::vector<std::string> network() { return script("0456").log(C::NetworkManagementRequest); }
+    static std::string entriesRequest(int start, int max, int scanId) {
+        return hexDump(protocol::operation::getApEntries(start, max, scanId).message);
+    }
+
+    std::vector<WifiProgress> progress;
+};
+
+TEST_F(StationMode, ScanReturnsTheEntriesOfTheCamerasScan) {
+    auto o = scan();
+    executor.drain();
+    ASSERT_TRUE(succeeded(o));
+    ASSERT_EQ(o->value().size(), 3U);
+    EXPECT_EQ(o->value()[0].ssid, "office");
+    EXPECT_EQ(o->value()[0].signalStrengthBars, 4);
+    EXPECT_EQ(o->value()[0].signalFrequencyMhz, 5180);
+    EXPECT_TRUE(o->value()[0].configured());
+    EXPECT_FALSE(o->value()[1].configured());
+    EXPECT_EQ(o->value()[2].flags, 0U);
+    EXPECT_THAT(network(), ElementsAre("02 02", entriesRequest(0, 3, 1)));
+}
+
+TEST_F(StationMode, ScanWorksWhenTheNotificationComesBeforeTheStartScanResponse) {
+    script("0456").scanNotificationFirst = true;
+    auto o = scan();
+    executor.drain();
+    ASSERT_TRUE(succeeded(o));
+    EXPECT_EQ(o->value().size(), 3U);
+    EXPECT_THAT(network(), ElementsAre("02 02", entriesRequest(0, 3, 1)));
+}
+
+TEST_F(StationMode, ScanWaitsForTheScanToFinish) {
+    script("0456").scanFinishes = false;
+    auto o = scan();
+    executor.advance(5s);
+    EXPECT_TRUE(pending(o));
+    EXPECT_THAT(network(), ElementsAre("02 02"));
+    script("0456").sendNow(C::NetworkManagementResponse, CameraScript::scanDone(7, 3));
+    executor.drain();
+    EXPECT_TRUE(succeeded(o));
+    EXPECT_THAT(network(), ElementsAre("02 02", entriesRequest(0, 3, 7)));
+}
+
+TEST_F(StationMode, ScanRefusedByTheCameraIsCameraRejected) {
+    script("0456").scanResult = pb::RESULT_RESOURCE_NOT_AVAILABLE;
+    script("0456").scanFinishes = false;
+    auto o = scan();
+    executor.drain();
+    ASSERT_TRUE(failedWith(o, Errc::CameraRejected));
+    EXPECT_EQ(o->result->error().cameraStatus, pb::RESULT_RESOURCE_NOT_AVAILABLE);
+}
+
+TEST_F(StationMode, ConnectsToAConfiguredNetworkWithConnectAndNoPassword) {
+    auto o = join("office", std::nullopt);
+    executor.drain();
+    ASSERT_TRUE(succeeded(o));
+    EXPECT_THAT(network(), ElementsAre("02 02", entriesRequest(0, 3, 1),
+                                       hexDump(protocol::operation::connect("office")->message)));
+    std::vector<WifiProgress::Step> steps;
+    for (const auto& p : progress) steps.push_back(p.step);
+    EXPECT_THAT(steps, ElementsAre(WifiProgress::Step::Scanning, WifiProgress::Step::Scanning, WifiProgress::Step::Found,
+                                   WifiProgress::Step::Connecting, WifiProgress::Step::Provisioning,
+                                   WifiProgress::Step::Provisioning));
+    EXPECT_EQ(progress.back().detail, "PROVISIONING_SUCCESS_NEW_AP");
+    EXPECT_THAT(progress[3].detail, HasSubstr("Connect to"));
+}
+
+TEST_F(StationMode, ConnectsToANewNetworkWithConnectNewWrittenPacketByPacket) {
+    auto o = join("cafe", std::string("correct horse battery staple"));
+    executor.drain();
+    ASSERT_TRUE(succeeded(o));
+    const auto request = *protocol::operation::connectNew("cafe", "correct horse battery staple");
+    EXPECT_THAT(network(), ElementsAre("02 02", entriesRequest(0, 3, 1), hexDump(request.message)));
+    const auto packets = *protocol::fragment(request.message, protocol::Sender::Client);
+    ASSERT_GT(packets.size(), 1U);
+    auto written = port.writes(charPath("0456", C::NetworkManagementRequest));
+    ASSERT_GE(written.size(), packets.size());
+    written.erase(written.begin(), written.end() - static_cast<std::ptrdiff_t>(packets.size()));
+    for (std::size_t i = 0; i < packets.size(); ++i) EXPECT_EQ(written[i], hexDump(packets[i])) << "packet " << i;
+    EXPECT_EQ(port.maxOpenWrites(), 1U);
+    EXPECT_EQ(progress.back().detail, "PROVISIONING_SUCCESS_NEW_AP");
+}
+
+TEST_F(StationMode, ConnectsToAnOpenNetworkWithoutAPassword) {
+    auto o = join("guest", std::nullopt);
+    executor.drain();
+    ASSERT_TRUE(succeeded(o));
+    EXPECT_EQ(network().back(), hexDump(protocol::operation::connectNew("guest", "")->message));
+}
+
+TEST_F(StationMode, ANewSecuredNetworkWithoutAPasswordIsInvalidArgument) {
+    auto o = join("cafe", std::nullopt);
+    executor.drain();
+    EXPECT_TRUE(failedWith(o, Errc::InvalidArgument));
+    EXPECT_EQ(network().size(), 2U) << "nothing sent after the scan";
+}
+
+TEST_F(StationMode, ProvisioningCompletesWhenItsNotificationIsHandledBeforeTheConnectResponse) {
+    // The camera notifies the result right behind the response: the
+    // notification is handled before the response's completion runs.
+    script("0456").provisioningResult = pb::PROVISIONING_SUCCESS_OLD_AP;
+    auto o = join("office", std::nullopt, 30s);
+    executor.drain();
+    EXPECT_TRUE(succeeded(o));
+}
+
+TEST_F(StationMode, ProvisioningCompletesWhenTheResultIsNotifiedLater) {
+    script("0456").provisioningResult.reset();
+    auto o = join("office", std::nullopt);
+    executor.advance(3s);
+    ASSERT_TRUE(pending(o));
+    script("0456").sendNow(C::NetworkManagementResponse, CameraScript::provisioning(pb::PROVISIONING_STARTED));
+    executor.drain();
+    ASSERT_TRUE(pending(o));
+    script("0456").sendNow(C::NetworkManagementResponse, CameraScript::provisioning(pb::PROVISIONING_SUCCESS_NEW_AP));
+    executor.drain();
+    EXPECT_TRUE(succeeded(o));
+}
+
+TEST_F(StationMode, ANetworkTheCameraDoesNotSeeIsNotFound) {
+    auto o = join("elsewhere", std::string("password1"));
+    executor.drain();
+    ASSERT_TRUE(failedWith(o, Errc::NotFound));
+    EXPECT_THAT(o->result->error().message, HasSubstr("elsewhere"));
+    EXPECT_EQ(network().size(), 2U);
+}
+
+TEST_F(StationMode, AProvisioningErrorIsCameraRejected) {
+    script("0456").provisioningResult = pb::PROVISIONING_ERROR_PASSWORD_AUTH;
+    auto o = join("cafe", std::string("wrong password"));
+    executor.drain();
+    ASSERT_TRUE(failedWith(o, Errc::CameraRejected));
+    EXPECT_THAT(o->result->error().message, HasSubstr("PROVISIONING_ERROR_PASSWORD_AUTH"));
+    EXPECT_EQ(o->result->error().cameraStatus, pb::PROVISIONING_ERROR_PASSWORD_AUTH);
+}
+
+TEST_F(StationMode, AConnectRefusedByTheCameraIsCameraRejected) {
+    script("0456").connectResult = pb::RESULT_ARGUMENT_INVALID;
+    auto o = join("office", std::nullopt);
+    executor.drain();
+    ASSERT_TRUE(failedWith(o, Errc::CameraRejected));
+    EXPECT_EQ(o->result->error().cameraStatus, pb::RESULT_ARGUMENT_INVALID);
+}
+
+TEST_F(StationMode, LosingTheLinkMidOperationIsUnavailable) {
+    script("0456").provisioningResult.reset();
+    auto o = join("office", std::nullopt);
+    executor.drain();
+    ASSERT_TRUE(pending(o));
+    port.setAutomatic("connect", false);
+    port.dropLink(dev());
+    executor.drain();
+    EXPECT_TRUE(failedWith(o, Errc::Unavailable));
+}
+
+TEST_F(StationMode, AnOperationFailsAtItsDeadline) {
+    script("0456").scanFinishes = false;
+    auto o = scan(8s);
+    executor.advance(7999ms);
+    ASSERT_TRUE(pending(o));
+    executor.advance(1ms);
+    ASSERT_TRUE(failedWith(o, Errc::DeadlineExceeded));
+    EXPECT_THAT(o->result->error().message, HasSubstr("scan"));
+}
+
+TEST_F(StationMode, AnOperationCanBeCancelled) {
+    script("0456").provisioningResult.reset();
+    CallId call = 0;
+    auto o = join("office", std::nullopt, 30s, &call);
+    executor.drain();
+    ASSERT_TRUE(pending(o));
+    registry->cancel(call);
+    executor.drain();
+    EXPECT_TRUE(failedWith(o, Errc::Cancelled));
+    // The channel is free again.
+    auto next = scan();
+    executor.drain();
+    EXPECT_TRUE(succeeded(next));
+}
+
+TEST_F(StationMode, TwoOperationsOnOneCameraRunOneAfterTheOther) {
+    script("0456").scanFinishes = false;
+    auto first = scan();
+    auto second = scan();
+    executor.drain();
+    EXPECT_THAT(network(), ElementsAre("02 02")) << "the second waits for the channel";
+    script("0456").sendNow(C::NetworkManagementResponse, CameraScript::scanDone(1, 3));
+    executor.drain();
+    EXPECT_TRUE(succeeded(first));
+    EXPECT_TRUE(pending(second));
+    EXPECT_THAT(network(), ElementsAre("02 02", entriesRequest(0, 3, 1), "02 02"));
+    script("0456").sendNow(C::NetworkManagementResponse, CameraScript::scanDone(2, 3));
+    executor.drain();
+    EXPECT_TRUE(succeeded(second));
+    EXPECT_THAT(network(), ElementsAre("02 02", entriesRequest(0, 3, 1), "02 02", entriesRequest(0, 3, 2)));
+}
+
+TEST_F(StationMode, OtherRequestsFlowWhileAnOperationWaitsForANotification) {
+    script("0456").scanFinishes = false;
+    auto o = scan();
+    executor.drain();
+    auto hilight = request("0456", protocol::command::hilight());
+    auto status = request("0456", protocol::query(protocol::QueryId::GetStatusValues, hex("46")));
+    executor.drain();
+    EXPECT_EQ(answerOf(hilight), "18 00");
+    EXPECT_EQ(answerOf(status), "13 00 46 01 57");
+    EXPECT_TRUE(pending(o));
+    script("0456").sendNow(C::NetworkManagementResponse, CameraScript::scanDone(1, 3));
+    executor.drain();
+    EXPECT_TRUE(succeeded(o));
+}
+
+TEST_F(StationMode, ScanNotificationsAlsoReachEventSubscribers) {
+    events.clear();
+    auto o = scan();
+    executor.drain();
+    ASSERT_TRUE(succeeded(o));
+    const auto n = std::count_if(events.begin(), events.end(), [](const Event& e) {
+        return e.kind == Event::Kind::Notification && e.message.size() > 2 && e.message[0] == 0x02 && e.message[1] == 0x0B;
+    });
+    EXPECT_EQ(n, 1);
+}
+
+TEST_F(StationMode, ARequestToACameraThatIsNotReadyFailsAtOnce) {
+    port.setAutomatic("connect", false);
+    port.dropLink(dev());
+    executor.drain();
+    auto o = scan();
+    executor.drain();
+    EXPECT_TRUE(failedWith(o, Errc::Unavailable));
+}
+
+}  // namespace
+}  // namespace goprod::core
