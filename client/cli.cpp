@@ -77,8 +77,10 @@ bool singleCamera(Command command) {
         case Command::WifiApInfo:
         case Command::WifiScan:
         case Command::WifiConnect:
-        case Command::Raw: return true;
-        default: return false;
+        case Command::Raw:
+            return true;
+        default:
+            return false;
     }
 }
 
@@ -117,8 +119,8 @@ struct Parser {
                                ->type_name("ID")
                                ->allow_extra_args(false);
         app.add_flag("--all", raw.all, "Every ready camera")->excludes(identifier);
-        socket = app.add_option("--socket", raw.socket, "goprod's socket (default: $GOPROD_SOCKET, else " +
-                                                             std::string(kDefaultSocket) + ")")
+        socket = app.add_option("--socket", raw.socket,
+                                "goprod's socket (default: $GOPROD_SOCKET, else " + std::string(kDefaultSocket) + ")")
                      ->type_name("PATH");
         timeout = app.add_option("--timeout", raw.timeout, "Deadline in seconds (default 10; longer for slow commands)")
                       ->type_name("SECONDS")
@@ -177,8 +179,8 @@ struct Parser {
             ->add_option("ACTION", raw.apAction, "info, on or off")
             ->required();
         leaf(wifi, "scan", "Let the camera scan for WiFi networks", Command::WifiScan);
-        CLI::App* connect = leaf(wifi, "connect", "Connect the camera to a WiFi network, showing progress",
-                                 Command::WifiConnect);
+        CLI::App* connect =
+            leaf(wifi, "connect", "Connect the camera to a WiFi network, showing progress", Command::WifiConnect);
         connect->add_option("SSID", raw.ssid, "Network name (1..32 bytes)")->required();
         connect->add_option("PASSWORD", raw.password, "Password (0..63 bytes); omit for a configured network")
             ->expected(0, 1);
@@ -187,8 +189,8 @@ struct Parser {
             ->add_option("--kind", raw.kinds, "state, status, setting, notification, request; repeatable")
             ->type_name("KIND")
             ->allow_extra_args(false);
-        CLI::App* rawCommand = leaf(&app, "raw", "Send raw bytes through a camera's queue; prints the response",
-                                    Command::Raw);
+        CLI::App* rawCommand =
+            leaf(&app, "raw", "Send raw bytes through a camera's queue; prints the response", Command::Raw);
         rawCommand->add_option("CHARACTERISTIC", raw.characteristic, "command, settings, query, network, or GP-00XX")
             ->required();
         rawCommand->add_option("HEX", raw.hex, "The unframed message, e.g. 03010101 or \"03 01 01 01\"")->required();
@@ -264,7 +266,9 @@ Parsed<Invocation> convert(const Parser& parser, Command command, const Environm
     }
 
     switch (command) {
-        case Command::Discover: out.discoverSeconds = raw.duration; break;
+        case Command::Discover:
+            out.discoverSeconds = raw.duration;
+            break;
         case Command::AutoConnect:
         case Command::Shutter: {
             auto on = parseOnOff(raw.onOff);
@@ -368,7 +372,8 @@ Parsed<Invocation> convert(const Parser& parser, Command command, const Environm
                 return invalid("--dst goes with --utc-offset");
             }
             break;
-        default: break;
+        default:
+            break;
     }
     return out;
 }
@@ -377,29 +382,52 @@ Parsed<Invocation> convert(const Parser& parser, Command command, const Environm
 
 std::string_view commandName(Command command) {
     switch (command) {
-        case Command::List: return "list";
-        case Command::Discover: return "discover";
-        case Command::Connect: return "connect";
-        case Command::Disconnect: return "disconnect";
-        case Command::Forget: return "forget";
-        case Command::AutoConnect: return "auto-connect";
-        case Command::Shutter: return "shutter";
-        case Command::Sleep: return "sleep";
-        case Command::PresetGroup: return "preset-group";
-        case Command::Preset: return "preset";
-        case Command::Analytics: return "analytics";
-        case Command::Set: return "set";
-        case Command::GetSettings: return "get settings";
-        case Command::GetStatus: return "get status";
-        case Command::Info: return "info";
-        case Command::WifiApInfo: return "wifi ap info";
-        case Command::WifiAp: return "wifi ap";
-        case Command::WifiScan: return "wifi scan";
-        case Command::WifiConnect: return "wifi connect";
-        case Command::Watch: return "watch";
-        case Command::Raw: return "raw";
-        case Command::KeepAlive: return "keep-alive";
-        case Command::DateTime: return "date-time";
+        case Command::List:
+            return "list";
+        case Command::Discover:
+            return "discover";
+        case Command::Connect:
+            return "connect";
+        case Command::Disconnect:
+            return "disconnect";
+        case Command::Forget:
+            return "forget";
+        case Command::AutoConnect:
+            return "auto-connect";
+        case Command::Shutter:
+            return "shutter";
+        case Command::Sleep:
+            return "sleep";
+        case Command::PresetGroup:
+            return "preset-group";
+        case Command::Preset:
+            return "preset";
+        case Command::Analytics:
+            return "analytics";
+        case Command::Set:
+            return "set";
+        case Command::GetSettings:
+            return "get settings";
+        case Command::GetStatus:
+            return "get status";
+        case Command::Info:
+            return "info";
+        case Command::WifiApInfo:
+            return "wifi ap info";
+        case Command::WifiAp:
+            return "wifi ap";
+        case Command::WifiScan:
+            return "wifi scan";
+        case Command::WifiConnect:
+            return "wifi connect";
+        case Command::Watch:
+            return "watch";
+        case Command::Raw:
+            return "raw";
+        case Command::KeepAlive:
+            return "keep-alive";
+        case Command::DateTime:
+            return "date-time";
     }
     return "?";
 }
@@ -407,16 +435,22 @@ std::string_view commandName(Command command) {
 double timeoutSeconds(const Invocation& invocation) {
     if (invocation.timeoutSeconds) return *invocation.timeoutSeconds;
     switch (invocation.command) {
-        case Command::Watch: return 0;  // runs until interrupted
-        case Command::Discover: return invocation.discoverSeconds + 10;
+        case Command::Watch:
+            return 0;  // runs until interrupted
+        case Command::Discover:
+            return invocation.discoverSeconds + 10;
         // Connecting includes pairing and the camera's initialization.
-        case Command::Connect: return 30;
+        case Command::Connect:
+            return 30;
         // Scans take the camera seconds; AP on waits until the AP is up.
         case Command::WifiScan:
-        case Command::WifiAp: return 30;
+        case Command::WifiAp:
+            return 30;
         // Scan, join, DHCP on the camera side.
-        case Command::WifiConnect: return 120;
-        default: return 10;
+        case Command::WifiConnect:
+            return 120;
+        default:
+            return 10;
     }
 }
 

@@ -52,16 +52,16 @@ struct Invocation {
     // Common options.
     std::vector<std::string> cameras;  // -i, in order; single-camera commands use the first
     bool all = false;
-    std::string target{kDefaultSocket};  // gRPC target: "unix:/path"
+    std::string target{kDefaultSocket};    // gRPC target: "unix:/path"
     std::optional<double> timeoutSeconds;  // --timeout as given
     bool json = false;
 
     // Command parameters; each command reads its own.
-    bool on = false;                // shutter, auto-connect, wifi ap
-    double discoverSeconds = 10;    // discover --duration
+    bool on = false;              // shutter, auto-connect, wifi ap
+    double discoverSeconds = 10;  // discover --duration
     v1::PresetGroup presetGroup = v1::PRESET_GROUP_UNSPECIFIED;
     std::uint32_t preset = 0;
-    v1::SetSettingRequest setting;  // set: the `setting` oneof, no target
+    v1::SetSettingRequest setting;   // set: the `setting` oneof, no target
     std::vector<std::uint32_t> ids;  // get settings / get status
     std::string ssid;
     std::optional<std::string> password;

@@ -45,9 +45,9 @@ public:
     Call(Session& session, const Invocation& invocation) : session_(session) {
         const double seconds = timeoutSeconds(invocation);
         if (seconds > 0) {
-            context.set_deadline(std::chrono::system_clock::now() +
-                                 std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                     std::chrono::duration<double>(seconds)));
+            context.set_deadline(
+                std::chrono::system_clock::now() +
+                std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(seconds)));
         }
         if (session_.canceller != nullptr) session_.canceller->attach(&context);
     }
@@ -90,7 +90,8 @@ int reportStatus(Session& session, const Invocation& invocation, const grpc::Sta
         case grpc::StatusCode::CANCELLED:
             if (interrupted(session)) message = "interrupted";
             break;
-        default: break;
+        default:
+            break;
     }
     if (message.empty()) message = std::string(statusCodeName(static_cast<int>(status.error_code())));
     session.err << "goproctl: " << message << '\n';
@@ -174,7 +175,8 @@ int reportMulti(Session& session, const Invocation& invocation, const v1::MultiR
         session.out << jsonLine(result) << '\n';
     } else if (!times) {
         Table table({"CAMERA", "RESULT"});
-        for (const auto& camera : result.results()) table.addRow({camera.identifier(), std::string(outcomeWord(camera.code()))});
+        for (const auto& camera : result.results())
+            table.addRow({camera.identifier(), std::string(outcomeWord(camera.code()))});
         table.print(session.out);
     } else {
         const auto skew = startSkew(result);
@@ -240,8 +242,8 @@ int printCamera(Session& session, const Invocation& invocation, const grpc::Stat
 
 int list(Session& session, const Invocation& invocation) {
     v1::ListCamerasResponse response;
-    const auto status = callUnary(session, invocation, &v1::Goprod::StubInterface::ListCameras,
-                                  v1::ListCamerasRequest{}, &response);
+    const auto status =
+        callUnary(session, invocation, &v1::Goprod::StubInterface::ListCameras, v1::ListCamerasRequest{}, &response);
     if (!status.ok()) return reportStatus(session, invocation, status);
     if (!invocation.cameras.empty()) {
         // -i narrows the list to the cameras named, by identifier or address.
@@ -251,8 +253,9 @@ int list(Session& session, const Invocation& invocation) {
             });
         };
         auto* cameras = response.mutable_cameras();
-        cameras->erase(std::remove_if(cameras->begin(), cameras->end(), [&](const v1::Camera& c) { return !matches(c); }),
-                       cameras->end());
+        cameras->erase(
+            std::remove_if(cameras->begin(), cameras->end(), [&](const v1::Camera& c) { return !matches(c); }),
+            cameras->end());
     }
     if (invocation.json) {
         session.out << jsonLine(response) << '\n';
@@ -267,8 +270,8 @@ int list(Session& session, const Invocation& invocation) {
 
 int discover(Session& session, const Invocation& invocation) {
     v1::DiscoverRequest request;
-    const auto duration = std::chrono::duration_cast<std::chrono::nanoseconds>(
-        std::chrono::duration<double>(invocation.discoverSeconds));
+    const auto duration =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(invocation.discoverSeconds));
     request.mutable_duration()->set_seconds(std::chrono::duration_cast<std::chrono::seconds>(duration).count());
     request.mutable_duration()->set_nanos(static_cast<std::int32_t>(duration.count() % 1'000'000'000));
 
@@ -299,7 +302,8 @@ int discover(Session& session, const Invocation& invocation) {
         const std::string label = camera.identifier().empty() ? camera.address() : camera.identifier();
         if (session.terminal) {
             std::string names;
-            for (const auto& c : found) names += (names.empty() ? "" : ", ") + (c.identifier().empty() ? c.address() : c.identifier());
+            for (const auto& c : found)
+                names += (names.empty() ? "" : ", ") + (c.identifier().empty() ? c.address() : c.identifier());
             progress.update(std::string("discovering cameras for ") + seconds + " s... found " +
                             std::to_string(found.size()) + ": " + names);
         } else if (!known) {
@@ -365,8 +369,8 @@ int getValues(Session& session, const Invocation& invocation, bool settings) {
     v1::ValuesResponse response;
     const auto status =
         callUnary(session, invocation,
-                  settings ? &v1::Goprod::StubInterface::GetSettings : &v1::Goprod::StubInterface::GetStatuses,
-                  request, &response);
+                  settings ? &v1::Goprod::StubInterface::GetSettings : &v1::Goprod::StubInterface::GetStatuses, request,
+                  &response);
     if (!status.ok()) return reportStatus(session, invocation, status);
     if (invocation.json) {
         session.out << jsonLine(response) << '\n';
@@ -399,8 +403,8 @@ int getValues(Session& session, const Invocation& invocation, bool settings) {
 
 int info(Session& session, const Invocation& invocation) {
     v1::HardwareInfoResponse response;
-    const auto status = callUnary(session, invocation, &v1::Goprod::StubInterface::GetHardwareInfo,
-                                  target(invocation), &response);
+    const auto status =
+        callUnary(session, invocation, &v1::Goprod::StubInterface::GetHardwareInfo, target(invocation), &response);
     if (!status.ok()) return reportStatus(session, invocation, status);
     if (invocation.json) {
         session.out << jsonLine(response) << '\n';
@@ -442,7 +446,8 @@ int apInfo(Session& session, const Invocation& invocation) {
     if (!status.ok()) return reportStatus(session, invocation, status);
     if (invocation.json) session.out << jsonLine(response) << '\n';
     if (response.result().code() != 0) return reportCameraFailure(session, response.result());
-    if (!invocation.json) printFields(session.out, {{"SSID", printable(response.ssid())}, {"PASSWORD", printable(response.password())}});
+    if (!invocation.json)
+        printFields(session.out, {{"SSID", printable(response.ssid())}, {"PASSWORD", printable(response.password())}});
     return kExitOk;
 }
 
@@ -465,9 +470,10 @@ int scan(Session& session, const Invocation& invocation) {
     table.alignRight(1);
     table.alignRight(2);
     for (const auto& network : response.networks()) {
-        table.addRow({printable(network.ssid()), std::to_string(network.signal_strength_bars()) + " bars",
-                      network.signal_frequency_mhz() > 0 ? std::to_string(network.signal_frequency_mhz()) + " MHz" : "-",
-                      network.open() ? "open" : "secured", network.configured() ? "yes" : "no"});
+        table.addRow(
+            {printable(network.ssid()), std::to_string(network.signal_strength_bars()) + " bars",
+             network.signal_frequency_mhz() > 0 ? std::to_string(network.signal_frequency_mhz()) + " MHz" : "-",
+             network.open() ? "open" : "secured", network.configured() ? "yes" : "no"});
     }
     table.print(session.out);
     return kExitOk;
@@ -487,10 +493,10 @@ int connectNetwork(Session& session, const Invocation& invocation) {
     if (invocation.password) request.set_password(*invocation.password);
 
     const auto start = session.clock();
+    auto seconds = [&] { return std::chrono::duration<double>(session.clock() - start).count(); };
     auto elapsed = [&] {
-        const std::chrono::duration<double> seconds = session.clock() - start;
         char text[32];
-        std::snprintf(text, sizeof text, "[%5.1f s] ", seconds.count());
+        std::snprintf(text, sizeof text, "[%5.1f s] ", seconds());
         return std::string(text);
     };
     Progress progress(session.err, session.terminal, !invocation.json);
@@ -506,15 +512,17 @@ int connectNetwork(Session& session, const Invocation& invocation) {
             session.out << jsonLine(step) << std::endl;
             continue;
         }
-        progress.update(elapsed() + stepName(step.step()) + (step.detail().empty() ? "" : ": " + printable(step.detail())));
+        progress.update(elapsed() + stepName(step.step()) +
+                        (step.detail().empty() ? "" : ": " + printable(step.detail())));
     }
     const auto status = reader->Finish();
-    const std::string took = elapsed();
+    char took[32];
+    std::snprintf(took, sizeof took, "%.1f s", seconds());
     progress.clear();
     if (!status.ok()) return reportStatus(session, invocation, status);
     if (!invocation.json) {
         session.out << (connected ? "connected to " : "finished connecting to ") << printable(invocation.ssid) << " in "
-                    << took.substr(1, took.find(']') - 1) << '\n';
+                    << took << '\n';
     }
     return kExitOk;
 }
@@ -546,7 +554,8 @@ std::string eventDetail(const v1::Event& event) {
             if (!event.error().empty()) text += ": " + printable(event.error());
             return text;
         }
-        default: return "";
+        default:
+            return "";
     }
 }
 
@@ -562,7 +571,8 @@ int watch(Session& session, const Invocation& invocation) {
         if (invocation.json) {
             session.out << jsonLine(event) << std::endl;
         } else {
-            std::string camera = event.camera().identifier().empty() ? event.camera().address() : event.camera().identifier();
+            std::string camera =
+                event.camera().identifier().empty() ? event.camera().address() : event.camera().identifier();
             if (camera.empty()) camera = "-";
             std::string kind = eventKindName(event.kind());
             kind.resize(std::max<std::size_t>(kind.size(), 13), ' ');
@@ -607,19 +617,26 @@ int raw(Session& session, const Invocation& invocation) {
 int run(const Invocation& invocation, Session& session) {
     using Stub = v1::Goprod::StubInterface;
     switch (invocation.command) {
-        case Command::List: return list(session, invocation);
-        case Command::Discover: return discover(session, invocation);
-        case Command::Connect: return connect(session, invocation);
-        case Command::Disconnect: return disconnect(session, invocation);
-        case Command::Forget: return forget(session, invocation);
-        case Command::AutoConnect: return autoConnect(session, invocation);
+        case Command::List:
+            return list(session, invocation);
+        case Command::Discover:
+            return discover(session, invocation);
+        case Command::Connect:
+            return connect(session, invocation);
+        case Command::Disconnect:
+            return disconnect(session, invocation);
+        case Command::Forget:
+            return forget(session, invocation);
+        case Command::AutoConnect:
+            return autoConnect(session, invocation);
         case Command::Shutter: {
             v1::SetShutterRequest request;
             *request.mutable_target() = target(invocation);
             request.set_on(invocation.on);
             return multi(session, invocation, &Stub::SetShutter, request, true);
         }
-        case Command::Sleep: return multi(session, invocation, &Stub::Sleep, target(invocation));
+        case Command::Sleep:
+            return multi(session, invocation, &Stub::Sleep, target(invocation));
         case Command::PresetGroup: {
             v1::LoadPresetGroupRequest request;
             *request.mutable_target() = target(invocation);
@@ -632,26 +649,35 @@ int run(const Invocation& invocation, Session& session) {
             request.set_preset(invocation.preset);
             return multi(session, invocation, &Stub::LoadPreset, request);
         }
-        case Command::Analytics: return multi(session, invocation, &Stub::EnableAnalytics, target(invocation));
+        case Command::Analytics:
+            return multi(session, invocation, &Stub::EnableAnalytics, target(invocation));
         case Command::Set: {
             v1::SetSettingRequest request = invocation.setting;
             *request.mutable_target() = target(invocation);
             return multi(session, invocation, &Stub::SetSetting, request);
         }
-        case Command::GetSettings: return getValues(session, invocation, true);
-        case Command::GetStatus: return getValues(session, invocation, false);
-        case Command::Info: return info(session, invocation);
-        case Command::WifiApInfo: return apInfo(session, invocation);
+        case Command::GetSettings:
+            return getValues(session, invocation, true);
+        case Command::GetStatus:
+            return getValues(session, invocation, false);
+        case Command::Info:
+            return info(session, invocation);
+        case Command::WifiApInfo:
+            return apInfo(session, invocation);
         case Command::WifiAp: {
             v1::SetApRequest request;
             *request.mutable_target() = target(invocation);
             request.set_on(invocation.on);
             return multi(session, invocation, &Stub::SetAp, request);
         }
-        case Command::WifiScan: return scan(session, invocation);
-        case Command::WifiConnect: return connectNetwork(session, invocation);
-        case Command::Watch: return watch(session, invocation);
-        case Command::Raw: return raw(session, invocation);
+        case Command::WifiScan:
+            return scan(session, invocation);
+        case Command::WifiConnect:
+            return connectNetwork(session, invocation);
+        case Command::Watch:
+            return watch(session, invocation);
+        case Command::Raw:
+            return raw(session, invocation);
         case Command::KeepAlive: {
             v1::SetKeepAliveRequest request;
             *request.mutable_target() = target(invocation);

@@ -38,7 +38,7 @@ struct Session {
     v1::Goprod::StubInterface& stub;
     std::ostream& out;
     std::ostream& err;
-    bool terminal = false;                // stderr is a terminal: progress is redrawn in place
+    bool terminal = false;  // stderr is a terminal: progress is redrawn in place
     CallCanceller* canceller = nullptr;
     // Asked after an UNAVAILABLE status: did the channel reach goprod at all?
     // (gRPC says UNAVAILABLE both for "no daemon" and for goprod's own

@@ -65,9 +65,8 @@ std::string jsonLine(const google::protobuf::Message& message) {
 std::string stateName(v1::CameraState state) {
     std::string name = v1::CameraState_Name(state);
     if (name.starts_with("CAMERA_STATE_")) name.erase(0, 13);
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) {
-        return c == '_' ? ' ' : static_cast<char>(std::tolower(c));
-    });
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return c == '_' ? ' ' : static_cast<char>(std::tolower(c)); });
     return name.empty() ? "unknown" : name;
 }
 
@@ -155,9 +154,12 @@ std::string valueText(const v1::Value& value, bool setting) {
                        : protocol::formatStatusValue(id, rawBytes(value));
     }
     switch (value.typed_case()) {
-        case v1::Value::kInteger: return std::to_string(value.integer());
-        case v1::Value::kText: return "\"" + printable(value.text()) + "\"";
-        default: return "";
+        case v1::Value::kInteger:
+            return std::to_string(value.integer());
+        case v1::Value::kText:
+            return "\"" + printable(value.text()) + "\"";
+        default:
+            return "";
     }
 }
 

@@ -46,7 +46,8 @@ Parsed<std::uint32_t> idByName(std::string_view text, std::span<const Info> tabl
         if (squeezed(info.name) == wanted) matches.push_back(&info);
     }
     if (matches.size() == 1) return static_cast<std::uint32_t>(matches.front()->id);
-    if (matches.empty()) return invalid("unknown " + std::string(what) + " " + quoted(text) + ": give its number (0..255) or its name");
+    if (matches.empty())
+        return invalid("unknown " + std::string(what) + " " + quoted(text) + ": give its number (0..255) or its name");
     std::string ids;
     for (const Info* info : matches) ids += (ids.empty() ? "" : ", ") + std::to_string(info->id);
     return invalid(std::string(what) + " name " + quoted(text) + " is ambiguous: IDs " + ids);
@@ -85,7 +86,8 @@ Parsed<std::uint64_t> parseUnsigned(std::string_view text, std::uint64_t max, st
         return invalid("invalid " + std::string(what) + " " + quoted(text) + ": expected a number");
     }
     if (ec == std::errc::result_out_of_range || value > max) {
-        return invalid(std::string(what) + " " + std::string(text) + " is out of range (0.." + std::to_string(max) + ")");
+        return invalid(std::string(what) + " " + std::string(text) + " is out of range (0.." + std::to_string(max) +
+                       ")");
     }
     return value;
 }
@@ -100,7 +102,8 @@ Parsed<bool> parseOnOff(std::string_view text) {
 Parsed<v1::SetSettingRequest> resolutionSetting(std::string_view name) {
     const auto value = namedValue(protocol::setting_id::kVideoResolution, name, "p");
     if (!value) {
-        return invalid("unknown resolution " + quoted(name) + "; known: " + valueNames(protocol::setting_id::kVideoResolution));
+        return invalid("unknown resolution " + quoted(name) +
+                       "; known: " + valueNames(protocol::setting_id::kVideoResolution));
     }
     if (*value != 0 && v1::VideoResolution_IsValid(static_cast<int>(*value))) {
         v1::SetSettingRequest request;
@@ -113,7 +116,8 @@ Parsed<v1::SetSettingRequest> resolutionSetting(std::string_view name) {
 Parsed<v1::SetSettingRequest> fpsSetting(std::string_view name) {
     const auto value = namedValue(protocol::setting_id::kFramesPerSecond, name, "fps");
     if (!value) {
-        return invalid("unknown frame rate " + quoted(name) + "; known: " + valueNames(protocol::setting_id::kFramesPerSecond));
+        return invalid("unknown frame rate " + quoted(name) +
+                       "; known: " + valueNames(protocol::setting_id::kFramesPerSecond));
     }
     if (v1::FramesPerSecond_IsValid(static_cast<int>(*value))) {
         v1::SetSettingRequest request;
@@ -138,7 +142,8 @@ Parsed<v1::SetSettingRequest> genericSetting(std::string_view idText, std::strin
     const bool numeric = !valueText.empty() && std::isdigit(static_cast<unsigned char>(valueText.front()));
     if (!numeric) {
         if (info && !info->values.empty()) {
-            return invalid("unknown value " + quoted(valueText) + " for " + label + "; known: " + valueNames(settingId));
+            return invalid("unknown value " + quoted(valueText) + " for " + label +
+                           "; known: " + valueNames(settingId));
         }
         return invalid(label + " takes a number, got " + quoted(valueText));
     }
@@ -173,20 +178,34 @@ Parsed<v1::Characteristic> parseCharacteristic(std::string_view text) {
     const auto found = protocol::findCharacteristic(text);
     if (found) {
         switch (*found) {
-            case C::CommandRequest: return v1::CHARACTERISTIC_COMMAND;
-            case C::SettingRequest: return v1::CHARACTERISTIC_SETTINGS;
-            case C::QueryRequest: return v1::CHARACTERISTIC_QUERY;
-            case C::NetworkManagementRequest: return v1::CHARACTERISTIC_NETWORK;
-            default: break;
+            case C::CommandRequest:
+                return v1::CHARACTERISTIC_COMMAND;
+            case C::SettingRequest:
+                return v1::CHARACTERISTIC_SETTINGS;
+            case C::QueryRequest:
+                return v1::CHARACTERISTIC_QUERY;
+            case C::NetworkManagementRequest:
+                return v1::CHARACTERISTIC_NETWORK;
+            default:
+                break;
         }
         const auto& info = protocol::info(*found);
         std::string hint;
         switch (*found) {
-            case C::CommandResponse: hint = "; write to GP-0072 (command)"; break;
-            case C::SettingResponse: hint = "; write to GP-0074 (settings)"; break;
-            case C::QueryResponse: hint = "; write to GP-0076 (query)"; break;
-            case C::NetworkManagementResponse: hint = "; write to GP-0091 (network)"; break;
-            default: break;
+            case C::CommandResponse:
+                hint = "; write to GP-0072 (command)";
+                break;
+            case C::SettingResponse:
+                hint = "; write to GP-0074 (settings)";
+                break;
+            case C::QueryResponse:
+                hint = "; write to GP-0076 (query)";
+                break;
+            case C::NetworkManagementResponse:
+                hint = "; write to GP-0091 (network)";
+                break;
+            default:
+                break;
         }
         return invalid(std::string(info.shortName) + " (" + std::string(info.name) +
                        ") cannot be written through goprod" + hint);
@@ -200,7 +219,8 @@ Parsed<protocol::Bytes> parseHexMessage(std::string_view text) {
     if (!bytes) return invalid("invalid hex " + quoted(text) + ": " + protocol::describe(bytes.error()));
     if (bytes->empty()) return invalid("the message is empty: give at least one byte in hex");
     // Clients frame with the 13-bit length header (HACKING.md, "Framing").
-    if (bytes->size() > 8191) return invalid("the message is " + std::to_string(bytes->size()) + " bytes; at most 8191");
+    if (bytes->size() > 8191)
+        return invalid("the message is " + std::to_string(bytes->size()) + " bytes; at most 8191");
     return std::move(*bytes);
 }
 

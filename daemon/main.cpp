@@ -5,6 +5,9 @@
 // - the main thread waits for SIGTERM/SIGINT and shuts down in order.
 #include <signal.h>
 
+#include <unistd.h>
+
+#include <atomic>
 #include <cstdio>
 #include <future>
 #include <thread>
@@ -62,16 +65,18 @@ std::vector<config::KnownCamera> toKnown(const std::vector<core::CameraView>& vi
 
 // Known cameras from the state directory. A corrupt file is moved aside (and
 // said so): the daemon starts without it rather than not at all.
-std::vector<config::KnownCamera> loadKnownCameras(config::StateStore& store) {
+core::Result<std::vector<config::KnownCamera>> loadKnownCameras(config::StateStore& store) {
     std::vector<std::string> warnings;
     auto known = store.load(&warnings);
     for (const auto& warning : warnings) spdlog::warn("{}", warning);
     if (known) return *known;
+    // An unreadable state directory is a configuration problem; a corrupt file is not.
+    if (known.error().code != core::Errc::InvalidArgument) return known;
     spdlog::error("{}", known.error().message);
     if (auto moved = store.quarantine()) {
         spdlog::warn("moved the unreadable state file to {}; starting with no known cameras", moved->string());
     }
-    return {};
+    return std::vector<config::KnownCamera>{};
 }
 
 // Pings the systemd watchdog from the core thread, so that a wedged core
@@ -109,7 +114,12 @@ int main(int argc, char** argv) {
     signal(SIGPIPE, SIG_IGN);
 
     config::StateStore store(cfg.stateDir);
-    const auto known = loadKnownCameras(store);
+    const auto loaded = loadKnownCameras(store);
+    if (!loaded) {
+        spdlog::critical("{}", loaded.error().message);
+        return kExitConfig;
+    }
+    const auto& known = *loaded;
 
     try {
         runtime::EventLoop loop;
@@ -119,6 +129,14 @@ int main(int argc, char** argv) {
             return 1;
         }
         bluez::BluezClient bluezClient((*bus)->connection(), loop, {});
+        // The bus itself going away (dbus-daemon restarted) is not something to
+        // wait out: exit non-zero and let systemd restart us on the new bus.
+        std::atomic<bool> busLost{false};
+        loop.onConnectionLost([&busLost](const std::string& reason) {
+            spdlog::critical("lost the D-Bus connection: {}", reason);
+            busLost = true;
+            kill(getpid(), SIGTERM);
+        });
 
         core::RegistrySettings settings;
         settings.camera.keepAlive = cfg.keepAliveInterval;
@@ -187,6 +205,7 @@ int main(int argc, char** argv) {
         (*server)->shutdown(std::chrono::milliseconds(2000));
         loop.stop();
         core.join();
+        if (busLost) return 1;
     } catch (const std::exception& error) {
         spdlog::critical("{}", error.what());
         return 1;

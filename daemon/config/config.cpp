@@ -35,16 +35,26 @@ constexpr std::size_t kMaxSocketPath = sizeof(sockaddr_un::sun_path) - 1;
 
 std::string_view typeName(toml::node_type type) {
     switch (type) {
-        case toml::node_type::none: return "nothing";
-        case toml::node_type::table: return "a table";
-        case toml::node_type::array: return "an array";
-        case toml::node_type::string: return "a string";
-        case toml::node_type::integer: return "an integer";
-        case toml::node_type::floating_point: return "a float";
-        case toml::node_type::boolean: return "a boolean";
-        case toml::node_type::date: return "a date";
-        case toml::node_type::time: return "a time";
-        case toml::node_type::date_time: return "a date-time";
+        case toml::node_type::none:
+            return "nothing";
+        case toml::node_type::table:
+            return "a table";
+        case toml::node_type::array:
+            return "an array";
+        case toml::node_type::string:
+            return "a string";
+        case toml::node_type::integer:
+            return "an integer";
+        case toml::node_type::floating_point:
+            return "a float";
+        case toml::node_type::boolean:
+            return "a boolean";
+        case toml::node_type::date:
+            return "a date";
+        case toml::node_type::time:
+            return "a time";
+        case toml::node_type::date_time:
+            return "a date-time";
     }
     return "an unknown type";
 }
@@ -154,9 +164,9 @@ std::string setSocketGroup(const toml::node& node, Config& config) {
     auto error = takeString(node, text);
     if (!error.empty()) return error;
     // The portable user and group name set (POSIX 3.437), plus the numeric GID form.
-    const bool valid = text.size() <= 32 && (text.empty() || text.front() != '-') &&
-                       std::all_of(text.begin(), text.end(),
-                                   [](char c) { return isNameChar(c) || c == '_' || c == '-' || c == '.'; });
+    const bool valid =
+        text.size() <= 32 && (text.empty() || text.front() != '-') &&
+        std::all_of(text.begin(), text.end(), [](char c) { return isNameChar(c) || c == '_' || c == '-' || c == '.'; });
     if (!valid) return "must be a group name or number";
     config.socketGroup = text;
     return {};
@@ -191,7 +201,7 @@ std::string setTcpListen(const toml::node& node, Config& config) {
         config.tcpListen.clear();
         return {};
     }
-    constexpr std::string_view kShape = "must be \"PORT\" (loopback) or \"HOST:PORT\", port 1 to 65535";
+    constexpr std::string_view kShape = R"(must be "PORT" (loopback) or "HOST:PORT", port 1 to 65535)";
     if (text.find(':') == std::string::npos) {
         if (!parsePort(text)) return std::string(kShape);
         config.tcpListen = "127.0.0.1:" + text;
@@ -216,7 +226,7 @@ std::string setBus(const toml::node& node, Config& config) {
     // A D-Bus address is "transport:key=value,..." (e.g. "unix:path=/run/dbus/system_bus_socket").
     const auto colon = text.find(':');
     if (!text.empty() && (colon == std::string::npos || colon == 0)) {
-        return "must be a D-Bus address such as \"unix:path=/run/dbus/system_bus_socket\", or \"\" for the system bus";
+        return R"(must be a D-Bus address such as "unix:path=/run/dbus/system_bus_socket", or "" for the system bus)";
     }
     config.bus = text;
     return {};
@@ -229,7 +239,7 @@ std::string setAdapter(const toml::node& node, Config& config) {
     // It becomes a D-Bus object path element (/org/bluez/hci0).
     const bool valid =
         text.size() <= 32 && std::all_of(text.begin(), text.end(), [](char c) { return isNameChar(c) || c == '_'; });
-    if (!valid) return "must be an adapter name such as \"hci0\", or \"\" for the first powered adapter";
+    if (!valid) return R"(must be an adapter name such as "hci0", or "" for the first powered adapter)";
     config.adapter = text;
     return {};
 }
@@ -334,7 +344,7 @@ public:
     explicit Problems(std::string_view source) : source_(source) {}
 
     void add(const toml::source_region& where, std::string_view subject, std::string_view what) {
-        list_.push_back({where.begin.line, fmt::format("{}:{}: {}: {}", source_, where.begin.line, subject, what)});
+        list_.emplace_back(where.begin.line, fmt::format("{}:{}: {}: {}", source_, where.begin.line, subject, what));
     }
     bool empty() const { return list_.empty(); }
     std::string text() {
@@ -372,7 +382,7 @@ std::vector<std::string> configKeys() {
 std::filesystem::path unixSocketPath(std::string_view address) {
     constexpr std::string_view kPrefix = "unix:";
     if (address.substr(0, kPrefix.size()) != kPrefix) return {};
-    return std::filesystem::path(address.substr(kPrefix.size()));
+    return {address.substr(kPrefix.size())};
 }
 
 Result<Config> parseConfig(std::string_view text, std::string_view sourceName) {
@@ -380,9 +390,9 @@ Result<Config> parseConfig(std::string_view text, std::string_view sourceName) {
     try {
         root = toml::parse(text, sourceName);
     } catch (const toml::parse_error& error) {
-        return fail(Errc::InvalidArgument, fmt::format("{}:{}:{}: syntax error: {}", sourceName,
-                                                       error.source().begin.line, error.source().begin.column,
-                                                       error.description()));
+        return fail(Errc::InvalidArgument,
+                    fmt::format("{}:{}:{}: syntax error: {}", sourceName, error.source().begin.line,
+                                error.source().begin.column, error.description()));
     }
 
     Config config;
@@ -434,7 +444,7 @@ Result<Config> loadConfigFile(const std::filesystem::path& path, bool mustExist)
     if (file.error == ENOENT && !mustExist) return Config{};
     if (file.error != 0) {
         return fail(Errc::InvalidArgument, fmt::format("{}: cannot read the configuration file: {}", path.string(),
-                                fileErrorText(file.error, kMaxConfigBytes)));
+                                                       fileErrorText(file.error, kMaxConfigBytes)));
     }
     return parseConfig(file.text, path.string());
 }
@@ -442,9 +452,10 @@ Result<Config> loadConfigFile(const std::filesystem::path& path, bool mustExist)
 CommandLine parseCommandLine(int argc, const char* const* argv) {
     CommandLine result;
     CLI::App app{"goprod: controls GoPro cameras over Bluetooth LE and serves them over a gRPC API.", "goprod"};
-    app.footer(fmt::format("Every setting lives in the configuration file (default {}); "
-                           "the flags above override it.",
-                           kDefaultConfigPath));
+    app.footer(
+        fmt::format("Every setting lives in the configuration file (default {}); "
+                    "the flags above override it.",
+                    kDefaultConfigPath));
     app.set_version_flag("--version", "goprod " GOPROD_VERSION, "Print the version and exit");
 
     std::string configPath{kDefaultConfigPath};
@@ -458,15 +469,15 @@ CommandLine parseCommandLine(int argc, const char* const* argv) {
     };
     Flag flags[] = {
         {"--state-dir", "daemon.state_dir", "DIR", "Directory of the daemon's state (known cameras)", {}, nullptr},
-        {"--socket", "api.socket", "PATH", "The API's unix socket (\"unix:/path\" or \"/path\")", {}, nullptr},
+        {"--socket", "api.socket", "PATH", R"(The API's unix socket ("unix:/path" or "/path"))", {}, nullptr},
         {"--log-level", "logging.level", "LEVEL", "trace, debug, info, warn, error, critical or off", {}, nullptr},
         {"--bus", "bluetooth.bus", "ADDRESS", "D-Bus address where BlueZ lives (default: the system bus)", {}, nullptr},
     };
     auto* configOption = app.add_option("--config", configPath, "Configuration file")->type_name("FILE");
     configOption->capture_default_str();
     for (auto& flag : flags) {
-        flag.option =
-            app.add_option(std::string(flag.name), flag.value, std::string(flag.help))->type_name(std::string(flag.typeName));
+        flag.option = app.add_option(std::string(flag.name), flag.value, std::string(flag.help))
+                          ->type_name(std::string(flag.typeName));
     }
 
     auto usageError = [&](const std::string& what) {

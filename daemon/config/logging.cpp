@@ -23,8 +23,8 @@ struct LevelName {
 };
 
 constexpr LevelName kLevels[] = {
-    {"trace", spdlog::level::trace}, {"debug", spdlog::level::debug},       {"info", spdlog::level::info},
-    {"warn", spdlog::level::warn},   {"error", spdlog::level::err},         {"critical", spdlog::level::critical},
+    {"trace", spdlog::level::trace}, {"debug", spdlog::level::debug},  {"info", spdlog::level::info},
+    {"warn", spdlog::level::warn},   {"error", spdlog::level::err},    {"critical", spdlog::level::critical},
     {"off", spdlog::level::off},     {"warning", spdlog::level::warn},  // syslog's spelling, accepted on input
 };
 
@@ -34,9 +34,8 @@ core::Result<spdlog::level::level_enum> parseLogLevel(std::string_view text) {
     for (const auto& entry : kLevels) {
         if (entry.name == text) return entry.level;
     }
-    return core::fail(core::Errc::InvalidArgument,
-                      "unknown log level '" + std::string(text) +
-                          "' (one of trace, debug, info, warn, error, critical, off)");
+    return core::fail(core::Errc::InvalidArgument, "unknown log level '" + std::string(text) +
+                                                       "' (one of trace, debug, info, warn, error, critical, off)");
 }
 
 std::string_view logLevelName(spdlog::level::level_enum level) {

@@ -84,9 +84,8 @@ std::string checkText(std::string_view field, const std::string& text) {
 }
 
 std::string upper(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(), [](char c) {
-        return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
-    });
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; });
     return text;
 }
 
@@ -97,9 +96,8 @@ struct TextField {
     std::string KnownCamera::*member;
 };
 constexpr TextField kTextFields[] = {
-    {"identifier", &KnownCamera::identifier}, {"address", &KnownCamera::address},
-    {"name", &KnownCamera::name},             {"model", &KnownCamera::model},
-    {"firmware", &KnownCamera::firmware},     {"serial", &KnownCamera::serial},
+    {"identifier", &KnownCamera::identifier}, {"address", &KnownCamera::address},   {"name", &KnownCamera::name},
+    {"model", &KnownCamera::model},           {"firmware", &KnownCamera::firmware}, {"serial", &KnownCamera::serial},
 };
 
 // Reads one entry; returns "" or why it is skipped. Unknown keys go to `unknown`.
@@ -170,8 +168,7 @@ std::string validateKnownCamera(const KnownCamera& camera) {
         addressValid = i % 3 == 2 ? camera.address[i] == ':' : isHexDigit(camera.address[i]);
     }
     if (!addressValid) {
-        return fmt::format("address '{}' is not a Bluetooth address (XX:XX:XX:XX:XX:XX)",
-                           camera.address.substr(0, 32));
+        return fmt::format("address '{}' is not a Bluetooth address (XX:XX:XX:XX:XX:XX)", camera.address.substr(0, 32));
     }
     for (const auto& field : kTextFields) {
         if (auto error = checkText(field.key, camera.*(field.member)); !error.empty()) return error;
@@ -215,15 +212,15 @@ Result<std::vector<KnownCamera>> StateStore::load(std::vector<std::string>* warn
     if (const auto* version = root.get("version")) {
         const auto* integer = version->as_integer();
         if (integer == nullptr || integer->get() != kFormatVersion) {
-            return corrupt(version->source(),
-                           integer == nullptr
-                               ? std::string("version is not an integer")
-                               : fmt::format("unsupported format version {} (this goprod reads {})", integer->get(),
-                                             kFormatVersion));
+            return corrupt(version->source(), integer == nullptr
+                                                  ? std::string("version is not an integer")
+                                                  : fmt::format("unsupported format version {} (this goprod reads {})",
+                                                                integer->get(), kFormatVersion));
         }
     }
     for (auto&& [key, value] : root) {
-        if (key.str() != "version" && key.str() != "camera") warn(key.source(), fmt::format("unknown key '{}' ignored", key.str()));
+        if (key.str() != "version" && key.str() != "camera")
+            warn(key.source(), fmt::format("unknown key '{}' ignored", key.str()));
     }
 
     std::vector<KnownCamera> cameras;
@@ -252,8 +249,8 @@ Result<std::vector<KnownCamera>> StateStore::load(std::vector<std::string>* warn
         }
         for (const auto& name : unknown) warn(entry->source(), fmt::format("unknown key '{}' ignored", name));
         if (identifiers.count(camera.identifier) != 0 || addresses.count(camera.address) != 0) {
-            warn(entry->source(), fmt::format("camera entry skipped: {} {} is listed twice", camera.identifier,
-                                              camera.address));
+            warn(entry->source(),
+                 fmt::format("camera entry skipped: {} {} is listed twice", camera.identifier, camera.address));
             continue;
         }
         identifiers.insert(camera.identifier);
@@ -266,9 +263,8 @@ Result<std::vector<KnownCamera>> StateStore::load(std::vector<std::string>* warn
 
 Result<void> StateStore::save(const std::vector<KnownCamera>& cameras) {
     if (cameras.size() > kMaxKnownCameras) {
-        return fail(Errc::ResourceExhausted,
-                    fmt::format("{} known cameras: more than the {} the state file holds", cameras.size(),
-                                kMaxKnownCameras));
+        return fail(Errc::ResourceExhausted, fmt::format("{} known cameras: more than the {} the state file holds",
+                                                         cameras.size(), kMaxKnownCameras));
     }
     std::set<std::string> identifiers;
     std::set<std::string> addresses;

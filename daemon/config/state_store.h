@@ -33,12 +33,12 @@ inline constexpr std::size_t kMaxKnownCameras = kMaxCamerasLimit;
 inline constexpr std::string_view kCamerasFileName = "cameras.toml";
 
 struct KnownCamera {
-    std::string identifier;  // the four digits ending the camera's name: "0456"
-    std::string address;     // Bluetooth address, upper-case hex: "F1:2A:3B:4C:5D:6E"
-    std::string name;        // advertised name: "GoPro 0456"
-    std::string model;       // "HERO12 Black" ("" = not known yet)
-    std::string firmware;    // "H23.01.01.10.00"
-    std::string serial;      // "C3501324500456"
+    std::string identifier;         // the four digits ending the camera's name: "0456"
+    std::string address;            // Bluetooth address, upper-case hex: "F1:2A:3B:4C:5D:6E"
+    std::string name;               // advertised name: "GoPro 0456"
+    std::string model;              // "HERO12 Black" ("" = not known yet)
+    std::string firmware;           // "H23.01.01.10.00"
+    std::string serial;             // "C3501324500456"
     std::int64_t lastSeenUnix = 0;  // last connection, seconds since the epoch (0 = never)
     bool autoConnect = true;        // connect at start and after a link loss
 

@@ -30,6 +30,16 @@ constexpr Characteristic kWritten[] = {Characteristic::CommandRequest, Character
 constexpr std::uint8_t kDaemonStatuses[] = {protocol::status_id::kBusy, protocol::status_id::kEncoding,
                                             protocol::status_id::kApMode, protocol::status_id::kBattery};
 
+// Room the queue keeps beyond the clients' limit for the daemon's own requests:
+// the session set-up (at most 7 steps) and a keep-alive. Without it, clients
+// that fill the queue during an outage would have the set-up refused.
+constexpr std::size_t kOwnRequests = 8;
+
+QueueLimits withOwnRoom(QueueLimits limits) {
+    limits.maxDepth += kOwnRequests;
+    return limits;
+}
+
 std::int64_t unixNow() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
@@ -78,7 +88,7 @@ Camera::Camera(Executor& executor, BluezPort& port, CameraHost& host, std::strin
       identifier_(std::move(identifier)),
       settings_(std::move(settings)),
       name_("GoPro " + identifier_),
-      queue_(executor, *this, settings_.queue) {
+      queue_(executor, *this, withOwnRoom(settings_.queue)) {
     queue_.setUnsolicitedHandler([this](const Answer& answer, const protocol::Classified& kind) {
         onUnsolicited(answer, kind);
     });
@@ -329,7 +339,6 @@ void Camera::initialize() {
     executor_.cancel(attemptTimer_);
     setState(CameraState::Initializing);
     reassemblers_.clear();
-    queue_.linkUp();
     host_.attemptSettled(*this);
 
     struct Step {
@@ -366,6 +375,8 @@ void Camera::initialize() {
                           sessionStepDone(name, answer);
                       });
     }
+    // Only now: requests queued during the outage must not go before the session set-up.
+    queue_.linkUp();
 }
 
 void Camera::sessionStepDone(const std::string& step, const Result<Answer>& answer) {
@@ -373,9 +384,16 @@ void Camera::sessionStepDone(const std::string& step, const Result<Answer>& answ
         if (answer.error().code == Errc::Unavailable) return;  // the link dropped: linkLost() took over
         spdlog::warn("camera {}: session set-up, {}: {}", identifier_, step, answer.error().message);
         if (answer.error().code == Errc::DeadlineExceeded) {
-            // A camera that does not answer its session set-up is not usable: start over.
-            lastError_ = "no answer to " + step;
-            if (device_) port_.disconnect(device_->path, [](Result<void>) {});
+            // A camera that does not answer its session set-up is not usable: start
+            // over. Down from now on (as in attemptFailed): the steps behind this one
+            // expire with it and must not disconnect again, and the Connected=false
+            // this causes must not replace the reason.
+            if (device_ && device_->connected) {
+                port_.disconnect(device_->path, [](Result<void>) {});
+                device_->connected = false;
+                device_->servicesResolved = false;
+            }
+            linkLost("no answer to " + step);
             return;
         }
     } else if (step == "Open GoPro version" || step == "hardware info") {
@@ -413,7 +431,13 @@ void Camera::attemptFailed(const Error& error) {
     executor_.cancel(attemptTimer_);
     ++linkEpoch_;
     queue_.linkDown();
-    if (device_ && (device_->connected || connectCalled_)) port_.disconnect(device_->path, [](Result<void>) {});
+    if (device_ && (device_->connected || connectCalled_)) {
+        port_.disconnect(device_->path, [](Result<void>) {});
+        // Down from now on: the Connected=false this causes is not another link
+        // loss, and the next attempt starts with Connect, not on the dying link.
+        device_->connected = false;
+        device_->servicesResolved = false;
+    }
     setState(wanted_ ? CameraState::LinkLost : CameraState::Disconnected);
     scheduleRetry();
     host_.attemptSettled(*this);
@@ -496,6 +520,12 @@ RequestQueue::Ticket Camera::submit(protocol::Request request, RequestOptions op
         });
         return 0;
     }
+    if (queue_.depth() >= settings_.queue.maxDepth) {
+        executor_.post([done = std::move(done), max = settings_.queue.maxDepth] {
+            done(fail(Errc::ResourceExhausted, "the camera's queue is full (" + std::to_string(max) + " requests)"));
+        });
+        return 0;
+    }
     const bool isSleep = request.characteristic == Characteristic::CommandRequest && request.message.size() == 1 &&
                          request.message[0] == static_cast<std::uint8_t>(protocol::CommandId::Sleep);
     auto wrapped = [this, alive = alive_, request, isSleep, done = std::move(done)](Result<Answer> answer) mutable {
@@ -555,8 +585,14 @@ void Camera::writePackets(std::shared_ptr<std::vector<protocol::Bytes>> packets,
                           std::function<void(Result<void>)> sent) {
     auto packet = (*packets)[next];
     port_.write(path, std::move(packet),
-                [this, alive = alive_, packets, next, path, sent = std::move(sent)](Result<void> result) mutable {
+                [this, alive = alive_, epoch = linkEpoch_, packets, next, path,
+                 sent = std::move(sent)](Result<void> result) mutable {
                     if (!*alive) return;
+                    if (epoch != linkEpoch_ && result && next + 1 < packets->size()) {
+                        // The link this message started on is gone: its remaining packets
+                        // must not reach the next link (they would corrupt its messages).
+                        result = fail(Errc::Unavailable, "the link dropped while the request was written");
+                    }
                     if (!result || next + 1 == packets->size()) {
                         sent(std::move(result));
                         return;
@@ -621,7 +657,7 @@ void Camera::scheduleKeepAlive() {
         queue_.submit(protocol::setting::keepAlive(), options, [this, alive, epoch](Result<Answer> answer) {
             if (!*alive || epoch != linkEpoch_) return;
             if (!answer) spdlog::debug("camera {}: keep-alive: {}", identifier_, answer.error().message);
-            scheduleKeepAlive();
+            if (keepAliveTimer_ == 0) scheduleKeepAlive();  // setKeepAlive() may have armed one meanwhile
         });
     });
 }

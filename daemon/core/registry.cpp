@@ -381,39 +381,54 @@ void Registry::setAp(CallId call, std::string selector, bool on, Deadline deadli
         auto camera = select(selector);
         if (!camera) return done(Unexpected{camera.error()});
         const auto id = (*camera)->identifier();
-        auto cancelled = std::make_shared<bool>(false);
+        // Shared by the request, the status wait and cancel(): whoever finishes first calls `done`.
+        struct Call {
+            bool cancelled = false;
+            bool waiting = false;  // acknowledged: waiting for status 69
+            std::function<void(Result<void>)> done;
+            void finish(Result<void> result) {
+                if (!done) return;
+                auto d = std::move(done);
+                done = nullptr;
+                d(std::move(result));
+            }
+        };
+        auto state = std::make_shared<Call>();
+        state->done = std::move(done);
         const auto ticket = (*camera)->submit(
             protocol::command::setApControl(on ? protocol::ApControl::On : protocol::ApControl::Off),
             RequestOptions{deadline, Priority::Normal, {}},
-            [this, alive = alive_, call, id, on, deadline, cancelled, done = std::move(done)](Result<Answer> a) mutable {
-                if (!*alive) return done(fail(Errc::Unavailable, "goprod is stopping"));
+            [this, alive = alive_, call, id, on, deadline, state](Result<Answer> a) {
+                if (!*alive) return state->finish(fail(Errc::Unavailable, "goprod is stopping"));
                 if (!a) {
                     untrackCall(call);
-                    return done(Unexpected{a.error()});
+                    return state->finish(Unexpected{a.error()});
                 }
                 const auto response = protocol::parseCommandResponse(a->message);
                 if (!response || !response->ok()) {
                     untrackCall(call);
-                    return done(Unexpected{Error{Errc::CameraRejected, "the camera refused Set AP Control",
-                                                 response ? std::optional<std::uint8_t>(response->status)
-                                                          : std::nullopt}});
+                    return state->finish(Unexpected{Error{Errc::CameraRejected, "the camera refused Set AP Control",
+                                                          response ? std::optional<std::uint8_t>(response->status)
+                                                                   : std::nullopt}});
                 }
                 Camera* c = find(id);
-                if (!c || *cancelled) return done(fail(Errc::Cancelled, "cancelled"));
+                if (!c || state->cancelled) return state->finish(fail(Errc::Cancelled, "cancelled"));
                 // Acknowledged is not up: wait until status 69 says so.
+                state->waiting = true;
                 c->waitForStatus(
                     protocol::status_id::kApMode,
                     [on](const protocol::Bytes& v) {
                         return std::any_of(v.begin(), v.end(), [](std::uint8_t b) { return b != 0; }) == on;
                     },
-                    deadline, [this, alive, call, done = std::move(done)](Result<void> r) {
+                    deadline, [this, alive, call, state](Result<void> r) {
                         if (*alive) untrackCall(call);
-                        done(std::move(r));
+                        state->finish(std::move(r));
                     });
             });
         if (ticket != 0) {
-            trackCall(call, [this, id, ticket, cancelled] {
-                *cancelled = true;
+            trackCall(call, [this, id, ticket, state] {
+                state->cancelled = true;
+                if (state->waiting) return state->finish(fail(Errc::Cancelled, "cancelled by the caller"));
                 if (auto* c = find(id)) c->cancel(ticket);
             });
         }

@@ -74,6 +74,8 @@ public:
         }
         if (const auto* provisioning = message.as<pb::NotifProvisioningState>()) {
             if (phase_ == Phase::Provisioning) provisioned(provisioning->provisioning_state());
+            // Right behind the Connect response, before its completion ran: keep it for then.
+            else if (phase_ == Phase::Connecting) earlyProvisioning_.push_back(provisioning->provisioning_state());
         }
     }
 
@@ -177,6 +179,11 @@ private:
             if (!isSuccess(result)) return finish(Unexpected{rejected(operation, result)});
             phase_ = Phase::Provisioning;
             provisioned(state);
+            auto early = std::move(earlyProvisioning_);
+            for (const int s : early) {
+                if (done_) break;
+                provisioned(s);
+            }
         });
     }
 
@@ -229,6 +236,7 @@ private:
     bool done_ = false;
     std::int32_t scanId_ = 0;
     std::int32_t totalEntries_ = 0;
+    std::vector<int> earlyProvisioning_;  // notified while the Connect response was on its way
 };
 
 }  // namespace

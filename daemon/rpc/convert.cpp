@@ -41,16 +41,26 @@ std::chrono::system_clock::time_point fromTimestamp(const google::protobuf::Time
 
 v1::CameraState toProto(core::CameraState state) {
     switch (state) {
-        case core::CameraState::Discovered: return v1::CAMERA_STATE_DISCOVERED;
-        case core::CameraState::Connecting: return v1::CAMERA_STATE_CONNECTING;
-        case core::CameraState::Pairing: return v1::CAMERA_STATE_PAIRING;
-        case core::CameraState::ResolvingServices: return v1::CAMERA_STATE_RESOLVING_SERVICES;
-        case core::CameraState::Subscribing: return v1::CAMERA_STATE_SUBSCRIBING;
-        case core::CameraState::Initializing: return v1::CAMERA_STATE_INITIALIZING;
-        case core::CameraState::Ready: return v1::CAMERA_STATE_READY;
-        case core::CameraState::Sleeping: return v1::CAMERA_STATE_SLEEPING;
-        case core::CameraState::LinkLost: return v1::CAMERA_STATE_LINK_LOST;
-        case core::CameraState::Disconnected: return v1::CAMERA_STATE_DISCONNECTED;
+        case core::CameraState::Discovered:
+            return v1::CAMERA_STATE_DISCOVERED;
+        case core::CameraState::Connecting:
+            return v1::CAMERA_STATE_CONNECTING;
+        case core::CameraState::Pairing:
+            return v1::CAMERA_STATE_PAIRING;
+        case core::CameraState::ResolvingServices:
+            return v1::CAMERA_STATE_RESOLVING_SERVICES;
+        case core::CameraState::Subscribing:
+            return v1::CAMERA_STATE_SUBSCRIBING;
+        case core::CameraState::Initializing:
+            return v1::CAMERA_STATE_INITIALIZING;
+        case core::CameraState::Ready:
+            return v1::CAMERA_STATE_READY;
+        case core::CameraState::Sleeping:
+            return v1::CAMERA_STATE_SLEEPING;
+        case core::CameraState::LinkLost:
+            return v1::CAMERA_STATE_LINK_LOST;
+        case core::CameraState::Disconnected:
+            return v1::CAMERA_STATE_DISCONNECTED;
     }
     return v1::CAMERA_STATE_UNSPECIFIED;
 }
@@ -128,22 +138,33 @@ v1::Value statusValue(std::uint8_t id, protocol::ByteView raw) {
 
 std::optional<core::Event::Kind> fromProto(v1::Event::Kind kind) {
     switch (kind) {
-        case v1::Event::KIND_STATE_CHANGED: return core::Event::Kind::StateChanged;
-        case v1::Event::KIND_STATUS: return core::Event::Kind::StatusPush;
-        case v1::Event::KIND_SETTING: return core::Event::Kind::SettingPush;
-        case v1::Event::KIND_NOTIFICATION: return core::Event::Kind::Notification;
-        case v1::Event::KIND_REQUEST_DONE: return core::Event::Kind::RequestDone;
-        default: return std::nullopt;
+        case v1::Event::KIND_STATE_CHANGED:
+            return core::Event::Kind::StateChanged;
+        case v1::Event::KIND_STATUS:
+            return core::Event::Kind::StatusPush;
+        case v1::Event::KIND_SETTING:
+            return core::Event::Kind::SettingPush;
+        case v1::Event::KIND_NOTIFICATION:
+            return core::Event::Kind::Notification;
+        case v1::Event::KIND_REQUEST_DONE:
+            return core::Event::Kind::RequestDone;
+        default:
+            return std::nullopt;
     }
 }
 
 v1::Event::Kind toProto(core::Event::Kind kind) {
     switch (kind) {
-        case core::Event::Kind::StateChanged: return v1::Event::KIND_STATE_CHANGED;
-        case core::Event::Kind::StatusPush: return v1::Event::KIND_STATUS;
-        case core::Event::Kind::SettingPush: return v1::Event::KIND_SETTING;
-        case core::Event::Kind::Notification: return v1::Event::KIND_NOTIFICATION;
-        case core::Event::Kind::RequestDone: return v1::Event::KIND_REQUEST_DONE;
+        case core::Event::Kind::StateChanged:
+            return v1::Event::KIND_STATE_CHANGED;
+        case core::Event::Kind::StatusPush:
+            return v1::Event::KIND_STATUS;
+        case core::Event::Kind::SettingPush:
+            return v1::Event::KIND_SETTING;
+        case core::Event::Kind::Notification:
+            return v1::Event::KIND_NOTIFICATION;
+        case core::Event::Kind::RequestDone:
+            return v1::Event::KIND_REQUEST_DONE;
     }
     return v1::Event::KIND_UNSPECIFIED;
 }
@@ -167,20 +188,29 @@ v1::Event toProto(const core::Event& event, std::chrono::system_clock::time_poin
 
 std::optional<protocol::Characteristic> fromProto(v1::Characteristic characteristic) {
     switch (characteristic) {
-        case v1::CHARACTERISTIC_COMMAND: return protocol::Characteristic::CommandRequest;
-        case v1::CHARACTERISTIC_SETTINGS: return protocol::Characteristic::SettingRequest;
-        case v1::CHARACTERISTIC_QUERY: return protocol::Characteristic::QueryRequest;
-        case v1::CHARACTERISTIC_NETWORK: return protocol::Characteristic::NetworkManagementRequest;
-        default: return std::nullopt;
+        case v1::CHARACTERISTIC_COMMAND:
+            return protocol::Characteristic::CommandRequest;
+        case v1::CHARACTERISTIC_SETTINGS:
+            return protocol::Characteristic::SettingRequest;
+        case v1::CHARACTERISTIC_QUERY:
+            return protocol::Characteristic::QueryRequest;
+        case v1::CHARACTERISTIC_NETWORK:
+            return protocol::Characteristic::NetworkManagementRequest;
+        default:
+            return std::nullopt;
     }
 }
 
 v1::ConnectNetworkProgress::Step toProto(core::WifiProgress::Step step) {
     switch (step) {
-        case core::WifiProgress::Step::Scanning: return v1::ConnectNetworkProgress::STEP_SCANNING;
-        case core::WifiProgress::Step::Found: return v1::ConnectNetworkProgress::STEP_FOUND;
-        case core::WifiProgress::Step::Connecting: return v1::ConnectNetworkProgress::STEP_CONNECTING;
-        case core::WifiProgress::Step::Provisioning: return v1::ConnectNetworkProgress::STEP_PROVISIONING;
+        case core::WifiProgress::Step::Scanning:
+            return v1::ConnectNetworkProgress::STEP_SCANNING;
+        case core::WifiProgress::Step::Found:
+            return v1::ConnectNetworkProgress::STEP_FOUND;
+        case core::WifiProgress::Step::Connecting:
+            return v1::ConnectNetworkProgress::STEP_CONNECTING;
+        case core::WifiProgress::Step::Provisioning:
+            return v1::ConnectNetworkProgress::STEP_PROVISIONING;
     }
     return v1::ConnectNetworkProgress::STEP_UNSPECIFIED;
 }

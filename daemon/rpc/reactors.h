@@ -131,13 +131,13 @@ void cancellable(const std::shared_ptr<UnaryCall>& call,
 }
 
 // One request through the camera's queue on behalf of `call`.
-inline void requestOn(const std::shared_ptr<UnaryCall>& call, const core::CameraView& camera,
-                      protocol::Request request, core::Deadline deadline,
-                      std::function<void(core::Result<core::Answer>)> done) {
+inline void requestOn(const std::shared_ptr<UnaryCall>& call, const core::CameraView& camera, protocol::Request request,
+                      core::Deadline deadline, std::function<void(core::Result<core::Answer>)> done) {
     core::Control& control = call->control();
     cancellable<core::Answer>(
         call,
-        [&control, &camera, &request, deadline](core::CallId id, std::function<void(core::Result<core::Answer>)> finished) {
+        [&control, &camera, &request, deadline](core::CallId id,
+                                                std::function<void(core::Result<core::Answer>)> finished) {
             control.request(id, camera.address, std::move(request), deadline, std::move(finished));
         },
         std::move(done));
@@ -188,9 +188,10 @@ public:
 
     core::Control& control() { return control_; }
 
-    // Runs once when the stream ends early (cancel, slow client, failed write),
-    // or at the latest in OnDone: stops what feeds the stream (cancel the
-    // Control call, unsubscribe). Set before anything can end the stream.
+    // Runs once, on a gRPC thread, when the stream ends early (cancel, failed
+    // write) or in OnDone (also after a slow client lost the stream): stops what
+    // feeds the stream (cancel the Control call, unsubscribe). Never from a
+    // Control callback. Set before anything can end the stream.
     void onAbort(std::function<void()> hook) { abortHook_ = std::move(hook); }
 
     // Queues a message. False once the stream is ending. A client that lets
@@ -199,10 +200,12 @@ public:
         std::unique_lock lock(mutex_);
         if (ending_) return false;
         if (queue_.size() >= maxBacklog_) {
-            lock.unlock();
-            abort(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                               "the client reads too slowly: more than " + std::to_string(maxBacklog_) +
-                                   " messages waiting"));
+            // write() runs inside a Control callback, where Control may hold its
+            // own locks (the registry publishes events under its subscriber lock):
+            // the abort hook, which calls back into Control, waits for OnDone.
+            end(lock, grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "the client reads too slowly: more than " +
+                                                                             std::to_string(maxBacklog_) +
+                                                                             " messages waiting"));
             return false;
         }
         queue_.push_back(std::move(message));
@@ -223,16 +226,11 @@ public:
     }
     void fail(const core::Error& error) { finish(toStatus(error)); }
 
-    // Ends the stream as soon as the write in flight is done, dropping the queue.
+    // Ends the stream as soon as the write in flight is done, dropping the
+    // queue, and runs the abort hook. From gRPC's threads only (see write()).
     void abort(grpc::Status status) {
         std::unique_lock lock(mutex_);
-        if (!ending_) {
-            ending_ = true;
-            status_ = std::move(status);
-        }
-        queue_.clear();
-        pump(lock);
-        lock.unlock();
+        end(lock, std::move(status));
         runAbortHook();
     }
 
@@ -256,8 +254,19 @@ public:
     void onDone() { runAbortHook(); }
 
 private:
+    // Ending early: drop what waits, finish after the write in flight. Unlocks.
+    void end(std::unique_lock<std::mutex>& lock, grpc::Status status) {
+        if (!ending_) {
+            ending_ = true;
+            status_ = std::move(status);
+        }
+        queue_.clear();
+        pump(lock);
+        if (lock.owns_lock()) lock.unlock();
+    }
+
     // Starts the next write, or Finish once the queue is empty; the gRPC call
-    // is made after unlocking.
+    // is made after unlocking (so `lock` may come back unlocked).
     void pump(std::unique_lock<std::mutex>& lock) {
         if (writing_ || finishCalled_) return;
         if (!queue_.empty()) {

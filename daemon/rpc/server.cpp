@@ -1,14 +1,14 @@
 #include "daemon/rpc/server.h"
 
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
 #include <grp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <system_error>
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -43,7 +43,8 @@ core::Result<std::string> tcpAddress(const std::string& listen) {
     const std::string host = colon == std::string::npos ? "127.0.0.1" : listen.substr(0, colon);
     const bool numeric = !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos;
     if (!numeric || std::stoi(port) > 65535 || host.empty()) {
-        return Unexpected{failure(Errc::InvalidArgument, "tcp listen address \"" + listen + "\" is not PORT or HOST:PORT")};
+        return Unexpected{
+            failure(Errc::InvalidArgument, "tcp listen address \"" + listen + "\" is not PORT or HOST:PORT")};
     }
     return host + ":" + port;
 }
@@ -57,7 +58,8 @@ core::Result<gid_t> groupId(const std::string& name) {
     while ((error = ::getgrnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &found)) == ERANGE) {
         buffer.resize(buffer.size() * 2);
     }
-    if (error != 0) return Unexpected{failure(Errc::Unavailable, "cannot look up group " + name + ": " + errnoText(error))};
+    if (error != 0)
+        return Unexpected{failure(Errc::Unavailable, "cannot look up group " + name + ": " + errnoText(error))};
     if (found == nullptr) return Unexpected{failure(Errc::InvalidArgument, "unknown group \"" + name + "\"")};
     return found->gr_gid;
 }
@@ -69,13 +71,13 @@ core::Result<std::filesystem::path> socketPathFrom(const std::string& address) {
     if (path.rfind("unix:", 0) == 0) path = path.substr(5);
     if (path.rfind("//", 0) == 0) path = path.substr(2);  // "unix:///run/..." spelling
     if (path.empty() || path.front() != '/') {
-        return Unexpected{
-            failure(Errc::InvalidArgument, "socket address \"" + address + "\" is not unix:/ABSOLUTE/PATH or /ABSOLUTE/PATH")};
+        return Unexpected{failure(Errc::InvalidArgument,
+                                  "socket address \"" + address + "\" is not unix:/ABSOLUTE/PATH or /ABSOLUTE/PATH")};
     }
     if (path.size() >= sizeof(sockaddr_un::sun_path)) {
-        return Unexpected{failure(Errc::InvalidArgument, "socket path " + path + " is longer than " +
-                                                             std::to_string(sizeof(sockaddr_un::sun_path) - 1) +
-                                                             " bytes")};
+        return Unexpected{failure(
+            Errc::InvalidArgument,
+            "socket path " + path + " is longer than " + std::to_string(sizeof(sockaddr_un::sun_path) - 1) + " bytes")};
     }
     return std::filesystem::path(path);
 }
@@ -118,8 +120,8 @@ core::Result<std::unique_ptr<Server>> Server::start(const std::vector<grpc::Serv
         }
         // A socket nobody listens on: left behind by a daemon that did not stop cleanly.
         if (*probe == SocketProbe::Stale && ::unlink(path->c_str()) != 0 && errno != ENOENT) {
-            return Unexpected{
-                failure(Errc::Unavailable, "cannot remove the stale socket " + path->string() + ": " + errnoText(errno))};
+            return Unexpected{failure(Errc::Unavailable,
+                                      "cannot remove the stale socket " + path->string() + ": " + errnoText(errno))};
         }
         server->socketPath_ = *path;
         server->addresses_.push_back("unix:" + path->string());
@@ -153,7 +155,8 @@ core::Result<std::unique_ptr<Server>> Server::start(const std::vector<grpc::Serv
         const auto& path = server->socketPath_;
         struct stat info {};
         if (::stat(path.c_str(), &info) != 0) {
-            return Unexpected{failure(Errc::Unavailable, "the socket " + path.string() + " vanished: " + errnoText(errno))};
+            return Unexpected{
+                failure(Errc::Unavailable, "the socket " + path.string() + " vanished: " + errnoText(errno))};
         }
         server->socketDevice_ = info.st_dev;
         server->socketInode_ = info.st_ino;
@@ -181,7 +184,8 @@ void Server::shutdown(std::chrono::milliseconds grace) {
     server_->Shutdown(std::chrono::system_clock::now() + grace);
     server_->Wait();
     if (socketPath_.empty()) return;
-    // Only our own socket: a daemon started since may already serve this path.
+    // gRPC unlinks its unix socket paths itself when it shuts down; this is for
+    // a socket it left behind, and only if it is still ours (same inode).
     struct stat info {};
     if (::lstat(socketPath_.c_str(), &info) == 0 && info.st_dev == socketDevice_ && info.st_ino == socketInode_) {
         ::unlink(socketPath_.c_str());

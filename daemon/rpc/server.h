@@ -7,14 +7,14 @@
 // services on gRPC's own threads.
 #pragma once
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <sys/types.h>
 
 #include <grpcpp/grpcpp.h>
 

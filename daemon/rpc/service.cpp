@@ -1,13 +1,13 @@
 #include "daemon/rpc/service.h"
 
-#include <time.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include <time.h>
 
 #include "daemon/rpc/convert.h"
 #include "daemon/rpc/reactors.h"
@@ -242,31 +242,30 @@ using PerCamera = std::function<void(const core::CameraView&, std::function<void
 template <class Item>
 void fanOut(const std::shared_ptr<UnaryCall>& call, core::Selection selection, PerCamera<Item> perCamera,
             std::function<void(std::vector<Item>)> done) {
-    call->control().resolve(
-        std::move(selection), [call, perCamera = std::move(perCamera),
-                               done = std::move(done)](core::Result<std::vector<core::CameraView>> resolved) mutable {
-            if (call->ended()) return;
-            if (!resolved) {
-                call->fail(resolved.error());
-                return;
-            }
-            auto cameras = distinct(std::move(*resolved));
-            if (cameras.empty()) {
-                call->fail(noReadyCamera());
-                return;
-            }
-            auto gather = std::make_shared<Gather<Item>>(cameras.size(), std::move(done));
-            for (std::size_t i = 0; i < cameras.size(); ++i) {
-                perCamera(cameras[i], [gather, i](Item item) { gather->set(i, std::move(item)); });
-            }
-        });
+    call->control().resolve(std::move(selection), [call, perCamera = std::move(perCamera), done = std::move(done)](
+                                                      core::Result<std::vector<core::CameraView>> resolved) mutable {
+        if (call->ended()) return;
+        if (!resolved) {
+            call->fail(resolved.error());
+            return;
+        }
+        auto cameras = distinct(std::move(*resolved));
+        if (cameras.empty()) {
+            call->fail(noReadyCamera());
+            return;
+        }
+        auto gather = std::make_shared<Gather<Item>>(cameras.size(), std::move(done));
+        for (std::size_t i = 0; i < cameras.size(); ++i) {
+            perCamera(cameras[i], [gather, i](Item item) { gather->set(i, std::move(item)); });
+        }
+    });
 }
 
 // Resolves a selection that must name exactly one camera (`Call` is a
 // UnaryCall or a Stream: anything with ended() and fail()).
 template <class Call>
-void resolveOne(core::Control& control, const std::shared_ptr<Call>& call, core::Selection selection,
-                std::string rpc, std::function<void(const core::CameraView&)> then) {
+void resolveOne(core::Control& control, const std::shared_ptr<Call>& call, core::Selection selection, std::string rpc,
+                std::function<void(const core::CameraView&)> then) {
     control.resolve(std::move(selection), [call, rpc = std::move(rpc), then = std::move(then)](
                                               core::Result<std::vector<core::CameraView>> resolved) {
         if (call->ended()) return;
@@ -421,9 +420,9 @@ grpc::ServerWriteReactor<v1::Camera>* Service::Discover(grpc::CallbackServerCont
         if (!asked) return failedStream<v1::Camera>(toStatus(asked.error()));
         if (asked->count() != 0) duration = *asked;
         if (duration < kMinDiscover || duration > kMaxDiscover) {
-            return failedStream<v1::Camera>(toStatus(invalid("discover duration must be " + secondsText(kMinDiscover) +
-                                                             " to " + secondsText(kMaxDiscover) + " (0 = " +
-                                                             secondsText(kDefaultDiscover) + ")")));
+            return failedStream<v1::Camera>(
+                toStatus(invalid("discover duration must be " + secondsText(kMinDiscover) + " to " +
+                                 secondsText(kMaxDiscover) + " (0 = " + secondsText(kDefaultDiscover) + ")")));
         }
     }
     auto slot = acquireStream();
@@ -581,9 +580,15 @@ grpc::ServerUnaryReactor* Service::LoadPresetGroup(grpc::CallbackServerContext* 
     }
     protocol::PresetGroup group{};
     switch (request->group()) {
-        case v1::PRESET_GROUP_VIDEO: group = protocol::PresetGroup::Video; break;
-        case v1::PRESET_GROUP_PHOTO: group = protocol::PresetGroup::Photo; break;
-        case v1::PRESET_GROUP_TIMELAPSE: group = protocol::PresetGroup::Timelapse; break;
+        case v1::PRESET_GROUP_VIDEO:
+            group = protocol::PresetGroup::Video;
+            break;
+        case v1::PRESET_GROUP_PHOTO:
+            group = protocol::PresetGroup::Photo;
+            break;
+        case v1::PRESET_GROUP_TIMELAPSE:
+            group = protocol::PresetGroup::Timelapse;
+            break;
         default:
             reactor->call()->fail(invalid("unknown preset group " + std::to_string(request->group()) +
                                           " (video 1000, photo 1001, timelapse 1002)"));
@@ -676,7 +681,9 @@ grpc::ServerUnaryReactor* Service::SetSetting(grpc::CallbackServerContext* conte
             }
             break;
         }
-        default: call->fail(invalid("no setting given: set resolution, fps or generic")); return reactor;
+        default:
+            call->fail(invalid("no setting given: set resolution, fps or generic"));
+            return reactor;
     }
     if (width == 0) {
         const auto* info = protocol::findSetting(id);
@@ -738,54 +745,54 @@ grpc::ServerUnaryReactor* Service::GetHardwareInfo(grpc::CallbackServerContext* 
     const core::Deadline deadline = deadlineFor(context, options_.requestTimeout);
     const TimeBase time = TimeBase::now(options_.clock);
     // Hardware info, then the Open GoPro version, one after the other on each camera.
-    PerCamera<v1::CameraHardwareInfo> perCamera = [call, deadline, time](
-                                                      const core::CameraView& camera,
-                                                      std::function<void(v1::CameraHardwareInfo)> done) {
-        const std::string what = commandText(protocol::CommandId::GetHardwareInfo);
-        requestOn(call, camera, protocol::command::getHardwareInfo(), deadline, [call, camera, what, deadline, time,
-                                                                                   done = std::move(done)](
-                                                                                      core::Result<core::Answer> answer) {
-            v1::CameraHardwareInfo out;
-            if (!answer) {
-                *out.mutable_result() = errorResult(camera, answer.error());
-                done(std::move(out));
-                return;
-            }
-            const auto info = hardwareInfoFrom(what, *answer);
-            *out.mutable_result() = info ? okResult(camera) : errorResult(camera, info.error());
-            setAnswerTimes(out.mutable_result(), *answer, time);
-            if (!info) {
-                done(std::move(out));
-                return;
-            }
-            auto* hw = out.mutable_info();
-            hw->set_model_number(info->modelNumber);
-            hw->set_model_name(info->modelName);
-            hw->set_firmware_version(info->firmwareVersion);
-            hw->set_serial_number(info->serialNumber);
-            hw->set_ap_ssid(info->apSsid);
-            hw->set_ap_mac_address(info->apMacAddress);
-            requestOn(call, camera, protocol::command::getOpenGoProVersion(), deadline,
-                      [camera, out = std::move(out), done](core::Result<core::Answer> versionAnswer) mutable {
-                          const auto version =
-                              versionAnswer
-                                  ? versionFrom(commandText(protocol::CommandId::GetOpenGoProVersion), *versionAnswer)
-                                  : core::Result<protocol::OpenGoProVersion>(Unexpected{versionAnswer.error()});
-                          if (version) {
-                              out.set_open_gopro_version(std::to_string(version->major) + "." +
-                                                         std::to_string(version->minor));
-                          } else {
-                              // The outcome is the version's; the times stay those of the hardware info.
-                              auto result = errorResult(camera, version.error());
-                              *result.mutable_sent() = out.result().sent();
-                              *result.mutable_acknowledged() = out.result().acknowledged();
-                              *out.mutable_result() = std::move(result);
-                              out.clear_info();
+    PerCamera<v1::CameraHardwareInfo> perCamera =
+        [call, deadline, time](const core::CameraView& camera, std::function<void(v1::CameraHardwareInfo)> done) {
+            const std::string what = commandText(protocol::CommandId::GetHardwareInfo);
+            requestOn(call, camera, protocol::command::getHardwareInfo(), deadline,
+                      [call, camera, what, deadline, time, done = std::move(done)](core::Result<core::Answer> answer) {
+                          v1::CameraHardwareInfo out;
+                          if (!answer) {
+                              *out.mutable_result() = errorResult(camera, answer.error());
+                              done(std::move(out));
+                              return;
                           }
-                          done(std::move(out));
+                          const auto info = hardwareInfoFrom(what, *answer);
+                          *out.mutable_result() = info ? okResult(camera) : errorResult(camera, info.error());
+                          setAnswerTimes(out.mutable_result(), *answer, time);
+                          if (!info) {
+                              done(std::move(out));
+                              return;
+                          }
+                          auto* hw = out.mutable_info();
+                          hw->set_model_number(info->modelNumber);
+                          hw->set_model_name(info->modelName);
+                          hw->set_firmware_version(info->firmwareVersion);
+                          hw->set_serial_number(info->serialNumber);
+                          hw->set_ap_ssid(info->apSsid);
+                          hw->set_ap_mac_address(info->apMacAddress);
+                          requestOn(
+                              call, camera, protocol::command::getOpenGoProVersion(), deadline,
+                              [camera, out = std::move(out), done](core::Result<core::Answer> versionAnswer) mutable {
+                                  const auto version =
+                                      versionAnswer
+                                          ? versionFrom(commandText(protocol::CommandId::GetOpenGoProVersion),
+                                                        *versionAnswer)
+                                          : core::Result<protocol::OpenGoProVersion>(Unexpected{versionAnswer.error()});
+                                  if (version) {
+                                      out.set_open_gopro_version(std::to_string(version->major) + "." +
+                                                                 std::to_string(version->minor));
+                                  } else {
+                                      // The outcome is the version's; the times stay those of the hardware info.
+                                      auto result = errorResult(camera, version.error());
+                                      *result.mutable_sent() = out.result().sent();
+                                      *result.mutable_acknowledged() = out.result().acknowledged();
+                                      *out.mutable_result() = std::move(result);
+                                      out.clear_info();
+                                  }
+                                  done(std::move(out));
+                              });
                       });
-        });
-    };
+        };
     fanOut<v1::CameraHardwareInfo>(call, std::move(*selection), std::move(perCamera),
                                    [call, response](std::vector<v1::CameraHardwareInfo> cameras) {
                                        call->finish(grpc::Status::OK, [&] {
@@ -883,9 +890,9 @@ grpc::ServerUnaryReactor* Service::SetDateTime(grpc::CallbackServerContext* cont
     dateTime.minute = static_cast<std::uint8_t>(fields.tm_min);
     dateTime.second = static_cast<std::uint8_t>(std::min(fields.tm_sec, 59));  // no leap second on the wire
     auto command = request->has_utc_offset_minutes()
-                        ? protocol::command::setLocalDateTime(
-                              {dateTime, static_cast<std::int16_t>(request->utc_offset_minutes()), request->dst()})
-                        : protocol::command::setDateTime(dateTime);
+                       ? protocol::command::setLocalDateTime(
+                             {dateTime, static_cast<std::int16_t>(request->utc_offset_minutes()), request->dst()})
+                       : protocol::command::setDateTime(dateTime);
     if (!command) {
         call->fail(invalid(protocol::describe(command.error())));
         return reactor;
@@ -921,8 +928,9 @@ grpc::ServerUnaryReactor* Service::SetKeepAlive(grpc::CallbackServerContext* /*c
     core::Control* control = &control_;
     PerCamera<v1::CameraResult> perCamera = [control, interval](const core::CameraView& camera,
                                                                 std::function<void(v1::CameraResult)> done) {
-        control->setKeepAlive(camera.address, interval,
-                              [camera, done = std::move(done)](core::Result<void> set) { done(resultOf(camera, set)); });
+        control->setKeepAlive(camera.address, interval, [camera, done = std::move(done)](core::Result<void> set) {
+            done(resultOf(camera, set));
+        });
     };
     finishResults(call, std::move(*selection), std::move(perCamera), response);
     return reactor;
@@ -990,8 +998,7 @@ grpc::ServerUnaryReactor* Service::SetAp(grpc::CallbackServerContext* context, c
     return reactor;
 }
 
-grpc::ServerUnaryReactor* Service::ScanNetworks(grpc::CallbackServerContext* context,
-                                                const v1::CameraRequest* request,
+grpc::ServerUnaryReactor* Service::ScanNetworks(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
                                                 v1::ScanNetworksResponse* response) {
     auto* reactor = new UnaryReactor(control_);
     auto call = reactor->call();
@@ -1007,8 +1014,7 @@ grpc::ServerUnaryReactor* Service::ScanNetworks(grpc::CallbackServerContext* con
                    cancellable<std::vector<core::ScanEntry>>(
                        call,
                        [control, address = camera.address, deadline](
-                           core::CallId id,
-                           std::function<void(core::Result<std::vector<core::ScanEntry>>)> finished) {
+                           core::CallId id, std::function<void(core::Result<std::vector<core::ScanEntry>>)> finished) {
                            control->wifiScan(id, address, deadline, std::move(finished));
                        },
                        [call, camera, response](core::Result<std::vector<core::ScanEntry>> entries) {
@@ -1162,18 +1168,19 @@ grpc::ServerUnaryReactor* Service::SendRaw(grpc::CallbackServerContext* context,
     const TimeBase time = TimeBase::now(options_.clock);
     resolveOne(control_, call, std::move(*selection), "SendRaw",
                [call, raw = std::move(raw), deadline, time, response](const core::CameraView& camera) {
-                   requestOn(call, camera, raw, deadline, [call, camera, time, response](core::Result<core::Answer> answer) {
-                       if (!answer) {
-                           call->fail(answer.error());
-                           return;
-                       }
-                       // Raw answers are not interpreted: the caller reads the camera's status itself.
-                       call->finish(grpc::Status::OK, [&] {
-                           *response->mutable_result() = okResult(camera);
-                           setAnswerTimes(response->mutable_result(), *answer, time);
-                           response->set_response(std::string(answer->message.begin(), answer->message.end()));
+                   requestOn(
+                       call, camera, raw, deadline, [call, camera, time, response](core::Result<core::Answer> answer) {
+                           if (!answer) {
+                               call->fail(answer.error());
+                               return;
+                           }
+                           // Raw answers are not interpreted: the caller reads the camera's status itself.
+                           call->finish(grpc::Status::OK, [&] {
+                               *response->mutable_result() = okResult(camera);
+                               setAnswerTimes(response->mutable_result(), *answer, time);
+                               response->set_response(std::string(answer->message.begin(), answer->message.end()));
+                           });
                        });
-                   });
                });
     return reactor;
 }

@@ -102,8 +102,8 @@ public:
                                                   v1::VersionResponse* response) override;
     grpc::ServerUnaryReactor* SetDateTime(grpc::CallbackServerContext* context, const v1::SetDateTimeRequest* request,
                                           v1::MultiResult* response) override;
-    grpc::ServerUnaryReactor* SetKeepAlive(grpc::CallbackServerContext* context,
-                                           const v1::SetKeepAliveRequest* request, v1::MultiResult* response) override;
+    grpc::ServerUnaryReactor* SetKeepAlive(grpc::CallbackServerContext* context, const v1::SetKeepAliveRequest* request,
+                                           v1::MultiResult* response) override;
 
     // WiFi
     grpc::ServerUnaryReactor* GetApInfo(grpc::CallbackServerContext* context, const v1::CameraRequest* request,

@@ -6,15 +6,24 @@ namespace goprod::rpc {
 
 grpc::StatusCode statusCode(core::Errc code) {
     switch (code) {
-        case core::Errc::InvalidArgument: return grpc::StatusCode::INVALID_ARGUMENT;
-        case core::Errc::NotFound: return grpc::StatusCode::NOT_FOUND;
-        case core::Errc::CameraRejected: return grpc::StatusCode::FAILED_PRECONDITION;
-        case core::Errc::PairingFailed: return grpc::StatusCode::FAILED_PRECONDITION;
-        case core::Errc::Unavailable: return grpc::StatusCode::UNAVAILABLE;
-        case core::Errc::DeadlineExceeded: return grpc::StatusCode::DEADLINE_EXCEEDED;
-        case core::Errc::ResourceExhausted: return grpc::StatusCode::RESOURCE_EXHAUSTED;
-        case core::Errc::Cancelled: return grpc::StatusCode::CANCELLED;
-        case core::Errc::Internal: return grpc::StatusCode::INTERNAL;
+        case core::Errc::InvalidArgument:
+            return grpc::StatusCode::INVALID_ARGUMENT;
+        case core::Errc::NotFound:
+            return grpc::StatusCode::NOT_FOUND;
+        case core::Errc::CameraRejected:
+            return grpc::StatusCode::FAILED_PRECONDITION;
+        case core::Errc::PairingFailed:
+            return grpc::StatusCode::FAILED_PRECONDITION;
+        case core::Errc::Unavailable:
+            return grpc::StatusCode::UNAVAILABLE;
+        case core::Errc::DeadlineExceeded:
+            return grpc::StatusCode::DEADLINE_EXCEEDED;
+        case core::Errc::ResourceExhausted:
+            return grpc::StatusCode::RESOURCE_EXHAUSTED;
+        case core::Errc::Cancelled:
+            return grpc::StatusCode::CANCELLED;
+        case core::Errc::Internal:
+            return grpc::StatusCode::INTERNAL;
     }
     return grpc::StatusCode::INTERNAL;
 }
@@ -32,7 +41,8 @@ std::string statusMessage(const core::Error& error) {
             // Clients tell pairing failures from rejections by this prefix.
             if (!error.message.empty()) message = "pairing failed: " + error.message;
             break;
-        default: break;
+        default:
+            break;
     }
     return message;
 }
@@ -49,8 +59,8 @@ core::Result<void> checkCameraStatus(std::string_view what, std::uint8_t cameraS
 }
 
 core::Error malformedAnswer(std::string_view what, const protocol::Error& error) {
-    return core::Error{core::Errc::Internal, "malformed answer to " + std::string(what) + ": " + protocol::describe(error),
-                       {}};
+    return core::Error{
+        core::Errc::Internal, "malformed answer to " + std::string(what) + ": " + protocol::describe(error), {}};
 }
 
 }  // namespace goprod::rpc

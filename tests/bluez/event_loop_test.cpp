@@ -35,7 +35,9 @@ protected:
 
     void TearDown() override {
         loop_.stop();
-        if (finished_.valid()) ASSERT_EQ(finished_.wait_for(kBound), std::future_status::ready);
+        if (finished_.valid()) {
+            ASSERT_EQ(finished_.wait_for(kBound), std::future_status::ready);
+        }
     }
 
     // Runs fn on the loop thread and waits for it.

@@ -1,11 +1,12 @@
 // Unit tests of client/cli: every subcommand parses, bad input is a usage
 // error (exit 2, "goproctl: ..." on stderr) before any RPC, common options.
+#include "client/cli.h"
+
 #include <sstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "client/cli.h"
 #include "client/exit_codes.h"
 
 namespace goprod::client {
@@ -91,11 +92,31 @@ TEST(Cli, EverySubcommandParses) {
 
 TEST(Cli, HelpOnEverySubcommand) {
     const std::vector<std::vector<std::string>> commands = {
-        {"list"},         {"discover"},  {"connect"},      {"disconnect"},     {"forget"},
-        {"auto-connect"}, {"shutter"},   {"sleep"},        {"preset-group"},   {"preset"},
-        {"analytics"},    {"set"},       {"set", "resolution"}, {"set", "fps"}, {"get"},
-        {"get", "settings"}, {"get", "status"}, {"info"},  {"wifi"},           {"wifi", "ap"},
-        {"wifi", "scan"}, {"wifi", "connect"}, {"watch"},  {"raw"},            {"keep-alive"},
+        {"list"},
+        {"discover"},
+        {"connect"},
+        {"disconnect"},
+        {"forget"},
+        {"auto-connect"},
+        {"shutter"},
+        {"sleep"},
+        {"preset-group"},
+        {"preset"},
+        {"analytics"},
+        {"set"},
+        {"set", "resolution"},
+        {"set", "fps"},
+        {"get"},
+        {"get", "settings"},
+        {"get", "status"},
+        {"info"},
+        {"wifi"},
+        {"wifi", "ap"},
+        {"wifi", "scan"},
+        {"wifi", "connect"},
+        {"watch"},
+        {"raw"},
+        {"keep-alive"},
         {"date-time"},
     };
     for (auto args : commands) {
@@ -172,7 +193,9 @@ TEST(Cli, BadInputIsAUsageErrorWithAClearMessage) {
         EXPECT_FALSE(result.outcome.invocation) << line;
         EXPECT_EQ(result.outcome.exitCode, kExitUsage) << line;
         EXPECT_THAT(result.err, HasSubstr(message)) << line;
-        if (!args.empty()) EXPECT_THAT(result.err, StartsWith("goproctl: ")) << line;
+        if (!args.empty()) {
+            EXPECT_THAT(result.err, StartsWith("goproctl: ")) << line;
+        }
     }
 }
 

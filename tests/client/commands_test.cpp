@@ -1,17 +1,17 @@
 // Unit tests of client/commands against gMock's MockGoprodStub: the request
 // fields each command sends, what it prints (tables, JSON lines, progress),
 // streams through mocked ClientReaders, and the exit code of every outcome.
+#include "client/commands.h"
+
 #include <sstream>
 
 #include <gmock/gmock.h>
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/message_differencer.h>
 #include <grpcpp/test/mock_stream.h>
 #include <gtest/gtest.h>
 
-#include <google/protobuf/util/json_util.h>
-#include <google/protobuf/util/message_differencer.h>
-
 #include "client/cli.h"
-#include "client/commands.h"
 #include "client/exit_codes.h"
 #include "goprod_mock.grpc.pb.h"
 
@@ -398,11 +398,10 @@ TEST_F(Commands, ShutterPrintsTimesOffsetsAndTheStartSkew) {
     EXPECT_EQ(goproctl({"shutter", "on", "-i", "0456", "-i", "1234"}), kExitOk);
     EXPECT_TRUE(sent.on());
     EXPECT_THAT(sent.target().cameras(), ElementsAre("0456", "1234"));
-    EXPECT_THAT(lines(out()),
-                ElementsAre("CAMERA  RESULT  SENT             ACKNOWLEDGED     LATENCY  OFFSET",
-                            "0456    ok      22:13:20.100000  22:13:20.150500  50.5 ms  +0.0 ms",
-                            "1234    ok      22:13:20.102300  22:13:20.160000  57.7 ms  +2.3 ms",
-                            "start skew: 2.3 ms across 2 cameras"));
+    EXPECT_THAT(lines(out()), ElementsAre("CAMERA  RESULT  SENT             ACKNOWLEDGED     LATENCY   OFFSET",
+                                          "0456    ok      22:13:20.100000  22:13:20.150500  50.5 ms  +0.0 ms",
+                                          "1234    ok      22:13:20.102300  22:13:20.160000  57.7 ms  +2.3 ms",
+                                          "start skew: 2.3 ms across 2 cameras"));
     EXPECT_EQ(err(), "");
 }
 
@@ -486,10 +485,11 @@ TEST_F(Commands, InfoPrintsHardwareAndVersion) {
     camera->set_open_gopro_version("2.0");
     EXPECT_CALL(stub_, GetHardwareInfo(_, _, _)).WillOnce(DoAll(SetArgPointee<2>(response), Return(grpc::Status::OK)));
     EXPECT_EQ(goproctl({"info"}), kExitOk);
-    EXPECT_THAT(lines(out()),
-                ElementsAre("CAMERA  MODEL              FIRMWARE         SERIAL          OPEN GOPRO  AP SSID     AP MAC",
-                            "0456    HERO12 Black (62)  H23.01.01.10.00  C3501324500456  2.0         GP24500456  "
-                            "2674f7f65f78"));
+    EXPECT_THAT(
+        lines(out()),
+        ElementsAre("CAMERA  MODEL              FIRMWARE         SERIAL          OPEN GOPRO  AP SSID     AP MAC",
+                    "0456    HERO12 Black (62)  H23.01.01.10.00  C3501324500456  2.0         GP24500456  "
+                    "2674f7f65f78"));
 }
 
 TEST_F(Commands, ApInfoPrintsSsidAndPasswordEscapingOddBytes) {
@@ -517,9 +517,9 @@ TEST_F(Commands, WifiScanPrintsNetworksAndProgressOnlyOnStderr) {
     cafe->set_open(true);
     EXPECT_CALL(stub_, ScanNetworks(_, _, _)).WillOnce(DoAll(SetArgPointee<2>(response), Return(grpc::Status::OK)));
     EXPECT_EQ(goproctl({"wifi", "scan"}), kExitOk);
-    EXPECT_THAT(lines(out()), ElementsAre("SSID     SIGNAL  FREQUENCY  SECURITY  CONFIGURED",
-                                          "HomeNet  4 bars   5180 MHz  secured   yes",
-                                          "Café     1 bars   2412 MHz  open      no"));
+    EXPECT_THAT(lines(out()),
+                ElementsAre("SSID     SIGNAL  FREQUENCY  SECURITY  CONFIGURED",
+                            "HomeNet  4 bars   5180 MHz  secured   yes", "Café     1 bars   2412 MHz  open      no"));
     EXPECT_EQ(err(), "scanning for WiFi networks...\n");  // not a terminal: a plain line
 }
 
@@ -551,9 +551,9 @@ TEST_F(Commands, DiscoverCollectsCamerasAndPrintsThemAtTheEnd) {
     ASSERT_EQ(printed.size(), 3U);
     EXPECT_THAT(printed[1], AllOf(HasSubstr("0456"), HasSubstr("-50 dBm")));
     EXPECT_THAT(printed[2], HasSubstr("1234"));
-    EXPECT_THAT(lines(err()), ElementsAre("discovering cameras for 5 s...",
-                                          "found 0456 (GoPro 0456, AA:BB:CC:DD:04:56)",
-                                          "found 1234 (GoPro 1234, AA:BB:CC:DD:12:34)"));
+    EXPECT_THAT(lines(err()),
+                ElementsAre("discovering cameras for 5 s...", "found 0456 (GoPro 0456, AA:BB:CC:DD:04:56)",
+                            "found 1234 (GoPro 1234, AA:BB:CC:DD:12:34)"));
 }
 
 TEST_F(Commands, DiscoverJsonPrintsOneObjectPerMessage) {
@@ -609,9 +609,9 @@ TEST_F(Commands, WifiConnectShowsEachStepWithElapsedTime) {
     EXPECT_CALL(*reader, Finish()).WillOnce(Return(grpc::Status::OK));
     EXPECT_CALL(stub_, ConnectNetworkRaw(_, _)).WillOnce(Return(reader));
     EXPECT_EQ(goproctl({"wifi", "connect", "HomeNet", "pw"}), kExitOk);
-    EXPECT_THAT(lines(err()), ElementsAre("[  1.5 s] connecting to HomeNet...", "[  3.0 s] scanning",
-                                          "[  4.5 s] found: 4 bars", "[  6.0 s] provisioning: started",
-                                          "[  7.5 s] connected"));
+    EXPECT_THAT(lines(err()),
+                ElementsAre("[  1.5 s] connecting to HomeNet...", "[  3.0 s] scanning", "[  4.5 s] found: 4 bars",
+                            "[  6.0 s] provisioning: started", "[  7.5 s] connected"));
     EXPECT_EQ(out(), "connected to HomeNet in 9.0 s\n");
 }
 

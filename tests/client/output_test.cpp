@@ -1,5 +1,7 @@
 // Unit tests of client/output and client/exit_codes: table layout, escaping,
 // skew, JSON lines, the progress line, and the status -> exit code mapping.
+#include "client/output.h"
+
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -8,7 +10,6 @@
 #include <gtest/gtest.h>
 
 #include "client/exit_codes.h"
-#include "client/output.h"
 #include "client/values.h"
 #include "protocol/settings.h"
 
@@ -130,8 +131,8 @@ TEST(Progress, TerminalRedrawsInPlaceOtherwisePlainLines) {
 TEST(ExitCodes, OneMappingForStatusesAndCameraResults) {
     EXPECT_EQ(exitCodeFor(grpc::StatusCode::OK), 0);
     EXPECT_EQ(exitCodeFor(grpc::StatusCode::NOT_FOUND), 3);
-    EXPECT_EQ(exitCodeFor(9), 4);    // FAILED_PRECONDITION from CameraResult.code
-    EXPECT_EQ(exitCodeFor(-1), 1);   // not a google.rpc.Code
+    EXPECT_EQ(exitCodeFor(9), 4);   // FAILED_PRECONDITION from CameraResult.code
+    EXPECT_EQ(exitCodeFor(-1), 1);  // not a google.rpc.Code
     EXPECT_EQ(exitCodeFor(100), 1);
     EXPECT_EQ(outcomeWord(0), "ok");
     EXPECT_EQ(outcomeWord(9), "rejected");

@@ -1,9 +1,10 @@
 // Unit tests of client/values: command-line values to API fields, checked
 // against the protocol library's tables.
+#include "client/values.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "client/values.h"
 #include "protocol/settings.h"
 
 namespace goprod::client {
@@ -13,10 +14,12 @@ using ::testing::HasSubstr;
 
 TEST(Resolution, NamesMapToTheTypedEnumInAnyCase) {
     const std::pair<const char*, v1::VideoResolution> cases[] = {
-        {"1080", v1::VIDEO_RESOLUTION_1080}, {"2.7K", v1::VIDEO_RESOLUTION_2_7K}, {"2.7k", v1::VIDEO_RESOLUTION_2_7K},
-        {"4K", v1::VIDEO_RESOLUTION_4K},     {"4k", v1::VIDEO_RESOLUTION_4K},     {"5K", v1::VIDEO_RESOLUTION_5K},
-        {"5.3K", v1::VIDEO_RESOLUTION_5_3K}, {"5.3k", v1::VIDEO_RESOLUTION_5_3K}, {"720", v1::VIDEO_RESOLUTION_720},
-        {"2.7K 4:3", v1::VIDEO_RESOLUTION_2_7K_4_3}, {"1080p", v1::VIDEO_RESOLUTION_1080},
+        {"1080", v1::VIDEO_RESOLUTION_1080},  {"2.7K", v1::VIDEO_RESOLUTION_2_7K},
+        {"2.7k", v1::VIDEO_RESOLUTION_2_7K},  {"4K", v1::VIDEO_RESOLUTION_4K},
+        {"4k", v1::VIDEO_RESOLUTION_4K},      {"5K", v1::VIDEO_RESOLUTION_5K},
+        {"5.3K", v1::VIDEO_RESOLUTION_5_3K},  {"5.3k", v1::VIDEO_RESOLUTION_5_3K},
+        {"720", v1::VIDEO_RESOLUTION_720},    {"2.7K 4:3", v1::VIDEO_RESOLUTION_2_7K_4_3},
+        {"1080p", v1::VIDEO_RESOLUTION_1080},
     };
     for (const auto& [name, expected] : cases) {
         const auto setting = resolutionSetting(name);
@@ -30,8 +33,8 @@ TEST(Resolution, EveryNameOfTheTableParsesToItsValue) {
     for (const auto& value : protocol::findSetting(2)->values) {
         const auto setting = resolutionSetting(value.name);
         ASSERT_TRUE(setting) << value.name;
-        const std::uint64_t sent = setting->has_generic() ? setting->generic().value()
-                                                          : static_cast<std::uint64_t>(setting->resolution());
+        const std::uint64_t sent =
+            setting->has_generic() ? setting->generic().value() : static_cast<std::uint64_t>(setting->resolution());
         EXPECT_EQ(sent, value.value) << value.name;
     }
 }
@@ -55,8 +58,8 @@ TEST(Resolution, UnknownNameIsRefusedWithTheKnownNames) {
 
 TEST(Fps, NamesMapToTheTypedEnum) {
     const std::pair<const char*, v1::FramesPerSecond> cases[] = {
-        {"24", v1::FRAMES_PER_SECOND_24},   {"30", v1::FRAMES_PER_SECOND_30},   {"60", v1::FRAMES_PER_SECOND_60},
-        {"120", v1::FRAMES_PER_SECOND_120}, {"240", v1::FRAMES_PER_SECOND_240}, {"240.0", v1::FRAMES_PER_SECOND_240},
+        {"24", v1::FRAMES_PER_SECOND_24},    {"30", v1::FRAMES_PER_SECOND_30},    {"60", v1::FRAMES_PER_SECOND_60},
+        {"120", v1::FRAMES_PER_SECOND_120},  {"240", v1::FRAMES_PER_SECOND_240},  {"240.0", v1::FRAMES_PER_SECOND_240},
         {"60fps", v1::FRAMES_PER_SECOND_60}, {"60FPS", v1::FRAMES_PER_SECOND_60},
     };
     for (const auto& [name, expected] : cases) {

@@ -18,8 +18,8 @@ using ::testing::HasSubstr;
 
 TEST(Logging, ParsesEveryLevelName) {
     const std::pair<const char*, spdlog::level::level_enum> cases[] = {
-        {"trace", spdlog::level::trace}, {"debug", spdlog::level::debug},       {"info", spdlog::level::info},
-        {"warn", spdlog::level::warn},   {"warning", spdlog::level::warn},      {"error", spdlog::level::err},
+        {"trace", spdlog::level::trace},       {"debug", spdlog::level::debug},  {"info", spdlog::level::info},
+        {"warn", spdlog::level::warn},         {"warning", spdlog::level::warn}, {"error", spdlog::level::err},
         {"critical", spdlog::level::critical}, {"off", spdlog::level::off},
     };
     for (const auto& [name, level] : cases) {

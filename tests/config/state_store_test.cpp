@@ -221,12 +221,13 @@ colour = "red"
     EXPECT_EQ((*loaded)[0].address, "F1:2A:3B:4C:5D:6E");  // BlueZ spells addresses in upper case
     EXPECT_TRUE((*loaded)[0].autoConnect);
     EXPECT_EQ((*loaded)[1].identifier, "4444");
-    EXPECT_THAT(warnings, ElementsAre(HasSubstr("cameras.toml:7: camera entry skipped: identifier '45a'"),
-                                      HasSubstr("cameras.toml:11: camera entry skipped: address 'AA-BB-CC-DD-EE-02'"),
-                                      HasSubstr("cameras.toml:15: camera entry skipped: address is missing"),
-                                      HasSubstr("cameras.toml:18: camera entry skipped: last_seen"),
-                                      HasSubstr("cameras.toml:23: camera entry skipped: 0456 AA:BB:CC:DD:EE:04 is listed twice"),
-                                      HasSubstr("cameras.toml:27: unknown key 'colour' ignored")));
+    EXPECT_THAT(warnings,
+                ElementsAre(HasSubstr("cameras.toml:7: camera entry skipped: identifier '45a'"),
+                            HasSubstr("cameras.toml:11: camera entry skipped: address 'AA-BB-CC-DD-EE-02'"),
+                            HasSubstr("cameras.toml:15: camera entry skipped: address is missing"),
+                            HasSubstr("cameras.toml:18: camera entry skipped: last_seen"),
+                            HasSubstr("cameras.toml:23: camera entry skipped: 0456 AA:BB:CC:DD:EE:04 is listed twice"),
+                            HasSubstr("cameras.toml:27: unknown key 'colour' ignored")));
 }
 
 TEST(StateStore, EntriesBeyondTheLimitAreSkipped) {
@@ -235,8 +236,9 @@ TEST(StateStore, EntriesBeyondTheLimitAreSkipped) {
     const std::size_t count = kMaxKnownCameras + 3;
     for (std::size_t i = 0; i < count; ++i) {
         char entry[128];
-        std::snprintf(entry, sizeof entry, "[[camera]]\nidentifier = \"%04zu\"\naddress = \"AA:BB:CC:DD:%02zX:%02zX\"\n",
-                      i % 10000, (i >> 8) & 0xff, i & 0xff);
+        std::snprintf(entry, sizeof entry,
+                      "[[camera]]\nidentifier = \"%04zu\"\naddress = \"AA:BB:CC:DD:%02zX:%02zX\"\n", i % 10000,
+                      (i >> 8) & 0xff, i & 0xff);
         text += entry;
     }
     tmp.write("cameras.toml", text);

@@ -157,6 +157,11 @@ TEST_F(CameraLifecycle, GoesFromDiscoveredThroughPairingAndSetUpToReady) {
     const auto log = script("0456").log();
     ASSERT_EQ(log.size(), 6U);
     EXPECT_EQ(log.back().substr(0, 14), "GP-0072 0F 0A ") << "Set Local Date Time comes last: " << log.back();
+    const auto& dateTime = script("0456").received.back().message;
+    ASSERT_EQ(dateTime.size(), 12U);
+    const auto local = protocol::parseLocalDateTimeParams(protocol::ByteView(dateTime).subspan(2));
+    ASSERT_TRUE(local.has_value());
+    EXPECT_GE(local->time.year, 2024);
     EXPECT_EQ(port.maxOpenWrites(), 1U);
 
     ASSERT_TRUE(succeeded(waiter));
@@ -319,6 +324,52 @@ TEST_F(CameraLifecycle, AFailedStartNotifyFailsTheAttempt) {
     ASSERT_TRUE(failedWith(waiter, Errc::Unavailable));
     EXPECT_THAT(waiter->result->error().message, HasSubstr("could not enable notifications"));
     EXPECT_EQ(port.count("write"), 0U);
+}
+
+TEST_F(CameraLifecycle, ACameraThatDoesNotAnswerItsSessionSetUpIsDisconnected) {
+    bluezUp();
+    addCamera("0456");
+    script("0456").silentCommands.insert(0x51);
+    port.setAutomatic("connect", false);
+    auto waiter = connect("0456", 60s);
+    executor.drain();
+    connected(true);
+    port.resolveServices(dev());
+    port.succeedLast("connect");
+    executor.drain();
+    ASSERT_EQ(state("0456"), CameraState::Initializing);
+    EXPECT_EQ(port.count("disconnect"), 0U);
+
+    executor.advance(5s);  // the session timeout
+    EXPECT_EQ(port.count("disconnect"), 1U);
+    EXPECT_NE(state("0456"), CameraState::Ready);
+    EXPECT_THAT(camera("0456").view().lastError, HasSubstr("Open GoPro version"));
+    EXPECT_TRUE(pending(waiter)) << "the user waits for the retry";
+
+    // The camera answers again: the retry gets it ready.
+    script("0456").silentCommands.clear();
+    ASSERT_EQ(port.count("connect"), 2U);
+    connected(true);
+    port.resolveServices(dev());
+    port.succeedLast("connect");
+    executor.drain();
+    EXPECT_EQ(state("0456"), CameraState::Ready);
+    EXPECT_TRUE(succeeded(waiter));
+}
+
+TEST_F(CameraLifecycle, ALinkDropDuringTheSessionSetUpKeepsTheConnectWaiterForTheRetry) {
+    bluezUp();
+    addCamera("0456");
+    script("0456").answering = false;
+    auto waiter = connect("0456", 60s);
+    executor.drain();
+    ASSERT_EQ(state("0456"), CameraState::Initializing);
+    script("0456").answering = true;
+    port.dropLink(dev());
+    executor.drain();
+    EXPECT_TRUE(succeeded(waiter));
+    EXPECT_EQ(port.count("connect"), 2U);
+    EXPECT_EQ(state("0456"), CameraState::Ready);
 }
 
 // ---------------------------------------------------------------------------
@@ -605,6 +656,59 @@ TEST_F(CameraLink, ADisconnectMidMultiPacketWriteWritesNoMorePackets) {
     port.succeed(first);  // the reply to the first packet was on its way
     executor.drain();
     EXPECT_EQ(port.writes().size(), before + 1) << "the rest of the message belongs to the old link";
+}
+
+TEST_F(CameraLink, AFullQueueDuringAnOutageStillLetsTheSessionSetUpRun) {
+    CoreHarness h([] {
+        auto s = CoreHarness::defaultSettings();
+        s.camera.queue.maxDepth = 4;
+        return s;
+    }());
+    h.bluezUp();
+    h.addCamera("0456");
+    h.connectToReady("0456");
+    h.script("0456").clearLog();
+    h.port.setAutomatic("connect", false);
+    h.port.dropLink(h.device("0456").path());
+    h.executor.drain();
+    std::vector<std::shared_ptr<Outcome<Answer>>> queued;
+    for (int i = 0; i < 4; ++i) queued.push_back(h.request("0456", protocol::command::hilight(), 60s));
+    auto refused = h.request("0456", protocol::command::hilight(), 60s);
+    h.executor.drain();
+    EXPECT_TRUE(failedWith(refused, Errc::ResourceExhausted));
+
+    h.port.updateDevice(h.device("0456").path(), [](DeviceInfo& i) { i.connected = true; });
+    h.port.resolveServices(h.device("0456").path());
+    h.port.succeedLast("connect");
+    h.executor.drain();
+    EXPECT_EQ(h.state("0456"), CameraState::Ready);
+    EXPECT_THAT(withoutDateTime(h.script("0456").log()),
+                ElementsAre("GP-0072 50", "GP-0072 51", "GP-0072 3C", "GP-0076 53 08 0A 45 46", "GP-0072 18",
+                            "GP-0072 18", "GP-0072 18", "GP-0072 18"));
+    for (const auto& o : queued) EXPECT_TRUE(succeeded(o));
+}
+
+TEST_F(CameraLink, TheAttemptAfterAFailedOneStartsWithConnectNotOnTheDyingLink) {
+    bluezUp();
+    addCamera("0456");
+    port.setAutomatic("pair", false);
+    port.setAutomatic("disconnect", false);
+    auto waiter = connect("0456");
+    executor.drain();
+    port.failLast("pair", Error{Errc::PairingFailed, "org.bluez.Error.AuthenticationFailed", {}});
+    executor.drain();  // the Disconnect is under way, Connected is still true
+    ASSERT_TRUE(failedWith(waiter, Errc::PairingFailed));
+    EXPECT_THAT(port.log({"connect", "pair", "disconnect"}),
+                ElementsAre("connect dev_D4_1C_00_00_04_56", "pair dev_D4_1C_00_00_04_56",
+                            "disconnect dev_D4_1C_00_00_04_56", "connect dev_D4_1C_00_00_04_56"));
+    port.setAutomatic("pair", true);
+    port.setAutomatic("disconnect", true);
+    connected(false);  // the Disconnect takes effect
+    port.succeed(port.last("disconnect"));
+    executor.drain();
+    EXPECT_THAT(camera("0456").view().lastError, HasSubstr("pairing failed")) << "not \"the camera disconnected\"";
+    EXPECT_EQ(state("0456"), CameraState::Connecting) << "the new attempt goes on";
+    EXPECT_EQ(port.count("connect"), 2U);
 }
 
 TEST_F(CameraLink, ReconnectsWithAJitteredExponentialBackoffUpToTheCap) {

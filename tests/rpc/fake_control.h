@@ -6,6 +6,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -103,9 +104,10 @@ public:
         return unsubscribed_;
     }
     std::map<std::uint64_t, Subscriber> subscribers() const {
-        std::lock_guard lock(mutex_);
+        std::lock_guard lock(subscribersMutex_);
         return subscribers_;
     }
+    bool calledBackFromAnEvent() const { return calledBack_.load(); }
     std::vector<std::pair<std::string, std::chrono::milliseconds>> keepAlives() const {
         std::lock_guard lock(mutex_);
         return keepAlives_;
@@ -133,15 +135,16 @@ public:
 
     // Delivers an event to the matching subscribers, on the core thread.
     void emit(core::Event event) {
+        // Delivered under the subscriber lock, as the registry does: a
+        // subscriber that calls back into Control from here would deadlock
+        // there; here it is recorded (calledBackFromAnEvent()).
         post([this, event = std::move(event)] {
-            std::vector<std::function<void(const core::Event&)>> targets;
-            {
-                std::lock_guard lock(mutex_);
-                for (const auto& [id, subscriber] : subscribers_) {
-                    if (matches(subscriber.filter, event)) targets.push_back(subscriber.onEvent);
-                }
+            std::lock_guard lock(subscribersMutex_);
+            delivering_ = std::this_thread::get_id();
+            for (const auto& [id, subscriber] : subscribers_) {
+                if (matches(subscriber.filter, event)) subscriber.onEvent(event);
             }
-            for (const auto& target : targets) target(event);
+            delivering_ = std::thread::id{};
         });
     }
     // Runs fn on the core thread after everything posted so far.
@@ -174,6 +177,7 @@ public:
     }
 
     void cancel(core::CallId call) override {
+        if (insideEvent()) return;
         std::function<void(core::Error)> fail;
         {
             std::lock_guard lock(mutex_);
@@ -240,7 +244,8 @@ public:
         post([done = std::move(done), result = std::move(result)] { done(result); });
     }
 
-    void setAutoConnect(std::string selector, bool on, std::function<void(core::Result<core::CameraView>)> done) override {
+    void setAutoConnect(std::string selector, bool on,
+                        std::function<void(core::Result<core::CameraView>)> done) override {
         record("setAutoConnect " + selector + (on ? " on" : " off"), 0, {});
         auto view = camera("0456", selector);
         view.autoConnect = on;
@@ -314,9 +319,10 @@ public:
 
     core::Result<std::uint64_t> subscribe(core::EventFilter filter,
                                           std::function<void(const core::Event&)> onEvent) override {
+        if (insideEvent()) return core::fail(core::Errc::Internal, "subscribe() from an event callback");
         std::uint64_t id = 0;
         {
-            std::lock_guard lock(mutex_);
+            std::lock_guard lock(subscribersMutex_);
             if (subscribers_.size() >= maxSubscribers) {
                 return core::fail(core::Errc::ResourceExhausted, "too many event subscribers");
             }
@@ -328,10 +334,14 @@ public:
     }
 
     void unsubscribe(std::uint64_t subscription) override {
+        if (insideEvent()) return;
+        {
+            std::lock_guard lock(subscribersMutex_);
+            subscribers_.erase(subscription);
+        }
         {
             std::lock_guard lock(mutex_);
             unsubscribed_.push_back(subscription);
-            subscribers_.erase(subscription);
         }
         notify();
     }
@@ -342,6 +352,13 @@ public:
     }
 
 private:
+    // True (and recorded) when called on the core thread while it delivers an event.
+    bool insideEvent() {
+        if (delivering_.load() != std::this_thread::get_id()) return false;
+        calledBack_ = true;
+        return true;
+    }
+
     static bool matches(const core::EventFilter& filter, const core::Event& event) {
         const bool cameraOk = filter.cameras.empty() ||
                               std::any_of(filter.cameras.begin(), filter.cameras.end(), [&](const std::string& s) {
@@ -458,7 +475,10 @@ private:
     std::vector<std::uint64_t> unsubscribed_;
     std::vector<std::pair<std::string, std::chrono::milliseconds>> keepAlives_;
     std::vector<std::string> calls_;
+    mutable std::mutex subscribersMutex_;  // held while events are delivered
     std::map<std::uint64_t, Subscriber> subscribers_;
+    std::atomic<std::thread::id> delivering_{};
+    std::atomic<bool> calledBack_{false};
     std::map<core::CallId, std::function<void(core::Error)>> held_;
     std::map<core::CallId, std::function<void(core::Result<core::Answer>)>> heldRequests_;
 

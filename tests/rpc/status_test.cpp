@@ -1,8 +1,8 @@
 // Unit tests of the API's error table (daemon/rpc/status.h): each row, and the
 // message formats api/README.md documents.
-#include <gtest/gtest.h>
-
 #include "daemon/rpc/status.h"
+
+#include <gtest/gtest.h>
 
 namespace goprod::rpc {
 namespace {

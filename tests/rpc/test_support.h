@@ -66,7 +66,10 @@ inline FakeControl::Reply<core::Answer> succeed(const core::CameraView&, const p
 class ServiceFixture : public ::testing::Test {
 protected:
     void SetUp() override { startService(testOptions()); }
-    void TearDown() override { stopService(); }
+    void TearDown() override {
+        stopService();
+        EXPECT_FALSE(fake_.calledBackFromAnEvent()) << "the service called Control from inside an event callback";
+    }
 
     void startService(ServiceOptions options) {
         stopService();
