@@ -268,9 +268,8 @@ void BluezClient::Impl::registerAgentObject() {
         .onInterface(kAgentIface)
         .withInputParamNames("device")
         .withOutputParamNames("pincode")
-        .implementedAs([reject](const sdbus::ObjectPath& device) -> std::string {
-            throw reject("a PIN code", device);
-        });
+        .implementedAs(
+            [reject](const sdbus::ObjectPath& device) -> std::string { throw reject("a PIN code", device); });
     a.registerMethod("DisplayPinCode")
         .onInterface(kAgentIface)
         .withInputParamNames("device", "pincode")
@@ -279,9 +278,8 @@ void BluezClient::Impl::registerAgentObject() {
         .onInterface(kAgentIface)
         .withInputParamNames("device")
         .withOutputParamNames("passkey")
-        .implementedAs([reject](const sdbus::ObjectPath& device) -> std::uint32_t {
-            throw reject("a passkey", device);
-        });
+        .implementedAs(
+            [reject](const sdbus::ObjectPath& device) -> std::uint32_t { throw reject("a passkey", device); });
     a.registerMethod("DisplayPasskey")
         .onInterface(kAgentIface)
         .withInputParamNames("device", "passkey", "entered")
@@ -613,9 +611,10 @@ void BluezClient::Impl::complete(std::uint64_t id, core::Result<protocol::Bytes>
     pending_.erase(it);
     // The proxy may be inside its own reply handler right now (sdbus-c++
     // touches it after the handler returns), so it dies in the posted work.
-    executor_.post([proxy = std::move(entry.proxy), done = std::move(entry.done), result = std::move(result)]() mutable {
-        if (done) done(std::move(result));
-    });
+    executor_.post(
+        [proxy = std::move(entry.proxy), done = std::move(entry.done), result = std::move(result)]() mutable {
+            if (done) done(std::move(result));
+        });
 }
 
 void BluezClient::Impl::failAll(const core::Error& error) {
@@ -696,8 +695,7 @@ void BluezClient::Impl::setTrusted(const core::ObjectPath& device, bool trusted,
     });
 }
 
-void BluezClient::Impl::removeDevice(const core::ObjectPath& adapter, const core::ObjectPath& device,
-                                     Completion done) {
+void BluezClient::Impl::removeDevice(const core::ObjectPath& adapter, const core::ObjectPath& device, Completion done) {
     begin(adapter, std::move(done), [this, device](sdbus::IProxy& proxy, std::uint64_t id) {
         proxy.callMethodAsync("RemoveDevice")
             .onInterface(kAdapterIface)

@@ -83,9 +83,8 @@ core::Error fromDbusError(std::string_view name, std::string_view message) {
     // NoReply is also how the bus daemon ("Message recipient disconnected from
     // message bus without replying") and sd-bus ("Connection terminated") say
     // that the peer or the bus went away: no deadline passed, the other side left.
-    if (name == "org.freedesktop.DBus.Error.NoReply" &&
-        (message.find("disconnected") != std::string_view::npos ||
-         message.find("terminated") != std::string_view::npos)) {
+    if (name == "org.freedesktop.DBus.Error.NoReply" && (message.find("disconnected") != std::string_view::npos ||
+                                                         message.find("terminated") != std::string_view::npos)) {
         code = Errc::Unavailable;
     }
     std::string text(name.empty() ? std::string_view("unnamed D-Bus error") : name);

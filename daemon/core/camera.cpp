@@ -226,7 +226,7 @@ bool Camera::hasRequiredCharacteristics() const {
 // Connection
 
 bool Camera::wantsConnection() const {
-    if (!wanted_ || attempting_ || !device_) return false;
+    if (!wanted_ || attempting_ || disconnecting_ || !device_) return false;
     return state_ < CameraState::Connecting || state_ >= CameraState::Sleeping;
 }
 
@@ -241,6 +241,7 @@ void Camera::want(bool connected) {
 void Camera::startAttempt() {
     if (attempting_ || !device_) return;
     attempting_ = true;
+    ++attempts_;
     connectCalled_ = false;
     pairing_ = false;
     trustAsked_ = false;
@@ -432,13 +433,21 @@ void Camera::attemptFailed(const Error& error) {
     ++linkEpoch_;
     queue_.linkDown();
     if (device_ && (device_->connected || connectCalled_)) {
-        port_.disconnect(device_->path, [](Result<void>) {});
+        // No new attempt until BlueZ has let go of this one (else Connect and
+        // Pair meet the old connection's InProgress).
+        disconnecting_ = true;
+        port_.disconnect(device_->path, [this, alive = alive_](Result<void>) {
+            if (!*alive) return;
+            disconnecting_ = false;
+            host_.stateChanged(*this);
+        });
         // Down from now on: the Connected=false this causes is not another link
         // loss, and the next attempt starts with Connect, not on the dying link.
         device_->connected = false;
         device_->servicesResolved = false;
     }
     setState(wanted_ ? CameraState::LinkLost : CameraState::Disconnected);
+    retries_ = std::max(retries_, 1);  // a failed attempt is retried after a backoff, never at once
     scheduleRetry();
     host_.attemptSettled(*this);
 }

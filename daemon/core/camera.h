@@ -96,6 +96,7 @@ public:
     bool wantsConnection() const;
     Executor::Clock::time_point nextAttemptAt() const { return nextAttemptAt_; }
     bool attempting() const { return attempting_; }
+    std::uint64_t attempts() const { return attempts_; }  // attempts started so far
     void startAttempt();
     // Asked by a user: connect now (when the adapter is free), keep connected.
     void want(bool connected);
@@ -173,6 +174,8 @@ private:
     std::string lastError_;
     bool wanted_ = false;       // someone asked for a connection (user, or auto-connect)
     bool attempting_ = false;
+    bool disconnecting_ = false;  // a failed attempt's Disconnect is still running
+    std::uint64_t attempts_ = 0;
     bool connectCalled_ = false;
     bool pairing_ = false;
     bool justPaired_ = false;

@@ -217,7 +217,7 @@ void Registry::connect(CallId call, std::string selector, Deadline deadline,
         }
         if (c.state() == CameraState::Ready) return done(c.view());
         c.want(true);
-        ConnectWaiter waiter{call, c.identifier(), std::move(done), 0};
+        ConnectWaiter waiter{call, c.identifier(), c.attempts() + 1, std::move(done), 0};
         waiter.timer = executor_.at(deadline, [this, call] {
             const auto it = std::find_if(connectWaiters_.begin(), connectWaiters_.end(),
                                          [call](const ConnectWaiter& w) { return w.call == call; });
@@ -259,9 +259,9 @@ void Registry::completeConnectWaiters(Camera& camera) {
     }
 }
 
-void Registry::failConnectWaiters(Camera& camera, const Error& error) {
+void Registry::failConnectWaiters(Camera& camera, const Error& error, bool attemptFailed) {
     for (auto it = connectWaiters_.begin(); it != connectWaiters_.end();) {
-        if (it->identifier != camera.identifier()) {
+        if (it->identifier != camera.identifier() || (attemptFailed && camera.attempts() < it->firstAttempt)) {
             ++it;
             continue;
         }
@@ -527,6 +527,11 @@ void Registry::stateChanged(Camera& camera) {
         publish(std::move(event));
     }
     if (view.state == CameraState::Ready) completeConnectWaiters(camera);
+    if (camera.wantsConnection()) {
+        executor_.post([this, alive = alive_] {
+            if (*alive) schedule();
+        });
+    }
     for (auto& [call, discovery] : discoveries_) {
         if (camera.device()) discovery.found(view);
     }
@@ -541,8 +546,10 @@ void Registry::attemptSettled(Camera& camera) {
         // The attempt failed. A user waiting for it hears why; auto-connect keeps trying.
         const auto view = camera.view();
         const bool pairing = view.lastError.rfind("pairing failed", 0) == 0;
-        failConnectWaiters(camera, Error{pairing ? Errc::PairingFailed : Errc::Unavailable,
-                                         "camera " + camera.identifier() + ": " + view.lastError, {}});
+        failConnectWaiters(camera,
+                           Error{pairing ? Errc::PairingFailed : Errc::Unavailable,
+                                 "camera " + camera.identifier() + ": " + view.lastError, {}},
+                           true);
     }
     // Let the current callbacks finish before the adapter starts the next attempt.
     executor_.post([this, alive = alive_] {

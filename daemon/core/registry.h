@@ -89,6 +89,7 @@ private:
     struct ConnectWaiter {
         CallId call = 0;
         std::string identifier;
+        std::uint64_t firstAttempt = 0;  // failures of earlier attempts (already running) do not count
         std::function<void(Result<CameraView>)> done;
         Executor::TimerId timer = 0;
     };
@@ -116,7 +117,7 @@ private:
     void updateDiscovery();
     void finishDiscovery(CallId call, Result<void> result);
     void completeConnectWaiters(Camera& camera);
-    void failConnectWaiters(Camera& camera, const Error& error);
+    void failConnectWaiters(Camera& camera, const Error& error, bool attemptFailed = false);
     void trackCall(CallId call, std::function<void()> cancel);
     void untrackCall(CallId call);
     void persistSoon();

@@ -192,7 +192,10 @@ public:
     // write) or in OnDone (also after a slow client lost the stream): stops what
     // feeds the stream (cancel the Control call, unsubscribe). Never from a
     // Control callback. Set before anything can end the stream.
-    void onAbort(std::function<void()> hook) { abortHook_ = std::move(hook); }
+    void onAbort(std::function<void()> hook) {
+        std::lock_guard lock(mutex_);
+        abortHook_ = std::move(hook);
+    }
 
     // Queues a message. False once the stream is ending. A client that lets
     // more than `maxBacklog` messages pile up loses the stream: RESOURCE_EXHAUSTED.

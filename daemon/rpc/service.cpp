@@ -363,7 +363,11 @@ core::Deadline Service::deadlineFor(const grpc::CallbackServerContext* context, 
     const auto client = context->deadline();
     // gRPC reports "no deadline" as the clock's maximum.
     if (client >= systemNow + std::chrono::hours(24 * 365)) return steadyNow + fallback;
-    return steadyNow + std::chrono::duration_cast<std::chrono::steady_clock::duration>(client - systemNow);
+    // The camera's deadline falls a little before the client's, so that a
+    // per-camera DEADLINE_EXCEEDED result still reaches the client in time.
+    const auto remaining = std::chrono::duration_cast<std::chrono::steady_clock::duration>(client - systemNow);
+    const auto margin = std::min<std::chrono::steady_clock::duration>(remaining / 10, milliseconds(200));
+    return steadyNow + remaining - margin;
 }
 
 std::unique_ptr<StreamSlot> Service::acquireStream() {

@@ -1,9 +1,5 @@
 #include "daemon/runtime/event_loop.h"
 
-#include <poll.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cassert>
 #include <cerrno>
@@ -13,6 +9,10 @@
 #include <optional>
 #include <system_error>
 #include <utility>
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <sdbus-c++/IConnection.h>
 #include <spdlog/spdlog.h>
@@ -171,8 +171,9 @@ void EventLoop::runPosted() {
 void EventLoop::wait() {
     std::optional<std::chrono::nanoseconds> timeout;  // relative; none = sleep until an fd is ready
     if (!timers_.empty()) {
-        timeout = std::max(std::chrono::nanoseconds::zero(),
-                           std::chrono::duration_cast<std::chrono::nanoseconds>(timers_.begin()->first.due - Clock::now()));
+        timeout =
+            std::max(std::chrono::nanoseconds::zero(),
+                     std::chrono::duration_cast<std::chrono::nanoseconds>(timers_.begin()->first.due - Clock::now()));
     }
     pollfd fds[2] = {{eventFd_, POLLIN, 0}, {-1, 0, 0}};
     nfds_t count = 1;

@@ -1,10 +1,10 @@
 // Unit tests of the D-Bus error table (daemon/bluez/errors.*).
+#include "daemon/bluez/errors.h"
+
 #include <set>
 #include <string>
 
 #include <gtest/gtest.h>
-
-#include "daemon/bluez/errors.h"
 
 namespace goprod::bluez {
 namespace {

@@ -1,7 +1,7 @@
 // Unit tests of the core thread's event loop (daemon/runtime/event_loop.*),
 // without a D-Bus connection. The loop runs on a thread of its own; the test
 // waits for what it posted, each wait bounded, never a fixed sleep.
-#include <pthread.h>
+#include "daemon/runtime/event_loop.h"
 
 #include <atomic>
 #include <chrono>
@@ -13,9 +13,9 @@
 #include <thread>
 #include <vector>
 
-#include <gtest/gtest.h>
+#include <pthread.h>
 
-#include "daemon/runtime/event_loop.h"
+#include <gtest/gtest.h>
 
 namespace goprod::runtime {
 namespace {

@@ -5,6 +5,8 @@
 // reconnection with backoff, sleep, two cameras on one adapter, BlueZ
 // restarts, keep-alive, AP control and station mode. A fake BlueZ port with a
 // scripted camera behind it, a deterministic executor: no sleeps, no threads.
+#include "daemon/core/camera.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -16,7 +18,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "daemon/core/camera.h"
 #include "daemon/core/registry.h"
 #include "network_management.pb.h"
 #include "protocol/commands.h"
@@ -34,8 +35,8 @@ using protocol::Bytes;
 using protocol::Characteristic;
 using test::CameraScript;
 using test::CoreHarness;
-using test::FakeExecutor;
 using test::failedWith;
+using test::FakeExecutor;
 using test::hexDump;
 using test::Outcome;
 using test::pending;
@@ -133,10 +134,9 @@ TEST_F(CameraLifecycle, GoesFromDiscoveredThroughPairingAndSetUpToReady) {
     EXPECT_EQ(state("0456"), CameraState::Subscribing);
     std::vector<std::string> notified;
     for (const auto i : port.indices("startNotify")) notified.push_back(port.call(i).path);
-    EXPECT_THAT(notified, ::testing::UnorderedElementsAre(charPath("0456", C::CommandResponse),
-                                                          charPath("0456", C::SettingResponse),
-                                                          charPath("0456", C::QueryResponse),
-                                                          charPath("0456", C::NetworkManagementResponse)));
+    EXPECT_THAT(notified, ::testing::UnorderedElementsAre(
+                              charPath("0456", C::CommandResponse), charPath("0456", C::SettingResponse),
+                              charPath("0456", C::QueryResponse), charPath("0456", C::NetworkManagementResponse)));
     EXPECT_EQ(port.count("write"), 0U) << "nothing is written before notifications are on";
 
     for (const auto i : port.indices("startNotify")) {
@@ -255,8 +255,8 @@ TEST_F(CameraLifecycle, AnAlreadyPairedCameraSkipsPairingAndPairingFinish) {
     EXPECT_THAT(withoutDateTime(script("0456").log()),
                 ElementsAre("GP-0072 50", "GP-0072 51", "GP-0072 3C", "GP-0076 53 08 0A 45 46"));
     EXPECT_THAT(stateEvents("0456"),
-                ElementsAre(CameraState::Connecting, CameraState::ResolvingServices,
-                            CameraState::Subscribing, CameraState::Initializing, CameraState::Ready))
+                ElementsAre(CameraState::Connecting, CameraState::ResolvingServices, CameraState::Subscribing,
+                            CameraState::Initializing, CameraState::Ready))
         << "never Pairing";
 }
 
@@ -295,7 +295,8 @@ TEST_F(CameraLifecycle, AConnectionThatDoesNotCompleteInTimeIsAbandoned) {
     ASSERT_TRUE(failedWith(waiter, Errc::Unavailable));
     EXPECT_THAT(waiter->result->error().message, HasSubstr("did not complete in time"));
     EXPECT_EQ(h.port.count("disconnect"), 1U) << "the pending Connect is cancelled";
-    EXPECT_THAT(h.stateEvents("0456"), ElementsAre(CameraState::Connecting, CameraState::LinkLost, CameraState::Connecting))
+    EXPECT_THAT(h.stateEvents("0456"),
+                ElementsAre(CameraState::Connecting, CameraState::LinkLost, CameraState::Connecting))
         << "auto-connect tries again";
     EXPECT_EQ(h.port.count("connect"), 2U);
 }
@@ -404,7 +405,8 @@ TEST_F(CameraRequests, RequestsQueuedWhileInitializingRunAfterTheSessionSteps) {
 TEST_F(CameraRequests, AMultiPacketWriteGoesPacketByPacketAndNothingInterleaves) {
     readyCamera();
     port.setAutomatic("write", false);
-    const auto connectNew = *protocol::operation::connectNew("a-network-with-a-long-name", "a password of 40 characters.....");
+    const auto connectNew =
+        *protocol::operation::connectNew("a-network-with-a-long-name", "a password of 40 characters.....");
     auto packets = *protocol::fragment(connectNew.message, protocol::Sender::Client);
     ASSERT_GE(packets.size(), 3U);
     script("0456").networks = {{"a-network-with-a-long-name", 3, 5180, 1}};
@@ -574,7 +576,8 @@ TEST_F(CameraRequests, StatusPushesReachSubscribersAndTheCameraView) {
     script("0456").pushStatus(protocol::status_id::kBattery, {42});
     executor.drain();
     EXPECT_EQ(camera("0456").view().batteryPercent, 42);
-    const auto it = std::find_if(events.begin(), events.end(), [](const Event& e) { return e.kind == Event::Kind::StatusPush; });
+    const auto it =
+        std::find_if(events.begin(), events.end(), [](const Event& e) { return e.kind == Event::Kind::StatusPush; });
     ASSERT_NE(it, events.end());
     ASSERT_EQ(it->entries.size(), 1U);
     EXPECT_EQ(it->entries[0].first, protocol::status_id::kBattery);
@@ -612,7 +615,8 @@ TEST_F(CameraLink, ADisconnectMidMultiPacketResponseDiscardsThePartialMessage) {
     script("0456").answering = false;
     auto info = request("0456", protocol::command::getHardwareInfo(), 30s);
     executor.drain();
-    const auto stale = CameraScript::packets(protocol::encodeCommandResponse(0x3C, 0, protocol::encodeHardwareInfo(script("0456").hardware)));
+    const auto stale = CameraScript::packets(
+        protocol::encodeCommandResponse(0x3C, 0, protocol::encodeHardwareInfo(script("0456").hardware)));
     ASSERT_GE(stale.size(), 3U);
     const auto path = charPath("0456", C::CommandResponse);
     port.notify(path, stale[0]);
@@ -642,7 +646,8 @@ TEST_F(CameraLink, ADisconnectMidMultiPacketResponseDiscardsThePartialMessage) {
 TEST_F(CameraLink, ADisconnectMidMultiPacketWriteWritesNoMorePackets) {
     readyCamera();
     port.setAutomatic("write", false);
-    const auto connectNew = *protocol::operation::connectNew("a-network-with-a-long-name", "a password of 40 characters.....");
+    const auto connectNew =
+        *protocol::operation::connectNew("a-network-with-a-long-name", "a password of 40 characters.....");
     const auto before = port.writes().size();
     auto big = request("0456", connectNew, 30s);
     executor.drain();
@@ -719,7 +724,8 @@ TEST_F(CameraLink, ReconnectsWithAJitteredExponentialBackoffUpToTheCap) {
     for (int i = 0; i < 40; ++i) executor.advance(10s);
 
     std::vector<double> at;
-    for (const auto i : port.indices("connect")) at.push_back(std::chrono::duration<double>(port.call(i).at - FakeExecutor::kStart).count());
+    for (const auto i : port.indices("connect"))
+        at.push_back(std::chrono::duration<double>(port.call(i).at - FakeExecutor::kStart).count());
     ASSERT_GE(at.size(), 10U);
     // at[0]: the first connection. at[1]: at once after the drop. Then 2 s · 2^k · [0.5, 1), capped at 60 s.
     EXPECT_EQ(at[1], at[0]) << "the first retry is immediate";
@@ -997,7 +1003,8 @@ TEST_F(CameraAp, SetApFailsWhenStatus69NeverFollows) {
 TEST_F(CameraAp, SetApRefusedByTheCameraIsCameraRejected) {
     readyCamera();
     script("0456").override = [](Characteristic c, const Bytes& m) -> std::optional<std::vector<CameraScript::Reply>> {
-        if (c == C::CommandRequest && m[0] == 0x17) return std::vector<CameraScript::Reply>{{C::CommandResponse, hex("17 01")}};
+        if (c == C::CommandRequest && m[0] == 0x17)
+            return std::vector<CameraScript::Reply>{{C::CommandResponse, hex("17 01")}};
         return std::nullopt;
     };
     auto done = std::make_shared<Outcome<void>>();
@@ -1060,7 +1067,8 @@ protected:
                                    {"guest", 3, 2412, pb::SCAN_FLAG_OPEN}};
     }
 
-    std::shared_ptr<Outcome<std::vector<ScanEntry>>> scan(Executor::Clock::duration timeout = 30s, CallId* call = nullptr) {
+    std::shared_ptr<Outcome<std::vector<ScanEntry>>> scan(Executor::Clock::duration timeout = 30s,
+                                                          CallId* call = nullptr) {
         auto o = std::make_shared<Outcome<std::vector<ScanEntry>>>();
         const CallId id = registry->newCallId();
         if (call) *call = id;
@@ -1072,8 +1080,9 @@ protected:
         auto o = std::make_shared<Outcome<void>>();
         const CallId id = registry->newCallId();
         if (call) *call = id;
-        registry->wifiConnect(id, "0456", ssid, std::move(password), in(timeout),
-                              [this](const WifiProgress& p) { progress.push_back(p); }, test::capture(o));
+        registry->wifiConnect(
+            id, "0456", ssid, std::move(password), in(timeout),
+            [this](const WifiProgress& p) { progress.push_back(p); }, test::capture(o));
         return o;
     }
     std::vector<std::string> network() { return script("0456").log(C::NetworkManagementRequest); }
@@ -1136,9 +1145,9 @@ TEST_F(StationMode, ConnectsToAConfiguredNetworkWithConnectAndNoPassword) {
                                        hexDump(protocol::operation::connect("office")->message)));
     std::vector<WifiProgress::Step> steps;
     for (const auto& p : progress) steps.push_back(p.step);
-    EXPECT_THAT(steps, ElementsAre(WifiProgress::Step::Scanning, WifiProgress::Step::Scanning, WifiProgress::Step::Found,
-                                   WifiProgress::Step::Connecting, WifiProgress::Step::Provisioning,
-                                   WifiProgress::Step::Provisioning));
+    EXPECT_THAT(steps, ElementsAre(WifiProgress::Step::Scanning, WifiProgress::Step::Scanning,
+                                   WifiProgress::Step::Found, WifiProgress::Step::Connecting,
+                                   WifiProgress::Step::Provisioning, WifiProgress::Step::Provisioning));
     EXPECT_EQ(progress.back().detail, "PROVISIONING_SUCCESS_NEW_AP");
     EXPECT_THAT(progress[3].detail, HasSubstr("Connect to"));
 }
@@ -1294,7 +1303,8 @@ TEST_F(StationMode, ScanNotificationsAlsoReachEventSubscribers) {
     executor.drain();
     ASSERT_TRUE(succeeded(o));
     const auto n = std::count_if(events.begin(), events.end(), [](const Event& e) {
-        return e.kind == Event::Kind::Notification && e.message.size() > 2 && e.message[0] == 0x02 && e.message[1] == 0x0B;
+        return e.kind == Event::Kind::Notification && e.message.size() > 2 && e.message[0] == 0x02 &&
+               e.message[1] == 0x0B;
     });
     EXPECT_EQ(n, 1);
 }

@@ -188,7 +188,7 @@ public:
     std::vector<ScanNetwork> networks;
 
     // How it answers.
-    bool answering = true;                 // false: records requests, answers nothing
+    bool answering = true;                  // false: records requests, answers nothing
     std::set<std::uint8_t> silentCommands;  // command IDs it never answers
     bool apFollowsControl = true;           // Set AP Control pushes status 69
     bool scanFinishes = true;               // Start Scan is followed by a scan success notification
@@ -196,7 +196,7 @@ public:
     int scanResult = open_gopro::RESULT_SUCCESS;
     int connectResult = open_gopro::RESULT_SUCCESS;
     std::optional<int> provisioningResult = open_gopro::PROVISIONING_SUCCESS_NEW_AP;  // notified after the response
-    bool provisioningFirst = false;  // ... before the Connect response
+    bool provisioningFirst = false;                                                   // ... before the Connect response
     // Returns the replies for a request instead of the default (nullopt: default).
     std::function<std::optional<std::vector<Reply>>(protocol::Characteristic, const protocol::Bytes&)> override;
 
@@ -206,7 +206,8 @@ public:
     // "GP-0072 3C", ...
     std::vector<std::string> log() const {
         std::vector<std::string> out;
-        for (const auto& r : received) out.push_back(std::string(protocol::info(r.on).shortName) + " " + hexDump(r.message));
+        for (const auto& r : received)
+            out.push_back(std::string(protocol::info(r.on).shortName) + " " + hexDump(r.message));
         return out;
     }
     std::vector<std::string> log(protocol::Characteristic on) const {
@@ -232,7 +233,8 @@ public:
         return std::move(*p);
     }
     static protocol::Bytes statusPush(std::uint8_t id, protocol::Bytes value) {
-        protocol::QueryResponse push{static_cast<std::uint8_t>(protocol::QueryId::StatusPush), 0, {{id, std::move(value)}}};
+        protocol::QueryResponse push{
+            static_cast<std::uint8_t>(protocol::QueryId::StatusPush), 0, {{id, std::move(value)}}};
         return *protocol::encodeQueryResponse(push);
     }
     void pushStatus(std::uint8_t id, protocol::Bytes value) {
@@ -290,12 +292,15 @@ public:
                 }
                 if (silentCommands.count(id)) return out;
                 if (id == static_cast<std::uint8_t>(protocol::CommandId::GetHardwareInfo)) {
-                    out.push_back({C::CommandResponse, protocol::encodeCommandResponse(id, 0, protocol::encodeHardwareInfo(hardware))});
+                    out.push_back({C::CommandResponse,
+                                   protocol::encodeCommandResponse(id, 0, protocol::encodeHardwareInfo(hardware))});
                 } else if (id == static_cast<std::uint8_t>(protocol::CommandId::GetOpenGoProVersion)) {
-                    out.push_back({C::CommandResponse, protocol::encodeCommandResponse(id, 0, protocol::encodeOpenGoProVersion(version))});
+                    out.push_back({C::CommandResponse,
+                                   protocol::encodeCommandResponse(id, 0, protocol::encodeOpenGoProVersion(version))});
                 } else {
                     out.push_back({C::CommandResponse, protocol::encodeCommandResponse(id, 0)});
-                    if (id == static_cast<std::uint8_t>(protocol::CommandId::SetApControl) && apFollowsControl && m.size() == 3) {
+                    if (id == static_cast<std::uint8_t>(protocol::CommandId::SetApControl) && apFollowsControl &&
+                        m.size() == 3) {
                         const protocol::Bytes value{static_cast<std::uint8_t>(m[2] == 1 ? 1 : 0)};
                         statuses[protocol::status_id::kApMode] = value;
                         out.push_back({C::QueryResponse, statusPush(protocol::status_id::kApMode, value)});
@@ -303,7 +308,9 @@ public:
                 }
                 return out;
             }
-            case C::SettingRequest: out.push_back({C::SettingResponse, protocol::encodeCommandResponse(m[0], 0)}); return out;
+            case C::SettingRequest:
+                out.push_back({C::SettingResponse, protocol::encodeCommandResponse(m[0], 0)});
+                return out;
             case C::QueryRequest: {
                 const std::uint8_t id = m[0];
                 protocol::QueryResponse r{id, 0, {}};
@@ -317,8 +324,10 @@ public:
                 out.push_back({C::QueryResponse, *protocol::encodeQueryResponse(r)});
                 return out;
             }
-            case C::NetworkManagementRequest: return networkReplies(m);
-            default: return out;
+            case C::NetworkManagementRequest:
+                return networkReplies(m);
+            default:
+                return out;
         }
     }
 
@@ -366,7 +375,8 @@ private:
             r.set_provisioning_state(pb::PROVISIONING_STARTED);
             r.set_timeout_seconds(10);
             const Reply response{C::NetworkManagementResponse, protobuf(0x02, request->action | 0x80, r)};
-            if (provisioningResult && provisioningFirst) out.push_back({C::NetworkManagementResponse, provisioning(*provisioningResult)});
+            if (provisioningResult && provisioningFirst)
+                out.push_back({C::NetworkManagementResponse, provisioning(*provisioningResult)});
             out.push_back(response);
             if (provisioningResult && !provisioningFirst && connectResult == pb::RESULT_SUCCESS)
                 out.push_back({C::NetworkManagementResponse, provisioning(*provisioningResult)});
@@ -393,9 +403,9 @@ private:
 class FakeBluezPort final : public BluezPort {
 public:
     struct Call {
-        std::string method;  // "connect", "pair", "setTrusted", "write", ...
-        ObjectPath path;     // the object the method is called on (adapter for discovery)
-        ObjectPath target;   // removeDevice: the device
+        std::string method;     // "connect", "pair", "setTrusted", "write", ...
+        ObjectPath path;        // the object the method is called on (adapter for discovery)
+        ObjectPath target;      // removeDevice: the device
         protocol::Bytes value;  // write
         bool flag = false;      // setTrusted
         Done done;
@@ -405,18 +415,28 @@ public:
     };
 
     explicit FakeBluezPort(FakeExecutor& executor) : executor_(executor) {
-        automatic_ = {"startDiscovery", "stopDiscovery", "connect", "disconnect", "pair", "setTrusted",
-                      "removeDevice", "startNotify", "write", "read"};
+        automatic_ = {"startDiscovery", "stopDiscovery", "connect",     "disconnect", "pair",
+                      "setTrusted",     "removeDevice",  "startNotify", "write",      "read"};
     }
     ~FakeBluezPort() override { *alive_ = false; }
 
     // --- BluezPort
     void setObserver(BluezObserver* observer) override { observer_ = observer; }
-    void startDiscovery(const ObjectPath& adapter, Done done) override { record({"startDiscovery", adapter, {}, {}, false, std::move(done), {}}); }
-    void stopDiscovery(const ObjectPath& adapter, Done done) override { record({"stopDiscovery", adapter, {}, {}, false, std::move(done), {}}); }
-    void connect(const ObjectPath& device, Done done) override { record({"connect", device, {}, {}, false, std::move(done), {}}); }
-    void disconnect(const ObjectPath& device, Done done) override { record({"disconnect", device, {}, {}, false, std::move(done), {}}); }
-    void pair(const ObjectPath& device, Done done) override { record({"pair", device, {}, {}, false, std::move(done), {}}); }
+    void startDiscovery(const ObjectPath& adapter, Done done) override {
+        record({"startDiscovery", adapter, {}, {}, false, std::move(done), {}});
+    }
+    void stopDiscovery(const ObjectPath& adapter, Done done) override {
+        record({"stopDiscovery", adapter, {}, {}, false, std::move(done), {}});
+    }
+    void connect(const ObjectPath& device, Done done) override {
+        record({"connect", device, {}, {}, false, std::move(done), {}});
+    }
+    void disconnect(const ObjectPath& device, Done done) override {
+        record({"disconnect", device, {}, {}, false, std::move(done), {}});
+    }
+    void pair(const ObjectPath& device, Done done) override {
+        record({"pair", device, {}, {}, false, std::move(done), {}});
+    }
     void setTrusted(const ObjectPath& device, bool trusted, Done done) override {
         record({"setTrusted", device, {}, {}, trusted, std::move(done), {}});
     }
@@ -435,8 +455,10 @@ public:
 
     // --- Automation: which methods the fake completes by itself (all, at first).
     void setAutomatic(const std::string& method, bool on) {
-        if (on) automatic_.insert(method);
-        else automatic_.erase(method);
+        if (on)
+            automatic_.insert(method);
+        else
+            automatic_.erase(method);
     }
     void setAllManual() { automatic_.clear(); }
     // Connect: Connected=true before (true) or after (false) the method reply.
@@ -450,12 +472,12 @@ public:
     const std::deque<Call>& calls() const { return calls_; }
     const Call& call(std::size_t i) const { return calls_.at(i); }
     std::size_t count(std::string_view method) const {
-        return static_cast<std::size_t>(std::count_if(calls_.begin(), calls_.end(), [method](const Call& c) { return c.method == method; }));
+        return static_cast<std::size_t>(
+            std::count_if(calls_.begin(), calls_.end(), [method](const Call& c) { return c.method == method; }));
     }
     std::size_t pendingCount(std::string_view method) const {
-        return static_cast<std::size_t>(std::count_if(calls_.begin(), calls_.end(), [method](const Call& c) {
-            return c.method == method && !c.finished;
-        }));
+        return static_cast<std::size_t>(std::count_if(
+            calls_.begin(), calls_.end(), [method](const Call& c) { return c.method == method && !c.finished; }));
     }
     std::vector<std::size_t> indices(std::string_view method) const {
         std::vector<std::size_t> out;
@@ -487,7 +509,8 @@ public:
     std::vector<std::string> writes(const ObjectPath& characteristic = {}) const {
         std::vector<std::string> out;
         for (const auto& c : calls_) {
-            if (c.method == "write" && (characteristic.empty() || c.path == characteristic)) out.push_back(hexDump(c.value));
+            if (c.method == "write" && (characteristic.empty() || c.path == characteristic))
+                out.push_back(hexDump(c.value));
         }
         return out;
     }
@@ -561,7 +584,8 @@ public:
     void notify(const ObjectPath& characteristic, const protocol::Bytes& value) {
         if (vanished_ || !observer_) return;
         for (const auto& [path, d] : devices_) {
-            if (characteristic.rfind(path + "/", 0) == 0 && !d.device.info.connected) return;  // nothing comes over a dead link
+            if (characteristic.rfind(path + "/", 0) == 0 && !d.device.info.connected)
+                return;  // nothing comes over a dead link
         }
         ++notifications_;
         observer_->notification(characteristic, value);
@@ -654,8 +678,10 @@ private:
 
     void failCall(std::size_t i, Error error) {
         if (calls_[i].finished) return;
-        if (calls_[i].method == "read") answerRead(i, Unexpected{std::move(error)});
-        else fail(i, std::move(error));
+        if (calls_[i].method == "read")
+            answerRead(i, Unexpected{std::move(error)});
+        else
+            fail(i, std::move(error));
     }
 
     void complete(std::size_t i, Result<void> result) {
@@ -681,7 +707,8 @@ private:
         Device* d = deviceOf(method == "removeDevice" ? calls_[i].target : path);
         const Error notConnected{Errc::Unavailable, "Not connected", {}};
         if (method == "startDiscovery" || method == "stopDiscovery") {
-            if (auto it = adapters_.find(path); it != adapters_.end()) it->second.discovering = method == "startDiscovery";
+            if (auto it = adapters_.find(path); it != adapters_.end())
+                it->second.discovering = method == "startDiscovery";
             return succeed(i);
         }
         if (!d) return fail(i, Error{Errc::NotFound, "no such object", {}});
@@ -692,7 +719,8 @@ private:
             updateDevice(path, [](DeviceInfo& info) { info.connected = true; });
             if (resolveOnConnect) {
                 post([this, path] {
-                    if (hasDevice(path) && deviceInfo(path).connected && !deviceInfo(path).servicesResolved) resolveServices(path);
+                    if (hasDevice(path) && deviceInfo(path).connected && !deviceInfo(path).servicesResolved)
+                        resolveServices(path);
                 });
             }
             if (connectedBeforeReply) succeed(i);
@@ -765,10 +793,7 @@ struct Outcome {
     bool finished() const { return calls > 0; }
     bool ok() const { return result && result->has_value(); }
     template <class U = T>
-        requires(!std::is_void_v<U>)
-    const U& value() const {
-        return **result;
-    }
+    requires(!std::is_void_v<U>) const U& value() const { return **result; }
     Errc code() const { return result->error().code; }
     std::string describe() const {
         if (!result) return "still pending";
@@ -804,7 +829,8 @@ template <class T>
 
 template <class T>
 ::testing::AssertionResult failedWith(const std::shared_ptr<Outcome<T>>& o, Errc code) {
-    if (o->calls != 1) return ::testing::AssertionFailure() << "the callback ran " << o->calls << " times, " << o->describe();
+    if (o->calls != 1)
+        return ::testing::AssertionFailure() << "the callback ran " << o->calls << " times, " << o->describe();
     if (o->ok() || o->code() != code) {
         return ::testing::AssertionFailure() << "expected " << errcName(code) << ", " << o->describe();
     }
@@ -831,8 +857,9 @@ public:
 
     void start(RegistrySettings settings) {
         settings_ = settings;
-        registry = std::make_unique<Registry>(executor, port, std::move(settings),
-                                              [this](const std::vector<CameraView>& known) { persisted.push_back(known); });
+        registry =
+            std::make_unique<Registry>(executor, port, std::move(settings),
+                                       [this](const std::vector<CameraView>& known) { persisted.push_back(known); });
         port.setObserver(registry.get());
         auto sub = registry->subscribe({}, [this](const Event& e) { events.push_back(e); });
         EXPECT_TRUE(sub.has_value());

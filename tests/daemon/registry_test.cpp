@@ -3,6 +3,8 @@
 // discovery when one is not in sight), discovery for users, limits on
 // cameras and subscribers, event filters, user disconnects and shutdown.
 // A fake BlueZ port with scripted cameras, a deterministic executor.
+#include "daemon/core/registry.h"
+
 #include <algorithm>
 #include <chrono>
 #include <memory>
@@ -12,7 +14,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "daemon/core/registry.h"
 #include "protocol/commands.h"
 #include "protocol/queries.h"
 #include "tests/daemon/fake_bluez_port.h"
@@ -341,7 +342,8 @@ TEST_F(RegistryEvents, AFilterPassesOnlyItsCamerasAndKinds) {
     auto sub = registry->subscribe({{"0789"}, {Event::Kind::StatusPush}}, [&got](const Event& e) { got.push_back(e); });
     ASSERT_TRUE(sub.has_value());
     std::vector<Event> byAddress;
-    auto sub2 = registry->subscribe({{"d4:1c:00:00:04:56"}, {}}, [&byAddress](const Event& e) { byAddress.push_back(e); });
+    auto sub2 =
+        registry->subscribe({{"d4:1c:00:00:04:56"}, {}}, [&byAddress](const Event& e) { byAddress.push_back(e); });
     ASSERT_TRUE(sub2.has_value());
 
     script("0456").pushStatus(protocol::status_id::kBattery, {50});
@@ -391,7 +393,8 @@ TEST_F(RegistryEvents, PublishesRequestDoneWithTheOutcome) {
     auto r = request("0456", protocol::command::hilight(), 1s);
     executor.advance(1s);
     ASSERT_TRUE(failedWith(r, Errc::DeadlineExceeded));
-    const auto it = std::find_if(events.begin(), events.end(), [](const Event& e) { return e.kind == Event::Kind::RequestDone; });
+    const auto it =
+        std::find_if(events.begin(), events.end(), [](const Event& e) { return e.kind == Event::Kind::RequestDone; });
     ASSERT_NE(it, events.end());
     EXPECT_EQ(it->request, "command 0x18");
     ASSERT_TRUE(it->error.has_value());
@@ -408,8 +411,9 @@ TEST_F(RegistryControl, DiscoverReportsCamerasUntilItsDurationEnds) {
     addCamera("0456");
     std::vector<std::string> found;
     auto done = std::make_shared<Outcome<void>>();
-    registry->discover(registry->newCallId(), 10s, [&found](const CameraView& v) { found.push_back(v.identifier); },
-                       test::capture(done));
+    registry->discover(
+        registry->newCallId(), 10s, [&found](const CameraView& v) { found.push_back(v.identifier); },
+        test::capture(done));
     executor.drain();
     EXPECT_THAT(port.log({"startDiscovery"}), ElementsAre("startDiscovery /org/bluez/hci0"));
     EXPECT_THAT(found, ElementsAre("0456"));
@@ -424,7 +428,8 @@ TEST_F(RegistryControl, ACancelledDiscoveryEndsWithCancelled) {
     bluezUp();
     const CallId call = registry->newCallId();
     auto done = std::make_shared<Outcome<void>>();
-    registry->discover(call, 10s, [](const CameraView&) {}, test::capture(done));
+    registry->discover(
+        call, 10s, [](const CameraView&) {}, test::capture(done));
     executor.drain();
     registry->cancel(call);
     executor.drain();

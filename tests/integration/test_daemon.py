@@ -47,6 +47,7 @@ class Rig:
         await self.channel.close()
         code = await self.daemon.stop()
         output = self.daemon.output()
+        print(output)  # pytest shows it when the test fails
         self.daemon.close()
         assert code == 0, f"goprod exited with {code}:\n{output}"
         return output
@@ -177,19 +178,20 @@ def test_every_seed_command_reaches_the_camera_with_the_seed_bytes():
             (cam,) = await rig.ready(1)
             await rig.sim.control("ClearReceived", "s", cam)
             t = target(cam)
+            # Calls start when made: make each only when the previous one is done.
             steps = [
-                (rig.stub.SetShutter(pb.SetShutterRequest(target=t, on=True)), ("GP-0072", "01 01 01")),
-                (rig.stub.SetShutter(pb.SetShutterRequest(target=t, on=False)), ("GP-0072", "01 01 00")),
-                (rig.stub.LoadPresetGroup(pb.LoadPresetGroupRequest(target=t, group=pb.PRESET_GROUP_VIDEO)),
+                (lambda: rig.stub.SetShutter(pb.SetShutterRequest(target=t, on=True)), ("GP-0072", "01 01 01")),
+                (lambda: rig.stub.SetShutter(pb.SetShutterRequest(target=t, on=False)), ("GP-0072", "01 01 00")),
+                (lambda: rig.stub.LoadPresetGroup(pb.LoadPresetGroupRequest(target=t, group=pb.PRESET_GROUP_VIDEO)),
                  ("GP-0072", "3e 02 03 e8")),
-                (rig.stub.EnableAnalytics(t), ("GP-0072", "50")),
-                (rig.stub.SetSetting(pb.SetSettingRequest(target=t, resolution=pb.VIDEO_RESOLUTION_1080)),
+                (lambda: rig.stub.EnableAnalytics(t), ("GP-0072", "50")),
+                (lambda: rig.stub.SetSetting(pb.SetSettingRequest(target=t, resolution=pb.VIDEO_RESOLUTION_1080)),
                  ("GP-0074", "02 01 09")),
-                (rig.stub.SetSetting(pb.SetSettingRequest(target=t, fps=pb.FRAMES_PER_SECOND_240)),
+                (lambda: rig.stub.SetSetting(pb.SetSettingRequest(target=t, fps=pb.FRAMES_PER_SECOND_240)),
                  ("GP-0074", "03 01 00")),
             ]
             for call, expected in steps:
-                result = only(await call)
+                result = only(await call())
                 assert result.code == OK, result
                 received = await rig.received(cam)
                 assert (expected[0], bytes.fromhex(expected[1])) == received[-1]
