@@ -295,10 +295,16 @@ TEST_F(CameraLifecycle, AConnectionThatDoesNotCompleteInTimeIsAbandoned) {
     ASSERT_TRUE(failedWith(waiter, Errc::Unavailable));
     EXPECT_THAT(waiter->result->error().message, HasSubstr("did not complete in time"));
     EXPECT_EQ(h.port.count("disconnect"), 1U) << "the pending Connect is cancelled";
+    EXPECT_EQ(h.state("0456"), CameraState::LinkLost);
+    EXPECT_EQ(h.port.count("connect"), 1U) << "a failed attempt is retried after a backoff, not at once";
+    h.executor.advance(2s);
     EXPECT_THAT(h.stateEvents("0456"),
                 ElementsAre(CameraState::Connecting, CameraState::LinkLost, CameraState::Connecting))
         << "auto-connect tries again";
-    EXPECT_EQ(h.port.count("connect"), 2U);
+    ASSERT_EQ(h.port.count("connect"), 2U);
+    const auto delay = h.port.call(h.port.last("connect")).at - h.port.call(h.port.indices("connect")[0]).at;
+    EXPECT_GE(delay, 11s);
+    EXPECT_LE(delay, 12s);
 }
 
 TEST_F(CameraLifecycle, AConnectWaiterFailsAtItsOwnDeadline) {
@@ -693,7 +699,7 @@ TEST_F(CameraLink, AFullQueueDuringAnOutageStillLetsTheSessionSetUpRun) {
     for (const auto& o : queued) EXPECT_TRUE(succeeded(o));
 }
 
-TEST_F(CameraLink, TheAttemptAfterAFailedOneStartsWithConnectNotOnTheDyingLink) {
+TEST_F(CameraLink, TheAttemptAfterAFailedOneWaitsForTheDisconnectAndStartsWithConnect) {
     bluezUp();
     addCamera("0456");
     port.setAutomatic("pair", false);
@@ -701,19 +707,27 @@ TEST_F(CameraLink, TheAttemptAfterAFailedOneStartsWithConnectNotOnTheDyingLink) 
     auto waiter = connect("0456");
     executor.drain();
     port.failLast("pair", Error{Errc::PairingFailed, "org.bluez.Error.AuthenticationFailed", {}});
-    executor.drain();  // the Disconnect is under way, Connected is still true
+    executor.drain();
     ASSERT_TRUE(failedWith(waiter, Errc::PairingFailed));
-    EXPECT_THAT(port.log({"connect", "pair", "disconnect"}),
-                ElementsAre("connect dev_D4_1C_00_00_04_56", "pair dev_D4_1C_00_00_04_56",
-                            "disconnect dev_D4_1C_00_00_04_56", "connect dev_D4_1C_00_00_04_56"));
+    executor.advance(10s);  // the Disconnect is under way, Connected is still true
+    EXPECT_THAT(
+        port.log({"connect", "pair", "disconnect"}),
+        ElementsAre("connect dev_D4_1C_00_00_04_56", "pair dev_D4_1C_00_00_04_56", "disconnect dev_D4_1C_00_00_04_56"))
+        << "nothing new on the dying link";
+
     port.setAutomatic("pair", true);
     port.setAutomatic("disconnect", true);
     connected(false);  // the Disconnect takes effect
-    port.succeed(port.last("disconnect"));
     executor.drain();
     EXPECT_THAT(camera("0456").view().lastError, HasSubstr("pairing failed")) << "not \"the camera disconnected\"";
-    EXPECT_EQ(state("0456"), CameraState::Connecting) << "the new attempt goes on";
-    EXPECT_EQ(port.count("connect"), 2U);
+    port.succeed(port.last("disconnect"));
+    executor.drain();
+    EXPECT_THAT(
+        port.log({"connect", "pair", "disconnect"}),
+        ElementsAre("connect dev_D4_1C_00_00_04_56", "pair dev_D4_1C_00_00_04_56", "disconnect dev_D4_1C_00_00_04_56",
+                    "connect dev_D4_1C_00_00_04_56", "pair dev_D4_1C_00_00_04_56"))
+        << "the new attempt starts with Connect";
+    EXPECT_EQ(state("0456"), CameraState::Ready);
 }
 
 TEST_F(CameraLink, ReconnectsWithAJitteredExponentialBackoffUpToTheCap) {
