@@ -7,113 +7,19 @@ state, and bad input. Every wait is on an event (READY=1, a stream message, a
 state change), never a fixed sleep.
 """
 import asyncio
-import contextlib
 import os
-import tempfile
 
 import grpc
 import pytest
 
 import goprod_pb2 as pb
-import goprod_pb2_grpc as pb_grpc
-from harness import Daemon, PrivateBus, Sim, run
+from harness import Daemon, run
+from rig import Rig
 
 OK = grpc.StatusCode.OK.value[0]
 FAILED_PRECONDITION = grpc.StatusCode.FAILED_PRECONDITION.value[0]
 DEADLINE_EXCEEDED = grpc.StatusCode.DEADLINE_EXCEEDED.value[0]
 UNAVAILABLE = grpc.StatusCode.UNAVAILABLE.value[0]
-
-
-class Rig:
-    """A private bus, goprod-sim, goprod and a gRPC stub on its socket."""
-
-    def __init__(self, sim_args=(), daemon_args=()):
-        self.sim_args = list(sim_args)
-        self.daemon_args = list(daemon_args)
-
-    async def __aenter__(self):
-        self.tmp = tempfile.TemporaryDirectory(prefix="goprod-test-")
-        self.bus = await PrivateBus().start()
-        self.sim = await Sim(self.bus.address, *self.sim_args).start()
-        await self.start_daemon()
-        return self
-
-    async def start_daemon(self):
-        self.daemon = await Daemon(self.bus.address, self.tmp.name, *self.daemon_args).start()
-        self.channel = grpc.aio.insecure_channel(self.daemon.target)
-        self.stub = pb_grpc.GoprodStub(self.channel)
-
-    async def stop_daemon(self):
-        await self.channel.close()
-        code = await self.daemon.stop()
-        output = self.daemon.output()
-        print(output)  # pytest shows it when the test fails
-        self.daemon.close()
-        assert code == 0, f"goprod exited with {code}:\n{output}"
-        return output
-
-    async def __aexit__(self, *exc):
-        try:
-            await self.stop_daemon()
-        finally:
-            sim_code = await self.sim.stop()
-            await self.bus.stop()
-            self.sim.close()
-            self.tmp.cleanup()
-        assert sim_code == 0
-
-    async def sim_cameras(self):
-        (cameras,) = await self.sim.control("ListCameras")
-        return [c[0].split()[-1] for c in cameras]  # identifiers
-
-    async def discover(self, count, seconds=10):
-        """Discovers until `count` cameras were reported; returns their identifiers."""
-        found = set()
-        call = self.stub.Discover(pb.DiscoverRequest(duration={"seconds": seconds}))
-        async for camera in call:
-            assert camera.name == "GoPro " + camera.identifier
-            found.add(camera.identifier)
-            if len(found) >= count:
-                call.cancel()
-                break
-        return sorted(found)
-
-    async def connect(self, identifier):
-        camera = await self.stub.Connect(pb.ConnectRequest(camera=identifier), timeout=30)
-        assert camera.state == pb.CAMERA_STATE_READY
-        return camera
-
-    async def ready(self, count=1):
-        ids = await self.discover(count)
-        for identifier in ids:
-            await self.connect(identifier)
-        return ids
-
-    async def watch(self, **fields):
-        """An event stream that is subscribed when this returns (goprod sends the
-        initial metadata once the subscription is in place)."""
-        call = self.stub.WatchEvents(pb.WatchEventsRequest(**fields))
-        await call.initial_metadata()
-        return call
-
-    async def received(self, identifier):
-        return await self.sim.received(identifier)
-
-    async def wait_state(self, identifier, state, timeout=20):
-        """Waits, on the event stream, until the camera reaches `state`."""
-        events = await self.watch(cameras=[identifier], kinds=[pb.Event.KIND_STATE_CHANGED])
-        try:
-            camera = await self.stub.GetCamera(pb.GetCameraRequest(camera=identifier))
-            if camera.state == state:
-                return camera
-
-            async def until():
-                async for event in events:
-                    if event.camera.state == state:
-                        return event.camera
-            return await asyncio.wait_for(until(), timeout)
-        finally:
-            events.cancel()
 
 
 def only(result):
