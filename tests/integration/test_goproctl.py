@@ -42,7 +42,7 @@ def test_every_seed_command_through_goproctl():
     async def scenario():
         async with Rig() as rig:
             cam = await ready_camera(rig)
-                    for args, characteristic, payload in SEED_COMMANDS:
+            for args, characteristic, payload in SEED_COMMANDS:
                 code, out, err = await ctl(rig, "-i", cam, *args)
                 assert code == 0, (args, out, err)
                 assert cam in out and "ok" in out, out
