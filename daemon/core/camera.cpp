@@ -480,6 +480,8 @@ void Camera::linkLost(const std::string& why) {
         setState(wanted_ ? CameraState::LinkLost : CameraState::Disconnected);
     }
     scheduleRetry();
+    // Nobody will reconnect it: what waits for the link would only wait for its deadline.
+    if (!wanted_) queue_.failAll(Error{Errc::Unavailable, "camera " + identifier_ + " is not connected", {}});
     if (wasAttempting) host_.attemptSettled(*this);
 }
 

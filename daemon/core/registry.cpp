@@ -488,7 +488,7 @@ Result<std::uint64_t> Registry::subscribe(EventFilter filter, std::function<void
                     "too many event subscribers (" + std::to_string(settings_.maxSubscribers) + ")");
     }
     const auto id = nextSubscriber_++;
-    subscribers_.emplace(id, Subscriber{std::move(filter), std::move(onEvent)});
+    subscribers_.emplace(id, std::make_shared<Subscriber>(Subscriber{std::move(filter), std::move(onEvent)}));
     return id;
 }
 
@@ -507,10 +507,17 @@ bool Registry::matches(const EventFilter& filter, const CameraView& camera, Even
 }
 
 void Registry::publish(Event event) {
-    std::lock_guard lock(subscribersMutex_);
-    for (const auto& [id, subscriber] : subscribers_) {
-        if (matches(subscriber.filter, event.camera, event.kind)) subscriber.onEvent(event);
+    // Call subscribers outside the lock: a subscriber may unsubscribe from its
+    // callback (a stream that ends as it is written to). One that unsubscribes
+    // meanwhile may still get this event; its callback owns what it touches.
+    std::vector<std::shared_ptr<Subscriber>> targets;
+    {
+        std::lock_guard lock(subscribersMutex_);
+        for (const auto& [id, subscriber] : subscribers_) {
+            if (matches(subscriber->filter, event.camera, event.kind)) targets.push_back(subscriber);
+        }
     }
+    for (const auto& subscriber : targets) subscriber->onEvent(event);
 }
 
 // ---------------------------------------------------------------------------

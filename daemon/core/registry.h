@@ -147,7 +147,7 @@ private:
 
     // Subscribers are added and removed from any thread; events go out on the core thread.
     std::mutex subscribersMutex_;
-    std::map<std::uint64_t, Subscriber> subscribers_;
+    std::map<std::uint64_t, std::shared_ptr<Subscriber>> subscribers_;
     std::uint64_t nextSubscriber_ = 1;
 
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
