@@ -167,6 +167,7 @@ def test_station_mode_scan_connect_new_and_connect():
             assert steps[-1] == pb.ConnectNetworkProgress.STEP_CONNECTED
             connect_new = [m for c, m in await rig.received(cam) if c == "GP-0091" and m[1] == 0x05]
             assert connect_new and b"ATTTp4r6Fi" in connect_new[0] and b"att-p4r6-pass" in connect_new[0]
+            assert "att-p4r6-pass" not in rig.daemon.output(), "a WiFi password reached the log (debug level)"
 
             # A configured network needs no password: Connect (0x04), not Connect New.
             await rig.sim.control("ClearReceived", "s", cam)
