@@ -27,6 +27,8 @@ SEED_COMMANDS = [
     (["preset-group", "timelapse"], "GP-0072", "3e 02 03 ea"),
     (["preset-group", "video"], "GP-0072", "3e 02 03 e8"),  # video settings need the video group
     (["analytics"], "GP-0072", "50"),
+    (["preset", "2"], "GP-0072", "40 04 00 00 00 02"),
+    (["preset-group", "video"], "GP-0072", "3e 02 03 e8"),
     (["set", "resolution", "1080"], "GP-0074", "02 01 09"),
     (["set", "fps", "240"], "GP-0074", "03 01 00"),
     (["set", "fps", "120"], "GP-0074", "03 01 01"),
@@ -35,6 +37,7 @@ SEED_COMMANDS = [
     (["set", "resolution", "4K"], "GP-0074", "02 01 01"),
     (["wifi", "ap", "on"], "GP-0072", "17 01 01"),
     (["wifi", "ap", "off"], "GP-0072", "17 01 00"),
+    (["sleep"], "GP-0072", "05"),  # last: the camera then sleeps
 ]
 
 
