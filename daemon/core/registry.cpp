@@ -245,21 +245,10 @@ void Registry::connect(CallId call, std::string selector, Deadline deadline,
     });
 }
 
-void Registry::completeConnectWaiters(Camera& camera) {
-    for (auto it = connectWaiters_.begin(); it != connectWaiters_.end();) {
-        if (it->identifier != camera.identifier()) {
-            ++it;
-            continue;
-        }
-        auto w = std::move(*it);
-        it = connectWaiters_.erase(it);
-        executor_.cancel(w.timer);
-        untrackCall(w.call);
-        w.done(camera.view());
-    }
-}
-
-void Registry::failConnectWaiters(Camera& camera, const Error& error, bool attemptFailed) {
+// Finishes the connect() callers waiting for `camera` with `result`. After a
+// failed attempt, only callers that were waiting for that attempt (or an
+// earlier one) hear of it.
+void Registry::finishConnectWaiters(Camera& camera, const Result<CameraView>& result, bool attemptFailed) {
     for (auto it = connectWaiters_.begin(); it != connectWaiters_.end();) {
         if (it->identifier != camera.identifier() || (attemptFailed && camera.attempts() < it->firstAttempt)) {
             ++it;
@@ -269,7 +258,7 @@ void Registry::failConnectWaiters(Camera& camera, const Error& error, bool attem
         it = connectWaiters_.erase(it);
         executor_.cancel(w.timer);
         untrackCall(w.call);
-        w.done(Unexpected{error});
+        w.done(result);
     }
 }
 
@@ -278,7 +267,7 @@ void Registry::disconnect(std::string selector, std::function<void(Result<Camera
         auto camera = select(selector);
         if (!camera) return done(Unexpected{camera.error()});
         Camera* c = *camera;
-        failConnectWaiters(*c, Error{Errc::Cancelled, "disconnected by a user", {}});
+        finishConnectWaiters(*c, fail(Errc::Cancelled, "disconnected by a user"));
         c->disconnect([this, alive = alive_, id = c->identifier(), done = std::move(done)](Result<void> result) {
             if (!*alive) return;
             if (!result) return done(Unexpected{result.error()});
@@ -296,7 +285,7 @@ void Registry::forget(std::string selector, std::function<void(Result<void>)> do
         Camera* c = *camera;
         const auto id = c->identifier();
         const Error forgotten{Errc::Unavailable, "camera " + id + " was forgotten", {}};
-        failConnectWaiters(*c, forgotten);
+        finishConnectWaiters(*c, Unexpected{forgotten});
         c->shutdown(forgotten);
         const auto device = c->device();
         for (auto it = devices_.begin(); it != devices_.end();) it = it->second == id ? devices_.erase(it) : ++it;
@@ -533,7 +522,7 @@ void Registry::stateChanged(Camera& camera) {
         event.camera = view;
         publish(std::move(event));
     }
-    if (view.state == CameraState::Ready) completeConnectWaiters(camera);
+    if (view.state == CameraState::Ready) finishConnectWaiters(camera, view);
     if (camera.wantsConnection()) {
         executor_.post([this, alive = alive_] {
             if (*alive) schedule();
@@ -553,10 +542,10 @@ void Registry::attemptSettled(Camera& camera) {
         // The attempt failed. A user waiting for it hears why; auto-connect keeps trying.
         const auto view = camera.view();
         const bool pairing = view.lastError.rfind("pairing failed", 0) == 0;
-        failConnectWaiters(camera,
-                           Error{pairing ? Errc::PairingFailed : Errc::Unavailable,
-                                 "camera " + camera.identifier() + ": " + view.lastError, {}},
-                           true);
+        finishConnectWaiters(camera,
+                             fail(pairing ? Errc::PairingFailed : Errc::Unavailable,
+                                  "camera " + camera.identifier() + ": " + view.lastError),
+                             true);
     }
     // Let the current callbacks finish before the adapter starts the next attempt.
     executor_.post([this, alive = alive_] {

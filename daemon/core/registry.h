@@ -116,8 +116,7 @@ private:
     void schedule();
     void updateDiscovery();
     void finishDiscovery(CallId call, Result<void> result);
-    void completeConnectWaiters(Camera& camera);
-    void failConnectWaiters(Camera& camera, const Error& error, bool attemptFailed = false);
+    void finishConnectWaiters(Camera& camera, const Result<CameraView>& result, bool attemptFailed = false);
     void trackCall(CallId call, std::function<void()> cancel);
     void untrackCall(CallId call);
     void persistSoon();

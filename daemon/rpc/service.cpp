@@ -710,28 +710,24 @@ grpc::ServerUnaryReactor* Service::SetSetting(grpc::CallbackServerContext* conte
 
 grpc::ServerUnaryReactor* Service::GetSettings(grpc::CallbackServerContext* context,
                                                const v1::GetValuesRequest* request, v1::ValuesResponse* response) {
-    auto* reactor = new UnaryReactor(control_);
-    auto selection = selectionFrom(request->target());
-    auto ids = valueIds(request->ids());
-    if (!selection || !ids) {
-        reactor->call()->fail(!selection ? selection.error() : ids.error());
-        return reactor;
-    }
-    runValues(reactor->call(), std::move(*selection), protocol::QueryId::GetSettingValues, std::move(*ids),
-              deadlineFor(context, options_.requestTimeout), TimeBase::now(options_.clock), response);
-    return reactor;
+    return getValues(context, *request, protocol::QueryId::GetSettingValues, response);
 }
 
 grpc::ServerUnaryReactor* Service::GetStatuses(grpc::CallbackServerContext* context,
                                                const v1::GetValuesRequest* request, v1::ValuesResponse* response) {
+    return getValues(context, *request, protocol::QueryId::GetStatusValues, response);
+}
+
+grpc::ServerUnaryReactor* Service::getValues(grpc::CallbackServerContext* context, const v1::GetValuesRequest& request,
+                                             protocol::QueryId query, v1::ValuesResponse* response) {
     auto* reactor = new UnaryReactor(control_);
-    auto selection = selectionFrom(request->target());
-    auto ids = valueIds(request->ids());
+    auto selection = selectionFrom(request.target());
+    auto ids = valueIds(request.ids());
     if (!selection || !ids) {
         reactor->call()->fail(!selection ? selection.error() : ids.error());
         return reactor;
     }
-    runValues(reactor->call(), std::move(*selection), protocol::QueryId::GetStatusValues, std::move(*ids),
+    runValues(reactor->call(), std::move(*selection), query, std::move(*ids),
               deadlineFor(context, options_.requestTimeout), TimeBase::now(options_.clock), response);
     return reactor;
 }

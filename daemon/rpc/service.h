@@ -18,6 +18,7 @@
 #include <memory>
 
 #include "daemon/core/control.h"
+#include "protocol/queries.h"
 #include "goprod.grpc.pb.h"
 
 namespace goprod::rpc {
@@ -122,6 +123,8 @@ public:
                                       v1::SendRawResponse* response) override;
 
 private:
+    grpc::ServerUnaryReactor* getValues(grpc::CallbackServerContext* context, const v1::GetValuesRequest& request,
+                                        protocol::QueryId query, v1::ValuesResponse* response);
     core::Deadline deadlineFor(const grpc::CallbackServerContext* context, std::chrono::milliseconds fallback) const;
     // A stream slot, or nullptr when `maxStreams` are open (released when the stream's reactor is deleted).
     std::unique_ptr<StreamSlot> acquireStream();
