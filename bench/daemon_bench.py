@@ -76,10 +76,10 @@ async def direct_round_trips(address, device_path):
     return times
 
 
-def rss_kib(pid):
+def rss_kib(pid, field="VmRSS"):
     with open(f"/proc/{pid}/status") as f:
         for row in f:
-            if row.startswith("VmRSS:"):
+            if row.startswith(field + ":"):
                 return int(row.split()[1])
     return 0
 
@@ -111,6 +111,7 @@ async def main():
             await stub.ListCameras(pb.ListCamerasRequest())
             first_rpc_ms = (time.perf_counter() - started) * 1000
             idle_rss = rss_kib(daemon.proc.pid)
+            idle_anon = rss_kib(daemon.proc.pid, "RssAnon")
             print("start-up")
             print(f"  exec → READY=1                               {ready_ms:7.1f} ms")
             print(f"  exec → first answered RPC                    {first_rpc_ms:7.1f} ms")
@@ -154,6 +155,8 @@ async def main():
             print("memory")
             print(f"  goprod RSS with no camera                    {idle_rss / 1024:7.1f} MiB")
             print(f"  goprod RSS with {len(ready)} ready cameras            {rss_kib(daemon.proc.pid) / 1024:7.1f} MiB")
+            print(f"  of which private (RssAnon): {idle_anon / 1024:.1f} MiB with no camera, "
+                  f"{rss_kib(daemon.proc.pid, 'RssAnon') / 1024:.1f} MiB with {len(ready)}; the rest is shared libraries")
 
             before = context_switches(daemon.proc.pid)
             await asyncio.sleep(5)  # measuring idleness is the one place a fixed wait is the point
