@@ -8,6 +8,8 @@ import goprod_pb2_grpc as pb_grpc
 import grpc
 from harness import Daemon, PrivateBus, Sim
 
+KEEP_ALIVE = ("GP-0074", bytes.fromhex("5b 01 42"))
+
 
 class Rig:
     """A private bus, goprod-sim, goprod and a gRPC stub on its socket."""
@@ -82,7 +84,8 @@ class Rig:
         return call
 
     async def received(self, identifier):
-        return await self.sim.received(identifier)
+        """What the camera received, without goprod's keep-alives (they come every 3 s, any time)."""
+        return [m for m in await self.sim.received(identifier) if m != KEEP_ALIVE]
 
     async def wait_state(self, identifier, state, timeout=20):
         """Waits, on the event stream, until the camera reaches `state`."""
