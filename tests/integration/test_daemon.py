@@ -100,7 +100,7 @@ def test_every_seed_command_reaches_the_camera_with_the_seed_bytes():
                 result = only(await call())
                 assert result.code == OK, result
                 received = await rig.received(cam)
-                assert (expected[0], bytes.fromhex(expected[1])) == received[-1]
+                assert (expected[0], bytes.fromhex(expected[1])) == received[0]
                 await rig.sim.control("ClearReceived", "s", cam)
     run(scenario())
 
