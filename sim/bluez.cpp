@@ -18,7 +18,6 @@ constexpr const char* kAgentIface = "org.bluez.Agent1";
 constexpr const char* kDeviceIface = "org.bluez.Device1";
 constexpr const char* kServiceIface = "org.bluez.GattService1";
 constexpr const char* kCharIface = "org.bluez.GattCharacteristic1";
-constexpr std::uint16_t kGoProCompanyId = 0x02F2;
 constexpr std::uint16_t kAttMtu = 335;
 constexpr std::chrono::milliseconds kAdvertisingInterval{1000};  // what bluetoothd negotiated with a real camera
 
@@ -33,12 +32,6 @@ sdbus::Error invalidArguments() { return bluezError("InvalidArguments", "Invalid
 sdbus::Error notSupported() { return bluezError("NotSupported", "Operation is not supported"); }
 // An ATT Insufficient Encryption error surfaces this way through bluetoothd's GATT client.
 sdbus::Error notPaired() { return bluezError("NotPermitted", "Not paired"); }
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
-}
 
 std::vector<std::string> flagsOf(const protocol::CharacteristicInfo& info) {
     std::vector<std::string> flags;
@@ -127,17 +120,10 @@ void Bluez::stop() {
     spdlog::info("org.bluez released: every object is gone");
 }
 
-VirtualCamera* Bluez::find(std::string_view identifier) {
-    const std::string wanted = lower(identifier);
-    for (auto& camera : cameras_) {
-        const auto& config = camera->config();
-        const std::string serial = config.serial;
-        if (wanted == lower(config.address) || wanted == lower(config.name()) ||
-            (serial.size() >= 4 && wanted == lower(serial.substr(serial.size() - 4))) || wanted == lower(serial)) {
-            return camera.get();
-        }
-    }
-    return nullptr;
+std::vector<CameraEndpoint*> Bluez::endpoints() {
+    std::vector<CameraEndpoint*> out;
+    for (auto& camera : cameras_) out.push_back(camera.get());
+    return out;
 }
 
 const Bluez::Agent* Bluez::agentFor(const std::string& sender) const {
@@ -266,7 +252,7 @@ void Bluez::setDiscoveryFilter(const std::string& sender, const std::map<std::st
             if (key == "UUIDs") {
                 const auto uuids = value.get<std::vector<std::string>>();
                 admitsGoPro = uuids.empty() || std::any_of(uuids.begin(), uuids.end(), [](const std::string& uuid) {
-                    const std::string l = lower(uuid);
+                    const std::string l = lowerCase(uuid);
                     return l == protocol::kGoProServiceUuid16 || l == "0xfea6" ||
                            l == protocol::kControlAndQueryServiceUuid;
                 });
@@ -372,12 +358,7 @@ void VirtualCamera::emit(const std::vector<std::string>& properties) {
 }
 
 std::map<std::uint16_t, sdbus::Variant> VirtualCamera::manufacturerData() const {
-    // Schema 2 (opengopro-ble.md §1.2): schema, status bits, model ID, capabilities,
-    // 7 reserved bytes, media offload status.
-    const std::uint8_t status = static_cast<std::uint8_t>((camera_->asleep() ? 0 : 0x01) | (camera_->apEnabled() ? 0x02 : 0));
-    std::vector<std::uint8_t> data{0x02, status, static_cast<std::uint8_t>(config().modelNumber), 0x3F, 0, 0, 0, 0,
-                                   0,    0,      0,                                             0x0F};
-    return {{kGoProCompanyId, sdbus::Variant(data)}};
+    return {{kGoProCompanyId, sdbus::Variant(advertisedManufacturerData(*camera_))}};
 }
 
 std::map<std::string, sdbus::Variant> VirtualCamera::serviceData() const {

@@ -14,6 +14,7 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
+#include "sim/backend.h"
 #include "sim/camera.h"
 #include "sim/event_loop.h"
 
@@ -29,7 +30,7 @@ struct BluezOptions {
 
 class VirtualCamera;
 
-class Bluez {
+class Bluez final : public Backend {
 public:
     Bluez(sdbus::IConnection& connection, EventLoop& loop, std::vector<CameraConfig> cameras, BluezOptions options);
     ~Bluez();
@@ -39,14 +40,13 @@ public:
     // Owns org.bluez and publishes the objects with InterfacesAdded, as
     // bluetoothd registers them after it owns the name. Throws sdbus::Error
     // when the name is taken (a real bluetoothd runs on this bus).
-    void start();
+    void start() override;
     // As bluetoothd exiting cleanly: links drop, every object is unregistered
     // (InterfacesRemoved), then the name goes; bonds stay (they live on disk).
-    void stop();
-    bool running() const { return running_; }
-
-    // By last 4 serial digits, "GoPro NNNN", or address (any case).
-    VirtualCamera* find(std::string_view identifier);
+    void stop() override;
+    bool running() const override { return running_; }
+    std::vector<CameraEndpoint*> endpoints() override;
+    Scheduler& scheduler() override { return loop_; }
     const std::vector<std::unique_ptr<VirtualCamera>>& cameras() const { return cameras_; }
 
     // Used by VirtualCamera.
@@ -95,17 +95,18 @@ private:
 
 // One camera as BlueZ shows it: the Camera model plus its Device1 object and,
 // while connected, its GATT objects.
-class VirtualCamera {
+class VirtualCamera final : public CameraEndpoint {
 public:
     VirtualCamera(Bluez& bluez, CameraConfig config);
-    ~VirtualCamera();
+    ~VirtualCamera() override;
 
-    Camera& camera() { return *camera_; }
+    Camera& camera() override { return *camera_; }
     const CameraConfig& config() const { return camera_->config(); }
-    std::string path() const;
+    std::string path() const override;
     bool published() const { return object_ != nullptr; }
-    bool paired() const { return paired_; }
-    bool connected() const { return connected_; }
+    bool paired() const override { return paired_; }
+    bool connected() const override { return connected_; }
+    void dropLink() override { linkLost("fault: link dropped"); }
 
     void publish(bool announce);  // create the Device1 object (InterfacesAdded when announce)
     void unpublish(bool announce);
@@ -114,7 +115,7 @@ public:
     // The link is gone: the camera or the radio dropped it, or a client asked (then
     // answerDisconnect replies to its Disconnect() at the point bluetoothd does).
     void linkLost(const char* reason, const std::function<void()>& answerDisconnect = {});
-    void setRefusePairing(bool refuse) { refusePairing_ = refuse; }
+    void setRefusePairing(bool refuse) override { refusePairing_ = refuse; }
     void setRssi(std::int16_t rssi) { rssi_ = rssi; }
     void clientGone(const std::string& sender);  // ends the sender's notify sessions
 

@@ -13,21 +13,21 @@ sdbus::Error unknownCamera(const std::string& identifier) {
 }
 }  // namespace
 
-Control::Control(sdbus::IConnection& connection, Bluez& bluez) : connection_(connection), bluez_(bluez) {
+Control::Control(sdbus::IConnection& connection, Backend& backend) : connection_(connection), backend_(backend) {
     object_ = sdbus::createObject(connection_, kControlPath);
     auto& o = *object_;
     const char* iface = kControlInterface;
 
     o.registerMethod("ListCameras").onInterface(iface).withOutputParamNames("cameras").implementedAs([this] {
         std::vector<sdbus::Struct<std::string, std::string, std::string, bool, bool>> out;
-        for (const auto& camera : bluez_.cameras()) {
+        for (CameraEndpoint* camera : backend_.endpoints()) {
             out.emplace_back(camera->config().name(), camera->config().address, camera->path(), camera->paired(),
                              camera->connected());
         }
         return out;
     });
     o.registerMethod("DropLink").onInterface(iface).withInputParamNames("camera").implementedAs(
-        [this](const std::string& id) { camera(id).linkLost("fault: link dropped"); });
+        [this](const std::string& id) { camera(id).dropLink(); });
     o.registerMethod("DropLinkDuringNextResponse").onInterface(iface).withInputParamNames("camera").implementedAs(
         [this](const std::string& id) { camera(id).camera().dropLinkDuringNextMultiPacketResponse(); });
     o.registerMethod("SetResponseDelay").onInterface(iface).withInputParamNames("camera", "milliseconds").implementedAs(
@@ -46,23 +46,24 @@ Control::Control(sdbus::IConnection& connection, Bluez& bluez) : connection_(con
         [this](const std::string& id, const bool& busy) { camera(id).camera().setBusy(busy); });
     o.registerMethod("RefusePairing").onInterface(iface).withInputParamNames("camera", "refuse").implementedAs(
         [this](const std::string& id, const bool& refuse) { camera(id).setRefusePairing(refuse); });
-    // As a restarting bluetoothd: org.bluez and all its objects vanish, then come back.
+    // As a restarting bluetoothd (simulated BlueZ: org.bluez and all its objects vanish, then come back)
+    // or a restarting camera (peripheral mode: it unregisters from bluetoothd, then registers again).
     o.registerMethod("RestartBluez").onInterface(iface).withInputParamNames("down_milliseconds").implementedAs(
         [this](const std::uint32_t& downMs) {
             cancelRestart();
-            bluez_.stop();
-            restartTimer_ = bluez_.loop().after(std::chrono::milliseconds(downMs), [this] {
+            backend_.stop();
+            restartTimer_ = backend_.scheduler().after(std::chrono::milliseconds(downMs), [this] {
                 restartTimer_ = 0;
-                if (!bluez_.running()) bluez_.start();
+                if (!backend_.running()) backend_.start();
             });
         });
     o.registerMethod("StopBluez").onInterface(iface).implementedAs([this] {
         cancelRestart();
-        bluez_.stop();
+        backend_.stop();
     });
     o.registerMethod("StartBluez").onInterface(iface).implementedAs([this] {
         cancelRestart();
-        if (!bluez_.running()) bluez_.start();
+        if (!backend_.running()) backend_.start();
     });
     // Every request message the camera reassembled, in order: (characteristic "GP-0072", bytes).
     o.registerMethod("Received").onInterface(iface).withInputParamNames("camera").withOutputParamNames("messages").implementedAs(
@@ -80,12 +81,12 @@ Control::Control(sdbus::IConnection& connection, Bluez& bluez) : connection_(con
 }
 
 void Control::cancelRestart() {
-    if (restartTimer_ != 0) bluez_.loop().cancel(restartTimer_);
+    if (restartTimer_ != 0) backend_.scheduler().cancel(restartTimer_);
     restartTimer_ = 0;
 }
 
-VirtualCamera& Control::camera(const std::string& identifier) {
-    VirtualCamera* camera = bluez_.find(identifier);
+CameraEndpoint& Control::camera(const std::string& identifier) {
+    CameraEndpoint* camera = backend_.find(identifier);
     if (camera == nullptr) throw unknownCamera(identifier);
     return *camera;
 }

@@ -7,7 +7,7 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
-#include "sim/bluez.h"
+#include "sim/backend.h"
 
 namespace goprod::sim {
 
@@ -17,14 +17,14 @@ inline constexpr const char* kControlInterface = "io.goprod.Sim1";
 
 class Control {
 public:
-    Control(sdbus::IConnection& connection, Bluez& bluez);
+    Control(sdbus::IConnection& connection, Backend& backend);
 
 private:
-    VirtualCamera& camera(const std::string& identifier);
+    CameraEndpoint& camera(const std::string& identifier);
     void cancelRestart();  // a pending RestartBluez comeback
 
     sdbus::IConnection& connection_;
-    Bluez& bluez_;
+    Backend& backend_;
     std::unique_ptr<sdbus::IObject> object_;
     Scheduler::TimerId restartTimer_ = 0;
 };

@@ -12,6 +12,7 @@
 #include "sim/bluez.h"
 #include "sim/control.h"
 #include "sim/event_loop.h"
+#include "sim/peripheral.h"
 
 namespace {
 
@@ -32,6 +33,59 @@ goprod::sim::WifiNetwork parseNetwork(const std::string& spec, int index) {
     return network;
 }
 
+// The camera(s) behind goprod-sim's own org.bluez.
+int runSimulatedBluez(std::vector<goprod::sim::CameraConfig> configs, const goprod::sim::BluezOptions& options) {
+    // Two connections, so that the control interface is not one of
+    // org.bluez's objects (ObjectManager at / lists what its connection exports).
+    auto connection = sdbus::createSystemBusConnection();
+    auto controlConnection = sdbus::createSystemBusConnection();
+    goprod::sim::EventLoop loop({connection.get(), controlConnection.get()});
+    goprod::sim::Bluez bluez(*connection, loop, std::move(configs), options);
+    try {
+        bluez.start();
+    } catch (const sdbus::Error& error) {
+        spdlog::error("cannot own org.bluez on this bus ({}): is a real bluetoothd running? Point the simulator "
+                      "at a private bus with --bus or DBUS_SYSTEM_BUS_ADDRESS, or use --peripheral.",
+                      error.getMessage());
+        return 2;
+    }
+    goprod::sim::Control control(*controlConnection, bluez);
+    for (const auto& camera : bluez.cameras()) {
+        spdlog::info("camera {} serial {} at {}", camera->config().name(), camera->config().serial,
+                     camera->config().address);
+    }
+    const int signal = loop.run();
+    spdlog::info("stopping (signal {})", signal);
+    bluez.stop();
+    return 0;
+}
+
+// One camera as a real BLE peripheral of the bluetoothd on this bus.
+int runPeripheral(goprod::sim::CameraConfig config, const std::string& adapter) {
+    auto connection = sdbus::createSystemBusConnection();
+    auto controlConnection = sdbus::createSystemBusConnection();
+    goprod::sim::EventLoop loop({connection.get(), controlConnection.get()});
+    goprod::sim::PeripheralOptions options;
+    options.adapter = adapter;
+    goprod::sim::Peripheral peripheral(*connection, loop, std::move(config), options);
+    spdlog::info("camera {} serial {}: peripheral on {}", peripheral.config().name(), peripheral.config().serial,
+                 adapter);
+    peripheral.start();
+    // The system bus of a real machine lets only configured services own names:
+    // without the control interface the camera still works, faults aside.
+    std::unique_ptr<goprod::sim::Control> control;
+    try {
+        control = std::make_unique<goprod::sim::Control>(*controlConnection, peripheral);
+    } catch (const sdbus::Error& error) {
+        spdlog::warn("no control interface ({}): {} may not be owned on this bus", error.getMessage(),
+                     goprod::sim::kControlBusName);
+    }
+    const int signal = loop.run();
+    spdlog::info("stopping (signal {})", signal);
+    peripheral.stop();
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -50,6 +104,7 @@ int main(int argc, char** argv) {
     std::string model = "hero12";
     std::string apSsid;
     std::string apPassword;
+    std::string peripheralAdapter;
     std::vector<std::string> modelFlags;
     for (const auto& m : goprod::sim::cameraModels()) modelFlags.emplace_back(m.flag);
     app.add_option("-n,--cameras", cameras, "Number of cameras in range (distinct serials, addresses, names)")
@@ -81,13 +136,27 @@ int main(int argc, char** argv) {
             return password.size() < 8 || password.size() > 63 ? "the AP password must be 8 to 63 characters" : "";
         });
     app.add_option("--adapter-address", adapterAddress, "Address of the simulated adapter hci0");
+    app.add_option("--peripheral", peripheralAdapter,
+                   "Peripheral mode: instead of playing org.bluez, register one camera with the real bluetoothd as a "
+                   "GATT application and LE advertisement on this adapter (e.g. hci1)")
+        ->check([](const std::string& adapter) -> std::string {
+            return adapter.rfind("hci", 0) == 0 && adapter.size() > 3 ? "" : "the adapter is named like hci1";
+        });
     app.add_flag("-v,--verbose", verbose, "Log every D-Bus level event");
     CLI11_PARSE(app, argc, argv);
+    if (!peripheralAdapter.empty() && cameras != 1) {
+        std::cerr << "--peripheral plays one camera per adapter: drop --cameras or run one goprod-sim per adapter\n";
+        return 2;
+    }
 
     spdlog::set_default_logger(spdlog::stderr_color_mt("goprod-sim"));
     spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::info);
     if (!bus.empty()) setenv("DBUS_SYSTEM_BUS_ADDRESS", bus.c_str(), 1);
 
+    goprod::sim::BluezOptions options;
+    options.adapterAddress = adapterAddress;
+    options.connectDelay = std::chrono::milliseconds(connectDelayMs);
+    options.startPaired = paired;
     std::vector<goprod::sim::CameraConfig> configs;
     for (int i = 0; i < cameras; ++i) {
         auto config = goprod::sim::makeCameraConfig(i);
@@ -106,35 +175,10 @@ int main(int argc, char** argv) {
     }
 
     try {
-        // Two connections, so that the control interface is not one of
-        // org.bluez's objects (ObjectManager at / lists what its connection exports).
-        auto connection = sdbus::createSystemBusConnection();
-        auto controlConnection = sdbus::createSystemBusConnection();
-        goprod::sim::EventLoop loop({connection.get(), controlConnection.get()});
-        goprod::sim::BluezOptions options;
-        options.adapterAddress = adapterAddress;
-        options.connectDelay = std::chrono::milliseconds(connectDelayMs);
-        options.startPaired = paired;
-        goprod::sim::Bluez bluez(*connection, loop, std::move(configs), options);
-        try {
-            bluez.start();
-        } catch (const sdbus::Error& error) {
-            spdlog::error("cannot own org.bluez on this bus ({}): is a real bluetoothd running? Point the simulator "
-                          "at a private bus with --bus or DBUS_SYSTEM_BUS_ADDRESS.",
-                          error.getMessage());
-            return 2;
-        }
-        goprod::sim::Control control(*controlConnection, bluez);
-        for (const auto& camera : bluez.cameras()) {
-            spdlog::info("camera {} serial {} at {}", camera->config().name(), camera->config().serial,
-                         camera->config().address);
-        }
-        const int signal = loop.run();
-        spdlog::info("stopping (signal {})", signal);
-        bluez.stop();
+        return peripheralAdapter.empty() ? runSimulatedBluez(std::move(configs), options)
+                                         : runPeripheral(std::move(configs.front()), peripheralAdapter);
     } catch (const sdbus::Error& error) {
         spdlog::error("D-Bus: {} ({})", error.getMessage(), error.getName());
         return 1;
     }
-    return 0;
 }

@@ -20,10 +20,14 @@ class Rig:
 
     async def __aenter__(self):
         self.tmp = tempfile.TemporaryDirectory(prefix="goprod-test-")
-        self.bus = await PrivateBus().start()
+        self.bus = await self.start_bus()
         self.sim = await Sim(self.bus.address, *self.sim_args).start()
         await self.start_daemon()
         return self
+
+    async def start_bus(self):
+        """The bus BlueZ (here goprod-sim) lives on; tests/vm uses the VM's system bus."""
+        return await PrivateBus().start()
 
     async def start_daemon(self):
         self.daemon = await Daemon(self.bus.address, self.tmp.name, *self.daemon_args).start()

@@ -41,18 +41,23 @@ SEED_COMMANDS = [
 ]
 
 
+async def check_seed_commands(rig, cam):
+    """Every seed command through goproctl, with the seed's bytes arriving at the camera.
+    Also run through the real bluetoothd by tests/vm."""
+    for args, characteristic, payload in SEED_COMMANDS:
+        await rig.sim.control("ClearReceived", "s", cam)
+        code, out, err = await ctl(rig, "-i", cam, *args)
+        assert code == 0, (args, out, err)
+        assert cam in out and "ok" in out, out
+        # The first message after the step's start (after Sleep, a reconnection's set-up follows).
+        received = await rig.received(cam)
+        assert received and received[0] == (characteristic, bytes.fromhex(payload)), (args, received)
+
+
 def test_every_seed_command_through_goproctl():
     async def scenario():
         async with Rig() as rig:
-            cam = await ready_camera(rig)
-            for args, characteristic, payload in SEED_COMMANDS:
-                await rig.sim.control("ClearReceived", "s", cam)
-                code, out, err = await ctl(rig, "-i", cam, *args)
-                assert code == 0, (args, out, err)
-                assert cam in out and "ok" in out, out
-                # The first message after the step's start (after Sleep, a reconnection's set-up follows).
-                received = await rig.received(cam)
-                assert received and received[0] == (characteristic, bytes.fromhex(payload)), (args, received)
+            await check_seed_commands(rig, await ready_camera(rig))
     run(scenario())
 
 
@@ -126,24 +131,29 @@ def test_info_settings_and_statuses():
     run(scenario())
 
 
+async def check_station_mode(rig, cam):
+    """The WiFi seed's station-mode flow through goproctl: scan, entries, connect (new)
+    with provisioning. Also run through the real bluetoothd by tests/vm."""
+    code, out, _ = await ctl(rig, "-i", cam, "wifi", "scan")
+    assert code == 0
+    for ssid in ("dabugdabug", "ATTTp4r6Fi", "Ring Setup e7"):
+        assert ssid in out
+    code, out, err = await ctl(rig, "-i", cam, "wifi", "connect", "ATTTp4r6Fi", "att-p4r6-pass")
+    assert code == 0, (out, err)
+    sent = [m for c, m in await rig.received(cam) if c == "GP-0091"]
+    connect_new = [m for m in sent if m[:2] == bytes.fromhex("02 05")]
+    assert connect_new and b"att-p4r6-pass" in connect_new[0]
+    code, out, err = await ctl(rig, "-i", cam, "wifi", "connect", "dabugdabug")
+    assert code == 0, (out, err)
+    assert any(m[:2] == bytes.fromhex("02 04") for c, m in await rig.received(cam) if c == "GP-0091")
+    code, out, err = await ctl(rig, "-i", cam, "wifi", "connect", "x" * 33, "password")
+    assert code == 2
+
+
 def test_wifi_scan_and_connect_through_goproctl():
     async def scenario():
         async with Rig() as rig:
-            cam = await ready_camera(rig)
-            code, out, _ = await ctl(rig, "-i", cam, "wifi", "scan")
-            assert code == 0
-            for ssid in ("dabugdabug", "ATTTp4r6Fi", "Ring Setup e7"):
-                assert ssid in out
-            code, out, err = await ctl(rig, "-i", cam, "wifi", "connect", "ATTTp4r6Fi", "att-p4r6-pass")
-            assert code == 0, (out, err)
-            sent = [m for c, m in await rig.received(cam) if c == "GP-0091"]
-            connect_new = [m for m in sent if m[:2] == bytes.fromhex("02 05")]
-            assert connect_new and b"att-p4r6-pass" in connect_new[0]
-            code, out, err = await ctl(rig, "-i", cam, "wifi", "connect", "dabugdabug")
-            assert code == 0, (out, err)
-            assert any(m[:2] == bytes.fromhex("02 04") for c, m in await rig.received(cam) if c == "GP-0091")
-            code, out, err = await ctl(rig, "-i", cam, "wifi", "connect", "x" * 33, "password")
-            assert code == 2
+            await check_station_mode(rig, await ready_camera(rig))
     run(scenario())
 
 

@@ -277,83 +277,87 @@ FPS = {24: h("03 03 01 0A"), 60: h("03 03 01 05"), 240: h("03 03 01 00")}
 RESOLUTION_4K, RESOLUTION_5_3K = h("03 02 01 01"), h("03 02 01 64")
 
 
-async def commands_scenario(monkeypatch):
-    async with sim_on_private_bus() as sim:
-        monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", sim.address)
-        gopro = await GoPro().connect()
+async def commands_seed(sim):
+    """The commands seed through bleak against `sim`: goprod-sim on a private bus here, the
+    peripheral-mode sim behind a real bluetoothd in tests/vm."""
+    gopro = await GoPro().connect()
+    try:
+        # Tutorial 1: every characteristic with the notify property takes notifications.
+        for name in ("GP-0073", "GP-0075", "GP-0077", "GP-0092"):
+            assert name in gopro.notifying
+
+        def command(request, expected):
+            return command_on(gopro, request, expected)
+
+        def setting(request, expected):
+            return setting_on(gopro, request, expected)
+
+        # Set Shutter on, then off: "02:01:00" on the Command Response characteristic.
+        await command(SHUTTER_ON, h("02 01 00"))
+        await command(SHUTTER_OFF, h("02 01 00"))
+
+        # Load Preset Group: video, photo, timelapse → "02:3e:00".
+        for group in ("video", "photo", "timelapse"):
+            await command(LOAD_GROUP[group], h("02 3E 00"))
+
+        # Load Preset: activity, cinematic, burst photo, night photo → "02:40:00".
+        for preset in ("activity", "cinematic", "burst", "night"):
+            await command(LOAD_PRESET[preset], h("02 40 00"))
+
+        # Enable Analytics → "02:50:00".
+        await command(ENABLE_ANALYTICS, h("02 50 00"))
+
+        # "the Video Preset Group must be active": the night photo preset is not, so no success.
+        message, _ = await gopro.request(SETTINGS_REQ_UUID, RESOLUTION["1080"], "GP-0075")
+        assert message[0] == 0x02 and message[1] != 0x00, message.hex(" ")  # [setting id][status]
+        await command(LOAD_GROUP["video"], h("02 3E 00"))
+
+        # Set Video Resolution to 1080, then Set FPS to 240 "assumed that the resolution has been set
+        # to 1080" → "02:02:00", "02:03:00" on the Setting Response characteristic.
+        await setting(RESOLUTION["1080"], h("02 02 00"))
+        await setting(FPS[240], h("02 03 00"))
+        await setting(RESOLUTION["2.7K"], h("02 02 00"))  # 2.7K also records at 240
+        await setting(FPS[60], h("02 03 00"))
+        await setting(FPS[24], h("02 03 00"))
+
+        # "If the video resolution was higher, for example 5K, this would fail." The seed's 5K (0x18)
+        # is accepted at 24 fps, and so are 5.3K and 4K; at each, 240 fps is rejected with status 2
+        # and the frame rate stays at 24.
+        for resolution in (RESOLUTION["5K"], RESOLUTION_5_3K, RESOLUTION_4K):
+            await setting(resolution, h("02 02 00"))
+            await setting(FPS[240], h("02 03 02"))
+        values, _ = await gopro.request(QUERY_REQ_UUID, h("02 12 03"), "GP-0077")  # Get Setting Values
+        assert values == h("12 00 03 01 0A")
+        await setting(FPS[60], h("02 03 00"))  # 4K records at 60
+
+        assert not gopro.disconnected.is_set()
+        await assert_received(sim, gopro)
+
+        # Sleep last: "02:05:00", then the camera drops the link.
+        await command(SLEEP, h("02 05 00"))
+        await asyncio.wait_for(gopro.disconnected.wait(), TIMEOUT)
+        assert not gopro.client.is_connected
+        sent_before_sleep = list(gopro.sent)
+
+        # "it must be reconnected to via BLE": it still advertises, a new connect wakes it.
+        awake = await GoPro().connect()
         try:
-            # Tutorial 1: every characteristic with the notify property takes notifications.
-            for name in ("GP-0073", "GP-0075", "GP-0077", "GP-0092"):
-                assert name in gopro.notifying
-
-            def command(request, expected):
-                return command_on(gopro, request, expected)
-
-            def setting(request, expected):
-                return setting_on(gopro, request, expected)
-
-            # Set Shutter on, then off: "02:01:00" on the Command Response characteristic.
-            await command(SHUTTER_ON, h("02 01 00"))
-            await command(SHUTTER_OFF, h("02 01 00"))
-
-            # Load Preset Group: video, photo, timelapse → "02:3e:00".
-            for group in ("video", "photo", "timelapse"):
-                await command(LOAD_GROUP[group], h("02 3E 00"))
-
-            # Load Preset: activity, cinematic, burst photo, night photo → "02:40:00".
-            for preset in ("activity", "cinematic", "burst", "night"):
-                await command(LOAD_PRESET[preset], h("02 40 00"))
-
-            # Enable Analytics → "02:50:00".
-            await command(ENABLE_ANALYTICS, h("02 50 00"))
-
-            # "the Video Preset Group must be active": the night photo preset is not, so no success.
-            message, _ = await gopro.request(SETTINGS_REQ_UUID, RESOLUTION["1080"], "GP-0075")
-            assert message[0] == 0x02 and message[1] != 0x00, message.hex(" ")  # [setting id][status]
-            await command(LOAD_GROUP["video"], h("02 3E 00"))
-
-            # Set Video Resolution to 1080, then Set FPS to 240 "assumed that the resolution has been set
-            # to 1080" → "02:02:00", "02:03:00" on the Setting Response characteristic.
-            await setting(RESOLUTION["1080"], h("02 02 00"))
-            await setting(FPS[240], h("02 03 00"))
-            await setting(RESOLUTION["2.7K"], h("02 02 00"))  # 2.7K also records at 240
-            await setting(FPS[60], h("02 03 00"))
-            await setting(FPS[24], h("02 03 00"))
-
-            # "If the video resolution was higher, for example 5K, this would fail." The seed's 5K (0x18)
-            # is accepted at 24 fps, and so are 5.3K and 4K; at each, 240 fps is rejected with status 2
-            # and the frame rate stays at 24.
-            for resolution in (RESOLUTION["5K"], RESOLUTION_5_3K, RESOLUTION_4K):
-                await setting(resolution, h("02 02 00"))
-                await setting(FPS[240], h("02 03 02"))
-            values, _ = await gopro.request(QUERY_REQ_UUID, h("02 12 03"), "GP-0077")  # Get Setting Values
-            assert values == h("12 00 03 01 0A")
-            await setting(FPS[60], h("02 03 00"))  # 4K records at 60
-
-            assert not gopro.disconnected.is_set()
-            await assert_received(sim, gopro)
-
-            # Sleep last: "02:05:00", then the camera drops the link.
-            await command(SLEEP, h("02 05 00"))
-            await asyncio.wait_for(gopro.disconnected.wait(), TIMEOUT)
-            assert not gopro.client.is_connected
-            sent_before_sleep = list(gopro.sent)
-
-            # "it must be reconnected to via BLE": it still advertises, a new connect wakes it.
-            awake = await GoPro().connect()
-            try:
-                await command_on(awake, ENABLE_ANALYTICS, h("02 50 00"))
-                info, packets = await awake.request(COMMAND_REQ_UUID, h("01 3C"), "GP-0073")
-                assert info[:2] == h("3C 00") and len(packets) > 1
-                assert await sim.received(CAMERA) == sent_before_sleep + awake.sent
-            finally:
-                await awake.disconnect()
+            await command_on(awake, ENABLE_ANALYTICS, h("02 50 00"))
+            info, packets = await awake.request(COMMAND_REQ_UUID, h("01 3C"), "GP-0073")
+            assert info[:2] == h("3C 00") and len(packets) > 1
+            assert await sim.received(CAMERA) == sent_before_sleep + awake.sent
         finally:
-            await gopro.disconnect()
+            await awake.disconnect()
+    finally:
+        await gopro.disconnect()
 
 
 def test_seed_commands_and_sleep(monkeypatch):
-    run(commands_scenario(monkeypatch))
+    async def scenario():
+        async with sim_on_private_bus() as sim:
+            monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", sim.address)
+            await commands_seed(sim)
+    run(scenario())
 
 
 # --------------------------------------------------------------------- scenario 2: the WiFi seed
@@ -445,105 +449,109 @@ def assert_seed_fragments(packets, request):
     assert all(len(packet) <= 20 for packet in packets)
 
 
-async def wifi_scenario(monkeypatch):
-    async with sim_on_private_bus() as sim:
-        monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", sim.address)
-        gopro = await GoPro().connect()
-        try:
-            # --- Access point mode: read the AP SSID and password after pairing, then enable the AP.
-            ssid = (await gopro.client.read_gatt_char(WIFI_AP_SSID_UUID)).decode()
-            password = (await gopro.client.read_gatt_char(WIFI_AP_PASSWORD_UUID)).decode()
-            assert ssid and password
-            info, packets = await gopro.request(COMMAND_REQ_UUID, h("01 3C"), "GP-0073")
-            assert len(packets) > 1  # a multi-packet response, reassembled
-            assert hardware_info(info)["ap_ssid"].decode() == ssid
+async def wifi_seed(sim):
+    """The WiFi seed through bleak against `sim`: goprod-sim on a private bus here, the
+    peripheral-mode sim behind a real bluetoothd in tests/vm."""
+    gopro = await GoPro().connect()
+    try:
+        # --- Access point mode: read the AP SSID and password after pairing, then enable the AP.
+        ssid = (await gopro.client.read_gatt_char(WIFI_AP_SSID_UUID)).decode()
+        password = (await gopro.client.read_gatt_char(WIFI_AP_PASSWORD_UUID)).decode()
+        assert ssid and password
+        info, packets = await gopro.request(COMMAND_REQ_UUID, h("01 3C"), "GP-0073")
+        assert len(packets) > 1  # a multi-packet response, reassembled
+        assert hardware_info(info)["ap_ssid"].decode() == ssid
 
-            # Not in the seed: register for status 69 (AP mode) to see the AP come up after the response.
-            registered, _ = await gopro.request(QUERY_REQ_UUID, h("02 53 45"), "GP-0077")
-            assert query_entries(registered) == (0x53, 0x00, {69: b"\x00"})
+        # Not in the seed: register for status 69 (AP mode) to see the AP come up after the response.
+        registered, _ = await gopro.request(QUERY_REQ_UUID, h("02 53 45"), "GP-0077")
+        assert query_entries(registered) == (0x53, 0x00, {69: b"\x00"})
 
-            request = bytes([0x03, 0x17, 0x01, 0x01])
-            await command_on(gopro, request, h("02 17 00"))
-            push = await gopro.next_message("GP-0077")
-            assert query_entries(push) == (0x93, 0x00, {69: b"\x01"})
+        request = bytes([0x03, 0x17, 0x01, 0x01])
+        await command_on(gopro, request, h("02 17 00"))
+        push = await gopro.next_message("GP-0077")
+        assert query_entries(push) == (0x93, 0x00, {69: b"\x01"})
 
-            # --- Station mode: scan, exactly as the seed builds and sends it.
-            start_scan_request = bytearray([0x02, 0x02])  # Feature ID, Action ID; RequestStartScan is empty
-            start_scan_request.insert(0, len(start_scan_request))
-            assert start_scan_request == h("02 02 02")
-            first = len(gopro.packets["GP-0092"])
-            await gopro.write(NETWORK_MANAGEMENT_REQ_UUID, [start_scan_request])
-            while response := await gopro.next_message("GP-0092"):
-                if response[1] == 0x82:  # ResponseStartScanning
-                    assert proto_fields(response[2:])[1] == [RESULT_SUCCESS]
-                elif response[1] == 0x0B:  # NotifStartScanning
-                    scan_notification = proto_fields(response[2:])
-                    if scan_notification[1] == [SCANNING_SUCCESS]:
-                        scan_id = scan_notification[2][0]
-                        break
-            assert gopro.packets["GP-0092"][first:] == [h("06 02 82 08 01 10 02"),
-                                                       h("0A 02 0B 08 05 10 01 18 05 20 01")]
+        # --- Station mode: scan, exactly as the seed builds and sends it.
+        start_scan_request = bytearray([0x02, 0x02])  # Feature ID, Action ID; RequestStartScan is empty
+        start_scan_request.insert(0, len(start_scan_request))
+        assert start_scan_request == h("02 02 02")
+        first = len(gopro.packets["GP-0092"])
+        await gopro.write(NETWORK_MANAGEMENT_REQ_UUID, [start_scan_request])
+        while response := await gopro.next_message("GP-0092"):
+            if response[1] == 0x82:  # ResponseStartScanning
+                assert proto_fields(response[2:])[1] == [RESULT_SUCCESS]
+            elif response[1] == 0x0B:  # NotifStartScanning
+                scan_notification = proto_fields(response[2:])
+                if scan_notification[1] == [SCANNING_SUCCESS]:
+                    scan_id = scan_notification[2][0]
+                    break
+        assert gopro.packets["GP-0092"][first:] == [h("06 02 82 08 01 10 02"),
+                                                   h("0A 02 0B 08 05 10 01 18 05 20 01")]
 
-            # Get AP Entries (start 0, max 100, the scan's id): the seed's seven packets, five networks.
-            results_request = bytearray([0x02, 0x03, *proto_varint(1, 0), *proto_varint(2, 100),
-                                         *proto_varint(3, scan_id)])
-            results_request.insert(0, len(results_request))
-            assert results_request == h("08 02 03 08 00 10 64 18 01")
-            first = len(gopro.packets["GP-0092"])
-            await gopro.write(NETWORK_MANAGEMENT_REQ_UUID, [results_request])
-            entries_response = await gopro.next_message("GP-0092")
-            assert gopro.packets["GP-0092"][first:] == SEED_AP_ENTRIES_PACKETS
-            assert entries_response[:2] == h("02 83") and len(entries_response) == 0x76
-            body = proto_fields(entries_response[2:])
-            assert body[1] == [RESULT_SUCCESS] and body[2] == [scan_id]
-            entries = [proto_fields(entry) for entry in body[3]]
-            networks = [(e[1][0].decode(), e[2][0], e[4][0], e[5][0]) for e in entries]
-            assert networks == SEED_NETWORKS
+        # Get AP Entries (start 0, max 100, the scan's id): the seed's seven packets, five networks.
+        results_request = bytearray([0x02, 0x03, *proto_varint(1, 0), *proto_varint(2, 100),
+                                     *proto_varint(3, scan_id)])
+        results_request.insert(0, len(results_request))
+        assert results_request == h("08 02 03 08 00 10 64 18 01")
+        first = len(gopro.packets["GP-0092"])
+        await gopro.write(NETWORK_MANAGEMENT_REQ_UUID, [results_request])
+        entries_response = await gopro.next_message("GP-0092")
+        assert gopro.packets["GP-0092"][first:] == SEED_AP_ENTRIES_PACKETS
+        assert entries_response[:2] == h("02 83") and len(entries_response) == 0x76
+        body = proto_fields(entries_response[2:])
+        assert body[1] == [RESULT_SUCCESS] and body[2] == [scan_id]
+        entries = [proto_fields(entry) for entry in body[3]]
+        networks = [(e[1][0].decode(), e[2][0], e[4][0], e[5][0]) for e in entries]
+        assert networks == SEED_NETWORKS
 
-            # Connect New to networks that are not configured; the wrong password first. The 41-byte
-            # message takes the seed's 13-bit header and three packets.
-            def connect_new(entry_ssid, entry_password):
-                return bytes([0x02, 0x05]) + proto_string(1, entry_ssid) + proto_string(2, entry_password)
+        # Connect New to networks that are not configured; the wrong password first. The 41-byte
+        # message takes the seed's 13-bit header and three packets.
+        def connect_new(entry_ssid, entry_password):
+            return bytes([0x02, 0x05]) + proto_string(1, entry_ssid) + proto_string(2, entry_password)
 
-            assert not networks[1][3] & SCAN_FLAG_CONFIGURED
-            request = connect_new("ATTTp4r6Fi", "not-the-att-p4r6-password")
-            packets, states = await provision(gopro, request, 0x85)
-            assert len(request) == 41 and len(packets) == 3
-            assert_seed_fragments(packets, request)
-            assert states == [PROVISIONING_STARTED, PROVISIONING_ERROR_PASSWORD_AUTH]
-            assert (await sim.received(CAMERA))[-1] == ("GP-0091", request)
+        assert not networks[1][3] & SCAN_FLAG_CONFIGURED
+        request = connect_new("ATTTp4r6Fi", "not-the-att-p4r6-password")
+        packets, states = await provision(gopro, request, 0x85)
+        assert len(request) == 41 and len(packets) == 3
+        assert_seed_fragments(packets, request)
+        assert states == [PROVISIONING_STARTED, PROVISIONING_ERROR_PASSWORD_AUTH]
+        assert (await sim.received(CAMERA))[-1] == ("GP-0091", request)
 
-            # 36 bytes: 13-bit header, two packets.
-            assert not networks[4][3] & SCAN_FLAG_CONFIGURED
-            request = connect_new("Homeynet_2GEXT", NETWORK_PASSWORDS["Homeynet_2GEXT"])
-            packets, states = await provision(gopro, request, 0x85)
-            assert len(request) == 36 and len(packets) == 2
-            assert_seed_fragments(packets, request)
-            assert states == [PROVISIONING_STARTED, PROVISIONING_SUCCESS_NEW_AP]
-            assert (await sim.received(CAMERA))[-1] == ("GP-0091", request)
+        # 36 bytes: 13-bit header, two packets.
+        assert not networks[4][3] & SCAN_FLAG_CONFIGURED
+        request = connect_new("Homeynet_2GEXT", NETWORK_PASSWORDS["Homeynet_2GEXT"])
+        packets, states = await provision(gopro, request, 0x85)
+        assert len(request) == 36 and len(packets) == 2
+        assert_seed_fragments(packets, request)
+        assert states == [PROVISIONING_STARTED, PROVISIONING_SUCCESS_NEW_AP]
+        assert (await sim.received(CAMERA))[-1] == ("GP-0091", request)
 
-            # 29 bytes: the seed's algorithm uses the 5-bit header here, then one continuation packet.
-            request = connect_new("ATTTp4r6Fi", NETWORK_PASSWORDS["ATTTp4r6Fi"])
-            packets, states = await provision(gopro, request, 0x85)
-            assert len(request) == 29 and len(packets) == 2
-            assert_seed_fragments(packets, request)
-            assert states == [PROVISIONING_STARTED, PROVISIONING_SUCCESS_NEW_AP]
-            assert (await sim.received(CAMERA))[-1] == ("GP-0091", request)
+        # 29 bytes: the seed's algorithm uses the 5-bit header here, then one continuation packet.
+        request = connect_new("ATTTp4r6Fi", NETWORK_PASSWORDS["ATTTp4r6Fi"])
+        packets, states = await provision(gopro, request, 0x85)
+        assert len(request) == 29 and len(packets) == 2
+        assert_seed_fragments(packets, request)
+        assert states == [PROVISIONING_STARTED, PROVISIONING_SUCCESS_NEW_AP]
+        assert (await sim.received(CAMERA))[-1] == ("GP-0091", request)
 
-            # Connect to the network the scan flagged SCAN_FLAG_CONFIGURED: the final state is
-            # "always PROVISIONING_SUCCESS_NEW_AP in both the Connect and Connect New use cases".
-            assert networks[0][3] & SCAN_FLAG_CONFIGURED
-            request = bytes([0x02, 0x04]) + proto_string(1, "dabugdabug")
-            packets, states = await provision(gopro, request, 0x84)
-            assert packets == [bytes([len(request)]) + request]
-            assert states == [PROVISIONING_STARTED, PROVISIONING_SUCCESS_NEW_AP]
+        # Connect to the network the scan flagged SCAN_FLAG_CONFIGURED: the final state is
+        # "always PROVISIONING_SUCCESS_NEW_AP in both the Connect and Connect New use cases".
+        assert networks[0][3] & SCAN_FLAG_CONFIGURED
+        request = bytes([0x02, 0x04]) + proto_string(1, "dabugdabug")
+        packets, states = await provision(gopro, request, 0x84)
+        assert packets == [bytes([len(request)]) + request]
+        assert states == [PROVISIONING_STARTED, PROVISIONING_SUCCESS_NEW_AP]
 
-            await assert_received(sim, gopro)
-            assert gopro.messages["GP-0092"].empty()
-            assert gopro.messages["GP-0073"].empty() and gopro.messages["GP-0075"].empty()
-        finally:
-            await gopro.disconnect()
+        await assert_received(sim, gopro)
+        assert gopro.messages["GP-0092"].empty()
+        assert gopro.messages["GP-0073"].empty() and gopro.messages["GP-0075"].empty()
+    finally:
+        await gopro.disconnect()
 
 
 def test_seed_wifi_ap_and_station(monkeypatch):
-    run(wifi_scenario(monkeypatch))
+    async def scenario():
+        async with sim_on_private_bus() as sim:
+            monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", sim.address)
+            await wifi_seed(sim)
+    run(scenario())

@@ -1,0 +1,55 @@
+// What goprod-sim's control interface (io.goprod.Sim1) drives, whichever way
+// the cameras reach their clients: through the simulated org.bluez (bluez.h),
+// or as a real BLE peripheral behind a real bluetoothd (peripheral.h).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/camera.h"
+#include "sim/scheduler.h"
+
+namespace goprod::sim {
+
+// One camera and the link it is reached over.
+class CameraEndpoint {
+public:
+    virtual ~CameraEndpoint() = default;
+    virtual Camera& camera() = 0;
+    const CameraConfig& config() { return camera().config(); }
+    virtual std::string path() const = 0;  // its Device1 object path, as the central sees it
+    virtual bool paired() const = 0;
+    virtual bool connected() const = 0;
+    // The link drops now, as when the camera goes out of range.
+    virtual void dropLink() = 0;
+    // Pairing fails with AuthenticationFailed (throws sdbus::Error where the backend cannot).
+    virtual void setRefusePairing(bool refuse) = 0;
+};
+
+class Backend {
+public:
+    virtual ~Backend() = default;
+    virtual std::vector<CameraEndpoint*> endpoints() = 0;
+    virtual Scheduler& scheduler() = 0;
+    // Comes up / goes away as a whole: bluetoothd starting and stopping for the
+    // simulated BlueZ, the peripheral registering and unregistering for a real one.
+    virtual void start() = 0;
+    virtual void stop() = 0;
+    virtual bool running() const = 0;
+
+    // By last 4 serial digits, full serial, "GoPro NNNN" or address (any case).
+    CameraEndpoint* find(std::string_view identifier);
+};
+
+std::string lowerCase(std::string_view text);
+
+// The Open GoPro advertisement's manufacturer data (company kGoProCompanyId),
+// schema 2 (opengopro-ble.md §1.2): schema, status bits, model ID,
+// capabilities, 7 reserved bytes, media offload status.
+inline constexpr std::uint16_t kGoProCompanyId = 0x02F2;
+std::vector<std::uint8_t> advertisedManufacturerData(const Camera& camera);
+
+
+}  // namespace goprod::sim
