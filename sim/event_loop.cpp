@@ -91,6 +91,7 @@ int EventLoop::run() {
             if (read(signalFd_, &info, sizeof info) == sizeof info) return static_cast<int>(info.ssi_signo);
         }
     }
+    stopping_ = false;  // run() may be called again
     return 0;
 }
 

@@ -28,7 +28,8 @@ public:
     std::chrono::system_clock::time_point now() const override;
     std::chrono::steady_clock::time_point monotonicNow() const override { return Clock::now(); }
 
-    // Runs until SIGINT/SIGTERM or stop(); returns the signal number (0 for stop()).
+    // Runs until SIGINT/SIGTERM or stop(); returns the signal number (0 for
+    // stop()). May be called again, e.g. to finish a clean shutdown.
     int run();
     void stop() { stopping_ = true; }
 

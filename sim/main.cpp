@@ -1,5 +1,6 @@
 // goprod-sim: a virtual GoPro. Owns org.bluez on a D-Bus bus and looks, to any
-// BlueZ client, like bluetoothd with GoPro cameras in range.
+// BlueZ client, like bluetoothd with GoPro cameras in range; or, with
+// --peripheral, registers one camera with the real bluetoothd as a peripheral.
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -81,8 +82,11 @@ int runPeripheral(goprod::sim::CameraConfig config, const std::string& adapter) 
                      goprod::sim::kControlBusName);
     }
     const int signal = loop.run();
-    spdlog::info("stopping (signal {})", signal);
-    peripheral.stop();
+    spdlog::info("stopping (signal {}): disconnecting the centrals", signal);
+    // A camera that powers off takes its links with it: a later goprod-sim must
+    // not inherit this one's link, nor see it drop under its feet.
+    peripheral.powerOff(std::chrono::seconds(5), [&loop] { loop.stop(); });
+    loop.run();
     return 0;
 }
 
@@ -91,6 +95,7 @@ int runPeripheral(goprod::sim::CameraConfig config, const std::string& adapter) 
 int main(int argc, char** argv) {
     CLI::App app{"goprod-sim: virtual GoPro cameras behind a simulated BlueZ (org.bluez) on a D-Bus bus.\n"
                  "Runs on the bus DBUS_SYSTEM_BUS_ADDRESS names (else the system bus), like bluetoothd.\n"
+                 "With --peripheral ADAPTER it plays one camera as a real BLE peripheral of the real bluetoothd instead.\n"
                  "Faults are injected at run time through io.goprod.Sim1 at /io/goprod/Sim (see README)."};
     int cameras = 1;
     std::string bus;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -20,6 +21,8 @@ constexpr const char* kAdvertisementIface = "org.bluez.LEAdvertisement1";
 constexpr const char* kServiceIface = "org.bluez.GattService1";
 constexpr const char* kCharIface = "org.bluez.GattCharacteristic1";
 constexpr const char* kPropertiesIface = "org.freedesktop.DBus.Properties";
+constexpr const char* kAgentManagerIface = "org.bluez.AgentManager1";
+constexpr const char* kAgentIface = "org.bluez.Agent1";
 
 sdbus::Error bluezError(const char* name, const char* message) {
     return sdbus::Error(std::string("org.bluez.Error.") + name, message);
@@ -73,6 +76,7 @@ void Peripheral::start() {
     running_ = true;
     publishGatt();
     publishAdvertisement();
+    publishAgent();
     const std::string adapter = adapterPath();
     // bluetoothd (re)starting: register again with the new one.
     watches_.push_back(connection_.addMatch(
@@ -93,6 +97,15 @@ void Peripheral::start() {
             std::map<std::string, sdbus::Variant> changed;
             message >> iface >> changed;
             if (iface == kDeviceIface) deviceChanged(message.getPath(), changed);
+        }));
+    watches_.push_back(connection_.addMatch(
+        "type='signal',sender='org.bluez',interface='org.freedesktop.DBus.ObjectManager',member='InterfacesAdded'",
+        [this, adapter](sdbus::Message& message) {
+            sdbus::ObjectPath path;
+            std::map<std::string, std::map<std::string, sdbus::Variant>> interfaces;
+            message >> path >> interfaces;
+            const auto device = interfaces.find(kDeviceIface);
+            if (device != interfaces.end() && path.rfind(adapter + "/", 0) == 0) deviceChanged(path, device->second);
         }));
     watches_.push_back(connection_.addMatch(
         "type='signal',sender='org.bluez',interface='org.freedesktop.DBus.ObjectManager',member='InterfacesRemoved'",
@@ -142,6 +155,8 @@ void Peripheral::stop() {
     services_.clear();
     application_.reset();
     advertisement_.reset();
+    agent_.reset();
+    agentManager_.reset();
     bluezPresent_ = false;
     ++bluezGeneration_;
     spdlog::info("{}: peripheral stopped", config().name());
@@ -155,14 +170,43 @@ bool Peripheral::paired() const {
 }
 
 void Peripheral::dropLink() {
+    if (!disconnecting_.empty()) return;  // already under way
     for (const auto& [path, central] : centrals_) {
-        auto device = std::shared_ptr<sdbus::IProxy>(sdbus::createProxy(connection_, kBluezName, path));
+        auto device = sdbus::createProxy(connection_, kBluezName, path);
+        sdbus::IProxy* raw = device.get();
         device->callMethodAsync("Disconnect").onInterface(kDeviceIface).uponReplyInvoke(
-            [device, path = path](const sdbus::Error* error) {
+            [this, raw, path = path](const sdbus::Error* error) {
                 if (error != nullptr) spdlog::warn("disconnecting {}: {}", path, error->getMessage());
+                disconnectAnswered(raw);
             });
         disconnecting_.push_back(std::move(device));
     }
+}
+
+void Peripheral::disconnectAnswered(sdbus::IProxy* device) {
+    // Not from inside the proxy's own callback: destroy it on the next loop turn.
+    loop_.after(std::chrono::milliseconds(0), [this, device] {
+        std::erase_if(disconnecting_, [device](const auto& proxy) { return proxy.get() == device; });
+        if (disconnecting_.empty() && whenDisconnected_) std::exchange(whenDisconnected_, nullptr)();
+    });
+}
+
+void Peripheral::powerOff(std::chrono::milliseconds bound, std::function<void()> done) {
+    // Links first, registrations after: unregistering while a central is
+    // connected would make bluetoothd announce a changed GATT database to it.
+    auto finish = [this, done = std::move(done)] {
+        stop();
+        done();
+    };
+    dropLink();
+    if (disconnecting_.empty()) {
+        finish();
+        return;
+    }
+    whenDisconnected_ = std::move(finish);
+    loop_.after(bound, [this] {
+        if (whenDisconnected_) std::exchange(whenDisconnected_, nullptr)();
+    });
 }
 
 void Peripheral::setRefusePairing(bool) {
@@ -189,8 +233,34 @@ void Peripheral::bluezAppeared() {
                               error->getName());
             }
         });
+    registerAgent();
     registerApplication();
     registerAdvertisement();
+}
+
+void Peripheral::registerAgent() {
+    // A camera accepts just-works pairing from whoever connects. bluetoothd asks
+    // the default agent to authorize an incoming pairing: be one, so that a
+    // central without an agent of its own (bleak) can pair. A central's own
+    // agent, registered later, becomes the default and answers instead.
+    auto manager = std::shared_ptr<sdbus::IProxy>(sdbus::createProxy(connection_, kBluezName, "/org/bluez"));
+    agentManager_ = manager;
+    manager->callMethodAsync("RegisterAgent")
+        .onInterface(kAgentManagerIface)
+        .withArguments(sdbus::ObjectPath(kAgentPath), std::string("NoInputNoOutput"))
+        .uponReplyInvoke([this, generation = bluezGeneration_](const sdbus::Error* error) {
+            if (generation != bluezGeneration_ || !agentManager_) return;
+            if (error != nullptr && error->getName() != "org.bluez.Error.AlreadyExists") {
+                spdlog::warn("no pairing agent: {}", error->getMessage());
+                return;
+            }
+            agentManager_->callMethodAsync("RequestDefaultAgent")
+                .onInterface(kAgentManagerIface)
+                .withArguments(sdbus::ObjectPath(kAgentPath))
+                .uponReplyInvoke([](const sdbus::Error* e) {
+                    if (e != nullptr) spdlog::warn("pairing agent is not the default: {}", e->getMessage());
+                });
+        });
 }
 
 void Peripheral::bluezVanished() {
@@ -203,7 +273,6 @@ void Peripheral::bluezVanished() {
         centrals_.clear();
         camera_->disconnected();
     }
-    disconnecting_.clear();
 }
 
 void Peripheral::registerApplication() {
@@ -258,6 +327,7 @@ void Peripheral::registerAdvertisement() {
                 return;
             }
             advertisementState_ = Registration::Done;
+            spdlog::debug("{}: advertising on {}", config().name(), options_.adapter);
             if (connected()) unregisterAdvertisement();  // a central came meanwhile
         });
 }
@@ -305,10 +375,7 @@ void Peripheral::linkUp(const std::string& device) {
 void Peripheral::centralGone(const std::string& path) {
     if (centrals_.erase(path) == 0) return;
     spdlog::info("{}: central {} disconnected", config().name(), path);
-    if (centrals_.empty()) {
-        camera_->disconnected();
-        disconnecting_.clear();
-    }
+    if (centrals_.empty()) camera_->disconnected();
 }
 
 void Peripheral::notify(protocol::Characteristic c, const protocol::Bytes& packet) {
@@ -406,6 +473,34 @@ void Peripheral::publishGatt() {
         }
     }
     application_->finishRegistration();
+}
+
+void Peripheral::publishAgent() {
+    agent_ = sdbus::createObject(connection_, kAgentPath);
+    auto& a = *agent_;
+    auto accept = [this](const char* what, const std::string& device) {
+        spdlog::info("{}: accepting {} for {}", config().name(), what, device);
+    };
+    auto reject = [](const char* what) {
+        return sdbus::Error("org.bluez.Error.Rejected", std::string("a camera has no ") + what);
+    };
+    a.registerMethod("Release").onInterface(kAgentIface).implementedAs([] {});
+    a.registerMethod("Cancel").onInterface(kAgentIface).implementedAs([] {});
+    a.registerMethod("RequestPinCode").onInterface(kAgentIface).withInputParamNames("device").withOutputParamNames("pincode")
+        .implementedAs([reject](const sdbus::ObjectPath&) -> std::string { throw reject("keypad"); });
+    a.registerMethod("RequestPasskey").onInterface(kAgentIface).withInputParamNames("device").withOutputParamNames("passkey")
+        .implementedAs([reject](const sdbus::ObjectPath&) -> std::uint32_t { throw reject("keypad"); });
+    a.registerMethod("DisplayPinCode").onInterface(kAgentIface).withInputParamNames("device", "pincode")
+        .implementedAs([](const sdbus::ObjectPath&, const std::string&) {});
+    a.registerMethod("DisplayPasskey").onInterface(kAgentIface).withInputParamNames("device", "passkey", "entered")
+        .implementedAs([](const sdbus::ObjectPath&, const std::uint32_t&, const std::uint16_t&) {});
+    a.registerMethod("RequestConfirmation").onInterface(kAgentIface).withInputParamNames("device", "passkey")
+        .implementedAs([accept](const sdbus::ObjectPath& device, const std::uint32_t&) { accept("a confirmation", device); });
+    a.registerMethod("RequestAuthorization").onInterface(kAgentIface).withInputParamNames("device")
+        .implementedAs([accept](const sdbus::ObjectPath& device) { accept("pairing", device); });
+    a.registerMethod("AuthorizeService").onInterface(kAgentIface).withInputParamNames("device", "uuid")
+        .implementedAs([accept](const sdbus::ObjectPath& device, const std::string&) { accept("a service", device); });
+    a.finishRegistration();
 }
 
 void Peripheral::publishAdvertisement() {

@@ -50,6 +50,10 @@ public:
     // (links dropped, application and advertisement unregistered).
     void start() override;
     void stop() override;
+    // As a camera powering off: the links go down (bluetoothd answers
+    // Disconnect once they are, which can take it 2 s), then stop(), then
+    // `done`; after `bound` at most.
+    void powerOff(std::chrono::milliseconds bound, std::function<void()> done);
     bool running() const override { return running_; }
     std::vector<CameraEndpoint*> endpoints() override { return {this}; }
     Scheduler& scheduler() override { return loop_; }
@@ -65,6 +69,7 @@ public:
 
     static constexpr const char* kApplicationPath = "/io/goprod/sim/peripheral";
     static constexpr const char* kAdvertisementPath = "/io/goprod/sim/advertisement";
+    static constexpr const char* kAgentPath = "/io/goprod/sim/agent";
 
 private:
     struct Characteristic;
@@ -74,6 +79,8 @@ private:
 
     void publishGatt();
     void publishAdvertisement();
+    void publishAgent();
+    void registerAgent();
     void bluezAppeared();
     void bluezVanished();
     void registerApplication();
@@ -81,6 +88,7 @@ private:
     void registerAdvertisement();
     void unregisterAdvertisement(std::function<void()> then = {});
     void deviceChanged(const std::string& path, const std::map<std::string, sdbus::Variant>& properties);
+    void disconnectAnswered(sdbus::IProxy* device);
     void centralGone(const std::string& path);
     void linkUp(const std::string& device);
     void notify(protocol::Characteristic c, const protocol::Bytes& packet);
@@ -97,7 +105,10 @@ private:
     std::unique_ptr<sdbus::IObject> advertisement_;
     std::unique_ptr<sdbus::IProxy> adapter_;
     std::unique_ptr<sdbus::IProxy> busProxy_;
-    std::vector<std::shared_ptr<sdbus::IProxy>> disconnecting_;  // Disconnect() calls in flight
+    std::unique_ptr<sdbus::IObject> agent_;
+    std::shared_ptr<sdbus::IProxy> agentManager_;
+    std::vector<std::unique_ptr<sdbus::IProxy>> disconnecting_;  // Disconnect() calls in flight
+    std::function<void()> whenDisconnected_;  // powerOff's `done`
 
     bool bluezPresent_ = false;
     // Where each registration stands with the current bluetoothd.

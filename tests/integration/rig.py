@@ -14,6 +14,8 @@ KEEP_ALIVE = ("GP-0074", bytes.fromhex("5b 01 42"))
 class Rig:
     """A private bus, goprod-sim, goprod and a gRPC stub on its socket."""
 
+    connect_timeout = 30  # seconds a Connect RPC may take
+
     def __init__(self, sim_args=(), daemon_args=()):
         self.sim_args = list(sim_args)
         self.daemon_args = list(daemon_args)
@@ -48,6 +50,7 @@ class Rig:
             await self.stop_daemon()
         finally:
             sim_code = await self.sim.stop()
+            print("goprod-sim:\n" + self.sim.output())  # pytest shows it when the test fails
             await self.bus.stop()
             self.sim.close()
             self.tmp.cleanup()
@@ -70,7 +73,7 @@ class Rig:
         return sorted(found)
 
     async def connect(self, identifier):
-        camera = await self.stub.Connect(pb.ConnectRequest(camera=identifier), timeout=30)
+        camera = await self.stub.Connect(pb.ConnectRequest(camera=identifier), timeout=self.connect_timeout)
         assert camera.state == pb.CAMERA_STATE_READY
         return camera
 
