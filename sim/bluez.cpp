@@ -7,24 +7,15 @@
 #include <spdlog/spdlog.h>
 
 #include "protocol/gatt.h"
+#include "sim/bluez_names.h"
 
 namespace goprod::sim {
 
 namespace {
 
-constexpr const char* kAdapterIface = "org.bluez.Adapter1";
-constexpr const char* kAgentManagerIface = "org.bluez.AgentManager1";
-constexpr const char* kAgentIface = "org.bluez.Agent1";
-constexpr const char* kDeviceIface = "org.bluez.Device1";
-constexpr const char* kServiceIface = "org.bluez.GattService1";
-constexpr const char* kCharIface = "org.bluez.GattCharacteristic1";
 constexpr std::uint16_t kAttMtu = 335;
 constexpr std::chrono::milliseconds kAdvertisingInterval{1000};  // what bluetoothd negotiated with a real camera
 
-// BlueZ's error names and messages, as bluetoothd's src/error.c words them.
-sdbus::Error bluezError(const char* name, const char* message) {
-    return sdbus::Error(std::string("org.bluez.Error.") + name, message);
-}
 sdbus::Error notConnected() { return bluezError("NotConnected", "Not Connected"); }
 sdbus::Error inProgress() { return bluezError("InProgress", "In Progress"); }
 sdbus::Error doesNotExist() { return bluezError("DoesNotExist", "Does Not Exist"); }
@@ -70,7 +61,7 @@ Bluez::Bluez(sdbus::IConnection& connection, EventLoop& loop, std::vector<Camera
 Bluez::~Bluez() = default;
 
 void Bluez::start() {
-    connection_.requestName("org.bluez");
+    connection_.requestName(kBluezName);
     running_ = true;
     root_ = sdbus::createObject(connection_, "/");
     root_->addObjectManager();
@@ -116,7 +107,7 @@ void Bluez::stop() {
     adapter_.reset();
     agentManager_.reset();
     root_.reset();
-    connection_.releaseName("org.bluez");
+    connection_.releaseName(kBluezName);
     spdlog::info("org.bluez released: every object is gone");
 }
 

@@ -7,26 +7,11 @@
 #include <spdlog/spdlog.h>
 
 #include "protocol/gatt.h"
+#include "sim/bluez_names.h"
 
 namespace goprod::sim {
 
 namespace {
-
-constexpr const char* kBluezName = "org.bluez";
-constexpr const char* kAdapterIface = "org.bluez.Adapter1";
-constexpr const char* kDeviceIface = "org.bluez.Device1";
-constexpr const char* kGattManagerIface = "org.bluez.GattManager1";
-constexpr const char* kAdvertisingManagerIface = "org.bluez.LEAdvertisingManager1";
-constexpr const char* kAdvertisementIface = "org.bluez.LEAdvertisement1";
-constexpr const char* kServiceIface = "org.bluez.GattService1";
-constexpr const char* kCharIface = "org.bluez.GattCharacteristic1";
-constexpr const char* kPropertiesIface = "org.freedesktop.DBus.Properties";
-constexpr const char* kAgentManagerIface = "org.bluez.AgentManager1";
-constexpr const char* kAgentIface = "org.bluez.Agent1";
-
-sdbus::Error bluezError(const char* name, const char* message) {
-    return sdbus::Error(std::string("org.bluez.Error.") + name, message);
-}
 
 // GattCharacteristic1.Flags for a GATT server: the protected characteristics
 // need an encrypted link, which bluetoothd and the kernel enforce.
@@ -286,17 +271,20 @@ void Peripheral::registerApplication() {
             if (generation != bluezGeneration_) return;
             if (error != nullptr) {
                 applicationState_ = Registration::None;  // the refresh tick tries again
-                const std::string text = error->getName() + ": " + error->getMessage();
-                if (text != lastError_) {
-                    spdlog::error("cannot register the GATT application on {}: {}", options_.adapter, text);
-                }
-                lastError_ = text;
+                logOnce("cannot register the GATT application", *error);
                 return;
             }
             applicationState_ = Registration::Done;
             lastError_.clear();
             spdlog::info("{}: GATT services registered on {}", config().name(), options_.adapter);
         });
+}
+
+// Failures repeat every refresh tick: log each new one once.
+void Peripheral::logOnce(const char* what, const sdbus::Error& error) {
+    std::string text = error.getName() + ": " + error.getMessage();
+    if (text != lastError_) spdlog::error("{} on {}: {}", what, options_.adapter, text);
+    lastError_ = std::move(text);
 }
 
 void Peripheral::refreshAdvertising() {
@@ -321,9 +309,7 @@ void Peripheral::registerAdvertisement() {
             if (generation != bluezGeneration_) return;
             if (error != nullptr) {
                 advertisementState_ = Registration::None;
-                const std::string text = error->getName() + ": " + error->getMessage();
-                if (text != lastError_) spdlog::error("cannot advertise on {}: {}", options_.adapter, text);
-                lastError_ = text;
+                logOnce("cannot advertise", *error);
                 return;
             }
             advertisementState_ = Registration::Done;

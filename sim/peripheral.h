@@ -85,6 +85,7 @@ private:
     void bluezVanished();
     void registerApplication();
     void refreshAdvertising();
+    void logOnce(const char* what, const sdbus::Error& error);
     void registerAdvertisement();
     void unregisterAdvertisement(std::function<void()> then = {});
     void deviceChanged(const std::string& path, const std::map<std::string, sdbus::Variant>& properties);

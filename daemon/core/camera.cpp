@@ -155,8 +155,19 @@ void Camera::setAutoConnect(bool on) {
 // ---------------------------------------------------------------------------
 // BlueZ objects
 
-void Camera::deviceChanged(const DeviceInfo& device) {
+void Camera::deviceChanged(const DeviceInfo& changed) {
     const bool wasConnected = device_ && device_->connected;
+    DeviceInfo device = changed;
+    if (abandonedLink_) {
+        // Properties that still show the failed attempt's link (ServicesResolved=false
+        // comes before Connected=false): that link is gone for us already.
+        if (device.connected) {
+            device.connected = false;
+            device.servicesResolved = false;
+        } else {
+            abandonedLink_ = false;
+        }
+    }
     device_ = device;
     address_ = device.address;
     if (!device.name.empty()) name_ = device.name;
@@ -436,9 +447,11 @@ void Camera::attemptFailed(const Error& error) {
         // No new attempt until BlueZ has let go of this one (else Connect and
         // Pair meet the old connection's InProgress).
         disconnecting_ = true;
+        abandonedLink_ = device_->connected;
         port_.disconnect(device_->path, [this, alive = alive_](Result<void>) {
             if (!*alive) return;
             disconnecting_ = false;
+            abandonedLink_ = false;  // BlueZ answers once the link is down
             host_.stateChanged(*this);
         });
         // Down from now on: the Connected=false this causes is not another link

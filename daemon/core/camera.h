@@ -175,6 +175,7 @@ private:
     bool wanted_ = false;       // someone asked for a connection (user, or auto-connect)
     bool attempting_ = false;
     bool disconnecting_ = false;  // a failed attempt's Disconnect is still running
+    bool abandonedLink_ = false;  // that Disconnect is taking down a link BlueZ still reports
     std::uint64_t attempts_ = 0;
     bool connectCalled_ = false;
     bool pairing_ = false;

@@ -730,6 +730,37 @@ TEST_F(CameraLink, TheAttemptAfterAFailedOneWaitsForTheDisconnectAndStartsWithCo
     EXPECT_EQ(state("0456"), CameraState::Ready);
 }
 
+// BlueZ's order when it drops a link on request: ServicesResolved=false (Connected
+// still true), the Disconnect() reply, then Connected=false. The property change
+// before the reply must not make the next attempt start on the dying link.
+TEST_F(CameraLink, PropertiesOfTheAbandonedLinkDoNotStartTheNextAttemptOnIt) {
+    bluezUp();
+    addCamera("0456");
+    port.setAutomatic("pair", false);
+    port.setAutomatic("disconnect", false);
+    auto waiter = connect("0456");
+    executor.drain();
+    port.failLast("pair", Error{Errc::PairingFailed, "org.bluez.Error.AuthenticationFailed", {}});
+    executor.drain();
+    ASSERT_TRUE(failedWith(waiter, Errc::PairingFailed));
+    port.updateDevice(dev(), [](DeviceInfo& i) { i.servicesResolved = false; });  // still Connected=true
+    executor.drain();
+    port.setAutomatic("pair", true);
+    port.setAutomatic("connect", false);
+    port.succeed(port.last("disconnect"));
+    executor.advance(10s);  // the retry's backoff
+    EXPECT_THAT(port.log({"connect", "pair"}),
+                ElementsAre("connect dev_D4_1C_00_00_04_56", "pair dev_D4_1C_00_00_04_56", "connect dev_D4_1C_00_00_04_56"))
+        << "the new attempt starts with Connect, not with Pair on the old link";
+    connected(false);  // the old link's Connected=false arrives late
+    executor.drain();
+    EXPECT_EQ(state("0456"), CameraState::Connecting) << "not a link loss of the new attempt";
+    port.updateDevice(dev(), [](DeviceInfo& i) { i.connected = i.servicesResolved = true; });
+    port.succeed(port.last("connect"));
+    executor.drain();
+    EXPECT_EQ(state("0456"), CameraState::Ready);
+}
+
 TEST_F(CameraLink, ReconnectsWithAJitteredExponentialBackoffUpToTheCap) {
     readyCamera();
     port.unreachable.insert(dev());
