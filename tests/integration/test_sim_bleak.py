@@ -31,6 +31,7 @@ TIMEOUT = 10
 # session can miss an advertiser for good when its first report races the
 # discovery start; a new session sees it. The simulated BlueZ needs one.
 SCAN_SESSIONS = 1
+SCAN_SERVICE_UUIDS = None  # None: by name only, as the seeds scan
 
 # --------------------------------------------------------------------- the seeds' client code
 
@@ -195,7 +196,8 @@ class GoPro:
         token = re.compile(r"GoPro [A-Z0-9]{4}" if identifier is None else f"GoPro {identifier}")
         for _ in range(SCAN_SESSIONS):
             device = await BleakScanner.find_device_by_filter(
-                lambda device, _: bool(device.name and token.match(device.name)), timeout=TIMEOUT)
+                lambda device, _: bool(device.name and token.match(device.name)), timeout=TIMEOUT,
+                service_uuids=SCAN_SERVICE_UUIDS)
             if device is not None:
                 return device
         raise AssertionError(f"no GoPro {identifier} advertising")

@@ -32,6 +32,9 @@ from test_goproctl import check_seed_commands, check_station_mode  # noqa: E402
 import test_sim_bleak as bleak_seeds  # noqa: E402
 
 bleak_seeds.SCAN_SESSIONS = 4  # see test_sim_bleak.SCAN_SESSIONS
+# Scan for the GoPro service, as goprod does: a discovery filtered by UUID found
+# the peripheral in every VM run, a name-only one missed it in some.
+bleak_seeds.SCAN_SERVICE_UUIDS = ["0000fea6-0000-1000-8000-00805f9b34fb"]
 
 SYSTEM_BUS = "unix:path=/run/dbus/system_bus_socket"
 CAMERA = "0702"  # the sim's first camera (sim/camera_config.cpp)
