@@ -216,18 +216,6 @@ def test_wifi_station_mode_flow_through_the_real_stack():
     run(scenario())
 
 
-# --------------------------------------------------------------------- 4. link loss and restarts
-
-def test_goprod_recovers_from_link_loss_peripheral_restart_and_bluetoothd_restart():
-    async def scenario():
-        async with VmRig() as rig:
-            (cam,) = await rig.ready(1)
-            await reconnects_after(rig, cam, lambda: rig.sim.control("DropLink", "s", cam))
-            await reconnects_after(rig, cam, rig.restart_sim)
-            await reconnects_after(rig, cam, restart_bluetoothd)
-    run(scenario())
-
-
 # --------------------------------------------------------------------- 5. bleak, the seeds' library
 
 async def forget_devices():
@@ -325,3 +313,17 @@ def test_latency_goprod_and_bleak_side_by_side():
     print("\n" + table)
     with open(os.path.join(RESULTS, "latency.md"), "w") as f:
         f.write(table + "\n")
+
+
+# --------------------------------------------------------------------- 4. link loss and restarts
+
+# Last: after bluetoothd restarted, a bleak discovery in this VM sometimes never showed
+# the peripheral again (goprod, which connects to the device it knows, was not affected).
+def test_goprod_recovers_from_link_loss_peripheral_restart_and_bluetoothd_restart():
+    async def scenario():
+        async with VmRig() as rig:
+            (cam,) = await rig.ready(1)
+            await reconnects_after(rig, cam, lambda: rig.sim.control("DropLink", "s", cam))
+            await reconnects_after(rig, cam, rig.restart_sim)
+            await reconnects_after(rig, cam, restart_bluetoothd)
+    run(scenario())
