@@ -90,6 +90,19 @@ protected:
     void paired(const std::string& id = "0456") {
         port.updateDevice(dev(id), [](DeviceInfo& i) { i.paired = true; });
     }
+    // A connection attempt the camera fails by refusing to pair; the attempt's
+    // Disconnect stays under way (disconnect is answered by hand).
+    std::shared_ptr<Outcome<CameraView>> attemptWithRefusedPairing() {
+        bluezUp();
+        addCamera("0456");
+        port.setAutomatic("pair", false);
+        port.setAutomatic("disconnect", false);
+        auto waiter = connect("0456");
+        executor.drain();
+        port.failLast("pair", Error{Errc::PairingFailed, "org.bluez.Error.AuthenticationFailed", {}});
+        executor.drain();
+        return waiter;
+    }
     std::size_t countIn(const std::vector<std::string>& log, const std::string& line) {
         return static_cast<std::size_t>(std::count(log.begin(), log.end(), line));
     }
@@ -700,14 +713,7 @@ TEST_F(CameraLink, AFullQueueDuringAnOutageStillLetsTheSessionSetUpRun) {
 }
 
 TEST_F(CameraLink, TheAttemptAfterAFailedOneWaitsForTheDisconnectAndStartsWithConnect) {
-    bluezUp();
-    addCamera("0456");
-    port.setAutomatic("pair", false);
-    port.setAutomatic("disconnect", false);
-    auto waiter = connect("0456");
-    executor.drain();
-    port.failLast("pair", Error{Errc::PairingFailed, "org.bluez.Error.AuthenticationFailed", {}});
-    executor.drain();
+    auto waiter = attemptWithRefusedPairing();
     ASSERT_TRUE(failedWith(waiter, Errc::PairingFailed));
     executor.advance(10s);  // the Disconnect is under way, Connected is still true
     EXPECT_THAT(
@@ -734,14 +740,7 @@ TEST_F(CameraLink, TheAttemptAfterAFailedOneWaitsForTheDisconnectAndStartsWithCo
 // still true), the Disconnect() reply, then Connected=false. The property change
 // before the reply must not make the next attempt start on the dying link.
 TEST_F(CameraLink, PropertiesOfTheAbandonedLinkDoNotStartTheNextAttemptOnIt) {
-    bluezUp();
-    addCamera("0456");
-    port.setAutomatic("pair", false);
-    port.setAutomatic("disconnect", false);
-    auto waiter = connect("0456");
-    executor.drain();
-    port.failLast("pair", Error{Errc::PairingFailed, "org.bluez.Error.AuthenticationFailed", {}});
-    executor.drain();
+    auto waiter = attemptWithRefusedPairing();
     ASSERT_TRUE(failedWith(waiter, Errc::PairingFailed));
     port.updateDevice(dev(), [](DeviceInfo& i) { i.servicesResolved = false; });  // still Connected=true
     executor.drain();
@@ -749,8 +748,9 @@ TEST_F(CameraLink, PropertiesOfTheAbandonedLinkDoNotStartTheNextAttemptOnIt) {
     port.setAutomatic("connect", false);
     port.succeed(port.last("disconnect"));
     executor.advance(10s);  // the retry's backoff
-    EXPECT_THAT(port.log({"connect", "pair"}),
-                ElementsAre("connect dev_D4_1C_00_00_04_56", "pair dev_D4_1C_00_00_04_56", "connect dev_D4_1C_00_00_04_56"))
+    EXPECT_THAT(
+        port.log({"connect", "pair"}),
+        ElementsAre("connect dev_D4_1C_00_00_04_56", "pair dev_D4_1C_00_00_04_56", "connect dev_D4_1C_00_00_04_56"))
         << "the new attempt starts with Connect, not with Pair on the old link";
     connected(false);  // the old link's Connected=false arrives late
     executor.drain();
