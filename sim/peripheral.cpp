@@ -76,7 +76,8 @@ void Peripheral::start() {
     // Centrals coming and going on our adapter.
     watches_.push_back(connection_.addMatch(
         "type='signal',sender='org.bluez',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',"
-        "path_namespace='" + adapter + "'",
+        "path_namespace='" +
+            adapter + "'",
         [this](sdbus::Message& message) {
             std::string iface;
             std::map<std::string, sdbus::Variant> changed;
@@ -159,8 +160,9 @@ void Peripheral::dropLink() {
     for (const auto& [path, central] : centrals_) {
         auto device = sdbus::createProxy(connection_, kBluezName, path);
         sdbus::IProxy* raw = device.get();
-        device->callMethodAsync("Disconnect").onInterface(kDeviceIface).uponReplyInvoke(
-            [this, raw, path = path](const sdbus::Error* error) {
+        device->callMethodAsync("Disconnect")
+            .onInterface(kDeviceIface)
+            .uponReplyInvoke([this, raw, path = path](const sdbus::Error* error) {
                 if (error != nullptr) spdlog::warn("disconnecting {}: {}", path, error->getMessage());
                 disconnectAnswered(raw);
             });
@@ -385,8 +387,9 @@ void Peripheral::publishGatt() {
         std::snprintf(name, sizeof name, "/service%d", serviceIndex++);
         const std::string servicePath = std::string(kApplicationPath) + name;
         auto serviceObject = sdbus::createObject(connection_, servicePath);
-        serviceObject->registerProperty("UUID").onInterface(kServiceIface).withGetter(
-            [uuid = std::string(service.uuid)] { return uuid; });
+        serviceObject->registerProperty("UUID")
+            .onInterface(kServiceIface)
+            .withGetter([uuid = std::string(service.uuid)] { return uuid; });
         serviceObject->registerProperty("Primary").onInterface(kServiceIface).withGetter([] { return true; });
         serviceObject->finishRegistration();
         services_.push_back(std::move(serviceObject));
@@ -408,7 +411,9 @@ void Peripheral::publishGatt() {
             o.registerProperty("Service").onInterface(kCharIface).withGetter([servicePath] {
                 return sdbus::ObjectPath(servicePath);
             });
-            o.registerProperty("Flags").onInterface(kCharIface).withGetter([flags = serverFlags(info)] { return flags; });
+            o.registerProperty("Flags").onInterface(kCharIface).withGetter([flags = serverFlags(info)] {
+                return flags;
+            });
             o.registerProperty("Value").onInterface(kCharIface).withGetter([ch] { return ch->value; });
             const bool notifiable = (info.properties & (protocol::kNotify | protocol::kIndicate)) != 0;
             if (notifiable) {
@@ -472,19 +477,36 @@ void Peripheral::publishAgent() {
     };
     a.registerMethod("Release").onInterface(kAgentIface).implementedAs([] {});
     a.registerMethod("Cancel").onInterface(kAgentIface).implementedAs([] {});
-    a.registerMethod("RequestPinCode").onInterface(kAgentIface).withInputParamNames("device").withOutputParamNames("pincode")
+    a.registerMethod("RequestPinCode")
+        .onInterface(kAgentIface)
+        .withInputParamNames("device")
+        .withOutputParamNames("pincode")
         .implementedAs([reject](const sdbus::ObjectPath&) -> std::string { throw reject("keypad"); });
-    a.registerMethod("RequestPasskey").onInterface(kAgentIface).withInputParamNames("device").withOutputParamNames("passkey")
+    a.registerMethod("RequestPasskey")
+        .onInterface(kAgentIface)
+        .withInputParamNames("device")
+        .withOutputParamNames("passkey")
         .implementedAs([reject](const sdbus::ObjectPath&) -> std::uint32_t { throw reject("keypad"); });
-    a.registerMethod("DisplayPinCode").onInterface(kAgentIface).withInputParamNames("device", "pincode")
+    a.registerMethod("DisplayPinCode")
+        .onInterface(kAgentIface)
+        .withInputParamNames("device", "pincode")
         .implementedAs([](const sdbus::ObjectPath&, const std::string&) {});
-    a.registerMethod("DisplayPasskey").onInterface(kAgentIface).withInputParamNames("device", "passkey", "entered")
+    a.registerMethod("DisplayPasskey")
+        .onInterface(kAgentIface)
+        .withInputParamNames("device", "passkey", "entered")
         .implementedAs([](const sdbus::ObjectPath&, const std::uint32_t&, const std::uint16_t&) {});
-    a.registerMethod("RequestConfirmation").onInterface(kAgentIface).withInputParamNames("device", "passkey")
-        .implementedAs([accept](const sdbus::ObjectPath& device, const std::uint32_t&) { accept("a confirmation", device); });
-    a.registerMethod("RequestAuthorization").onInterface(kAgentIface).withInputParamNames("device")
+    a.registerMethod("RequestConfirmation")
+        .onInterface(kAgentIface)
+        .withInputParamNames("device", "passkey")
+        .implementedAs(
+            [accept](const sdbus::ObjectPath& device, const std::uint32_t&) { accept("a confirmation", device); });
+    a.registerMethod("RequestAuthorization")
+        .onInterface(kAgentIface)
+        .withInputParamNames("device")
         .implementedAs([accept](const sdbus::ObjectPath& device) { accept("pairing", device); });
-    a.registerMethod("AuthorizeService").onInterface(kAgentIface).withInputParamNames("device", "uuid")
+    a.registerMethod("AuthorizeService")
+        .onInterface(kAgentIface)
+        .withInputParamNames("device", "uuid")
         .implementedAs([accept](const sdbus::ObjectPath& device, const std::string&) { accept("a service", device); });
     a.finishRegistration();
 }
@@ -497,7 +519,8 @@ void Peripheral::publishAdvertisement() {
         return std::vector<std::string>{std::string(protocol::kGoProServiceUuid16)};
     });
     a.registerProperty("ManufacturerData").onInterface(kAdvertisementIface).withGetter([this] {
-        return std::map<std::uint16_t, sdbus::Variant>{{kGoProCompanyId, sdbus::Variant(advertisedManufacturerData(*camera_))}};
+        return std::map<std::uint16_t, sdbus::Variant>{
+            {kGoProCompanyId, sdbus::Variant(advertisedManufacturerData(*camera_))}};
     });
     // bluetoothd puts the name in the scan response; the service data (AP MAC,
     // serial) the simulated BlueZ shows does not fit next to the rest in 31 bytes.

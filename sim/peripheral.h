@@ -62,7 +62,7 @@ public:
     std::string path() const override { return kApplicationPath; }
     bool paired() const override;
     bool connected() const override { return !centrals_.empty(); }
-    void dropLink() override;  // asks bluetoothd to disconnect every central
+    void dropLink() override;                     // asks bluetoothd to disconnect every central
     void setRefusePairing(bool refuse) override;  // not ours to refuse: bluetoothd pairs
 
     std::string adapterPath() const { return "/org/bluez/" + options_.adapter; }
@@ -109,14 +109,14 @@ private:
     std::unique_ptr<sdbus::IObject> agent_;
     std::shared_ptr<sdbus::IProxy> agentManager_;
     std::vector<std::unique_ptr<sdbus::IProxy>> disconnecting_;  // Disconnect() calls in flight
-    std::function<void()> whenDisconnected_;  // powerOff's `done`
+    std::function<void()> whenDisconnected_;                     // powerOff's `done`
 
     bool bluezPresent_ = false;
     // Where each registration stands with the current bluetoothd.
     enum class Registration : std::uint8_t { None, Pending, Done };
     Registration applicationState_ = Registration::None;
     Registration advertisementState_ = Registration::None;
-    std::string lastError_;  // logged once until it changes
+    std::string lastError_;              // logged once until it changes
     std::uint64_t bluezGeneration_ = 0;  // replies from an earlier bluetoothd are stale
 
     std::map<std::string, Central> centrals_;  // connected Device1 paths on our adapter
