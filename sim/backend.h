@@ -26,6 +26,9 @@ public:
     virtual void dropLink() = 0;
     // Pairing fails with AuthenticationFailed (throws sdbus::Error where the backend cannot).
     virtual void setRefusePairing(bool refuse) = 0;
+    // The next link comes up without a Connected=true signal (the property reads true), as
+    // with bluetoothd when its ATT channel beats the kernel's link report (throws as above).
+    virtual void hideNextConnected() = 0;
 };
 
 class Backend {

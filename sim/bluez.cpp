@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -476,7 +477,7 @@ void VirtualCamera::connect(std::function<void(const sdbus::Error*)> done) {
         // Connect() reply: clients see Connected=true before their call returns.
         connected_ = true;
         camera_->connected();
-        emit({"Connected"});
+        if (!std::exchange(hideNextConnected_, false)) emit({"Connected"});
         createGatt();
         bluez_.loop().after(delay, [this, generation] {
             if (generation != linkGeneration_ || !connected_) return;

@@ -116,6 +116,7 @@ public:
     // answerDisconnect replies to its Disconnect() at the point bluetoothd does).
     void linkLost(const char* reason, const std::function<void()>& answerDisconnect = {});
     void setRefusePairing(bool refuse) override { refusePairing_ = refuse; }
+    void hideNextConnected() override { hideNextConnected_ = true; }
     void setRssi(std::int16_t rssi) { rssi_ = rssi; }
     void clientGone(const std::string& sender);  // ends the sender's notify sessions
 
@@ -143,6 +144,7 @@ private:
     bool bonded_ = false;
     bool trusted_ = false;
     bool refusePairing_ = false;
+    bool hideNextConnected_ = false;
     std::int16_t rssi_ = -55;
     std::string alias_;
     std::vector<std::function<void(const sdbus::Error*)>> connectWaiters_;

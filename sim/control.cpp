@@ -46,6 +46,8 @@ Control::Control(sdbus::IConnection& connection, Backend& backend) : connection_
         [this](const std::string& id, const bool& busy) { camera(id).camera().setBusy(busy); });
     o.registerMethod("RefusePairing").onInterface(iface).withInputParamNames("camera", "refuse").implementedAs(
         [this](const std::string& id, const bool& refuse) { camera(id).setRefusePairing(refuse); });
+    o.registerMethod("HideNextConnected").onInterface(iface).withInputParamNames("camera").implementedAs(
+        [this](const std::string& id) { camera(id).hideNextConnected(); });
     // As a restarting bluetoothd (simulated BlueZ: org.bluez and all its objects vanish, then come back)
     // or a restarting camera (peripheral mode: it unregisters from bluetoothd, then registers again).
     o.registerMethod("RestartBluez").onInterface(iface).withInputParamNames("down_milliseconds").implementedAs(

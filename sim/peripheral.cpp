@@ -201,6 +201,11 @@ void Peripheral::setRefusePairing(bool) {
                        "peripheral mode: bluetoothd does the pairing, the camera cannot refuse it");
 }
 
+void Peripheral::hideNextConnected() {
+    throw sdbus::Error("org.freedesktop.DBus.Error.NotSupported",
+                       "peripheral mode: bluetoothd signals the central's Connected property");
+}
+
 // ---------------------------------------------------------------- bluetoothd
 
 void Peripheral::bluezAppeared() {

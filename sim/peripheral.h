@@ -64,6 +64,7 @@ public:
     bool connected() const override { return !centrals_.empty(); }
     void dropLink() override;                     // asks bluetoothd to disconnect every central
     void setRefusePairing(bool refuse) override;  // not ours to refuse: bluetoothd pairs
+    void hideNextConnected() override;            // bluetoothd's signals are not ours either
 
     std::string adapterPath() const { return "/org/bluez/" + options_.adapter; }
 

@@ -115,6 +115,7 @@ public:
     void startDiscovery(const core::ObjectPath& adapter, Completion done);
     void stopDiscovery(const core::ObjectPath& adapter, Completion done);
     void deviceCall(const core::ObjectPath& device, const char* method, const char* okError, Completion done);
+    void connectDevice(const core::ObjectPath& device, Completion done);
     void setTrusted(const core::ObjectPath& device, bool trusted, Completion done);
     void removeDevice(const core::ObjectPath& adapter, const core::ObjectPath& device, Completion done);
     void startNotify(const core::ObjectPath& characteristic, Completion done);
@@ -685,6 +686,27 @@ void BluezClient::Impl::deviceCall(const core::ObjectPath& device, const char* m
     });
 }
 
+// bluetoothd answers Connect() once its ATT channel to the device is up. When
+// that channel comes up before the kernel reports the link (bluetoothd 5.66 and
+// later), bluetoothd finds the device "already connected" and never signals
+// Connected=true, although it reads true: the reply is then the only word of it.
+void BluezClient::Impl::connectDevice(const core::ObjectPath& device, Completion done) {
+    begin(device, std::move(done), [this, device](sdbus::IProxy& proxy, std::uint64_t id) {
+        proxy.callMethodAsync("Connect")
+            .onInterface(kDeviceIface)
+            .withTimeout(options_.callTimeout)
+            .uponReplyInvoke([this, device, reply = voidReply(id, "org.bluez.Error.AlreadyConnected")](
+                                 const sdbus::Error* error) {
+                const auto it = devices_.find(device);
+                if (error == nullptr && it != devices_.end() && !it->second.info.connected) {
+                    it->second.info.connected = true;
+                    deliver([info = it->second.info](core::BluezObserver& o) { o.deviceChanged(info); });
+                }
+                reply(error);
+            });
+    });
+}
+
 void BluezClient::Impl::setTrusted(const core::ObjectPath& device, bool trusted, Completion done) {
     begin(device, std::move(done), [this, trusted](sdbus::IProxy& proxy, std::uint64_t id) {
         proxy.callMethodAsync("Set")
@@ -785,7 +807,7 @@ void BluezClient::stopDiscovery(const core::ObjectPath& adapter, Done done) {
     impl_->stopDiscovery(adapter, voidCompletion(std::move(done)));
 }
 void BluezClient::connect(const core::ObjectPath& device, Done done) {
-    impl_->deviceCall(device, "Connect", "org.bluez.Error.AlreadyConnected", voidCompletion(std::move(done)));
+    impl_->connectDevice(device, voidCompletion(std::move(done)));
 }
 void BluezClient::disconnect(const core::ObjectPath& device, Done done) {
     impl_->deviceCall(device, "Disconnect", nullptr, voidCompletion(std::move(done)));

@@ -518,6 +518,22 @@ TEST_F(BluezClientTest, ConnectResolvesServicesAndAddsTheGattCharacteristics) {
     EXPECT_TRUE(again) << errorText(again);
 }
 
+TEST_F(BluezClientTest, AConnectionBluetoothdNeverSignalledIsConnectedOnceConnectAnswers) {
+    startAll();
+    const std::string path = discoverFirstCamera();
+    simControl().callMethod("HideNextConnected").onInterface("io.goprod.Sim1").withArguments(firstCamera().first);
+    const auto connected = call([&](auto& port, auto done) { port.connect(path, std::move(done)); });
+    ASSERT_TRUE(connected) << errorText(connected);
+    // The observer heard of it before the completion came.
+    const auto info = device(path);
+    ASSERT_TRUE(info.has_value());
+    EXPECT_TRUE(info->connected);
+    EXPECT_TRUE(info->servicesResolved);
+    // The link still goes down as usual.
+    simControl().callMethod("DropLink").onInterface("io.goprod.Sim1").withArguments(firstCamera().first);
+    EXPECT_TRUE(recorder_.waitFor([&] { return !recorder_.devices.at(path).connected; }));
+}
+
 TEST_F(BluezClientTest, WritingAnEncryptedCharacteristicBeforePairingIsPairingFailed) {
     startAll();
     const std::string path = connectFirstCamera();

@@ -76,6 +76,17 @@ def test_a_camera_that_refuses_pairing_gives_a_clear_error():
     run(scenario())
 
 
+def test_a_connection_bluetoothd_never_signals_still_becomes_ready():
+    """The real bluetoothd sometimes answers Connect() without ever signalling Connected=true."""
+    async def scenario():
+        async with Rig() as rig:
+            (identifier,) = await rig.discover(1)
+            await rig.sim.control("HideNextConnected", "s", identifier)
+            camera = await rig.stub.Connect(pb.ConnectRequest(camera=identifier), timeout=10)
+            assert camera.state == pb.CAMERA_STATE_READY, camera
+    run(scenario())
+
+
 # ---------------------------------------------------------------- the commands seed, byte for byte
 
 def test_every_seed_command_reaches_the_camera_with_the_seed_bytes():
