@@ -27,11 +27,10 @@ from harness import run, sim_on_private_bus  # noqa: E402
 
 CAMERA = "0702"  # last 4 serial digits of the sim's first camera (sim/camera_config.h)
 TIMEOUT = 10
-# Discovery sessions a scan may take. Behind the real bluetoothd 5.66 (tests/vm) a
-# session can miss an advertiser for good when its first report races the
-# discovery start; a new session sees it. The simulated BlueZ needs one.
-SCAN_SESSIONS = 1
-SCAN_SERVICE_UUIDS = None  # None: by name only, as the seeds scan
+# The adapter bleak scans on. None: bleak's default, "the first powered adapter",
+# which bleak 0.20 takes from a set, so on a machine with two adapters it is
+# either one, a different one per process (tests/vm sets "hci0").
+ADAPTER = None
 
 # --------------------------------------------------------------------- the seeds' client code
 
@@ -194,13 +193,12 @@ class GoPro:
     @staticmethod
     async def scan(identifier=CAMERA):
         token = re.compile(r"GoPro [A-Z0-9]{4}" if identifier is None else f"GoPro {identifier}")
-        for _ in range(SCAN_SESSIONS):
-            device = await BleakScanner.find_device_by_filter(
-                lambda device, _: bool(device.name and token.match(device.name)), timeout=TIMEOUT,
-                service_uuids=SCAN_SERVICE_UUIDS)
-            if device is not None:
-                return device
-        raise AssertionError(f"no GoPro {identifier} advertising")
+        options = {"adapter": ADAPTER} if ADAPTER else {}
+        device = await BleakScanner.find_device_by_filter(
+            lambda device, _: bool(device.name and token.match(device.name)), timeout=TIMEOUT, **options)
+        if device is None:
+            raise AssertionError(f"no GoPro {identifier} advertising")
+        return device
 
     async def connect(self, identifier=CAMERA):
         device = await self.scan(identifier)
