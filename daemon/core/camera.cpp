@@ -280,7 +280,7 @@ void Camera::advance() {
             setState(CameraState::Connecting);
             port_.connect(device_->path, [this, stillCurrent](Result<void> result) {
                 if (!stillCurrent()) return;
-                // Connected=true usually came first; if not, it is on its way.
+                // Connected=true came first: BluezClient sees to it even when bluetoothd does not signal it.
                 if (!result) attemptFailed(result.error());
             });
         }
