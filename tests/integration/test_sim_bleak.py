@@ -201,8 +201,7 @@ class GoPro:
         options = {"adapter": ADAPTER} if ADAPTER else {}
         device = await BleakScanner.find_device_by_filter(
             lambda device, _: bool(device.name and token.match(device.name)), timeout=TIMEOUT, **options)
-        if device is None:
-            raise AssertionError(f"no GoPro {identifier} advertising")
+        assert device is not None, f"no GoPro {identifier} advertising"
         return device
 
     async def connect(self, identifier=CAMERA):
