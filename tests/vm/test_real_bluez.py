@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import goprod_pb2 as pb  # noqa: E402
 import grpc  # noqa: E402
-from harness import BLUEZ, Sim, call, connect, goproctl, run  # noqa: E402
+from harness import BLUEZ, Signals, Sim, call, connect, goproctl, run, wait_for_name  # noqa: E402
 from rig import Rig  # noqa: E402
 from test_goproctl import check_seed_commands, check_station_mode  # noqa: E402
 import test_sim_bleak as bleak_seeds  # noqa: E402
@@ -37,6 +37,7 @@ bleak_seeds.ADAPTER = "hci0"
 bleak_seeds.CONNECT_ATTEMPTS = 3
 
 SYSTEM_BUS = "unix:path=/run/dbus/system_bus_socket"
+NAME_OWNER_RULE = f"type='signal',sender='org.freedesktop.DBus',member='NameOwnerChanged',arg0='{BLUEZ}'"
 CAMERA = "0702"  # the sim's first camera (sim/camera_config.cpp)
 AP_SSID, AP_PASSWORD = "GP-VM-0702", "goprod-vm-secret"
 PERIPHERAL = ["--peripheral", "hci1", "-v", "--ap-ssid", AP_SSID, "--ap-password", AP_PASSWORD]
@@ -134,20 +135,55 @@ def bluetoothd_pid():
     raise AssertionError("bluetoothd is not running")
 
 
+def process_exit(pid):
+    """A future that completes when process `pid` exits (its pidfd turns readable): an event, not a poll."""
+    loop = asyncio.get_running_loop()
+    exited = loop.create_future()
+    fd = os.pidfd_open(pid)
+
+    def on_exit():
+        if not exited.done():
+            exited.set_result(None)
+
+    def release(_):
+        loop.remove_reader(fd)
+        os.close(fd)
+    loop.add_reader(fd, on_exit)
+    exited.add_done_callback(release)  # also when cancelled
+    return exited
+
+
 async def restart_bluetoothd():
-    """bluetoothd stops (SIGTERM, as systemctl restart does) and starts again with the same command line."""
+    """bluetoothd stops (SIGTERM, as systemctl restart does) and starts again with the same command line.
+
+    The new one starts only once the bus has released org.bluez, and the old process has exited:
+    bluetoothd asks for its name without queueing, and exits ("Name already in use") if the bus
+    has not yet noticed that the old owner is gone."""
     pid = bluetoothd_pid()
     with open(f"/proc/{pid}/cmdline", "rb") as f:
         argv = [a.decode() for a in f.read().split(b"\0") if a]
     bus = await connect(SYSTEM_BUS)
     try:
-        os.kill(pid, signal.SIGTERM)
-        while os.path.exists(f"/proc/{pid}"):  # gone from the bus first, then from /proc
-            await asyncio.sleep(0.05)
+        owner_changes = Signals(bus, NAME_OWNER_RULE, lambda m: m.member == "NameOwnerChanged" and m.body[0] == BLUEZ)
+        async with owner_changes:
+            exited = process_exit(pid)
+            os.kill(pid, signal.SIGTERM)
+            await owner_changes.until(lambda m: m.body[2] == "", timeout=TIMEOUT)
+            await asyncio.wait_for(exited, TIMEOUT)
+        log_path = os.path.join(RESULTS, "bluetoothd-restarted.log")
+        with open(log_path, "ab") as log:
+            restarted = subprocess.Popen(argv, stdout=log, stderr=log, start_new_session=True)
+        back = asyncio.ensure_future(wait_for_name(bus, BLUEZ, timeout=TIMEOUT))
+        died = process_exit(restarted.pid)
+        await asyncio.wait([back, died], return_when=asyncio.FIRST_COMPLETED)
+        if not back.done():
+            back.cancel()
+            with open(log_path) as f:
+                raise AssertionError("the restarted bluetoothd exited:\n" + f.read())
+        died.cancel()
+        back.result()
     finally:
         bus.disconnect()
-    log = open(os.path.join(RESULTS, "bluetoothd-restarted.log"), "ab")
-    subprocess.Popen(argv, stdout=log, stderr=log, start_new_session=True)
 
 
 def pct(values, p):

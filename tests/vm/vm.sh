@@ -216,7 +216,7 @@ cmd_run() {
     results=$(cd "$results" && pwd -P)
     say "results in $results"
     # Stale files of an earlier run in the same folder would fake a result.
-    rm -rf "$results/.vm" "$results"/{exit-code,output.log,console.log,bluetoothd.log,btvirt.log,dbus.log,modprobe.log}
+    rm -rf "$results/.vm" "$results"/{exit-code,output.log,console.log,bluetoothd.log,bluetoothd-restarted.log,btvirt.log,dbus.log,modprobe.log}
     mkdir -p "$results/.vm"
 
     local stage2=$here/stage2.sh cwd; cwd=$(pwd -P)
@@ -303,6 +303,10 @@ cmd_run() {
         exit 99
     fi
     say "COMMAND exited $code (VM run ${took} s)"
+    if [ "$code" != 0 ]; then
+        show_tail "bluetoothd's log" "$results/bluetoothd.log"
+        show_tail "the restarted bluetoothd's log" "$results/bluetoothd-restarted.log"
+    fi
     exit "$code"
 }
 
