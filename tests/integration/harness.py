@@ -62,12 +62,22 @@ async def call(bus, dest, path, iface, member, signature="", body=None, timeout=
 
 async def wait_for_name(bus, name, proc=None, timeout=10):
     """Returns once `name` has an owner; fails early if `proc` exits first."""
-    owned = asyncio.get_running_loop().create_future()
+    await _wait_for_owner(bus, name, True, proc, timeout)
+
+
+async def wait_for_name_released(bus, name, timeout=10):
+    """Returns once `name` has no owner. A process can be gone before the bus has noticed, and a
+    successor that asks for the name without queueing (sd-bus, bluetoothd) fails until then."""
+    await _wait_for_owner(bus, name, False, None, timeout)
+
+
+async def _wait_for_owner(bus, name, owned, proc, timeout):
+    changed = asyncio.get_running_loop().create_future()
 
     def handler(msg):
-        if (msg.member == "NameOwnerChanged" and msg.body and msg.body[0] == name and msg.body[2]
-                and not owned.done()):
-            owned.set_result(True)
+        if (msg.member == "NameOwnerChanged" and msg.body and msg.body[0] == name
+                and bool(msg.body[2]) == owned and not changed.done()):
+            changed.set_result(True)
 
     bus.add_message_handler(handler)
     try:
@@ -75,14 +85,14 @@ async def wait_for_name(bus, name, proc=None, timeout=10):
                    [f"type='signal',sender='org.freedesktop.DBus',member='NameOwnerChanged',arg0='{name}'"])
         (has,) = await call(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
                             "NameHasOwner", "s", [name])
-        if has:
+        if has == owned:
             return
-        waiters = [owned]
+        waiters = [changed]
         if proc is not None:
             waiters.append(asyncio.ensure_future(proc.wait()))
         done, _ = await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-        if owned not in done:
-            raise RuntimeError(f"{name} did not appear on the bus"
+        if changed not in done:
+            raise RuntimeError(f"{name} did not {'appear on' if owned else 'leave'} the bus"
                                + (f" (process exited with {proc.returncode})" if proc and proc.returncode is not None
                                   else ""))
     finally:
@@ -158,6 +168,8 @@ class Sim:
         if self.proc.returncode is None:
             self.proc.send_signal(signal.SIGTERM)
         code = await asyncio.wait_for(self.proc.wait(), 10)
+        # The next sim on this bus can have the name only once the bus has let it go.
+        await wait_for_name_released(self.bus, SIM_NAME)
         self.bus.disconnect()
         return code
 
@@ -184,7 +196,7 @@ def run(coro):
 
 
 __all__ = ["PrivateBus", "Sim", "Signals", "DBusError", "Variant", "BusType", "call", "connect", "run",
-           "sim_on_private_bus", "wait_for_name", "next_matching", "BLUEZ", "SIM"]
+           "sim_on_private_bus", "wait_for_name", "wait_for_name_released", "next_matching", "BLUEZ", "SIM"]
 
 
 # --- the daemon -------------------------------------------------------------

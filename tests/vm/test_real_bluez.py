@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import goprod_pb2 as pb  # noqa: E402
 import grpc  # noqa: E402
-from harness import BLUEZ, Signals, Sim, call, connect, goproctl, run, wait_for_name  # noqa: E402
+from harness import BLUEZ, Sim, call, connect, goproctl, run, wait_for_name, wait_for_name_released  # noqa: E402
 from rig import Rig  # noqa: E402
 from test_goproctl import check_seed_commands, check_station_mode  # noqa: E402
 import test_sim_bleak as bleak_seeds  # noqa: E402
@@ -37,7 +37,6 @@ bleak_seeds.ADAPTER = "hci0"
 bleak_seeds.CONNECT_ATTEMPTS = 3
 
 SYSTEM_BUS = "unix:path=/run/dbus/system_bus_socket"
-NAME_OWNER_RULE = f"type='signal',sender='org.freedesktop.DBus',member='NameOwnerChanged',arg0='{BLUEZ}'"
 CAMERA = "0702"  # the sim's first camera (sim/camera_config.cpp)
 AP_SSID, AP_PASSWORD = "GP-VM-0702", "goprod-vm-secret"
 PERIPHERAL = ["--peripheral", "hci1", "-v", "--ap-ssid", AP_SSID, "--ap-password", AP_PASSWORD]
@@ -164,12 +163,10 @@ async def restart_bluetoothd():
         argv = [a.decode() for a in f.read().split(b"\0") if a]
     bus = await connect(SYSTEM_BUS)
     try:
-        owner_changes = Signals(bus, NAME_OWNER_RULE, lambda m: m.member == "NameOwnerChanged" and m.body[0] == BLUEZ)
-        async with owner_changes:
-            exited = process_exit(pid)
-            os.kill(pid, signal.SIGTERM)
-            await owner_changes.until(lambda m: m.body[2] == "", timeout=TIMEOUT)
-            await asyncio.wait_for(exited, TIMEOUT)
+        exited = process_exit(pid)
+        os.kill(pid, signal.SIGTERM)
+        await wait_for_name_released(bus, BLUEZ, timeout=TIMEOUT)
+        await asyncio.wait_for(exited, TIMEOUT)
         log_path = os.path.join(RESULTS, "bluetoothd-restarted.log")
         with open(log_path, "ab") as log:
             restarted = subprocess.Popen(argv, stdout=log, stderr=log, start_new_session=True)
