@@ -90,7 +90,9 @@ async def _wait_for_owner(bus, name, owned, proc, timeout):
         waiters = [changed]
         if proc is not None:
             waiters.append(asyncio.ensure_future(proc.wait()))
-        done, _ = await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        done, pending = await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in pending:
+            waiter.cancel()
         if changed not in done:
             raise RuntimeError(f"{name} did not {'appear on' if owned else 'leave'} the bus"
                                + (f" (process exited with {proc.returncode})" if proc and proc.returncode is not None

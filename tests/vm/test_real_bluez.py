@@ -152,6 +152,22 @@ def process_exit(pid):
     return exited
 
 
+class Launched:
+    """A subprocess.Popen process, awaitable as wait_for_name expects. Not an asyncio subprocess:
+    the restarted bluetoothd must outlive the test's event loop, which kills those when it closes."""
+
+    def __init__(self, popen):
+        self.popen = popen
+
+    @property
+    def returncode(self):
+        return self.popen.returncode
+
+    async def wait(self):
+        await process_exit(self.popen.pid)
+        return self.popen.wait()
+
+
 async def restart_bluetoothd():
     """bluetoothd stops (SIGTERM, as systemctl restart does) and starts again with the same command line.
 
@@ -170,15 +186,11 @@ async def restart_bluetoothd():
         log_path = os.path.join(RESULTS, "bluetoothd-restarted.log")
         with open(log_path, "ab") as log:
             restarted = subprocess.Popen(argv, stdout=log, stderr=log, start_new_session=True)
-        back = asyncio.ensure_future(wait_for_name(bus, BLUEZ, timeout=TIMEOUT))
-        died = process_exit(restarted.pid)
-        await asyncio.wait([back, died], return_when=asyncio.FIRST_COMPLETED)
-        if not back.done():
-            back.cancel()
+        try:
+            await wait_for_name(bus, BLUEZ, Launched(restarted), timeout=TIMEOUT)
+        except RuntimeError as error:
             with open(log_path) as f:
-                raise AssertionError("the restarted bluetoothd exited:\n" + f.read())
-        died.cancel()
-        back.result()
+                raise AssertionError(f"{error}; the restarted bluetoothd's log:\n{f.read()}") from None
     finally:
         bus.disconnect()
 
