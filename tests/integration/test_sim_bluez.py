@@ -6,7 +6,8 @@ signals and replies on one connection, notification sessions, and an exported
 org.bluez.Agent1. Every test runs its own dbus-daemon and goprod-sim and waits on
 signals and replies (with timeouts), never on fixed sleeps.
 
-Byte vectors are those of /work/shared/docs/opengopro-ble.md (§1.2, §1.4, §2, §9).
+Byte vectors are the Open GoPro BLE specification's (framing, commands, queries,
+protobuf operations).
 """
 import asyncio
 import contextlib

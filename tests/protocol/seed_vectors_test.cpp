@@ -1,6 +1,6 @@
-// Every byte sequence of the two seed tutorials, exactly:
-//   /work/shared/seeds/ble-send-commands-tutorial.md (Python tutorial 2)
-//   /work/shared/seeds/connect-wifi-tutorial.md      (tutorial 6)
+// Every byte sequence of the two seed tutorials of Open GoPro, exactly:
+//   tutorial 2, "Send BLE commands" (the Python/bleak tutorial)
+//   tutorial 6, "Connect WiFi" (AP mode and station-mode provisioning)
 // Requests are built with the library's builders and framed with
 // fragment(msg, Sender::Client); responses go through a Reassembler, classify()
 // and the matching parser, as the daemon will handle them.
