@@ -1,79 +1,99 @@
-"""goprod's figures against goprod-sim on a private bus (prints, never asserts):
+"""goprod's figures against goprod-sim on a private bus, side by side with a direct
+D-Bus client on the same simulated cameras (prints, never asserts):
 
-- start-up: from exec to READY=1, and to the first answered RPC;
-- latency: the same request (Get Open GoPro Version, 01 51) N times
-  * straight through D-Bus (dbus-fast: WriteValue, then the notification),
-  * through goprod (gRPC SendRaw over its Unix socket), and goprod's own view of the
-    camera round trip (acknowledged - sent), so that goprod's added latency is the
-    RPC time minus that round trip;
-- memory: goprod's RSS with 64 connected cameras;
-- idle: context switches of every goprod thread over 5 s with keep-alive off.
+- throughput of Get Open GoPro Version (GP-0072 "51") at 1, 8 and 64 cameras:
+  * bench/direct_client: the baseline, straight through D-Bus (sdbus-c++), plain
+    and registered for the same status pushes as goprod (the fair baseline);
+  * bench/grpc_load: gRPC SendRaw through goprod (two calls in flight per camera);
+  with goprod's CPU and context switches per request;
+- latency of the same request, N in a row: direct, through goprod, and goprod's own
+  view of the camera round trip (acknowledged - sent), whose difference from the
+  RPC time is what goprod and gRPC add;
+- memory: goprod's RSS with 0, 8 and 64 ready cameras, and after the load;
+- idle: goprod's CPU and wake-ups over 5 s with 8 ready cameras and keep-alive on;
+- start-up: exec to READY=1, and to the first answered RPC;
+- the start skew of one shutter-on at 8 and 64 cameras.
 
-Usage: bench/daemon_bench.py BUILD_DIR [N]
+Usage: bench/daemon_bench.py BUILD_DIR [--seconds S] [--runs R] [--requests N] [--json]
+       [--smoke]   (a short run that checks the benchmark works: 1 run of 0.5 s, 8 cameras)
 """
+import argparse
 import asyncio
+import json
 import os
 import statistics
 import sys
 import tempfile
 import time
 
-BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
-N = int(sys.argv[2]) if len(sys.argv) > 2 else 300
+parser = argparse.ArgumentParser(description="goprod's daemon figures")
+parser.add_argument("build", nargs="?", default="build")
+parser.add_argument("--seconds", type=float, default=10.0, help="length of one throughput point")
+parser.add_argument("--runs", type=int, default=3, help="runs of each throughput point (the median is shown)")
+parser.add_argument("--requests", type=int, default=2000, help="sequential requests for the latency figures")
+parser.add_argument("--json", action="store_true", help="print one JSON object instead of the tables")
+parser.add_argument("--smoke", action="store_true", help="a short run that only checks that the benchmark works")
+ARGS = parser.parse_args()
+if ARGS.smoke:
+    ARGS.seconds, ARGS.runs, ARGS.requests = 0.5, 1, 200
+
+BUILD = os.path.abspath(ARGS.build)
+CAMERA_COUNTS = (1, 8) if ARGS.smoke else (1, 8, 64)
+SIM_CAMERAS = max(CAMERA_COUNTS)
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "integration"))
 sys.path.insert(0, os.path.join(BUILD, "proto", "goprod", "v1"))
 os.environ.setdefault("GOPROD_SIM", os.path.join(BUILD, "sim", "goprod-sim"))
 os.environ.setdefault("GOPROD", os.path.join(BUILD, "daemon", "goprod"))
+DIRECT_CLIENT = os.path.join(BUILD, "bench", "direct_client")
+GRPC_LOAD = os.path.join(BUILD, "bench", "grpc_load")
 
 import grpc  # noqa: E402
-from dbus_fast import Message, MessageType, Variant  # noqa: E402
 
 import goprod_pb2 as pb  # noqa: E402
 import goprod_pb2_grpc as pb_grpc  # noqa: E402
-from harness import BLUEZ, Daemon, PrivateBus, Sim, call, connect  # noqa: E402
+from harness import Daemon, PrivateBus, Sim  # noqa: E402
 
-CHAR_0072 = "b5f90072-aa8d-11e3-9046-0002a5d5c51b"
-CHAR_0073 = "b5f90073-aa8d-11e3-9046-0002a5d5c51b"
-
-
-def pct(values, p):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+FIGURES = {"machine": {}, "throughput": [], "latency_us": {}, "memory_mib": {}, "idle": {}, "start_up_ms": {},
+           "shutter_skew_ms": {}}
 
 
-def line(name, values_ms):
-    print(f"  {name:<44} p50 {pct(values_ms, 50):7.3f} ms   p90 {pct(values_ms, 90):7.3f} ms   "
-          f"p99 {pct(values_ms, 99):7.3f} ms")
+def say(text=""):
+    if not ARGS.json:
+        print(text, flush=True)
 
 
-async def direct_round_trips(address, device_path):
-    """Connect a (bonded) camera ourselves and time WriteValue → notification."""
-    bus = await connect(address)
-    objects = (await call(bus, BLUEZ, "/", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects"))[0]
-    await call(bus, BLUEZ, device_path, "org.bluez.Device1", "Connect", timeout=30)
-    objects = (await call(bus, BLUEZ, "/", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects"))[0]
-    chars = {ifaces["org.bluez.GattCharacteristic1"]["UUID"].value: path for path, ifaces in objects.items()
-             if path.startswith(device_path) and "org.bluez.GattCharacteristic1" in ifaces}
-    notified = asyncio.Queue()
+def machine():
+    model = "unknown CPU"
+    with open("/proc/cpuinfo") as f:
+        for row in f:
+            if row.startswith("model name"):
+                model = row.split(":", 1)[1].strip()
+                break
+    return {"cpu": model, "cpus": os.cpu_count(), "kernel": os.uname().release}
 
-    def on_message(msg):
-        if msg.message_type == MessageType.SIGNAL and msg.path == chars[CHAR_0073] and msg.member == "PropertiesChanged":
-            if "Value" in msg.body[1]:
-                notified.put_nowait(time.perf_counter())
-    bus.add_message_handler(on_message)
-    await call(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "AddMatch", "s",
-               [f"type='signal',sender='{BLUEZ}',path='{chars[CHAR_0073]}'"])
-    await call(bus, BLUEZ, chars[CHAR_0073], "org.bluez.GattCharacteristic1", "StartNotify")
-    times = []
-    for i in range(N + 20):
-        start = time.perf_counter()
-        await call(bus, BLUEZ, chars[CHAR_0072], "org.bluez.GattCharacteristic1", "WriteValue", "aya{sv}",
-                   [bytes.fromhex("0151"), {"type": Variant("s", "request")}])
-        done = await asyncio.wait_for(notified.get(), 5)
-        if i >= 20:  # warm-up
-            times.append((done - start) * 1000)
-    bus.disconnect()
-    return times
+
+async def run_json(*command, env=None):
+    proc = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE,
+                                                stderr=asyncio.subprocess.PIPE, env=env)
+    out, err = await proc.communicate()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{os.path.basename(command[0])} failed ({proc.returncode}): {err.decode().strip()}")
+    return json.loads(out)
+
+
+def proc_stat(pid):
+    """CPU seconds and context switches of every thread of `pid`."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    cpu = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    switches = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/status") as f:
+            for row in f:
+                if "ctxt_switches" in row:
+                    switches += int(row.split()[1])
+    return cpu, switches
 
 
 def rss_kib(pid, field="VmRSS"):
@@ -84,25 +104,78 @@ def rss_kib(pid, field="VmRSS"):
     return 0
 
 
-def context_switches(pid):
-    total = 0
-    for task in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{task}/status") as f:
-            for row in f:
-                if "ctxt_switches" in row:
-                    total += int(row.split()[1])
-    return total
+def median_of(runs, key):
+    return statistics.median(run[key] for run in runs)
+
+
+async def direct_throughput(bus_address, paths):
+    """The baseline at each camera count, plain and registered, before goprod touches the cameras."""
+    env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=bus_address)
+    results = {}
+    for count in CAMERA_COUNTS:
+        for registered in (False, True):
+            runs = []
+            for _ in range(ARGS.runs):
+                flags = ["--registered"] if registered else []
+                runs.append(await run_json(DIRECT_CLIENT, *flags, "--seconds", str(ARGS.seconds),
+                                           *paths[:count], env=env))
+            results[(count, registered)] = {"requests_per_second": median_of(runs, "requests_per_second"),
+                                            "client_cpu_ms_per_1000": median_of(runs, "client_cpu_ms_per_1000")}
+    latency = await run_json(DIRECT_CLIENT, "--sequential", str(ARGS.requests), paths[0], env=env)
+    return results, latency
+
+
+async def goprod_throughput(daemon, ids):
+    runs = []
+    for _ in range(ARGS.runs):
+        cpu0, switches0 = proc_stat(daemon.proc.pid)
+        run = await run_json(GRPC_LOAD, "--socket", daemon.target, "--seconds", str(ARGS.seconds), *ids)
+        cpu1, switches1 = proc_stat(daemon.proc.pid)
+        requests = max(run["requests"], 1)
+        run["goprod_cpu_us_per_request"] = (cpu1 - cpu0) * 1e6 / requests
+        run["goprod_switches_per_request"] = (switches1 - switches0) / requests
+        runs.append(run)
+    return {key: median_of(runs, key) for key in ("requests_per_second", "client_cpu_ms_per_1000",
+                                                  "goprod_cpu_us_per_request", "goprod_switches_per_request")}
+
+
+async def connect_all(stub, ids):
+    await asyncio.gather(*(stub.Connect(pb.ConnectRequest(camera=i), timeout=120) for i in ids))
+    cameras = (await stub.ListCameras(pb.ListCamerasRequest())).cameras
+    ready = {c.identifier for c in cameras if c.state == pb.CAMERA_STATE_READY}
+    missing = set(ids) - ready
+    if missing:
+        raise RuntimeError(f"cameras not ready: {sorted(missing)}")
+
+
+async def shutter_skew_ms(stub, ids):
+    reply = await stub.SetShutter(pb.SetShutterRequest(target=pb.CameraRequest(cameras=ids), on=True), timeout=30)
+    sent = [r.sent.ToNanoseconds() for r in reply.results if r.code == 0]
+    await stub.SetShutter(pb.SetShutterRequest(target=pb.CameraRequest(cameras=ids), on=False), timeout=30)
+    if len(sent) != len(ids):
+        raise RuntimeError(f"shutter on failed: {reply}")
+    return (max(sent) - min(sent)) / 1e6
 
 
 async def main():
-    print(f"goprod daemon figures (N={N} requests; {os.cpu_count()} CPUs)")
+    FIGURES["machine"] = machine()
+    m = FIGURES["machine"]
+    say(f"goprod daemon figures on {m['cpu']} ({m['cpus']} CPUs, Linux {m['kernel']}); "
+        f"{ARGS.runs} run(s) of {ARGS.seconds:g} s per throughput point, medians")
     with tempfile.TemporaryDirectory() as tmp:
         bus = await PrivateBus().start()
-        sim = await Sim(bus.address, "--cameras", "64", "--paired").start()
+        sim = await Sim(bus.address, "--cameras", str(SIM_CAMERAS), "--paired").start()
         try:
+            (cameras,) = await sim.control("ListCameras")
+            cameras = sorted(cameras, key=lambda c: c[0])
+            ids = [c[0].split()[-1] for c in cameras]
+            paths = [c[2] for c in cameras]
+
+            direct, direct_latency = await direct_throughput(bus.address, paths)
+
             with open(os.path.join(tmp, "goprod.conf"), "w") as f:
-                f.write("[bluetooth]\nkeep_alive_interval_ms = 0\n")
-            daemon = Daemon(bus.address, tmp)
+                f.write("[bluetooth]\nkeep_alive_interval_ms = 0\n[limits]\nmax_cameras = 128\n")
+            daemon = Daemon(bus.address, tmp, log_level="info")  # as installed: debug logs every packet
             started = time.perf_counter()
             await daemon.start()
             ready_ms = (time.perf_counter() - started) * 1000
@@ -110,59 +183,88 @@ async def main():
             stub = pb_grpc.GoprodStub(channel)
             await stub.ListCameras(pb.ListCamerasRequest())
             first_rpc_ms = (time.perf_counter() - started) * 1000
-            idle_rss = rss_kib(daemon.proc.pid)
-            idle_anon = rss_kib(daemon.proc.pid, "RssAnon")
-            print("start-up")
-            print(f"  exec → READY=1                               {ready_ms:7.1f} ms")
-            print(f"  exec → first answered RPC                    {first_rpc_ms:7.1f} ms")
+            FIGURES["start_up_ms"] = {"ready": ready_ms, "first_rpc": first_rpc_ms}
+            FIGURES["memory_mib"]["no_camera"] = rss_kib(daemon.proc.pid) / 1024
 
-            (cameras,) = await sim.control("ListCameras")
-            ids = sorted(c[0].split()[-1] for c in cameras)
-            paths = {c[0].split()[-1]: c[2] for c in cameras}
             found = set()
-            async for camera in stub.Discover(pb.DiscoverRequest(duration={"seconds": 20})):
+            async for camera in stub.Discover(pb.DiscoverRequest(duration={"seconds": 30})):
                 found.add(camera.identifier)
-                if len(found) == len(ids):
+                if found >= set(ids):
                     break
-            direct_id, goprod_ids = ids[0], ids[1:]
 
-            # Latency, one camera each way.
-            cam = goprod_ids[0]
-            await stub.Connect(pb.ConnectRequest(camera=cam), timeout=60)
-            rpc, inside = [], []
-            for i in range(N + 20):
-                start = time.perf_counter()
-                reply = await stub.SendRaw(pb.SendRawRequest(camera=cam, characteristic=pb.CHARACTERISTIC_COMMAND,
-                                                             message=bytes.fromhex("51")))
-                elapsed = (time.perf_counter() - start) * 1000
-                assert reply.result.code == 0, reply
-                if i >= 20:
-                    rpc.append(elapsed)
-                    inside.append((reply.result.acknowledged.ToNanoseconds() - reply.result.sent.ToNanoseconds()) / 1e6)
-            direct = await direct_round_trips(bus.address, paths[direct_id])
-            print("latency of Get Open GoPro Version (write → notification)")
-            line("direct D-Bus client (dbus-fast)", direct)
-            line("goprod's view of the camera round trip", inside)
-            line("gRPC client → goprod → camera → client", rpc)
-            added = [r - i for r, i in zip(rpc, inside)]
-            line("added by goprod + gRPC (per request)", added)
+            say("\nthroughput of Get Open GoPro Version, requests/s")
+            say(f"  {'cameras':>7}  {'direct':>8}  {'direct, registered':>18}  {'goprod':>8}  {'ratio':>13}  "
+                f"{'goprod CPU/req':>14}  {'switches/req':>12}")
+            connected = 0
+            for count in CAMERA_COUNTS:
+                await connect_all(stub, ids[connected:count])
+                connected = count
+                if count == 8:
+                    FIGURES["memory_mib"]["8_cameras"] = rss_kib(daemon.proc.pid) / 1024
+                if count == 64:
+                    FIGURES["memory_mib"]["64_cameras"] = rss_kib(daemon.proc.pid) / 1024
+                    FIGURES["memory_mib"]["64_cameras_private"] = rss_kib(daemon.proc.pid, "RssAnon") / 1024
+                through = await goprod_throughput(daemon, ids[:count])
+                plain, registered = direct[(count, False)], direct[(count, True)]
+                row = {"cameras": count, "direct": plain["requests_per_second"],
+                       "direct_registered": registered["requests_per_second"],
+                       "goprod": through["requests_per_second"],
+                       "ratio_to_registered": through["requests_per_second"] / registered["requests_per_second"],
+                       "ratio_to_plain": through["requests_per_second"] / plain["requests_per_second"],
+                       "goprod_cpu_us_per_request": through["goprod_cpu_us_per_request"],
+                       "goprod_switches_per_request": through["goprod_switches_per_request"],
+                       "grpc_client_cpu_ms_per_1000": through["client_cpu_ms_per_1000"],
+                       "direct_client_cpu_ms_per_1000": plain["client_cpu_ms_per_1000"]}
+                FIGURES["throughput"].append(row)
+                say(f"  {count:>7}  {row['direct']:>8.0f}  {row['direct_registered']:>18.0f}  {row['goprod']:>8.0f}  "
+                    f"{row['ratio_to_registered']:>5.2f} / {row['ratio_to_plain']:>5.2f}  "
+                    f"{row['goprod_cpu_us_per_request']:>11.1f} µs  {row['goprod_switches_per_request']:>12.2f}")
+            say("  (ratio: goprod / direct registered, goprod / direct plain)")
+            if 64 not in CAMERA_COUNTS:
+                await connect_all(stub, ids[connected:])
 
-            # Memory with 64 connected cameras (one connected directly above: 63 + 1 here).
-            for other in goprod_ids[1:]:
-                await stub.Connect(pb.ConnectRequest(camera=other), timeout=60)
-            ready = [c for c in (await stub.ListCameras(pb.ListCamerasRequest())).cameras
-                     if c.state == pb.CAMERA_STATE_READY]
-            print("memory")
-            print(f"  goprod RSS with no camera                    {idle_rss / 1024:7.1f} MiB")
-            print(f"  goprod RSS with {len(ready)} ready cameras            {rss_kib(daemon.proc.pid) / 1024:7.1f} MiB")
-            print(f"  of which private (RssAnon): {idle_anon / 1024:.1f} MiB with no camera, "
-                  f"{rss_kib(daemon.proc.pid, 'RssAnon') / 1024:.1f} MiB with {len(ready)}; the rest is shared libraries")
+            latency = await run_json(GRPC_LOAD, "--socket", daemon.target, "--sequential", str(ARGS.requests), ids[0])
+            FIGURES["latency_us"] = {
+                "direct": {p: direct_latency[f"{p}_us"] for p in ("p50", "p90", "p99")},
+                "rpc": {p: latency[f"rpc_{p}_us"] for p in ("p50", "p90", "p99")},
+                "camera_round_trip_p50": latency["camera_p50_us"],
+                "added": {p: latency[f"added_{p}_us"] for p in ("p50", "p90", "p99")},
+            }
+            lat = FIGURES["latency_us"]
+            say(f"\nlatency of {ARGS.requests} sequential requests, µs (p50 / p90 / p99)")
+            say("  direct D-Bus client (write → notification)   {p50:7.0f} {p90:7.0f} {p99:7.0f}".format(**lat["direct"]))
+            say("  gRPC client → goprod → camera → client        {p50:7.0f} {p90:7.0f} {p99:7.0f}".format(**lat["rpc"]))
+            say(f"  goprod's view of the camera round trip        {lat['camera_round_trip_p50']:7.0f}")
+            say("  added by goprod + gRPC (RPC − round trip)     {p50:7.0f} {p90:7.0f} {p99:7.0f}".format(**lat["added"]))
 
-            before = context_switches(daemon.proc.pid)
+            for count in (8, SIM_CAMERAS):
+                FIGURES["shutter_skew_ms"][str(count)] = await shutter_skew_ms(stub, ids[:count])
+            FIGURES["memory_mib"]["after_load"] = rss_kib(daemon.proc.pid) / 1024
+            FIGURES["memory_mib"]["after_load_private"] = rss_kib(daemon.proc.pid, "RssAnon") / 1024
+
+            # Idle with 8 ready cameras and keep-alive on (the other cameras disconnected).
+            await asyncio.gather(*(stub.Disconnect(pb.DisconnectRequest(camera=i), timeout=30) for i in ids[8:]))
+            await stub.SetKeepAlive(pb.SetKeepAliveRequest(target=pb.CameraRequest(cameras=ids[:8]),
+                                                           interval={"seconds": 3}))
+            cpu0, switches0 = proc_stat(daemon.proc.pid)
             await asyncio.sleep(5)  # measuring idleness is the one place a fixed wait is the point
-            after = context_switches(daemon.proc.pid)
-            print("idle (keep-alive off, 5 s)")
-            print(f"  context switches, all threads                {after - before:7d}")
+            cpu1, switches1 = proc_stat(daemon.proc.pid)
+            FIGURES["idle"] = {"cameras": 8, "cpu_percent": (cpu1 - cpu0) / 5 * 100,
+                               "context_switches_per_second": (switches1 - switches0) / 5}
+
+            mem = FIGURES["memory_mib"]
+            say("\nmemory (RSS), MiB")
+            counts = "; ".join(f"{label.replace('_', ' ')} {mem[key]:.1f}" for key, label in
+                               (("no_camera", "no camera"), ("8_cameras", "8_ready"), ("64_cameras", "64_ready"))
+                               if key in mem)
+            say(f"  {counts}; after the load {mem['after_load']:.1f} (private {mem['after_load_private']:.1f})")
+            say("idle, 8 ready cameras, keep-alive every 3 s")
+            say(f"  CPU {FIGURES['idle']['cpu_percent']:.3f} % of a core, "
+                f"{FIGURES['idle']['context_switches_per_second']:.1f} context switches/s")
+            say("start-up")
+            say(f"  exec → READY=1 {ready_ms:.1f} ms; exec → first answered RPC {first_rpc_ms:.1f} ms")
+            say("shutter on, start skew (last sent − first sent)")
+            say("  " + "; ".join(f"{n} cameras {v:.2f} ms" for n, v in FIGURES["shutter_skew_ms"].items()))
             await channel.close()
             await daemon.stop()
             daemon.close()
@@ -170,6 +272,8 @@ async def main():
             await sim.stop()
             sim.close()
             await bus.stop()
+    if ARGS.json:
+        print(json.dumps(FIGURES, indent=2))
 
 
 asyncio.run(main())

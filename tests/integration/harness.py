@@ -214,10 +214,11 @@ class Daemon:
     our own), the way systemd itself waits for a Type=notify service.
     """
 
-    def __init__(self, address, workdir, *args):
+    def __init__(self, address, workdir, *args, log_level="debug"):
         self.address = address
         self.workdir = workdir
         self.args = list(args)
+        self.log_level = log_level
         self.socket_path = os.path.join(workdir, "goprod.sock")
         self.state_dir = os.path.join(workdir, "state")
         self.config = os.path.join(workdir, "goprod.conf")
@@ -243,7 +244,7 @@ class Daemon:
         self.log = tempfile.TemporaryFile()
         self.proc = await asyncio.create_subprocess_exec(
             GOPROD, "--bus", self.address, "--socket", self.target, "--state-dir", self.state_dir,
-            "--config", self.config, "--log-level", "debug", *self.args,
+            "--config", self.config, "--log-level", self.log_level, *self.args,
             env=env, stdout=self.log, stderr=self.log)
         await self.wait_notification("READY=1", timeout)
         return self

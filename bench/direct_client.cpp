@@ -1,0 +1,253 @@
+// The baseline of the daemon benchmarks: a direct BlueZ client on D-Bus
+// (sdbus-c++, as goprod uses it) that does what goprod does for one request,
+// without goprod. It connects the given (bonded) cameras itself, subscribes to
+// GP-0073, and keeps one Get Open GoPro Version (01 51) in flight per camera:
+// WriteValue on GP-0072, then the notification on GP-0073, then the next.
+//
+// --registered also subscribes to GP-0077 and registers for the status pushes
+// goprod's session registers (busy, encoding, AP mode, battery), so the camera
+// does the same work for this client as for goprod: the fair baseline.
+//
+//   direct_client --seconds S DEVICE_PATH...      throughput, one line of JSON
+//   direct_client --sequential N DEVICE_PATH      latency of N requests in a row
+//
+// It prints figures; it asserts nothing about time. Single-threaded: every
+// callback runs on the connection's event loop in the main thread.
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <sys/resource.h>
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include "protocol/gatt.h"
+
+namespace {
+
+namespace protocol = goprod::protocol;
+using Clock = std::chrono::steady_clock;
+using Objects = std::map<sdbus::ObjectPath, std::map<std::string, std::map<std::string, sdbus::Variant>>>;
+
+constexpr const char* kBluez = "org.bluez";
+constexpr const char* kCharacteristic = "org.bluez.GattCharacteristic1";
+const std::vector<std::uint8_t> kGetVersion{0x01, 0x51};
+// Register for statuses 8, 10, 69, 70 (GP-0076), as goprod's session does.
+const std::vector<std::uint8_t> kRegisterStatuses{0x05, 0x53, 0x08, 0x0a, 0x45, 0x46};
+
+std::string uuidOf(protocol::Characteristic characteristic) { return std::string(protocol::info(characteristic).uuid); }
+
+// One camera: its characteristics, and the request in flight.
+struct Camera {
+    std::unique_ptr<sdbus::IProxy> device;
+    std::unique_ptr<sdbus::IProxy> command;        // GP-0072
+    std::unique_ptr<sdbus::IProxy> response;       // GP-0073
+    std::unique_ptr<sdbus::IProxy> query;          // GP-0076
+    std::unique_ptr<sdbus::IProxy> queryResponse;  // GP-0077
+    Clock::time_point sentAt;
+    std::uint64_t answered = 0;
+};
+
+class Bench {
+public:
+    explicit Bench(sdbus::IConnection& connection) : connection_(connection) {}
+
+    void addCamera(const std::string& devicePath, bool registered) {
+        auto camera = std::make_unique<Camera>();
+        camera->device = sdbus::createProxy(connection_, kBluez, devicePath);
+        camera->device->finishRegistration();
+        camera->device->callMethod("Connect").onInterface("org.bluez.Device1").withTimeout(std::chrono::seconds(30));
+
+        Objects objects;
+        auto root = sdbus::createProxy(connection_, kBluez, "/");
+        root->callMethod("GetManagedObjects").onInterface("org.freedesktop.DBus.ObjectManager").storeResultsTo(objects);
+        auto find = [&](protocol::Characteristic which) {
+            const auto uuid = uuidOf(which);
+            for (const auto& [path, interfaces] : objects) {
+                const auto gatt = interfaces.find(kCharacteristic);
+                if (path.rfind(devicePath + "/", 0) == 0 && gatt != interfaces.end() &&
+                    gatt->second.at("UUID").get<std::string>() == uuid) {
+                    return sdbus::createProxy(connection_, kBluez, path);
+                }
+            }
+            std::fprintf(stderr, "direct_client: %s has no characteristic %s\n", devicePath.c_str(), uuid.c_str());
+            std::exit(1);
+        };
+        camera->command = find(protocol::Characteristic::CommandRequest);
+        camera->command->finishRegistration();
+        camera->response = find(protocol::Characteristic::CommandResponse);
+        Camera* self = camera.get();
+        camera->response->uponSignal("PropertiesChanged")
+            .onInterface("org.freedesktop.DBus.Properties")
+            .call([this, self](const std::string&, const std::map<std::string, sdbus::Variant>& changed,
+                               const std::vector<std::string>&) {
+                if (changed.count("Value") != 0) answered(*self);
+            });
+        camera->response->finishRegistration();
+        camera->response->callMethod("StartNotify").onInterface(kCharacteristic);
+        if (registered) {
+            camera->query = find(protocol::Characteristic::QueryRequest);
+            camera->query->finishRegistration();
+            camera->queryResponse = find(protocol::Characteristic::QueryResponse);
+            camera->queryResponse->uponSignal("PropertiesChanged")
+                .onInterface("org.freedesktop.DBus.Properties")
+                .call([](const std::string&, const std::map<std::string, sdbus::Variant>&,
+                         const std::vector<std::string>&) {});
+            camera->queryResponse->finishRegistration();
+            camera->queryResponse->callMethod("StartNotify").onInterface(kCharacteristic);
+            write(*camera->query, kRegisterStatuses);
+        }
+        cameras_.push_back(std::move(camera));
+    }
+
+    // Throughput: one request in flight per camera for `duration`.
+    void runFor(std::chrono::milliseconds duration) {
+        for (auto& camera : cameras_) send(*camera);
+        std::thread stopper([this, duration] {
+            std::this_thread::sleep_for(duration);  // the measuring window itself
+            connection_.leaveEventLoop();
+        });
+        connection_.enterEventLoop();
+        stopper.join();
+    }
+
+    // Latency: `count` requests in a row on the first camera.
+    void runSequential(std::size_t count) {
+        limit_ = count;
+        send(*cameras_.front());
+        connection_.enterEventLoop();
+    }
+
+    std::uint64_t answeredTotal() const {
+        std::uint64_t total = 0;
+        for (const auto& camera : cameras_) total += camera->answered;
+        return total;
+    }
+    const std::vector<double>& latenciesUs() const { return latenciesUs_; }
+
+    void disconnectAll() {
+        for (auto& camera : cameras_) {
+            camera->device->callMethod("Disconnect").onInterface("org.bluez.Device1");
+        }
+    }
+
+private:
+    void write(sdbus::IProxy& characteristic, const std::vector<std::uint8_t>& bytes) {
+        characteristic.callMethod("WriteValue")
+            .onInterface(kCharacteristic)
+            .withArguments(bytes,
+                           std::map<std::string, sdbus::Variant>{{"type", sdbus::Variant(std::string("request"))}});
+    }
+
+    void send(Camera& camera) {
+        camera.sentAt = Clock::now();
+        camera.command->callMethodAsync("WriteValue")
+            .onInterface(kCharacteristic)
+            .withArguments(kGetVersion,
+                           std::map<std::string, sdbus::Variant>{{"type", sdbus::Variant(std::string("request"))}})
+            .uponReplyInvoke([](const sdbus::Error* error) {
+                if (error != nullptr) {
+                    std::fprintf(stderr, "direct_client: WriteValue failed: %s\n", error->getMessage().c_str());
+                    std::exit(1);
+                }
+            });
+    }
+
+    void answered(Camera& camera) {
+        ++camera.answered;
+        if (limit_ != 0) {
+            latenciesUs_.push_back(std::chrono::duration<double, std::micro>(Clock::now() - camera.sentAt).count());
+            if (latenciesUs_.size() == limit_) {
+                connection_.leaveEventLoop();
+                return;
+            }
+        }
+        send(camera);
+    }
+
+    sdbus::IConnection& connection_;
+    std::vector<std::unique_ptr<Camera>> cameras_;
+    std::size_t limit_ = 0;  // sequential mode: stop after this many answers
+    std::vector<double> latenciesUs_;
+};
+
+double percentile(std::vector<double> values, double p) {
+    std::sort(values.begin(), values.end());
+    return values[std::min(values.size() - 1, static_cast<std::size_t>(p / 100 * (values.size() - 1) + 0.5))];
+}
+
+double cpuSeconds() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+           static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+int usage() {
+    std::fputs("usage: direct_client [--registered] (--seconds S | --sequential N) DEVICE_PATH...\n", stderr);
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    bool registered = false;
+    double seconds = 0;
+    std::size_t sequential = 0;
+    std::vector<std::string> devices;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--registered") {
+            registered = true;
+        } else if (arg == "--seconds" && i + 1 < argc) {
+            seconds = std::atof(argv[++i]);
+        } else if (arg == "--sequential" && i + 1 < argc) {
+            sequential = static_cast<std::size_t>(std::atol(argv[++i]));
+        } else if (!arg.empty() && arg[0] == '/') {
+            devices.push_back(arg);
+        } else {
+            return usage();
+        }
+    }
+    if (devices.empty() || (seconds <= 0) == (sequential == 0)) return usage();
+
+    try {
+        // The bus is DBUS_SYSTEM_BUS_ADDRESS's, as for goprod and bluetoothd.
+        auto connection = sdbus::createSystemBusConnection();
+        Bench bench(*connection);
+        for (const auto& device : devices) bench.addCamera(device, registered);
+        const double cpuBefore = cpuSeconds();
+        const auto started = Clock::now();
+        if (sequential != 0) {
+            bench.runSequential(sequential);
+        } else {
+            bench.runFor(std::chrono::milliseconds(static_cast<long>(seconds * 1000)));
+        }
+        const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
+        const double cpu = cpuSeconds() - cpuBefore;
+        const auto requests = bench.answeredTotal();
+        std::printf(
+            "{\"cameras\": %zu, \"registered\": %s, \"requests\": %llu, \"seconds\": %.3f, "
+            "\"requests_per_second\": %.1f, \"client_cpu_ms_per_1000\": %.2f",
+            devices.size(), registered ? "true" : "false", static_cast<unsigned long long>(requests), elapsed,
+            static_cast<double>(requests) / elapsed, requests == 0 ? 0.0 : cpu * 1e6 / static_cast<double>(requests));
+        if (sequential != 0) {
+            const auto& us = bench.latenciesUs();
+            std::printf(", \"p50_us\": %.1f, \"p90_us\": %.1f, \"p99_us\": %.1f", percentile(us, 50),
+                        percentile(us, 90), percentile(us, 99));
+        }
+        std::printf("}\n");
+        bench.disconnectAll();
+    } catch (const sdbus::Error& error) {
+        std::fprintf(stderr, "direct_client: %s (%s)\n", error.getMessage().c_str(), error.getName().c_str());
+        return 1;
+    }
+    return 0;
+}
