@@ -452,22 +452,38 @@ Bytes Camera::encodedSetting(std::uint8_t id) const {
 // ---------------------------------------------------------------------------
 // Change tracking and pushes
 
-Camera::Snapshot Camera::snapshot() const {
+Camera::Snapshot Camera::snapshot(std::set<std::uint8_t> settingIds, std::set<std::uint8_t> statusIds,
+                                  std::set<std::uint8_t> capabilityIds, bool preset, bool cohn) const {
     Snapshot s;
-    for (const auto& [id, value] : settings_) {
-        s.settings[id] = encodedSetting(id);
+    for (const auto id : settingIds) {
+        if (settings_.contains(id)) s.settings[id] = encodedSetting(id);
+    }
+    for (const auto id : capabilityIds) {
+        if (!settings_.contains(id)) continue;
         if (auto allowed = allowedValues(id, settings_)) s.capabilities[id] = std::move(*allowed);
     }
-    s.statuses = statuses_;
-    const auto preset = presetStatusMessage(protocol::action::kPresetStatusNotification);
-    s.presetStatus.assign(preset.begin(), preset.end());
-    const auto cohn = cohnStatusMessage(protocol::action::kGetCohnStatus | protocol::action::kResponseBit);
-    s.cohnStatus.assign(cohn.begin(), cohn.end());
+    for (const auto id : statusIds) {
+        if (const auto status = statuses_.find(id); status != statuses_.end()) s.statuses.insert(*status);
+    }
+    if (preset) {
+        const auto message = presetStatusMessage(protocol::action::kPresetStatusNotification);
+        s.presetStatus.assign(message.begin(), message.end());
+    }
+    if (cohn) {
+        const auto message = cohnStatusMessage(protocol::action::kGetCohnStatus | protocol::action::kResponseBit);
+        s.cohnStatus.assign(message.begin(), message.end());
+    }
+    s.settingIds = std::move(settingIds);
+    s.statusIds = std::move(statusIds);
+    s.capabilityIds = std::move(capabilityIds);
+    s.preset = preset;
+    s.cohn = cohn;
     return s;
 }
 
 void Camera::appendPushes(const Snapshot& before, Batch& out) const {
-    const Snapshot after = snapshot();
+    const Snapshot after =
+        snapshot(before.settingIds, before.statusIds, before.capabilityIds, before.preset, before.cohn);
     const auto changed = [](const auto& old, const auto& now, std::uint8_t id) {
         const auto a = old.find(id);
         const auto b = now.find(id);
@@ -483,12 +499,14 @@ void Camera::appendPushes(const Snapshot& before, Batch& out) const {
 
     std::vector<protocol::QueryEntry> settings;
     for (std::uint8_t id : settingRegistrations_) {
+        if (!before.settingIds.contains(id)) continue;
         if (changed(before.settings, after.settings, id)) settings.push_back({id, after.settings.at(id)});
     }
     push(protocol::QueryId::SettingPush, std::move(settings));
 
     std::vector<protocol::QueryEntry> statuses;
     for (std::uint8_t id : statusRegistrations_) {
+        if (!before.statusIds.contains(id)) continue;
         if (id != st::kEncodingDuration && changed(before.statuses, after.statuses, id)) {
             statuses.push_back({id, after.statuses.at(id)});
         }
@@ -497,15 +515,16 @@ void Camera::appendPushes(const Snapshot& before, Batch& out) const {
 
     std::vector<protocol::QueryEntry> capabilities;
     for (std::uint8_t id : capabilityRegistrations_) {
+        if (!before.capabilityIds.contains(id)) continue;
         if (!changed(before.capabilities, after.capabilities, id) || !after.capabilities.contains(id)) continue;
         appendCapabilities(capabilities, id, after.capabilities.at(id));
     }
     push(protocol::QueryId::CapabilityPush, std::move(capabilities));
 
-    if (presetRegistered_ && before.presetStatus != after.presetStatus) {
+    if (presetRegistered_ && before.preset && before.presetStatus != after.presetStatus) {
         out.push_back({C::QueryResponse, Bytes(after.presetStatus.begin(), after.presetStatus.end()), {}});
     }
-    if (cohnRegistered_ && before.cohnStatus != after.cohnStatus) {
+    if (cohnRegistered_ && before.cohn && before.cohnStatus != after.cohnStatus) {
         out.push_back({C::QueryResponse, Bytes(after.cohnStatus.begin(), after.cohnStatus.end()), {}});
     }
 }
@@ -525,7 +544,8 @@ std::optional<Camera::Snapshot> Camera::snapshotIfWatched() const {
     const bool watched = !settingRegistrations_.empty() || !statusRegistrations_.empty() ||
                          !capabilityRegistrations_.empty() || presetRegistered_ || cohnRegistered_;
     if (!watched) return std::nullopt;
-    return snapshot();
+    return snapshot(settingRegistrations_, statusRegistrations_, capabilityRegistrations_, presetRegistered_,
+                    cohnRegistered_);
 }
 
 // ---------------------------------------------------------------------------

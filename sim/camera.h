@@ -30,8 +30,8 @@
 #pragma once
 
 #include <chrono>
-#include <deque>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -135,8 +135,14 @@ private:
     };
     using Batch = std::vector<Outgoing>;
 
-    // Every value a registered client may be told about, to diff around a change.
+    // The values registered clients are told about, taken before a change to
+    // diff against after it. Only what is registered is copied (an unwatched
+    // capability list is costly to compute), and `after` covers the same IDs as
+    // `before`: a registration made by the change itself pushes nothing.
     struct Snapshot {
+        std::set<std::uint8_t> settingIds, statusIds, capabilityIds;
+        bool preset = false;
+        bool cohn = false;
         std::map<std::uint8_t, protocol::Bytes> settings;
         std::map<std::uint8_t, protocol::Bytes> statuses;
         std::map<std::uint8_t, std::vector<std::uint64_t>> capabilities;
@@ -175,7 +181,8 @@ private:
 
     // State changes outside a request (timers, faults): pushes what changed.
     void mutate(const std::function<void(Batch&)>& change);
-    Snapshot snapshot() const;
+    Snapshot snapshot(std::set<std::uint8_t> settingIds, std::set<std::uint8_t> statusIds,
+                      std::set<std::uint8_t> capabilityIds, bool preset, bool cohn) const;
     std::optional<Snapshot> snapshotIfWatched() const;
     void appendPushes(const Snapshot& before, Batch& out) const;
 
