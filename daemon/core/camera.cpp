@@ -550,14 +550,8 @@ RequestQueue::Ticket Camera::submit(protocol::Request request, RequestOptions op
         });
         return 0;
     }
-    const bool isSleep = request.characteristic == Characteristic::CommandRequest && request.message.size() == 1 &&
-                         request.message[0] == static_cast<std::uint8_t>(protocol::CommandId::Sleep);
-    auto wrapped = [this, alive = alive_, request, isSleep, done = std::move(done)](Result<Answer> answer) mutable {
+    auto wrapped = [this, alive = alive_, request, done = std::move(done)](Result<Answer> answer) mutable {
         if (*alive) {
-            if (answer && isSleep) {
-                const auto response = protocol::parseCommandResponse(answer->message);
-                if (response && response->ok()) sleepSent_ = true;
-            }
             trackRegistrations(request, answer);
             Event event;
             event.kind = Event::Kind::RequestDone;
@@ -588,6 +582,17 @@ void Camera::trackRegistrations(const protocol::Request& request, const Result<A
             break;
         default: break;
     }
+}
+
+// Decided when the answer arrives, not when its completion runs: the camera
+// answers Sleep and drops the link at once, and the link-down may be handled
+// before the completion.
+void Camera::answered(const protocol::Request& request, const protocol::Bytes& message) {
+    const bool isSleep = request.characteristic == Characteristic::CommandRequest && request.message.size() == 1 &&
+                         request.message[0] == static_cast<std::uint8_t>(protocol::CommandId::Sleep);
+    if (!isSleep) return;
+    const auto response = protocol::parseCommandResponse(message);
+    sleepSent_ = response && response->ok();
 }
 
 void Camera::send(const protocol::Request& request, std::function<void(Result<void>)> sent) {

@@ -130,6 +130,8 @@ private:
 
     // RequestLink: frames the message and writes the packets in order.
     void send(const protocol::Request& request, std::function<void(Result<void>)> sent) override;
+    // Notes that the camera acknowledged Sleep on this link.
+    void answered(const protocol::Request& request, const protocol::Bytes& message) override;
     void writePackets(std::shared_ptr<std::vector<protocol::Bytes>> packets, std::size_t next, ObjectPath path,
                       std::function<void(Result<void>)> sent);
 
@@ -183,7 +185,7 @@ private:
     bool trustAsked_ = false;
     bool subscribing_ = false;
     bool subscribed_ = false;
-    bool sleepSent_ = false;    // the camera acknowledged Sleep: its disconnect is not a loss
+    bool sleepSent_ = false;       // the camera acknowledged Sleep on this link: its disconnect is not a loss
     std::uint64_t linkEpoch_ = 0;  // bumps on every link loss: stale completions are ignored
     int retries_ = 0;
     Executor::Clock::time_point nextAttemptAt_{};

@@ -96,6 +96,7 @@ void RequestQueue::onMessage(protocol::Characteristic from, protocol::Bytes mess
         answer.sentAt = inFlight_->sentAt;
         Item item = std::move(*inFlight_);
         inFlight_.reset();
+        link_.answered(item.request, answer.message);
         finish(item, std::move(answer));
         pump();
         return;

@@ -45,6 +45,9 @@ class RequestLink {
 public:
     virtual ~RequestLink() = default;
     virtual void send(const protocol::Request& request, std::function<void(Result<void>)> sent) = 0;
+    // An answer completed `request`: called at once, in the order messages arrive
+    // (its `done` runs later, from the executor, maybe after the link dropped).
+    virtual void answered(const protocol::Request& /*request*/, const protocol::Bytes& /*message*/) {}
 };
 
 struct Answer {

@@ -861,6 +861,58 @@ TEST_F(CameraLink, AnUnexpectedDisconnectIsNotSleep) {
     EXPECT_THAT(stateEvents("0456"), ::testing::Not(::testing::Contains(CameraState::Sleeping)));
 }
 
+// As the camera (and goprod-sim) does it: the answer and the disconnect in the
+// same instant. The link-down is handled before the Sleep's completion runs.
+TEST_F(CameraLink, ASleepAnsweredAsTheLinkDropsIsSleep) {
+    readyCamera();
+    auto off = std::make_shared<Outcome<CameraView>>();
+    registry->setAutoConnect("0456", false, test::capture(off));
+    executor.drain();
+    ASSERT_TRUE(succeeded(off));
+    script("0456").override = [this](protocol::Characteristic,
+                                     const protocol::Bytes& m) -> std::optional<std::vector<CameraScript::Reply>> {
+        if (m != protocol::command::sleep().message) return std::nullopt;
+        executor.post([this] {
+            script("0456").sendNow(protocol::Characteristic::CommandResponse, hex("05 00"));
+            port.dropLink(dev());
+        });
+        return std::vector<CameraScript::Reply>{};
+    };
+
+    auto sleep = request("0456", protocol::command::sleep());
+    executor.drain();
+    EXPECT_EQ(answerOf(sleep), "05 00");
+    EXPECT_EQ(state("0456"), CameraState::Sleeping);
+    EXPECT_THAT(stateEvents("0456"), ::testing::Not(::testing::Contains(CameraState::LinkLost)));
+    executor.advance(10min);
+    EXPECT_EQ(port.count("connect"), 1U) << "not woken";
+    EXPECT_EQ(state("0456"), CameraState::Sleeping);
+}
+
+TEST_F(CameraLink, ASleepRefusedAsTheLinkDropsIsALinkLoss) {
+    readyCamera();
+    auto off = std::make_shared<Outcome<CameraView>>();
+    registry->setAutoConnect("0456", false, test::capture(off));
+    executor.drain();
+    ASSERT_TRUE(succeeded(off));
+    script("0456").override = [this](protocol::Characteristic,
+                                     const protocol::Bytes& m) -> std::optional<std::vector<CameraScript::Reply>> {
+        if (m != protocol::command::sleep().message) return std::nullopt;
+        executor.post([this] {
+            script("0456").sendNow(protocol::Characteristic::CommandResponse, hex("05 01"));
+            port.dropLink(dev());
+        });
+        return std::vector<CameraScript::Reply>{};
+    };
+
+    auto sleep = request("0456", protocol::command::sleep());
+    port.setAutomatic("connect", false);
+    executor.drain();
+    EXPECT_EQ(answerOf(sleep), "05 01");
+    EXPECT_THAT(stateEvents("0456"), ::testing::Not(::testing::Contains(CameraState::Sleeping)));
+    EXPECT_EQ(port.count("connect"), 2U) << "a link loss: the wanted connection is restored";
+}
+
 TEST_F(CameraLink, BlueZVanishingFailsTheRequestAndItsReturnReconnects) {
     readyCamera();
     script("0456").answering = false;
