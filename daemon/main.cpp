@@ -19,6 +19,7 @@
 #include "daemon/bluez/bluez_client.h"
 #include "daemon/config/config.h"
 #include "daemon/config/logging.h"
+#include "daemon/config/state_lock.h"
 #include "daemon/config/state_store.h"
 #include "daemon/core/registry.h"
 #include "daemon/rpc/server.h"
@@ -113,6 +114,12 @@ int main(int argc, char** argv) {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     signal(SIGPIPE, SIG_IGN);
 
+    // Before anything reads or tidies the state directory: it may be another daemon's.
+    const auto stateLock = config::StateLock::acquire(cfg.stateDir);
+    if (!stateLock) {
+        spdlog::critical("{}", stateLock.error().message);
+        return kExitConfig;
+    }
     config::StateStore store(cfg.stateDir);
     const auto loaded = loadKnownCameras(store);
     if (!loaded) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,9 +32,32 @@ public:
     virtual void hideNextConnected() = 0;
 };
 
+// The pairing agents clients registered with the simulated AgentManager1, so that
+// tests can check who asked to be the default, and a way to make bluetoothd ask one.
+class AgentManager {
+public:
+    struct Agent {
+        std::string owner;  // the client's unique bus name
+        std::string path;
+        std::string capability;
+        bool isDefault = false;  // it called RequestDefaultAgent
+    };
+    virtual ~AgentManager() = default;
+    virtual std::vector<Agent> agents() const = 0;
+    // Calls `method` (RequestAuthorization, RequestConfirmation, AuthorizeService,
+    // RequestPasskey or RequestPinCode) of the agent `owner` registered ("" = the
+    // default agent) for the Device1 path `device`, as bluetoothd asks for a pairing,
+    // whatever the device. `done` gets "" when the agent said yes, else the error
+    // name it answered. Throws sdbus::Error for an unknown method or agent.
+    virtual void askAgent(const std::string& owner, const std::string& device, const std::string& method,
+                          std::function<void(const std::string& error)> done) = 0;
+};
+
 class Backend {
 public:
     virtual ~Backend() = default;
+    // nullptr where pairing agents are the real bluetoothd's business (peripheral mode).
+    virtual AgentManager* agentManager() { return nullptr; }
     virtual std::vector<CameraEndpoint*> endpoints() = 0;
     virtual Scheduler& scheduler() = 0;
     // Comes up / goes away as a whole: bluetoothd starting and stopping for the

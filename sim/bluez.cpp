@@ -136,6 +136,56 @@ std::vector<Bluez::Agent>::iterator Bluez::registeredAgent(const std::string& se
     return it;
 }
 
+std::vector<AgentManager::Agent> Bluez::agents() const {
+    std::vector<AgentManager::Agent> out;
+    for (const auto& agent : agents_) {
+        out.push_back({agent.sender, agent.path, agent.capability, agent.sender == defaultAgent_});
+    }
+    return out;
+}
+
+void Bluez::askAgent(const std::string& owner, const std::string& device, const std::string& method,
+                     std::function<void(const std::string& error)> done) {
+    const auto agent = std::find_if(agents_.begin(), agents_.end(), [&](const Agent& a) {
+        return a.sender == (owner.empty() ? defaultAgent_ : owner);
+    });
+    if (agent == agents_.end()) throw doesNotExist();
+    const std::uint64_t id = nextQuestion_++;
+    auto proxy = std::shared_ptr<sdbus::IProxy>(sdbus::createProxy(connection_, agent->sender, agent->path));
+    // The proxy may not die inside its own reply handler: it goes on the next loop turn.
+    auto answered = [this, id, done = std::move(done)](const sdbus::Error* error) {
+        done(error != nullptr ? error->getName() : std::string());
+        loop_.after(std::chrono::milliseconds(0), [this, id] { agentQuestions_.erase(id); });
+    };
+    const sdbus::ObjectPath path(device);
+    if (method == "RequestAuthorization") {
+        proxy->callMethodAsync(method).onInterface(kAgentIface).withArguments(path).uponReplyInvoke(answered);
+    } else if (method == "RequestConfirmation") {
+        proxy->callMethodAsync(method)
+            .onInterface(kAgentIface)
+            .withArguments(path, std::uint32_t{123456})
+            .uponReplyInvoke(answered);
+    } else if (method == "AuthorizeService") {
+        proxy->callMethodAsync(method)
+            .onInterface(kAgentIface)
+            .withArguments(path, std::string(protocol::kControlAndQueryServiceUuid))
+            .uponReplyInvoke(answered);
+    } else if (method == "RequestPasskey") {
+        proxy->callMethodAsync(method)
+            .onInterface(kAgentIface)
+            .withArguments(path)
+            .uponReplyInvoke([answered](const sdbus::Error* error, std::uint32_t) { answered(error); });
+    } else if (method == "RequestPinCode") {
+        proxy->callMethodAsync(method)
+            .onInterface(kAgentIface)
+            .withArguments(path)
+            .uponReplyInvoke([answered](const sdbus::Error* error, std::string) { answered(error); });
+    } else {
+        throw invalidArguments();
+    }
+    agentQuestions_.emplace(id, std::move(proxy));
+}
+
 void Bluez::publishAgentManager() {
     agentManager_ = sdbus::createObject(connection_, "/org/bluez");
     agentManager_->registerMethod("RegisterAgent")

@@ -30,7 +30,7 @@ struct BluezOptions {
 
 class VirtualCamera;
 
-class Bluez final : public Backend {
+class Bluez final : public Backend, public AgentManager {
 public:
     Bluez(sdbus::IConnection& connection, EventLoop& loop, std::vector<CameraConfig> cameras, BluezOptions options);
     ~Bluez();
@@ -47,6 +47,10 @@ public:
     bool running() const override { return running_; }
     std::vector<CameraEndpoint*> endpoints() override;
     Scheduler& scheduler() override { return loop_; }
+    AgentManager* agentManager() override { return this; }
+    std::vector<AgentManager::Agent> agents() const override;
+    void askAgent(const std::string& owner, const std::string& device, const std::string& method,
+                  std::function<void(const std::string& error)> done) override;
     const std::vector<std::unique_ptr<VirtualCamera>>& cameras() const { return cameras_; }
 
     // Used by VirtualCamera.
@@ -89,6 +93,8 @@ private:
     std::map<std::string, bool> filterAdmitsCameras_;  // per client: its filter admits LE 0xFEA6 devices
     std::vector<Agent> agents_;
     std::string defaultAgent_;  // sender of the default agent
+    std::map<std::uint64_t, std::shared_ptr<sdbus::IProxy>> agentQuestions_;  // askAgent() calls in flight
+    std::uint64_t nextQuestion_ = 0;
     Scheduler::TimerId announceTimer_ = 0;
     sdbus::Slot clientWatch_;  // NameOwnerChanged match, while running
 };

@@ -78,8 +78,35 @@ Control::Control(sdbus::IConnection& connection, Backend& backend) : connection_
         });
     o.registerMethod("ClearReceived").onInterface(iface).withInputParamNames("camera").implementedAs(
         [this](const std::string& id) { camera(id).camera().clearReceived(); });
+    // The pairing agents registered with the simulated AgentManager1: (owner, path, capability, default).
+    o.registerMethod("Agents").onInterface(iface).withOutputParamNames("agents").implementedAs([this] {
+        std::vector<sdbus::Struct<std::string, std::string, std::string, bool>> out;
+        for (const auto& agent : agentManager().agents()) {
+            out.emplace_back(agent.owner, agent.path, agent.capability, agent.isDefault);
+        }
+        return out;
+    });
+    // Makes the simulated bluetoothd ask an agent about any device: "" when it said yes, else its error.
+    o.registerMethod("AskAgent")
+        .onInterface(iface)
+        .withInputParamNames("owner", "device", "method")
+        .withOutputParamNames("error")
+        .implementedAs([this](sdbus::Result<std::string>&& result, const std::string& owner, const std::string& device,
+                              const std::string& method) {
+            auto reply = std::make_shared<sdbus::Result<std::string>>(std::move(result));
+            agentManager().askAgent(owner, device, method,
+                                    [reply](const std::string& error) { reply->returnResults(error); });
+        });
     o.finishRegistration();
     connection_.requestName(kControlBusName);
+}
+
+AgentManager& Control::agentManager() {
+    AgentManager* manager = backend_.agentManager();
+    if (manager == nullptr) {
+        throw sdbus::Error("io.goprod.Sim.Error.NotSupported", "the pairing agents belong to the real bluetoothd here");
+    }
+    return *manager;
 }
 
 void Control::cancelRestart() {

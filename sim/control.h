@@ -21,6 +21,7 @@ public:
 
 private:
     CameraEndpoint& camera(const std::string& identifier);
+    AgentManager& agentManager();  // NotSupported where the backend has none
     void cancelRestart();  // a pending RestartBluez comeback
 
     sdbus::IConnection& connection_;

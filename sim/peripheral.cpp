@@ -233,8 +233,8 @@ void Peripheral::bluezAppeared() {
 void Peripheral::registerAgent() {
     // A camera accepts just-works pairing from whoever connects. bluetoothd asks
     // the default agent to authorize an incoming pairing: be one, so that a
-    // central without an agent of its own (bleak) can pair. A central's own
-    // agent, registered later, becomes the default and answers instead.
+    // central without an agent of its own (bleak) can pair. goprod's agent
+    // never asks to be the default: it answers only goprod's own Pair().
     auto manager = std::shared_ptr<sdbus::IProxy>(sdbus::createProxy(connection_, kBluezName, "/org/bluez"));
     agentManager_ = manager;
     manager->callMethodAsync("RegisterAgent")

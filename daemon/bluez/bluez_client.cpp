@@ -116,6 +116,7 @@ public:
     void stopDiscovery(const core::ObjectPath& adapter, Completion done);
     void deviceCall(const core::ObjectPath& device, const char* method, const char* okError, Completion done);
     void connectDevice(const core::ObjectPath& device, Completion done);
+    void pairDevice(const core::ObjectPath& device, Completion done);
     void setTrusted(const core::ObjectPath& device, bool trusted, Completion done);
     void removeDevice(const core::ObjectPath& adapter, const core::ObjectPath& device, Completion done);
     void startNotify(const core::ObjectPath& characteristic, Completion done);
@@ -197,7 +198,8 @@ private:
     std::map<std::string, Device> devices_;
     std::map<std::string, std::string> serviceDevice_;  // GattService1 → its Device1
     std::map<std::string, core::CharacteristicInfo> characteristics_;
-    std::set<std::string> notifying_;  // characteristics startNotify was called on
+    std::set<std::string> notifying_;     // characteristics startNotify was called on
+    std::multiset<std::string> pairing_;  // devices whose Pair() is in flight: the agent says yes to these only
 };
 
 // ---------------------------------------------------------------- lifetime
@@ -254,23 +256,26 @@ BluezClient::Impl::~Impl() {
 void BluezClient::Impl::registerAgentObject() {
     agent_ = sdbus::createObject(connection_, options_.agentPath);
     auto& a = *agent_;
-    // The camera pairs "just works": accept what asks for a yes, refuse what
-    // needs a code the daemon cannot show or type. sdbus-c++ turns a thrown
-    // sdbus::Error into the error reply.
-    auto accept = [](const char* what, const std::string& device) {
-        guarded("agent", [&] { spdlog::info("bluez agent: accepting {} for {}", what, device); });
+    // The camera pairs "just works": say yes to what asks for a yes, but only
+    // for a device whose Pair() this client is making right now. Anything else
+    // (a nearby device pairing with the host, a code the daemon cannot show or
+    // type) is refused. sdbus-c++ turns a thrown sdbus::Error into the error reply.
+    auto refuse = [](const char* method, const std::string& device, const char* why) {
+        guarded("agent", [&] { spdlog::warn("bluez agent: refusing {} for {}: {}", method, device, why); });
+        return sdbus::Error("org.bluez.Error.Rejected", std::string("goprod refuses ") + method + ": " + why);
     };
-    auto reject = [](const char* what, const std::string& device) {
-        guarded("agent", [&] { spdlog::warn("bluez agent: rejecting {} for {} (no input, no output)", what, device); });
-        return sdbus::Error("org.bluez.Error.Rejected", std::string(what) + " is not supported by this agent");
+    auto approve = [this, refuse](const char* method, const std::string& device) {
+        if (!pairing_.contains(device)) throw refuse(method, device, "goprod is not pairing this device");
+        guarded("agent", [&] { spdlog::info("bluez agent: accepting {} for {}", method, device); });
     };
     a.registerMethod("Release").onInterface(kAgentIface).implementedAs([] {});
     a.registerMethod("RequestPinCode")
         .onInterface(kAgentIface)
         .withInputParamNames("device")
         .withOutputParamNames("pincode")
-        .implementedAs(
-            [reject](const sdbus::ObjectPath& device) -> std::string { throw reject("a PIN code", device); });
+        .implementedAs([refuse](const sdbus::ObjectPath& device) -> std::string {
+            throw refuse("RequestPinCode", device, "no input, no output");
+        });
     a.registerMethod("DisplayPinCode")
         .onInterface(kAgentIface)
         .withInputParamNames("device", "pincode")
@@ -279,8 +284,9 @@ void BluezClient::Impl::registerAgentObject() {
         .onInterface(kAgentIface)
         .withInputParamNames("device")
         .withOutputParamNames("passkey")
-        .implementedAs(
-            [reject](const sdbus::ObjectPath& device) -> std::uint32_t { throw reject("a passkey", device); });
+        .implementedAs([refuse](const sdbus::ObjectPath& device) -> std::uint32_t {
+            throw refuse("RequestPasskey", device, "no input, no output");
+        });
     a.registerMethod("DisplayPasskey")
         .onInterface(kAgentIface)
         .withInputParamNames("device", "passkey", "entered")
@@ -288,17 +294,18 @@ void BluezClient::Impl::registerAgentObject() {
     a.registerMethod("RequestConfirmation")
         .onInterface(kAgentIface)
         .withInputParamNames("device", "passkey")
-        .implementedAs([accept](const sdbus::ObjectPath& device, const std::uint32_t&) {
-            accept("a passkey confirmation", device);
+        .implementedAs([approve](const sdbus::ObjectPath& device, const std::uint32_t&) {
+            approve("RequestConfirmation", device);
         });
     a.registerMethod("RequestAuthorization")
         .onInterface(kAgentIface)
         .withInputParamNames("device")
-        .implementedAs([accept](const sdbus::ObjectPath& device) { accept("pairing", device); });
+        .implementedAs([approve](const sdbus::ObjectPath& device) { approve("RequestAuthorization", device); });
     a.registerMethod("AuthorizeService")
         .onInterface(kAgentIface)
         .withInputParamNames("device", "uuid")
-        .implementedAs([accept](const sdbus::ObjectPath& device, const std::string&) { accept("a service", device); });
+        .implementedAs(
+            [approve](const sdbus::ObjectPath& device, const std::string&) { approve("AuthorizeService", device); });
     a.registerMethod("Cancel").onInterface(kAgentIface).implementedAs([] {});
     a.finishRegistration();
 }
@@ -364,6 +371,9 @@ void BluezClient::Impl::loadObjects() {
     });
 }
 
+// Registered, never made the default: bluetoothd asks the agent of the client
+// that called Pair(), so goprod's own pairings reach it, and every other
+// pairing with the host stays with the desktop's (default) agent.
 void BluezClient::Impl::registerAgent() {
     beginInternal(kAgentManagerPath, [this](sdbus::IProxy& proxy, std::uint64_t id) {
         proxy.callMethodAsync("RegisterAgent")
@@ -378,24 +388,8 @@ void BluezClient::Impl::registerAgent() {
                                       error->getMessage());
                         return;
                     }
-                    beginInternal(kAgentManagerPath, [this](sdbus::IProxy& p, std::uint64_t next) {
-                        p.callMethodAsync("RequestDefaultAgent")
-                            .onInterface(kAgentManagerIface)
-                            .withTimeout(options_.callTimeout)
-                            .withArguments(sdbus::ObjectPath(options_.agentPath))
-                            .uponReplyInvoke([this, next](const sdbus::Error* e) {
-                                guarded("RequestDefaultAgent reply", [&] {
-                                    release(next);
-                                    if (e != nullptr) {
-                                        spdlog::warn("bluez: agent registered, but not the default: {}: {}",
-                                                     e->getName(), e->getMessage());
-                                    } else {
-                                        spdlog::info("bluez: pairing agent {} registered ({})", options_.agentPath,
-                                                     kCapability);
-                                    }
-                                });
-                            });
-                    });
+                    spdlog::info("bluez: pairing agent {} registered ({}, for goprod's own pairings only)",
+                                 options_.agentPath, kCapability);
                 });
             });
     });
@@ -619,6 +613,7 @@ void BluezClient::Impl::complete(std::uint64_t id, core::Result<protocol::Bytes>
 }
 
 void BluezClient::Impl::failAll(const core::Error& error) {
+    pairing_.clear();  // the Pair() calls end here too: their reply handlers never run
     auto pending = std::move(pending_);
     pending_.clear();
     for (auto& [id, entry] : pending) {
@@ -704,6 +699,20 @@ void BluezClient::Impl::connectDevice(const core::ObjectPath& device, Completion
                 }
                 reply(error);
             });
+    });
+}
+
+void BluezClient::Impl::pairDevice(const core::ObjectPath& device, Completion done) {
+    begin(device, std::move(done), [this, device](sdbus::IProxy& proxy, std::uint64_t id) {
+        proxy.callMethodAsync("Pair")
+            .onInterface(kDeviceIface)
+            .withTimeout(options_.callTimeout)
+            .uponReplyInvoke(
+                [this, device, reply = voidReply(id, "org.bluez.Error.AlreadyExists")](const sdbus::Error* error) {
+                    if (const auto it = pairing_.find(device); it != pairing_.end()) pairing_.erase(it);
+                    reply(error);
+                });
+        pairing_.insert(device);
     });
 }
 
@@ -813,7 +822,7 @@ void BluezClient::disconnect(const core::ObjectPath& device, Done done) {
     impl_->deviceCall(device, "Disconnect", nullptr, voidCompletion(std::move(done)));
 }
 void BluezClient::pair(const core::ObjectPath& device, Done done) {
-    impl_->deviceCall(device, "Pair", "org.bluez.Error.AlreadyExists", voidCompletion(std::move(done)));
+    impl_->pairDevice(device, voidCompletion(std::move(done)));
 }
 void BluezClient::setTrusted(const core::ObjectPath& device, bool trusted, Done done) {
     impl_->setTrusted(device, trusted, voidCompletion(std::move(done)));

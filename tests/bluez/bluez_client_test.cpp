@@ -565,6 +565,12 @@ TEST_F(BluezClientTest, PairingGoesThroughTheAgentAndTrustIsSet) {
     const std::string output = simOutput();
     EXPECT_NE(output.find(std::string("agent ") + kAgentPath), std::string::npos) << output;
     EXPECT_NE(output.find("registered (NoInputNoOutput)"), std::string::npos);
+    // Registered, never the default agent: the desktop's agent keeps every other pairing.
+    std::vector<sdbus::Struct<std::string, std::string, std::string, bool>> agents;
+    simControl().callMethod("Agents").onInterface("io.goprod.Sim1").storeResultsTo(agents);
+    ASSERT_EQ(agents.size(), 1U);
+    EXPECT_EQ(agents[0].get<1>(), kAgentPath);
+    EXPECT_FALSE(agents[0].get<3>());
 }
 
 TEST_F(BluezClientTest, ARefusedPairingIsPairingFailed) {
@@ -653,37 +659,47 @@ TEST_F(BluezClientTest, ACallOnAnObjectThatIsNotThereIsUnavailable) {
     EXPECT_EQ(written.error().code, Errc::Unavailable) << written.error().message;
 }
 
-TEST_F(BluezClientTest, TheAgentAcceptsAuthorizationAndRejectsCodes) {
+// Outside a Pair() of its own, the agent says no to everything: a nearby device
+// asking to pair with the host is not goprod's business.
+TEST_F(BluezClientTest, TheAgentRefusesEveryRequestOutsideItsOwnPairing) {
     startAll();
     std::string daemon;
     onLoop([&] { daemon = connection_->getUniqueName(); });
     auto agent = sdbus::createProxy(*control_, daemon, kAgentPath);
-    const sdbus::ObjectPath camera("/org/bluez/hci0/dev_00_00_00_00_00_01");
-    EXPECT_NO_THROW(agent->callMethod("RequestAuthorization").onInterface("org.bluez.Agent1").withArguments(camera));
-    EXPECT_NO_THROW(agent->callMethod("RequestConfirmation")
-                        .onInterface("org.bluez.Agent1")
-                        .withArguments(camera, std::uint32_t{123456}));
-    EXPECT_NO_THROW(agent->callMethod("AuthorizeService")
-                        .onInterface("org.bluez.Agent1")
-                        .withArguments(camera, std::string(kGoProUuid)));
-    EXPECT_NO_THROW(agent->callMethod("Cancel").onInterface("org.bluez.Agent1"));
-    try {
+    const sdbus::ObjectPath device("/org/bluez/hci0/dev_00_00_00_00_00_01");
+    auto expectRejected = [](const char* method, auto&& call) {
+        try {
+            call();
+            ADD_FAILURE() << method << " was accepted";
+        } catch (const sdbus::Error& error) {
+            EXPECT_EQ(error.getName(), "org.bluez.Error.Rejected") << method;
+        }
+    };
+    expectRejected("RequestAuthorization", [&] {
+        agent->callMethod("RequestAuthorization").onInterface("org.bluez.Agent1").withArguments(device);
+    });
+    expectRejected("RequestConfirmation", [&] {
+        agent->callMethod("RequestConfirmation")
+            .onInterface("org.bluez.Agent1")
+            .withArguments(device, std::uint32_t{123456});
+    });
+    expectRejected("AuthorizeService", [&] {
+        agent->callMethod("AuthorizeService")
+            .onInterface("org.bluez.Agent1")
+            .withArguments(device, std::string(kGoProUuid));
+    });
+    expectRejected("RequestPinCode", [&] {
         std::string pin;
-        agent->callMethod("RequestPinCode").onInterface("org.bluez.Agent1").withArguments(camera).storeResultsTo(pin);
-        ADD_FAILURE() << "RequestPinCode answered " << pin;
-    } catch (const sdbus::Error& error) {
-        EXPECT_EQ(error.getName(), "org.bluez.Error.Rejected");
-    }
-    try {
+        agent->callMethod("RequestPinCode").onInterface("org.bluez.Agent1").withArguments(device).storeResultsTo(pin);
+    });
+    expectRejected("RequestPasskey", [&] {
         std::uint32_t passkey = 0;
         agent->callMethod("RequestPasskey")
             .onInterface("org.bluez.Agent1")
-            .withArguments(camera)
+            .withArguments(device)
             .storeResultsTo(passkey);
-        ADD_FAILURE() << "RequestPasskey answered " << passkey;
-    } catch (const sdbus::Error& error) {
-        EXPECT_EQ(error.getName(), "org.bluez.Error.Rejected");
-    }
+    });
+    EXPECT_NO_THROW(agent->callMethod("Cancel").onInterface("org.bluez.Agent1"));
 }
 
 TEST_F(BluezClientTest, ABluetoothdRestartVanishesEverythingThenAppearsAgain) {
