@@ -511,7 +511,7 @@ void Camera::appendPushes(const Snapshot& before, Batch& out) const {
             statuses.push_back({id, after.statuses.at(id)});
         }
     }
-    push(protocol::QueryId::StatusPush, std::move(statuses));
+    if (!suppressStatusPushes_) push(protocol::QueryId::StatusPush, std::move(statuses));
 
     std::vector<protocol::QueryEntry> capabilities;
     for (std::uint8_t id : capabilityRegistrations_) {

@@ -116,6 +116,9 @@ public:
     void setBusy(bool busy);
     // The next complete request is swallowed: no effect, no response.
     void neverAnswerNext();
+    // Persistent: statuses still change, and queries show them, but no status
+    // push goes out (a registration the camera lost, a push lost on the way).
+    void suppressStatusPushes(bool suppress) { suppressStatusPushes_ = suppress; }
     // Persistent extra latency on everything the camera sends (0 = off).
     void delayResponses(std::chrono::milliseconds extra);
     // Applied to the next notification packet the camera sends:
@@ -253,6 +256,7 @@ private:
     // Faults
     bool busy_ = false;
     bool neverAnswer_ = false;
+    bool suppressStatusPushes_ = false;
     std::chrono::milliseconds extraDelay_{0};
     bool corruptNext_ = false;
     bool truncateNext_ = false;

@@ -42,6 +42,8 @@ Control::Control(sdbus::IConnection& connection, Backend& backend) : connection_
         [this](const std::string& id) { camera(id).camera().truncateNextPacket(); });
     o.registerMethod("DuplicateNextPacket").onInterface(iface).withInputParamNames("camera").implementedAs(
         [this](const std::string& id) { camera(id).camera().duplicateNextPacket(); });
+    o.registerMethod("SuppressStatusPushes").onInterface(iface).withInputParamNames("camera", "suppress").implementedAs(
+        [this](const std::string& id, const bool& suppress) { camera(id).camera().suppressStatusPushes(suppress); });
     o.registerMethod("SetBusy").onInterface(iface).withInputParamNames("camera", "busy").implementedAs(
         [this](const std::string& id, const bool& busy) { camera(id).camera().setBusy(busy); });
     o.registerMethod("RefusePairing").onInterface(iface).withInputParamNames("camera", "refuse").implementedAs(

@@ -35,6 +35,9 @@ constexpr std::uint8_t kDaemonStatuses[] = {protocol::status_id::kBusy, protocol
 // that fill the queue during an outage would have the set-up refused.
 constexpr std::size_t kOwnRequests = 8;
 
+// How often a status that a caller waits for is queried when no push brings it.
+constexpr std::chrono::seconds kStatusPollInterval{1};
+
 QueueLimits withOwnRoom(QueueLimits limits) {
     limits.maxDepth += kOwnRequests;
     return limits;
@@ -98,7 +101,7 @@ Camera::~Camera() {
     *alive_ = false;
     executor_.cancel(attemptTimer_);
     executor_.cancel(keepAliveTimer_);
-    for (auto& waiter : statusWaiters_) executor_.cancel(waiter.timer);
+    for (auto& waiter : statusWaiters_) dropWaiterTimers(waiter);
 }
 
 CameraView Camera::view() const {
@@ -474,7 +477,7 @@ void Camera::linkLost(const std::string& why) {
     subscribing_ = false;
     failNetwork(Error{Errc::Unavailable, "the camera disconnected", {}});
     for (auto& waiter : statusWaiters_) {
-        executor_.cancel(waiter.timer);
+        dropWaiterTimers(waiter);
         executor_.post([done = std::move(waiter.done)] { done(fail(Errc::Unavailable, "the camera disconnected")); });
     }
     statusWaiters_.clear();
@@ -656,17 +659,52 @@ void Camera::waitForStatus(std::uint8_t status, std::function<bool(const protoco
         executor_.post([done = std::move(done)] { done({}); });
         return;
     }
-    StatusWaiter waiter{nextWaiterId_++, status, std::move(test), std::move(done), 0};
-    waiter.timer = executor_.at(deadline, [this, alive = alive_, id = waiter.id, status] {
+    StatusWaiter waiter{nextWaiterId_++, status, std::move(test), std::move(done), deadline, 0, 0};
+    const auto id = waiter.id;
+    waiter.timer = executor_.at(deadline, [this, alive = alive_, id, status] {
         if (!*alive) return;
         const auto it = std::find_if(statusWaiters_.begin(), statusWaiters_.end(),
                                      [id](const StatusWaiter& w) { return w.id == id; });
         if (it == statusWaiters_.end()) return;
         auto done = std::move(it->done);
+        executor_.cancel(it->poll);
         statusWaiters_.erase(it);
         done(fail(Errc::DeadlineExceeded, "status " + std::to_string(status) + " did not change in time"));
     });
     statusWaiters_.push_back(std::move(waiter));
+    pollStatus(id);
+}
+
+// A camera pushes a status only to a client registered for it, and a push can
+// be lost (a registration the camera dropped, a reconnection): asking now and
+// then learns the change all the same.
+void Camera::pollStatus(std::uint64_t waiterId) {
+    const auto it = std::find_if(statusWaiters_.begin(), statusWaiters_.end(),
+                                 [waiterId](const StatusWaiter& w) { return w.id == waiterId; });
+    if (it == statusWaiters_.end()) return;
+    it->poll = executor_.at(executor_.now() + kStatusPollInterval, [this, alive = alive_, waiterId] {
+        if (!*alive) return;
+        const auto it = std::find_if(statusWaiters_.begin(), statusWaiters_.end(),
+                                     [waiterId](const StatusWaiter& w) { return w.id == waiterId; });
+        if (it == statusWaiters_.end()) return;
+        it->poll = 0;
+        RequestOptions options{it->deadline, Priority::Normal, {}};
+        const protocol::Bytes ids{it->status};
+        queue_.submit(protocol::query(protocol::QueryId::GetStatusValues, ids), options,
+                      [this, alive, waiterId](Result<Answer> answer) {
+                          if (!*alive) return;
+                          if (answer) {
+                              const auto response = protocol::parseQueryResponse(answer->message);
+                              if (response && response->status == 0) applyStatuses(response->entries);
+                          }
+                          pollStatus(waiterId);  // still waiting (the waiter is gone otherwise)
+                      });
+    });
+}
+
+void Camera::dropWaiterTimers(const StatusWaiter& waiter) {
+    executor_.cancel(waiter.timer);
+    executor_.cancel(waiter.poll);
 }
 
 void Camera::setKeepAlive(std::chrono::milliseconds interval) {
@@ -744,7 +782,7 @@ void Camera::applyStatus(std::uint8_t id, const protocol::Bytes& value) {
     for (std::size_t i = 0; i < statusWaiters_.size();) {
         auto& waiter = statusWaiters_[i];
         if (waiter.status == id && waiter.test(value)) {
-            executor_.cancel(waiter.timer);
+            dropWaiterTimers(waiter);
             executor_.post([done = std::move(waiter.done)] { done({}); });
             statusWaiters_.erase(statusWaiters_.begin() + static_cast<std::ptrdiff_t>(i));
         } else {
@@ -792,7 +830,7 @@ void Camera::shutdown(const Error& error) {
     auto waiting = std::move(networkWaiting_);
     for (auto& op : waiting) op->abort(error);
     for (auto& waiter : statusWaiters_) {
-        executor_.cancel(waiter.timer);
+        dropWaiterTimers(waiter);
         executor_.post([done = std::move(waiter.done), error] { done(Unexpected{error}); });
     }
     statusWaiters_.clear();

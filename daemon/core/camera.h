@@ -108,6 +108,7 @@ public:
     bool cancel(RequestQueue::Ticket ticket) { return queue_.cancel(ticket); }
     void readApInfo(std::function<void(Result<ApInfo>)> done);
     // Runs `done` when `status` satisfies `test` (maybe at once), or fails at `deadline`.
+    // Learned from pushes, and from a query every second in case no push comes.
     void waitForStatus(std::uint8_t status, std::function<bool(const protocol::Bytes&)> test, Deadline deadline,
                        std::function<void(Result<void>)> done);
     void setKeepAlive(std::chrono::milliseconds interval);
@@ -125,7 +126,9 @@ private:
         std::uint8_t status = 0;
         std::function<bool(const protocol::Bytes&)> test;
         std::function<void(Result<void>)> done;
+        Deadline deadline{};
         Executor::TimerId timer = 0;
+        Executor::TimerId poll = 0;  // the next query of the status, in case no push comes
     };
 
     // RequestLink: frames the message and writes the packets in order.
@@ -147,6 +150,8 @@ private:
     void onUnsolicited(const Answer& answer, const protocol::Classified& kind);
     void applyStatuses(const std::vector<protocol::QueryEntry>& entries);
     void applyStatus(std::uint8_t id, const protocol::Bytes& value);
+    void pollStatus(std::uint64_t waiterId);
+    void dropWaiterTimers(const StatusWaiter& waiter);
     void trackRegistrations(const protocol::Request& request, const Result<Answer>& answer);
     void failNetwork(const Error& error);
     void startNextNetworkOperation();

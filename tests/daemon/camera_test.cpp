@@ -1097,6 +1097,32 @@ TEST_F(CameraAp, SetApFailsWhenStatus69NeverFollows) {
     EXPECT_TRUE(failedWith(done, Errc::DeadlineExceeded));
 }
 
+TEST_F(CameraAp, SetApQueriesStatus69WhenNoPushComes) {
+    readyCamera();
+    script("0456").apPushes = false;
+    auto done = std::make_shared<Outcome<void>>();
+    registry->setAp(registry->newCallId(), "0456", true, in(10s), test::capture(done));
+    executor.drain();
+    EXPECT_TRUE(pending(done));
+    script("0456").clearLog();
+    executor.advance(1s);
+    EXPECT_THAT(script("0456").log(C::QueryRequest), ElementsAre("13 45"));
+    EXPECT_TRUE(succeeded(done)) << "the query shows the AP on";
+    executor.advance(5s);
+    EXPECT_THAT(script("0456").log(C::QueryRequest), ElementsAre("13 45")) << "no query after that";
+}
+
+TEST_F(CameraAp, SetApQueriesStatus69EverySecondUntilTheDeadline) {
+    readyCamera();
+    script("0456").apFollowsControl = false;
+    script("0456").clearLog();
+    auto done = std::make_shared<Outcome<void>>();
+    registry->setAp(registry->newCallId(), "0456", true, in(3500ms), test::capture(done));
+    executor.advance(3500ms);
+    EXPECT_TRUE(failedWith(done, Errc::DeadlineExceeded));
+    EXPECT_THAT(script("0456").log(C::QueryRequest), ElementsAre("13 45", "13 45", "13 45"));
+}
+
 TEST_F(CameraAp, SetApRefusedByTheCameraIsCameraRejected) {
     readyCamera();
     script("0456").override = [](Characteristic c, const Bytes& m) -> std::optional<std::vector<CameraScript::Reply>> {

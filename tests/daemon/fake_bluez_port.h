@@ -191,6 +191,7 @@ public:
     bool answering = true;                  // false: records requests, answers nothing
     std::set<std::uint8_t> silentCommands;  // command IDs it never answers
     bool apFollowsControl = true;           // Set AP Control pushes status 69
+    bool apPushes = true;                   // ... (false: changes it without a push, only queries show it)
     bool scanFinishes = true;               // Start Scan is followed by a scan success notification
     bool scanNotificationFirst = false;     // ... sent before the Start Scan response
     int scanResult = open_gopro::RESULT_SUCCESS;
@@ -303,7 +304,8 @@ public:
                         m.size() == 3) {
                         const protocol::Bytes value{static_cast<std::uint8_t>(m[2] == 1 ? 1 : 0)};
                         statuses[protocol::status_id::kApMode] = value;
-                        out.push_back({C::QueryResponse, statusPush(protocol::status_id::kApMode, value)});
+                        if (apPushes)
+                            out.push_back({C::QueryResponse, statusPush(protocol::status_id::kApMode, value)});
                     }
                 }
                 return out;

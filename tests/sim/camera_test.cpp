@@ -493,6 +493,17 @@ TEST_F(CameraTest, BusyRejectsCommandsButNotQueriesOrShutterOff) {
     EXPECT_THAT(exchange(C::CommandRequest, "06 40 04 00 00 00 01"), ElementsAre(pk("0073", "02 40 00")));
 }
 
+TEST_F(CameraTest, SuppressedStatusPushesLeaveTheStatusToQueries) {
+    exchange(C::QueryRequest, "02 53 08");
+    camera().suppressStatusPushes(true);
+    camera().setBusy(true);
+    EXPECT_THAT(take(), IsEmpty());
+    EXPECT_THAT(exchange(C::QueryRequest, "02 13 08"), ElementsAre(pk("0077", "05 13 00 08 01 01")));
+    camera().suppressStatusPushes(false);
+    camera().setBusy(false);
+    EXPECT_THAT(take(), ElementsAre(pk("0077", "05 93 00 08 01 00")));
+}
+
 // Connect-WiFi seed (tutorial 6): scan, then the seven packets of Get AP Entries.
 TEST_F(CameraTest, WifiScanAnswersTheSeedsBytes) {
     EXPECT_THAT(exchange(C::NetworkManagementRequest, "02 02 02"), ElementsAre(pk("0092", "06 02 82 08 01 10 02")));
