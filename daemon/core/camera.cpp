@@ -31,9 +31,9 @@ constexpr std::uint8_t kDaemonStatuses[] = {protocol::status_id::kBusy, protocol
                                             protocol::status_id::kApMode, protocol::status_id::kBattery};
 
 // Room the queue keeps beyond the clients' limit for the daemon's own requests:
-// the session set-up (at most 7 steps) and a keep-alive. Without it, clients
-// that fill the queue during an outage would have the set-up refused.
-constexpr std::size_t kOwnRequests = 8;
+// the session set-up (at most 7 steps), a keep-alive, status queries. Without
+// it, clients that fill the queue during an outage would have the set-up refused.
+constexpr std::size_t kOwnRequests = 10;
 
 // How often a status that a caller waits for is queried when no push brings it.
 constexpr std::chrono::seconds kStatusPollInterval{1};
@@ -547,14 +547,17 @@ RequestQueue::Ticket Camera::submit(protocol::Request request, RequestOptions op
         });
         return 0;
     }
-    if (queue_.depth() >= settings_.queue.maxDepth) {
+    // Only clients' requests count against their limit: the daemon's own use the room beyond it.
+    if (clientRequests_ >= settings_.queue.maxDepth) {
         executor_.post([done = std::move(done), max = settings_.queue.maxDepth] {
             done(fail(Errc::ResourceExhausted, "the camera's queue is full (" + std::to_string(max) + " requests)"));
         });
         return 0;
     }
+    ++clientRequests_;
     auto wrapped = [this, alive = alive_, request, done = std::move(done)](Result<Answer> answer) mutable {
         if (*alive) {
+            --clientRequests_;
             trackRegistrations(request, answer);
             Event event;
             event.kind = Event::Kind::RequestDone;
@@ -599,6 +602,7 @@ void Camera::answered(const protocol::Request& request, const protocol::Bytes& m
 }
 
 void Camera::send(const protocol::Request& request, std::function<void(Result<void>)> sent) {
+    scheduleKeepAlive();  // the link is not idle
     const auto path = pathOf(request.characteristic);
     auto packets = protocol::fragment(request.message, protocol::Sender::Client);
     if (!path || !packets) {
@@ -714,17 +718,22 @@ void Camera::setKeepAlive(std::chrono::milliseconds interval) {
     scheduleKeepAlive();
 }
 
+// Keep-alive only keeps an idle link from sleeping: every request written
+// re-arms its timer (send()), and it goes out only when nothing is in flight
+// or queued, from the daemon's own room in the queue.
 void Camera::scheduleKeepAlive() {
+    executor_.cancel(keepAliveTimer_);
+    keepAliveTimer_ = 0;
     if (settings_.keepAlive.count() <= 0 || state_ != CameraState::Ready) return;
     const auto epoch = linkEpoch_;
     keepAliveTimer_ = executor_.at(executor_.now() + settings_.keepAlive, [this, alive = alive_, epoch] {
         if (!*alive || epoch != linkEpoch_) return;
         keepAliveTimer_ = 0;
+        if (queue_.depth() > 0) return scheduleKeepAlive();  // their writes will re-arm it
         RequestOptions options{executor_.now() + settings_.keepAlive, Priority::Low, {}};
         queue_.submit(protocol::setting::keepAlive(), options, [this, alive, epoch](Result<Answer> answer) {
             if (!*alive || epoch != linkEpoch_) return;
             if (!answer) spdlog::debug("camera {}: keep-alive: {}", identifier_, answer.error().message);
-            if (keepAliveTimer_ == 0) scheduleKeepAlive();  // setKeepAlive() may have armed one meanwhile
         });
     });
 }

@@ -197,6 +197,7 @@ private:
     Executor::TimerId attemptTimer_ = 0;
     Executor::TimerId keepAliveTimer_ = 0;
     std::size_t sessionStepsLeft_ = 0;
+    std::size_t clientRequests_ = 0;  // submitted through submit() and not finished: what maxDepth limits
 
     // Session.
     RequestQueue queue_;

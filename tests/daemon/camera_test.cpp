@@ -1050,6 +1050,51 @@ TEST_F(CameraKeepAlive, ChangingTheIntervalWhileOneIsInFlightKeepsASingleSchedul
     EXPECT_EQ(script("0456").log().size(), 4U) << "one keep-alive every 5 s";
 }
 
+TEST_F(CameraKeepAlive, IsNotSentWhileRequestsFlow) {
+    readyCamera();
+    script("0456").clearLog();
+    for (int i = 0; i < 10; ++i) {
+        executor.advance(2s);
+        auto status = request("0456", protocol::query(protocol::QueryId::GetStatusValues, hex("08")));
+        executor.drain();
+        ASSERT_TRUE(succeeded(status));
+    }
+    EXPECT_THAT(script("0456").log(), ::testing::Each("GP-0076 13 08")) << "every request resets its timer";
+    executor.advance(3s);
+    EXPECT_EQ(script("0456").log().back(), "GP-0074 5B 01 42") << "an idle link gets it";
+}
+
+TEST_F(CameraKeepAlive, IsNotSentWhileARequestIsInFlight) {
+    readyCamera();
+    script("0456").answering = false;
+    script("0456").clearLog();
+    auto slow = request("0456", protocol::command::hilight(), 60s);
+    executor.advance(10s);
+    EXPECT_THAT(script("0456").log(), ElementsAre("GP-0072 18"));
+}
+
+TEST_F(CameraKeepAlive, TakesNoClientSlot) {
+    CoreHarness h([] {
+        auto s = CoreHarness::defaultSettings();
+        s.camera.queue.maxDepth = 3;
+        s.camera.keepAlive = 3s;
+        return s;
+    }());
+    h.bluezUp();
+    h.addCamera("0456");
+    h.connectToReady("0456");
+    h.script("0456").answering = false;
+    h.script("0456").clearLog();
+    h.executor.advance(3s);
+    ASSERT_THAT(h.script("0456").log(), ElementsAre("GP-0074 5B 01 42")) << "in flight, unanswered";
+    std::vector<std::shared_ptr<Outcome<Answer>>> accepted;
+    for (int i = 0; i < 3; ++i) accepted.push_back(h.request("0456", protocol::command::hilight(), 60s));
+    auto refused = h.request("0456", protocol::command::hilight(), 60s);
+    h.executor.drain();
+    for (const auto& o : accepted) EXPECT_TRUE(pending(o)) << "the client's 3 requests fit";
+    EXPECT_TRUE(failedWith(refused, Errc::ResourceExhausted));
+}
+
 TEST_F(CameraKeepAlive, CanBeTurnedOff) {
     readyCamera();
     auto done = std::make_shared<Outcome<void>>();
