@@ -21,6 +21,7 @@
 #include "daemon/config/logging.h"
 #include "daemon/config/state_lock.h"
 #include "daemon/config/state_store.h"
+#include "daemon/config/state_writer.h"
 #include "daemon/core/registry.h"
 #include "daemon/rpc/server.h"
 #include "daemon/rpc/service.h"
@@ -156,11 +157,20 @@ int main(int argc, char** argv) {
         settings.maxCameras = cfg.maxCameras;
         settings.maxSubscribers = cfg.maxSubscribers;
         settings.adapter = cfg.adapter;
-        core::Registry registry(loop, bluezClient, settings, [&store](const std::vector<core::CameraView>& views) {
-            if (auto saved = store.save(toKnown(views)); !saved) {
-                spdlog::error("could not save the known cameras: {}", saved.error().message);
-            }
-        });
+        // Saves run on the writer's thread: two fsyncs must not stall the core thread.
+        config::StateWriter writer([&store](const auto& cameras) { return store.save(cameras); },
+                                   [&loop](std::function<void()> done) { loop.post(std::move(done)); });
+        core::Registry registry(
+            loop, bluezClient, settings,
+            [&writer, dir = cfg.stateDir](const std::vector<core::CameraView>& views, auto saved) {
+                writer.save(toKnown(views), [saved = std::move(saved), dir](core::Result<void> result) {
+                    if (!result) {
+                        result = core::fail(result.error().code, "could not save the known cameras to " + dir.string() +
+                                                                     ": " + result.error().message);
+                    }
+                    saved(std::move(result));
+                });
+            });
         registry.restore(toViews(known));
         if (!cfg.autoConnect) {
             for (const auto& k : known) {
@@ -212,6 +222,7 @@ int main(int argc, char** argv) {
         (*server)->shutdown(std::chrono::milliseconds(2000));
         loop.stop();
         core.join();
+        writer.close();  // the last snapshot is on disk before goprod exits
         if (busLost) return 1;
     } catch (const std::exception& error) {
         spdlog::critical("{}", error.what());

@@ -30,6 +30,9 @@ public:
     // The next link comes up without a Connected=true signal (the property reads true), as
     // with bluetoothd when its ATT channel beats the kernel's link report (throws as above).
     virtual void hideNextConnected() = 0;
+    // The next `count` Connect() calls fail with org.bluez.Error.Failed, as when the
+    // camera is out of range (throws as above).
+    virtual void failConnections(std::uint32_t count) = 0;
 };
 
 // The pairing agents clients registered with the simulated AgentManager1, so that

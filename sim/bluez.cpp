@@ -523,6 +523,16 @@ void VirtualCamera::connect(std::function<void(const sdbus::Error*)> done) {
     const auto delay = bluez_.options().connectDelay;
     bluez_.loop().after(delay, [this, generation, delay] {
         if (generation != linkGeneration_ || !connecting_) return;
+        if (failConnections_ > 0) {
+            // bluetoothd's answer when the LE connection does not come up.
+            --failConnections_;
+            connecting_ = false;
+            const auto error = bluezError("Failed", "le-connection-abort-by-local");
+            auto waiters = std::move(connectWaiters_);
+            connectWaiters_.clear();
+            for (auto& waiter : waiters) waiter(&error);
+            return;
+        }
         // Link up first, then the GATT database, then ServicesResolved, then the
         // Connect() reply: clients see Connected=true before their call returns.
         connected_ = true;

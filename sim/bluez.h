@@ -123,6 +123,7 @@ public:
     void linkLost(const char* reason, const std::function<void()>& answerDisconnect = {});
     void setRefusePairing(bool refuse) override { refusePairing_ = refuse; }
     void hideNextConnected() override { hideNextConnected_ = true; }
+    void failConnections(std::uint32_t count) override { failConnections_ = count; }
     void setRssi(std::int16_t rssi) { rssi_ = rssi; }
     void clientGone(const std::string& sender);  // ends the sender's notify sessions
 
@@ -151,6 +152,7 @@ private:
     bool trusted_ = false;
     bool refusePairing_ = false;
     bool hideNextConnected_ = false;
+    std::uint32_t failConnections_ = 0;
     std::int16_t rssi_ = -55;
     std::string alias_;
     std::vector<std::function<void(const sdbus::Error*)>> connectWaiters_;

@@ -70,6 +70,11 @@ Control::Control(sdbus::IConnection& connection, Backend& backend) : connection_
         if (!backend_.running()) backend_.start();
     });
     // Every request message the camera reassembled, in order: (characteristic "GP-0072", bytes).
+    o.registerMethod("FailConnections")
+        .onInterface(iface)
+        .withInputParamNames("camera", "count")
+        .implementedAs(
+            [this](const std::string& id, const std::uint32_t& count) { camera(id).failConnections(count); });
     o.registerMethod("Received").onInterface(iface).withInputParamNames("camera").withOutputParamNames("messages").implementedAs(
         [this](const std::string& id) {
             std::vector<sdbus::Struct<std::string, std::vector<std::uint8_t>>> out;

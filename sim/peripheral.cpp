@@ -206,6 +206,11 @@ void Peripheral::hideNextConnected() {
                        "peripheral mode: bluetoothd signals the central's Connected property");
 }
 
+void Peripheral::failConnections(std::uint32_t) {
+    throw sdbus::Error("org.freedesktop.DBus.Error.NotSupported",
+                       "peripheral mode: bluetoothd makes the connection, the camera cannot fail it");
+}
+
 // ---------------------------------------------------------------- bluetoothd
 
 void Peripheral::bluezAppeared() {

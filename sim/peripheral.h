@@ -65,6 +65,7 @@ public:
     void dropLink() override;                     // asks bluetoothd to disconnect every central
     void setRefusePairing(bool refuse) override;  // not ours to refuse: bluetoothd pairs
     void hideNextConnected() override;            // bluetoothd's signals are not ours either
+    void failConnections(std::uint32_t) override;
 
     std::string adapterPath() const { return "/org/bluez/" + options_.adapter; }
 

@@ -55,6 +55,8 @@ struct CameraView {
     std::size_t queueDepth = 0;
     std::string lastError;
     std::int64_t lastSeenUnix = 0;  // seconds
+    // In connect()'s answer: the attempts it took (0: it was ready).
+    std::uint32_t connectAttempts = 0;
 };
 
 // Which cameras a request is for. Each selector is an identifier ("0456") or
@@ -128,6 +130,9 @@ public:
     virtual void discover(CallId call, std::chrono::milliseconds duration, std::function<void(const CameraView&)> found,
                           std::function<void(Result<void>)> done) = 0;
     // Connects (and pairs) one camera and waits until it is ready; remembers it.
+    // Failed attempts are retried (with backoff) until the deadline, which then
+    // names their count and the last error. A camera named by identifier or
+    // address that was not seen yet is looked for (discovery) until the deadline.
     virtual void connect(CallId call, std::string selector, Deadline deadline,
                          std::function<void(Result<CameraView>)> done) = 0;
     // Disconnects and stops reconnecting until connect() is asked again.

@@ -18,6 +18,18 @@ std::string lower(std::string text) {
     return text;
 }
 
+// A selector that can only mean one camera: its identifier ("0702") or its address.
+bool namesOneCamera(const std::string& selector) {
+    const auto digit = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; };
+    if (selector.size() == 4) return std::all_of(selector.begin(), selector.end(), digit);
+    if (selector.size() != 17) return false;
+    for (std::size_t i = 0; i < selector.size(); ++i) {
+        const bool ok = i % 3 == 2 ? selector[i] == ':' : std::isxdigit(static_cast<unsigned char>(selector[i])) != 0;
+        if (!ok) return false;
+    }
+    return true;
+}
+
 std::string joinIdentifiers(const std::vector<std::string>& ids) {
     std::string out;
     for (const auto& id : ids) out += (out.empty() ? "" : ", ") + id;
@@ -42,8 +54,7 @@ std::string_view cameraStateName(CameraState state) {
     return "unknown";
 }
 
-Registry::Registry(Executor& executor, BluezPort& port, RegistrySettings settings,
-                   std::function<void(const std::vector<CameraView>&)> persist)
+Registry::Registry(Executor& executor, BluezPort& port, RegistrySettings settings, Persist persist)
     : executor_(executor), port_(port), settings_(std::move(settings)), persist_(std::move(persist)) {}
 
 Registry::~Registry() { *alive_ = false; }
@@ -62,6 +73,13 @@ void Registry::shutdown() {
     for (auto& waiter : waiters) {
         executor_.cancel(waiter.timer);
         waiter.done(Unexpected{stopping});
+    }
+    auto saveWaiters = std::move(saveWaiters_);
+    for (auto& waiter : saveWaiters) waiter.done(Unexpected{stopping});
+    auto lookups = std::move(lookups_);
+    for (auto& lookup : lookups) {
+        executor_.cancel(lookup.timer);
+        lookup.done(Unexpected{stopping});
     }
     auto discoveries = std::move(discoveries_);
     for (auto& [call, discovery] : discoveries) {
@@ -209,48 +227,68 @@ void Registry::connect(CallId call, std::string selector, Deadline deadline,
                        std::function<void(Result<CameraView>)> done) {
     executor_.post([this, call, selector = std::move(selector), deadline, done = std::move(done)]() mutable {
         auto camera = select(selector);
-        if (!camera) return done(Unexpected{camera.error()});
-        Camera& c = **camera;
-        if (!c.known()) {
-            c.setKnown(true);
-            if (settings_.autoConnectNew) c.setAutoConnect(true);
+        if (camera) return startConnect(call, **camera, deadline, std::move(done));
+        // The user named a camera not seen yet: look for it within the deadline.
+        if (camera.error().code == Errc::NotFound && bluezUp_ && namesOneCamera(selector)) {
+            return lookFor(call, selector, deadline, std::move(done));
         }
-        if (c.state() == CameraState::Ready) return done(c.view());
-        c.want(true);
-        ConnectWaiter waiter{call, c.identifier(), c.attempts() + 1, std::move(done), 0};
-        waiter.timer = executor_.at(deadline, [this, call] {
-            const auto it = std::find_if(connectWaiters_.begin(), connectWaiters_.end(),
-                                         [call](const ConnectWaiter& w) { return w.call == call; });
-            if (it == connectWaiters_.end()) return;
-            auto w = std::move(*it);
-            connectWaiters_.erase(it);
-            untrackCall(call);
-            const auto* cam = find(w.identifier);
-            w.done(fail(Errc::DeadlineExceeded,
-                        "camera " + w.identifier + " did not become ready in time" +
-                            (cam && !cam->view().lastError.empty() ? " (" + cam->view().lastError + ")" : "")));
-        });
-        connectWaiters_.push_back(std::move(waiter));
-        trackCall(call, [this, call] {
-            const auto it = std::find_if(connectWaiters_.begin(), connectWaiters_.end(),
-                                         [call](const ConnectWaiter& w) { return w.call == call; });
-            if (it == connectWaiters_.end()) return;
-            auto w = std::move(*it);
-            connectWaiters_.erase(it);
-            executor_.cancel(w.timer);
-            w.done(fail(Errc::Cancelled, "connect cancelled"));
-        });
-        updateDiscovery();
-        schedule();
+        done(Unexpected{camera.error()});
     });
 }
 
-// Finishes the connect() callers waiting for `camera` with `result`. After a
-// failed attempt, only callers that were waiting for that attempt (or an
-// earlier one) hear of it.
-void Registry::finishConnectWaiters(Camera& camera, const Result<CameraView>& result, bool attemptFailed) {
+void Registry::startConnect(CallId call, Camera& c, Deadline deadline, std::function<void(Result<CameraView>)> done) {
+    const bool remember = !c.known();
+    if (remember) {
+        c.setKnown(true);
+        if (settings_.autoConnectNew) c.setAutoConnect(true);
+    }
+    if (c.state() == CameraState::Ready) {
+        // Nothing was attempted for this call.
+        if (!remember) return done(c.view());
+        return afterSave(persistSoon(), [view = c.view(), done = std::move(done)](Result<void> saved) {
+            if (!saved) return done(Unexpected{saved.error()});
+            done(view);
+        });
+    }
+    c.want(true);
+    ConnectWaiter waiter{call, c.identifier(), c.attempts() + 1, std::move(done), 0, 0, {}, remember};
+    waiter.timer = executor_.at(deadline, [this, call] {
+        const auto it = std::find_if(connectWaiters_.begin(), connectWaiters_.end(),
+                                     [call](const ConnectWaiter& w) { return w.call == call; });
+        if (it == connectWaiters_.end()) return;
+        auto w = std::move(*it);
+        connectWaiters_.erase(it);
+        untrackCall(call);
+        // After failed attempts, what stood in the way was the last failure, not time.
+        if (w.failures > 0) return w.done(fail(w.lastError.code, couldNotConnect(w)));
+        const auto* cam = find(w.identifier);
+        w.done(fail(Errc::DeadlineExceeded,
+                    "camera " + w.identifier + " did not become ready in time" +
+                        (cam && !cam->view().lastError.empty() ? " (" + cam->view().lastError + ")" : "")));
+    });
+    connectWaiters_.push_back(std::move(waiter));
+    trackCall(call, [this, call] {
+        const auto it = std::find_if(connectWaiters_.begin(), connectWaiters_.end(),
+                                     [call](const ConnectWaiter& w) { return w.call == call; });
+        if (it == connectWaiters_.end()) return;
+        auto w = std::move(*it);
+        connectWaiters_.erase(it);
+        executor_.cancel(w.timer);
+        w.done(fail(Errc::Cancelled, "connect cancelled"));
+    });
+    updateDiscovery();
+    schedule();
+}
+
+std::string Registry::couldNotConnect(const ConnectWaiter& waiter) {
+    return "could not connect to camera " + waiter.identifier + " after " + std::to_string(waiter.failures) +
+           (waiter.failures == 1 ? " attempt: " : " attempts: ") + waiter.lastError.message;
+}
+
+// Finishes the connect() callers waiting for `camera` with `result`.
+void Registry::finishConnectWaiters(Camera& camera, const Result<CameraView>& result) {
     for (auto it = connectWaiters_.begin(); it != connectWaiters_.end();) {
-        if (it->identifier != camera.identifier() || (attemptFailed && camera.attempts() < it->firstAttempt)) {
+        if (it->identifier != camera.identifier()) {
             ++it;
             continue;
         }
@@ -258,7 +296,85 @@ void Registry::finishConnectWaiters(Camera& camera, const Result<CameraView>& re
         it = connectWaiters_.erase(it);
         executor_.cancel(w.timer);
         untrackCall(w.call);
-        w.done(result);
+        auto answer = result;
+        if (!answer || !w.remember) {
+            if (answer) answer->connectAttempts = w.failures + 1;
+            w.done(std::move(answer));
+            continue;
+        }
+        // A camera connected for the first time: remembered once it is on disk.
+        answer->connectAttempts = w.failures + 1;
+        afterSave(persistSoon(), [answer = std::move(answer), done = std::move(w.done)](Result<void> saved) {
+            if (!saved) return done(Unexpected{saved.error()});
+            done(answer);
+        });
+    }
+}
+
+// A connection attempt failed. Callers that were waiting for it (or an earlier
+// one) count it; while auto-connect retries, they wait for the next attempts
+// within their deadline, else they hear at once.
+void Registry::connectAttemptFailed(Camera& camera, const Error& error) {
+    for (auto it = connectWaiters_.begin(); it != connectWaiters_.end();) {
+        if (it->identifier != camera.identifier() || camera.attempts() < it->firstAttempt) {
+            ++it;
+            continue;
+        }
+        ++it->failures;
+        it->lastError = error;
+        if (camera.wanted()) {
+            ++it;
+            continue;
+        }
+        auto w = std::move(*it);
+        it = connectWaiters_.erase(it);
+        executor_.cancel(w.timer);
+        untrackCall(w.call);
+        w.done(fail(error.code, couldNotConnect(w)));
+    }
+}
+
+// Discovery runs until the camera appears (deviceChanged → lookupsFound) or the deadline.
+void Registry::lookFor(CallId call, const std::string& selector, Deadline deadline,
+                       std::function<void(Result<CameraView>)> done) {
+    spdlog::info("looking for camera {}", selector);
+    const auto seconds =
+        std::max<std::int64_t>(1, std::chrono::ceil<std::chrono::seconds>(deadline - executor_.now()).count());
+    Lookup lookup{call, selector, deadline, std::move(done), 0};
+    lookup.timer = executor_.at(deadline, [this, call, selector, seconds] {
+        finishLookup(call, fail(Errc::NotFound, "camera " + selector + " was not found within " +
+                                                    std::to_string(seconds) + " s (is it on and in range?)"));
+    });
+    lookups_.push_back(std::move(lookup));
+    trackCall(call, [this, call] { finishLookup(call, fail(Errc::Cancelled, "connect cancelled")); });
+    updateDiscovery();
+}
+
+void Registry::finishLookup(CallId call, Result<CameraView> result) {
+    const auto it = std::find_if(lookups_.begin(), lookups_.end(), [call](const Lookup& l) { return l.call == call; });
+    if (it == lookups_.end()) return;
+    auto lookup = std::move(*it);
+    lookups_.erase(it);
+    untrackCall(call);
+    executor_.cancel(lookup.timer);
+    updateDiscovery();
+    lookup.done(std::move(result));
+}
+
+// A camera appeared: the lookups that name it become connections.
+void Registry::lookupsFound() {
+    for (auto it = lookups_.begin(); it != lookups_.end();) {
+        auto camera = select(it->selector);
+        if (!camera) {
+            ++it;
+            continue;
+        }
+        auto lookup = std::move(*it);
+        it = lookups_.erase(it);
+        executor_.cancel(lookup.timer);
+        untrackCall(lookup.call);
+        spdlog::info("found camera {}", lookup.selector);
+        startConnect(lookup.call, **camera, lookup.deadline, std::move(lookup.done));
     }
 }
 
@@ -299,13 +415,16 @@ void Registry::forget(std::string selector, std::function<void(Result<void>)> do
         cameras_.erase(id);
         publishedState_.erase(id);
         executor_.post([owned = std::shared_ptr<Camera>(std::move(owned))] {});
-        persistSoon();
+        const auto change = persistSoon();
         schedule();
-        if (!device) return done({});
-        // BlueZ drops the pairing with the device object (and disconnects it).
-        port_.removeDevice(device->adapter, device->path, [done = std::move(done)](Result<void> result) {
-            if (!result && result.error().code != Errc::Unavailable) return done(Unexpected{result.error()});
-            done({});
+        afterSave(change, [this, device, done = std::move(done)](Result<void> saved) {
+            if (!device) return done(saved);
+            // BlueZ drops the pairing with the device object (and disconnects it), saved or not.
+            port_.removeDevice(device->adapter, device->path, [saved, done](Result<void> result) {
+                if (!saved) return done(saved);
+                if (!result && result.error().code != Errc::Unavailable) return done(Unexpected{result.error()});
+                done({});
+            });
         });
     });
 }
@@ -316,10 +435,15 @@ void Registry::setAutoConnect(std::string selector, bool on, std::function<void(
         if (!camera) return done(Unexpected{camera.error()});
         (*camera)->setKnown(true);
         (*camera)->setAutoConnect(on);
-        persistSoon();
+        const auto change = persistSoon();
         updateDiscovery();
         schedule();
-        done((*camera)->view());
+        afterSave(change, [this, id = (*camera)->identifier(), done = std::move(done)](Result<void> saved) {
+            if (!saved) return done(Unexpected{saved.error()});
+            const auto* c = find(id);
+            if (!c) return done(fail(Errc::NotFound, "camera " + id + " was forgotten"));
+            done(c->view());
+        });
     });
 }
 
@@ -539,13 +663,10 @@ void Registry::attemptSettled(Camera& camera) {
     }
     const auto state = camera.state();
     if (state != CameraState::Initializing && state != CameraState::Ready) {
-        // The attempt failed. A user waiting for it hears why; auto-connect keeps trying.
+        // The attempt failed: the users waiting for it count it.
         const auto view = camera.view();
         const bool pairing = view.lastError.rfind("pairing failed", 0) == 0;
-        finishConnectWaiters(camera,
-                             fail(pairing ? Errc::PairingFailed : Errc::Unavailable,
-                                  "camera " + camera.identifier() + ": " + view.lastError),
-                             true);
+        connectAttemptFailed(camera, Error{pairing ? Errc::PairingFailed : Errc::Unavailable, view.lastError, {}});
     }
     // Let the current callbacks finish before the adapter starts the next attempt.
     executor_.post([this, alive = alive_] {
@@ -555,8 +676,10 @@ void Registry::attemptSettled(Camera& camera) {
 
 void Registry::knownInfoChanged(Camera&) { persistSoon(); }
 
-void Registry::persistSoon() {
-    if (!persist_ || persistPending_) return;
+std::uint64_t Registry::persistSoon() {
+    if (!persist_) return 0;
+    const auto change = ++changes_;
+    if (persistPending_) return change;
     persistPending_ = true;
     executor_.post([this, alive = alive_] {
         if (!*alive) return;
@@ -565,8 +688,31 @@ void Registry::persistSoon() {
         for (const auto& [id, camera] : cameras_) {
             if (camera->known()) known.push_back(camera->view());
         }
-        persist_(known);
+        persist_(known, [this, alive, change = changes_](Result<void> result) {
+            if (*alive) saveDone(change, result);
+        });
     });
+    return change;
+}
+
+void Registry::afterSave(std::uint64_t change, std::function<void(Result<void>)> done) {
+    if (change == 0) return done({});  // nothing persists (tests)
+    saveWaiters_.push_back({change, std::move(done)});
+}
+
+// Saves finish in order: each answers the callers whose change it includes.
+void Registry::saveDone(std::uint64_t change, const Result<void>& result) {
+    if (!result) spdlog::error("{}", result.error().message);
+    std::vector<SaveWaiter> answered;
+    for (auto it = saveWaiters_.begin(); it != saveWaiters_.end();) {
+        if (it->change > change) {
+            ++it;
+            continue;
+        }
+        answered.push_back(std::move(*it));
+        it = saveWaiters_.erase(it);
+    }
+    for (auto& waiter : answered) waiter.done(result);
 }
 
 // ---------------------------------------------------------------------------
@@ -618,7 +764,7 @@ void Registry::schedule() {
 // has no BlueZ device (after a BlueZ restart, or a known camera out of range).
 void Registry::updateDiscovery() {
     if (!bluezUp_) return;
-    bool needed = !discoveries_.empty();
+    bool needed = !discoveries_.empty() || !lookups_.empty();
     for (const auto& [id, camera] : cameras_) {
         if (camera->wanted() && !camera->device()) needed = true;
     }
@@ -696,6 +842,7 @@ void Registry::deviceChanged(const DeviceInfo& device) {
     }
     auto& camera = cameraFor(id);
     camera.deviceChanged(device);
+    if (!lookups_.empty()) lookupsFound();
     updateDiscovery();
     schedule();
 }

@@ -32,9 +32,12 @@ struct RegistrySettings {
 
 class Registry final : public Control, public BluezObserver, private CameraHost {
 public:
-    // `persist` runs on the core thread with every known camera, after a change.
-    Registry(Executor& executor, BluezPort& port, RegistrySettings settings,
-             std::function<void(const std::vector<CameraView>&)> persist = {});
+    // `persist` runs on the core thread with every known camera, after a change;
+    // it saves them (off the core thread) and calls `saved` back on the core
+    // thread, once, with the result. Calls that change what is remembered
+    // answer after that.
+    using Persist = std::function<void(const std::vector<CameraView>& known, std::function<void(Result<void>)> saved)>;
+    Registry(Executor& executor, BluezPort& port, RegistrySettings settings, Persist persist = {});
     ~Registry() override;
     Registry(const Registry&) = delete;
     Registry& operator=(const Registry&) = delete;
@@ -92,6 +95,21 @@ private:
         std::uint64_t firstAttempt = 0;  // failures of earlier attempts (already running) do not count
         std::function<void(Result<CameraView>)> done;
         Executor::TimerId timer = 0;
+        std::uint32_t failures = 0;  // failed attempts while it waited
+        Error lastError;
+        bool remember = false;  // a new camera: answer once it is saved
+    };
+    struct SaveWaiter {
+        std::uint64_t change = 0;  // answered by the first save that includes this change
+        std::function<void(Result<void>)> done;
+    };
+    // connect() of a camera not seen yet: discovery runs until it appears.
+    struct Lookup {
+        CallId call = 0;
+        std::string selector;
+        Deadline deadline;
+        std::function<void(Result<CameraView>)> done;
+        Executor::TimerId timer = 0;
     };
     struct Discovery {
         std::function<void(const CameraView&)> found;
@@ -116,16 +134,25 @@ private:
     void schedule();
     void updateDiscovery();
     void finishDiscovery(CallId call, Result<void> result);
-    void finishConnectWaiters(Camera& camera, const Result<CameraView>& result, bool attemptFailed = false);
+    void startConnect(CallId call, Camera& camera, Deadline deadline, std::function<void(Result<CameraView>)> done);
+    void finishConnectWaiters(Camera& camera, const Result<CameraView>& result);
+    void connectAttemptFailed(Camera& camera, const Error& error);
+    static std::string couldNotConnect(const ConnectWaiter& waiter);
+    void lookFor(CallId call, const std::string& selector, Deadline deadline,
+                 std::function<void(Result<CameraView>)> done);
+    void finishLookup(CallId call, Result<CameraView> result);
+    void lookupsFound();
     void trackCall(CallId call, std::function<void()> cancel);
     void untrackCall(CallId call);
-    void persistSoon();
+    std::uint64_t persistSoon();  // the change's number, for afterSave()
+    void afterSave(std::uint64_t change, std::function<void(Result<void>)> done);
+    void saveDone(std::uint64_t change, const Result<void>& result);
     bool matches(const EventFilter& filter, const CameraView& camera, Event::Kind kind) const;
 
     Executor& executor_;
     BluezPort& port_;
     RegistrySettings settings_;
-    std::function<void(const std::vector<CameraView>&)> persist_;
+    Persist persist_;
 
     std::map<std::string, std::unique_ptr<Camera>> cameras_;  // by identifier
     std::map<ObjectPath, std::string> devices_;               // device path → identifier
@@ -135,10 +162,13 @@ private:
     std::set<ObjectPath> discovering_;                        // adapters we started discovery on
     std::map<CallId, Discovery> discoveries_;
     std::vector<ConnectWaiter> connectWaiters_;
+    std::vector<Lookup> lookups_;
     std::map<CallId, std::function<void()>> calls_;           // cancellable calls in progress
     std::map<std::string, CameraState> publishedState_;
     Executor::TimerId scheduleTimer_ = 0;
     bool persistPending_ = false;
+    std::uint64_t changes_ = 0;  // changes to what is remembered, numbered
+    std::vector<SaveWaiter> saveWaiters_;
     bool bluezUp_ = false;
     bool warnedFull_ = false;
 

@@ -86,6 +86,7 @@ void toProto(const core::CameraView& view, v1::Camera* out) {
     if (view.lastSeenUnix > 0) {
         out->mutable_last_seen()->set_seconds(view.lastSeenUnix);
     }
+    out->set_connect_attempts(view.connectAttempts);
 }
 
 v1::CameraResult okResult(const core::CameraView& camera) {

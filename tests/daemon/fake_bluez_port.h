@@ -859,9 +859,16 @@ public:
 
     void start(RegistrySettings settings) {
         settings_ = settings;
-        registry =
-            std::make_unique<Registry>(executor, port, std::move(settings),
-                                       [this](const std::vector<CameraView>& known) { persisted.push_back(known); });
+        // Saved as soon as the core thread runs again (or when the test releases
+        // held saves), with `persistResult`.
+        registry = std::make_unique<Registry>(
+            executor, port, std::move(settings),
+            [this](const std::vector<CameraView>& known, std::function<void(Result<void>)> saved) {
+                persisted.push_back(known);
+                auto finish = [this, saved = std::move(saved)] { saved(persistResult); };
+                if (holdSaves) return heldSaves.push_back(std::move(finish));
+                executor.post(std::move(finish));
+            });
         port.setObserver(registry.get());
         auto sub = registry->subscribe({}, [this](const Event& e) { events.push_back(e); });
         EXPECT_TRUE(sub.has_value());
@@ -932,6 +939,9 @@ public:
     std::map<std::string, GoProDevice> devices;
     std::map<std::string, std::unique_ptr<CameraScript>> scripts;
     std::vector<std::vector<CameraView>> persisted;
+    Result<void> persistResult;  // what each save answers
+    bool holdSaves = false;      // saves wait in heldSaves until the test runs them
+    std::vector<std::function<void()>> heldSaves;
     std::vector<Event> events;
     std::unique_ptr<Registry> registry;  // last: destroyed first
 

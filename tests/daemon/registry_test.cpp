@@ -148,9 +148,89 @@ TEST_F(RegistrySelection, AnUnknownCameraIsNotFoundAndTheErrorListsTheCameras) {
     EXPECT_THAT(o->result->error().message, HasSubstr("9999"));
     EXPECT_THAT(o->result->error().message, HasSubstr("0456, 0789"));
 
-    auto c = connect("9999");
+    auto c = connect("cam");
     executor.drain();
-    EXPECT_TRUE(failedWith(c, Errc::NotFound));
+    EXPECT_TRUE(failedWith(c, Errc::NotFound)) << "not a selector that names one camera: not looked for";
+}
+
+// ---------------------------------------------------------------------------
+// Connect: retries within the deadline, cameras not seen yet
+
+using RegistryConnect = RegistryTest;
+
+TEST_F(RegistryConnect, WaitsForTheRetriesAndSaysHowManyAttemptsItTook) {
+    bluezUp();
+    addCamera("0456");
+    port.setAutomatic("connect", false);
+    auto o = connect("0456", 60s);
+    executor.drain();
+    port.failLast("connect", Error{Errc::Unavailable, "le-connection-abort-by-local", {}});
+    executor.drain();
+    EXPECT_TRUE(pending(o));
+    executor.advance(2s);  // the first backoff: 1 s to 2 s
+    ASSERT_EQ(port.count("connect"), 2U);
+    port.failLast("connect", Error{Errc::Unavailable, "le-connection-abort-by-local", {}});
+    executor.drain();
+    EXPECT_TRUE(pending(o));
+    port.setAutomatic("connect", true);
+    executor.advance(4s);  // the second backoff: 2 s to 4 s
+    ASSERT_TRUE(succeeded(o));
+    EXPECT_EQ(o->value().state, CameraState::Ready);
+    EXPECT_EQ(o->value().connectAttempts, 3U);
+
+    auto again = connect("0456");
+    executor.drain();
+    ASSERT_TRUE(succeeded(again));
+    EXPECT_EQ(again->value().connectAttempts, 0U) << "already ready";
+}
+
+TEST_F(RegistryConnect, AtTheDeadlineNamesTheFailedAttemptsAndTheLastError) {
+    bluezUp();
+    addCamera("0456");
+    port.setAutomatic("connect", false);
+    auto o = connect("0456", 900ms);  // the first retry comes after 1 s at the earliest
+    executor.drain();
+    port.failLast("connect", Error{Errc::Unavailable, "le-connection-abort-by-local", {}});
+    executor.drain();
+    EXPECT_TRUE(pending(o));
+    executor.advance(900ms);
+    ASSERT_TRUE(failedWith(o, Errc::Unavailable));
+    EXPECT_EQ(o->result->error().message,
+              "could not connect to camera 0456 after 1 attempt: le-connection-abort-by-local");
+}
+
+TEST_F(RegistryConnect, ACameraNotSeenYetIsLookedForAndConnectedWhenItAppears) {
+    bluezUp();
+    auto o = connect("0456", 30s);
+    executor.drain();
+    EXPECT_TRUE(pending(o));
+    EXPECT_THAT(port.log({"startDiscovery", "stopDiscovery"}), ElementsAre("startDiscovery /org/bluez/hci0"));
+    executor.advance(5s);
+    addCamera("0456");
+    executor.drain();
+    ASSERT_TRUE(succeeded(o));
+    EXPECT_EQ(o->value().state, CameraState::Ready);
+    EXPECT_THAT(port.log({"startDiscovery", "stopDiscovery"}),
+                ElementsAre("startDiscovery /org/bluez/hci0", "stopDiscovery /org/bluez/hci0"));
+
+    auto byAddress = connect("d4:1c:00:00:07:89", 30s);
+    executor.drain();
+    addCamera("0789");
+    executor.drain();
+    ASSERT_TRUE(succeeded(byAddress));
+    EXPECT_EQ(byAddress->value().identifier, "0789");
+}
+
+TEST_F(RegistryConnect, ACameraThatDoesNotAppearIsNotFoundAtTheDeadline) {
+    bluezUp();
+    auto o = connect("0702", 3s);
+    executor.advance(2999ms);
+    EXPECT_TRUE(pending(o));
+    executor.advance(1ms);
+    ASSERT_TRUE(failedWith(o, Errc::NotFound));
+    EXPECT_EQ(o->result->error().message, "camera 0702 was not found within 3 s (is it on and in range?)");
+    EXPECT_THAT(port.log({"startDiscovery", "stopDiscovery"}),
+                ElementsAre("startDiscovery /org/bluez/hci0", "stopDiscovery /org/bluez/hci0"));
 }
 
 TEST_F(RegistrySelection, WithoutCamerasTheDefaultIsNotFound) {
@@ -248,6 +328,71 @@ TEST_F(RegistryKnown, ForgetRemovesTheBluezDeviceAndTheStateEntry) {
     EXPECT_TRUE(failedWith(again, Errc::NotFound));
     executor.advance(5min);
     EXPECT_EQ(port.count("connect"), 2U) << "a forgotten camera is not reconnected";
+}
+
+TEST_F(RegistryKnown, CallsThatChangeWhatIsRememberedAnswerOnceItIsSaved) {
+    bluezUp();
+    addCamera("0456");
+    holdSaves = true;
+    auto connected = connect("0456");
+    executor.drain();
+    EXPECT_EQ(state("0456"), CameraState::Ready);
+    EXPECT_TRUE(pending(connected)) << "a new camera: answered once it is saved";
+    auto runHeld = [this] {
+        auto held = std::move(heldSaves);
+        heldSaves.clear();
+        for (auto& save : held) save();
+        executor.drain();
+    };
+    runHeld();
+    ASSERT_TRUE(succeeded(connected));
+    EXPECT_TRUE(connected->value().known);
+
+    auto off = std::make_shared<Outcome<CameraView>>();
+    registry->setAutoConnect("0456", false, test::capture(off));
+    executor.drain();
+    EXPECT_TRUE(pending(off));
+    runHeld();
+    ASSERT_TRUE(succeeded(off));
+    EXPECT_FALSE(off->value().autoConnect);
+
+    auto forgotten = std::make_shared<Outcome<void>>();
+    registry->forget("0456", test::capture(forgotten));
+    executor.drain();
+    EXPECT_TRUE(pending(forgotten));
+    runHeld();
+    EXPECT_TRUE(succeeded(forgotten));
+}
+
+TEST_F(RegistryKnown, CallsThatChangeWhatIsRememberedFailWhenTheSaveFails) {
+    bluezUp();
+    addCamera("0456");
+    addCamera("0789");
+    connectToReady("0456");
+    persistResult = fail(Errc::Unavailable, "could not save the known cameras to /state: Is a directory");
+
+    auto connected = connect("0789");
+    executor.drain();
+    EXPECT_EQ(state("0789"), CameraState::Ready);
+    ASSERT_TRUE(failedWith(connected, Errc::Unavailable));
+    EXPECT_THAT(connected->result->error().message, HasSubstr("could not save the known cameras to /state"));
+
+    auto off = std::make_shared<Outcome<CameraView>>();
+    registry->setAutoConnect("0456", false, test::capture(off));
+    executor.drain();
+    ASSERT_TRUE(failedWith(off, Errc::Unavailable));
+
+    auto forgotten = std::make_shared<Outcome<void>>();
+    registry->forget("0456", test::capture(forgotten));
+    executor.drain();
+    ASSERT_TRUE(failedWith(forgotten, Errc::Unavailable));
+    EXPECT_EQ(port.count("removeDevice"), 1U) << "forgotten in BlueZ all the same";
+
+    persistResult = {};
+    auto on = std::make_shared<Outcome<CameraView>>();
+    registry->setAutoConnect("0789", true, test::capture(on));
+    executor.drain();
+    EXPECT_TRUE(succeeded(on)) << "saves work again once the disk does";
 }
 
 TEST_F(RegistryKnown, RestoredCamerasAreConnectedWhenTheyShowUpAndDiscoveryRunsUntilThen) {
