@@ -671,6 +671,14 @@ void Camera::setKeepAlive(std::chrono::milliseconds interval) {
     scheduleKeepAlive();
 }
 
+void Camera::reconfigure(const CameraSettings& settings, bool keepAlive) {
+    const auto interval = keepAlive ? settings.keepAlive : settings_.keepAlive;
+    settings_ = settings;
+    settings_.keepAlive = interval;
+    queue_.setLimits(withOwnRoom(settings_.queue));
+    if (keepAlive) setKeepAlive(interval);
+}
+
 void Camera::scheduleKeepAlive() {
     if (settings_.keepAlive.count() <= 0 || state_ != CameraState::Ready) return;
     const auto epoch = linkEpoch_;
