@@ -2,7 +2,8 @@
 // - the core thread runs the event loop: D-Bus (BlueZ), every camera's state
 //   machine and queue, timers (keep-alive, reconnection, the watchdog ping);
 // - gRPC's threads run the API and hand every request to the core thread;
-// - the main thread waits for SIGTERM/SIGINT and shuts down in order.
+// - the main thread waits for SIGTERM/SIGINT and shuts down in order, and
+//   reloads the configuration on SIGHUP.
 #include <signal.h>
 
 #include <unistd.h>
@@ -81,6 +82,62 @@ core::Result<std::vector<config::KnownCamera>> loadKnownCameras(config::StateSto
     return std::vector<config::KnownCamera>{};
 }
 
+core::RegistrySettings registrySettings(const config::Config& cfg) {
+    core::RegistrySettings settings;
+    settings.camera.keepAlive = cfg.keepAliveInterval;
+    settings.camera.sessionTimeout = cfg.requestTimeout;
+    settings.camera.connectTimeout = cfg.connectTimeout;
+    settings.camera.reconnectInitial = cfg.reconnectInitial;
+    settings.camera.reconnectMax = cfg.reconnectMax;
+    settings.camera.queue.maxDepth = cfg.queueDepth;
+    settings.camera.clientName = cfg.clientName;
+    settings.maxCameras = cfg.maxCameras;
+    settings.maxSubscribers = cfg.maxSubscribers;
+    settings.adapter = cfg.adapter;
+    return settings;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+    return out;
+}
+
+// SIGHUP: reads the configuration file again (the flags still override it) and
+// applies the keys that may change live; `running` becomes what is in force.
+// systemd hears RELOADING=1 first and READY=1 once the core thread has them.
+void reload(const config::CommandLine& commandLine, config::Config& running, runtime::EventLoop& loop,
+            core::Registry& registry, rpc::Service& service) {
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+               static_cast<unsigned long long>(now.tv_sec) * 1000000ULL + now.tv_nsec / 1000);
+    auto loaded = config::loadConfig(commandLine);
+    if (!loaded) {
+        spdlog::error("reload: {}", loaded.error().message);
+        spdlog::error("reload: keeping the running configuration");
+        return;
+    }
+    const auto plan = config::planReload(running, *loaded);
+    running = plan.running;
+    if (!plan.needRestart.empty()) {
+        spdlog::warn("reload: {} changed: restart goprod to apply", joined(plan.needRestart));
+    }
+    if (plan.applied.empty()) {
+        spdlog::info("reload: no live setting changed");
+        return;
+    }
+    spdlog::set_level(running.logLevel);
+    service.setLimits(running.requestTimeout, running.maxSubscribers);
+    std::promise<void> applied;
+    loop.post([&registry, &applied, settings = registrySettings(running)]() mutable {
+        registry.reconfigure(std::move(settings));
+        applied.set_value();
+    });
+    applied.get_future().wait();
+    spdlog::info("reload: applied {}", joined(plan.applied));
+}
+
 // Pings the systemd watchdog from the core thread, so that a wedged core
 // thread stops the pings and systemd restarts the daemon.
 void scheduleWatchdog(runtime::EventLoop& loop, std::chrono::microseconds period) {
@@ -146,17 +203,7 @@ int main(int argc, char** argv) {
             kill(getpid(), SIGTERM);
         });
 
-        core::RegistrySettings settings;
-        settings.camera.keepAlive = cfg.keepAliveInterval;
-        settings.camera.sessionTimeout = cfg.requestTimeout;
-        settings.camera.connectTimeout = cfg.connectTimeout;
-        settings.camera.reconnectInitial = cfg.reconnectInitial;
-        settings.camera.reconnectMax = cfg.reconnectMax;
-        settings.camera.queue.maxDepth = cfg.queueDepth;
-        settings.camera.clientName = cfg.clientName;
-        settings.maxCameras = cfg.maxCameras;
-        settings.maxSubscribers = cfg.maxSubscribers;
-        settings.adapter = cfg.adapter;
+        const core::RegistrySettings settings = registrySettings(cfg);
         // Saves run on the writer's thread: two fsyncs must not stall the core thread.
         config::StateWriter writer([&store](const auto& cameras) { return store.save(cameras); },
                                    [&loop](std::function<void()> done) { loop.post(std::move(done)); });
@@ -205,9 +252,11 @@ int main(int argc, char** argv) {
         spdlog::info("goprod {} serving {} ({} known cameras)", GOPROD_VERSION, addresses, known.size());
         sd_notifyf(0, "READY=1\nSTATUS=serving %s", addresses.c_str());
 
+        config::Config running = cfg;
         int signal = 0;
         while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) {
-            spdlog::info("SIGHUP: nothing to reload (restart goprod to apply a new configuration)");
+            reload(commandLine, running, loop, registry, service);
+            sd_notifyf(0, "READY=1\nSTATUS=serving %s", addresses.c_str());
         }
         spdlog::info("stopping ({})", strsignal(signal));
         sd_notify(0, "STOPPING=1");

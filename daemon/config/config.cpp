@@ -292,6 +292,43 @@ const Key kKeys[] = {
      [](const toml::node& n, Config& c) { return takeCount(n, 1, 4096, c.maxSubscribers); }},
 };
 
+// How a reload treats each key: the field it sets, and whether the running
+// daemon takes a new value (the rest is fixed at start: sockets, the bus, the
+// adapter, the state directory, what is set up once per camera or at start).
+struct Field {
+    std::string_view key;
+    bool live;
+    bool (*differs)(const Config&, const Config&);
+    void (*take)(Config&, const Config&);
+};
+
+template <auto Member>
+constexpr Field field(std::string_view key, bool live) {
+    return {key, live, [](const Config& a, const Config& b) { return !(a.*Member == b.*Member); },
+            [](Config& to, const Config& from) { to.*Member = from.*Member; }};
+}
+
+const Field kFields[] = {
+    field<&Config::stateDir>("daemon.state_dir", false),
+    field<&Config::logLevel>("logging.level", true),
+    field<&Config::socket>("api.socket", false),
+    field<&Config::socketGroup>("api.socket_group", false),
+    field<&Config::socketMode>("api.socket_mode", false),
+    field<&Config::tcpListen>("api.tcp_listen", false),
+    field<&Config::bus>("bluetooth.bus", false),
+    field<&Config::adapter>("bluetooth.adapter", false),
+    field<&Config::clientName>("bluetooth.client_name", false),
+    field<&Config::autoConnect>("bluetooth.auto_connect", false),
+    field<&Config::connectTimeout>("bluetooth.connect_timeout_ms", true),
+    field<&Config::keepAliveInterval>("bluetooth.keep_alive_interval_ms", true),
+    field<&Config::reconnectInitial>("bluetooth.reconnect_initial_ms", true),
+    field<&Config::reconnectMax>("bluetooth.reconnect_max_ms", true),
+    field<&Config::requestTimeout>("requests.timeout_ms", true),
+    field<&Config::queueDepth>("requests.queue_depth", true),
+    field<&Config::maxCameras>("limits.max_cameras", true),
+    field<&Config::maxSubscribers>("limits.max_subscribers", true),
+};
+
 const Key* findKey(std::string_view table, std::string_view name) {
     for (const auto& key : kKeys) {
         if (key.table == table && key.name == name) return &key;
@@ -377,6 +414,24 @@ std::vector<std::string> configKeys() {
     std::vector<std::string> keys;
     for (const auto& key : kKeys) keys.push_back(fmt::format("{}.{}", key.table, key.name));
     return keys;
+}
+
+bool isLiveKey(std::string_view key) {
+    return std::any_of(std::begin(kFields), std::end(kFields), [&](const Field& f) { return f.key == key && f.live; });
+}
+
+ReloadPlan planReload(const Config& running, const Config& next) {
+    ReloadPlan plan{running, {}, {}};
+    for (const auto& f : kFields) {
+        if (!f.differs(running, next)) continue;
+        if (f.live) {
+            f.take(plan.running, next);
+            plan.applied.emplace_back(f.key);
+        } else {
+            plan.needRestart.emplace_back(f.key);
+        }
+    }
+    return plan;
 }
 
 std::filesystem::path unixSocketPath(std::string_view address) {

@@ -129,6 +129,22 @@ CommandLine parseCommandLine(int argc, const char* const* argv);
 // Reads the configuration file named by the command line, then applies its flags.
 Result<Config> loadConfig(const CommandLine& commandLine);
 
+// A reload (SIGHUP): what a configuration read again changes in the running one.
+struct ReloadPlan {
+    // The configuration in force afterwards: the new values of the live keys, the
+    // running values of the others (they apply at the next start).
+    Config running;
+    std::vector<std::string> applied;      // "table.key" of the live keys that changed
+    std::vector<std::string> needRestart;  // "table.key" of the other keys that changed
+};
+
+// Whether a running daemon takes a new value of "table.key" on reload: the log
+// level, keep-alive, timeouts, queue depth, limits and reconnection backoff.
+bool isLiveKey(std::string_view key);
+
+// Compares `next` (freshly loaded) with `running`, key by key, in table order.
+ReloadPlan planReload(const Config& running, const Config& next);
+
 // The path of a "unix:" socket address, or empty for other addresses.
 std::filesystem::path unixSocketPath(std::string_view address);
 

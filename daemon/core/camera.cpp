@@ -718,6 +718,14 @@ void Camera::setKeepAlive(std::chrono::milliseconds interval) {
     scheduleKeepAlive();
 }
 
+void Camera::reconfigure(const CameraSettings& settings, bool keepAlive) {
+    const auto interval = keepAlive ? settings.keepAlive : settings_.keepAlive;
+    settings_ = settings;
+    settings_.keepAlive = interval;
+    queue_.setLimits(withOwnRoom(settings_.queue));
+    if (keepAlive) setKeepAlive(interval);
+}
+
 // Keep-alive only keeps an idle link from sleeping: every request written
 // re-arms its timer (send()), and it goes out only when nothing is in flight
 // or queued, from the daemon's own room in the queue.

@@ -112,6 +112,9 @@ public:
     void waitForStatus(std::uint8_t status, std::function<bool(const protocol::Bytes&)> test, Deadline deadline,
                        std::function<void(Result<void>)> done);
     void setKeepAlive(std::chrono::milliseconds interval);
+    // A reload: new timeouts, backoff and queue depth from now on, and the
+    // keep-alive interval too when `keepAlive` (else a client's SetKeepAlive stays).
+    void reconfigure(const CameraSettings& settings, bool keepAlive);
 
     // Station mode: operations run one at a time, in order.
     void runNetworkOperation(std::shared_ptr<NetworkOperation> operation);

@@ -66,6 +66,12 @@ void Registry::restore(const std::vector<CameraView>& known) {
     }
 }
 
+void Registry::reconfigure(RegistrySettings settings) {
+    const bool keepAlive = settings.camera.keepAlive != settings_.camera.keepAlive;
+    settings_ = std::move(settings);
+    for (auto& [id, camera] : cameras_) camera->reconfigure(settings_.camera, keepAlive);
+}
+
 void Registry::shutdown() {
     const Error stopping{Errc::Unavailable, "goprod is stopping", {}};
     for (auto& [id, camera] : cameras_) camera->shutdown(stopping);

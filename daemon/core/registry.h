@@ -46,6 +46,9 @@ public:
     void restore(const std::vector<CameraView>& known);
     // Core thread: fails every pending request (the daemon is stopping).
     void shutdown();
+    // Core thread: a reload. Every camera takes the new settings; the keep-alive
+    // interval only when it changed, so that one a client set stays otherwise.
+    void reconfigure(RegistrySettings settings);
     // Core thread: for tests and diagnostics.
     Camera* find(const std::string& identifier);
 

@@ -93,6 +93,8 @@ public:
 
     void linkUp();
     void linkDown();
+    // A reload: a lower depth refuses new requests only, never those already queued.
+    void setLimits(const QueueLimits& limits) { limits_ = limits; }
     bool linkIsUp() const { return linkUp_; }
     // Status 8 as the camera reports it (pushes or queries).
     void setBusy(bool busy);

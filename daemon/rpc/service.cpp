@@ -355,6 +355,11 @@ grpc::Status tooManyStreams(std::size_t limit) {
 
 Service::Service(core::Control& control, Options options) : control_(control), options_(std::move(options)) {}
 
+void Service::setLimits(std::chrono::milliseconds requestTimeout, std::size_t maxStreams) {
+    options_.requestTimeout = requestTimeout;
+    options_.maxStreams = maxStreams;
+}
+
 Service::~Service() = default;
 
 core::Deadline Service::deadlineFor(const grpc::CallbackServerContext* context, milliseconds fallback) const {

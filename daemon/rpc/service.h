@@ -34,15 +34,33 @@ struct Clock {
     std::function<std::chrono::system_clock::time_point()> systemNow = [] { return std::chrono::system_clock::now(); };
 };
 
+// A value the daemon changes while gRPC threads read it (a reload): atomic,
+// yet copied and compared like the plain value.
+template <class T>
+class Live {
+public:
+    Live(T value = {}) : value_(value) {}
+    Live(const Live& other) : value_(other.get()) {}
+    Live& operator=(const Live& other) {
+        value_.store(other.get(), std::memory_order_relaxed);
+        return *this;
+    }
+    T get() const { return value_.load(std::memory_order_relaxed); }
+    operator T() const { return get(); }
+
+private:
+    std::atomic<T> value_;
+};
+
 struct ServiceOptions {
     // Deadline of a camera request when the client set none ([requests] timeout_ms).
-    std::chrono::milliseconds requestTimeout{5000};
+    Live<std::chrono::milliseconds> requestTimeout{std::chrono::milliseconds{5000}};
     // The same for operations that take seconds on a real camera: Connect,
     // SetAp (waits for status 69), ScanNetworks and ConnectNetwork.
     std::chrono::milliseconds longTimeout{60000};
     // Server-streaming RPCs open at once (Discover, WatchEvents,
     // ConnectNetwork), all clients together; beyond: RESOURCE_EXHAUSTED.
-    std::size_t maxStreams = 64;
+    Live<std::size_t> maxStreams = 64;
     // Messages a stream holds for a client that reads too slowly; one more and
     // the stream ends with RESOURCE_EXHAUSTED instead of growing without bound.
     std::size_t maxStreamBacklog = 256;
@@ -58,6 +76,10 @@ public:
     ~Service() override;
     Service(const Service&) = delete;
     Service& operator=(const Service&) = delete;
+
+    // A reload (any thread): RPCs started from now on use these. Streams already
+    // open beyond a lower limit go on; new ones are refused until there is room.
+    void setLimits(std::chrono::milliseconds requestTimeout, std::size_t maxStreams);
 
     // Streams open now (for tests and the daemon's status line).
     std::size_t openStreams() const { return streams_->load(); }

@@ -417,5 +417,30 @@ TEST_F(ExampleFile, ListsEveryKeyOnce) {
     EXPECT_EQ(listed, expected);
 }
 
+// "Live: a reload applies it." in the comment above a key (consecutive keys share
+// one comment) exactly for the keys a reload applies.
+TEST_F(ExampleFile, MarksTheLiveKeys) {
+    std::string table;
+    std::string comment;
+    bool afterKey = false;
+    std::istringstream lines(text_);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.size() > 2 && line.front() == '[' && line.back() == ']') {
+            table = line.substr(1, line.size() - 2);
+            comment.clear();
+        } else if (line.rfind("# ", 0) == 0) {
+            if (afterKey) comment.clear();
+            comment += line + "\n";
+            afterKey = false;
+        } else if (line.size() > 1 && line[0] == '#') {
+            if (auto key = keyOf(std::string_view(line).substr(1)); !key.empty()) {
+                const std::string name = table + "." + key;
+                EXPECT_EQ(comment.find("# Live: a reload applies it.") != std::string::npos, isLiveKey(name)) << name;
+                afterKey = true;
+            }
+        }
+    }
+}
+
 }  // namespace
 }  // namespace goprod::config

@@ -1111,6 +1111,45 @@ TEST_F(CameraKeepAlive, CanBeTurnedOff) {
     EXPECT_TRUE(script("0456").log().empty());
 }
 
+// A reload (SIGHUP) with a new default interval applies it to every camera.
+TEST_F(CameraKeepAlive, AReloadAppliesANewInterval) {
+    readyCamera();
+    auto settings = defaultSettings();
+    settings.camera.keepAlive = 1s;
+    registry->reconfigure(settings);
+    executor.advance(3s);
+    EXPECT_EQ(script("0456").log().size(), 3U) << "one keep-alive a second";
+}
+
+// A reload that leaves the default interval alone keeps the one a client set.
+TEST_F(CameraKeepAlive, AReloadOfOtherKeysKeepsTheIntervalAClientSet) {
+    readyCamera();
+    auto done = std::make_shared<Outcome<void>>();
+    registry->setKeepAlive("0456", 0ms, test::capture(done));
+    executor.drain();
+    auto settings = defaultSettings();
+    settings.camera.keepAlive = 3s;  // unchanged
+    settings.camera.connectTimeout = 10s;
+    registry->reconfigure(settings);
+    executor.advance(30s);
+    EXPECT_TRUE(script("0456").log().empty());
+}
+
+TEST_F(CameraRequests, AReloadChangesTheQueueDepthForNewRequests) {
+    readyCamera();
+    script("0456").answering = false;
+    std::vector<std::shared_ptr<Outcome<Answer>>> accepted;
+    for (int i = 0; i < 3; ++i) accepted.push_back(request("0456", protocol::command::hilight()));
+    executor.drain();
+    auto settings = defaultSettings();
+    settings.camera.queue.maxDepth = 2;
+    registry->reconfigure(settings);
+    auto refused = request("0456", protocol::command::hilight());
+    executor.drain();
+    EXPECT_TRUE(failedWith(refused, Errc::ResourceExhausted));
+    for (const auto& o : accepted) EXPECT_TRUE(pending(o)) << "a lower depth never drops a queued request";
+}
+
 // ---------------------------------------------------------------------------
 // AP control and AP information
 

@@ -242,9 +242,11 @@ class Daemon:
         env = dict(os.environ, NOTIFY_SOCKET=notify_path)
         env.pop("JOURNAL_STREAM", None)
         self.log = tempfile.TemporaryFile()
+        # log_level=None: the configuration file says.
+        level = ["--log-level", self.log_level] if self.log_level else []
         self.proc = await asyncio.create_subprocess_exec(
             GOPROD, "--bus", self.address, "--socket", self.target, "--state-dir", self.state_dir,
-            "--config", self.config, "--log-level", self.log_level, *self.args,
+            "--config", self.config, *level, *self.args,
             env=env, stdout=self.log, stderr=self.log)
         await self.wait_notification("READY=1", timeout)
         return self

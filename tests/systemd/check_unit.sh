@@ -9,3 +9,5 @@ trap 'rm -rf "$dir"' EXIT
 sed "s|@SBINDIR@/goprod|$binary|; s|@DOCDIR@|/usr/share/doc/goprod|" "$template" >"$dir/goprod.service"
 systemd-analyze verify --man=no "$dir/goprod.service"
 systemd-analyze security --offline=true --threshold=20 "$dir/goprod.service" | tail -n 1
+# systemctl reload goprod sends SIGHUP (goprod re-reads its configuration).
+grep -qx 'ExecReload=/bin/kill -HUP $MAINPID' "$dir/goprod.service"
