@@ -313,10 +313,10 @@ int discover(Session& session, const Invocation& invocation) {
     const auto status = reader->Finish();
     progress.clear();
     if (!invocation.json) {
-        if (found.empty()) {
-            session.out << "no cameras found\n";
-        } else {
+        if (!found.empty()) {
             printCameras(session.out, found);
+        } else if (status.ok()) {
+            session.out << "no cameras found\n";  // a failed scan found nothing to say so about
         }
     }
     if (!status.ok()) return reportStatus(session, invocation, status);

@@ -232,6 +232,8 @@ BluezClient::Impl::Impl(sdbus::IConnection& connection, core::Executor& executor
                     appear(owner);
                 } else if (error->getName() == "org.freedesktop.DBus.Error.NameHasNoOwner") {
                     spdlog::info("bluez: waiting for org.bluez (bluetoothd) to appear on the bus");
+                    // Not there at start: what needs it can say so instead of waiting.
+                    deliver([](core::BluezObserver& o) { o.bluezAbsent(); });
                 } else {
                     spdlog::warn("bluez: cannot ask who owns org.bluez ({}): waiting for it to change owner",
                                  error->getMessage());

@@ -59,6 +59,8 @@ public:
     // org.bluez lost its owner; every object is gone (no per-object removals are
     // delivered) and every pending call has failed with Unavailable.
     virtual void bluezVanished() = 0;
+    // org.bluez has no owner when the port starts (until bluezAppeared).
+    virtual void bluezAbsent() {}
     virtual void adapterChanged(const AdapterInfo& adapter) = 0;  // added or changed
     virtual void adapterRemoved(const ObjectPath& path) = 0;
     virtual void deviceChanged(const DeviceInfo& device) = 0;  // added or changed

@@ -36,6 +36,12 @@ std::string joinIdentifiers(const std::vector<std::string>& ids) {
     return out;
 }
 
+// Nothing can reach a camera without BlueZ: say so at once, instead of letting
+// a request wait for a link that cannot come.
+Unexpected<Error> bluezMissing() {
+    return fail(Errc::Unavailable, "BlueZ is not running (org.bluez is not on the bus)");
+}
+
 }  // namespace
 
 std::string_view cameraStateName(CameraState state) {
@@ -117,26 +123,34 @@ Result<Camera*> Registry::select(const std::string& selector) {
         for (auto& [id, camera] : cameras_) {
             if (id == selector || lower(camera->address()) == wanted) return camera.get();
         }
+        if (bluezGone_) return bluezMissing();
         std::vector<std::string> ids;
         for (const auto& [id, camera] : cameras_) ids.push_back(id);
         return fail(Errc::NotFound, "no camera \"" + selector + "\"" +
                                         (ids.empty() ? std::string(" (no cameras; run discover)")
                                                      : " (cameras: " + joinIdentifiers(ids) + ")"));
     }
-    // The default: the only connected camera, else the only camera at all.
+    // The default: the only connected camera. A camera that is only discovered,
+    // or known but not connected, is never meant by a command without a selector.
     std::vector<Camera*> ready;
     for (auto& [id, camera] : cameras_) {
         if (camera->state() == CameraState::Ready) ready.push_back(camera.get());
     }
     if (ready.size() == 1) return ready.front();
-    if (ready.empty() && cameras_.size() == 1) return cameras_.begin()->second.get();
-    if (cameras_.empty()) return fail(Errc::NotFound, "no camera found (run discover)");
-    std::vector<std::string> choices;
-    for (auto& [id, camera] : cameras_) {
-        if (ready.empty() || camera->state() == CameraState::Ready) choices.push_back(id);
+    if (ready.empty()) {
+        if (bluezGone_) return bluezMissing();
+        return fail(Errc::Unavailable, cameras_.empty() ? "no camera is connected (run discover, then connect)"
+                                                        : "no camera is connected");
     }
-    return fail(Errc::InvalidArgument,
-                "several cameras could be meant (" + joinIdentifiers(choices) + "): choose one by identifier");
+    std::vector<std::string> choices;
+    for (auto* camera : ready) choices.push_back(camera->identifier());
+    return fail(Errc::InvalidArgument, "several cameras are connected (" + joinIdentifiers(choices) + "): choose one");
+}
+
+// A camera for a request that needs BlueZ.
+Result<Camera*> Registry::reachable(const std::string& selector) {
+    if (bluezGone_) return bluezMissing();
+    return select(selector);
 }
 
 Result<std::vector<Camera*>> Registry::selectMany(const Selection& selection) {
@@ -145,7 +159,7 @@ Result<std::vector<Camera*>> Registry::selectMany(const Selection& selection) {
         for (auto& [id, camera] : cameras_) {
             if (camera->state() == CameraState::Ready) out.push_back(camera.get());
         }
-        if (out.empty()) return fail(Errc::Unavailable, "no camera is ready");
+        if (out.empty()) return bluezGone_ ? bluezMissing() : fail(Errc::Unavailable, "no camera is ready");
         return out;
     }
     if (selection.selectors.empty()) {
@@ -203,6 +217,7 @@ void Registry::resolve(Selection selection, std::function<void(Result<std::vecto
 void Registry::discover(CallId call, std::chrono::milliseconds duration, std::function<void(const CameraView&)> found,
                         std::function<void(Result<void>)> done) {
     executor_.post([this, call, duration, found = std::move(found), done = std::move(done)]() mutable {
+        if (bluezGone_) return done(bluezMissing());
         if (discoveries_.size() >= settings_.maxSubscribers) {
             return done(fail(Errc::ResourceExhausted, "too many discoveries in progress"));
         }
@@ -232,7 +247,7 @@ void Registry::finishDiscovery(CallId call, Result<void> result) {
 void Registry::connect(CallId call, std::string selector, Deadline deadline,
                        std::function<void(Result<CameraView>)> done) {
     executor_.post([this, call, selector = std::move(selector), deadline, done = std::move(done)]() mutable {
-        auto camera = select(selector);
+        auto camera = reachable(selector);
         if (camera) return startConnect(call, **camera, deadline, std::move(done));
         // The user named a camera not seen yet: look for it within the deadline.
         if (camera.error().code == Errc::NotFound && bluezUp_ && namesOneCamera(selector)) {
@@ -467,7 +482,7 @@ void Registry::request(CallId call, std::string selector, protocol::Request requ
                        std::function<void(Result<Answer>)> done) {
     executor_.post([this, call, selector = std::move(selector), request = std::move(request), deadline,
                     done = std::move(done)]() mutable {
-        auto camera = select(selector);
+        auto camera = reachable(selector);
         if (!camera) return done(Unexpected{camera.error()});
         const auto id = (*camera)->identifier();
         const auto ticket = (*camera)->submit(std::move(request), RequestOptions{deadline, Priority::Normal, {}},
@@ -488,7 +503,7 @@ void Registry::readApInfo(CallId call, std::string selector, Deadline deadline,
     (void)call;  // two GATT reads: BlueZ's own timeout bounds them
     (void)deadline;
     executor_.post([this, selector = std::move(selector), done = std::move(done)]() mutable {
-        auto camera = select(selector);
+        auto camera = reachable(selector);
         if (!camera) return done(Unexpected{camera.error()});
         (*camera)->readApInfo(std::move(done));
     });
@@ -497,7 +512,7 @@ void Registry::readApInfo(CallId call, std::string selector, Deadline deadline,
 void Registry::setAp(CallId call, std::string selector, bool on, Deadline deadline,
                      std::function<void(Result<void>)> done) {
     executor_.post([this, call, selector = std::move(selector), on, deadline, done = std::move(done)]() mutable {
-        auto camera = select(selector);
+        auto camera = reachable(selector);
         if (!camera) return done(Unexpected{camera.error()});
         const auto id = (*camera)->identifier();
         // Shared by the request, the status wait and cancel(): whoever finishes first calls `done`.
@@ -557,7 +572,7 @@ void Registry::setAp(CallId call, std::string selector, bool on, Deadline deadli
 void Registry::wifiScan(CallId call, std::string selector, Deadline deadline,
                         std::function<void(Result<std::vector<ScanEntry>>)> done) {
     executor_.post([this, call, selector = std::move(selector), deadline, done = std::move(done)]() mutable {
-        auto camera = select(selector);
+        auto camera = reachable(selector);
         if (!camera) return done(Unexpected{camera.error()});
         if ((*camera)->state() != CameraState::Ready) {
             return done(fail(Errc::Unavailable, "camera " + (*camera)->identifier() + " is not ready"));
@@ -579,7 +594,7 @@ void Registry::wifiConnect(CallId call, std::string selector, std::string ssid, 
                            std::function<void(Result<void>)> done) {
     executor_.post([this, call, selector = std::move(selector), ssid = std::move(ssid), password = std::move(password),
                     deadline, progress = std::move(progress), done = std::move(done)]() mutable {
-        auto camera = select(selector);
+        auto camera = reachable(selector);
         if (!camera) return done(Unexpected{camera.error()});
         if ((*camera)->state() != CameraState::Ready) {
             return done(fail(Errc::Unavailable, "camera " + (*camera)->identifier() + " is not ready"));
@@ -799,13 +814,20 @@ void Registry::updateDiscovery() {
 void Registry::bluezAppeared() {
     spdlog::info("BlueZ is available ({} adapters)", adapters_.size());
     bluezUp_ = true;
+    bluezGone_ = false;
     updateDiscovery();
     schedule();
 }
 
+void Registry::bluezAbsent() {
+    spdlog::warn("BlueZ is not running: requests that need it fail until it starts");
+    bluezGone_ = true;
+}
+
 void Registry::bluezVanished() {
-    spdlog::warn("BlueZ went away: waiting for it to come back");
+    spdlog::warn("BlueZ went away: waiting for it to come back (requests that need it fail until then)");
     bluezUp_ = false;
+    bluezGone_ = true;
     executor_.cancel(scheduleTimer_);
     scheduleTimer_ = 0;
     for (auto& [id, camera] : cameras_) camera->deviceRemoved();

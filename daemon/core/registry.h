@@ -83,6 +83,7 @@ public:
     // BluezObserver (core thread).
     void bluezAppeared() override;
     void bluezVanished() override;
+    void bluezAbsent() override;
     void adapterChanged(const AdapterInfo& adapter) override;
     void adapterRemoved(const ObjectPath& path) override;
     void deviceChanged(const DeviceInfo& device) override;
@@ -131,6 +132,7 @@ private:
     void publish(Event event) override;
 
     Result<Camera*> select(const std::string& selector);
+    Result<Camera*> reachable(const std::string& selector);  // select(), when BlueZ is there
     Result<std::vector<Camera*>> selectMany(const Selection& selection);
     Camera& cameraFor(const std::string& identifier);
     bool adapterAllowed(const ObjectPath& adapter) const;
@@ -172,7 +174,8 @@ private:
     bool persistPending_ = false;
     std::uint64_t changes_ = 0;  // changes to what is remembered, numbered
     std::vector<SaveWaiter> saveWaiters_;
-    bool bluezUp_ = false;
+    bool bluezUp_ = false;    // BlueZ is there, its objects loaded
+    bool bluezGone_ = false;  // BlueZ is known not to be there (not merely not loaded yet)
     bool warnedFull_ = false;
 
     std::atomic<CallId> nextCallId_{1};

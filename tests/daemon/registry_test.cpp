@@ -115,28 +115,28 @@ TEST_F(RegistrySelection, TheDefaultIsTheOnlyReadyCamera) {
     EXPECT_THAT(script("0789").log().back(), "GP-0072 18");
 }
 
-TEST_F(RegistrySelection, TheDefaultIsTheOnlyCameraWhenNoneIsReady) {
+TEST_F(RegistrySelection, TheDefaultIsNeverACameraThatIsNotConnected) {
     bluezUp();
     addCamera("0456");
     auto o = resolve({});
-    ASSERT_TRUE(succeeded(o));
-    EXPECT_THAT(ids(o->value()), ElementsAre("0456"));
+    ASSERT_TRUE(failedWith(o, Errc::Unavailable));
+    EXPECT_EQ(o->result->error().message, "no camera is connected");
+    auto r = request("", protocol::command::hilight());
+    executor.drain();
+    EXPECT_TRUE(failedWith(r, Errc::Unavailable));
+    EXPECT_THAT(script("0456").log(), IsEmpty());
 }
 
-TEST_F(RegistrySelection, AnAmbiguousDefaultIsAnErrorThatListsTheChoices) {
+TEST_F(RegistrySelection, AnAmbiguousDefaultIsAnErrorThatListsTheConnectedCameras) {
     bluezUp();
     addCamera("0456");
     addCamera("0789");
-    auto none = resolve({});
-    ASSERT_TRUE(failedWith(none, Errc::InvalidArgument));
-    EXPECT_THAT(none->result->error().message, HasSubstr("0456, 0789"));
-
     addCamera("0123");
     connectToReady("0456");
     connectToReady("0789");
     auto two = resolve({});
     ASSERT_TRUE(failedWith(two, Errc::InvalidArgument));
-    EXPECT_THAT(two->result->error().message, HasSubstr("(0456, 0789)")) << "only the ready ones are choices";
+    EXPECT_EQ(two->result->error().message, "several cameras are connected (0456, 0789): choose one");
 }
 
 TEST_F(RegistrySelection, AnUnknownCameraIsNotFoundAndTheErrorListsTheCameras) {
@@ -233,13 +233,59 @@ TEST_F(RegistryConnect, ACameraThatDoesNotAppearIsNotFoundAtTheDeadline) {
                 ElementsAre("startDiscovery /org/bluez/hci0", "stopDiscovery /org/bluez/hci0"));
 }
 
-TEST_F(RegistrySelection, WithoutCamerasTheDefaultIsNotFound) {
+TEST_F(RegistrySelection, WithoutCamerasTheDefaultIsUnavailable) {
     bluezUp();
     auto o = resolve({});
-    EXPECT_TRUE(failedWith(o, Errc::NotFound));
+    EXPECT_TRUE(failedWith(o, Errc::Unavailable));
     auto r = request("", protocol::command::hilight());
     executor.drain();
-    EXPECT_TRUE(failedWith(r, Errc::NotFound));
+    EXPECT_TRUE(failedWith(r, Errc::Unavailable));
+}
+
+TEST_F(RegistrySelection, WithoutBluezEveryRequestIsUnavailableAtOnce) {
+    bluezUp();
+    addCamera("0456");
+    connectToReady("0456");
+    camera("0456").setAutoConnect(true);  // it would wait for a reconnection
+    port.vanish();
+    executor.drain();
+    const auto bluezGone = "BlueZ is not running (org.bluez is not on the bus)";
+
+    auto r = request("0456", protocol::command::hilight(), 5s);
+    auto c = connect("0456");
+    auto d = std::make_shared<Outcome<void>>();
+    registry->discover(
+        registry->newCallId(), 10s, [](const CameraView&) {}, test::capture(d));
+    auto unknown = resolve({{"9999"}, false});
+    auto byDefault = resolve({});
+    executor.drain();  // no time passes: each answer comes at once
+    for (const auto* error : {&r->result->error(), &c->result->error(), &d->result->error(), &unknown->result->error(),
+                              &byDefault->result->error()}) {
+        EXPECT_EQ(error->code, Errc::Unavailable);
+        EXPECT_EQ(error->message, bluezGone);
+    }
+}
+
+TEST_F(RegistrySelection, BlueZAbsentAtStartFailsDiscoveryAtOnceButNotBeforeItIsKnown) {
+    // Not known yet (the daemon is starting): a discovery waits for BlueZ.
+    auto early = std::make_shared<Outcome<void>>();
+    registry->discover(
+        registry->newCallId(), 10s, [](const CameraView&) {}, test::capture(early));
+    executor.drain();
+    EXPECT_TRUE(pending(early));
+
+    registry->bluezAbsent();  // BlueZ is known not to be there
+    auto late = std::make_shared<Outcome<void>>();
+    registry->discover(
+        registry->newCallId(), 10s, [](const CameraView&) {}, test::capture(late));
+    executor.drain();
+    ASSERT_TRUE(failedWith(late, Errc::Unavailable));
+    EXPECT_EQ(late->result->error().message, "BlueZ is not running (org.bluez is not on the bus)");
+
+    bluezUp();
+    addCamera("0456");
+    auto found = resolve({{"0456"}, false});
+    EXPECT_TRUE(succeeded(found)) << "BlueZ is back";
 }
 
 TEST_F(RegistrySelection, AllNamesEveryReadyCamera) {
