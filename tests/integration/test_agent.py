@@ -25,12 +25,11 @@ def test_the_agent_is_not_the_default_and_answers_only_for_the_camera_goprod_pai
             # The sim asks the agent of the client that called Pair(), as bluetoothd does.
             camera = await rig.connect(identifier)
             assert camera.paired
+            owner, is_default = await goprods_agent(rig)
+            assert not is_default, "goprod asked to be the default agent"
             (cameras,) = await rig.sim.control("ListCameras")
             camera_path = cameras[0][2]
             assert f"accepting RequestAuthorization for {camera_path}" in rig.daemon.output()
-
-            owner, is_default = await goprods_agent(rig)
-            assert not is_default, "goprod asked to be the default agent"
 
             for method in ASKING:
                 (error,) = await rig.sim.control("AskAgent", "sss", owner, FOREIGN, method)
