@@ -103,6 +103,7 @@ void Bluez::stop() {
     agentManager_->emitInterfacesRemovedSignal({kAgentManagerIface});
     discoverySessions_.clear();
     filterAdmitsCameras_.clear();
+    filterPattern_.clear();
     agents_.clear();
     defaultAgent_.clear();
     adapter_.reset();
@@ -279,6 +280,7 @@ void Bluez::startDiscovery(const std::string& sender) {
 void Bluez::stopDiscovery(const std::string& sender) {
     if (!discoverySessions_.erase(sender)) throw bluezError("Failed", "No discovery started");
     filterAdmitsCameras_.erase(sender);  // a client's filter lasts until it stops discovering
+    filterPattern_.erase(sender);
     if (discoverySessions_.empty()) {
         if (announceTimer_ != 0) loop_.cancel(announceTimer_);
         announceTimer_ = 0;
@@ -289,6 +291,7 @@ void Bluez::stopDiscovery(const std::string& sender) {
 void Bluez::setDiscoveryFilter(const std::string& sender, const std::map<std::string, sdbus::Variant>& filter) {
     bool leOnly = true;
     bool admitsGoPro = true;
+    std::string pattern;
     for (const auto& [key, value] : filter) {
         try {
             if (key == "UUIDs") {
@@ -309,7 +312,7 @@ void Bluez::setDiscoveryFilter(const std::string& sender, const std::map<std::st
             } else if (key == "DuplicateData" || key == "Discoverable") {
                 (void)value.get<bool>();
             } else if (key == "Pattern") {
-                (void)value.get<std::string>();
+                pattern = value.get<std::string>();
             } else {
                 throw invalidArguments();
             }
@@ -321,26 +324,29 @@ void Bluez::setDiscoveryFilter(const std::string& sender, const std::map<std::st
     // Each client has its own filter (bluetoothd merges them): the cameras are
     // reported while any discovering client's filter admits them.
     filterAdmitsCameras_[sender] = leOnly && admitsGoPro;
+    filterPattern_[sender] = pattern;
 }
 
-bool Bluez::discoveryAdmitsCameras() const {
-    return std::any_of(discoverySessions_.begin(), discoverySessions_.end(), [this](const std::string& sender) {
+bool Bluez::discoveryAdmits(const VirtualCamera& camera) const {
+    return std::any_of(discoverySessions_.begin(), discoverySessions_.end(), [&](const std::string& sender) {
         const auto filter = filterAdmitsCameras_.find(sender);
-        return filter == filterAdmitsCameras_.end() || filter->second;
+        if (filter != filterAdmitsCameras_.end() && !filter->second) return false;
+        // bluetoothd: the pattern is a prefix of the address or of the name.
+        const auto pattern = filterPattern_.find(sender);
+        return pattern == filterPattern_.end() || camera.config().address.starts_with(pattern->second) ||
+               camera.config().name().starts_with(pattern->second);
     });
 }
 
 void Bluez::announceCameras() {
     announceTimer_ = 0;
     if (discoverySessions_.empty()) return;
-    if (discoveryAdmitsCameras()) {
-        for (auto& camera : cameras_) {
-            if (camera->connected()) continue;  // a connected camera stops advertising
-            if (camera->published()) {
-                camera->advertised();  // cached device: bluetoothd updates RSSI and advertising data
-            } else {
-                camera->publish(true);
-            }
+    for (auto& camera : cameras_) {
+        if (camera->connected() || !discoveryAdmits(*camera)) continue;  // a connected camera stops advertising
+        if (camera->published()) {
+            camera->advertised();  // cached device: bluetoothd updates RSSI and advertising data
+        } else {
+            camera->publish(true);
         }
     }
     // Advertising reports keep coming while the scan runs.
@@ -350,6 +356,7 @@ void Bluez::announceCameras() {
 void Bluez::clientGone(const std::string& sender) {
     if (!running_) return;
     filterAdmitsCameras_.erase(sender);
+    filterPattern_.erase(sender);
     if (discoverySessions_.erase(sender) != 0 && discoverySessions_.empty()) {
         if (announceTimer_ != 0) loop_.cancel(announceTimer_);
         announceTimer_ = 0;

@@ -74,7 +74,7 @@ private:
     void stopDiscovery(const std::string& sender);
     void setDiscoveryFilter(const std::string& sender, const std::map<std::string, sdbus::Variant>& filter);
     void announceCameras();
-    bool discoveryAdmitsCameras() const;
+    bool discoveryAdmits(const VirtualCamera& camera) const;
     void removeDevice(const sdbus::ObjectPath& path);
     // A client left the bus: as bluetoothd's disconnect watches, its discovery
     // session, notify sessions and agent end with it.
@@ -91,6 +91,7 @@ private:
     std::unique_ptr<sdbus::IObject> adapter_;
     std::set<std::string> discoverySessions_;
     std::map<std::string, bool> filterAdmitsCameras_;  // per client: its filter admits LE 0xFEA6 devices
+    std::map<std::string, std::string> filterPattern_;  // per client: its filter's Pattern (address or name prefix)
     std::vector<Agent> agents_;
     std::string defaultAgent_;  // sender of the default agent
     std::map<std::uint64_t, std::shared_ptr<sdbus::IProxy>> agentQuestions_;  // askAgent() calls in flight

@@ -112,7 +112,7 @@ public:
     void setObserver(core::BluezObserver* observer) { shared_->observer = observer; }
     bool ready() const { return present_ && synced_; }
 
-    void startDiscovery(const core::ObjectPath& adapter, Completion done);
+    void startDiscovery(const core::ObjectPath& adapter, const std::string& pattern, Completion done);
     void stopDiscovery(const core::ObjectPath& adapter, Completion done);
     void deviceCall(const core::ObjectPath& device, const char* method, const char* okError, Completion done);
     void connectDevice(const core::ObjectPath& device, Completion done);
@@ -636,12 +636,14 @@ std::function<void(const sdbus::Error*)> BluezClient::Impl::voidReply(std::uint6
     };
 }
 
-void BluezClient::Impl::startDiscovery(const core::ObjectPath& adapter, Completion done) {
-    begin(adapter, std::move(done), [this](sdbus::IProxy& proxy, std::uint64_t id) {
-        const Properties filter{
+void BluezClient::Impl::startDiscovery(const core::ObjectPath& adapter, const std::string& pattern,
+                                       Completion done) {
+    begin(adapter, std::move(done), [this, pattern](sdbus::IProxy& proxy, std::uint64_t id) {
+        Properties filter{
             {"UUIDs", sdbus::Variant(std::vector<std::string>{options_.discoveryUuid})},
             {"Transport", sdbus::Variant(std::string("le"))},
         };
+        if (!pattern.empty()) filter.emplace("Pattern", sdbus::Variant(pattern));
         proxy.callMethodAsync("SetDiscoveryFilter")
             .onInterface(kAdapterIface)
             .withTimeout(options_.callTimeout)
@@ -811,8 +813,8 @@ BluezClient::~BluezClient() = default;
 void BluezClient::setObserver(core::BluezObserver* observer) { impl_->setObserver(observer); }
 bool BluezClient::ready() const { return impl_->ready(); }
 
-void BluezClient::startDiscovery(const core::ObjectPath& adapter, Done done) {
-    impl_->startDiscovery(adapter, voidCompletion(std::move(done)));
+void BluezClient::startDiscovery(const core::ObjectPath& adapter, const std::string& pattern, Done done) {
+    impl_->startDiscovery(adapter, pattern, voidCompletion(std::move(done)));
 }
 void BluezClient::stopDiscovery(const core::ObjectPath& adapter, Done done) {
     impl_->stopDiscovery(adapter, voidCompletion(std::move(done)));

@@ -52,7 +52,7 @@ public:
     // StartDiscovery answering InProgress (this client already discovers)
     // counts as success. Calls made while org.bluez has no owner fail with
     // Unavailable at once (posted).
-    void startDiscovery(const core::ObjectPath& adapter, Done done) override;
+    void startDiscovery(const core::ObjectPath& adapter, const std::string& pattern, Done done) override;
     void stopDiscovery(const core::ObjectPath& adapter, Done done) override;
     void connect(const core::ObjectPath& device, Done done) override;
     void disconnect(const core::ObjectPath& device, Done done) override;

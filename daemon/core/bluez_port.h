@@ -79,8 +79,10 @@ public:
     virtual ~BluezPort() = default;
     virtual void setObserver(BluezObserver* observer) = 0;
 
-    // SetDiscoveryFilter (the GoPro service UUID 0xFEA6, LE) then StartDiscovery.
-    virtual void startDiscovery(const ObjectPath& adapter, Done done) = 0;
+    // SetDiscoveryFilter (the GoPro service UUID 0xFEA6, LE, and a non-empty
+    // `pattern`: only devices whose address or name starts with it) then
+    // StartDiscovery. Again while discovering: changes the filter.
+    virtual void startDiscovery(const ObjectPath& adapter, const std::string& pattern, Done done) = 0;
     virtual void stopDiscovery(const ObjectPath& adapter, Done done) = 0;
     // Device1: AlreadyConnected counts as success.
     virtual void connect(const ObjectPath& device, Done done) = 0;

@@ -30,6 +30,15 @@ bool namesOneCamera(const std::string& selector) {
     return true;
 }
 
+// BlueZ's discovery Pattern (a prefix of the address or the name) for a
+// selector that names one camera.
+std::string discoveryPattern(const std::string& selector) {
+    if (selector.size() == 4) return "GoPro " + selector;
+    std::string upper = selector;
+    std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
+    return upper;
+}
+
 std::string joinIdentifiers(const std::vector<std::string>& ids) {
     std::string out;
     for (const auto& id : ids) out += (out.empty() ? "" : ", ") + id;
@@ -782,24 +791,29 @@ void Registry::schedule() {
 }
 
 // Discovery runs while a user discovers, or while a camera we want to connect
-// has no BlueZ device (after a BlueZ restart, or a known camera out of range).
+// has no BlueZ device (after a BlueZ restart, or a known camera out of range),
+// or while connect() looks for a camera: then filtered to that one alone.
 void Registry::updateDiscovery() {
     if (!bluezUp_) return;
-    bool needed = !discoveries_.empty() || !lookups_.empty();
+    bool needed = !discoveries_.empty();
     for (const auto& [id, camera] : cameras_) {
         if (camera->wanted() && !camera->device()) needed = true;
     }
+    std::set<std::string> patterns;
+    for (const auto& lookup : lookups_) patterns.insert(discoveryPattern(lookup.selector));
+    const std::string pattern = !needed && patterns.size() == 1 ? *patterns.begin() : "";
+    needed = needed || !lookups_.empty();
     for (const auto& [path, adapter] : adapters_) {
         if (!adapter.powered || !adapterAllowed(path)) continue;
-        const bool running = discovering_.count(path) > 0;
-        if (needed && !running) {
-            discovering_.insert(path);
-            port_.startDiscovery(path, [this, alive = alive_, path](Result<void> result) {
+        const auto running = discovering_.find(path);
+        if (needed && (running == discovering_.end() || running->second != pattern)) {
+            discovering_[path] = pattern;
+            port_.startDiscovery(path, pattern, [this, alive = alive_, path](Result<void> result) {
                 if (!*alive || result) return;
                 spdlog::warn("could not start discovery on {}: {}", path, result.error().message);
                 discovering_.erase(path);
             });
-        } else if (!needed && running) {
+        } else if (!needed && running != discovering_.end()) {
             discovering_.erase(path);
             port_.stopDiscovery(path, [path](Result<void> result) {
                 if (!result) spdlog::debug("stop discovery on {}: {}", path, result.error().message);

@@ -164,7 +164,7 @@ private:
     std::map<ObjectPath, std::string> characteristics_;       // characteristic path → identifier
     std::map<ObjectPath, AdapterInfo> adapters_;
     std::map<ObjectPath, std::string> attemptOn_;             // adapter → the camera it is connecting
-    std::set<ObjectPath> discovering_;                        // adapters we started discovery on
+    std::map<ObjectPath, std::string> discovering_;           // adapters we started discovery on → its pattern
     std::map<CallId, Discovery> discoveries_;
     std::vector<ConnectWaiter> connectWaiters_;
     std::vector<Lookup> lookups_;

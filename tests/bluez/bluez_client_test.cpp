@@ -427,7 +427,7 @@ protected:
     std::string discoverFirstCamera() {
         const auto [name, path] = firstCamera();
         EXPECT_FALSE(path.empty());
-        EXPECT_TRUE(call([](auto& port, auto done) { port.startDiscovery(kAdapter, std::move(done)); }));
+        EXPECT_TRUE(call([](auto& port, auto done) { port.startDiscovery(kAdapter, "", std::move(done)); }));
         EXPECT_TRUE(recorder_.waitFor([&] { return recorder_.devices.contains(path); })) << name << " not found";
         EXPECT_TRUE(call([](auto& port, auto done) { port.stopDiscovery(kAdapter, std::move(done)); }));
         return path;
@@ -472,7 +472,7 @@ TEST_F(BluezClientTest, TheSnapshotDeliversTheAdapterBeforeBluezAppeared) {
 
 TEST_F(BluezClientTest, DiscoveryFindsBothCamerasByTheGoProServiceUuid) {
     startAll();
-    const auto started = call([](auto& port, auto done) { port.startDiscovery(kAdapter, std::move(done)); });
+    const auto started = call([](auto& port, auto done) { port.startDiscovery(kAdapter, "", std::move(done)); });
     ASSERT_TRUE(started) << errorText(started);
     ASSERT_TRUE(recorder_.waitFor([&] { return recorder_.adapters[kAdapter].discovering; }));
     ASSERT_TRUE(recorder_.waitFor([&] {
@@ -490,7 +490,7 @@ TEST_F(BluezClientTest, DiscoveryFindsBothCamerasByTheGoProServiceUuid) {
         EXPECT_NE(std::find(device.uuids.begin(), device.uuids.end(), kGoProUuid), device.uuids.end());
     }
     // Asking twice is not an error: this client's discovery already runs.
-    const auto again = call([](auto& port, auto done) { port.startDiscovery(kAdapter, std::move(done)); });
+    const auto again = call([](auto& port, auto done) { port.startDiscovery(kAdapter, "", std::move(done)); });
     EXPECT_TRUE(again) << errorText(again);
     ASSERT_TRUE(call([](auto& port, auto done) { port.stopDiscovery(kAdapter, std::move(done)); }));
     EXPECT_TRUE(recorder_.waitFor([&] { return !recorder_.adapters[kAdapter].discovering; }));
@@ -755,13 +755,13 @@ TEST_F(BluezClientTest, ABluetoothdCrashFailsPendingCallsAndItsSuccessorIsPicked
 
 TEST_F(BluezClientTest, ADaemonStartedBeforeBluezPicksItUpWhenItAppears) {
     startClient();
-    const auto early = call([](auto& port, auto done) { port.startDiscovery(kAdapter, std::move(done)); });
+    const auto early = call([](auto& port, auto done) { port.startDiscovery(kAdapter, "", std::move(done)); });
     ASSERT_FALSE(early);
     EXPECT_EQ(early.error().code, Errc::Unavailable);
     startSim();
     ASSERT_TRUE(waitForAppeared(1));
     EXPECT_TRUE(recorder_.read([&] { return recorder_.adapters.contains(kAdapter); }));
-    const auto started = call([](auto& port, auto done) { port.startDiscovery(kAdapter, std::move(done)); });
+    const auto started = call([](auto& port, auto done) { port.startDiscovery(kAdapter, "", std::move(done)); });
     EXPECT_TRUE(started) << errorText(started);
 }
 

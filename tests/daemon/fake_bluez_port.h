@@ -424,8 +424,10 @@ public:
 
     // --- BluezPort
     void setObserver(BluezObserver* observer) override { observer_ = observer; }
-    void startDiscovery(const ObjectPath& adapter, Done done) override {
-        record({"startDiscovery", adapter, {}, {}, false, std::move(done), {}});
+    void startDiscovery(const ObjectPath& adapter, const std::string& pattern, Done done) override {
+        // Logged as "startDiscovery PATH" or "startDiscovery PATH pattern=PATTERN".
+        record({"startDiscovery", pattern.empty() ? adapter : adapter + " pattern=" + pattern, {}, {}, false,
+                std::move(done), {}});
     }
     void stopDiscovery(const ObjectPath& adapter, Done done) override {
         record({"stopDiscovery", adapter, {}, {}, false, std::move(done), {}});

@@ -204,17 +204,20 @@ TEST_F(RegistryConnect, ACameraNotSeenYetIsLookedForAndConnectedWhenItAppears) {
     auto o = connect("0456", 30s);
     executor.drain();
     EXPECT_TRUE(pending(o));
-    EXPECT_THAT(port.log({"startDiscovery", "stopDiscovery"}), ElementsAre("startDiscovery /org/bluez/hci0"));
+    EXPECT_THAT(port.log({"startDiscovery", "stopDiscovery"}),
+                ElementsAre("startDiscovery /org/bluez/hci0 pattern=GoPro 0456"))
+        << "filtered to the camera named";
     executor.advance(5s);
     addCamera("0456");
     executor.drain();
     ASSERT_TRUE(succeeded(o));
     EXPECT_EQ(o->value().state, CameraState::Ready);
     EXPECT_THAT(port.log({"startDiscovery", "stopDiscovery"}),
-                ElementsAre("startDiscovery /org/bluez/hci0", "stopDiscovery /org/bluez/hci0"));
+                ElementsAre("startDiscovery /org/bluez/hci0 pattern=GoPro 0456", "stopDiscovery /org/bluez/hci0"));
 
     auto byAddress = connect("d4:1c:00:00:07:89", 30s);
     executor.drain();
+    EXPECT_EQ(port.log({"startDiscovery"}).back(), "startDiscovery /org/bluez/hci0 pattern=D4:1C:00:00:07:89");
     addCamera("0789");
     executor.drain();
     ASSERT_TRUE(succeeded(byAddress));
@@ -230,7 +233,23 @@ TEST_F(RegistryConnect, ACameraThatDoesNotAppearIsNotFoundAtTheDeadline) {
     ASSERT_TRUE(failedWith(o, Errc::NotFound));
     EXPECT_EQ(o->result->error().message, "camera 0702 was not found within 3 s (is it on and in range?)");
     EXPECT_THAT(port.log({"startDiscovery", "stopDiscovery"}),
-                ElementsAre("startDiscovery /org/bluez/hci0", "stopDiscovery /org/bluez/hci0"));
+                ElementsAre("startDiscovery /org/bluez/hci0 pattern=GoPro 0702", "stopDiscovery /org/bluez/hci0"));
+}
+
+TEST_F(RegistryConnect, TheFilterIsDroppedWhileAnythingElseNeedsDiscovery) {
+    bluezUp();
+    auto o = connect("0702", 30s);
+    executor.drain();
+    auto found = std::make_shared<Outcome<void>>();
+    const CallId call = registry->newCallId();
+    registry->discover(call, 5s, [](const CameraView&) {}, test::capture(found));
+    executor.advance(5s);
+    ASSERT_TRUE(succeeded(found));
+    EXPECT_THAT(port.log({"startDiscovery", "stopDiscovery"}),
+                ElementsAre("startDiscovery /org/bluez/hci0 pattern=GoPro 0702", "startDiscovery /org/bluez/hci0",
+                            "startDiscovery /org/bluez/hci0 pattern=GoPro 0702"))
+        << "every GoPro while the user discovers, then the one camera again";
+    EXPECT_TRUE(pending(o));
 }
 
 TEST_F(RegistrySelection, WithoutCamerasTheDefaultIsUnavailable) {

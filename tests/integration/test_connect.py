@@ -68,6 +68,8 @@ def test_connect_looks_for_a_camera_that_was_not_discovered_yet():
             assert code == 0, (code, out, err)
             assert second in out and "ready" in out, out
             assert f"looking for camera {second}" in rig.daemon.output()
+            listed = await rig.stub.ListCameras(pb.ListCamerasRequest())
+            assert [c.identifier for c in listed.cameras] == [second], "discovery was filtered to the camera named"
 
             # By address, in another case than BlueZ's.
             camera = await rig.stub.Connect(pb.ConnectRequest(camera=addresses[first].lower()), timeout=30)

@@ -68,9 +68,10 @@ def test_a_camera_that_refuses_pairing_gives_a_clear_error():
             (identifier,) = await rig.discover(1)
             await rig.sim.control("RefusePairing", "sb", identifier, True)
             with pytest.raises(grpc.aio.AioRpcError) as error:
-                await rig.stub.Connect(pb.ConnectRequest(camera=identifier), timeout=30)
+                await rig.stub.Connect(pb.ConnectRequest(camera=identifier), timeout=5)  # retried until then
             assert error.value.code() == grpc.StatusCode.FAILED_PRECONDITION
             assert "pairing" in error.value.details().lower()
+            assert "attempt" in error.value.details()
             await rig.sim.control("RefusePairing", "sb", identifier, False)
             await rig.connect(identifier)
     run(scenario())
@@ -379,7 +380,7 @@ def test_bad_input_gets_clear_errors():
         async with Rig() as rig:
             (cam,) = await rig.ready(1)
             cases = [
-                (rig.stub.Connect(pb.ConnectRequest(camera="9999")), grpc.StatusCode.NOT_FOUND),
+                (rig.stub.Connect(pb.ConnectRequest(camera="9999"), timeout=3), grpc.StatusCode.NOT_FOUND),
                 (rig.stub.SendRaw(pb.SendRawRequest(camera=cam, characteristic=pb.CHARACTERISTIC_COMMAND)),
                  grpc.StatusCode.INVALID_ARGUMENT),
                 (rig.stub.SetSetting(pb.SetSettingRequest(target=target(cam), resolution=3)),

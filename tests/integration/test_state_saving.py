@@ -1,15 +1,72 @@
-"""Calls that change what goprod remembers answer once the state is on disk, or
-fail clearly (issue 12 item 10), on the real goprod and goprod-sim. The state
-file is made unwritable by putting a directory in its place: the tests run as
-root, for whom file modes do not stop a write."""
+"""Saving the known cameras, on the real goprod and goprod-sim: a slow save does
+not hold up the cameras (issue 12 item 9), and calls that change what goprod
+remembers answer once the state is on disk, or fail clearly (item 10). The
+state file is made unwritable by putting a directory in its place, and a save
+is held with a fanotify permission event: the tests run as root, for whom file
+modes do not stop a write."""
+import asyncio
+import ctypes
 import os
 import re
+import struct
 
 import grpc
 
 import goprod_pb2 as pb
 from harness import run
 from rig import Rig
+
+
+class OpenGate:
+    """Holds every open() of a file in `directory` until close(): fanotify
+    permission events (root only), a save that waits as on slow storage."""
+
+    FAN_CLOEXEC, FAN_NONBLOCK, FAN_CLASS_CONTENT = 0x01, 0x02, 0x04
+    FAN_MARK_ADD = 0x01
+    FAN_OPEN_PERM, FAN_EVENT_ON_CHILD = 0x00010000, 0x08000000
+    FAN_ALLOW = 0x01
+    AT_FDCWD = -100
+    METADATA = struct.Struct("=IBBHQii")  # struct fanotify_event_metadata
+
+    def __init__(self, directory):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.fanotify_mark.argtypes = [ctypes.c_int, ctypes.c_uint, ctypes.c_uint64, ctypes.c_int, ctypes.c_char_p]
+        self.fd = libc.fanotify_init(self.FAN_CLASS_CONTENT | self.FAN_CLOEXEC | self.FAN_NONBLOCK, os.O_RDONLY)
+        if self.fd < 0:
+            raise OSError(ctypes.get_errno(), "fanotify_init")
+        if libc.fanotify_mark(self.fd, self.FAN_MARK_ADD, self.FAN_OPEN_PERM | self.FAN_EVENT_ON_CHILD,
+                              self.AT_FDCWD, directory.encode()) < 0:
+            os.close(self.fd)
+            raise OSError(ctypes.get_errno(), "fanotify_mark " + directory)
+        self.held = []
+
+    async def next_open(self, timeout=10):
+        """Waits until a file in the directory is being opened (and is held)."""
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                data = os.read(self.fd, 4096)
+                break
+            except BlockingIOError:
+                readable = loop.create_future()
+                loop.add_reader(self.fd, lambda: readable.done() or readable.set_result(None))
+                try:
+                    await asyncio.wait_for(readable, timeout)
+                finally:
+                    loop.remove_reader(self.fd)
+        offset = 0
+        while offset < len(data):
+            length, _, _, _, _, fd, _ = self.METADATA.unpack_from(data, offset)
+            self.held.append(fd)
+            offset += length
+
+    def close(self):
+        """Lets every held open() go on, and stops holding."""
+        for fd in self.held:
+            os.write(self.fd, struct.pack("=iI", fd, self.FAN_ALLOW))
+            os.close(fd)
+        self.held = []
+        os.close(self.fd)
 
 
 def cameras_file(rig):
@@ -32,6 +89,29 @@ async def fails_to_save(rig, call):
         assert error.details().startswith(prefix) and len(error.details()) > len(prefix), error.details()
         return error.details()
     raise AssertionError("the call succeeded without saving")
+
+
+def test_a_slow_save_does_not_hold_up_the_cameras():
+    async def scenario():
+        async with Rig(["--cameras", "1"]) as rig:
+            (cam,) = await rig.discover(1)
+            await rig.connect(cam)
+            gate = OpenGate(rig.daemon.state_dir)
+            try:
+                change = asyncio.ensure_future(
+                    rig.stub.SetAutoConnect(pb.SetAutoConnectRequest(camera=cam, enabled=False), timeout=30))
+                await gate.next_open()  # the save is under way, and held
+                # The camera is served while the save waits: the core thread does not.
+                values = await rig.stub.GetStatuses(
+                    pb.GetValuesRequest(target=pb.CameraRequest(cameras=[cam]), ids=[70]), timeout=5)
+                assert values.cameras[0].result.code == 0, values
+                assert not change.done(), "SetAutoConnect answers only once the state is saved"
+            finally:
+                gate.close()
+            camera = await change
+            assert not camera.auto_connect
+            assert remembered(rig) == {cam: False}
+    run(scenario())
 
 
 def test_remembering_calls_answer_after_the_save():
