@@ -506,8 +506,10 @@ int connectNetwork(Session& session, const Invocation& invocation) {
     auto reader = session.stub.ConnectNetwork(&call.context, request);
     v1::ConnectNetworkProgress step;
     bool connected = false;
+    bool savedPassword = false;
     while (reader->Read(&step)) {
         connected = connected || step.step() == v1::ConnectNetworkProgress::STEP_CONNECTED;
+        savedPassword = savedPassword || step.saved_password();
         if (invocation.json) {
             session.out << jsonLine(step) << std::endl;
             continue;
@@ -523,6 +525,11 @@ int connectNetwork(Session& session, const Invocation& invocation) {
     if (!invocation.json) {
         session.out << (connected ? "connected to " : "finished connecting to ") << printable(invocation.ssid) << " in "
                     << took << '\n';
+        // A password given for a network the camera knows is not used: say so, it may be a new one.
+        if (savedPassword) {
+            session.out << "the camera uses its saved password"
+                        << (invocation.password ? " (the password given was not used)" : "") << '\n';
+        }
     }
     return kExitOk;
 }

@@ -106,10 +106,11 @@ step --all shutter off
 
 bold "6. Put one camera to sleep"
 echo "With auto-connect on, goprod would wake it again at once; turn it off first."
-step -i "${cameras[2]}" auto-connect off
+# The watch starts first, so that it is subscribed by the time the camera sleeps.
 say "-i ${cameras[2]} watch --kind state   (until it sleeps)"
 exec {watch_fd}< <(exec timeout 20 "$ctl" --socket "unix:$work/goprod.sock" -i "${cameras[2]}" watch --kind state)
 pids+=($!)
+step -i "${cameras[2]}" auto-connect off
 step -i "${cameras[2]}" sleep
 while read -r -u "$watch_fd" line; do
   echo "$line"

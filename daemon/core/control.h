@@ -88,6 +88,9 @@ struct WifiProgress {
     enum class Step : std::uint8_t { Scanning, Found, Connecting, Provisioning };
     Step step = Step::Scanning;
     std::string detail;  // "scan 3 found 5 networks", "PROVISIONING_STARTED"
+    // The camera knows the network and connects with the password it saved (a
+    // password given is not used). Set from the Connecting step on.
+    bool savedPassword = false;
 };
 
 // What a camera sent or went through, for event subscribers.

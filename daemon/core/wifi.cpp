@@ -95,7 +95,7 @@ private:
     }
 
     void report(WifiProgress::Step step, std::string detail) {
-        if (progress) progress(WifiProgress{step, std::move(detail)});
+        if (progress) progress(WifiProgress{step, std::move(detail), savedPassword_});
     }
 
     // A request through the camera's queue whose answer is a protobuf message.
@@ -150,9 +150,13 @@ private:
         phase_ = Phase::Connecting;
         protocol::Result<protocol::Request> request = protocol::fail(protocol::Errc::InvalidArgument, "");
         std::string operation;
+        std::string note;
         if (it->configured()) {
             operation = "Connect";  // the camera knows this network: no password needed
             request = protocol::operation::connect(*ssid);
+            savedPassword_ = true;  // Connect carries none: a password given is not used
+            note = password ? " (the camera uses its saved password, not the one given)"
+                            : " (the camera uses its saved password)";
         } else {
             const bool open = (it->flags & pb::SCAN_FLAG_AUTHENTICATED) == 0;
             if (!password && !open) {
@@ -163,7 +167,7 @@ private:
             request = protocol::operation::connectNew(*ssid, password.value_or(""));
         }
         if (!request) return finish(fail(Errc::InvalidArgument, request.error().detail));
-        report(WifiProgress::Step::Connecting, operation + " to \"" + *ssid + "\"");
+        report(WifiProgress::Step::Connecting, operation + " to \"" + *ssid + "\"" + note);
         submit(std::move(*request), [this, operation](const protocol::ProtobufMessage& answer) {
             int result = 0;
             int state = 0;
@@ -234,6 +238,7 @@ private:
     bool scanAccepted_ = false;
     bool scanFinished_ = false;
     bool done_ = false;
+    bool savedPassword_ = false;
     std::int32_t scanId_ = 0;
     std::int32_t totalEntries_ = 0;
     std::vector<int> earlyProvisioning_;  // notified while the Connect response was on its way

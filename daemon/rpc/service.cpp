@@ -1058,22 +1058,27 @@ grpc::ServerWriteReactor<v1::ConnectNetworkProgress>* Service::ConnectNetwork(
     resolveOne(control_, stream, std::move(*selection), "ConnectNetwork",
                [stream, control, id, deadline, ssid = request->ssid(),
                 password = std::move(password)](const core::CameraView& camera) {
+                   auto savedPassword = std::make_shared<bool>(false);  // both callbacks run on the core thread
                    control->wifiConnect(
                        id, camera.address, ssid, password, deadline,
-                       [stream](const core::WifiProgress& progress) {
+                       [stream, savedPassword](const core::WifiProgress& progress) {
+                           *savedPassword = progress.savedPassword;
                            Progress message;
                            message.set_step(toProto(progress.step));
                            message.set_detail(progress.detail);
+                           message.set_saved_password(progress.savedPassword);
                            stream->write(std::move(message));
                        },
-                       [stream, ssid](core::Result<void> done) {
+                       [stream, ssid, savedPassword](core::Result<void> done) {
                            if (!done) {
                                stream->fail(done.error());
                                return;
                            }
                            Progress message;
                            message.set_step(Progress::STEP_CONNECTED);
-                           message.set_detail("connected to " + quoted(ssid));
+                           message.set_detail("connected to " + quoted(ssid) +
+                                              (*savedPassword ? " with the password the camera saved" : ""));
+                           message.set_saved_password(*savedPassword);
                            stream->write(std::move(message));
                            stream->finish(grpc::Status::OK);
                        });

@@ -163,6 +163,18 @@ TEST_F(Commands, WifiConnectWithPasswordSendsIt) {
     EXPECT_EQ(sent.camera(), "");  // goprod's default camera
 }
 
+TEST_F(Commands, WifiConnectSaysWhenTheCameraUsesItsSavedPassword) {
+    v1::ConnectNetworkProgress connected;
+    connected.set_step(v1::ConnectNetworkProgress::STEP_CONNECTED);
+    connected.set_saved_password(true);
+    auto* reader = new MockClientReader<v1::ConnectNetworkProgress>();
+    EXPECT_CALL(*reader, Read(_)).WillOnce(DoAll(SetArgPointee<0>(connected), Return(true))).WillOnce(Return(false));
+    EXPECT_CALL(*reader, Finish()).WillOnce(Return(grpc::Status::OK));
+    EXPECT_CALL(stub_, ConnectNetworkRaw(_, _)).WillOnce(Return(reader));
+    EXPECT_EQ(goproctl({"wifi", "connect", "HomeNet", "secret"}), kExitOk);
+    EXPECT_THAT(out(), HasSubstr("the camera uses its saved password (the password given was not used)\n"));
+}
+
 TEST_F(Commands, RawSendsTheCharacteristicAndBytesAndPrintsTheResponseInHex) {
     v1::SendRawRequest sent;
     v1::SendRawResponse response;

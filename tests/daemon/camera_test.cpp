@@ -1372,6 +1372,25 @@ TEST_F(StationMode, ConnectsToAConfiguredNetworkWithConnectAndNoPassword) {
     EXPECT_THAT(progress[3].detail, HasSubstr("Connect to"));
 }
 
+TEST_F(StationMode, APasswordForAConfiguredNetworkIsReportedUnused) {
+    auto o = join("office", std::string("a new password"));
+    executor.drain();
+    ASSERT_TRUE(succeeded(o));
+    EXPECT_EQ(network().back(), hexDump(protocol::operation::connect("office")->message)) << "Connect carries none";
+    ASSERT_EQ(progress[3].step, WifiProgress::Step::Connecting);
+    EXPECT_TRUE(progress[3].savedPassword);
+    EXPECT_THAT(progress[3].detail, HasSubstr("saved password, not the one given"));
+    EXPECT_TRUE(progress.back().savedPassword);
+    EXPECT_FALSE(progress[2].savedPassword) << "not known before the connection starts";
+}
+
+TEST_F(StationMode, ANewNetworkDoesNotUseASavedPassword) {
+    auto o = join("cafe", std::string("correct horse battery staple"));
+    executor.drain();
+    ASSERT_TRUE(succeeded(o));
+    for (const auto& p : progress) EXPECT_FALSE(p.savedPassword) << p.detail;
+}
+
 TEST_F(StationMode, ConnectsToANewNetworkWithConnectNewWrittenPacketByPacket) {
     auto o = join("cafe", std::string("correct horse battery staple"));
     executor.drain();

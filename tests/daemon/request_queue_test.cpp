@@ -74,6 +74,10 @@ public:
     void send(const Request& request, std::function<void(Result<void>)> sent) override {
         writes_.push_back(Write{request, std::move(sent), false});
     }
+    void answered(const Request& request, const Bytes& message) override {
+        answers.push_back(dump(request.message) + " → " + dump(message));
+    }
+    std::vector<std::string> answers;  // what answered() was told, in order
 
     std::size_t count() const { return writes_.size(); }
     const Request& request(std::size_t i) const { return writes_.at(i).request; }
@@ -272,6 +276,19 @@ TEST_F(QueueOrder, SendsTheSecondRequestOnlyAfterTheFirstIsAnswered) {
     answer(C::QueryResponse, kSettingsAnswer);
     EXPECT_TRUE(answered(second, C::QueryResponse, kSettingsAnswer));
     EXPECT_EQ(queue().depth(), 0U);
+}
+
+TEST_F(QueueOrder, TellsTheLinkWhichRequestAnAnswerCompletedBeforeItsDoneRuns) {
+    auto first = submit(hilight());
+    executor_.drain();
+    acceptLast();
+    queue().onMessage(C::CommandResponse, hex(kHilightAnswer));
+    EXPECT_THAT(link_.answers, ElementsAre("18 → " + dump(hex(kHilightAnswer)))) << "at once";
+    EXPECT_TRUE(pending(first)) << "done is posted";
+    executor_.drain();
+    EXPECT_TRUE(answered(first, C::CommandResponse, kHilightAnswer));
+    answer(C::QueryResponse, kStatusAnswer);  // completes nothing
+    EXPECT_EQ(link_.answers.size(), 1U);
 }
 
 TEST_F(QueueOrder, SendsAndCompletesRequestsInSubmissionOrder) {
