@@ -530,8 +530,10 @@ int connectNetwork(Session& session, const Invocation& invocation) {
 std::string eventDetail(const v1::Event& event) {
     switch (event.kind()) {
         case v1::Event::KIND_STATE_CHANGED: {
+            // Only the change a failure caused says why; the camera's last_error
+            // would repeat it on every later line.
             std::string text = cameraState(event.camera());
-            if (!event.camera().last_error().empty()) text += ": " + printable(event.camera().last_error());
+            if (!event.error().empty()) text += ": " + printable(event.error());
             return text;
         }
         case v1::Event::KIND_STATUS:

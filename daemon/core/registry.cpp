@@ -535,6 +535,7 @@ void Registry::stateChanged(Camera& camera) {
         Event event;
         event.kind = Event::Kind::StateChanged;
         event.camera = view;
+        event.error = camera.stateCause();
         publish(std::move(event));
     }
     if (view.state == CameraState::Ready) finishConnectWaiters(camera, view);

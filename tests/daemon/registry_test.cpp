@@ -502,6 +502,52 @@ TEST_F(RegistryControl, AUserDisconnectStopsReconnecting) {
     EXPECT_EQ(port.count("connect"), 2U);
 }
 
+TEST_F(RegistryControl, ADisconnectAnswersWithTheStateItLeadsToAndIsNoError) {
+    bluezUp();
+    addCamera("0456");
+    connectToReady("0456");
+    events.clear();
+    // bluetoothd answers Disconnect() before it signals Connected=false.
+    port.setAutomatic("disconnect", false);
+    auto done = std::make_shared<Outcome<CameraView>>();
+    registry->disconnect("0456", test::capture(done));
+    executor.drain();
+    port.succeedLast("disconnect");
+    executor.drain();
+    ASSERT_TRUE(succeeded(done));
+    EXPECT_EQ(done->value().state, CameraState::Disconnected);
+    EXPECT_EQ(done->value().lastError, "");
+
+    port.dropLink(device("0456").info.path);  // Connected=false, late
+    executor.drain();
+    EXPECT_EQ(state("0456"), CameraState::Disconnected);
+    EXPECT_EQ(camera("0456").view().lastError, "");
+    EXPECT_THAT(stateEvents("0456"), ElementsAre(CameraState::Disconnected));
+    for (const auto& e : events) EXPECT_FALSE(e.error) << "a disconnection asked for is no failure";
+}
+
+TEST_F(RegistryControl, OnlyTheStateChangeAFailureCausedCarriesItsError) {
+    bluezUp();
+    addCamera("0456");
+    connectToReady("0456");
+    events.clear();
+    port.dropLink(device("0456").info.path);
+    executor.advance(5s);  // auto-connect reconnects
+    ASSERT_EQ(state("0456"), CameraState::Ready);
+    std::vector<const Event*> changes;
+    for (const auto& e : events) {
+        if (e.kind == Event::Kind::StateChanged) changes.push_back(&e);
+    }
+    ASSERT_GE(changes.size(), 3U);
+    EXPECT_EQ(changes[0]->camera.state, CameraState::LinkLost);
+    ASSERT_TRUE(changes[0]->error);
+    EXPECT_EQ(changes[0]->error->code, Errc::Unavailable);
+    EXPECT_EQ(changes[0]->error->message, "the camera disconnected");
+    for (std::size_t i = 1; i < changes.size(); ++i) {
+        EXPECT_FALSE(changes[i]->error) << cameraStateName(changes[i]->camera.state);
+    }
+}
+
 TEST_F(RegistryControl, ADisconnectFailsAConnectWaiterWithCancelled) {
     bluezUp();
     addCamera("0456");
