@@ -614,6 +614,25 @@ int raw(Session& session, const Invocation& invocation) {
     return kExitOk;
 }
 
+// A health check: the status, what to do about what is wrong, and exit 5
+// (UNAVAILABLE) when goprod cannot reach any camera.
+int daemonStatus(Session& session, const Invocation& invocation) {
+    v1::DaemonStatus response;
+    const auto status = callUnary(session, invocation, &v1::Goprod::StubInterface::GetDaemonStatus,
+                                  v1::GetDaemonStatusRequest{}, &response);
+    if (!status.ok()) return reportStatus(session, invocation, status);
+    const auto problems = daemonProblems(response);
+    if (invocation.json) {
+        session.out << jsonLine(response) << '\n';
+        for (const auto& problem : problems) session.err << "goproctl: " << problem << '\n';
+    } else {
+        printDaemonStatus(session.out, response);
+        if (!problems.empty()) session.out << "\nto do:\n";
+        for (const auto& problem : problems) session.out << "  " << problem << '\n';
+    }
+    return camerasReachable(response) ? kExitOk : kExitUnavailable;
+}
+
 }  // namespace
 
 int run(const Invocation& invocation, Session& session) {
@@ -696,6 +715,8 @@ int run(const Invocation& invocation, Session& session) {
             }
             return multi(session, invocation, &Stub::SetDateTime, request);
         }
+        case Command::Status:
+            return daemonStatus(session, invocation);
     }
     session.err << "goproctl: unknown command\n";
     return kExitError;

@@ -482,6 +482,31 @@ void Registry::wifiConnect(CallId call, std::string selector, std::string ssid, 
     });
 }
 
+void Registry::status(std::function<void(RegistryStatus)> done) {
+    executor_.post([this, done = std::move(done)] {
+        RegistryStatus out;
+        out.bluezRunning = bluezUp_;
+        for (const auto& [path, adapter] : adapters_) {
+            out.adapters.push_back({path, adapter.address, adapter.powered, adapter.discovering, adapterAllowed(path)});
+        }
+        out.cameras = cameras_.size();
+        out.maxCameras = settings_.maxCameras;
+        for (const auto& [id, camera] : cameras_) {
+            const auto state = camera->state();
+            out.known += camera->known() ? 1 : 0;
+            out.connected += state > CameraState::Connecting && state <= CameraState::Ready ? 1 : 0;
+            out.ready += state == CameraState::Ready ? 1 : 0;
+        }
+        {
+            std::lock_guard lock(subscribersMutex_);
+            out.subscribers = subscribers_.size();
+        }
+        out.maxSubscribers = settings_.maxSubscribers;
+        out.discoveries = discoveries_.size();
+        done(std::move(out));
+    });
+}
+
 // ---------------------------------------------------------------------------
 // Events
 
