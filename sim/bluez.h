@@ -54,6 +54,7 @@ public:
     EventLoop& loop() { return loop_; }
     const BluezOptions& options() const { return options_; }
     std::string adapterPath() const { return "/org/bluez/hci0"; }
+    bool powered() const { return powered_; }
     struct Agent {
         std::string sender;
         std::string path;
@@ -72,6 +73,8 @@ private:
     void announceCameras();
     bool discoveryAdmitsCameras() const;
     void removeDevice(const sdbus::ObjectPath& path);
+    // Adapter1.Powered written (bluetoothctl power on/off).
+    void setPowered(bool on);
     // A client left the bus: as bluetoothd's disconnect watches, its discovery
     // session, notify sessions and agent end with it.
     void clientGone(const std::string& sender);
@@ -86,6 +89,7 @@ private:
     std::unique_ptr<sdbus::IObject> agentManager_;
     std::unique_ptr<sdbus::IObject> adapter_;
     std::set<std::string> discoverySessions_;
+    bool powered_ = true;
     std::map<std::string, bool> filterAdmitsCameras_;  // per client: its filter admits LE 0xFEA6 devices
     std::vector<Agent> agents_;
     std::string defaultAgent_;  // sender of the default agent

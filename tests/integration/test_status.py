@@ -7,7 +7,7 @@ import subprocess
 
 import goprod_pb2 as pb
 
-from harness import GOPROD, goproctl, run
+from harness import GOPROD, Variant, call, goproctl, run
 from rig import Rig
 
 EXIT_UNAVAILABLE = 5
@@ -96,4 +96,30 @@ def test_status_when_goprod_started_without_bluez():
             code, out, err = await ctl(rig, "status")
             assert code == EXIT_UNAVAILABLE, (code, out, err)
             assert "BlueZ is not running: systemctl start bluetooth" in out, out
+    run(scenario())
+
+
+async def power(rig, on):
+    """bluetoothctl power on/off: Adapter1.Powered written on the (simulated) BlueZ."""
+    await call(rig.sim.bus, "org.bluez", "/org/bluez/hci0", "org.freedesktop.DBus.Properties", "Set", "ssv",
+               ["org.bluez.Adapter1", "Powered", Variant("b", on)])
+
+
+def test_status_says_to_power_on_a_powered_off_adapter_and_exits_5():
+    async def scenario():
+        async with Rig() as rig:
+            (cam,) = await rig.ready(1)
+            await power(rig, False)  # says so first, then the link drops
+            await rig.wait_state(cam, pb.CAMERA_STATE_LINK_LOST)
+            code, out, err = await ctl(rig, "status")
+            assert code == EXIT_UNAVAILABLE, (code, out, err)
+            assert "adapter hci0 is powered off: bluetoothctl power on" in out, out
+            status, err = await status_json(rig, EXIT_UNAVAILABLE)
+            assert status["bluezRunning"] is True and status["adapters"][0]["powered"] is False, status
+            assert "adapter hci0 is powered off" in err, err
+
+            await power(rig, True)
+            await rig.wait_state(cam, pb.CAMERA_STATE_READY, timeout=30)
+            code, out, err = await ctl(rig, "status")
+            assert code == 0 and "to do" not in out, (code, out, err)
     run(scenario())
