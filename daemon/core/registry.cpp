@@ -693,6 +693,9 @@ void Registry::bluezAppeared() {
     schedule();
 }
 
+// Back on the bus: requests wait for its objects again, as at start.
+void Registry::bluezStarting() { bluezGone_ = false; }
+
 void Registry::bluezAbsent() {
     spdlog::warn("BlueZ is not running: requests that need it fail until it starts");
     bluezGone_ = true;

@@ -79,6 +79,7 @@ public:
     void bluezAppeared() override;
     void bluezVanished() override;
     void bluezAbsent() override;
+    void bluezStarting() override;
     void adapterChanged(const AdapterInfo& adapter) override;
     void adapterRemoved(const ObjectPath& path) override;
     void deviceChanged(const DeviceInfo& device) override;

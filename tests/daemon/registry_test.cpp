@@ -186,7 +186,7 @@ TEST_F(RegistrySelection, WithoutBluezEveryRequestIsUnavailableAtOnce) {
     }
 }
 
-TEST_F(RegistrySelection, BlueZAbsentAtStartFailsDiscoveryAtOnceButNotBeforeItIsKnown) {
+TEST_F(RegistrySelection, BlueZAbsentFailsDiscoveryAtOnceButNotBeforeItIsKnownNorWhileItLoads) {
     // Not known yet (the daemon is starting): a discovery waits for BlueZ.
     auto early = std::make_shared<Outcome<void>>();
     registry->discover(
@@ -201,6 +201,13 @@ TEST_F(RegistrySelection, BlueZAbsentAtStartFailsDiscoveryAtOnceButNotBeforeItIs
     executor.drain();
     ASSERT_TRUE(failedWith(late, Errc::Unavailable));
     EXPECT_EQ(late->result->error().message, "BlueZ is not running (org.bluez is not on the bus)");
+
+    registry->bluezStarting();  // on the bus again, its objects still loading: wait as at start
+    auto loading = std::make_shared<Outcome<void>>();
+    registry->discover(
+        registry->newCallId(), 10s, [](const CameraView&) {}, test::capture(loading));
+    executor.drain();
+    EXPECT_TRUE(pending(loading));
 
     bluezUp();
     addCamera("0456");
