@@ -205,6 +205,8 @@ struct Parser {
         dateTime->add_flag("--local", raw.localZone, "Use this machine's UTC offset and daylight saving time")
             ->excludes(utcOffset)
             ->excludes(dst);
+        leaf(&app, "status", "Show goprod's health: BlueZ, adapters, cameras, streams; says what to fix",
+             Command::Status);
         app.footer(std::string(kFooter));
     }
 
@@ -428,6 +430,8 @@ std::string_view commandName(Command command) {
             return "keep-alive";
         case Command::DateTime:
             return "date-time";
+        case Command::Status:
+            return "status";
     }
     return "?";
 }

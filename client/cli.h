@@ -39,6 +39,7 @@ enum class Command {
     Raw,
     KeepAlive,
     DateTime,
+    Status,
 };
 
 // "wifi connect", as typed.

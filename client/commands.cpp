@@ -537,8 +537,10 @@ int connectNetwork(Session& session, const Invocation& invocation) {
 std::string eventDetail(const v1::Event& event) {
     switch (event.kind()) {
         case v1::Event::KIND_STATE_CHANGED: {
+            // Only the change a failure caused says why; the camera's last_error
+            // would repeat it on every later line.
             std::string text = cameraState(event.camera());
-            if (!event.camera().last_error().empty()) text += ": " + printable(event.camera().last_error());
+            if (!event.error().empty()) text += ": " + printable(event.error());
             return text;
         }
         case v1::Event::KIND_STATUS:
@@ -617,6 +619,25 @@ int raw(Session& session, const Invocation& invocation) {
         session.out << protocol::toHex({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}) << '\n';
     }
     return kExitOk;
+}
+
+// A health check: the status, what to do about what is wrong, and exit 5
+// (UNAVAILABLE) when goprod cannot reach any camera.
+int daemonStatus(Session& session, const Invocation& invocation) {
+    v1::DaemonStatus response;
+    const auto status = callUnary(session, invocation, &v1::Goprod::StubInterface::GetDaemonStatus,
+                                  v1::GetDaemonStatusRequest{}, &response);
+    if (!status.ok()) return reportStatus(session, invocation, status);
+    const auto problems = daemonProblems(response);
+    if (invocation.json) {
+        session.out << jsonLine(response) << '\n';
+        for (const auto& problem : problems) session.err << "goproctl: " << problem << '\n';
+    } else {
+        printDaemonStatus(session.out, response);
+        if (!problems.empty()) session.out << "\nto do:\n";
+        for (const auto& problem : problems) session.out << "  " << problem << '\n';
+    }
+    return camerasReachable(response) ? kExitOk : kExitUnavailable;
 }
 
 }  // namespace
@@ -701,6 +722,8 @@ int run(const Invocation& invocation, Session& session) {
             }
             return multi(session, invocation, &Stub::SetDateTime, request);
         }
+        case Command::Status:
+            return daemonStatus(session, invocation);
     }
     session.err << "goproctl: unknown command\n";
     return kExitError;

@@ -176,6 +176,75 @@ std::string valueName(const v1::Value& value, bool setting) {
     return "";
 }
 
+std::string uptimeText(const google::protobuf::Duration& uptime) {
+    const auto total = std::max<std::int64_t>(uptime.seconds(), 0);
+    char text[48];
+    const auto days = total / 86400;
+    const auto rest = total % 86400;
+    std::snprintf(text, sizeof text, "%02lld:%02lld:%02lld", static_cast<long long>(rest / 3600),
+                  static_cast<long long>(rest / 60 % 60), static_cast<long long>(rest % 60));
+    return days > 0 ? std::to_string(days) + " d " + text : text;
+}
+
+namespace {
+std::string usageText(const v1::Usage& usage) {
+    return std::to_string(usage.count()) + " of " + std::to_string(usage.limit());
+}
+bool usable(const v1::Adapter& adapter) { return adapter.used() && adapter.powered(); }
+}  // namespace
+
+void printDaemonStatus(std::ostream& out, const v1::DaemonStatus& status) {
+    Table summary({"goprod", status.version().empty() ? "?" : status.version()});
+    summary.addRow({"uptime", uptimeText(status.uptime())});
+    summary.addRow({"BlueZ", status.bluez_running() ? "running" : "not running"});
+    summary.addRow({"cameras", std::to_string(status.cameras_known()) + " known, " +
+                                   std::to_string(status.cameras_connected()) + " connected, " +
+                                   std::to_string(status.cameras_ready()) + " ready (" + usageText(status.cameras()) +
+                                   " tracked)"});
+    summary.addRow({"streams", usageText(status.streams()) + " open (" + usageText(status.event_subscribers()) +
+                                   " event subscribers, " + std::to_string(status.discoveries()) + " discoveries)"});
+    summary.print(out);
+    if (status.adapters().empty()) return;
+    out << '\n';
+    Table adapters({"ADAPTER", "ADDRESS", "POWERED", "DISCOVERING", "USED"});
+    auto yesNo = [](bool b) { return std::string(b ? "yes" : "no"); };
+    for (const auto& a : status.adapters()) {
+        adapters.addRow({a.name(), a.address(), yesNo(a.powered()), yesNo(a.discovering()), yesNo(a.used())});
+    }
+    adapters.print(out);
+}
+
+std::vector<std::string> daemonProblems(const v1::DaemonStatus& status) {
+    std::vector<std::string> out;
+    if (!status.bluez_running()) {
+        out.push_back("BlueZ is not running: systemctl start bluetooth");
+        return out;  // no adapters to speak of without it
+    }
+    if (status.adapters().empty()) {
+        out.push_back("no adapter: BlueZ sees no Bluetooth controller (plug one in; rfkill list shows a blocked one)");
+    } else if (std::none_of(status.adapters().begin(), status.adapters().end(),
+                            [](const v1::Adapter& a) { return a.used(); })) {
+        out.push_back("no adapter goprod may use: [bluetooth] adapter in goprod.conf names none of those listed");
+    }
+    for (const auto& a : status.adapters()) {
+        if (a.used() && !a.powered()) {
+            out.push_back("adapter " + a.name() +
+                          " is powered off: bluetoothctl power on (or rfkill unblock bluetooth)");
+        }
+    }
+    if (status.streams().limit() > 0 && status.streams().count() >= status.streams().limit()) {
+        out.push_back("every stream is in use: end a goproctl watch or discover, or raise [limits] max_subscribers");
+    }
+    if (status.cameras().limit() > 0 && status.cameras().count() >= status.cameras().limit()) {
+        out.push_back("the camera limit is reached: goproctl forget unused cameras, or raise [limits] max_cameras");
+    }
+    return out;
+}
+
+bool camerasReachable(const v1::DaemonStatus& status) {
+    return status.bluez_running() && std::any_of(status.adapters().begin(), status.adapters().end(), usable);
+}
+
 Progress::Progress(std::ostream& out, bool terminal, bool enabled)
     : out_(out), terminal_(terminal), enabled_(enabled) {}
 

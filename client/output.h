@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include <google/protobuf/duration.pb.h>
 #include <google/protobuf/message.h>
 #include <google/protobuf/timestamp.pb.h>
 
@@ -64,6 +65,15 @@ std::string failureText(const v1::CameraResult& result);
 // The line for a value in `get` output and watch events: "9 (1080)".
 std::string valueText(const v1::Value& value, bool setting);
 std::string valueName(const v1::Value& value, bool setting);
+
+// goproctl status: the daemon's health as a few aligned lines and a table of
+// adapters; what is wrong, each with what to do; whether any camera can be
+// reached (BlueZ runs and an adapter goprod may use is powered).
+void printDaemonStatus(std::ostream& out, const v1::DaemonStatus& status);
+std::vector<std::string> daemonProblems(const v1::DaemonStatus& status);
+bool camerasReachable(const v1::DaemonStatus& status);
+// "3 d 04:05:06", "04:05:06".
+std::string uptimeText(const google::protobuf::Duration& uptime);
 
 // Progress for slow commands on stderr. On a terminal one line that is
 // replaced in place and erased at the end; elsewhere (logs, pipes) each new

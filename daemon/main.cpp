@@ -229,6 +229,7 @@ int main(int argc, char** argv) {
         rpc::ServiceOptions serviceOptions;
         serviceOptions.requestTimeout = cfg.requestTimeout;
         serviceOptions.maxStreams = cfg.maxSubscribers;
+        serviceOptions.version = GOPROD_VERSION;
         rpc::Service service(registry, serviceOptions);
         rpc::ServerOptions serverOptions;
         serverOptions.socket = cfg.socket;

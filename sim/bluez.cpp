@@ -227,8 +227,13 @@ void Bluez::publishAdapter() {
     a.registerProperty("Name").onInterface(kAdapterIface).withGetter([this] { return options_.adapterName; });
     a.registerProperty("Alias").onInterface(kAdapterIface).withGetter([this] { return options_.adapterName; });
     a.registerProperty("Class").onInterface(kAdapterIface).withGetter([] { return std::uint32_t{0}; });
-    a.registerProperty("Powered").onInterface(kAdapterIface).withGetter([] { return true; });
-    a.registerProperty("PowerState").onInterface(kAdapterIface).withGetter([] { return std::string("on"); });
+    a.registerProperty("Powered")
+        .onInterface(kAdapterIface)
+        .withGetter([this] { return powered_; })
+        .withSetter([this](const bool& on) { setPowered(on); });
+    a.registerProperty("PowerState").onInterface(kAdapterIface).withGetter([this] {
+        return std::string(powered_ ? "on" : "off");
+    });
     a.registerProperty("Discoverable").onInterface(kAdapterIface).withGetter([] { return false; });
     a.registerProperty("DiscoverableTimeout").onInterface(kAdapterIface).withGetter([] { return std::uint32_t{180}; });
     a.registerProperty("Pairable").onInterface(kAdapterIface).withGetter([] { return true; });
@@ -268,7 +273,26 @@ void Bluez::publishAdapter() {
     a.finishRegistration();
 }
 
+// As bluetoothd: an adapter powered off says so first, then its links drop and
+// its discovery ends; it cannot scan until it is powered on again.
+void Bluez::setPowered(bool on) {
+    if (powered_ == on) return;
+    powered_ = on;
+    spdlog::info("adapter {} powered {}", options_.adapterAddress, on ? "on" : "off");
+    adapter_->emitPropertiesChangedSignal(kAdapterIface, {"Powered", "PowerState"});
+    if (on) return;
+    for (auto& camera : cameras_) camera->linkLost("adapter powered off");
+    if (announceTimer_ != 0) loop_.cancel(announceTimer_);
+    announceTimer_ = 0;
+    filterAdmitsCameras_.clear();
+    if (!discoverySessions_.empty()) {
+        discoverySessions_.clear();
+        adapter_->emitPropertiesChangedSignal(kAdapterIface, {"Discovering"});
+    }
+}
+
 void Bluez::startDiscovery(const std::string& sender) {
+    if (!powered_) throw bluezError("NotReady", "Resource Not Ready");
     if (discoverySessions_.contains(sender)) throw inProgress();
     discoverySessions_.insert(sender);
     if (discoverySessions_.size() == 1) adapter_->emitPropertiesChangedSignal(kAdapterIface, {"Discovering"});
@@ -471,6 +495,7 @@ void VirtualCamera::publish(bool announce) {
 
     d.registerMethod("Connect").onInterface(kDeviceIface).implementedAs([this](sdbus::Result<>&& result) {
         if (connected_) throw bluezError("AlreadyConnected", "Already Connected");
+        if (!bluez_.powered()) throw bluezError("NotReady", "Resource Not Ready");
         auto shared = std::make_shared<sdbus::Result<>>(std::move(result));
         connect([shared](const sdbus::Error* error) {
             if (error != nullptr) {

@@ -58,6 +58,7 @@ public:
     EventLoop& loop() { return loop_; }
     const BluezOptions& options() const { return options_; }
     std::string adapterPath() const { return "/org/bluez/hci0"; }
+    bool powered() const { return powered_; }
     struct Agent {
         std::string sender;
         std::string path;
@@ -76,6 +77,8 @@ private:
     void announceCameras();
     bool discoveryAdmits(const VirtualCamera& camera) const;
     void removeDevice(const sdbus::ObjectPath& path);
+    // Adapter1.Powered written (bluetoothctl power on/off).
+    void setPowered(bool on);
     // A client left the bus: as bluetoothd's disconnect watches, its discovery
     // session, notify sessions and agent end with it.
     void clientGone(const std::string& sender);
@@ -90,6 +93,7 @@ private:
     std::unique_ptr<sdbus::IObject> agentManager_;
     std::unique_ptr<sdbus::IObject> adapter_;
     std::set<std::string> discoverySessions_;
+    bool powered_ = true;
     std::map<std::string, bool> filterAdmitsCameras_;  // per client: its filter admits LE 0xFEA6 devices
     std::map<std::string, std::string> filterPattern_;  // per client: its filter's Pattern (address or name prefix)
     std::vector<Agent> agents_;

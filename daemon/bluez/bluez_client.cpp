@@ -328,6 +328,7 @@ void BluezClient::Impl::appear(const std::string& owner) {
     present_ = true;
     synced_ = false;
     spdlog::info("bluez: org.bluez appeared ({})", owner);
+    deliver([](core::BluezObserver& o) { o.bluezStarting(); });
     loadObjects();
     registerAgent();
 }

@@ -61,6 +61,8 @@ public:
     virtual void bluezVanished() = 0;
     // org.bluez has no owner when the port starts (until bluezAppeared).
     virtual void bluezAbsent() {}
+    // org.bluez got an owner; its objects are being loaded (then bluezAppeared).
+    virtual void bluezStarting() {}
     virtual void adapterChanged(const AdapterInfo& adapter) = 0;  // added or changed
     virtual void adapterRemoved(const ObjectPath& path) = 0;
     virtual void deviceChanged(const DeviceInfo& device) = 0;  // added or changed

@@ -247,6 +247,7 @@ bool Camera::wantsConnection() const {
 void Camera::want(bool connected) {
     wanted_ = connected;
     if (connected) {
+        disconnectAsked_ = false;
         retries_ = 0;
         nextAttemptAt_ = executor_.now();
     }
@@ -263,6 +264,7 @@ void Camera::startAttempt() {
     subscribed_ = false;
     sleepSent_ = false;
     justPaired_ = false;
+    disconnectAsked_ = false;
     const auto epoch = linkEpoch_;
     attemptTimer_ = executor_.at(executor_.now() + settings_.connectTimeout, [this, alive = alive_, epoch] {
         if (!*alive || epoch != linkEpoch_ || !attempting_) return;
@@ -440,8 +442,13 @@ void Camera::sessionStepDone(const std::string& step, const Result<Answer>& answ
 }
 
 void Camera::attemptFailed(const Error& error) {
-    spdlog::warn("camera {}: connection attempt failed: {}", identifier_, error.message);
-    lastError_ = error.message;
+    if (disconnectAsked_) {
+        spdlog::info("camera {}: connection attempt ended: disconnected on request", identifier_);
+    } else {
+        spdlog::warn("camera {}: connection attempt failed: {}", identifier_, error.message);
+        lastError_ = error.message;
+        cause_ = error;
+    }
     attempting_ = false;
     executor_.cancel(attemptTimer_);
     ++linkEpoch_;
@@ -463,6 +470,7 @@ void Camera::attemptFailed(const Error& error) {
         device_->servicesResolved = false;
     }
     setState(wanted_ ? CameraState::LinkLost : CameraState::Disconnected);
+    cause_.reset();
     retries_ = std::max(retries_, 1);  // a failed attempt is retried after a backoff, never at once
     scheduleRetry();
     host_.attemptSettled(*this);
@@ -490,10 +498,15 @@ void Camera::linkLost(const std::string& why) {
         if (!autoConnect_) wanted_ = false;
         spdlog::info("camera {} is asleep", identifier_);
         setState(CameraState::Sleeping);
+    } else if (disconnectAsked_) {
+        spdlog::info("camera {} disconnected on request", identifier_);
+        setState(CameraState::Disconnected);
     } else {
         spdlog::warn("camera {}: link lost: {}", identifier_, why);
         lastError_ = why;
+        cause_ = Error{Errc::Unavailable, why, {}};
         setState(wanted_ ? CameraState::LinkLost : CameraState::Disconnected);
+        cause_.reset();
     }
     scheduleRetry();
     // Nobody will reconnect it: what waits for the link would only wait for its deadline.
@@ -515,12 +528,28 @@ void Camera::scheduleRetry() {
 
 void Camera::disconnect(std::function<void(Result<void>)> done) {
     wanted_ = false;
+    disconnectAsked_ = true;
     if (!device_ || (!device_->connected && !attempting_)) {
         if (state_ == CameraState::LinkLost) setState(CameraState::Disconnected);
         executor_.post([done = std::move(done)] { done({}); });
         return;
     }
-    port_.disconnect(device_->path, std::move(done));
+    port_.disconnect(device_->path, [this, alive = alive_, done = std::move(done)](Result<void> result) {
+        if (*alive && result && disconnectAsked_) {
+            // BlueZ answers once the link is down, and may signal Connected=false
+            // only after this reply: the link is down for us now, so that the
+            // caller's answer shows the state it asked for.
+            if (device_ && device_->connected) {
+                abandonedLink_ = true;  // until BlueZ says Connected=false
+                device_->connected = false;
+                device_->servicesResolved = false;
+                linkLost("disconnected on request");
+            } else if (attempting_) {
+                linkLost("disconnected on request");
+            }
+        }
+        done(std::move(result));
+    });
 }
 
 void Camera::setState(CameraState state) {
@@ -843,6 +872,7 @@ void Camera::failNetwork(const Error& error) {
 
 void Camera::shutdown(const Error& error) {
     wanted_ = false;
+    disconnectAsked_ = true;  // the camera is forgotten or the daemon stops: what follows is no failure
     failNetwork(error);
     auto waiting = std::move(networkWaiting_);
     for (auto& op : waiting) op->abort(error);

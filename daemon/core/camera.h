@@ -76,6 +76,9 @@ public:
     const std::optional<DeviceInfo>& device() const { return device_; }
     CameraState state() const { return state_; }
     CameraView view() const;
+    // While the state changes because something failed (a link lost, a failed
+    // attempt): why. Events carry it on that change only.
+    const std::optional<Error>& stateCause() const { return cause_; }
 
     // Persisted facts (loaded from the state directory, or learned).
     void restore(const CameraView& known);
@@ -181,7 +184,9 @@ private:
 
     // Lifecycle.
     CameraState state_ = CameraState::Discovered;
-    std::string lastError_;
+    std::string lastError_;         // the last real failure; not a disconnection that was asked for
+    std::optional<Error> cause_;    // see stateCause()
+    bool disconnectAsked_ = false;  // Disconnect, Forget or the daemon stopping: the link's end is no failure
     bool wanted_ = false;       // someone asked for a connection (user, or auto-connect)
     bool attempting_ = false;
     bool disconnecting_ = false;  // a failed attempt's Disconnect is still running

@@ -115,6 +115,27 @@ struct EventFilter {
     std::vector<Event::Kind> kinds;    // empty = every kind
 };
 
+// The daemon's own health, as the registry sees it (GetDaemonStatus).
+struct AdapterView {
+    std::string path;  // /org/bluez/hci0
+    std::string address;
+    bool powered = false;
+    bool discovering = false;
+    bool used = false;  // allowed by the configuration ([bluetooth] adapter)
+};
+struct RegistryStatus {
+    bool bluezRunning = false;  // org.bluez is on the bus
+    std::vector<AdapterView> adapters;
+    std::size_t cameras = 0;  // every camera tracked (known or seen)
+    std::size_t maxCameras = 0;
+    std::size_t known = 0;
+    std::size_t connected = 0;  // the link is up (pairing to ready)
+    std::size_t ready = 0;
+    std::size_t subscribers = 0;  // event subscriptions
+    std::size_t maxSubscribers = 0;
+    std::size_t discoveries = 0;  // discoveries users are running
+};
+
 class Control {
 public:
     virtual ~Control() = default;
@@ -166,6 +187,8 @@ public:
     virtual void wifiConnect(CallId call, std::string selector, std::string ssid, std::optional<std::string> password,
                              Deadline deadline, std::function<void(const WifiProgress&)> progress,
                              std::function<void(Result<void>)> done) = 0;
+
+    virtual void status(std::function<void(RegistryStatus)> done) = 0;
 
     // Events until unsubscribe(); ResourceExhausted beyond the subscriber limit.
     virtual Result<std::uint64_t> subscribe(EventFilter filter, std::function<void(const Event&)> onEvent) = 0;

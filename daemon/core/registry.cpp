@@ -621,6 +621,31 @@ void Registry::wifiConnect(CallId call, std::string selector, std::string ssid, 
     });
 }
 
+void Registry::status(std::function<void(RegistryStatus)> done) {
+    executor_.post([this, done = std::move(done)] {
+        RegistryStatus out;
+        out.bluezRunning = bluezUp_;
+        for (const auto& [path, adapter] : adapters_) {
+            out.adapters.push_back({path, adapter.address, adapter.powered, adapter.discovering, adapterAllowed(path)});
+        }
+        out.cameras = cameras_.size();
+        out.maxCameras = settings_.maxCameras;
+        for (const auto& [id, camera] : cameras_) {
+            const auto state = camera->state();
+            out.known += camera->known() ? 1 : 0;
+            out.connected += state > CameraState::Connecting && state <= CameraState::Ready ? 1 : 0;
+            out.ready += state == CameraState::Ready ? 1 : 0;
+        }
+        {
+            std::lock_guard lock(subscribersMutex_);
+            out.subscribers = subscribers_.size();
+        }
+        out.maxSubscribers = settings_.maxSubscribers;
+        out.discoveries = discoveries_.size();
+        done(std::move(out));
+    });
+}
+
 // ---------------------------------------------------------------------------
 // Events
 
@@ -674,6 +699,7 @@ void Registry::stateChanged(Camera& camera) {
         Event event;
         event.kind = Event::Kind::StateChanged;
         event.camera = view;
+        event.error = camera.stateCause();
         publish(std::move(event));
     }
     if (view.state == CameraState::Ready) finishConnectWaiters(camera, view);
@@ -832,6 +858,9 @@ void Registry::bluezAppeared() {
     updateDiscovery();
     schedule();
 }
+
+// Back on the bus: requests wait for its objects again, as at start.
+void Registry::bluezStarting() { bluezGone_ = false; }
 
 void Registry::bluezAbsent() {
     spdlog::warn("BlueZ is not running: requests that need it fail until it starts");

@@ -77,6 +77,7 @@ public:
     void wifiConnect(CallId call, std::string selector, std::string ssid, std::optional<std::string> password,
                      Deadline deadline, std::function<void(const WifiProgress&)> progress,
                      std::function<void(Result<void>)> done) override;
+    void status(std::function<void(RegistryStatus)> done) override;
     Result<std::uint64_t> subscribe(EventFilter filter, std::function<void(const Event&)> onEvent) override;
     void unsubscribe(std::uint64_t subscription) override;
 
@@ -84,6 +85,7 @@ public:
     void bluezAppeared() override;
     void bluezVanished() override;
     void bluezAbsent() override;
+    void bluezStarting() override;
     void adapterChanged(const AdapterInfo& adapter) override;
     void adapterRemoved(const ObjectPath& path) override;
     void deviceChanged(const DeviceInfo& device) override;

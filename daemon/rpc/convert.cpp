@@ -228,4 +228,26 @@ v1::Network toProto(const core::ScanEntry& entry) {
     return network;
 }
 
+void toProto(const core::RegistryStatus& status, v1::DaemonStatus* out) {
+    out->set_bluez_running(status.bluezRunning);
+    for (const auto& adapter : status.adapters) {
+        auto* a = out->add_adapters();
+        a->set_path(adapter.path);
+        a->set_name(adapter.path.substr(adapter.path.rfind('/') + 1));  // npos + 1 = 0: the whole path
+        a->set_address(adapter.address);
+        a->set_powered(adapter.powered);
+        a->set_discovering(adapter.discovering);
+        a->set_used(adapter.used);
+    }
+    auto count = [](std::size_t n) { return static_cast<std::uint32_t>(n); };
+    out->set_cameras_known(count(status.known));
+    out->set_cameras_connected(count(status.connected));
+    out->set_cameras_ready(count(status.ready));
+    out->mutable_cameras()->set_count(count(status.cameras));
+    out->mutable_cameras()->set_limit(count(status.maxCameras));
+    out->mutable_event_subscribers()->set_count(count(status.subscribers));
+    out->mutable_event_subscribers()->set_limit(count(status.maxSubscribers));
+    out->set_discoveries(count(status.discoveries));
+}
+
 }  // namespace goprod::rpc

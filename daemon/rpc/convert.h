@@ -54,4 +54,7 @@ std::optional<protocol::Characteristic> fromProto(v1::Characteristic characteris
 v1::ConnectNetworkProgress::Step toProto(core::WifiProgress::Step step);
 v1::Network toProto(const core::ScanEntry& entry);
 
+// The registry's part of GetDaemonStatus (the service adds version, uptime and streams).
+void toProto(const core::RegistryStatus& status, v1::DaemonStatus* out);
+
 }  // namespace goprod::rpc

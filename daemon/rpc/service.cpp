@@ -353,7 +353,8 @@ grpc::Status tooManyStreams(std::size_t limit) {
 
 }  // namespace
 
-Service::Service(core::Control& control, Options options) : control_(control), options_(std::move(options)) {}
+Service::Service(core::Control& control, Options options)
+    : control_(control), options_(std::move(options)), started_(options_.clock.steadyNow()) {}
 
 void Service::setLimits(std::chrono::milliseconds requestTimeout, std::size_t maxStreams) {
     options_.requestTimeout = requestTimeout;
@@ -1192,6 +1193,30 @@ grpc::ServerUnaryReactor* Service::SendRaw(grpc::CallbackServerContext* context,
                            });
                        });
                });
+    return reactor;
+}
+
+// --- The daemon itself ----------------------------------------------------------
+
+grpc::ServerUnaryReactor* Service::GetDaemonStatus(grpc::CallbackServerContext* /*context*/,
+                                                   const v1::GetDaemonStatusRequest* /*request*/,
+                                                   v1::DaemonStatus* response) {
+    auto* reactor = new UnaryReactor(control_);
+    auto call = reactor->call();
+    const auto uptime = options_.clock.steadyNow() - started_;
+    control_.status([call, response, uptime, version = options_.version, streams = streams_->load(),
+                     maxStreams = options_.maxStreams](core::RegistryStatus status) {
+        call->finish(grpc::Status::OK, [&] {
+            toProto(status, response);
+            response->set_version(version);
+            const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(uptime);
+            response->mutable_uptime()->set_seconds(seconds.count());
+            response->mutable_uptime()->set_nanos(static_cast<std::int32_t>(
+                std::chrono::duration_cast<std::chrono::nanoseconds>(uptime - seconds).count()));
+            response->mutable_streams()->set_count(static_cast<std::uint32_t>(streams));
+            response->mutable_streams()->set_limit(static_cast<std::uint32_t>(maxStreams));
+        });
+    });
     return reactor;
 }
 

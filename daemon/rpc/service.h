@@ -16,10 +16,11 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "daemon/core/control.h"
-#include "protocol/queries.h"
 #include "goprod.grpc.pb.h"
+#include "protocol/queries.h"
 
 namespace goprod::rpc {
 
@@ -64,6 +65,8 @@ struct ServiceOptions {
     // Messages a stream holds for a client that reads too slowly; one more and
     // the stream ends with RESOURCE_EXHAUSTED instead of growing without bound.
     std::size_t maxStreamBacklog = 256;
+    // What GetDaemonStatus reports as goprod's version.
+    std::string version;
     Clock clock;
 };
 
@@ -144,6 +147,11 @@ public:
     grpc::ServerUnaryReactor* SendRaw(grpc::CallbackServerContext* context, const v1::SendRawRequest* request,
                                       v1::SendRawResponse* response) override;
 
+    // The daemon itself
+    grpc::ServerUnaryReactor* GetDaemonStatus(grpc::CallbackServerContext* context,
+                                              const v1::GetDaemonStatusRequest* request,
+                                              v1::DaemonStatus* response) override;
+
 private:
     grpc::ServerUnaryReactor* getValues(grpc::CallbackServerContext* context, const v1::GetValuesRequest& request,
                                         protocol::QueryId query, v1::ValuesResponse* response);
@@ -155,6 +163,7 @@ private:
 
     core::Control& control_;
     Options options_;
+    std::chrono::steady_clock::time_point started_;  // for the uptime
     // Shared with the streams, which may end after the service is gone.
     std::shared_ptr<std::atomic<std::size_t>> streams_ = std::make_shared<std::atomic<std::size_t>>(0);
 };

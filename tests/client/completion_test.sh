@@ -40,4 +40,6 @@ expect state-changed goproctl watch --kind st
 expect --duration goproctl discover --d
 expect --utc-offset goproctl date-time --u
 expect --json goproctl list --j
+expect status goproctl st
+expect --json goproctl status --j
 echo "completion ok"

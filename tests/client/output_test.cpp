@@ -169,5 +169,78 @@ TEST(Completion, EveryValueTheScriptOffersIsAccepted) {
     }
 }
 
+v1::DaemonStatus healthyStatus() {
+    v1::DaemonStatus status;
+    status.set_bluez_running(true);
+    auto* adapter = status.add_adapters();
+    adapter->set_name("hci0");
+    adapter->set_address("00:1A:7D:DA:71:13");
+    adapter->set_powered(true);
+    adapter->set_used(true);
+    status.mutable_streams()->set_limit(64);
+    status.mutable_cameras()->set_limit(64);
+    return status;
+}
+
+TEST(DaemonStatus, HealthyHasNothingToDo) {
+    EXPECT_THAT(daemonProblems(healthyStatus()), ::testing::IsEmpty());
+    EXPECT_TRUE(camerasReachable(healthyStatus()));
+}
+
+TEST(DaemonStatus, WithoutBluezSaysToStartItAndNothingIsReachable) {
+    v1::DaemonStatus status;
+    EXPECT_THAT(daemonProblems(status), ElementsAre("BlueZ is not running: systemctl start bluetooth"));
+    EXPECT_FALSE(camerasReachable(status));
+}
+
+TEST(DaemonStatus, APoweredOffAdapterSaysToPowerItOn) {
+    auto status = healthyStatus();
+    status.mutable_adapters(0)->set_powered(false);
+    EXPECT_THAT(daemonProblems(status),
+                ElementsAre("adapter hci0 is powered off: bluetoothctl power on (or rfkill unblock bluetooth)"));
+    EXPECT_FALSE(camerasReachable(status));
+}
+
+TEST(DaemonStatus, NoAdapterOrNoneGoprodMayUseIsSaid) {
+    auto none = healthyStatus();
+    none.clear_adapters();
+    ASSERT_EQ(daemonProblems(none).size(), 1U);
+    EXPECT_THAT(daemonProblems(none)[0], ::testing::StartsWith("no adapter: "));
+    EXPECT_FALSE(camerasReachable(none));
+
+    auto other = healthyStatus();
+    other.mutable_adapters(0)->set_used(false);
+    ASSERT_EQ(daemonProblems(other).size(), 1U);
+    EXPECT_THAT(daemonProblems(other)[0], ::testing::HasSubstr("[bluetooth] adapter"));
+    EXPECT_FALSE(camerasReachable(other));
+}
+
+TEST(DaemonStatus, LimitsReachedAreSaidButCamerasStayReachable) {
+    auto status = healthyStatus();
+    status.mutable_streams()->set_count(64);
+    EXPECT_THAT(daemonProblems(status), ElementsAre(::testing::HasSubstr("max_subscribers")));
+    EXPECT_TRUE(camerasReachable(status));
+}
+
+TEST(DaemonStatus, UptimeInHoursMinutesSecondsAndDays) {
+    google::protobuf::Duration uptime;
+    uptime.set_seconds(3725);
+    EXPECT_EQ(uptimeText(uptime), "01:02:05");
+    uptime.set_seconds(2 * 86400 + 59);
+    EXPECT_EQ(uptimeText(uptime), "2 d 00:00:59");
+}
+
+TEST(DaemonStatus, PrintsTheSummaryAndTheAdapters) {
+    auto status = healthyStatus();
+    status.set_version("0.1.0");
+    status.set_cameras_known(1);
+    std::ostringstream out;
+    printDaemonStatus(out, status);
+    EXPECT_THAT(out.str(), ::testing::HasSubstr("goprod   0.1.0\n"));
+    EXPECT_THAT(out.str(), ::testing::HasSubstr("BlueZ    running\n"));
+    EXPECT_THAT(out.str(), ::testing::HasSubstr("cameras  1 known, 0 connected, 0 ready (0 of 64 tracked)\n"));
+    EXPECT_THAT(out.str(), ::testing::HasSubstr("hci0     00:1A:7D:DA:71:13  yes      no           yes\n"));
+}
+
 }  // namespace
 }  // namespace goprod::client

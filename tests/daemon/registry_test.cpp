@@ -285,7 +285,7 @@ TEST_F(RegistrySelection, WithoutBluezEveryRequestIsUnavailableAtOnce) {
     }
 }
 
-TEST_F(RegistrySelection, BlueZAbsentAtStartFailsDiscoveryAtOnceButNotBeforeItIsKnown) {
+TEST_F(RegistrySelection, BlueZAbsentFailsDiscoveryAtOnceButNotBeforeItIsKnownNorWhileItLoads) {
     // Not known yet (the daemon is starting): a discovery waits for BlueZ.
     auto early = std::make_shared<Outcome<void>>();
     registry->discover(
@@ -300,6 +300,13 @@ TEST_F(RegistrySelection, BlueZAbsentAtStartFailsDiscoveryAtOnceButNotBeforeItIs
     executor.drain();
     ASSERT_TRUE(failedWith(late, Errc::Unavailable));
     EXPECT_EQ(late->result->error().message, "BlueZ is not running (org.bluez is not on the bus)");
+
+    registry->bluezStarting();  // on the bus again, its objects still loading: wait as at start
+    auto loading = std::make_shared<Outcome<void>>();
+    registry->discover(
+        registry->newCallId(), 10s, [](const CameraView&) {}, test::capture(loading));
+    executor.drain();
+    EXPECT_TRUE(pending(loading));
 
     bluezUp();
     addCamera("0456");
@@ -664,6 +671,52 @@ TEST_F(RegistryControl, AUserDisconnectStopsReconnecting) {
 
     connectToReady("0456");
     EXPECT_EQ(port.count("connect"), 2U);
+}
+
+TEST_F(RegistryControl, ADisconnectAnswersWithTheStateItLeadsToAndIsNoError) {
+    bluezUp();
+    addCamera("0456");
+    connectToReady("0456");
+    events.clear();
+    // bluetoothd answers Disconnect() before it signals Connected=false.
+    port.setAutomatic("disconnect", false);
+    auto done = std::make_shared<Outcome<CameraView>>();
+    registry->disconnect("0456", test::capture(done));
+    executor.drain();
+    port.succeedLast("disconnect");
+    executor.drain();
+    ASSERT_TRUE(succeeded(done));
+    EXPECT_EQ(done->value().state, CameraState::Disconnected);
+    EXPECT_EQ(done->value().lastError, "");
+
+    port.dropLink(device("0456").info.path);  // Connected=false, late
+    executor.drain();
+    EXPECT_EQ(state("0456"), CameraState::Disconnected);
+    EXPECT_EQ(camera("0456").view().lastError, "");
+    EXPECT_THAT(stateEvents("0456"), ElementsAre(CameraState::Disconnected));
+    for (const auto& e : events) EXPECT_FALSE(e.error) << "a disconnection asked for is no failure";
+}
+
+TEST_F(RegistryControl, OnlyTheStateChangeAFailureCausedCarriesItsError) {
+    bluezUp();
+    addCamera("0456");
+    connectToReady("0456");
+    events.clear();
+    port.dropLink(device("0456").info.path);
+    executor.advance(5s);  // auto-connect reconnects
+    ASSERT_EQ(state("0456"), CameraState::Ready);
+    std::vector<const Event*> changes;
+    for (const auto& e : events) {
+        if (e.kind == Event::Kind::StateChanged) changes.push_back(&e);
+    }
+    ASSERT_GE(changes.size(), 3U);
+    EXPECT_EQ(changes[0]->camera.state, CameraState::LinkLost);
+    ASSERT_TRUE(changes[0]->error);
+    EXPECT_EQ(changes[0]->error->code, Errc::Unavailable);
+    EXPECT_EQ(changes[0]->error->message, "the camera disconnected");
+    for (std::size_t i = 1; i < changes.size(); ++i) {
+        EXPECT_FALSE(changes[i]->error) << cameraStateName(changes[i]->camera.state);
+    }
 }
 
 TEST_F(RegistryControl, ADisconnectFailsAConnectWaiterWithCancelled) {

@@ -216,6 +216,14 @@ def test_three_cameras_start_together_and_report_their_skew():
 
 # ---------------------------------------------------------------- faults: the daemon recovers
 
+async def wait_for_bluez(rig, timeout=10):
+    """Until goprod reports BlueZ running (its objects loaded)."""
+    async def until():
+        while not (await rig.stub.GetDaemonStatus(pb.GetDaemonStatusRequest())).bluez_running:
+            await asyncio.sleep(0.02)
+    await asyncio.wait_for(until(), timeout)
+
+
 async def shutter_ok(rig, cam, timeout=None):
     result = only(await rig.stub.SetShutter(pb.SetShutterRequest(target=target(cam), on=True), timeout=timeout))
     return result
@@ -337,6 +345,7 @@ def test_bluez_started_after_the_daemon():
             await rig.start_daemon()  # no org.bluez now: goprod must still be ready
             assert list((await rig.stub.ListCameras(pb.ListCamerasRequest())).cameras) == []
             await rig.sim.control("StartBluez")
+            await wait_for_bluez(rig)  # until then, requests that need BlueZ fail at once
             (cam,) = await rig.ready(1)
             assert (await shutter_ok(rig, cam)).code == OK
     run(scenario())

@@ -89,6 +89,7 @@ public:
     std::vector<core::CameraView> discoverFinds;  // what discover() reports
     bool discoverHolds = false;                   // then discover() waits for cancel
     std::size_t maxSubscribers = 64;
+    core::RegistryStatus registryStatus;  // what status() reports (subscribers: the live count)
 
     // --- Records ---
     std::vector<RequestRecord> requests() const {
@@ -315,6 +316,20 @@ public:
             for (const auto& step : steps) progress(step);
         });
         reply<void>(call, script.second, std::move(done));
+    }
+
+    void status(std::function<void(core::RegistryStatus)> done) override {
+        core::RegistryStatus out;
+        {
+            std::lock_guard lock(mutex_);
+            out = registryStatus;
+        }
+        {
+            std::lock_guard lock(subscribersMutex_);
+            out.subscribers = subscribers_.size();
+            out.maxSubscribers = maxSubscribers;
+        }
+        post([done = std::move(done), out = std::move(out)] { done(out); });
     }
 
     core::Result<std::uint64_t> subscribe(core::EventFilter filter,

@@ -1,5 +1,6 @@
 // Component tests of goprod::rpc::Service over an in-process channel, on a
 // FakeControl. No sleeps: tests wait on the fake's records with bounded waits.
+#include <atomic>
 #include <future>
 #include <string>
 #include <vector>
@@ -996,6 +997,68 @@ TEST_F(ServiceTest, ACancelledConnectNetworkCancelsTheWifiConnect) {
     }
     EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
     EXPECT_TRUE(fake_.waitFor([&] { return fake_.cancelled() == std::vector<core::CallId>{id}; }));
+}
+
+// --- The daemon itself -----------------------------------------------------------
+
+TEST_F(ServiceTest, GetDaemonStatusReportsVersionUptimeBluezCamerasAndStreamsAgainstTheirLimits) {
+    auto steady = std::make_shared<std::atomic<std::int64_t>>(0);  // seconds on a fake steady clock
+    auto options = testOptions();
+    options.version = "1.2.3";
+    options.maxStreams = 3;
+    options.clock.steadyNow = [steady] { return std::chrono::steady_clock::time_point(std::chrono::seconds(*steady)); };
+    startService(options);
+    *steady = 3725;  // 1 h 2 min 5 s later
+    fake_.registryStatus.bluezRunning = true;
+    fake_.registryStatus.adapters = {{"/org/bluez/hci0", "00:1A:7D:DA:71:13", true, false, true},
+                                     {"/org/bluez/hci1", "00:1A:7D:DA:71:14", false, false, false}};
+    fake_.registryStatus.cameras = 4;
+    fake_.registryStatus.maxCameras = 64;
+    fake_.registryStatus.known = 2;
+    fake_.registryStatus.connected = 1;
+    fake_.registryStatus.ready = 1;
+    fake_.registryStatus.discoveries = 0;
+    fake_.maxSubscribers = 3;
+
+    // One open stream with one event subscriber.
+    auto watchContext = context();
+    auto watch = stub_->WatchEvents(watchContext.get(), v1::WatchEventsRequest{});
+    watch->WaitForInitialMetadata();
+
+    v1::DaemonStatus status;
+    ASSERT_TRUE(stub_->GetDaemonStatus(context().get(), {}, &status).ok());
+    EXPECT_EQ(status.version(), "1.2.3");
+    EXPECT_EQ(status.uptime().seconds(), 3725);
+    EXPECT_TRUE(status.bluez_running());
+    ASSERT_EQ(status.adapters_size(), 2);
+    EXPECT_EQ(status.adapters(0).name(), "hci0");
+    EXPECT_EQ(status.adapters(0).path(), "/org/bluez/hci0");
+    EXPECT_EQ(status.adapters(0).address(), "00:1A:7D:DA:71:13");
+    EXPECT_TRUE(status.adapters(0).powered());
+    EXPECT_TRUE(status.adapters(0).used());
+    EXPECT_EQ(status.adapters(1).name(), "hci1");
+    EXPECT_FALSE(status.adapters(1).powered());
+    EXPECT_FALSE(status.adapters(1).used());
+    EXPECT_EQ(status.cameras_known(), 2U);
+    EXPECT_EQ(status.cameras_connected(), 1U);
+    EXPECT_EQ(status.cameras_ready(), 1U);
+    EXPECT_EQ(status.cameras().count(), 4U);
+    EXPECT_EQ(status.cameras().limit(), 64U);
+    EXPECT_EQ(status.streams().count(), 1U);
+    EXPECT_EQ(status.streams().limit(), 3U);
+    EXPECT_EQ(status.event_subscribers().count(), 1U);
+    EXPECT_EQ(status.event_subscribers().limit(), 3U);
+
+    watchContext->TryCancel();
+    watch->Finish();
+}
+
+TEST_F(ServiceTest, GetDaemonStatusWithoutBluezStillAnswers) {
+    fake_.registryStatus = {};
+    v1::DaemonStatus status;
+    ASSERT_TRUE(stub_->GetDaemonStatus(context().get(), {}, &status).ok());
+    EXPECT_FALSE(status.bluez_running());
+    EXPECT_EQ(status.adapters_size(), 0);
 }
 
 }  // namespace
