@@ -16,6 +16,7 @@
 #include "protocol/framing.h"
 #include "protocol/queries.h"
 #include "protocol/settings.h"
+#include "protocol/utf8.h"
 
 namespace goprod::rpc {
 
@@ -768,7 +769,7 @@ grpc::ServerUnaryReactor* Service::GetHardwareInfo(grpc::CallbackServerContext* 
                           hw->set_model_name(info->modelName);
                           hw->set_firmware_version(info->firmwareVersion);
                           hw->set_serial_number(info->serialNumber);
-                          hw->set_ap_ssid(info->apSsid);
+                          setSsid(info->apSsid, hw->mutable_ap_ssid(), hw->mutable_ap_ssid_raw());
                           hw->set_ap_mac_address(info->apMacAddress);
                           requestOn(
                               call, camera, protocol::command::getOpenGoProVersion(), deadline,
@@ -964,8 +965,8 @@ grpc::ServerUnaryReactor* Service::GetApInfo(grpc::CallbackServerContext* contex
                            }
                            call->finish(grpc::Status::OK, [&] {
                                *response->mutable_result() = okResult(camera);
-                               response->set_ssid(info->ssid);
-                               response->set_password(info->password);
+                               setSsid(info->ssid, response->mutable_ssid(), response->mutable_ssid_raw());
+                               setSsid(info->password, response->mutable_password(), response->mutable_password_raw());
                            });
                        });
                });
@@ -1036,7 +1037,11 @@ grpc::ServerWriteReactor<v1::ConnectNetworkProgress>* Service::ConnectNetwork(
     using Progress = v1::ConnectNetworkProgress;
     auto selection = singleSelection(request->camera());
     if (!selection) return failedStream<Progress>(toStatus(selection.error()));
-    if (auto ok = checkSsid(request->ssid()); !ok) return failedStream<Progress>(toStatus(ok.error()));
+    if (!request->ssid().empty() && !request->ssid_raw().empty()) {
+        return failedStream<Progress>(toStatus(invalid("give ssid or ssid_raw, not both")));
+    }
+    const std::string& ssid = request->ssid_raw().empty() ? request->ssid() : request->ssid_raw();
+    if (auto ok = checkSsid(ssid); !ok) return failedStream<Progress>(toStatus(ok.error()));
     std::optional<std::string> password;
     if (request->has_password()) {
         if (auto ok = checkPassword(request->password()); !ok) return failedStream<Progress>(toStatus(ok.error()));
@@ -1051,14 +1056,13 @@ grpc::ServerWriteReactor<v1::ConnectNetworkProgress>* Service::ConnectNetwork(
     stream->onAbort([control, id] { control->cancel(id); });
     const core::Deadline deadline = deadlineFor(context, options_.longTimeout);
     resolveOne(control_, stream, std::move(*selection), "ConnectNetwork",
-               [stream, control, id, deadline, ssid = request->ssid(),
-                password = std::move(password)](const core::CameraView& camera) {
+               [stream, control, id, deadline, ssid, password = std::move(password)](const core::CameraView& camera) {
                    control->wifiConnect(
                        id, camera.address, ssid, password, deadline,
                        [stream](const core::WifiProgress& progress) {
                            Progress message;
                            message.set_step(toProto(progress.step));
-                           message.set_detail(progress.detail);
+                           message.set_detail(protocol::validUtf8(progress.detail));  // quotes the SSID
                            stream->write(std::move(message));
                        },
                        [stream, ssid](core::Result<void> done) {
@@ -1068,7 +1072,7 @@ grpc::ServerWriteReactor<v1::ConnectNetworkProgress>* Service::ConnectNetwork(
                            }
                            Progress message;
                            message.set_step(Progress::STEP_CONNECTED);
-                           message.set_detail("connected to " + quoted(ssid));
+                           message.set_detail(protocol::validUtf8("connected to " + quoted(ssid)));
                            stream->write(std::move(message));
                            stream->finish(grpc::Status::OK);
                        });
