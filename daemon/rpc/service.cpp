@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -9,9 +11,12 @@
 
 #include <time.h>
 
+#include <google/protobuf/descriptor.h>
+
 #include "daemon/rpc/convert.h"
 #include "daemon/rpc/reactors.h"
 #include "daemon/rpc/status.h"
+#include "daemon/rpc/unparsable.h"
 #include "protocol/commands.h"
 #include "protocol/framing.h"
 #include "protocol/queries.h"
@@ -354,7 +359,80 @@ grpc::Status tooManyStreams(std::size_t limit) {
 
 }  // namespace
 
-Service::Service(core::Control& control, Options options) : control_(control), options_(std::move(options)) {}
+Service::Service(core::Control& control, Options options) : control_(control), options_(std::move(options)) {
+    // Every RPC: a new one left out here answers UNIMPLEMENTED to a request that does not parse.
+    refuseUnparsable("ListCameras", &Service::ListCameras);
+    refuseUnparsable("GetCamera", &Service::GetCamera);
+    refuseUnparsable("Discover", &Service::Discover);
+    refuseUnparsable("Connect", &Service::Connect);
+    refuseUnparsable("Disconnect", &Service::Disconnect);
+    refuseUnparsable("Forget", &Service::Forget);
+    refuseUnparsable("SetAutoConnect", &Service::SetAutoConnect);
+    refuseUnparsable("SetShutter", &Service::SetShutter);
+    refuseUnparsable("Sleep", &Service::Sleep);
+    refuseUnparsable("LoadPresetGroup", &Service::LoadPresetGroup);
+    refuseUnparsable("LoadPreset", &Service::LoadPreset);
+    refuseUnparsable("EnableAnalytics", &Service::EnableAnalytics);
+    refuseUnparsable("SetSetting", &Service::SetSetting);
+    refuseUnparsable("GetSettings", &Service::GetSettings);
+    refuseUnparsable("GetStatuses", &Service::GetStatuses);
+    refuseUnparsable("GetHardwareInfo", &Service::GetHardwareInfo);
+    refuseUnparsable("GetOpenGoProVersion", &Service::GetOpenGoProVersion);
+    refuseUnparsable("SetDateTime", &Service::SetDateTime);
+    refuseUnparsable("SetKeepAlive", &Service::SetKeepAlive);
+    refuseUnparsable("GetApInfo", &Service::GetApInfo);
+    refuseUnparsable("SetAp", &Service::SetAp);
+    refuseUnparsable("ScanNetworks", &Service::ScanNetworks);
+    refuseUnparsable("ConnectNetwork", &Service::ConnectNetwork);
+    refuseUnparsable("WatchEvents", &Service::WatchEvents);
+    refuseUnparsable("SendRaw", &Service::SendRaw);
+}
+
+namespace {
+
+// The RPC's index among the service's methods: the generated code registers
+// them in the order of the .proto, which is the descriptor's.
+template <class Request>
+int methodIndex(const char* name) {
+    const auto* service =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(v1::Goprod::service_full_name());
+    const auto* method = service != nullptr ? service->FindMethodByName(name) : nullptr;
+    if (method == nullptr || method->input_type() != Request::descriptor()) {
+        throw std::logic_error(std::string("goprod.v1.Goprod has no method ") + name + " taking " +
+                               Request::descriptor()->full_name());
+    }
+    return method->index();
+}
+
+}  // namespace
+
+template <class Request, class Response>
+void Service::refuseUnparsable(const char* name,
+                               grpc::ServerUnaryReactor* (Service::*method)(grpc::CallbackServerContext*,
+                                                                            const Request*, Response*)) {
+    auto inner = std::make_unique<grpc::internal::CallbackUnaryHandler<Request, Response>>(
+        [this, method](grpc::CallbackServerContext* context, const Request* request,
+                       Response* response) -> grpc::ServerUnaryReactor* {
+            if (!unparsable()) return (this->*method)(context, request, response);
+            auto* reactor = context->DefaultReactor();
+            reactor->Finish(unparsableStatus<Request>());
+            return reactor;
+        });
+    MarkMethodCallback(methodIndex<Request>(name), new ParseChecked<Request, Response, true>(std::move(inner)));
+}
+
+template <class Request, class Response>
+void Service::refuseUnparsable(const char* name,
+                               grpc::ServerWriteReactor<Response>* (Service::*method)(grpc::CallbackServerContext*,
+                                                                                      const Request*)) {
+    auto inner = std::make_unique<grpc::internal::CallbackServerStreamingHandler<Request, Response>>(
+        [this, method](grpc::CallbackServerContext* context,
+                       const Request* request) -> grpc::ServerWriteReactor<Response>* {
+            if (!unparsable()) return (this->*method)(context, request);
+            return failedStream<Response>(unparsableStatus<Request>());
+        });
+    MarkMethodCallback(methodIndex<Request>(name), new ParseChecked<Request, Response, false>(std::move(inner)));
+}
 
 Service::~Service() = default;
 

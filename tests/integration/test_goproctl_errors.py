@@ -94,7 +94,21 @@ def test_a_non_utf8_identifier_is_a_usage_error_and_the_server_refuses_unparsabl
             with pytest.raises(grpc.aio.AioRpcError) as error:
                 await call(bad_selector + b"\x10\x01")
             assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT, error.value
+            assert "goprod.v1.SetShutterRequest" in error.value.details()
+            # A server stream (WatchEvents{cameras: "04\xff6"}) and a truncated message.
+            watch = rig.channel.unary_stream("/goprod.v1.Goprod/WatchEvents",
+                                             request_serializer=lambda b: b, response_deserializer=lambda b: b)
+            with pytest.raises(grpc.aio.AioRpcError) as error:
+                async for _ in watch(b"\x0a\x04\x30\x34\xff\x36"):
+                    pass
+            assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT, error.value
+            with pytest.raises(grpc.aio.AioRpcError) as error:
+                await call(b"\x0a\x10\x0a")
+            assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT, error.value
             assert await rig.received(cam) == []
+            # Requests that parse still reach the camera.
+            code, _, err = await ctl(rig, "-i", cam, "shutter", "on")
+            assert code == 0, err
     run(scenario())
 
 
