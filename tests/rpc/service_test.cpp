@@ -5,6 +5,7 @@
 #include <vector>
 
 #include <gmock/gmock.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
 
 #include "daemon/rpc/convert.h"
@@ -591,6 +592,37 @@ TEST_F(ServiceTest, ScanNetworksReturnsTheEntries) {
     EXPECT_EQ(response.networks(1).signal_frequency_mhz(), 5180);
     EXPECT_TRUE(response.networks(1).open());
     EXPECT_EQ(response.networks(0).ssid_raw(), "");
+}
+
+// Raw bytes through a generic call: what a client sends that does not parse.
+grpc::Status rawUnary(grpc::Server& server, const std::string& method, const std::string& bytes) {
+    grpc::GenericStub stub(server.InProcessChannel({}));
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds{10});
+    grpc::Slice slice(bytes);
+    grpc::ByteBuffer request(&slice, 1);
+    grpc::ByteBuffer response;
+    std::promise<grpc::Status> done;
+    stub.UnaryCall(&context, method, grpc::StubOptions(), &request, &response,
+                   [&done](grpc::Status status) { done.set_value(std::move(status)); });
+    return done.get_future().get();
+}
+
+TEST_F(ServiceTest, ARequestThatDoesNotParseIsInvalidArgumentNotUnimplemented) {
+    // SetShutterRequest{target{cameras: "04\xff6"}, on: true}: a string field that is not UTF-8.
+    const auto status = rawUnary(*server_, "/goprod.v1.Goprod/SetShutter",
+                                 std::string("\x0a\x06\x0a\x04"
+                                             "04\xff"
+                                             "6\x10\x01",
+                                             10));
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+    EXPECT_THAT(status.error_message(), HasSubstr("goprod.v1.SetShutterRequest"));
+    // Truncated: a length that runs past the end.
+    EXPECT_EQ(rawUnary(*server_, "/goprod.v1.Goprod/ListCameras", "\x0a\x10\x0a").error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_TRUE(fake_.calls().empty());
+    // A request that parses still reaches the service, through the same handler.
+    EXPECT_TRUE(rawUnary(*server_, "/goprod.v1.Goprod/ListCameras", "").ok());
 }
 
 TEST(Convert, IntegersFitInt32UnlessTheyCannot) {
