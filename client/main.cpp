@@ -1,7 +1,8 @@
-// goproctl: parses the command line, opens the gRPC channel to goprod and
-// runs the command. SIGINT/SIGTERM are taken by a signal thread that cancels
-// the RPC in progress, so that an interrupted command still exits through
-// its normal path (exit code 8, or 0 for watch).
+// goproctl: parses the command line, reads the WiFi password when asked to
+// (--password-stdin, --ask: before any thread starts), opens the gRPC channel
+// to goprod and runs the command. SIGINT/SIGTERM are taken by a signal thread
+// that cancels the RPC in progress, so that an interrupted command still exits
+// through its normal path (exit code 8, or 0 for watch).
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
