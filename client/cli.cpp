@@ -1,5 +1,6 @@
 #include "client/cli.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <ostream>
@@ -7,7 +8,9 @@
 #include <CLI/CLI.hpp>
 
 #include "client/exit_codes.h"
+#include "client/output.h"
 #include "client/values.h"
+#include "protocol/utf8.h"
 
 #ifndef GOPROD_VERSION
 #define GOPROD_VERSION "unknown"
@@ -26,7 +29,8 @@ Environment:
 
 Exit codes:
   0 ok                 1 other error        2 usage error
-  3 camera not found   4 camera rejected    5 unavailable (goprod or camera)
+  3 not found (a camera; for wifi connect, the network)
+  4 camera rejected    5 unavailable (goprod or camera)
   6 timeout            7 busy               8 cancelled or interrupted
 
 Run 'goproctl COMMAND --help' for a command's arguments; man goproctl for more.)";
@@ -34,6 +38,25 @@ Run 'goproctl COMMAND --help' for a command's arguments; man goproctl for more.)
 constexpr std::string_view kSubcommandFooter =
     R"(Common options: -i ID (repeatable), --all, --socket PATH, --timeout SECONDS,
 --json; see 'goproctl --help' for them and the exit codes.)";
+
+constexpr double kMinTimeout = 0.001;
+constexpr double kMaxTimeout = 86400;  // a day; gRPC deadlines far beyond overflow
+
+// A number of seconds in [low, high]. CLI::Range lets NaN through (every
+// comparison with it is false), so this one asks for the range explicitly.
+CLI::Validator secondsRange(double low, double high) {
+    char range[64];
+    std::snprintf(range, sizeof range, "%g to %g", low, high);
+    return CLI::Validator(
+        [low, high, text = std::string(range)](std::string& input) -> std::string {
+            double seconds = 0;
+            if (!CLI::detail::lexical_cast(input, seconds) || !(seconds >= low && seconds <= high)) {
+                return "expected seconds from " + text + ", got " + input;
+            }
+            return {};
+        },
+        "SECONDS");
+}
 
 // What CLI11 fills in; turned into an Invocation once the parse succeeded.
 struct Raw {
@@ -52,6 +75,8 @@ struct Raw {
     std::string apAction;
     std::string ssid;
     std::vector<std::string> password;  // 0 or 1 element: tells "" from absent
+    bool passwordStdin = false;
+    bool ask = false;
     std::vector<std::string> kinds;
     std::string characteristic;
     std::vector<std::string> hex;
@@ -67,7 +92,7 @@ std::string joined(const std::vector<std::string>& words) {
     return out;
 }
 
-// The commands that act on one camera: a second -i is ignored, --all is a mistake.
+// The commands that act on one camera: a second -i or --all is a mistake.
 bool singleCamera(Command command) {
     switch (command) {
         case Command::Connect:
@@ -122,16 +147,17 @@ struct Parser {
         socket = app.add_option("--socket", raw.socket,
                                 "goprod's socket (default: $GOPROD_SOCKET, else " + std::string(kDefaultSocket) + ")")
                      ->type_name("PATH");
-        timeout = app.add_option("--timeout", raw.timeout, "Deadline in seconds (default 10; longer for slow commands)")
+        timeout = app.add_option("--timeout", raw.timeout,
+                                 "Deadline in seconds, 0.001 to 86400 (default 10; longer for slow commands)")
                       ->type_name("SECONDS")
-                      ->check(CLI::PositiveNumber);
+                      ->check(secondsRange(kMinTimeout, kMaxTimeout));
         app.add_flag("--json", raw.json, "Print protobuf's JSON mapping, one object per line");
 
         leaf(&app, "list", "List the cameras goprod knows, with state, battery and queue", Command::List);
         leaf(&app, "discover", "Scan for cameras and list those found", Command::Discover)
             ->add_option("--duration", raw.duration, "How long to scan, in seconds (1..120, default 10)")
             ->type_name("SECONDS")
-            ->check(CLI::Range(1.0, 120.0));
+            ->check(secondsRange(1, 120));
         leaf(&app, "connect", "Connect to a camera (pairs on first use)", Command::Connect);
         leaf(&app, "disconnect", "Disconnect from a camera", Command::Disconnect);
         leaf(&app, "forget", "Forget a camera: unpair it and drop its state", Command::Forget);
@@ -182,8 +208,15 @@ struct Parser {
         CLI::App* connect =
             leaf(wifi, "connect", "Connect the camera to a WiFi network, showing progress", Command::WifiConnect);
         connect->add_option("SSID", raw.ssid, "Network name (1..32 bytes)")->required();
-        connect->add_option("PASSWORD", raw.password, "Password (0..63 bytes); omit for a configured network")
+        connect
+            ->add_option("PASSWORD", raw.password,
+                         "Password (0..63 bytes); omit for a configured network. Other local users see it in ps, "
+                         "and it stays in the shell history: prefer --password-stdin or --ask")
             ->expected(0, 1);
+        auto* passwordStdin = connect->add_flag("--password-stdin", raw.passwordStdin,
+                                                "Read the password from the first line of standard input");
+        connect->add_flag("--ask", raw.ask, "Ask for the password on the terminal, without echo")
+            ->excludes(passwordStdin);
 
         leaf(&app, "watch", "Print camera events as they happen, until interrupted", Command::Watch)
             ->add_option("--kind", raw.kinds, "state, status, setting, notification, request; repeatable")
@@ -262,9 +295,15 @@ Parsed<Invocation> convert(const Parser& parser, Command command, const Environm
     if (raw.all && singleCamera(command)) {
         return invalid(std::string(commandName(command)) + " works on one camera; --all is not allowed");
     }
-    // Empty strings would read as "the default camera" to goprod.
+    if (raw.cameras.size() > 1 && singleCamera(command)) {
+        return invalid(std::string(commandName(command)) + " works on one camera; -i was given " +
+                       std::to_string(raw.cameras.size()) + " times");
+    }
     for (const auto& camera : raw.cameras) {
+        // Empty strings would read as "the default camera" to goprod.
         if (camera.empty()) return invalid("-i needs a camera identifier or address");
+        // The API's selectors are protobuf strings: UTF-8 or nothing.
+        if (!protocol::isUtf8(camera)) return invalid("-i " + printable(camera) + " is not valid UTF-8");
     }
 
     switch (command) {
@@ -321,6 +360,10 @@ Parsed<Invocation> convert(const Parser& parser, Command command, const Environm
             if (action == "info") {
                 out.command = Command::WifiApInfo;
                 if (raw.all) return invalid("wifi ap info works on one camera; --all is not allowed");
+                if (raw.cameras.size() > 1) {
+                    return invalid("wifi ap info works on one camera; -i was given " +
+                                   std::to_string(raw.cameras.size()) + " times");
+                }
                 break;
             }
             auto on = parseOnOff(raw.apAction);
@@ -333,6 +376,12 @@ Parsed<Invocation> convert(const Parser& parser, Command command, const Environm
                 return invalid("the SSID must be 1 to 32 bytes, got " + std::to_string(raw.ssid.size()));
             }
             out.ssid = raw.ssid;
+            if ((raw.passwordStdin || raw.ask) && !raw.password.empty()) {
+                return invalid(std::string(raw.ask ? "--ask" : "--password-stdin") +
+                               " reads the password: do not give it as an argument too");
+            }
+            if (raw.passwordStdin) out.passwordSource = PasswordSource::Stdin;
+            if (raw.ask) out.passwordSource = PasswordSource::Terminal;
             if (!raw.password.empty()) {
                 if (raw.password.front().size() > 63) {
                     return invalid("the password must be at most 63 bytes, got " +
@@ -471,10 +520,13 @@ Environment processEnvironment() {
 }
 
 std::string grpcTarget(std::string_view socket) {
-    if (socket.starts_with("/") || socket.starts_with("./") || socket.starts_with("../")) {
-        return "unix:" + std::string(socket);
+    // gRPC's own schemes; anything else, relative or absolute, is a file path
+    // (gRPC would take "goprod.sock" for a host name).
+    static constexpr std::string_view kSchemes[] = {"unix:", "unix-abstract:", "dns:", "ipv4:", "ipv6:", "vsock:"};
+    for (const auto scheme : kSchemes) {
+        if (socket.starts_with(scheme)) return std::string(socket);
     }
-    return std::string(socket);
+    return "unix:" + std::string(socket);
 }
 
 ParseOutcome parseCommandLine(const std::vector<std::string>& args, const Environment& environment, std::ostream& out,

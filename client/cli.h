@@ -45,13 +45,17 @@ enum class Command {
 // "wifi connect", as typed.
 std::string_view commandName(Command command);
 
+// Where `wifi connect` takes the password from: the argument (or none), one
+// line of standard input (--password-stdin), or a prompt on the terminal (--ask).
+enum class PasswordSource { Argument, Stdin, Terminal };
+
 inline constexpr std::string_view kDefaultSocket = "unix:/run/goprod/goprod.sock";
 
 struct Invocation {
     Command command = Command::List;
 
     // Common options.
-    std::vector<std::string> cameras;  // -i, in order; single-camera commands use the first
+    std::vector<std::string> cameras;  // -i, in order; at most one for single-camera commands
     bool all = false;
     std::string target{kDefaultSocket};    // gRPC target: "unix:/path"
     std::optional<double> timeoutSeconds;  // --timeout as given
@@ -65,7 +69,8 @@ struct Invocation {
     v1::SetSettingRequest setting;   // set: the `setting` oneof, no target
     std::vector<std::uint32_t> ids;  // get settings / get status
     std::string ssid;
-    std::optional<std::string> password;
+    std::optional<std::string> password;  // given as an argument, or read by readPassword()
+    PasswordSource passwordSource = PasswordSource::Argument;
     std::vector<v1::Event::Kind> kinds;  // watch --kind
     v1::Characteristic characteristic = v1::CHARACTERISTIC_UNSPECIFIED;
     protocol::Bytes message;  // raw
@@ -100,7 +105,8 @@ struct ParseOutcome {
 ParseOutcome parseCommandLine(const std::vector<std::string>& args, const Environment& environment, std::ostream& out,
                               std::ostream& err);
 
-// "/run/x.sock" -> "unix:/run/x.sock"; targets with a scheme stay as they are.
+// "/run/x.sock" -> "unix:/run/x.sock", "x.sock" -> "unix:x.sock"; targets
+// with one of gRPC's schemes ("unix:", "dns:", "ipv4:", ...) stay as they are.
 std::string grpcTarget(std::string_view socket);
 
 }  // namespace goprod::client

@@ -10,6 +10,7 @@
 #include "client/output.h"
 #include "client/values.h"
 #include "protocol/bytes.h"
+#include "protocol/utf8.h"
 
 namespace goprod::client {
 
@@ -74,8 +75,17 @@ int reportStatus(Session& session, const Invocation& invocation, const grpc::Sta
                 // gRPC's text ends with the cause: "...; last error: UNKNOWN: unix:/x: No such file or directory".
                 std::string cause = message;
                 if (const auto last = cause.rfind(": "); last != std::string::npos) cause.erase(0, last + 2);
-                message = "cannot reach goprod at " + invocation.target + " (is the daemon running?)";
-                if (!cause.empty()) message += ": " + cause;
+                if (cause.find("Permission denied") != std::string::npos) {
+                    // The socket is there, but only its group may use it.
+                    const std::string group = session.socketGroup ? session.socketGroup() : std::string();
+                    message = "no permission to use goprod's socket " + invocation.target +
+                              ": the user must be in the socket's group" +
+                              (group.empty() ? std::string() : " \"" + group + "\"") +
+                              " (add it with usermod -aG, then log in again)";
+                } else {
+                    message = "cannot reach goprod at " + invocation.target + " (is the daemon running?)";
+                    if (!cause.empty()) message += ": " + cause;
+                }
             }
             break;
         case grpc::StatusCode::DEADLINE_EXCEEDED:
@@ -111,6 +121,10 @@ v1::CameraRequest target(const Invocation& invocation) {
     request.set_all(invocation.all);
     return request;
 }
+
+// An SSID or password as the API gives it: the string field, or the bytes
+// field when it is not UTF-8 (the other is then empty).
+const std::string& either(const std::string& text, const std::string& raw) { return raw.empty() ? text : raw; }
 
 std::string firstCamera(const Invocation& invocation) {
     return invocation.cameras.empty() ? std::string() : invocation.cameras.front();
@@ -245,27 +259,40 @@ int list(Session& session, const Invocation& invocation) {
     const auto status =
         callUnary(session, invocation, &v1::Goprod::StubInterface::ListCameras, v1::ListCamerasRequest{}, &response);
     if (!status.ok()) return reportStatus(session, invocation, status);
+    // -i narrows the list to the cameras named, by identifier or address
+    // (case-insensitive, as goprod's selectors); one it does not know is NOT_FOUND.
+    auto named = [](const std::string& wanted, const v1::Camera& camera) {
+        return strcasecmp(wanted.c_str(), camera.identifier().c_str()) == 0 ||
+               strcasecmp(wanted.c_str(), camera.address().c_str()) == 0;
+    };
+    std::vector<std::string> missing;
     if (!invocation.cameras.empty()) {
-        // -i narrows the list to the cameras named, by identifier or address.
-        auto matches = [&](const v1::Camera& camera) {
-            return std::any_of(invocation.cameras.begin(), invocation.cameras.end(), [&](const std::string& wanted) {
-                return wanted == camera.identifier() || strcasecmp(wanted.c_str(), camera.address().c_str()) == 0;
-            });
-        };
+        for (const auto& wanted : invocation.cameras) {
+            if (std::none_of(response.cameras().begin(), response.cameras().end(),
+                             [&](const v1::Camera& camera) { return named(wanted, camera); })) {
+                missing.push_back(wanted);
+            }
+        }
         auto* cameras = response.mutable_cameras();
-        cameras->erase(
-            std::remove_if(cameras->begin(), cameras->end(), [&](const v1::Camera& c) { return !matches(c); }),
-            cameras->end());
+        cameras->erase(std::remove_if(cameras->begin(), cameras->end(),
+                                      [&](const v1::Camera& camera) {
+                                          return std::none_of(
+                                              invocation.cameras.begin(), invocation.cameras.end(),
+                                              [&](const std::string& wanted) { return named(wanted, camera); });
+                                      }),
+                       cameras->end());
     }
     if (invocation.json) {
         session.out << jsonLine(response) << '\n';
-    } else if (response.cameras().empty()) {
-        session.out << (invocation.cameras.empty() ? "no cameras known; find some with: goproctl discover\n"
-                                                   : "no such camera\n");
-    } else {
+    } else if (invocation.cameras.empty() && response.cameras().empty()) {
+        session.out << "no cameras known; find some with: goproctl discover\n";
+    } else if (!response.cameras().empty()) {
         printCameras(session.out, response.cameras());
     }
-    return kExitOk;
+    for (const auto& wanted : missing) {
+        session.err << "goproctl: no such camera \"" << printable(wanted) << "\" (goproctl list shows them all)\n";
+    }
+    return missing.empty() ? kExitOk : exitCodeFor(grpc::StatusCode::NOT_FOUND);
 }
 
 int discover(Session& session, const Invocation& invocation) {
@@ -420,7 +447,8 @@ int info(Session& session, const Invocation& invocation) {
             table.addRow({camera.result().identifier(), model, printable(hardware.firmware_version()),
                           printable(hardware.serial_number()),
                           camera.open_gopro_version().empty() ? "-" : camera.open_gopro_version(),
-                          printable(hardware.ap_ssid()), printable(hardware.ap_mac_address())});
+                          printable(either(hardware.ap_ssid(), hardware.ap_ssid_raw())),
+                          printable(hardware.ap_mac_address())});
         }
         if (!table.empty()) table.print(session.out);
     }
@@ -447,7 +475,8 @@ int apInfo(Session& session, const Invocation& invocation) {
     if (invocation.json) session.out << jsonLine(response) << '\n';
     if (response.result().code() != 0) return reportCameraFailure(session, response.result());
     if (!invocation.json)
-        printFields(session.out, {{"SSID", printable(response.ssid())}, {"PASSWORD", printable(response.password())}});
+        printFields(session.out, {{"SSID", printable(either(response.ssid(), response.ssid_raw()))},
+                                  {"PASSWORD", printable(either(response.password(), response.password_raw()))}});
     return kExitOk;
 }
 
@@ -471,7 +500,8 @@ int scan(Session& session, const Invocation& invocation) {
     table.alignRight(2);
     for (const auto& network : response.networks()) {
         table.addRow(
-            {printable(network.ssid()), std::to_string(network.signal_strength_bars()) + " bars",
+            {printable(either(network.ssid(), network.ssid_raw())),
+             std::to_string(network.signal_strength_bars()) + " bars",
              network.signal_frequency_mhz() > 0 ? std::to_string(network.signal_frequency_mhz()) + " MHz" : "-",
              network.open() ? "open" : "secured", network.configured() ? "yes" : "no"});
     }
@@ -489,7 +519,12 @@ std::string stepName(v1::ConnectNetworkProgress::Step step) {
 int connectNetwork(Session& session, const Invocation& invocation) {
     v1::ConnectNetworkRequest request;
     request.set_camera(firstCamera(invocation));
-    request.set_ssid(invocation.ssid);
+    // The API's ssid is a string field; the rare SSID that is not UTF-8 goes as bytes.
+    if (protocol::isUtf8(invocation.ssid)) {
+        request.set_ssid(invocation.ssid);
+    } else {
+        request.set_ssid_raw(invocation.ssid);
+    }
     if (invocation.password) request.set_password(*invocation.password);
 
     const auto start = session.clock();

@@ -44,6 +44,9 @@ struct Session {
     // (gRPC says UNAVAILABLE both for "no daemon" and for goprod's own
     // "camera not connected".) Unset: assume it did.
     std::function<bool()> daemonReachable;
+    // The group that owns goprod's socket, "" if unknown: named when the
+    // socket refuses the user (permission denied).
+    std::function<std::string()> socketGroup;
     std::function<std::chrono::steady_clock::time_point()> clock = [] { return std::chrono::steady_clock::now(); };
 };
 

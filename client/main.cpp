@@ -1,13 +1,16 @@
-// goproctl: parses the command line, opens the gRPC channel to goprod and
-// runs the command. SIGINT/SIGTERM are taken by a signal thread that cancels
-// the RPC in progress, so that an interrupted command still exits through
-// its normal path (exit code 8, or 0 for watch).
+// goproctl: parses the command line, reads the WiFi password when asked to
+// (--password-stdin, --ask: before any thread starts), opens the gRPC channel
+// to goprod and runs the command. SIGINT/SIGTERM are taken by a signal thread
+// that cancels the RPC in progress, so that an interrupted command still exits
+// through its normal path (exit code 8, or 0 for watch).
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <thread>
 
+#include <grp.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <grpcpp/create_channel.h>
@@ -16,13 +19,23 @@
 #include "client/cli.h"
 #include "client/commands.h"
 #include "client/exit_codes.h"
+#include "client/password.h"
 
 int main(int argc, char** argv) {
     using namespace goprod::client;
     const std::vector<std::string> args(argv + 1, argv + argc);
     auto parsed = parseCommandLine(args, processEnvironment(), std::cout, std::cerr);
     if (!parsed.invocation) return parsed.exitCode;
-    const Invocation& invocation = *parsed.invocation;
+    Invocation& invocation = *parsed.invocation;
+    if (invocation.passwordSource != PasswordSource::Argument) {
+        auto password = invocation.passwordSource == PasswordSource::Stdin ? passwordFromStream(std::cin)
+                                                                           : passwordFromTerminal(invocation.ssid);
+        if (!password) {
+            std::cerr << "goproctl: " << password.error() << '\n';
+            return kExitUsage;
+        }
+        invocation.password = std::move(*password);
+    }
 
     // Blocked before gRPC starts its threads, so that they inherit the mask
     // and only the signal thread ever sees these signals. SIGUSR1 wakes it at exit.
@@ -55,6 +68,15 @@ int main(int argc, char** argv) {
     session.daemonReachable = [&channel] {
         const auto state = channel->GetState(false);
         return state == GRPC_CHANNEL_READY;
+    };
+
+    session.socketGroup = [&invocation]() -> std::string {
+        constexpr std::string_view kUnix = "unix:";
+        if (!invocation.target.starts_with(kUnix)) return {};
+        struct stat socket {};
+        if (stat(invocation.target.c_str() + kUnix.size(), &socket) != 0) return {};
+        const struct group* group = getgrgid(socket.st_gid);
+        return group != nullptr ? group->gr_name : std::to_string(socket.st_gid);
     };
 
     const int code = run(invocation, session);

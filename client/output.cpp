@@ -156,6 +156,8 @@ std::string valueText(const v1::Value& value, bool setting) {
     switch (value.typed_case()) {
         case v1::Value::kInteger:
             return std::to_string(value.integer());
+        case v1::Value::kLargeInteger:
+            return std::to_string(value.large_integer());
         case v1::Value::kText:
             return "\"" + printable(value.text()) + "\"";
         default:

@@ -23,4 +23,22 @@ std::string_view resultGenericName(int result) {
     return "RESULT_UNDEFINED";
 }
 
+std::string_view provisioningStateText(int state) {
+    switch (state) {
+        case 0: return "the camera does not know the connection state";
+        case 1: return "the connection has not started";
+        case 2: return "connecting";
+        case 3: return "the camera aborted the connection";
+        case 4: return "the connection was cancelled";
+        case 5: return "connected to a new network";
+        case 6: return "connected to a known network";
+        case 7: return "the camera could not associate with the network";
+        case 8: return "the network refused the password";
+        case 9: return "the network needs its terms accepted in a browser first";
+        case 10: return "connected, but the network has no internet access";
+        case 11: return "the network's security type is not supported";
+        default: return "unknown connection state";
+    }
+}
+
 }  // namespace goprod::protocol

@@ -20,4 +20,8 @@ std::string_view cameraStatusName(std::uint8_t status);  // "success", "error", 
 std::string_view resultGenericName(int result);
 inline constexpr int kResultSuccess = 1;
 
+// open_gopro.EnumProvisioning (the camera's station-mode connection state),
+// by meaning: 8 -> "the network refused the password". For messages and progress.
+std::string_view provisioningStateText(int state);
+
 }  // namespace goprod::protocol

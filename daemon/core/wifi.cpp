@@ -15,10 +15,10 @@ constexpr std::int32_t kMaxEntries = 100;
 
 bool isSuccess(int result) { return result == protocol::kResultSuccess; }
 
+// Protobuf results are not TLV status bytes: the name goes in the message,
+// not in cameraStatus (which would print as "camera status N (reserved)").
 Error rejected(const std::string& what, int result) {
-    return Error{Errc::CameraRejected,
-                 what + " failed: " + std::string(protocol::resultGenericName(result)),
-                 static_cast<std::uint8_t>(result)};
+    return Error{Errc::CameraRejected, what + " failed: " + std::string(protocol::resultGenericName(result)), {}};
 }
 
 class StationOperation final : public NetworkOperation, public std::enable_shared_from_this<StationOperation> {
@@ -143,7 +143,8 @@ private:
     void connect(const Entries& entries) {
         const auto it = std::find_if(entries.begin(), entries.end(), [this](const ScanEntry& e) { return e.ssid == *ssid; });
         if (it == entries.end()) {
-            return finish(fail(Errc::NotFound, "the camera does not see a network named \"" + *ssid + "\""));
+            return finish(fail(Errc::NotFound, "the camera does not see a network named \"" + *ssid +
+                                                   "\" (scan to list the networks it sees: goproctl wifi scan)"));
         }
         report(WifiProgress::Step::Found, "found \"" + *ssid + "\" (" + std::to_string(it->signalStrengthBars) +
                                               " bars, " + std::to_string(it->signalFrequencyMhz) + " MHz)");
@@ -205,8 +206,9 @@ private:
             case pb::PROVISIONING_NEVER_STARTED:
             case pb::PROVISIONING_UNKNOWN: report(WifiProgress::Step::Provisioning, name); return;
             default:
-                return finish(Unexpected{Error{Errc::CameraRejected, "provisioning failed: " + name,
-                                               static_cast<std::uint8_t>(state)}});
+                return finish(fail(Errc::CameraRejected, "provisioning failed: " +
+                                                             std::string(protocol::provisioningStateText(state)) +
+                                                             " (" + name + ")"));
         }
     }
 

@@ -1,5 +1,6 @@
 #include "daemon/rpc/convert.h"
 
+#include <limits>
 #include <string>
 #include <variant>
 
@@ -7,6 +8,7 @@
 #include "daemon/rpc/status.h"
 #include "protocol/queries.h"
 #include "protocol/settings.h"
+#include "protocol/utf8.h"
 
 namespace goprod::rpc {
 
@@ -82,7 +84,7 @@ void toProto(const core::CameraView& view, v1::Camera* out) {
     if (view.batteryPercent) out->set_battery_percent(*view.batteryPercent);
     if (view.rssi) out->set_rssi(*view.rssi);
     out->set_queue_depth(static_cast<std::uint32_t>(view.queueDepth));
-    out->set_last_error(view.lastError);
+    out->set_last_error(protocol::validUtf8(view.lastError));  // may quote an SSID
     if (view.lastSeenUnix > 0) {
         out->mutable_last_seen()->set_seconds(view.lastSeenUnix);
     }
@@ -100,7 +102,7 @@ v1::CameraResult errorResult(const core::CameraView& camera, const core::Error& 
     v1::CameraResult result;
     result.set_identifier(camera.identifier);
     result.set_code(static_cast<std::int32_t>(statusCode(error.code)));
-    result.set_message(statusMessage(error));
+    result.set_message(protocol::validUtf8(statusMessage(error)));
     if (error.cameraStatus) result.set_camera_status(*error.cameraStatus);
     return result;
 }
@@ -111,13 +113,25 @@ void setAnswerTimes(v1::CameraResult* result, const core::Answer& answer, const 
     if (answer.answeredAt != unset) setTimestamp(result->mutable_acknowledged(), time.wall(answer.answeredAt));
 }
 
+namespace {
+
+void setInteger(v1::Value& value, std::int64_t number) {
+    if (number >= std::numeric_limits<std::int32_t>::min() && number <= std::numeric_limits<std::int32_t>::max()) {
+        value.set_integer(static_cast<std::int32_t>(number));
+    } else {
+        value.set_large_integer(number);
+    }
+}
+
+}  // namespace
+
 v1::Value settingValue(std::uint8_t id, protocol::ByteView raw) {
     v1::Value value;
     value.set_id(id);
     if (const auto* info = protocol::findSetting(id)) value.set_name(std::string(info->name));
     value.set_raw(std::string(raw.begin(), raw.end()));
-    if (!raw.empty() && raw.size() <= 8) value.set_integer(static_cast<std::int64_t>(protocol::readBigEndian(raw)));
-    value.set_display(protocol::formatSettingValue(id, raw));
+    if (!raw.empty() && raw.size() <= 8) setInteger(value, static_cast<std::int64_t>(protocol::readBigEndian(raw)));
+    value.set_display(protocol::validUtf8(protocol::formatSettingValue(id, raw)));
     return value;
 }
 
@@ -128,12 +142,14 @@ v1::Value statusValue(std::uint8_t id, protocol::ByteView raw) {
     if (info != nullptr) value.set_name(std::string(info->name));
     value.set_raw(std::string(raw.begin(), raw.end()));
     if (info != nullptr && info->type == protocol::ValueType::String) {
-        value.set_text(std::get<std::string>(protocol::decodeStatusValue(id, raw)));
+        // A string field must be UTF-8 (an AP SSID need not be): else only `raw`.
+        auto text = std::get<std::string>(protocol::decodeStatusValue(id, raw));
+        if (protocol::isUtf8(text)) value.set_text(std::move(text));
     } else if (!raw.empty() && raw.size() <= 8) {
         const auto decoded = protocol::decodeStatusValue(id, raw);
-        if (const auto* number = std::get_if<std::int64_t>(&decoded)) value.set_integer(*number);
+        if (const auto* number = std::get_if<std::int64_t>(&decoded)) setInteger(value, *number);
     }
-    value.set_display(protocol::formatStatusValue(id, raw));
+    value.set_display(protocol::validUtf8(protocol::formatStatusValue(id, raw)));  // an AP SSID need not be UTF-8
     return value;
 }
 
@@ -182,7 +198,7 @@ v1::Event toProto(const core::Event& event, std::chrono::system_clock::time_poin
     out.set_request(event.request);
     if (event.error) {
         out.set_code(static_cast<std::int32_t>(statusCode(event.error->code)));
-        out.set_error(statusMessage(*event.error));
+        out.set_error(protocol::validUtf8(statusMessage(*event.error)));
     }
     return out;
 }
@@ -216,10 +232,18 @@ v1::ConnectNetworkProgress::Step toProto(core::WifiProgress::Step step) {
     return v1::ConnectNetworkProgress::STEP_UNSPECIFIED;
 }
 
+void setSsid(const std::string& bytes, std::string* text, std::string* raw) {
+    if (protocol::isUtf8(bytes)) {
+        *text = bytes;
+    } else {
+        *raw = bytes;
+    }
+}
+
 v1::Network toProto(const core::ScanEntry& entry) {
     constexpr std::uint32_t kAuthenticated = 0x01;  // open_gopro.SCAN_FLAG_AUTHENTICATED
     v1::Network network;
-    network.set_ssid(entry.ssid);
+    setSsid(entry.ssid, network.mutable_ssid(), network.mutable_ssid_raw());
     network.set_signal_strength_bars(entry.signalStrengthBars);
     network.set_signal_frequency_mhz(entry.signalFrequencyMhz);
     network.set_flags(entry.flags);

@@ -52,6 +52,8 @@ v1::Event toProto(const core::Event& event, std::chrono::system_clock::time_poin
 std::optional<protocol::Characteristic> fromProto(v1::Characteristic characteristic);
 
 v1::ConnectNetworkProgress::Step toProto(core::WifiProgress::Step step);
+// An SSID (or AP password) in `text` when it is valid UTF-8, else in `raw`.
+void setSsid(const std::string& bytes, std::string* text, std::string* raw);
 v1::Network toProto(const core::ScanEntry& entry);
 
 // The registry's part of GetDaemonStatus (the service adds version, uptime and streams).

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -9,13 +11,17 @@
 
 #include <time.h>
 
+#include <google/protobuf/descriptor.h>
+
 #include "daemon/rpc/convert.h"
 #include "daemon/rpc/reactors.h"
 #include "daemon/rpc/status.h"
+#include "daemon/rpc/unparsable.h"
 #include "protocol/commands.h"
 #include "protocol/framing.h"
 #include "protocol/queries.h"
 #include "protocol/settings.h"
+#include "protocol/utf8.h"
 
 namespace goprod::rpc {
 
@@ -354,11 +360,85 @@ grpc::Status tooManyStreams(std::size_t limit) {
 }  // namespace
 
 Service::Service(core::Control& control, Options options)
-    : control_(control), options_(std::move(options)), started_(options_.clock.steadyNow()) {}
+    : control_(control), options_(std::move(options)), started_(options_.clock.steadyNow()) {
+    // Every RPC: a new one left out here answers UNIMPLEMENTED to a request that does not parse.
+    refuseUnparsable("ListCameras", &Service::ListCameras);
+    refuseUnparsable("GetCamera", &Service::GetCamera);
+    refuseUnparsable("Discover", &Service::Discover);
+    refuseUnparsable("Connect", &Service::Connect);
+    refuseUnparsable("Disconnect", &Service::Disconnect);
+    refuseUnparsable("Forget", &Service::Forget);
+    refuseUnparsable("SetAutoConnect", &Service::SetAutoConnect);
+    refuseUnparsable("SetShutter", &Service::SetShutter);
+    refuseUnparsable("Sleep", &Service::Sleep);
+    refuseUnparsable("LoadPresetGroup", &Service::LoadPresetGroup);
+    refuseUnparsable("LoadPreset", &Service::LoadPreset);
+    refuseUnparsable("EnableAnalytics", &Service::EnableAnalytics);
+    refuseUnparsable("SetSetting", &Service::SetSetting);
+    refuseUnparsable("GetSettings", &Service::GetSettings);
+    refuseUnparsable("GetStatuses", &Service::GetStatuses);
+    refuseUnparsable("GetHardwareInfo", &Service::GetHardwareInfo);
+    refuseUnparsable("GetOpenGoProVersion", &Service::GetOpenGoProVersion);
+    refuseUnparsable("SetDateTime", &Service::SetDateTime);
+    refuseUnparsable("SetKeepAlive", &Service::SetKeepAlive);
+    refuseUnparsable("GetApInfo", &Service::GetApInfo);
+    refuseUnparsable("SetAp", &Service::SetAp);
+    refuseUnparsable("ScanNetworks", &Service::ScanNetworks);
+    refuseUnparsable("ConnectNetwork", &Service::ConnectNetwork);
+    refuseUnparsable("WatchEvents", &Service::WatchEvents);
+    refuseUnparsable("SendRaw", &Service::SendRaw);
+    refuseUnparsable("GetDaemonStatus", &Service::GetDaemonStatus);
+}
 
 void Service::setLimits(std::chrono::milliseconds requestTimeout, std::size_t maxStreams) {
     options_.requestTimeout = requestTimeout;
     options_.maxStreams = maxStreams;
+}
+
+namespace {
+
+// The RPC's index among the service's methods: the generated code registers
+// them in the order of the .proto, which is the descriptor's.
+template <class Request>
+int methodIndex(const char* name) {
+    const auto* service =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(v1::Goprod::service_full_name());
+    const auto* method = service != nullptr ? service->FindMethodByName(name) : nullptr;
+    if (method == nullptr || method->input_type() != Request::descriptor()) {
+        throw std::logic_error(std::string("goprod.v1.Goprod has no method ") + name + " taking " +
+                               Request::descriptor()->full_name());
+    }
+    return method->index();
+}
+
+}  // namespace
+
+template <class Request, class Response>
+void Service::refuseUnparsable(const char* name,
+                               grpc::ServerUnaryReactor* (Service::*method)(grpc::CallbackServerContext*,
+                                                                            const Request*, Response*)) {
+    auto inner = std::make_unique<grpc::internal::CallbackUnaryHandler<Request, Response>>(
+        [this, method](grpc::CallbackServerContext* context, const Request* request,
+                       Response* response) -> grpc::ServerUnaryReactor* {
+            if (!unparsable()) return (this->*method)(context, request, response);
+            auto* reactor = context->DefaultReactor();
+            reactor->Finish(unparsableStatus<Request>());
+            return reactor;
+        });
+    MarkMethodCallback(methodIndex<Request>(name), new ParseChecked<Request, Response, true>(std::move(inner)));
+}
+
+template <class Request, class Response>
+void Service::refuseUnparsable(const char* name,
+                               grpc::ServerWriteReactor<Response>* (Service::*method)(grpc::CallbackServerContext*,
+                                                                                      const Request*)) {
+    auto inner = std::make_unique<grpc::internal::CallbackServerStreamingHandler<Request, Response>>(
+        [this, method](grpc::CallbackServerContext* context,
+                       const Request* request) -> grpc::ServerWriteReactor<Response>* {
+            if (!unparsable()) return (this->*method)(context, request);
+            return failedStream<Response>(unparsableStatus<Request>());
+        });
+    MarkMethodCallback(methodIndex<Request>(name), new ParseChecked<Request, Response, false>(std::move(inner)));
 }
 
 Service::~Service() = default;
@@ -774,7 +854,7 @@ grpc::ServerUnaryReactor* Service::GetHardwareInfo(grpc::CallbackServerContext* 
                           hw->set_model_name(info->modelName);
                           hw->set_firmware_version(info->firmwareVersion);
                           hw->set_serial_number(info->serialNumber);
-                          hw->set_ap_ssid(info->apSsid);
+                          setSsid(info->apSsid, hw->mutable_ap_ssid(), hw->mutable_ap_ssid_raw());
                           hw->set_ap_mac_address(info->apMacAddress);
                           requestOn(
                               call, camera, protocol::command::getOpenGoProVersion(), deadline,
@@ -970,8 +1050,8 @@ grpc::ServerUnaryReactor* Service::GetApInfo(grpc::CallbackServerContext* contex
                            }
                            call->finish(grpc::Status::OK, [&] {
                                *response->mutable_result() = okResult(camera);
-                               response->set_ssid(info->ssid);
-                               response->set_password(info->password);
+                               setSsid(info->ssid, response->mutable_ssid(), response->mutable_ssid_raw());
+                               setSsid(info->password, response->mutable_password(), response->mutable_password_raw());
                            });
                        });
                });
@@ -1042,7 +1122,11 @@ grpc::ServerWriteReactor<v1::ConnectNetworkProgress>* Service::ConnectNetwork(
     using Progress = v1::ConnectNetworkProgress;
     auto selection = singleSelection(request->camera());
     if (!selection) return failedStream<Progress>(toStatus(selection.error()));
-    if (auto ok = checkSsid(request->ssid()); !ok) return failedStream<Progress>(toStatus(ok.error()));
+    if (!request->ssid().empty() && !request->ssid_raw().empty()) {
+        return failedStream<Progress>(toStatus(invalid("give ssid or ssid_raw, not both")));
+    }
+    const std::string& ssid = request->ssid_raw().empty() ? request->ssid() : request->ssid_raw();
+    if (auto ok = checkSsid(ssid); !ok) return failedStream<Progress>(toStatus(ok.error()));
     std::optional<std::string> password;
     if (request->has_password()) {
         if (auto ok = checkPassword(request->password()); !ok) return failedStream<Progress>(toStatus(ok.error()));
@@ -1057,8 +1141,7 @@ grpc::ServerWriteReactor<v1::ConnectNetworkProgress>* Service::ConnectNetwork(
     stream->onAbort([control, id] { control->cancel(id); });
     const core::Deadline deadline = deadlineFor(context, options_.longTimeout);
     resolveOne(control_, stream, std::move(*selection), "ConnectNetwork",
-               [stream, control, id, deadline, ssid = request->ssid(),
-                password = std::move(password)](const core::CameraView& camera) {
+               [stream, control, id, deadline, ssid, password = std::move(password)](const core::CameraView& camera) {
                    auto savedPassword = std::make_shared<bool>(false);  // both callbacks run on the core thread
                    control->wifiConnect(
                        id, camera.address, ssid, password, deadline,
@@ -1066,7 +1149,7 @@ grpc::ServerWriteReactor<v1::ConnectNetworkProgress>* Service::ConnectNetwork(
                            *savedPassword = progress.savedPassword;
                            Progress message;
                            message.set_step(toProto(progress.step));
-                           message.set_detail(progress.detail);
+                           message.set_detail(protocol::validUtf8(progress.detail));  // quotes the SSID
                            message.set_saved_password(progress.savedPassword);
                            stream->write(std::move(message));
                        },
@@ -1077,8 +1160,8 @@ grpc::ServerWriteReactor<v1::ConnectNetworkProgress>* Service::ConnectNetwork(
                            }
                            Progress message;
                            message.set_step(Progress::STEP_CONNECTED);
-                           message.set_detail("connected to " + quoted(ssid) +
-                                              (*savedPassword ? " with the password the camera saved" : ""));
+                           message.set_detail(protocol::validUtf8("connected to " + quoted(ssid) +
+                                                                  (*savedPassword ? " with the password the camera saved" : "")));
                            message.set_saved_password(*savedPassword);
                            stream->write(std::move(message));
                            stream->finish(grpc::Status::OK);

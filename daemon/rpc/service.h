@@ -160,6 +160,15 @@ private:
     std::unique_ptr<StreamSlot> acquireStream();
     template <class Message>
     grpc::ServerWriteReactor<Message>* failedStream(grpc::Status status);
+    // Replaces gRPC's handler of the RPC `name` by one that answers
+    // INVALID_ARGUMENT to a request that does not parse (daemon/rpc/unparsable.h).
+    template <class Request, class Response>
+    void refuseUnparsable(const char* name, grpc::ServerUnaryReactor* (Service::*method)(grpc::CallbackServerContext*,
+                                                                                         const Request*, Response*));
+    template <class Request, class Response>
+    void refuseUnparsable(const char* name,
+                          grpc::ServerWriteReactor<Response>* (Service::*method)(grpc::CallbackServerContext*,
+                                                                                 const Request*));
 
     core::Control& control_;
     Options options_;

@@ -133,7 +133,7 @@ TEST(Cli, HelpOnEverySubcommand) {
 TEST(Cli, ProgramHelpListsTheExitCodes) {
     const auto result = parse({"--help"});
     EXPECT_EQ(result.outcome.exitCode, kExitOk);
-    EXPECT_THAT(result.out, HasSubstr("3 camera not found"));
+    EXPECT_THAT(result.out, HasSubstr("3 not found (a camera; for wifi connect, the network)"));
     EXPECT_THAT(result.out, HasSubstr("GOPROD_SOCKET"));
 }
 
@@ -168,6 +168,9 @@ TEST(Cli, BadInputIsAUsageErrorWithAClearMessage) {
         {{"wifi", "connect", std::string(33, 's')}, "SSID must be 1 to 32 bytes"},
         {{"wifi", "connect", ""}, "SSID must be 1 to 32 bytes"},
         {{"wifi", "connect", "net", std::string(64, 'p')}, "password must be at most 63 bytes"},
+        {{"wifi", "connect", "net", "secret", "--password-stdin"}, "do not give it as an argument too"},
+        {{"wifi", "connect", "net", "secret", "--ask"}, "do not give it as an argument too"},
+        {{"wifi", "connect", "net", "--ask", "--password-stdin"}, "excludes"},
         {{"watch", "--kind", "everything"}, "unknown event kind"},
         {{"raw", "GP-0073", "00"}, "write to GP-0072"},
         {{"raw", "command", "xyz"}, "invalid hex"},
@@ -176,8 +179,29 @@ TEST(Cli, BadInputIsAUsageErrorWithAClearMessage) {
         {{"keep-alive", "-1"}, "keep-alive"},
         {{"discover", "--duration", "0"}, "--duration"},
         {{"discover", "--duration", "121"}, "--duration"},
-        {{"list", "--timeout", "0"}, "--timeout"},
+        {{"list", "--timeout", "0"}, "expected seconds from 0.001 to 86400, got 0"},
         {{"list", "--timeout", "soon"}, "--timeout"},
+        {{"list", "--timeout", "nan"}, "0.001 to 86400"},
+        {{"list", "--timeout", "inf"}, "0.001 to 86400"},
+        {{"list", "--timeout", "1e100"}, "0.001 to 86400"},
+        {{"list", "--timeout", "-1"}, "0.001 to 86400"},
+        {{"list", "--timeout", "0.0009"}, "0.001 to 86400"},
+        {{"list", "--timeout", "86401"}, "0.001 to 86400"},
+        {{"discover", "--duration", "nan"}, "--duration"},
+        {{"-i", "0456", "-i", "1234", "connect"}, "connect works on one camera; -i was given 2 times"},
+        {{"-i", "0456", "-i", "0456", "disconnect"}, "disconnect works on one camera"},
+        {{"-i", "0456", "-i", "1234", "forget"}, "forget works on one camera"},
+        {{"-i", "0456", "-i", "1234", "auto-connect", "on"}, "auto-connect works on one camera"},
+        {{"-i", "0456", "-i", "1234", "wifi", "ap", "info"}, "wifi ap info works on one camera"},
+        {{"-i", "0456", "-i", "1234", "wifi", "scan"}, "wifi scan works on one camera"},
+        {{"-i", "0456", "-i", "1234", "wifi", "connect", "net"}, "wifi connect works on one camera"},
+        {{"-i", "0456", "-i", "1234", "raw", "command", "51"}, "raw works on one camera"},
+        {{"-i",
+          "04\xff"
+          "6",
+          "sleep"},
+         "-i 04\\xff6 is not valid UTF-8"},
+        {{"-i", "caf\xc3", "list"}, "not valid UTF-8"},
         {{"date-time", "--utc-offset", "900"}, "--utc-offset"},
         {{"date-time", "--dst"}, "--dst goes with --utc-offset"},
         {{"-i", "0456", "--all", "sleep"}, "excludes"},
@@ -228,7 +252,31 @@ TEST(Cli, SocketFromOptionEnvironmentOrDefault) {
     EXPECT_EQ(parsed({"list"}, environment).target, "unix:/tmp/goprod-test.sock");
     EXPECT_EQ(parsed({"--socket", "unix:/x.sock", "list"}, environment).target, "unix:/x.sock");
     EXPECT_EQ(parsed({"list", "--socket", "/y.sock"}).target, "unix:/y.sock");
-    EXPECT_EQ(parsed({"list", "--socket", "localhost:50051"}).target, "localhost:50051");
+    EXPECT_EQ(parsed({"list", "--socket", "dns:localhost:50051"}).target, "dns:localhost:50051");
+    EXPECT_EQ(parsed({"list", "--socket", "ipv4:127.0.0.1:50051"}).target, "ipv4:127.0.0.1:50051");
+    EXPECT_EQ(parsed({"list", "--socket", "unix-abstract:goprod"}).target, "unix-abstract:goprod");
+}
+
+TEST(Cli, ASocketWithoutASchemeIsAFilePath) {
+    EXPECT_EQ(parsed({"list", "--socket", "goprod.sock"}).target, "unix:goprod.sock");
+    EXPECT_EQ(parsed({"list", "--socket", "run/goprod.sock"}).target, "unix:run/goprod.sock");
+    EXPECT_EQ(parsed({"list", "--socket", "./x.sock"}).target, "unix:./x.sock");
+    EXPECT_EQ(parsed({"list", "--socket", "localhost:50051"}).target, "unix:localhost:50051");
+    Environment environment;
+    environment.socket = "relative.sock";
+    EXPECT_EQ(parsed({"list"}, environment).target, "unix:relative.sock");
+}
+
+TEST(Cli, TimeoutAcceptsItsWholeRange) {
+    EXPECT_EQ(parsed({"--timeout", "0.001", "list"}).timeoutSeconds, 0.001);
+    EXPECT_EQ(parsed({"--timeout", "86400", "list"}).timeoutSeconds, 86400);
+    EXPECT_EQ(parsed({"--timeout", "1e3", "list"}).timeoutSeconds, 1000);
+}
+
+TEST(Cli, SeveralCamerasStayAllowedWhereTheyMeanSeveral) {
+    EXPECT_THAT(parsed({"-i", "0456", "-i", "1234", "list"}).cameras, ElementsAre("0456", "1234"));
+    EXPECT_THAT(parsed({"-i", "0456", "-i", "1234", "wifi", "ap", "on"}).cameras, ElementsAre("0456", "1234"));
+    EXPECT_THAT(parsed({"-i", "caf\xc3\xa9", "list"}).cameras, ElementsAre("caf\xc3\xa9"));  // UTF-8 is fine
 }
 
 TEST(Cli, TimeoutDefaultsPerCommand) {
@@ -264,6 +312,22 @@ TEST(Cli, WifiConnectTellsMissingFromEmptyPassword) {
     const auto invocation = parsed({"wifi", "connect", "Home Net", "p w"});
     EXPECT_EQ(invocation.ssid, "Home Net");
     EXPECT_EQ(invocation.password, "p w");
+}
+
+TEST(Cli, WifiConnectPasswordFromStdinOrTerminal) {
+    EXPECT_EQ(parsed({"wifi", "connect", "HomeNet"}).passwordSource, PasswordSource::Argument);
+    auto invocation = parsed({"wifi", "connect", "HomeNet", "--password-stdin"});
+    EXPECT_EQ(invocation.passwordSource, PasswordSource::Stdin);
+    EXPECT_FALSE(invocation.password);  // read later, by main
+    EXPECT_EQ(parsed({"wifi", "connect", "--ask", "HomeNet"}).passwordSource, PasswordSource::Terminal);
+}
+
+TEST(Cli, WifiConnectHelpSaysWhyTheArgumentIsLessSafe) {
+    const auto result = parse({"wifi", "connect", "--help"});
+    EXPECT_THAT(result.out, HasSubstr("--password-stdin"));
+    EXPECT_THAT(result.out, HasSubstr("--ask"));
+    EXPECT_THAT(result.out, HasSubstr("ps"));
+    EXPECT_THAT(result.out, HasSubstr("shell history"));
 }
 
 TEST(Cli, RawTakesHexAsOneOrSeveralWords) {

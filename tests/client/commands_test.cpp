@@ -181,10 +181,10 @@ TEST_F(Commands, RawSendsTheCharacteristicAndBytesAndPrintsTheResponseInHex) {
     response.set_response(std::string("\x01\x01\x00", 3));
     EXPECT_CALL(stub_, SendRaw(_, _, _))
         .WillOnce(DoAll(SaveArg<1>(&sent), SetArgPointee<2>(response), Return(grpc::Status::OK)));
-    EXPECT_EQ(goproctl({"raw", "command", "03010101", "-i", "0456", "-i", "1234"}), kExitOk);
+    EXPECT_EQ(goproctl({"raw", "command", "03010101", "-i", "0456"}), kExitOk);
     EXPECT_EQ(sent.characteristic(), v1::CHARACTERISTIC_COMMAND);
     EXPECT_EQ(sent.message(), std::string("\x03\x01\x01\x01", 4));
-    EXPECT_EQ(sent.camera(), "0456");  // single-camera: the first -i
+    EXPECT_EQ(sent.camera(), "0456");
     EXPECT_EQ(out(), "01 01 00\n");
 }
 
@@ -252,7 +252,7 @@ TEST_F(Commands, SingleCameraRequests) {
     EXPECT_CALL(stub_, Forget(_, _, _)).WillOnce(DoAll(SaveArg<1>(&forget), Return(grpc::Status::OK)));
     EXPECT_CALL(stub_, SetAutoConnect(_, _, _)).WillOnce(DoAll(SaveArg<1>(&autoConnect), Return(grpc::Status::OK)));
     EXPECT_CALL(stub_, GetApInfo(_, _, _)).WillOnce(DoAll(SaveArg<1>(&apInfo), Return(grpc::Status::OK)));
-    EXPECT_EQ(goproctl({"connect", "-i", "0456", "-i", "1234"}), kExitOk);
+    EXPECT_EQ(goproctl({"connect", "-i", "0456"}), kExitOk);
     EXPECT_EQ(connect.camera(), "0456");
     EXPECT_EQ(goproctl({"disconnect", "-i", "AA:BB:CC:DD:EE:FF"}), kExitOk);
     EXPECT_EQ(disconnect.camera(), "AA:BB:CC:DD:EE:FF");
@@ -262,7 +262,7 @@ TEST_F(Commands, SingleCameraRequests) {
     EXPECT_EQ(goproctl({"auto-connect", "on", "-i", "0456"}), kExitOk);
     EXPECT_EQ(autoConnect.camera(), "0456");
     EXPECT_TRUE(autoConnect.enabled());
-    EXPECT_EQ(goproctl({"wifi", "ap", "info", "-i", "0456", "-i", "1234"}), kExitOk);
+    EXPECT_EQ(goproctl({"wifi", "ap", "info", "-i", "0456"}), kExitOk);
     EXPECT_THAT(apInfo.cameras(), ElementsAre("0456"));
 }
 
@@ -361,14 +361,21 @@ TEST_F(Commands, ListFiltersByIdentifierOrAddress) {
     *response.add_cameras() = camera("0456", v1::CAMERA_STATE_READY);
     *response.add_cameras() = camera("1234", v1::CAMERA_STATE_READY);
     EXPECT_CALL(stub_, ListCameras(_, _, _))
-        .Times(2)
+        .Times(3)
         .WillRepeatedly(DoAll(SetArgPointee<2>(response), Return(grpc::Status::OK)));
     EXPECT_EQ(goproctl({"list", "-i", "aa:bb:cc:dd:12:34"}), kExitOk);
     EXPECT_THAT(out(), HasSubstr("1234"));
     EXPECT_THAT(out(), Not(HasSubstr("0456")));
     out_.str("");
-    EXPECT_EQ(goproctl({"list", "-i", "9999"}), kExitOk);
-    EXPECT_EQ(out(), "no such camera\n");
+    // A camera goprod does not know is NOT_FOUND (exit 3), as for the other commands.
+    EXPECT_EQ(goproctl({"list", "-i", "9999"}), kExitNotFound);
+    EXPECT_EQ(out(), "");
+    EXPECT_THAT(err(), HasSubstr("no such camera \"9999\""));
+    out_.str("");
+    err_.str("");
+    EXPECT_EQ(goproctl({"list", "-i", "0456", "-i", "9999"}), kExitNotFound);
+    EXPECT_THAT(out(), HasSubstr("0456"));
+    EXPECT_THAT(err(), HasSubstr("9999"));
 }
 
 TEST_F(Commands, EmptyListSaysHowToFindCameras) {
@@ -773,6 +780,19 @@ TEST_F(Commands, UnreachableDaemonNamesTheSocket) {
     EXPECT_EQ(err(),
               "goproctl: cannot reach goprod at unix:/tmp/none.sock (is the daemon running?): "
               "No such file or directory\n");
+}
+
+TEST_F(Commands, PermissionDeniedSaysToJoinTheSocketsGroup) {
+    session_.daemonReachable = [] { return false; };
+    session_.socketGroup = [] { return std::string("goprod"); };
+    EXPECT_CALL(stub_, ListCameras(_, _, _))
+        .WillOnce(Return(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                      "failed to connect to all addresses; last error: UNKNOWN: "
+                                      "unix:/run/goprod/goprod.sock: Permission denied")));
+    EXPECT_EQ(goproctl({"list"}), kExitUnavailable);
+    EXPECT_THAT(err(), HasSubstr("no permission to use goprod's socket unix:/run/goprod/goprod.sock"));
+    EXPECT_THAT(err(), HasSubstr("the user must be in the socket's group \"goprod\""));
+    EXPECT_THAT(err(), Not(HasSubstr("is the daemon running")));
 }
 
 TEST_F(Commands, UnavailableFromGoprodItselfKeepsItsMessage) {

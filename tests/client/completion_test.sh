@@ -38,6 +38,7 @@ expect GP-0072 goproctl raw GP
 expect --kind goproctl watch --k
 expect state-changed goproctl watch --kind st
 expect --duration goproctl discover --d
+expect --password-stdin goproctl wifi connect HomeNet --pass
 expect --utc-offset goproctl date-time --u
 expect --json goproctl list --j
 expect status goproctl st

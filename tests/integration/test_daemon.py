@@ -152,7 +152,7 @@ def test_ap_credentials_and_ap_on():
             (cam,) = await rig.ready(1)
             ap = await rig.stub.GetApInfo(target(cam))
             assert ap.result.code == OK
-            assert ap.ssid.startswith(b"GP") and len(ap.password) >= 8
+            assert ap.ssid.startswith("GP") and len(ap.password) >= 8 and not ap.ssid_raw
             result = only(await rig.stub.SetAp(pb.SetApRequest(target=target(cam), on=True), timeout=30))
             assert result.code == OK, result
             assert ("GP-0072", bytes.fromhex("17 01 01")) in await rig.received(cam)
@@ -166,13 +166,13 @@ def test_station_mode_scan_connect_new_and_connect():
             scan = await rig.stub.ScanNetworks(target(cam), timeout=30)
             assert scan.result.code == OK
             names = {n.ssid for n in scan.networks}
-            assert {b"dabugdabug", b"ATTTp4r6Fi", b"Ring Setup e7"} <= names
-            assert next(n for n in scan.networks if n.ssid == b"dabugdabug").configured
+            assert {"dabugdabug", "ATTTp4r6Fi", "Ring Setup e7"} <= names
+            assert next(n for n in scan.networks if n.ssid == "dabugdabug").configured
 
             await rig.sim.control("ClearReceived", "s", cam)
             steps = []
             async for progress in rig.stub.ConnectNetwork(
-                    pb.ConnectNetworkRequest(camera=cam, ssid=b"ATTTp4r6Fi", password=b"att-p4r6-pass"), timeout=60):
+                    pb.ConnectNetworkRequest(camera=cam, ssid="ATTTp4r6Fi", password=b"att-p4r6-pass"), timeout=60):
                 steps.append(progress.step)
             assert steps[0] == pb.ConnectNetworkProgress.STEP_SCANNING
             assert pb.ConnectNetworkProgress.STEP_CONNECTING in steps
@@ -183,7 +183,7 @@ def test_station_mode_scan_connect_new_and_connect():
 
             # A configured network needs no password: Connect (0x04), not Connect New.
             await rig.sim.control("ClearReceived", "s", cam)
-            async for progress in rig.stub.ConnectNetwork(pb.ConnectNetworkRequest(camera=cam, ssid=b"dabugdabug"),
+            async for progress in rig.stub.ConnectNetwork(pb.ConnectNetworkRequest(camera=cam, ssid="dabugdabug"),
                                                           timeout=60):
                 last = progress.step
             assert last == pb.ConnectNetworkProgress.STEP_CONNECTED
@@ -191,7 +191,7 @@ def test_station_mode_scan_connect_new_and_connect():
 
             with pytest.raises(grpc.aio.AioRpcError) as error:
                 async for _ in rig.stub.ConnectNetwork(
-                        pb.ConnectNetworkRequest(camera=cam, ssid=b"Homeynet_2GEXT", password=b"wrong-password"),
+                        pb.ConnectNetworkRequest(camera=cam, ssid="Homeynet_2GEXT", password=b"wrong-password"),
                         timeout=60):
                     pass
             assert error.value.code() == grpc.StatusCode.FAILED_PRECONDITION
@@ -400,7 +400,7 @@ def test_bad_input_gets_clear_errors():
                     await call
                 assert error.value.code() == code
             with pytest.raises(grpc.aio.AioRpcError) as error:
-                async for _ in rig.stub.ConnectNetwork(pb.ConnectNetworkRequest(camera=cam, ssid=b"x" * 33)):
+                async for _ in rig.stub.ConnectNetwork(pb.ConnectNetworkRequest(camera=cam, ssid="x" * 33)):
                     pass
             assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
             raw = await rig.stub.SendRaw(pb.SendRawRequest(camera=cam, characteristic=pb.CHARACTERISTIC_COMMAND,

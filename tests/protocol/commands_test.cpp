@@ -327,5 +327,12 @@ TEST(ResultCodes, CameraStatusAndGenericResultNames) {
     EXPECT_EQ(resultGenericName(42), "RESULT_UNDEFINED");
 }
 
+TEST(ResultCodes, ProvisioningStatesAreNamedByMeaning) {
+    EXPECT_EQ(provisioningStateText(8), "the network refused the password");  // PROVISIONING_ERROR_PASSWORD_AUTH
+    EXPECT_EQ(provisioningStateText(7), "the camera could not associate with the network");
+    EXPECT_EQ(provisioningStateText(5), "connected to a new network");
+    EXPECT_EQ(provisioningStateText(99), "unknown connection state");
+}
+
 }  // namespace
 }  // namespace goprod::protocol

@@ -6,8 +6,10 @@
 #include <vector>
 
 #include <gmock/gmock.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
 
+#include "daemon/rpc/convert.h"
 #include "protocol/bytes.h"
 #include "tests/rpc/test_support.h"
 
@@ -545,6 +547,18 @@ TEST_F(ServiceTest, GetApInfoReturnsTheSsidAndPassword) {
     EXPECT_EQ(response.password(), "p@ss-word");
 }
 
+TEST_F(ServiceTest, ApInfoThatIsNotUtf8ComesInTheRawFields) {
+    fake_.onReadApInfo = [](const std::string&) {
+        return FakeControl::Reply<core::ApInfo>(core::ApInfo{"GP\xff-AP", "caf\xe9-pass"});
+    };
+    v1::ApInfo response;
+    ASSERT_TRUE(stub_->GetApInfo(context().get(), {}, &response).ok());  // it parses: no invalid string field
+    EXPECT_EQ(response.ssid(), "");
+    EXPECT_EQ(response.ssid_raw(), "GP\xff-AP");
+    EXPECT_EQ(response.password(), "");
+    EXPECT_EQ(response.password_raw(), "caf\xe9-pass");
+}
+
 TEST_F(ServiceTest, SetApRunsOnEveryCameraWithOneResultEach) {
     threeCameras();
     fake_.onSetAp = [](const std::string& selector, bool) {
@@ -578,6 +592,98 @@ TEST_F(ServiceTest, ScanNetworksReturnsTheEntries) {
     EXPECT_FALSE(response.networks(0).open());
     EXPECT_EQ(response.networks(1).signal_frequency_mhz(), 5180);
     EXPECT_TRUE(response.networks(1).open());
+    EXPECT_EQ(response.networks(0).ssid_raw(), "");
+}
+
+// Raw bytes through a generic call: what a client sends that does not parse.
+grpc::Status rawUnary(grpc::Server& server, const std::string& method, const std::string& bytes) {
+    grpc::GenericStub stub(server.InProcessChannel({}));
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds{10});
+    grpc::Slice slice(bytes);
+    grpc::ByteBuffer request(&slice, 1);
+    grpc::ByteBuffer response;
+    std::promise<grpc::Status> done;
+    stub.UnaryCall(&context, method, grpc::StubOptions(), &request, &response,
+                   [&done](grpc::Status status) { done.set_value(std::move(status)); });
+    return done.get_future().get();
+}
+
+TEST_F(ServiceTest, ARequestThatDoesNotParseIsInvalidArgumentNotUnimplemented) {
+    // SetShutterRequest{target{cameras: "04\xff6"}, on: true}: a string field that is not UTF-8.
+    const auto status = rawUnary(*server_, "/goprod.v1.Goprod/SetShutter",
+                                 std::string("\x0a\x06\x0a\x04"
+                                             "04\xff"
+                                             "6\x10\x01",
+                                             10));
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+    EXPECT_THAT(status.error_message(), HasSubstr("goprod.v1.SetShutterRequest"));
+    // Truncated: a length that runs past the end.
+    EXPECT_EQ(rawUnary(*server_, "/goprod.v1.Goprod/ListCameras", "\x0a\x10\x0a").error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_TRUE(fake_.calls().empty());
+    // A request that parses still reaches the service, through the same handler.
+    EXPECT_TRUE(rawUnary(*server_, "/goprod.v1.Goprod/ListCameras", "").ok());
+}
+
+TEST(Convert, IntegersFitInt32UnlessTheyCannot) {
+    const protocol::Bytes small{0x00, 0x57};  // 87
+    auto value = settingValue(2, small);
+    EXPECT_EQ(value.typed_case(), v1::Value::kInteger);
+    EXPECT_EQ(value.integer(), 87);
+    const protocol::Bytes large{0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00};  // 2^32
+    value = settingValue(2, large);
+    EXPECT_EQ(value.typed_case(), v1::Value::kLargeInteger);
+    EXPECT_EQ(value.large_integer(), 4294967296);
+}
+
+TEST(Convert, AStatusStringThatIsNotUtf8IsOnlyRaw) {
+    const std::string ssid = "GP\xff-AP";
+    const protocol::Bytes raw(ssid.begin(), ssid.end());
+    const auto value = statusValue(30, raw);  // Access Point SSID
+    EXPECT_EQ(value.typed_case(), v1::Value::TYPED_NOT_SET);
+    EXPECT_EQ(value.raw(), ssid);
+    EXPECT_THAT(value.display(), HasSubstr("GP\\xff-AP"));
+}
+
+TEST_F(ServiceTest, ScanEntriesThatAreNotUtf8ComeAsBytes) {
+    fake_.onWifiScan = [](const std::string&) {
+        return FakeControl::Reply<std::vector<core::ScanEntry>>(
+            std::vector<core::ScanEntry>{{"caf\xc3\xa9", 3, 2412, 0x01}, {"caf\xe9", 1, 5180, 0x01}});
+    };
+    v1::ScanNetworksResponse response;
+    ASSERT_TRUE(stub_->ScanNetworks(context().get(), {}, &response).ok());
+    ASSERT_EQ(response.networks_size(), 2);
+    EXPECT_EQ(response.networks(0).ssid(), "caf\xc3\xa9");  // UTF-8 "café"
+    EXPECT_EQ(response.networks(0).ssid_raw(), "");
+    EXPECT_EQ(response.networks(1).ssid(), "");
+    EXPECT_EQ(response.networks(1).ssid_raw(), "caf\xe9");  // Latin-1 "café"
+}
+
+TEST_F(ServiceTest, ConnectNetworkTakesSsidRawAndQuotesItInValidUtf8) {
+    fake_.onWifiConnect = [](const std::string&, const std::string&, const std::optional<std::string>&) {
+        return std::make_pair(std::vector<core::WifiProgress>{{core::WifiProgress::Step::Found, "found \"caf\xe9\""}},
+                              FakeControl::Reply<void>(core::Result<void>{}));
+    };
+    v1::ConnectNetworkRequest request;
+    request.set_ssid_raw("caf\xe9");
+    auto ctx = context();
+    auto reader = stub_->ConnectNetwork(ctx.get(), request);
+    std::vector<std::string> details;
+    v1::ConnectNetworkProgress progress;
+    while (reader->Read(&progress)) details.push_back(progress.detail());
+    EXPECT_TRUE(reader->Finish().ok());
+    EXPECT_THAT(details, ElementsAre("found \"caf\\xe9\"", "connected to \"caf\\xe9\""));
+    EXPECT_THAT(fake_.calls(), ElementsAre("wifiConnect " + kAddr1 + " caf\xe9 no-password"));
+
+    v1::ConnectNetworkRequest both;
+    both.set_ssid("cafe");
+    both.set_ssid_raw("caf\xe9");
+    auto ctx2 = context();
+    auto refused = stub_->ConnectNetwork(ctx2.get(), both);
+    while (refused->Read(&progress)) {
+    }
+    EXPECT_EQ(refused->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(ServiceTest, SendRawReturnsTheReassembledResponseWithItsTimes) {
