@@ -631,7 +631,7 @@ void Camera::answered(const protocol::Request& request, const protocol::Bytes& m
 }
 
 void Camera::send(const protocol::Request& request, std::function<void(Result<void>)> sent) {
-    scheduleKeepAlive();  // the link is not idle
+    lastWriteAt_ = executor_.now();  // the link is not idle: keep-alive waits
     const auto path = pathOf(request.characteristic);
     auto packets = protocol::fragment(request.message, protocol::Sender::Client);
     if (!path || !packets) {
@@ -755,23 +755,31 @@ void Camera::reconfigure(const CameraSettings& settings, bool keepAlive) {
     if (keepAlive) setKeepAlive(interval);
 }
 
-// Keep-alive only keeps an idle link from sleeping: every request written
-// re-arms its timer (send()), and it goes out only when nothing is in flight
-// or queued, from the daemon's own room in the queue.
+// Keep-alive only keeps an idle link from sleeping: it is due one interval
+// after the last request written (send()), and goes out only when nothing is
+// in flight or queued, from the daemon's own room in the queue.
 void Camera::scheduleKeepAlive() {
     executor_.cancel(keepAliveTimer_);
     keepAliveTimer_ = 0;
     if (settings_.keepAlive.count() <= 0 || state_ != CameraState::Ready) return;
     const auto epoch = linkEpoch_;
-    keepAliveTimer_ = executor_.at(executor_.now() + settings_.keepAlive, [this, alive = alive_, epoch] {
+    const auto now = executor_.now();
+    // An interval after the last write; when nothing was written for that long
+    // (requests held while the camera is busy), an interval from now.
+    const auto due =
+        lastWriteAt_ + settings_.keepAlive > now ? lastWriteAt_ + settings_.keepAlive : now + settings_.keepAlive;
+    keepAliveTimer_ = executor_.at(due, [this, alive = alive_, epoch] {
         if (!*alive || epoch != linkEpoch_) return;
         keepAliveTimer_ = 0;
-        if (queue_.depth() > 0) return scheduleKeepAlive();  // their writes will re-arm it
-        RequestOptions options{executor_.now() + settings_.keepAlive, Priority::Low, {}};
-        queue_.submit(protocol::setting::keepAlive(), options, [this, alive, epoch](Result<Answer> answer) {
-            if (!*alive || epoch != linkEpoch_) return;
-            if (!answer) spdlog::debug("camera {}: keep-alive: {}", identifier_, answer.error().message);
-        });
+        const bool idle = queue_.depth() == 0 && executor_.now() >= lastWriteAt_ + settings_.keepAlive;
+        if (idle) {
+            RequestOptions options{executor_.now() + settings_.keepAlive, Priority::Low, {}};
+            queue_.submit(protocol::setting::keepAlive(), options, [this, alive, epoch](Result<Answer> answer) {
+                if (!*alive || epoch != linkEpoch_) return;
+                if (!answer) spdlog::debug("camera {}: keep-alive: {}", identifier_, answer.error().message);
+            });
+        }
+        scheduleKeepAlive();
     });
 }
 

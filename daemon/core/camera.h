@@ -204,6 +204,7 @@ private:
     Executor::Clock::time_point nextAttemptAt_{};
     Executor::TimerId attemptTimer_ = 0;
     Executor::TimerId keepAliveTimer_ = 0;
+    Executor::Clock::time_point lastWriteAt_{};  // the last request written: keep-alive is due an interval later
     std::size_t sessionStepsLeft_ = 0;
     std::size_t clientRequests_ = 0;  // submitted through submit() and not finished: what maxDepth limits
 
