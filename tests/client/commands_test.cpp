@@ -823,5 +823,68 @@ TEST_F(Commands, EmptyStatusMessageFallsBackToTheCodeName) {
     EXPECT_EQ(err(), "goproctl: NOT_FOUND\n");
 }
 
+TEST_F(Commands, AFailedDiscoverySaysWhyNotThatNoCameraWasFound) {
+    auto* reader = new MockClientReader<v1::Camera>();
+    EXPECT_CALL(*reader, Read(_)).WillOnce(Return(false));
+    EXPECT_CALL(*reader, Finish())
+        .WillOnce(
+            Return(grpc::Status(grpc::StatusCode::UNAVAILABLE, "BlueZ is not running (org.bluez is not on the bus)")));
+    EXPECT_CALL(stub_, DiscoverRaw(_, _)).WillOnce(Return(reader));
+    EXPECT_EQ(goproctl({"discover"}), kExitUnavailable);
+    EXPECT_THAT(out(), Not(HasSubstr("no cameras found")));
+    EXPECT_THAT(err(), HasSubstr("BlueZ is not running"));
+}
+
+TEST_F(Commands, StatusExitsZeroWhenHealthyAndFiveWhenBluezIsNotRunning) {
+    v1::DaemonStatus healthy;
+    healthy.set_version("0.1.0");
+    healthy.set_bluez_running(true);
+    auto* adapter = healthy.add_adapters();
+    adapter->set_name("hci0");
+    adapter->set_powered(true);
+    adapter->set_used(true);
+    EXPECT_CALL(stub_, GetDaemonStatus(_, _, _)).WillOnce(DoAll(SetArgPointee<2>(healthy), Return(grpc::Status::OK)));
+    EXPECT_EQ(goproctl({"status"}), kExitOk);
+    EXPECT_THAT(out(), AllOf(HasSubstr("goprod   0.1.0"), HasSubstr("BlueZ    running"), Not(HasSubstr("to do"))));
+
+    out_.str("");
+    v1::DaemonStatus down;
+    down.set_version("0.1.0");
+    EXPECT_CALL(stub_, GetDaemonStatus(_, _, _)).WillOnce(DoAll(SetArgPointee<2>(down), Return(grpc::Status::OK)));
+    EXPECT_EQ(goproctl({"status"}), kExitUnavailable);
+    EXPECT_THAT(out(), HasSubstr("to do:\n  BlueZ is not running: systemctl start bluetooth\n"));
+
+    out_.str("");
+    EXPECT_CALL(stub_, GetDaemonStatus(_, _, _)).WillOnce(DoAll(SetArgPointee<2>(down), Return(grpc::Status::OK)));
+    EXPECT_EQ(goproctl({"--json", "status"}), kExitUnavailable);
+    EXPECT_THAT(out(), HasSubstr("\"bluezRunning\":false"));
+    EXPECT_THAT(err(), HasSubstr("goproctl: BlueZ is not running: systemctl start bluetooth"));
+}
+
+TEST_F(Commands, WatchShowsAnErrorOnlyOnTheStateChangeItCaused) {
+    v1::Event lost;
+    lost.set_kind(v1::Event::KIND_STATE_CHANGED);
+    *lost.mutable_camera() = camera("0456", v1::CAMERA_STATE_LINK_LOST);
+    lost.mutable_camera()->set_last_error("the camera disconnected");
+    lost.set_code(14);
+    lost.set_error("the camera disconnected");
+    v1::Event connecting = lost;  // the camera still has its last error; the event has none
+    connecting.mutable_camera()->set_state(v1::CAMERA_STATE_CONNECTING);
+    connecting.clear_code();
+    connecting.clear_error();
+    auto* reader = new MockClientReader<v1::Event>();
+    EXPECT_CALL(*reader, Read(_))
+        .WillOnce(DoAll(SetArgPointee<0>(lost), Return(true)))
+        .WillOnce(DoAll(SetArgPointee<0>(connecting), Return(true)))
+        .WillOnce(Return(false));
+    EXPECT_CALL(*reader, Finish()).WillOnce(Return(grpc::Status::OK));
+    EXPECT_CALL(stub_, WatchEventsRaw(_, _)).WillOnce(Return(reader));
+    EXPECT_EQ(goproctl({"watch"}), kExitOk);
+    const auto printed = lines(out());
+    ASSERT_EQ(printed.size(), 2U);
+    EXPECT_THAT(printed[0], HasSubstr("state-changed  link lost: the camera disconnected"));
+    EXPECT_THAT(printed[1], AllOf(HasSubstr("state-changed  connecting"), Not(HasSubstr("disconnected"))));
+}
+
 }  // namespace
 }  // namespace goprod::client
