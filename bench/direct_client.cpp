@@ -24,13 +24,15 @@
 #include <thread>
 #include <vector>
 
-#include <sys/resource.h>
-
 #include <sdbus-c++/sdbus-c++.h>
 
 #include "protocol/gatt.h"
+#include "measure.h"
 
 namespace {
+
+using goprod::bench::cpuSeconds;
+using goprod::bench::percentile;
 
 namespace protocol = goprod::protocol;
 using Clock = std::chrono::steady_clock;
@@ -177,18 +179,6 @@ private:
     std::size_t limit_ = 0;  // sequential mode: stop after this many answers
     std::vector<double> latenciesUs_;
 };
-
-double percentile(std::vector<double> values, double p) {
-    std::sort(values.begin(), values.end());
-    return values[std::min(values.size() - 1, static_cast<std::size_t>(p / 100 * (values.size() - 1) + 0.5))];
-}
-
-double cpuSeconds() {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-           static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
 
 int usage() {
     std::fputs("usage: direct_client [--registered] (--seconds S | --sequential N) DEVICE_PATH...\n", stderr);

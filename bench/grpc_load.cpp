@@ -25,13 +25,15 @@
 #include <thread>
 #include <vector>
 
-#include <sys/resource.h>
-
 #include <grpcpp/grpcpp.h>
 
 #include "goprod.grpc.pb.h"
+#include "measure.h"
 
 namespace {
+
+using goprod::bench::cpuSeconds;
+using goprod::bench::percentile;
 
 namespace v1 = goprod::v1;
 using Clock = std::chrono::steady_clock;
@@ -122,19 +124,6 @@ private:
     std::unique_ptr<grpc::ClientContext> context_;
     Clock::time_point sentAt_;
 };
-
-double percentile(std::vector<double> values, double p) {
-    if (values.empty()) return 0;
-    std::sort(values.begin(), values.end());
-    return values[std::min(values.size() - 1, static_cast<std::size_t>(p / 100 * (values.size() - 1) + 0.5))];
-}
-
-double cpuSeconds() {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-           static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
 
 int usage() {
     std::fputs("usage: grpc_load --socket unix:PATH (--seconds S [--in-flight K] | --sequential N) CAMERA...\n",

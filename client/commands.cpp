@@ -355,7 +355,12 @@ int connect(Session& session, const Invocation& invocation) {
     request.set_camera(firstCamera(invocation));
     v1::Camera camera;
     const auto status = callUnary(session, invocation, &v1::Goprod::StubInterface::Connect, request, &camera);
-    return printCamera(session, invocation, status, camera);
+    const int code = printCamera(session, invocation, status, camera);
+    // The retries were the daemon's; say they happened (JSON has connect_attempts).
+    if (status.ok() && !invocation.json && camera.connect_attempts() > 1) {
+        session.out << "connected after " << camera.connect_attempts() << " attempts\n";
+    }
+    return code;
 }
 
 int disconnect(Session& session, const Invocation& invocation) {

@@ -266,6 +266,24 @@ TEST_F(Commands, SingleCameraRequests) {
     EXPECT_THAT(apInfo.cameras(), ElementsAre("0456"));
 }
 
+TEST_F(Commands, ConnectSaysHowManyAttemptsItTook) {
+    v1::Camera retried;
+    retried.set_identifier("0456");
+    retried.set_state(v1::CAMERA_STATE_READY);
+    retried.set_connect_attempts(3);
+    v1::Camera first = retried;
+    first.set_connect_attempts(1);
+    EXPECT_CALL(stub_, Connect(_, _, _))
+        .WillOnce(DoAll(SetArgPointee<2>(retried), Return(grpc::Status::OK)))
+        .WillOnce(DoAll(SetArgPointee<2>(first), Return(grpc::Status::OK)));
+    EXPECT_EQ(goproctl({"connect", "-i", "0456"}), kExitOk);
+    EXPECT_THAT(out(), HasSubstr("connected after 3 attempts\n"));
+    out_.str("");
+    EXPECT_EQ(goproctl({"connect", "-i", "0456"}), kExitOk);
+    EXPECT_THAT(out(), HasSubstr("0456"));
+    EXPECT_THAT(out(), Not(HasSubstr("attempts")));
+}
+
 TEST_F(Commands, GetValuesSendsTheIds) {
     v1::GetValuesRequest settings;
     v1::GetValuesRequest statuses;

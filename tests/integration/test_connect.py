@@ -29,6 +29,13 @@ def test_connect_waits_for_the_retries_and_says_how_many_attempts_it_took():
             # Already ready: nothing to attempt.
             again = await rig.stub.Connect(pb.ConnectRequest(camera=cam), timeout=30)
             assert again.state == pb.CAMERA_STATE_READY and again.connect_attempts == 0
+
+            # goproctl says so too.
+            await rig.stub.Disconnect(pb.DisconnectRequest(camera=cam), timeout=30)
+            await rig.sim.control("FailConnections", "su", cam, 1)
+            code, out, err = await goproctl(rig.daemon, "-i", cam, "connect")
+            assert code == 0, (code, out, err)
+            assert "connected after 2 attempts" in out, out
     run(scenario())
 
 
