@@ -26,8 +26,8 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
-#include "protocol/gatt.h"
 #include "measure.h"
+#include "protocol/gatt.h"
 
 namespace {
 
