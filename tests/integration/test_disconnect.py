@@ -50,7 +50,8 @@ def test_a_real_failure_stays_the_last_error_after_a_disconnect():
         async with Rig() as rig:
             (cam,) = await rig.discover(1)
             await rig.sim.control("RefusePairing", "sb", cam, True)
-            code, out, err = await ctl(rig, "-i", cam, "connect")
+            # Connect retries until its deadline (issue 12 item 2): a short one will do.
+            code, out, err = await ctl(rig, "-i", cam, "--timeout", "3", "connect")
             assert code == 4 and "pairing failed" in err, (code, out, err)
             failure = (await camera_json(rig, cam))["lastError"]
             assert failure.startswith("pairing failed"), failure
