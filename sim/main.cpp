@@ -107,6 +107,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> networks;
     std::string adapterAddress = "00:1A:7D:DA:71:13";
     std::string model = "hero12";
+    std::string firmware;  // empty: the model's
     std::string apSsid;
     std::string apPassword;
     std::string peripheralAdapter;
@@ -140,6 +141,11 @@ int main(int argc, char** argv) {
         ->check([](const std::string& password) -> std::string {
             return password.size() < 8 || password.size() > 63 ? "the AP password must be 8 to 63 characters" : "";
         });
+    app.add_option("--firmware", firmware,
+                   "The firmware version the cameras report (any bytes: a camera's text need not be UTF-8)")
+        ->check([](const std::string& text) -> std::string {
+            return text.empty() || text.size() > 255 ? "the firmware version must be 1 to 255 bytes" : "";
+        });
     app.add_option("--adapter-address", adapterAddress, "Address of the simulated adapter hci0");
     app.add_option("--peripheral", peripheralAdapter,
                    "Peripheral mode: instead of playing org.bluez, register one camera with the real bluetoothd as a "
@@ -168,6 +174,7 @@ int main(int argc, char** argv) {
         goprod::sim::applyModel(config, *goprod::sim::findCameraModel(model));
         if (!apSsid.empty()) config.apSsid = i == 0 ? apSsid : apSsid + "-" + std::to_string(i + 1);
         if (!apPassword.empty()) config.apPassword = apPassword;
+        if (!firmware.empty()) config.firmware = firmware;
         config.latency = std::chrono::milliseconds(latencyMs);
         config.apStartDelay = std::chrono::milliseconds(apDelayMs);
         if (!networks.empty()) {

@@ -11,6 +11,7 @@
 #include "protocol/commands.h"
 #include "protocol/queries.h"
 #include "protocol/settings.h"
+#include "protocol/utf8.h"
 
 namespace goprod::core {
 
@@ -420,11 +421,14 @@ void Camera::sessionStepDone(const std::string& step, const Result<Answer>& answ
                 openGoProVersion_ = std::to_string(v->major) + "." + std::to_string(v->minor);
         } else if (response && response->ok()) {
             if (const auto info = protocol::parseHardwareInfo(response->payload)) {
-                const bool changed = model_ != info->modelName || firmware_ != info->firmwareVersion ||
-                                     serial_ != info->serialNumber;
-                model_ = info->modelName;
-                firmware_ = info->firmwareVersion;
-                serial_ = info->serialNumber;
+                // The camera's text goes into the API's string fields and cameras.toml, which need UTF-8.
+                auto model = protocol::validUtf8(info->modelName);
+                auto firmware = protocol::validUtf8(info->firmwareVersion);
+                auto serial = protocol::validUtf8(info->serialNumber);
+                const bool changed = model_ != model || firmware_ != firmware || serial_ != serial;
+                model_ = std::move(model);
+                firmware_ = std::move(firmware);
+                serial_ = std::move(serial);
                 if (changed && known_) host_.knownInfoChanged(*this);
             }
         }

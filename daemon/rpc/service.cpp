@@ -851,11 +851,12 @@ grpc::ServerUnaryReactor* Service::GetHardwareInfo(grpc::CallbackServerContext* 
                           }
                           auto* hw = out.mutable_info();
                           hw->set_model_number(info->modelNumber);
-                          hw->set_model_name(info->modelName);
-                          hw->set_firmware_version(info->firmwareVersion);
-                          hw->set_serial_number(info->serialNumber);
+                          // The camera's text need not be UTF-8; string fields must be.
+                          hw->set_model_name(protocol::validUtf8(info->modelName));
+                          hw->set_firmware_version(protocol::validUtf8(info->firmwareVersion));
+                          hw->set_serial_number(protocol::validUtf8(info->serialNumber));
                           setSsid(info->apSsid, hw->mutable_ap_ssid(), hw->mutable_ap_ssid_raw());
-                          hw->set_ap_mac_address(info->apMacAddress);
+                          hw->set_ap_mac_address(protocol::validUtf8(info->apMacAddress));
                           requestOn(
                               call, camera, protocol::command::getOpenGoProVersion(), deadline,
                               [camera, out = std::move(out), done](core::Result<core::Answer> versionAnswer) mutable {

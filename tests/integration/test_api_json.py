@@ -4,6 +4,7 @@ the rare SSID that is not UTF-8, and its integers print as JSON numbers
 import asyncio
 import base64
 import json
+import os
 
 from harness import GOPROCTL, run
 from rig import Rig
@@ -71,6 +72,23 @@ def test_ap_info_hardware_info_and_status_with_a_non_utf8_ap_ssid():
             assert code == 0, (out, err)
             (value,) = json.loads(out)["cameras"][0]["values"]
             assert "text" not in value and base64.b64decode(value["raw"]) == b"GP\xff-AP"
+    run(scenario())
+
+
+def test_camera_text_that_is_not_utf8_is_shown_escaped_not_a_broken_answer():
+    # The firmware version the camera reports goes into string fields (list, info) and
+    # cameras.toml: a camera whose text is not UTF-8 must not break them.
+    async def scenario():
+        async with Rig(sim_args=["--firmware", "H23.01\udcff"]) as rig:
+            cam = await ready_camera(rig)
+            code, out, err = await ctl(rig, "--json", "-i", cam, "list")
+            assert code == 0, (out, err)
+            assert json.loads(out)["cameras"][0]["firmware"] == "H23.01\\xff"
+            code, out, err = await ctl(rig, "--json", "-i", cam, "info")
+            assert code == 0, (out, err)
+            assert json.loads(out)["cameras"][0]["info"]["firmwareVersion"] == "H23.01\\xff"
+            with open(os.path.join(rig.daemon.state_dir, "cameras.toml"), encoding="utf-8") as state:
+                assert "H23.01\\xff" in state.read()
     run(scenario())
 
 
