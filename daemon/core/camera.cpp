@@ -124,7 +124,7 @@ CameraView Camera::view() const {
     if (const auto it = statuses_.find(protocol::status_id::kBattery); it != statuses_.end())
         v.batteryPercent = static_cast<int>(integer(it->second));
     if (device_) v.rssi = device_->rssi;
-    v.queueDepth = queue_.depth();
+    v.queueDepth = clientRequests_;  // what queue_depth limits: goprod's own requests take no slot
     v.lastError = lastError_;
     v.lastSeenUnix = lastSeenUnix_;
     return v;

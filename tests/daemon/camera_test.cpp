@@ -1106,6 +1106,7 @@ TEST_F(CameraKeepAlive, TakesNoClientSlot) {
     h.executor.drain();
     for (const auto& o : accepted) EXPECT_TRUE(pending(o)) << "the client's 3 requests fit";
     EXPECT_TRUE(failedWith(refused, Errc::ResourceExhausted));
+    EXPECT_EQ(h.camera("0456").view().queueDepth, 3U) << "queue_depth counts what the limit counts";
 }
 
 TEST_F(CameraKeepAlive, CanBeTurnedOff) {
