@@ -700,8 +700,7 @@ void Camera::waitForStatus(std::uint8_t status, std::function<bool(const protoco
     const auto id = waiter.id;
     waiter.timer = executor_.at(deadline, [this, alive = alive_, id, status] {
         if (!*alive) return;
-        const auto it = std::find_if(statusWaiters_.begin(), statusWaiters_.end(),
-                                     [id](const StatusWaiter& w) { return w.id == id; });
+        const auto it = findStatusWaiter(id);
         if (it == statusWaiters_.end()) return;
         auto done = std::move(it->done);
         executor_.cancel(it->poll);
@@ -716,13 +715,11 @@ void Camera::waitForStatus(std::uint8_t status, std::function<bool(const protoco
 // be lost (a registration the camera dropped, a reconnection): asking now and
 // then learns the change all the same.
 void Camera::pollStatus(std::uint64_t waiterId) {
-    const auto it = std::find_if(statusWaiters_.begin(), statusWaiters_.end(),
-                                 [waiterId](const StatusWaiter& w) { return w.id == waiterId; });
+    const auto it = findStatusWaiter(waiterId);
     if (it == statusWaiters_.end()) return;
     it->poll = executor_.at(executor_.now() + kStatusPollInterval, [this, alive = alive_, waiterId] {
         if (!*alive) return;
-        const auto it = std::find_if(statusWaiters_.begin(), statusWaiters_.end(),
-                                     [waiterId](const StatusWaiter& w) { return w.id == waiterId; });
+        const auto it = findStatusWaiter(waiterId);
         if (it == statusWaiters_.end()) return;
         it->poll = 0;
         RequestOptions options{it->deadline, Priority::Normal, {}};
@@ -737,6 +734,11 @@ void Camera::pollStatus(std::uint64_t waiterId) {
                           pollStatus(waiterId);  // still waiting (the waiter is gone otherwise)
                       });
     });
+}
+
+std::vector<Camera::StatusWaiter>::iterator Camera::findStatusWaiter(std::uint64_t id) {
+    return std::find_if(statusWaiters_.begin(), statusWaiters_.end(),
+                        [id](const StatusWaiter& w) { return w.id == id; });
 }
 
 void Camera::dropWaiterTimers(const StatusWaiter& waiter) {

@@ -157,6 +157,7 @@ private:
     void applyStatuses(const std::vector<protocol::QueryEntry>& entries);
     void applyStatus(std::uint8_t id, const protocol::Bytes& value);
     void pollStatus(std::uint64_t waiterId);
+    std::vector<StatusWaiter>::iterator findStatusWaiter(std::uint64_t id);  // end() once it is gone
     void dropWaiterTimers(const StatusWaiter& waiter);
     void trackRegistrations(const protocol::Request& request, const Result<Answer>& answer);
     void failNetwork(const Error& error);

@@ -283,31 +283,34 @@ void Registry::startConnect(CallId call, Camera& c, Deadline deadline, std::func
     c.want(true);
     ConnectWaiter waiter{call, c.identifier(), c.attempts() + 1, std::move(done), 0, 0, {}, remember};
     waiter.timer = executor_.at(deadline, [this, call] {
-        const auto it = std::find_if(connectWaiters_.begin(), connectWaiters_.end(),
-                                     [call](const ConnectWaiter& w) { return w.call == call; });
-        if (it == connectWaiters_.end()) return;
-        auto w = std::move(*it);
-        connectWaiters_.erase(it);
+        auto w = takeConnectWaiter(call);
+        if (!w) return;
         untrackCall(call);
         // After failed attempts, what stood in the way was the last failure, not time.
-        if (w.failures > 0) return w.done(fail(w.lastError.code, couldNotConnect(w)));
-        const auto* cam = find(w.identifier);
-        w.done(fail(Errc::DeadlineExceeded,
-                    "camera " + w.identifier + " did not become ready in time" +
-                        (cam && !cam->view().lastError.empty() ? " (" + cam->view().lastError + ")" : "")));
+        if (w->failures > 0) return w->done(fail(w->lastError.code, couldNotConnect(*w)));
+        const auto* cam = find(w->identifier);
+        w->done(fail(Errc::DeadlineExceeded,
+                     "camera " + w->identifier + " did not become ready in time" +
+                         (cam && !cam->view().lastError.empty() ? " (" + cam->view().lastError + ")" : "")));
     });
     connectWaiters_.push_back(std::move(waiter));
     trackCall(call, [this, call] {
-        const auto it = std::find_if(connectWaiters_.begin(), connectWaiters_.end(),
-                                     [call](const ConnectWaiter& w) { return w.call == call; });
-        if (it == connectWaiters_.end()) return;
-        auto w = std::move(*it);
-        connectWaiters_.erase(it);
-        executor_.cancel(w.timer);
-        w.done(fail(Errc::Cancelled, "connect cancelled"));
+        auto w = takeConnectWaiter(call);
+        if (!w) return;
+        executor_.cancel(w->timer);
+        w->done(fail(Errc::Cancelled, "connect cancelled"));
     });
     updateDiscovery();
     schedule();
+}
+
+std::optional<Registry::ConnectWaiter> Registry::takeConnectWaiter(CallId call) {
+    const auto it = std::find_if(connectWaiters_.begin(), connectWaiters_.end(),
+                                 [call](const ConnectWaiter& w) { return w.call == call; });
+    if (it == connectWaiters_.end()) return std::nullopt;
+    auto waiter = std::move(*it);
+    connectWaiters_.erase(it);
+    return waiter;
 }
 
 std::string Registry::couldNotConnect(const ConnectWaiter& waiter) {
@@ -327,13 +330,12 @@ void Registry::finishConnectWaiters(Camera& camera, const Result<CameraView>& re
         executor_.cancel(w.timer);
         untrackCall(w.call);
         auto answer = result;
+        if (answer) answer->connectAttempts = w.failures + 1;
         if (!answer || !w.remember) {
-            if (answer) answer->connectAttempts = w.failures + 1;
             w.done(std::move(answer));
             continue;
         }
         // A camera connected for the first time: remembered once it is on disk.
-        answer->connectAttempts = w.failures + 1;
         afterSave(persistSoon(), [answer = std::move(answer), done = std::move(w.done)](Result<void> saved) {
             if (!saved) return done(Unexpected{saved.error()});
             done(answer);

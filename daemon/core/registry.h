@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -145,6 +146,8 @@ private:
     void finishConnectWaiters(Camera& camera, const Result<CameraView>& result);
     void connectAttemptFailed(Camera& camera, const Error& error);
     static std::string couldNotConnect(const ConnectWaiter& waiter);
+    // Removes the connect() caller `call` from the waiters (its timer and cancel hook left to the caller).
+    std::optional<ConnectWaiter> takeConnectWaiter(CallId call);
     void lookFor(CallId call, const std::string& selector, Deadline deadline,
                  std::function<void(Result<CameraView>)> done);
     void finishLookup(CallId call, Result<CameraView> result);
