@@ -279,6 +279,17 @@ struct Parser {
     }
 };
 
+// For a command that acts on one camera, --all or a second -i is a mistake: says which, else "".
+std::string singleCameraMisuse(Command command, const Raw& raw) {
+    if (!singleCamera(command)) return {};
+    const std::string name(commandName(command));
+    if (raw.all) return name + " works on one camera; --all is not allowed";
+    if (raw.cameras.size() > 1) {
+        return name + " works on one camera; -i was given " + std::to_string(raw.cameras.size()) + " times";
+    }
+    return {};
+}
+
 Parsed<Invocation> convert(const Parser& parser, Command command, const Environment& environment) {
     const Raw& raw = parser.raw;
     Invocation out;
@@ -292,13 +303,7 @@ Parsed<Invocation> convert(const Parser& parser, Command command, const Environm
     } else if (environment.socket && !environment.socket->empty()) {
         out.target = grpcTarget(*environment.socket);
     }
-    if (raw.all && singleCamera(command)) {
-        return invalid(std::string(commandName(command)) + " works on one camera; --all is not allowed");
-    }
-    if (raw.cameras.size() > 1 && singleCamera(command)) {
-        return invalid(std::string(commandName(command)) + " works on one camera; -i was given " +
-                       std::to_string(raw.cameras.size()) + " times");
-    }
+    if (auto misuse = singleCameraMisuse(command, raw); !misuse.empty()) return invalid(misuse);
     for (const auto& camera : raw.cameras) {
         // Empty strings would read as "the default camera" to goprod.
         if (camera.empty()) return invalid("-i needs a camera identifier or address");
@@ -359,11 +364,7 @@ Parsed<Invocation> convert(const Parser& parser, Command command, const Environm
             for (auto& c : action) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
             if (action == "info") {
                 out.command = Command::WifiApInfo;
-                if (raw.all) return invalid("wifi ap info works on one camera; --all is not allowed");
-                if (raw.cameras.size() > 1) {
-                    return invalid("wifi ap info works on one camera; -i was given " +
-                                   std::to_string(raw.cameras.size()) + " times");
-                }
+                if (auto misuse = singleCameraMisuse(out.command, raw); !misuse.empty()) return invalid(misuse);
                 break;
             }
             auto on = parseOnOff(raw.apAction);
