@@ -70,6 +70,13 @@ struct Selection {
 using Deadline = std::chrono::steady_clock::time_point;
 using CallId = std::uint64_t;  // for cancel(); 0 is never used
 
+// One camera's outcome in requestEach(): the camera as it was when the request
+// was submitted, and the answer.
+struct CameraAnswer {
+    CameraView camera;
+    Result<Answer> answer;
+};
+
 struct ApInfo {
     std::string ssid;
     std::string password;
@@ -173,6 +180,13 @@ public:
     // the caller decides (see commands.h / settings.h parsers).
     virtual void request(CallId call, std::string selector, protocol::Request request, Deadline deadline,
                          std::function<void(Result<Answer>)> done) = 0;
+    // The same request on every camera `selection` names, in one hop to the core
+    // thread: the selection is resolved and each request submitted there; `done`
+    // gets one outcome per camera, in selection order (a camera named twice runs
+    // once). It fails as a whole only when the selection does not resolve.
+    // Cancelling `call` cancels every camera's request.
+    virtual void requestEach(CallId call, Selection selection, protocol::Request request, Deadline deadline,
+                             std::function<void(Result<std::vector<CameraAnswer>>)> done) = 0;
     // Reads the AP SSID and password characteristics (encrypted).
     virtual void readApInfo(CallId call, std::string selector, Deadline deadline,
                             std::function<void(Result<ApInfo>)> done) = 0;

@@ -51,6 +51,13 @@ Unexpected<Error> bluezMissing() {
     return fail(Errc::Unavailable, "BlueZ is not running (org.bluez is not on the bus)");
 }
 
+// Addresses are compared without copying them: select() runs on every request.
+bool sameAddress(const std::string& a, const std::string& b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+               return std::tolower(x) == std::tolower(y);
+           });
+}
+
 }  // namespace
 
 std::string_view cameraStateName(CameraState state) {
@@ -128,9 +135,9 @@ Camera& Registry::cameraFor(const std::string& identifier) {
 
 Result<Camera*> Registry::select(const std::string& selector) {
     if (!selector.empty()) {
-        const auto wanted = lower(selector);
+        if (const auto it = cameras_.find(selector); it != cameras_.end()) return it->second.get();
         for (auto& [id, camera] : cameras_) {
-            if (id == selector || lower(camera->address()) == wanted) return camera.get();
+            if (sameAddress(camera->address(), selector)) return camera.get();
         }
         if (bluezGone_) return bluezMissing();
         std::vector<std::string> ids;
@@ -506,6 +513,50 @@ void Registry::request(CallId call, std::string selector, protocol::Request requ
                 if (auto* c = find(id)) c->cancel(ticket);
             });
         }
+    });
+}
+
+void Registry::requestEach(CallId call, Selection selection, protocol::Request request, Deadline deadline,
+                           std::function<void(Result<std::vector<CameraAnswer>>)> done) {
+    executor_.post([this, call, selection = std::move(selection), request = std::move(request), deadline,
+                    done = std::move(done)]() mutable {
+        if (bluezGone_) return done(bluezMissing());
+        auto cameras = selectMany(selection);
+        if (!cameras) return done(Unexpected{cameras.error()});
+        if (cameras->empty()) return done(std::vector<CameraAnswer>{});
+        // The outcomes fill in as answers come (all on the core thread); the last one answers.
+        struct Gathered {
+            std::vector<CameraAnswer> outcomes;
+            std::vector<std::pair<std::string, RequestQueue::Ticket>> tickets;  // identifier, ticket
+            std::size_t remaining = 0;
+            std::function<void(Result<std::vector<CameraAnswer>>)> done;
+        };
+        auto gathered = std::make_shared<Gathered>();
+        gathered->remaining = cameras->size();
+        gathered->done = std::move(done);
+        gathered->outcomes.reserve(cameras->size());
+        for (auto* camera : *cameras) {
+            gathered->outcomes.push_back(CameraAnswer{camera->view(), Unexpected{Error{}}});
+        }
+        for (std::size_t i = 0; i < cameras->size(); ++i) {
+            Camera& camera = *(*cameras)[i];
+            const auto ticket = camera.submit(
+                request, RequestOptions{deadline, Priority::Normal, {}},
+                [this, alive = alive_, call, gathered, i](Result<Answer> answer) {
+                    gathered->outcomes[i].answer = std::move(answer);
+                    if (--gathered->remaining != 0) return;
+                    if (*alive) untrackCall(call);
+                    gathered->done(std::move(gathered->outcomes));
+                });
+            if (ticket != 0) gathered->tickets.emplace_back(camera.identifier(), ticket);
+        }
+        trackCall(call, [this, weak = std::weak_ptr<Gathered>(gathered)] {
+            const auto pending = weak.lock();
+            if (!pending) return;
+            for (const auto& [id, ticket] : pending->tickets) {
+                if (auto* c = find(id)) c->cancel(ticket);
+            }
+        });
     });
 }
 

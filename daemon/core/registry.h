@@ -69,6 +69,8 @@ public:
                       std::function<void(Result<void>)> done) override;
     void request(CallId call, std::string selector, protocol::Request request, Deadline deadline,
                  std::function<void(Result<Answer>)> done) override;
+    void requestEach(CallId call, Selection selection, protocol::Request request, Deadline deadline,
+                     std::function<void(Result<std::vector<CameraAnswer>>)> done) override;
     void readApInfo(CallId call, std::string selector, Deadline deadline,
                     std::function<void(Result<ApInfo>)> done) override;
     void setAp(CallId call, std::string selector, bool on, Deadline deadline,

@@ -143,6 +143,21 @@ inline void requestOn(const std::shared_ptr<UnaryCall>& call, const core::Camera
         std::move(done));
 }
 
+// One request on every camera `selection` names, in one hop to the core thread
+// (Control::requestEach), on behalf of `call`.
+inline void requestEach(const std::shared_ptr<UnaryCall>& call, core::Selection selection, protocol::Request request,
+                        core::Deadline deadline,
+                        std::function<void(core::Result<std::vector<core::CameraAnswer>>)> done) {
+    core::Control& control = call->control();
+    cancellable<std::vector<core::CameraAnswer>>(
+        call,
+        [&control, &selection, &request, deadline](
+            core::CallId id, std::function<void(core::Result<std::vector<core::CameraAnswer>>)> finished) {
+            control.requestEach(id, std::move(selection), std::move(request), deadline, std::move(finished));
+        },
+        std::move(done));
+}
+
 // Collects one item per camera, in selection order, and hands them over once
 // the last one arrived (on whichever thread delivered it).
 template <class Item>

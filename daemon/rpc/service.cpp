@@ -303,54 +303,77 @@ void finishResults(const std::shared_ptr<UnaryCall>& call, core::Selection selec
                              });
 }
 
+// The same request on every selected camera, in one hop; `toItem` makes each
+// camera's part of the response. The RPC fails as a whole only when the
+// selection does not resolve or names no camera.
+template <class Item>
+void eachCamera(const std::shared_ptr<UnaryCall>& call, core::Selection selection, protocol::Request request,
+                core::Deadline deadline,
+                std::function<Item(const core::CameraView&, const core::Result<core::Answer>&)> toItem,
+                std::function<void(std::vector<Item>)> done) {
+    requestEach(call, std::move(selection), std::move(request), deadline,
+                [call, toItem = std::move(toItem),
+                 done = std::move(done)](core::Result<std::vector<core::CameraAnswer>> outcomes) {
+                    if (call->ended()) return;
+                    if (!outcomes) {
+                        call->fail(outcomes.error());
+                        return;
+                    }
+                    if (outcomes->empty()) {
+                        call->fail(noReadyCamera());
+                        return;
+                    }
+                    std::vector<Item> items;
+                    items.reserve(outcomes->size());
+                    for (const auto& outcome : *outcomes) items.push_back(toItem(outcome.camera, outcome.answer));
+                    done(std::move(items));
+                });
+}
+
 // One command or setting on every selected camera, one CameraResult each.
 void runOnEach(const std::shared_ptr<UnaryCall>& call, core::Selection selection, protocol::Request request,
                Check check, core::Deadline deadline, TimeBase time, v1::MultiResult* response) {
-    PerCamera<v1::CameraResult> perCamera = [call, request = std::move(request), check = std::move(check), deadline,
-                                             time](const core::CameraView& camera,
-                                                   std::function<void(v1::CameraResult)> done) {
-        requestOn(call, camera, request, deadline,
-                  [camera, check, time, done = std::move(done)](core::Result<core::Answer> answer) {
-                      done(resultOf(camera, answer, time, check));
-                  });
-    };
-    finishResults(call, std::move(selection), std::move(perCamera), response);
+    eachCamera<v1::CameraResult>(
+        call, std::move(selection), std::move(request), deadline,
+        [check = std::move(check), time](const core::CameraView& camera, const core::Result<core::Answer>& answer) {
+            return resultOf(camera, answer, time, check);
+        },
+        [call, response](std::vector<v1::CameraResult> results) {
+            call->finish(grpc::Status::OK, [&] {
+                for (auto& result : results) *response->add_results() = std::move(result);
+            });
+        });
 }
 
 // GetSettings / GetStatuses: one query per camera, values decoded with the protocol tables.
 void runValues(const std::shared_ptr<UnaryCall>& call, core::Selection selection, protocol::QueryId queryId,
                protocol::Bytes ids, core::Deadline deadline, TimeBase time, v1::ValuesResponse* response) {
     const bool settings = queryId == protocol::QueryId::GetSettingValues;
-    const std::string what(protocol::queryName(static_cast<std::uint8_t>(queryId)).value_or("query"));
-    PerCamera<v1::CameraValues> perCamera = [call, request = protocol::query(queryId, ids), what, settings, deadline,
-                                             time](const core::CameraView& camera,
-                                                   std::function<void(v1::CameraValues)> done) {
-        requestOn(call, camera, request, deadline,
-                  [camera, what, settings, time, done = std::move(done)](core::Result<core::Answer> answer) {
-                      v1::CameraValues values;
-                      if (!answer) {
-                          *values.mutable_result() = errorResult(camera, answer.error());
-                          done(std::move(values));
-                          return;
-                      }
-                      auto parsed = queryAnswer(what, *answer);
-                      *values.mutable_result() = parsed ? okResult(camera) : errorResult(camera, parsed.error());
-                      setAnswerTimes(values.mutable_result(), *answer, time);
-                      if (parsed) {
-                          for (const auto& entry : parsed->entries) {
-                              *values.add_values() =
-                                  settings ? settingValue(entry.id, entry.value) : statusValue(entry.id, entry.value);
-                          }
-                      }
-                      done(std::move(values));
-                  });
-    };
-    fanOut<v1::CameraValues>(call, std::move(selection), std::move(perCamera),
-                             [call, response](std::vector<v1::CameraValues> cameras) {
-                                 call->finish(grpc::Status::OK, [&] {
-                                     for (auto& camera : cameras) *response->add_cameras() = std::move(camera);
-                                 });
-                             });
+    std::string what(protocol::queryName(static_cast<std::uint8_t>(queryId)).value_or("query"));
+    eachCamera<v1::CameraValues>(
+        call, std::move(selection), protocol::query(queryId, ids), deadline,
+        [what = std::move(what), settings, time](const core::CameraView& camera,
+                                                 const core::Result<core::Answer>& answer) {
+            v1::CameraValues values;
+            if (!answer) {
+                *values.mutable_result() = errorResult(camera, answer.error());
+                return values;
+            }
+            auto parsed = queryAnswer(what, *answer);
+            *values.mutable_result() = parsed ? okResult(camera) : errorResult(camera, parsed.error());
+            setAnswerTimes(values.mutable_result(), *answer, time);
+            if (parsed) {
+                for (const auto& entry : parsed->entries) {
+                    *values.add_values() = settings ? settingValue(entry.id, entry.value) : statusValue(entry.id, entry.value);
+                }
+            }
+            return values;
+        },
+        [call, response](std::vector<v1::CameraValues> cameras) {
+            call->finish(grpc::Status::OK, [&] {
+                for (auto& camera : cameras) *response->add_cameras() = std::move(camera);
+            });
+        });
 }
 
 grpc::Status tooManyStreams(std::size_t limit) {
@@ -901,33 +924,29 @@ grpc::ServerUnaryReactor* Service::GetOpenGoProVersion(grpc::CallbackServerConte
     }
     const core::Deadline deadline = deadlineFor(context, options_.requestTimeout);
     const TimeBase time = TimeBase::now(options_.clock);
-    PerCamera<v1::CameraVersion> perCamera = [call, deadline, time](const core::CameraView& camera,
-                                                                    std::function<void(v1::CameraVersion)> done) {
-        requestOn(call, camera, protocol::command::getOpenGoProVersion(), deadline,
-                  [camera, time, done = std::move(done)](core::Result<core::Answer> answer) {
-                      const std::string what = commandText(protocol::CommandId::GetOpenGoProVersion);
-                      v1::CameraVersion out;
-                      if (!answer) {
-                          *out.mutable_result() = errorResult(camera, answer.error());
-                          done(std::move(out));
-                          return;
-                      }
-                      const auto version = versionFrom(what, *answer);
-                      *out.mutable_result() = version ? okResult(camera) : errorResult(camera, version.error());
-                      setAnswerTimes(out.mutable_result(), *answer, time);
-                      if (version) {
-                          out.set_major(version->major);
-                          out.set_minor(version->minor);
-                      }
-                      done(std::move(out));
-                  });
-    };
-    fanOut<v1::CameraVersion>(call, std::move(*selection), std::move(perCamera),
-                              [call, response](std::vector<v1::CameraVersion> cameras) {
-                                  call->finish(grpc::Status::OK, [&] {
-                                      for (auto& camera : cameras) *response->add_cameras() = std::move(camera);
-                                  });
-                              });
+    eachCamera<v1::CameraVersion>(
+        call, std::move(*selection), protocol::command::getOpenGoProVersion(), deadline,
+        [time](const core::CameraView& camera, const core::Result<core::Answer>& answer) {
+            const std::string what = commandText(protocol::CommandId::GetOpenGoProVersion);
+            v1::CameraVersion out;
+            if (!answer) {
+                *out.mutable_result() = errorResult(camera, answer.error());
+                return out;
+            }
+            const auto version = versionFrom(what, *answer);
+            *out.mutable_result() = version ? okResult(camera) : errorResult(camera, version.error());
+            setAnswerTimes(out.mutable_result(), *answer, time);
+            if (version) {
+                out.set_major(version->major);
+                out.set_minor(version->minor);
+            }
+            return out;
+        },
+        [call, response](std::vector<v1::CameraVersion> cameras) {
+            call->finish(grpc::Status::OK, [&] {
+                for (auto& camera : cameras) *response->add_cameras() = std::move(camera);
+            });
+        });
     return reactor;
 }
 
@@ -1261,22 +1280,26 @@ grpc::ServerUnaryReactor* Service::SendRaw(grpc::CallbackServerContext* context,
         protocol::makeRequest(*characteristic, protocol::Bytes(request->message().begin(), request->message().end()));
     const core::Deadline deadline = deadlineFor(context, options_.requestTimeout);
     const TimeBase time = TimeBase::now(options_.clock);
-    resolveOne(control_, call, std::move(*selection), "SendRaw",
-               [call, raw = std::move(raw), deadline, time, response](const core::CameraView& camera) {
-                   requestOn(
-                       call, camera, raw, deadline, [call, camera, time, response](core::Result<core::Answer> answer) {
-                           if (!answer) {
-                               call->fail(answer.error());
-                               return;
-                           }
-                           // Raw answers are not interpreted: the caller reads the camera's status itself.
-                           call->finish(grpc::Status::OK, [&] {
-                               *response->mutable_result() = okResult(camera);
-                               setAnswerTimes(response->mutable_result(), *answer, time);
-                               response->set_response(std::string(answer->message.begin(), answer->message.end()));
-                           });
-                       });
-               });
+    // The selection names one camera at most: one selector, or the only connected one.
+    requestEach(call, std::move(*selection), std::move(raw), deadline,
+                [call, time, response](core::Result<std::vector<core::CameraAnswer>> outcomes) {
+                    if (outcomes && outcomes->empty()) outcomes = Unexpected{noReadyCamera()};
+                    if (!outcomes) {
+                        call->fail(outcomes.error());
+                        return;
+                    }
+                    const auto& [camera, answer] = outcomes->front();
+                    if (!answer) {
+                        call->fail(answer.error());
+                        return;
+                    }
+                    // Raw answers are not interpreted: the caller reads the camera's status itself.
+                    call->finish(grpc::Status::OK, [&] {
+                        *response->mutable_result() = okResult(camera);
+                        setAnswerTimes(response->mutable_result(), *answer, time);
+                        response->set_response(std::string(answer->message.begin(), answer->message.end()));
+                    });
+                });
     return reactor;
 }
 

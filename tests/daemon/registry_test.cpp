@@ -329,6 +329,90 @@ TEST_F(RegistrySelection, AllNamesEveryReadyCamera) {
     EXPECT_THAT(ids(o->value()), ElementsAre("0456", "0789"));
 }
 
+// ---------------------------------------------------------------------------
+// requestEach: one hop for a request on several cameras
+
+using RegistryRequestEach = RegistryTest;
+
+std::shared_ptr<test::Outcome<std::vector<CameraAnswer>>> requestEach(CoreHarness& h, Selection selection,
+                                                                      CallId* call = nullptr) {
+    auto o = std::make_shared<test::Outcome<std::vector<CameraAnswer>>>();
+    const CallId id = h.registry->newCallId();
+    if (call) *call = id;
+    h.registry->requestEach(id, std::move(selection), protocol::command::getOpenGoProVersion(), h.in(5s),
+                            test::capture(o));
+    return o;
+}
+
+TEST_F(RegistryRequestEach, AnswersEachCameraInSelectionOrderAndNamesACameraOnce) {
+    bluezUp();
+    addCamera("0456");
+    addCamera("0789");
+    connectToReady("0456");
+    connectToReady("0789");
+    script("0456").clearLog();
+    script("0789").clearLog();
+    auto o = requestEach(*this, {{"0789", "0456", "D4:1C:00:00:07:89"}, false});
+    executor.drain();
+    ASSERT_TRUE(succeeded(o));
+    ASSERT_EQ(o->value().size(), 2U);
+    EXPECT_EQ(o->value()[0].camera.identifier, "0789");
+    EXPECT_EQ(o->value()[1].camera.identifier, "0456");
+    for (const auto& outcome : o->value()) {
+        ASSERT_TRUE(outcome.answer.has_value()) << outcome.answer.error().message;
+        EXPECT_EQ(outcome.answer->message[1], 0x00) << "the camera's status: success";
+    }
+    EXPECT_THAT(script("0789").log(protocol::Characteristic::CommandRequest), ElementsAre("51")) << "once";
+    EXPECT_THAT(script("0456").log(protocol::Characteristic::CommandRequest), ElementsAre("51"));
+}
+
+TEST_F(RegistryRequestEach, ACameraThatFailsIsOneOutcomeNotTheWholeCall) {
+    bluezUp();
+    addCamera("0456");
+    addCamera("0789");
+    connectToReady("0456");
+    auto o = requestEach(*this, {{"0456", "0789"}, false});
+    executor.drain();
+    ASSERT_TRUE(succeeded(o));
+    ASSERT_EQ(o->value().size(), 2U);
+    EXPECT_TRUE(o->value()[0].answer.has_value());
+    ASSERT_FALSE(o->value()[1].answer.has_value()) << "0789 is not connected";
+    EXPECT_EQ(o->value()[1].answer.error().code, Errc::Unavailable);
+}
+
+TEST_F(RegistryRequestEach, ASelectionThatDoesNotResolveFailsAsAWhole) {
+    bluezUp();
+    addCamera("0456");
+    connectToReady("0456");
+    script("0456").clearLog();
+    auto o = requestEach(*this, {{"0456", "9999"}, false});
+    executor.drain();
+    EXPECT_TRUE(failedWith(o, Errc::NotFound));
+    EXPECT_THAT(script("0456").log(), IsEmpty()) << "nothing is sent when the selection fails";
+}
+
+TEST_F(RegistryRequestEach, CancellingTheCallCancelsEveryCamerasRequest) {
+    bluezUp();
+    addCamera("0456");
+    addCamera("0789");
+    connectToReady("0456");
+    connectToReady("0789");
+    script("0456").answering = false;
+    script("0789").answering = false;
+    CallId call = 0;
+    auto o = requestEach(*this, {{}, true}, &call);
+    executor.drain();
+    EXPECT_TRUE(pending(o));
+    registry->cancel(call);
+    executor.drain();
+    ASSERT_TRUE(succeeded(o));
+    ASSERT_EQ(o->value().size(), 2U);
+    for (const auto& outcome : o->value()) {
+        ASSERT_FALSE(outcome.answer.has_value());
+        EXPECT_EQ(outcome.answer.error().code, Errc::Cancelled);
+    }
+}
+
 TEST_F(RegistrySelection, IgnoresDevicesThatAreNotGoPros) {
     bluezUp();
     auto headphones = test::makeGoProDevice("0456");

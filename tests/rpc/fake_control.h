@@ -179,6 +179,18 @@ public:
 
     void cancel(core::CallId call) override {
         if (insideEvent()) return;
+        std::vector<core::CallId> group;
+        {
+            std::lock_guard lock(mutex_);
+            if (auto it = groups_.find(call); it != groups_.end()) {
+                group = std::move(it->second);
+                groups_.erase(it);
+            }
+        }
+        if (!group.empty()) {  // a requestEach() call: its cameras' requests are cancelled
+            for (const core::CallId member : group) cancel(member);
+            return;
+        }
         std::function<void(core::Error)> fail;
         {
             std::lock_guard lock(mutex_);
@@ -284,6 +296,55 @@ public:
         }
         if (reply) post([done = std::move(done), reply = std::move(*reply)] { done(reply); });
         notify();
+    }
+
+    // As the registry does it, but each camera's request is made through
+    // request() with an id of its own, so that tests see (and answer, and find
+    // cancelled) one record per camera.
+    void requestEach(core::CallId call, core::Selection selection, protocol::Request request, core::Deadline deadline,
+                     std::function<void(core::Result<std::vector<core::CameraAnswer>>)> done) override {
+        auto resolved = resolveNow(selection);
+        if (!resolved) {
+            post([done = std::move(done), error = resolved.error()] { done(Unexpected{error}); });
+            return;
+        }
+        std::vector<core::CameraView> cameras;  // a camera named twice runs once
+        for (auto& view : *resolved) {
+            const bool seen = std::any_of(cameras.begin(), cameras.end(),
+                                          [&](const core::CameraView& other) { return other.address == view.address; });
+            if (!seen) cameras.push_back(std::move(view));
+        }
+        if (cameras.empty()) {
+            post([done = std::move(done)] { done(std::vector<core::CameraAnswer>{}); });
+            return;
+        }
+        struct Gathered {
+            std::mutex mutex;
+            std::vector<core::CameraAnswer> outcomes;
+            std::size_t remaining = 0;
+        };
+        auto gathered = std::make_shared<Gathered>();
+        gathered->remaining = cameras.size();
+        std::vector<core::CallId> ids;
+        for (const auto& view : cameras) {
+            gathered->outcomes.push_back(core::CameraAnswer{view, Unexpected{core::Error{}}});
+            ids.push_back(newCallId());
+        }
+        {
+            std::lock_guard lock(mutex_);
+            groups_[call] = ids;
+        }
+        for (std::size_t i = 0; i < cameras.size(); ++i) {
+            this->request(ids[i], cameras[i].address, request, deadline,
+                          [gathered, i, done](core::Result<core::Answer> answer) {
+                              std::unique_lock lock(gathered->mutex);
+                              gathered->outcomes[i].answer = std::move(answer);
+                              if (--gathered->remaining != 0) return;
+                              auto outcomes = std::move(gathered->outcomes);
+                              lock.unlock();
+                              done(std::move(outcomes));
+                          });
+        }
     }
 
     void readApInfo(core::CallId call, std::string selector, core::Deadline deadline,
@@ -487,6 +548,7 @@ private:
     std::uint64_t nextSubscription_ = 1;
     std::vector<RequestRecord> requests_;
     std::vector<core::CallId> cancelled_;
+    std::map<core::CallId, std::vector<core::CallId>> groups_;  // requestEach() id → its requests' ids
     std::vector<std::uint64_t> unsubscribed_;
     std::vector<std::pair<std::string, std::chrono::milliseconds>> keepAlives_;
     std::vector<std::string> calls_;
