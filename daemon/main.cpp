@@ -27,6 +27,7 @@
 #include "daemon/rpc/server.h"
 #include "daemon/rpc/service.h"
 #include "daemon/runtime/event_loop.h"
+#include "daemon/runtime/memory_trim.h"
 
 namespace {
 
@@ -246,6 +247,9 @@ int main(int argc, char** argv) {
         if (sd_watchdog_enabled(0, &watchdogUsec) > 0) {
             loop.post([&loop, watchdogUsec] { scheduleWatchdog(loop, std::chrono::microseconds(watchdogUsec)); });
         }
+        // After a load, RSS comes back to within 1 MiB of where it was (checked every 10 s).
+        runtime::MemoryTrim memoryTrim(loop, std::chrono::seconds(10), 1024 * 1024);
+        loop.post([&memoryTrim] { memoryTrim.start(); });
         std::thread core([&loop] { loop.run(); });
 
         std::string addresses;

@@ -1,0 +1,41 @@
+// Gives back to the system the memory malloc keeps after a burst of requests.
+// gRPC's threads allocate from malloc arenas of their own, and glibc returns
+// the free pages inside an arena only on malloc_trim(): without it the
+// daemon's RSS stays at its peak after every load. A core-thread timer checks
+// RSS every `period` and trims once it grew by `slack` since the last trim,
+// which bounds RSS at its post-trim level + `slack` between checks.
+// Core thread only.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+#include "daemon/runtime/event_loop.h"
+
+namespace goprod::runtime {
+
+class MemoryTrim {
+public:
+    MemoryTrim(EventLoop& loop, std::chrono::milliseconds period, std::size_t slack);
+    MemoryTrim(const MemoryTrim&) = delete;
+    MemoryTrim& operator=(const MemoryTrim&) = delete;
+
+    // Starts the checks (core thread, or before the loop runs).
+    void start();
+    std::uint64_t trims() const { return trims_; }
+
+private:
+    void check();
+
+    EventLoop& loop_;
+    std::chrono::milliseconds period_;
+    std::size_t slack_;
+    std::size_t baseline_ = 0;  // RSS after the last trim (or at start)
+    std::uint64_t trims_ = 0;
+};
+
+// The resident set size of this process, in bytes (0 if /proc cannot tell).
+std::size_t residentBytes();
+
+}  // namespace goprod::runtime
