@@ -21,11 +21,15 @@ std::size_t residentBytes() {
 }
 
 MemoryTrim::MemoryTrim(EventLoop& loop, std::chrono::milliseconds period, std::size_t slack)
-    : loop_(loop), period_(period), slack_(slack) {}
+    : loop_(loop), period_(period), slack_(slack), baseline_(residentBytes()) {}
 
 void MemoryTrim::start() {
-    baseline_ = residentBytes();
-    loop_.at(loop_.now() + period_, [this] { check(); });
+    loop_.at(loop_.now() + period_, [this] { checkAndReschedule(); });
+}
+
+void MemoryTrim::checkAndReschedule() {
+    check();
+    loop_.at(loop_.now() + period_, [this] { checkAndReschedule(); });
 }
 
 void MemoryTrim::check() {
@@ -36,7 +40,6 @@ void MemoryTrim::check() {
         ++trims_;
         spdlog::debug("memory: RSS {} KiB, {} KiB after malloc_trim", now / 1024, baseline_ / 1024);
     }
-    loop_.at(loop_.now() + period_, [this] { check(); });
 }
 
 }  // namespace goprod::runtime

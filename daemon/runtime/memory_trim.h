@@ -23,10 +23,13 @@ public:
 
     // Starts the checks (core thread, or before the loop runs).
     void start();
+    // One check: trims if RSS grew by more than `slack` since the last trim.
+    // The timer runs it every `period` (and schedules the next); tests call it.
+    void check();
     std::uint64_t trims() const { return trims_; }
 
 private:
-    void check();
+    void checkAndReschedule();
 
     EventLoop& loop_;
     std::chrono::milliseconds period_;
