@@ -165,6 +165,8 @@ private:
     // posted) or release() (the client's own calls). A call ends exactly once:
     // whatever comes second finds no entry.
     void begin(const std::string& path, Completion done, const Send& send);
+    std::shared_ptr<sdbus::IProxy> proxyFor(const std::string& path);
+    void dropProxies(std::map<std::string, std::shared_ptr<sdbus::IProxy>> proxies);
     void beginInternal(const std::string& path, const Send& send);
     void complete(std::uint64_t id, core::Result<protocol::Bytes> result);
     void release(std::uint64_t id) { complete(id, protocol::Bytes{}); }
@@ -199,6 +201,9 @@ private:
     std::map<std::string, std::string> serviceDevice_;  // GattService1 → its Device1
     std::map<std::string, core::CharacteristicInfo> characteristics_;
     std::set<std::string> notifying_;     // characteristics startNotify was called on
+    // Characteristics get a call per packet (WriteValue): their proxies are made
+    // once and kept until the characteristic goes or BlueZ leaves.
+    std::map<std::string, std::shared_ptr<sdbus::IProxy>> characteristicProxies_;
     std::multiset<std::string> pairing_;  // devices whose Pair() is in flight: the agent says yes to these only
 };
 
@@ -250,6 +255,7 @@ BluezClient::Impl::~Impl() {
     objectsWatch_.reset();
     propertiesWatch_.reset();
     dbus_.reset();
+    characteristicProxies_.clear();  // those with a call in flight die in failAll()
     failAll(unavailable("BlueZ client destroyed"));
     agent_.reset();
     shared_->observer = nullptr;
@@ -340,6 +346,7 @@ void BluezClient::Impl::vanish() {
     reloadTimer_ = 0;
     spdlog::warn("bluez: org.bluez left the bus");
     failAll(unavailable("org.bluez left the bus"));
+    dropProxies(std::exchange(characteristicProxies_, {}));
     adapters_.clear();
     devices_.clear();
     serviceDevice_.clear();
@@ -475,6 +482,9 @@ void BluezClient::Impl::addCharacteristic(const std::string& path, const Propert
 
 void BluezClient::Impl::removeCharacteristic(const std::string& path) {
     notifying_.erase(path);
+    if (auto node = characteristicProxies_.extract(path)) {
+        dropProxies({{path, std::move(node.mapped())}});
+    }
     if (characteristics_.erase(path) == 0) return;
     deliver([path](core::BluezObserver& o) { o.characteristicRemoved(path); });
 }
@@ -570,10 +580,26 @@ void BluezClient::Impl::begin(const std::string& path, Completion done, const Se
     const std::uint64_t id = nextCall_++;
     pending_.emplace(id, Pending{nullptr, std::move(done)});
     guardCall(id, [&] {
-        auto proxy = std::shared_ptr<sdbus::IProxy>(sdbus::createProxy(connection_, kBluez, path));
+        auto proxy = proxyFor(path);
         pending_[id].proxy = proxy;
         send(*proxy, id);
     });
+}
+
+std::shared_ptr<sdbus::IProxy> BluezClient::Impl::proxyFor(const std::string& path) {
+    if (!characteristics_.contains(path)) {
+        return std::shared_ptr<sdbus::IProxy>(sdbus::createProxy(connection_, kBluez, path));
+    }
+    auto& proxy = characteristicProxies_[path];
+    if (!proxy) proxy = std::shared_ptr<sdbus::IProxy>(sdbus::createProxy(connection_, kBluez, path));
+    return proxy;
+}
+
+// A proxy may be inside its own reply handler right now: it dies in posted work
+// (with the last pending call that holds it, whose reply handler then never runs).
+void BluezClient::Impl::dropProxies(std::map<std::string, std::shared_ptr<sdbus::IProxy>> proxies) {
+    if (proxies.empty()) return;
+    executor_.post([proxies = std::move(proxies)] {});
 }
 
 void BluezClient::Impl::beginInternal(const std::string& path, const Send& send) {
