@@ -83,17 +83,32 @@ async def run_json(*command, env=None):
 
 def proc_stat(pid):
     """CPU seconds and context switches of every thread of `pid`."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
+    groups = thread_stats(pid)
+    return sum(g[0] for g in groups.values()), sum(g[1] for g in groups.values())
+
+
+def thread_stats(pid):
+    """CPU seconds and context switches of `pid`'s threads by kind: goprod's own
+    threads (the core thread does the work; main, the state writer wait) and gRPC's."""
     ticks = os.sysconf("SC_CLK_TCK")
-    cpu = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-    switches = 0
+    groups = {}
     for task in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{task}/status") as f:
-            for row in f:
-                if "ctxt_switches" in row:
-                    switches += int(row.split()[1])
-    return cpu, switches
+        try:
+            with open(f"/proc/{pid}/task/{task}/stat") as f:
+                comm, rest = f.read().split(" (", 1)[1].rsplit(")", 1)
+            fields = rest.split()
+            cpu = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+            switches = 0
+            with open(f"/proc/{pid}/task/{task}/status") as f:
+                for row in f:
+                    if "ctxt_switches" in row:
+                        switches += int(row.split()[1])
+        except FileNotFoundError:  # the thread ended meanwhile
+            continue
+        kind = "goprod" if comm == "goprod" else "grpc"
+        cpu0, switches0 = groups.get(kind, (0.0, 0))
+        groups[kind] = (cpu0 + cpu, switches0 + switches)
+    return groups
 
 
 def rss_kib(pid, field="VmRSS"):
@@ -128,15 +143,23 @@ async def direct_throughput(bus_address, paths):
 async def goprod_throughput(daemon, ids):
     runs = []
     for _ in range(ARGS.runs):
-        cpu0, switches0 = proc_stat(daemon.proc.pid)
+        before = thread_stats(daemon.proc.pid)
         run = await run_json(GRPC_LOAD, "--socket", daemon.target, "--seconds", str(ARGS.seconds), *ids)
-        cpu1, switches1 = proc_stat(daemon.proc.pid)
+        after = thread_stats(daemon.proc.pid)
         requests = max(run["requests"], 1)
-        run["goprod_cpu_us_per_request"] = (cpu1 - cpu0) * 1e6 / requests
-        run["goprod_switches_per_request"] = (switches1 - switches0) / requests
+        for kind in ("goprod", "grpc"):
+            cpu0, switches0 = before.get(kind, (0.0, 0))
+            cpu1, switches1 = after.get(kind, (0.0, 0))
+            run[f"{kind}_threads_cpu_us_per_request"] = (cpu1 - cpu0) * 1e6 / requests
+            run[f"{kind}_threads_switches_per_request"] = (switches1 - switches0) / requests
+        run["goprod_cpu_us_per_request"] = run["goprod_threads_cpu_us_per_request"] + run["grpc_threads_cpu_us_per_request"]
+        run["goprod_switches_per_request"] = (run["goprod_threads_switches_per_request"] +
+                                              run["grpc_threads_switches_per_request"])
         runs.append(run)
-    return {key: median_of(runs, key) for key in ("requests_per_second", "client_cpu_ms_per_1000",
-                                                  "goprod_cpu_us_per_request", "goprod_switches_per_request")}
+    return {key: median_of(runs, key) for key in (
+        "requests_per_second", "client_cpu_ms_per_1000", "goprod_cpu_us_per_request", "goprod_switches_per_request",
+        "goprod_threads_cpu_us_per_request", "goprod_threads_switches_per_request",
+        "grpc_threads_cpu_us_per_request", "grpc_threads_switches_per_request")}
 
 
 async def connect_all(stub, ids):
@@ -213,6 +236,10 @@ async def main():
                        "ratio_to_plain": through["requests_per_second"] / plain["requests_per_second"],
                        "goprod_cpu_us_per_request": through["goprod_cpu_us_per_request"],
                        "goprod_switches_per_request": through["goprod_switches_per_request"],
+                       "core_thread_cpu_us_per_request": through["goprod_threads_cpu_us_per_request"],
+                       "core_thread_switches_per_request": through["goprod_threads_switches_per_request"],
+                       "grpc_threads_cpu_us_per_request": through["grpc_threads_cpu_us_per_request"],
+                       "grpc_threads_switches_per_request": through["grpc_threads_switches_per_request"],
                        "grpc_client_cpu_ms_per_1000": through["client_cpu_ms_per_1000"],
                        "direct_client_cpu_ms_per_1000": plain["client_cpu_ms_per_1000"]}
                 FIGURES["throughput"].append(row)
@@ -220,6 +247,11 @@ async def main():
                     f"{row['ratio_to_registered']:>5.2f} / {row['ratio_to_plain']:>5.2f}  "
                     f"{row['goprod_cpu_us_per_request']:>11.1f} µs  {row['goprod_switches_per_request']:>12.2f}")
             say("  (ratio: goprod / direct registered, goprod / direct plain)")
+            say("  goprod's CPU and context switches per request, by thread: goprod's (core) | gRPC's")
+            for row in FIGURES["throughput"]:
+                say(f"  {row['cameras']:>7}  {row['core_thread_cpu_us_per_request']:>6.1f} µs "
+                    f"{row['core_thread_switches_per_request']:>5.2f}  | "
+                    f"{row['grpc_threads_cpu_us_per_request']:>6.1f} µs {row['grpc_threads_switches_per_request']:>5.2f}")
             if 64 not in CAMERA_COUNTS:
                 await connect_all(stub, ids[connected:])
 
@@ -241,6 +273,15 @@ async def main():
                 FIGURES["shutter_skew_ms"][str(count)] = await shutter_skew_ms(stub, ids[:count])
             FIGURES["memory_mib"]["after_load"] = rss_kib(daemon.proc.pid) / 1024
             FIGURES["memory_mib"]["after_load_private"] = rss_kib(daemon.proc.pid, "RssAnon") / 1024
+            # goprod gives malloc's free pages back within its check period (10 s): wait for that, bounded.
+            loaded_kib = FIGURES["memory_mib"]["64_cameras"] * 1024 if "64_cameras" in FIGURES["memory_mib"] else None
+            settle_start = time.perf_counter()
+            while (loaded_kib is not None and rss_kib(daemon.proc.pid) > loaded_kib + 1024
+                   and time.perf_counter() - settle_start < 25):
+                await asyncio.sleep(0.5)  # polling the RSS the daemon reports; nothing signals it
+            FIGURES["memory_mib"]["settled"] = rss_kib(daemon.proc.pid) / 1024
+            FIGURES["memory_mib"]["settled_private"] = rss_kib(daemon.proc.pid, "RssAnon") / 1024
+            FIGURES["memory_mib"]["settled_after_s"] = time.perf_counter() - settle_start
 
             # Idle with 8 ready cameras and keep-alive on (the other cameras disconnected).
             await asyncio.gather(*(stub.Disconnect(pb.DisconnectRequest(camera=i), timeout=30) for i in ids[8:]))
@@ -257,7 +298,8 @@ async def main():
             counts = "; ".join(f"{label.replace('_', ' ')} {mem[key]:.1f}" for key, label in
                                (("no_camera", "no camera"), ("8_cameras", "8_ready"), ("64_cameras", "64_ready"))
                                if key in mem)
-            say(f"  {counts}; after the load {mem['after_load']:.1f} (private {mem['after_load_private']:.1f})")
+            say(f"  {counts}; after the load {mem['after_load']:.1f} (private {mem['after_load_private']:.1f}), "
+        f"{mem['settled_after_s']:.1f} s later {mem['settled']:.1f} (private {mem['settled_private']:.1f})")
             say("idle, 8 ready cameras, keep-alive every 3 s")
             say(f"  CPU {FIGURES['idle']['cpu_percent']:.3f} % of a core, "
                 f"{FIGURES['idle']['context_switches_per_second']:.1f} context switches/s")
