@@ -78,8 +78,10 @@ void EventLoop::post(std::function<void()> fn) {
         posted_.push_back(std::move(fn));
     }
     // runPosted() clears the eventfd before it takes the queue, so a post that
-    // finds the queue non-empty is already covered by an earlier wake-up.
-    if (wasEmpty) wake();
+    // finds the queue non-empty is already covered by an earlier wake-up. The
+    // loop's own posts (most of them: D-Bus replies and signals, the queues'
+    // completions) need none: wait() does not sleep while work is posted.
+    if (wasEmpty && !onLoopThread()) wake();
 }
 
 core::Executor::TimerId EventLoop::at(Clock::time_point when, std::function<void()> fn) {
@@ -174,6 +176,10 @@ void EventLoop::wait() {
         timeout =
             std::max(std::chrono::nanoseconds::zero(),
                      std::chrono::duration_cast<std::chrono::nanoseconds>(timers_.begin()->first.due - Clock::now()));
+    }
+    {
+        std::lock_guard lock(mutex_);
+        if (!posted_.empty()) timeout = std::chrono::nanoseconds::zero();  // posted from this thread: no wake-up came
     }
     pollfd fds[2] = {{eventFd_, POLLIN, 0}, {-1, 0, 0}};
     nfds_t count = 1;
