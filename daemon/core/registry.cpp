@@ -520,10 +520,14 @@ void Registry::requestEach(CallId call, Selection selection, protocol::Request r
                            std::function<void(Result<std::vector<CameraAnswer>>)> done) {
     executor_.post([this, call, selection = std::move(selection), request = std::move(request), deadline,
                     done = std::move(done)]() mutable {
-        if (bluezGone_) return done(bluezMissing());
         auto cameras = selectMany(selection);
         if (!cameras) return done(Unexpected{cameras.error()});
         if (cameras->empty()) return done(std::vector<CameraAnswer>{});
+        if (bluezGone_) {  // each camera's outcome says so, as a request to it would
+            std::vector<CameraAnswer> outcomes;
+            for (auto* camera : *cameras) outcomes.push_back(CameraAnswer{camera->view(), bluezMissing()});
+            return done(std::move(outcomes));
+        }
         // The outcomes fill in as answers come (all on the core thread); the last one answers.
         struct Gathered {
             std::vector<CameraAnswer> outcomes;

@@ -391,6 +391,22 @@ TEST_F(RegistryRequestEach, ASelectionThatDoesNotResolveFailsAsAWhole) {
     EXPECT_THAT(script("0456").log(), IsEmpty()) << "nothing is sent when the selection fails";
 }
 
+TEST_F(RegistryRequestEach, WithoutBluezEachCameraIsUnavailableAtOnce) {
+    bluezUp();
+    addCamera("0456");
+    connectToReady("0456");
+    camera("0456").setAutoConnect(true);  // it would wait for a reconnection
+    port.vanish();
+    executor.drain();
+    auto o = requestEach(*this, {{"0456"}, false});
+    executor.drain();  // no time passes
+    ASSERT_TRUE(succeeded(o)) << "the selection resolves: the answer is per camera";
+    ASSERT_EQ(o->value().size(), 1U);
+    ASSERT_FALSE(o->value()[0].answer.has_value());
+    EXPECT_EQ(o->value()[0].answer.error().code, Errc::Unavailable);
+    EXPECT_EQ(o->value()[0].answer.error().message, "BlueZ is not running (org.bluez is not on the bus)");
+}
+
 TEST_F(RegistryRequestEach, CancellingTheCallCancelsEveryCamerasRequest) {
     bluezUp();
     addCamera("0456");
