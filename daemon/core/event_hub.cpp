@@ -7,18 +7,16 @@ namespace goprod::core {
 
 namespace {
 
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-    return text;
+// Addresses match in any case; compared in place, so that matching allocates nothing.
+bool sameIgnoringCase(const std::string& a, const std::string& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                      [](unsigned char x, unsigned char y) { return std::tolower(x) == std::tolower(y); });
 }
 
 }  // namespace
 
 Result<std::uint64_t> EventHub::subscribe(EventFilter filter, std::function<void(const Event&)> onEvent) {
-    auto subscriber = std::make_shared<Subscriber>();
-    for (const auto& selector : filter.cameras) subscriber->lowered.push_back(lower(selector));
-    subscriber->filter = std::move(filter);
-    subscriber->onEvent = std::move(onEvent);
+    auto subscriber = std::make_shared<Subscriber>(Subscriber{std::move(filter), std::move(onEvent)});
     std::lock_guard lock(mutex_);
     if (subscribers_.size() >= maxSubscribers_) {
         return fail(Errc::ResourceExhausted, "too many event subscribers (" + std::to_string(maxSubscribers_) + ")");
@@ -42,23 +40,20 @@ void EventHub::setLimit(std::size_t maxSubscribers) {
     maxSubscribers_ = maxSubscribers;
 }
 
-bool EventHub::Subscriber::matches(Event::Kind kind, const std::string& identifier,
-                                   const std::string& loweredAddress) const {
+bool EventHub::Subscriber::matches(Event::Kind kind, const std::string& identifier, const std::string& address) const {
     if (!filter.kinds.empty() && std::find(filter.kinds.begin(), filter.kinds.end(), kind) == filter.kinds.end())
         return false;
     if (filter.cameras.empty()) return true;
-    for (std::size_t i = 0; i < filter.cameras.size(); ++i) {
-        if (filter.cameras[i] == identifier || lowered[i] == loweredAddress) return true;
-    }
-    return false;
+    return std::any_of(filter.cameras.begin(), filter.cameras.end(), [&](const std::string& selector) {
+        return selector == identifier || sameIgnoringCase(selector, address);
+    });
 }
 
 bool EventHub::wants(Event::Kind kind, const std::string& identifier, const std::string& address) const {
     if (count_ == 0) return false;
-    const auto loweredAddress = lower(address);
     std::lock_guard lock(mutex_);
     return std::any_of(subscribers_.begin(), subscribers_.end(),
-                       [&](const auto& entry) { return entry.second->matches(kind, identifier, loweredAddress); });
+                       [&](const auto& entry) { return entry.second->matches(kind, identifier, address); });
 }
 
 void EventHub::publish(const Event& event) {
@@ -66,12 +61,13 @@ void EventHub::publish(const Event& event) {
     // Call subscribers outside the lock: a subscriber may unsubscribe from its
     // callback (a stream that ends as it is written to). One that unsubscribes
     // meanwhile may still get this event; its callback owns what it touches.
-    const auto loweredAddress = lower(event.camera.address);
     std::vector<std::shared_ptr<Subscriber>> targets;
     {
         std::lock_guard lock(mutex_);
         for (const auto& [id, subscriber] : subscribers_) {
-            if (subscriber->matches(event.kind, event.camera.identifier, loweredAddress)) targets.push_back(subscriber);
+            if (subscriber->matches(event.kind, event.camera.identifier, event.camera.address)) {
+                targets.push_back(subscriber);
+            }
         }
     }
     for (const auto& subscriber : targets) subscriber->onEvent(event);

@@ -39,9 +39,8 @@ public:
 private:
     struct Subscriber {
         EventFilter filter;
-        std::vector<std::string> lowered;  // filter.cameras in lower case, for addresses
         std::function<void(const Event&)> onEvent;
-        bool matches(Event::Kind kind, const std::string& identifier, const std::string& loweredAddress) const;
+        bool matches(Event::Kind kind, const std::string& identifier, const std::string& address) const;
     };
 
     mutable std::mutex mutex_;
