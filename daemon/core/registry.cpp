@@ -6,8 +6,6 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/core/wifi.h"
-#include "protocol/commands.h"
-#include "protocol/queries.h"
 
 namespace goprod::core {
 
@@ -77,7 +75,12 @@ std::string_view cameraStateName(CameraState state) {
 }
 
 Registry::Registry(Executor& executor, BluezPort& port, RegistrySettings settings, Persist persist)
-    : executor_(executor), port_(port), settings_(std::move(settings)), persist_(std::move(persist)) {}
+    : executor_(executor),
+      port_(port),
+      settings_(std::move(settings)),
+      persist_(std::move(persist)),
+      events_(settings_.maxSubscribers),
+      scheduler_(executor_, [this] { schedule(); }) {}
 
 Registry::~Registry() { *alive_ = false; }
 
@@ -91,6 +94,7 @@ void Registry::restore(const std::vector<CameraView>& known) {
 void Registry::reconfigure(RegistrySettings settings) {
     const bool keepAlive = settings.camera.keepAlive != settings_.camera.keepAlive;
     settings_ = std::move(settings);
+    events_.setLimit(settings_.maxSubscribers);
     for (auto& [id, camera] : cameras_) camera->reconfigure(settings_.camera, keepAlive);
 }
 
@@ -195,20 +199,9 @@ Result<std::vector<Camera*>> Registry::selectMany(const Selection& selection) {
 // ---------------------------------------------------------------------------
 // Control: each method hops to the core thread.
 
-void Registry::trackCall(CallId call, std::function<void()> cancel) {
-    if (call != 0) calls_[call] = std::move(cancel);
-}
-
-void Registry::untrackCall(CallId call) { calls_.erase(call); }
-
 void Registry::cancel(CallId call) {
     executor_.post([this, alive = alive_, call] {
-        if (!*alive) return;
-        const auto it = calls_.find(call);
-        if (it == calls_.end()) return;
-        auto cancelIt = std::move(it->second);
-        calls_.erase(it);
-        cancelIt();
+        if (*alive) calls_.cancel(call);
     });
 }
 
@@ -446,9 +439,7 @@ void Registry::forget(std::string selector, std::function<void(Result<void>)> do
         for (auto it = devices_.begin(); it != devices_.end();) it = it->second == id ? devices_.erase(it) : ++it;
         for (auto it = characteristics_.begin(); it != characteristics_.end();)
             it = it->second == id ? characteristics_.erase(it) : ++it;
-        for (auto& [adapter, attempting] : attemptOn_) {
-            if (attempting == id) attempting.clear();
-        }
+        scheduler_.settled(id);
         // Destroy after the current callbacks: queued completions still refer to it.
         auto owned = std::move(cameras_[id]);
         cameras_.erase(id);
@@ -580,58 +571,14 @@ void Registry::setAp(CallId call, std::string selector, bool on, Deadline deadli
     executor_.post([this, call, selector = std::move(selector), on, deadline, done = std::move(done)]() mutable {
         auto camera = reachable(selector);
         if (!camera) return done(Unexpected{camera.error()});
-        const auto id = (*camera)->identifier();
-        // Shared by the request, the status wait and cancel(): whoever finishes first calls `done`.
-        struct Call {
-            bool cancelled = false;
-            bool waiting = false;  // acknowledged: waiting for status 69
-            std::function<void(Result<void>)> done;
-            void finish(Result<void> result) {
-                if (!done) return;
-                auto d = std::move(done);
-                done = nullptr;
-                d(std::move(result));
-            }
+        auto again = [this, alive = alive_, id = (*camera)->identifier()] { return *alive ? find(id) : nullptr; };
+        auto finished = [this, alive = alive_, call, done = std::move(done)](Result<void> result) {
+            if (!*alive) return done(fail(Errc::Unavailable, "goprod is stopping"));
+            untrackCall(call);
+            done(std::move(result));
         };
-        auto state = std::make_shared<Call>();
-        state->done = std::move(done);
-        const auto ticket = (*camera)->submit(
-            protocol::command::setApControl(on ? protocol::ApControl::On : protocol::ApControl::Off),
-            RequestOptions{deadline, Priority::Normal, {}},
-            [this, alive = alive_, call, id, on, deadline, state](Result<Answer> a) {
-                if (!*alive) return state->finish(fail(Errc::Unavailable, "goprod is stopping"));
-                if (!a) {
-                    untrackCall(call);
-                    return state->finish(Unexpected{a.error()});
-                }
-                const auto response = protocol::parseCommandResponse(a->message);
-                if (!response || !response->ok()) {
-                    untrackCall(call);
-                    return state->finish(Unexpected{Error{Errc::CameraRejected, "the camera refused Set AP Control",
-                                                          response ? std::optional<std::uint8_t>(response->status)
-                                                                   : std::nullopt}});
-                }
-                Camera* c = find(id);
-                if (!c || state->cancelled) return state->finish(fail(Errc::Cancelled, "cancelled"));
-                // Acknowledged is not up: wait until status 69 says so.
-                state->waiting = true;
-                c->waitForStatus(
-                    protocol::status_id::kApMode,
-                    [on](const protocol::Bytes& v) {
-                        return std::any_of(v.begin(), v.end(), [](std::uint8_t b) { return b != 0; }) == on;
-                    },
-                    deadline, [this, alive, call, state](Result<void> r) {
-                        if (*alive) untrackCall(call);
-                        state->finish(std::move(r));
-                    });
-            });
-        if (ticket != 0) {
-            trackCall(call, [this, id, ticket, state] {
-                state->cancelled = true;
-                if (state->waiting) return state->finish(fail(Errc::Cancelled, "cancelled by the caller"));
-                if (auto* c = find(id)) c->cancel(ticket);
-            });
-        }
+        auto cancel = core::setAp(**camera, std::move(again), on, deadline, std::move(finished));
+        if (cancel) trackCall(call, std::move(cancel));
     });
 }
 
@@ -693,10 +640,7 @@ void Registry::status(std::function<void(RegistryStatus)> done) {
             out.connected += state > CameraState::Connecting && state <= CameraState::Ready ? 1 : 0;
             out.ready += state == CameraState::Ready ? 1 : 0;
         }
-        {
-            std::lock_guard lock(subscribersMutex_);
-            out.subscribers = subscribers_.size();
-        }
+        out.subscribers = events_.size();
         out.maxSubscribers = settings_.maxSubscribers;
         out.discoveries = discoveries_.size();
         done(std::move(out));
@@ -707,43 +651,12 @@ void Registry::status(std::function<void(RegistryStatus)> done) {
 // Events
 
 Result<std::uint64_t> Registry::subscribe(EventFilter filter, std::function<void(const Event&)> onEvent) {
-    std::lock_guard lock(subscribersMutex_);
-    if (subscribers_.size() >= settings_.maxSubscribers) {
-        return fail(Errc::ResourceExhausted,
-                    "too many event subscribers (" + std::to_string(settings_.maxSubscribers) + ")");
-    }
-    const auto id = nextSubscriber_++;
-    subscribers_.emplace(id, std::make_shared<Subscriber>(Subscriber{std::move(filter), std::move(onEvent)}));
-    return id;
+    return events_.subscribe(std::move(filter), std::move(onEvent));
 }
 
-void Registry::unsubscribe(std::uint64_t subscription) {
-    std::lock_guard lock(subscribersMutex_);
-    subscribers_.erase(subscription);
-}
+void Registry::unsubscribe(std::uint64_t subscription) { events_.unsubscribe(subscription); }
 
-bool Registry::matches(const EventFilter& filter, const CameraView& camera, Event::Kind kind) const {
-    if (!filter.kinds.empty() && std::find(filter.kinds.begin(), filter.kinds.end(), kind) == filter.kinds.end())
-        return false;
-    if (filter.cameras.empty()) return true;
-    return std::any_of(filter.cameras.begin(), filter.cameras.end(), [&camera](const std::string& s) {
-        return s == camera.identifier || lower(s) == lower(camera.address);
-    });
-}
-
-void Registry::publish(Event event) {
-    // Call subscribers outside the lock: a subscriber may unsubscribe from its
-    // callback (a stream that ends as it is written to). One that unsubscribes
-    // meanwhile may still get this event; its callback owns what it touches.
-    std::vector<std::shared_ptr<Subscriber>> targets;
-    {
-        std::lock_guard lock(subscribersMutex_);
-        for (const auto& [id, subscriber] : subscribers_) {
-            if (matches(subscriber->filter, event.camera, event.kind)) targets.push_back(subscriber);
-        }
-    }
-    for (const auto& subscriber : targets) subscriber->onEvent(event);
-}
+void Registry::publish(Event event) { events_.publish(event); }
 
 // ---------------------------------------------------------------------------
 // CameraHost
@@ -753,11 +666,14 @@ void Registry::stateChanged(Camera& camera) {
     auto& published = publishedState_[camera.identifier()];
     if (published != view.state) {
         published = view.state;
-        Event event;
-        event.kind = Event::Kind::StateChanged;
-        event.camera = view;
-        event.error = camera.stateCause();
-        publish(std::move(event));
+        // Built only when someone listens.
+        if (events_.wants(Event::Kind::StateChanged, view.identifier, view.address)) {
+            Event event;
+            event.kind = Event::Kind::StateChanged;
+            event.camera = view;
+            event.error = camera.stateCause();
+            publish(std::move(event));
+        }
     }
     if (view.state == CameraState::Ready) finishConnectWaiters(camera, view);
     if (camera.wantsConnection()) {
@@ -771,9 +687,7 @@ void Registry::stateChanged(Camera& camera) {
 }
 
 void Registry::attemptSettled(Camera& camera) {
-    for (auto& [adapter, attempting] : attemptOn_) {
-        if (attempting == camera.identifier()) attempting.clear();
-    }
+    scheduler_.settled(camera.identifier());
     const auto state = camera.state();
     if (state != CameraState::Initializing && state != CameraState::Ready) {
         // The attempt failed: the users waiting for it count it.
@@ -840,36 +754,23 @@ bool Registry::adapterAllowed(const ObjectPath& adapter) const {
     return it != adapters_.end() && lower(it->second.address) == lower(settings_.adapter);
 }
 
-// One connection attempt at a time per adapter: controllers and BlueZ fail
-// parallel LE connection attempts. The earliest due camera goes first.
+// The scheduler picks, per free adapter, the earliest due camera that wants a connection.
 void Registry::schedule() {
     if (!bluezUp_) return;
-    executor_.cancel(scheduleTimer_);
-    scheduleTimer_ = 0;
-    std::optional<Executor::Clock::time_point> nextDue;
-    for (const auto& [adapterPath, adapter] : adapters_) {
-        if (!adapter.powered || !adapterAllowed(adapterPath)) continue;
-        if (!attemptOn_[adapterPath].empty()) continue;
-        Camera* best = nullptr;
-        for (auto& [id, camera] : cameras_) {
-            if (!camera->wantsConnection() || camera->device()->adapter != adapterPath) continue;
-            if (!best || camera->nextAttemptAt() < best->nextAttemptAt()) best = camera.get();
-        }
-        if (!best) continue;
-        if (best->nextAttemptAt() <= executor_.now()) {
-            attemptOn_[adapterPath] = best->identifier();
-            spdlog::info("connecting camera {} on {}", best->identifier(), adapterPath);
-            best->startAttempt();
-        } else if (!nextDue || best->nextAttemptAt() < *nextDue) {
-            nextDue = best->nextAttemptAt();
-        }
+    std::vector<std::string_view> adapters;
+    for (const auto& [path, adapter] : adapters_) {
+        if (adapter.powered && adapterAllowed(path)) adapters.push_back(path);
     }
-    if (nextDue) {
-        scheduleTimer_ = executor_.at(*nextDue, [this, alive = alive_] {
-            if (!*alive) return;
-            scheduleTimer_ = 0;
-            schedule();
-        });
+    std::vector<Camera*> wanting;
+    std::vector<ConnectionScheduler::Candidate> candidates;
+    for (auto& [id, camera] : cameras_) {
+        if (!camera->wantsConnection()) continue;
+        wanting.push_back(camera.get());
+        candidates.push_back({id, camera->device()->adapter, camera->nextAttemptAt()});
+    }
+    for (const auto i : scheduler_.plan(adapters, candidates)) {
+        spdlog::info("connecting camera {} on {}", wanting[i]->identifier(), candidates[i].adapter);
+        wanting[i]->startAttempt();
     }
 }
 
@@ -928,13 +829,11 @@ void Registry::bluezVanished() {
     spdlog::warn("BlueZ went away: waiting for it to come back (requests that need it fail until then)");
     bluezUp_ = false;
     bluezGone_ = true;
-    executor_.cancel(scheduleTimer_);
-    scheduleTimer_ = 0;
+    scheduler_.reset();
     for (auto& [id, camera] : cameras_) camera->deviceRemoved();
     devices_.clear();
     characteristics_.clear();
     adapters_.clear();
-    attemptOn_.clear();
     discovering_.clear();
 }
 
@@ -949,7 +848,7 @@ void Registry::adapterChanged(const AdapterInfo& adapter) {
 
 void Registry::adapterRemoved(const ObjectPath& path) {
     adapters_.erase(path);
-    attemptOn_.erase(path);
+    scheduler_.adapterRemoved(path);
     discovering_.erase(path);
 }
 

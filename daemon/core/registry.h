@@ -1,24 +1,28 @@
-// The camera registry: every camera the daemon knows or sees, BlueZ objects
-// routed to them, discovery, one connection attempt at a time per adapter,
-// reconnection, persistence of known cameras, and the Control surface the
-// gRPC service uses. Control methods may be called from any thread: they post
-// to the core thread. Everything else runs on the core thread.
+// The camera registry: every camera the daemon knows or sees, which ones a
+// selection names, BlueZ objects routed to them, discovery, connect() callers
+// waiting for a camera, persistence of known cameras, and the Control surface
+// the gRPC service uses. It delegates the event subscribers to an EventHub,
+// the cancellable calls to a CallTracker, the connection attempts per adapter
+// to a ConnectionScheduler, and Set AP to wifi.h. Control methods may be
+// called from any thread: they post to the core thread. Everything else runs
+// on the core thread.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "daemon/core/bluez_port.h"
+#include "daemon/core/call_tracker.h"
 #include "daemon/core/camera.h"
+#include "daemon/core/connection_scheduler.h"
 #include "daemon/core/control.h"
+#include "daemon/core/event_hub.h"
 #include "daemon/core/executor.h"
 
 namespace goprod::core {
@@ -54,7 +58,7 @@ public:
     Camera* find(const std::string& identifier);
 
     // Control (any thread).
-    CallId newCallId() override { return nextCallId_.fetch_add(1); }
+    CallId newCallId() override { return calls_.newId(); }
     void cancel(CallId call) override;
     void listCameras(std::function<void(std::vector<CameraView>)> done) override;
     void resolve(Selection selection, std::function<void(Result<std::vector<CameraView>>)> done) override;
@@ -125,11 +129,6 @@ private:
         std::function<void(Result<void>)> done;
         Executor::TimerId timer = 0;
     };
-    struct Subscriber {
-        EventFilter filter;
-        std::function<void(const Event&)> onEvent;
-    };
-
     // CameraHost
     void stateChanged(Camera& camera) override;
     void attemptSettled(Camera& camera) override;
@@ -154,12 +153,11 @@ private:
                  std::function<void(Result<CameraView>)> done);
     void finishLookup(CallId call, Result<CameraView> result);
     void lookupsFound();
-    void trackCall(CallId call, std::function<void()> cancel);
-    void untrackCall(CallId call);
+    void trackCall(CallId call, std::function<void()> cancel) { calls_.track(call, std::move(cancel)); }
+    void untrackCall(CallId call) { calls_.untrack(call); }
     std::uint64_t persistSoon();  // the change's number, for afterSave()
     void afterSave(std::uint64_t change, std::function<void(Result<void>)> done);
     void saveDone(std::uint64_t change, const Result<void>& result);
-    bool matches(const EventFilter& filter, const CameraView& camera, Event::Kind kind) const;
 
     Executor& executor_;
     BluezPort& port_;
@@ -170,27 +168,20 @@ private:
     std::map<ObjectPath, std::string> devices_;               // device path → identifier
     std::map<ObjectPath, std::string> characteristics_;       // characteristic path → identifier
     std::map<ObjectPath, AdapterInfo> adapters_;
-    std::map<ObjectPath, std::string> attemptOn_;             // adapter → the camera it is connecting
     std::map<ObjectPath, std::string> discovering_;           // adapters we started discovery on → its pattern
     std::map<CallId, Discovery> discoveries_;
     std::vector<ConnectWaiter> connectWaiters_;
     std::vector<Lookup> lookups_;
-    std::map<CallId, std::function<void()>> calls_;           // cancellable calls in progress
+    CallTracker calls_;  // cancellable calls in progress
+    EventHub events_;
+    ConnectionScheduler scheduler_;
     std::map<std::string, CameraState> publishedState_;
-    Executor::TimerId scheduleTimer_ = 0;
     bool persistPending_ = false;
     std::uint64_t changes_ = 0;  // changes to what is remembered, numbered
     std::vector<SaveWaiter> saveWaiters_;
     bool bluezUp_ = false;    // BlueZ is there, its objects loaded
     bool bluezGone_ = false;  // BlueZ is known not to be there (not merely not loaded yet)
     bool warnedFull_ = false;
-
-    std::atomic<CallId> nextCallId_{1};
-
-    // Subscribers are added and removed from any thread; events go out on the core thread.
-    std::mutex subscribersMutex_;
-    std::map<std::uint64_t, std::shared_ptr<Subscriber>> subscribers_;
-    std::uint64_t nextSubscriber_ = 1;
 
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

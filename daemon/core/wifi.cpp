@@ -1,7 +1,11 @@
 #include "daemon/core/wifi.h"
 
+#include <algorithm>
+
 #include "network_management.pb.h"
 #include "response_generic.pb.h"
+#include "protocol/commands.h"
+#include "protocol/queries.h"
 #include "protocol/result_codes.h"
 
 namespace goprod::core {
@@ -267,6 +271,53 @@ std::shared_ptr<NetworkOperation> makeWifiConnect(Executor& executor, Camera& ca
     op->onConnected = std::move(done);
     op->arm();
     return op;
+}
+
+std::function<void()> setAp(Camera& camera, std::function<Camera*()> find, bool on, Deadline deadline,
+                            std::function<void(Result<void>)> done) {
+    // Shared by the request, the status wait and cancel: whoever finishes first calls `done`.
+    struct Call {
+        bool cancelled = false;
+        bool waiting = false;  // acknowledged: waiting for status 69
+        std::function<Camera*()> find;
+        std::function<void(Result<void>)> done;
+        void finish(Result<void> result) {
+            if (!done) return;
+            auto d = std::move(done);
+            done = nullptr;
+            d(std::move(result));
+        }
+    };
+    auto state = std::make_shared<Call>();
+    state->find = std::move(find);
+    state->done = std::move(done);
+    const auto ticket = camera.submit(
+        protocol::command::setApControl(on ? protocol::ApControl::On : protocol::ApControl::Off),
+        RequestOptions{deadline, Priority::Normal, {}}, [on, deadline, state](Result<Answer> a) {
+            if (!a) return state->finish(Unexpected{a.error()});
+            const auto response = protocol::parseCommandResponse(a->message);
+            if (!response || !response->ok()) {
+                return state->finish(
+                    Unexpected{Error{Errc::CameraRejected, "the camera refused Set AP Control",
+                                     response ? std::optional<std::uint8_t>(response->status) : std::nullopt}});
+            }
+            Camera* c = state->find();
+            if (!c || state->cancelled) return state->finish(fail(Errc::Cancelled, "cancelled"));
+            // Acknowledged is not up: wait until status 69 says so.
+            state->waiting = true;
+            c->waitForStatus(
+                protocol::status_id::kApMode,
+                [on](const protocol::Bytes& v) {
+                    return std::any_of(v.begin(), v.end(), [](std::uint8_t b) { return b != 0; }) == on;
+                },
+                deadline, [state](Result<void> r) { state->finish(std::move(r)); });
+        });
+    if (ticket == 0) return {};
+    return [state, ticket] {
+        state->cancelled = true;
+        if (state->waiting) return state->finish(fail(Errc::Cancelled, "cancelled by the caller"));
+        if (auto* c = state->find()) c->cancel(ticket);
+    };
 }
 
 }  // namespace goprod::core
