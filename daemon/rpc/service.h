@@ -153,6 +153,17 @@ public:
                                               v1::DaemonStatus* response) override;
 
 private:
+    // The shapes of the handlers (service.cpp).
+    template <class Start>
+    grpc::ServerUnaryReactor* unary(Start start);
+    template <class Start>
+    grpc::ServerUnaryReactor* onSelection(const v1::CameraRequest& target, Start start);
+    template <class Build>
+    grpc::ServerUnaryReactor* commandOnEach(grpc::CallbackServerContext* context, const v1::CameraRequest& target,
+                                            v1::MultiResult* response, Build build);
+    template <class Message, class Args, class Run>
+    grpc::ServerWriteReactor<Message>* openStream(core::Result<Args> args, Run run);
+
     grpc::ServerUnaryReactor* getValues(grpc::CallbackServerContext* context, const v1::GetValuesRequest& request,
                                         protocol::QueryId query, v1::ValuesResponse* response);
     core::Deadline deadlineFor(const grpc::CallbackServerContext* context, std::chrono::milliseconds fallback) const;
