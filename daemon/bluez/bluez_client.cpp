@@ -110,7 +110,6 @@ public:
     Impl& operator=(const Impl&) = delete;
 
     void setObserver(core::BluezObserver* observer) { shared_->observer = observer; }
-    bool ready() const { return present_ && synced_; }
 
     void startDiscovery(const core::ObjectPath& adapter, const std::string& pattern, Completion done);
     void stopDiscovery(const core::ObjectPath& adapter, Completion done);
@@ -812,7 +811,6 @@ BluezClient::BluezClient(sdbus::IConnection& connection, core::Executor& executo
 BluezClient::~BluezClient() = default;
 
 void BluezClient::setObserver(core::BluezObserver* observer) { impl_->setObserver(observer); }
-bool BluezClient::ready() const { return impl_->ready(); }
 
 void BluezClient::startDiscovery(const core::ObjectPath& adapter, const std::string& pattern, Done done) {
     impl_->startDiscovery(adapter, pattern, voidCompletion(std::move(done)));

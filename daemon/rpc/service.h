@@ -84,9 +84,6 @@ public:
     // open beyond a lower limit go on; new ones are refused until there is room.
     void setLimits(std::chrono::milliseconds requestTimeout, std::size_t maxStreams);
 
-    // Streams open now (for tests and the daemon's status line).
-    std::size_t openStreams() const { return streams_->load(); }
-
     // Cameras
     grpc::ServerUnaryReactor* ListCameras(grpc::CallbackServerContext* context, const v1::ListCamerasRequest* request,
                                           v1::ListCamerasResponse* response) override;
