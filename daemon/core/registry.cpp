@@ -8,15 +8,14 @@
 #include "daemon/core/wifi.h"
 #include "protocol/commands.h"
 #include "protocol/queries.h"
+#include "protocol/text.h"
 
 namespace goprod::core {
 
 namespace {
 
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-    return text;
-}
+// The name Registry::select() calls it by.
+constexpr auto& lower = protocol::asciiLower;
 
 // A selector that can only mean one camera: its identifier ("0702") or its address.
 bool namesOneCamera(const std::string& selector) {
@@ -672,7 +671,7 @@ bool Registry::matches(const EventFilter& filter, const CameraView& camera, Even
         return false;
     if (filter.cameras.empty()) return true;
     return std::any_of(filter.cameras.begin(), filter.cameras.end(), [&camera](const std::string& s) {
-        return s == camera.identifier || lower(s) == lower(camera.address);
+        return s == camera.identifier || protocol::asciiLower(s) == protocol::asciiLower(camera.address);
     });
 }
 
@@ -782,7 +781,7 @@ bool Registry::adapterAllowed(const ObjectPath& adapter) const {
     const auto name = slash == std::string::npos ? adapter : adapter.substr(slash + 1);
     if (name == settings_.adapter) return true;
     const auto it = adapters_.find(adapter);
-    return it != adapters_.end() && lower(it->second.address) == lower(settings_.adapter);
+    return it != adapters_.end() && protocol::asciiLower(it->second.address) == protocol::asciiLower(settings_.adapter);
 }
 
 // One connection attempt at a time per adapter: controllers and BlueZ fail

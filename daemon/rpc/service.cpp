@@ -493,7 +493,7 @@ core::Result<Command> settingCommand(const v1::SetSettingRequest& request) {
                 return Unexpected{
                     invalid("width " + std::to_string(width) + " is not 1, 2, 4 or 8 (or 0: the known width)")};
             }
-            if (width < 8 && width != 0 && value >> (8 * width) != 0) {
+            if (width != 0 && value > protocol::largestValue(width)) {
                 return Unexpected{invalid("value " + std::to_string(value) + " does not fit in " +
                                           std::to_string(width) + (width == 1 ? " byte" : " bytes"))};
             }
@@ -503,9 +503,8 @@ core::Result<Command> settingCommand(const v1::SetSettingRequest& request) {
             return Unexpected{invalid("no setting given: set resolution, fps or generic")};
     }
     if (width == 0) {
-        const auto* info = protocol::findSetting(id);
-        width = info != nullptr ? info->width : 1;
-        if (width < 8 && value >> (8 * width) != 0) {
+        width = protocol::settingWidth(id);
+        if (value > protocol::largestValue(width)) {
             return Unexpected{invalid("value " + std::to_string(value) + " does not fit in setting " +
                                       std::to_string(id) + "'s " + std::to_string(width) +
                                       (width == 1 ? " byte" : " bytes"))};
@@ -543,13 +542,7 @@ core::Result<Command> dateTimeCommand(const v1::SetDateTimeRequest& request, con
         localtime_r(&seconds, &fields);
         what = commandText(protocol::CommandId::SetDateTime);
     }
-    protocol::DateTime dateTime;
-    dateTime.year = static_cast<std::uint16_t>(fields.tm_year + 1900);
-    dateTime.month = static_cast<std::uint8_t>(fields.tm_mon + 1);
-    dateTime.day = static_cast<std::uint8_t>(fields.tm_mday);
-    dateTime.hour = static_cast<std::uint8_t>(fields.tm_hour);
-    dateTime.minute = static_cast<std::uint8_t>(fields.tm_min);
-    dateTime.second = static_cast<std::uint8_t>(std::min(fields.tm_sec, 59));  // no leap second on the wire
+    const protocol::DateTime dateTime = protocol::dateTimeFrom(fields);
     auto command = request.has_utc_offset_minutes()
                        ? protocol::command::setLocalDateTime(
                              {dateTime, static_cast<std::int16_t>(request.utc_offset_minutes()), request.dst()})
