@@ -3,23 +3,17 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <limits>
 #include <vector>
 
 #include "protocol/commands.h"
 #include "protocol/gatt.h"
 #include "protocol/queries.h"
 #include "protocol/settings.h"
+#include "protocol/text.h"
 
 namespace goprod::client {
 
 namespace {
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
-}
 
 // "Video Resolution", "video-resolution" and "VIDEO_RESOLUTION" all become
 // "videoresolution": table names have spaces, which shells make awkward.
@@ -57,7 +51,7 @@ Parsed<std::uint32_t> idByName(std::string_view text, std::span<const Info> tabl
 // add out of habit ("1080p", "60fps").
 std::optional<std::uint64_t> namedValue(std::uint8_t id, std::string_view name, std::string_view suffix) {
     if (auto value = protocol::settingValue(id, name)) return value;
-    const std::string text = lower(name);
+    const std::string text = protocol::asciiLower(name);
     if (text.size() > suffix.size() && text.ends_with(suffix)) {
         return protocol::settingValue(id, std::string_view(text).substr(0, text.size() - suffix.size()));
     }
@@ -93,7 +87,7 @@ Parsed<std::uint64_t> parseUnsigned(std::string_view text, std::uint64_t max, st
 }
 
 Parsed<bool> parseOnOff(std::string_view text) {
-    const std::string word = lower(text);
+    const std::string word = protocol::asciiLower(text);
     if (word == "on") return true;
     if (word == "off") return false;
     return invalid("expected on or off, got " + quoted(text));
@@ -135,10 +129,8 @@ Parsed<v1::SetSettingRequest> genericSetting(std::string_view idText, std::strin
     const std::string label = "setting " + std::to_string(*id) + (info ? " (" + std::string(info->name) + ")" : "");
     if (auto value = protocol::settingValue(settingId, valueText)) return genericRequest(*id, *value);
 
-    // The width goprod will use (GenericSetting.width = 0): the table's, else 1.
-    const unsigned width = info ? info->width : 1;
-    const std::uint64_t max =
-        width >= 8 ? std::numeric_limits<std::uint64_t>::max() : (std::uint64_t{1} << (8 * width)) - 1;
+    // What goprod will write (GenericSetting.width = 0).
+    const std::uint64_t max = protocol::largestValue(protocol::settingWidth(settingId));
     const bool numeric = !valueText.empty() && std::isdigit(static_cast<unsigned char>(valueText.front()));
     if (!numeric) {
         if (info && !info->values.empty()) {
@@ -153,7 +145,7 @@ Parsed<v1::SetSettingRequest> genericSetting(std::string_view idText, std::strin
 }
 
 Parsed<std::uint32_t> parseSettingId(std::string_view text) {
-    const std::string word = lower(text);
+    const std::string word = protocol::asciiLower(text);
     if (word == "resolution") return std::uint32_t{protocol::setting_id::kVideoResolution};
     if (word == "fps") return std::uint32_t{protocol::setting_id::kFramesPerSecond};
     return idByName(text, protocol::settingTable(), "setting");
@@ -170,7 +162,7 @@ Parsed<v1::PresetGroup> parsePresetGroup(std::string_view text) {
 
 Parsed<v1::Characteristic> parseCharacteristic(std::string_view text) {
     using C = protocol::Characteristic;
-    const std::string word = lower(text);
+    const std::string word = protocol::asciiLower(text);
     if (word == "command") return v1::CHARACTERISTIC_COMMAND;
     if (word == "settings" || word == "setting") return v1::CHARACTERISTIC_SETTINGS;
     if (word == "query") return v1::CHARACTERISTIC_QUERY;
@@ -225,14 +217,14 @@ Parsed<protocol::Bytes> parseHexMessage(std::string_view text) {
 }
 
 std::string eventKindName(v1::Event::Kind kind) {
-    std::string name = lower(v1::Event::Kind_Name(kind));
+    std::string name = protocol::asciiLower(v1::Event::Kind_Name(kind));
     if (name.starts_with("kind_")) name.erase(0, 5);
     std::replace(name.begin(), name.end(), '_', '-');
     return name;
 }
 
 Parsed<v1::Event::Kind> parseEventKind(std::string_view text) {
-    std::string wanted = lower(text);
+    std::string wanted = protocol::asciiLower(text);
     std::replace(wanted.begin(), wanted.end(), '_', '-');
     if (wanted.starts_with("kind-")) wanted.erase(0, 5);
     std::string known;

@@ -1,6 +1,7 @@
 #include "protocol/bytes.h"
 
 #include <cctype>
+#include <limits>
 
 namespace goprod::protocol {
 
@@ -62,6 +63,10 @@ std::uint64_t readBigEndian(ByteView bytes) {
 
 void appendBigEndian(Bytes& out, std::uint64_t value, std::size_t width) {
     for (std::size_t i = width; i > 0; --i) out.push_back(static_cast<std::uint8_t>(value >> (8 * (i - 1))));
+}
+
+std::uint64_t largestValue(std::size_t width) {
+    return width >= 8 ? std::numeric_limits<std::uint64_t>::max() : (std::uint64_t{1} << (8 * width)) - 1;
 }
 
 }  // namespace goprod::protocol

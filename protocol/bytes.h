@@ -25,5 +25,7 @@ Result<Bytes> fromHex(std::string_view text);
 // Big-endian integers, as every multi-byte field of the protocol is.
 std::uint64_t readBigEndian(ByteView bytes);  // at most 8 bytes
 void appendBigEndian(Bytes& out, std::uint64_t value, std::size_t width);
+// The largest value `width` bytes hold (width 1..8).
+std::uint64_t largestValue(std::size_t width);
 
 }  // namespace goprod::protocol

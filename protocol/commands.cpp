@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <string>
+
+#include "protocol/text.h"
 
 namespace goprod::protocol {
 
@@ -94,8 +95,7 @@ std::optional<std::string_view> commandName(std::uint8_t id) {
 }
 
 std::optional<PresetGroup> presetGroupFromName(std::string_view name) {
-    std::string lower(name);
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    const std::string lower = asciiLower(name);
     if (lower == "video") return PresetGroup::Video;
     if (lower == "photo") return PresetGroup::Photo;
     if (lower == "timelapse") return PresetGroup::Timelapse;
@@ -109,6 +109,17 @@ std::optional<std::string_view> presetGroupName(std::uint32_t id) {
         case 1002: return "timelapse";
         default: return std::nullopt;
     }
+}
+
+DateTime dateTimeFrom(const std::tm& fields) {
+    DateTime time;
+    time.year = static_cast<std::uint16_t>(fields.tm_year + 1900);
+    time.month = static_cast<std::uint8_t>(fields.tm_mon + 1);
+    time.day = static_cast<std::uint8_t>(fields.tm_mday);
+    time.hour = static_cast<std::uint8_t>(fields.tm_hour);
+    time.minute = static_cast<std::uint8_t>(fields.tm_min);
+    time.second = static_cast<std::uint8_t>(std::min(fields.tm_sec, 59));
+    return time;
 }
 
 namespace command {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <ctime>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,6 +52,9 @@ struct DateTime {
     std::uint8_t second = 0;  // 0..59
     bool operator==(const DateTime&) const = default;
 };
+// The date and time in `fields` (as gmtime_r and localtime_r fill them), a
+// leap second as :59 (the wire has no second 60).
+DateTime dateTimeFrom(const std::tm& fields);
 
 struct LocalDateTime {
     DateTime time;

@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <string>
+
+#include "protocol/text.h"
 
 namespace goprod::protocol {
 
@@ -61,12 +62,6 @@ constexpr std::array kCharacteristics = {
                        "Internal 84", kNotify, false},
 };
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
-}
-
 }  // namespace
 
 std::span<const ServiceInfo> services() { return kServices; }
@@ -87,10 +82,10 @@ const ServiceInfo& info(Service s) {
 }
 
 std::optional<Characteristic> findCharacteristic(std::string_view text) {
-    const std::string wanted = lower(text);
+    const std::string wanted = asciiLower(text);
     for (const auto& entry : kCharacteristics) {
         const std::string_view shortId = entry.shortName.substr(3);  // "0072"
-        if (wanted == entry.uuid || wanted == lower(entry.shortName) || wanted == shortId ||
+        if (wanted == entry.uuid || wanted == asciiLower(entry.shortName) || wanted == shortId ||
             wanted == entry.uuid.substr(0, 8)) {
             return entry.id;
         }

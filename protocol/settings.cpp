@@ -34,7 +34,7 @@ Result<Request> set(std::uint8_t id, ByteView value) {
 
 Result<Request> set(std::uint8_t id, std::uint64_t value, std::size_t width) {
     if (width == 0 || width > 8) return fail(Errc::InvalidArgument, "a setting value is 1 to 8 bytes wide");
-    if (width < 8 && value >> (8 * width) != 0) {
+    if (value > largestValue(width)) {
         return fail(Errc::InvalidArgument,
                     std::to_string(value) + " does not fit in " + std::to_string(width) + " byte(s)");
     }
@@ -73,6 +73,11 @@ const SettingInfo* findSetting(std::uint8_t id) {
     const auto table = settingTable();
     const auto it = std::find_if(table.begin(), table.end(), [id](const SettingInfo& s) { return s.id == id; });
     return it == table.end() ? nullptr : &*it;
+}
+
+std::size_t settingWidth(std::uint8_t id) {
+    const SettingInfo* info = findSetting(id);
+    return info != nullptr ? info->width : 1;
 }
 
 std::optional<std::uint64_t> settingValue(std::uint8_t id, std::string_view name) {

@@ -3,6 +3,7 @@
 // Pure: any thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -58,6 +59,8 @@ struct SettingInfo {
 
 std::span<const SettingInfo> settingTable();
 const SettingInfo* findSetting(std::uint8_t id);
+// The width a value is written with when none is given: the table's, else 1.
+std::size_t settingWidth(std::uint8_t id);
 // The value for a name, case-insensitively ("2.7K", "240", "240.0", "5.3k").
 std::optional<std::uint64_t> settingValue(std::uint8_t id, std::string_view name);
 std::optional<std::string_view> settingValueName(std::uint8_t id, std::uint64_t value);

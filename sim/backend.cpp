@@ -1,23 +1,17 @@
 #include "sim/backend.h"
 
-#include <algorithm>
-#include <cctype>
+#include "protocol/text.h"
 
 namespace goprod::sim {
 
-std::string lowerCase(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
-}
-
 CameraEndpoint* Backend::find(std::string_view identifier) {
-    const std::string wanted = lowerCase(identifier);
+    const std::string wanted = protocol::asciiLower(identifier);
     for (CameraEndpoint* endpoint : endpoints()) {
         const auto& config = endpoint->config();
         const std::string& serial = config.serial;
-        if (wanted == lowerCase(config.address) || wanted == lowerCase(config.name()) || wanted == lowerCase(serial) ||
-            (serial.size() >= 4 && wanted == lowerCase(serial.substr(serial.size() - 4)))) {
+        if (wanted == protocol::asciiLower(config.address) || wanted == protocol::asciiLower(config.name()) ||
+            wanted == protocol::asciiLower(serial) ||
+            (serial.size() >= 4 && wanted == protocol::asciiLower(serial.substr(serial.size() - 4)))) {
             return endpoint;
         }
     }

@@ -73,8 +73,6 @@ public:
     CameraEndpoint* find(std::string_view identifier);
 };
 
-std::string lowerCase(std::string_view text);
-
 // The Open GoPro advertisement's manufacturer data (company kGoProCompanyId),
 // schema 2 (opengopro-ble.md §1.2): schema, status bits, model ID,
 // capabilities, 7 reserved bytes, media offload status.

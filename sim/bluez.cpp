@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "protocol/gatt.h"
+#include "protocol/text.h"
 #include "sim/bluez_names.h"
 
 namespace goprod::sim {
@@ -321,7 +322,7 @@ void Bluez::setDiscoveryFilter(const std::string& sender, const std::map<std::st
             if (key == "UUIDs") {
                 const auto uuids = value.get<std::vector<std::string>>();
                 admitsGoPro = uuids.empty() || std::any_of(uuids.begin(), uuids.end(), [](const std::string& uuid) {
-                    const std::string l = lowerCase(uuid);
+                    const std::string l = protocol::asciiLower(uuid);
                     return l == protocol::kGoProServiceUuid16 || l == "0xfea6" ||
                            l == protocol::kControlAndQueryServiceUuid;
                 });

@@ -1,7 +1,6 @@
 #include "daemon/bluez/bluez_client.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -15,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/bluez/errors.h"
+#include "protocol/text.h"
 
 namespace goprod::bluez {
 
@@ -66,11 +66,6 @@ std::optional<T> property(const Properties& props, const char* name) {
     }
 }
 
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-    return text;
-}
-
 std::string parentPath(const std::string& path) {
     const auto slash = path.rfind('/');
     return slash == std::string::npos || slash == 0 ? std::string("/") : path.substr(0, slash);
@@ -110,7 +105,6 @@ public:
     Impl& operator=(const Impl&) = delete;
 
     void setObserver(core::BluezObserver* observer) { shared_->observer = observer; }
-    bool ready() const { return present_ && synced_; }
 
     void startDiscovery(const core::ObjectPath& adapter, const std::string& pattern, Completion done);
     void stopDiscovery(const core::ObjectPath& adapter, Completion done);
@@ -211,7 +205,7 @@ private:
 
 BluezClient::Impl::Impl(sdbus::IConnection& connection, core::Executor& executor, Options options)
     : connection_(connection), executor_(executor), options_(std::move(options)) {
-    options_.discoveryUuid = lower(options_.discoveryUuid);
+    options_.discoveryUuid = protocol::asciiLower(options_.discoveryUuid);
     registerAgentObject();
     // Subscribed before anything is asked, so that no change is missed
     // between an answer and the signals that follow it.
@@ -458,7 +452,7 @@ void BluezClient::Impl::applyDevice(Device& device, const Properties& props,
     if (auto v = property<std::int16_t>(props, "RSSI")) info.rssi = *v;
     if (auto v = property<std::vector<std::string>>(props, "UUIDs")) {
         info.uuids.clear();
-        for (auto& uuid : *v) info.uuids.push_back(lower(std::move(uuid)));
+        for (auto& uuid : *v) info.uuids.push_back(protocol::asciiLower(uuid));
     }
     // bluetoothd invalidates RSSI when it stops hearing the device.
     for (const auto& name : invalidated) {
@@ -474,7 +468,7 @@ void BluezClient::Impl::addCharacteristic(const std::string& path, const Propert
     const std::string service = property<sdbus::ObjectPath>(props, "Service").value_or(parentPath(path));
     const auto owner = serviceDevice_.find(service);
     info.device = owner != serviceDevice_.end() ? owner->second : parentPath(service);
-    info.uuid = lower(property<std::string>(props, "UUID").value_or(""));
+    info.uuid = protocol::asciiLower(property<std::string>(props, "UUID").value_or(""));
     info.flags = property<std::vector<std::string>>(props, "Flags").value_or(std::vector<std::string>{});
     characteristics_[path] = info;
     deliver([info](core::BluezObserver& o) { o.characteristicAdded(info); });
@@ -838,7 +832,6 @@ BluezClient::BluezClient(sdbus::IConnection& connection, core::Executor& executo
 BluezClient::~BluezClient() = default;
 
 void BluezClient::setObserver(core::BluezObserver* observer) { impl_->setObserver(observer); }
-bool BluezClient::ready() const { return impl_->ready(); }
 
 void BluezClient::startDiscovery(const core::ObjectPath& adapter, const std::string& pattern, Done done) {
     impl_->startDiscovery(adapter, pattern, voidCompletion(std::move(done)));

@@ -66,9 +66,6 @@ public:
     void write(const core::ObjectPath& characteristic, protocol::Bytes value, Done done) override;
     void read(const core::ObjectPath& characteristic, ReadDone done) override;
 
-    // Whether org.bluez has an owner and its objects have been loaded.
-    bool ready() const;
-
 private:
     class Impl;
     std::unique_ptr<Impl> impl_;

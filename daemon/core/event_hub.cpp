@@ -1,19 +1,10 @@
 #include "daemon/core/event_hub.h"
 
 #include <algorithm>
-#include <cctype>
+
+#include "protocol/text.h"
 
 namespace goprod::core {
-
-namespace {
-
-// Addresses match in any case; compared in place, so that matching allocates nothing.
-bool sameIgnoringCase(const std::string& a, const std::string& b) {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                      [](unsigned char x, unsigned char y) { return std::tolower(x) == std::tolower(y); });
-}
-
-}  // namespace
 
 Result<std::uint64_t> EventHub::subscribe(EventFilter filter, std::function<void(const Event&)> onEvent) {
     auto subscriber = std::make_shared<Subscriber>(Subscriber{std::move(filter), std::move(onEvent)});
@@ -45,7 +36,7 @@ bool EventHub::Subscriber::matches(Event::Kind kind, const std::string& identifi
         return false;
     if (filter.cameras.empty()) return true;
     return std::any_of(filter.cameras.begin(), filter.cameras.end(), [&](const std::string& selector) {
-        return selector == identifier || sameIgnoringCase(selector, address);
+        return selector == identifier || protocol::sameIgnoringCase(selector, address);
     });
 }
 

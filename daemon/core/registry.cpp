@@ -6,15 +6,11 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/core/wifi.h"
+#include "protocol/text.h"
 
 namespace goprod::core {
 
 namespace {
-
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-    return text;
-}
 
 // A selector that can only mean one camera: its identifier ("0702") or its address.
 bool namesOneCamera(const std::string& selector) {
@@ -49,12 +45,6 @@ Unexpected<Error> bluezMissing() {
     return fail(Errc::Unavailable, "BlueZ is not running (org.bluez is not on the bus)");
 }
 
-// Addresses are compared without copying them: select() runs on every request.
-bool sameAddress(const std::string& a, const std::string& b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-               return std::tolower(x) == std::tolower(y);
-           });
-}
 
 }  // namespace
 
@@ -141,7 +131,7 @@ Result<Camera*> Registry::select(const std::string& selector) {
     if (!selector.empty()) {
         if (const auto it = cameras_.find(selector); it != cameras_.end()) return it->second.get();
         for (auto& [id, camera] : cameras_) {
-            if (sameAddress(camera->address(), selector)) return camera.get();
+            if (protocol::sameIgnoringCase(camera->address(), selector)) return camera.get();
         }
         if (bluezGone_) return bluezMissing();
         std::vector<std::string> ids;
@@ -751,7 +741,7 @@ bool Registry::adapterAllowed(const ObjectPath& adapter) const {
     const auto name = slash == std::string::npos ? adapter : adapter.substr(slash + 1);
     if (name == settings_.adapter) return true;
     const auto it = adapters_.find(adapter);
-    return it != adapters_.end() && lower(it->second.address) == lower(settings_.adapter);
+    return it != adapters_.end() && protocol::sameIgnoringCase(it->second.address, settings_.adapter);
 }
 
 // The scheduler picks, per free adapter, the earliest due camera that wants a connection.

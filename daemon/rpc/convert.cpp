@@ -1,7 +1,9 @@
 #include "daemon/rpc/convert.h"
 
+#include <array>
 #include <limits>
 #include <string>
+#include <utility>
 #include <variant>
 
 #include "daemon/rpc/service.h"
@@ -11,6 +13,79 @@
 #include "protocol/utf8.h"
 
 namespace goprod::rpc {
+
+namespace {
+
+// One two-way table per enum: each row pairs the daemon's value with the API's,
+// and both directions read the same rows.
+template <class Ours, class Api, std::size_t N>
+class EnumTable {
+public:
+    constexpr explicit EnumTable(const std::pair<Ours, Api> (&rows)[N]) : rows_(std::to_array(rows)) {}
+    constexpr std::optional<Api> toApi(Ours value) const {
+        for (const auto& [ours, api] : rows_) {
+            if (ours == value) return api;
+        }
+        return std::nullopt;
+    }
+    constexpr std::optional<Ours> fromApi(Api value) const {
+        for (const auto& [ours, api] : rows_) {
+            if (api == value) return ours;
+        }
+        return std::nullopt;
+    }
+
+private:
+    std::array<std::pair<Ours, Api>, N> rows_;
+};
+
+template <class Ours, class Api, std::size_t N>
+constexpr EnumTable<Ours, Api, N> enumTable(const std::pair<Ours, Api> (&rows)[N]) {
+    return EnumTable<Ours, Api, N>(rows);
+}
+
+constexpr auto kCameraStates = enumTable<core::CameraState, v1::CameraState>({
+    {core::CameraState::Discovered, v1::CAMERA_STATE_DISCOVERED},
+    {core::CameraState::Connecting, v1::CAMERA_STATE_CONNECTING},
+    {core::CameraState::Pairing, v1::CAMERA_STATE_PAIRING},
+    {core::CameraState::ResolvingServices, v1::CAMERA_STATE_RESOLVING_SERVICES},
+    {core::CameraState::Subscribing, v1::CAMERA_STATE_SUBSCRIBING},
+    {core::CameraState::Initializing, v1::CAMERA_STATE_INITIALIZING},
+    {core::CameraState::Ready, v1::CAMERA_STATE_READY},
+    {core::CameraState::Sleeping, v1::CAMERA_STATE_SLEEPING},
+    {core::CameraState::LinkLost, v1::CAMERA_STATE_LINK_LOST},
+    {core::CameraState::Disconnected, v1::CAMERA_STATE_DISCONNECTED},
+});
+
+constexpr auto kEventKinds = enumTable<core::Event::Kind, v1::Event::Kind>({
+    {core::Event::Kind::StateChanged, v1::Event::KIND_STATE_CHANGED},
+    {core::Event::Kind::StatusPush, v1::Event::KIND_STATUS},
+    {core::Event::Kind::SettingPush, v1::Event::KIND_SETTING},
+    {core::Event::Kind::Notification, v1::Event::KIND_NOTIFICATION},
+    {core::Event::Kind::RequestDone, v1::Event::KIND_REQUEST_DONE},
+});
+
+constexpr auto kCharacteristics = enumTable<protocol::Characteristic, v1::Characteristic>({
+    {protocol::Characteristic::CommandRequest, v1::CHARACTERISTIC_COMMAND},
+    {protocol::Characteristic::SettingRequest, v1::CHARACTERISTIC_SETTINGS},
+    {protocol::Characteristic::QueryRequest, v1::CHARACTERISTIC_QUERY},
+    {protocol::Characteristic::NetworkManagementRequest, v1::CHARACTERISTIC_NETWORK},
+});
+
+constexpr auto kPresetGroups = enumTable<protocol::PresetGroup, v1::PresetGroup>({
+    {protocol::PresetGroup::Video, v1::PRESET_GROUP_VIDEO},
+    {protocol::PresetGroup::Photo, v1::PRESET_GROUP_PHOTO},
+    {protocol::PresetGroup::Timelapse, v1::PRESET_GROUP_TIMELAPSE},
+});
+
+constexpr auto kWifiSteps = enumTable<core::WifiProgress::Step, v1::ConnectNetworkProgress::Step>({
+    {core::WifiProgress::Step::Scanning, v1::ConnectNetworkProgress::STEP_SCANNING},
+    {core::WifiProgress::Step::Found, v1::ConnectNetworkProgress::STEP_FOUND},
+    {core::WifiProgress::Step::Connecting, v1::ConnectNetworkProgress::STEP_CONNECTING},
+    {core::WifiProgress::Step::Provisioning, v1::ConnectNetworkProgress::STEP_PROVISIONING},
+});
+
+}  // namespace
 
 TimeBase TimeBase::now(const Clock& clock) {
     TimeBase base;
@@ -42,29 +117,7 @@ std::chrono::system_clock::time_point fromTimestamp(const google::protobuf::Time
 }
 
 v1::CameraState toProto(core::CameraState state) {
-    switch (state) {
-        case core::CameraState::Discovered:
-            return v1::CAMERA_STATE_DISCOVERED;
-        case core::CameraState::Connecting:
-            return v1::CAMERA_STATE_CONNECTING;
-        case core::CameraState::Pairing:
-            return v1::CAMERA_STATE_PAIRING;
-        case core::CameraState::ResolvingServices:
-            return v1::CAMERA_STATE_RESOLVING_SERVICES;
-        case core::CameraState::Subscribing:
-            return v1::CAMERA_STATE_SUBSCRIBING;
-        case core::CameraState::Initializing:
-            return v1::CAMERA_STATE_INITIALIZING;
-        case core::CameraState::Ready:
-            return v1::CAMERA_STATE_READY;
-        case core::CameraState::Sleeping:
-            return v1::CAMERA_STATE_SLEEPING;
-        case core::CameraState::LinkLost:
-            return v1::CAMERA_STATE_LINK_LOST;
-        case core::CameraState::Disconnected:
-            return v1::CAMERA_STATE_DISCONNECTED;
-    }
-    return v1::CAMERA_STATE_UNSPECIFIED;
+    return kCameraStates.toApi(state).value_or(v1::CAMERA_STATE_UNSPECIFIED);
 }
 
 void toProto(const core::CameraView& view, v1::Camera* out) {
@@ -153,37 +206,10 @@ v1::Value statusValue(std::uint8_t id, protocol::ByteView raw) {
     return value;
 }
 
-std::optional<core::Event::Kind> fromProto(v1::Event::Kind kind) {
-    switch (kind) {
-        case v1::Event::KIND_STATE_CHANGED:
-            return core::Event::Kind::StateChanged;
-        case v1::Event::KIND_STATUS:
-            return core::Event::Kind::StatusPush;
-        case v1::Event::KIND_SETTING:
-            return core::Event::Kind::SettingPush;
-        case v1::Event::KIND_NOTIFICATION:
-            return core::Event::Kind::Notification;
-        case v1::Event::KIND_REQUEST_DONE:
-            return core::Event::Kind::RequestDone;
-        default:
-            return std::nullopt;
-    }
-}
+std::optional<core::Event::Kind> fromProto(v1::Event::Kind kind) { return kEventKinds.fromApi(kind); }
 
 v1::Event::Kind toProto(core::Event::Kind kind) {
-    switch (kind) {
-        case core::Event::Kind::StateChanged:
-            return v1::Event::KIND_STATE_CHANGED;
-        case core::Event::Kind::StatusPush:
-            return v1::Event::KIND_STATUS;
-        case core::Event::Kind::SettingPush:
-            return v1::Event::KIND_SETTING;
-        case core::Event::Kind::Notification:
-            return v1::Event::KIND_NOTIFICATION;
-        case core::Event::Kind::RequestDone:
-            return v1::Event::KIND_REQUEST_DONE;
-    }
-    return v1::Event::KIND_UNSPECIFIED;
+    return kEventKinds.toApi(kind).value_or(v1::Event::KIND_UNSPECIFIED);
 }
 
 v1::Event toProto(const core::Event& event, std::chrono::system_clock::time_point time) {
@@ -204,32 +230,13 @@ v1::Event toProto(const core::Event& event, std::chrono::system_clock::time_poin
 }
 
 std::optional<protocol::Characteristic> fromProto(v1::Characteristic characteristic) {
-    switch (characteristic) {
-        case v1::CHARACTERISTIC_COMMAND:
-            return protocol::Characteristic::CommandRequest;
-        case v1::CHARACTERISTIC_SETTINGS:
-            return protocol::Characteristic::SettingRequest;
-        case v1::CHARACTERISTIC_QUERY:
-            return protocol::Characteristic::QueryRequest;
-        case v1::CHARACTERISTIC_NETWORK:
-            return protocol::Characteristic::NetworkManagementRequest;
-        default:
-            return std::nullopt;
-    }
+    return kCharacteristics.fromApi(characteristic);
 }
 
+std::optional<protocol::PresetGroup> fromProto(v1::PresetGroup group) { return kPresetGroups.fromApi(group); }
+
 v1::ConnectNetworkProgress::Step toProto(core::WifiProgress::Step step) {
-    switch (step) {
-        case core::WifiProgress::Step::Scanning:
-            return v1::ConnectNetworkProgress::STEP_SCANNING;
-        case core::WifiProgress::Step::Found:
-            return v1::ConnectNetworkProgress::STEP_FOUND;
-        case core::WifiProgress::Step::Connecting:
-            return v1::ConnectNetworkProgress::STEP_CONNECTING;
-        case core::WifiProgress::Step::Provisioning:
-            return v1::ConnectNetworkProgress::STEP_PROVISIONING;
-    }
-    return v1::ConnectNetworkProgress::STEP_UNSPECIFIED;
+    return kWifiSteps.toApi(step).value_or(v1::ConnectNetworkProgress::STEP_UNSPECIFIED);
 }
 
 void setSsid(const std::string& bytes, std::string* text, std::string* raw) {
@@ -238,6 +245,16 @@ void setSsid(const std::string& bytes, std::string* text, std::string* raw) {
     } else {
         *raw = bytes;
     }
+}
+
+void toProto(const protocol::HardwareInfo& info, v1::HardwareInfo* out) {
+    out->set_model_number(info.modelNumber);
+    // The camera's text need not be UTF-8; string fields must be.
+    out->set_model_name(protocol::validUtf8(info.modelName));
+    out->set_firmware_version(protocol::validUtf8(info.firmwareVersion));
+    out->set_serial_number(protocol::validUtf8(info.serialNumber));
+    setSsid(info.apSsid, out->mutable_ap_ssid(), out->mutable_ap_ssid_raw());
+    out->set_ap_mac_address(protocol::validUtf8(info.apMacAddress));
 }
 
 v1::Network toProto(const core::ScanEntry& entry) {

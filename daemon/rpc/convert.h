@@ -10,6 +10,7 @@
 #include "daemon/core/control.h"
 #include "goprod.pb.h"
 #include "protocol/bytes.h"
+#include "protocol/commands.h"
 #include "protocol/gatt.h"
 
 namespace goprod::rpc {
@@ -50,11 +51,14 @@ v1::Event toProto(const core::Event& event, std::chrono::system_clock::time_poin
 
 // The request characteristic an API Characteristic names (unset for UNSPECIFIED or unknown values).
 std::optional<protocol::Characteristic> fromProto(v1::Characteristic characteristic);
+// The preset group an API PresetGroup names (unset for UNSPECIFIED or unknown values).
+std::optional<protocol::PresetGroup> fromProto(v1::PresetGroup group);
 
 v1::ConnectNetworkProgress::Step toProto(core::WifiProgress::Step step);
 // An SSID (or AP password) in `text` when it is valid UTF-8, else in `raw`.
 void setSsid(const std::string& bytes, std::string* text, std::string* raw);
 v1::Network toProto(const core::ScanEntry& entry);
+void toProto(const protocol::HardwareInfo& info, v1::HardwareInfo* out);
 
 // The registry's part of GetDaemonStatus (the service adds version, uptime and streams).
 void toProto(const core::RegistryStatus& status, v1::DaemonStatus* out);

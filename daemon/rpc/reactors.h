@@ -222,9 +222,11 @@ public:
         std::unique_lock lock(mutex_);
         if (ending_) return false;
         if (queue_.size() >= maxBacklog_) {
-            // write() runs inside a Control callback, where Control may hold its
-            // own locks (the registry publishes events under its subscriber lock):
-            // the abort hook, which calls back into Control, waits for OnDone.
+            // write() runs inside a Control callback (an event, a progress step),
+            // and Control does not promise that its methods may be called from
+            // there (the registry calls subscribers outside its lock; the test
+            // fake refuses such calls): the abort hook, which calls back into
+            // Control, waits for OnDone, on gRPC's side.
             end(lock, grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "the client reads too slowly: more than " +
                                                                              std::to_string(maxBacklog_) +
                                                                              " messages waiting"));

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -376,6 +377,271 @@ void runValues(const std::shared_ptr<UnaryCall>& call, core::Selection selection
         });
 }
 
+// --- The shapes of the handlers ---------------------------------------------------
+
+using Call = std::shared_ptr<UnaryCall>;
+
+// A Control callback that ends the RPC: its error, or OK with `fill` writing
+// the response from the value (with nothing for Result<void>).
+template <class T, class Fill>
+auto finisher(Call call, Fill fill) {
+    return [call = std::move(call), fill = std::move(fill)](core::Result<T> result) {
+        if (!result) {
+            call->fail(result.error());
+            return;
+        }
+        call->finish(grpc::Status::OK, [&] {
+            if constexpr (std::is_void_v<T>) {
+                fill();
+            } else {
+                fill(*result);
+            }
+        });
+    };
+}
+
+// Connect, Disconnect, SetAutoConnect: the camera as it is after the change.
+auto cameraFinisher(Call call, v1::Camera* response) {
+    return finisher<core::CameraView>(std::move(call),
+                                      [response](const core::CameraView& camera) { toProto(camera, response); });
+}
+
+// One camera's answer read by `parse`: fills `result` (with the answer's times)
+// and hands what parsed to `use`. False when there was no answer or it did not parse.
+template <class Parse, class Use>
+bool readAnswer(const core::CameraView& camera, const core::Result<core::Answer>& answer, const TimeBase& time,
+                v1::CameraResult* result, Parse parse, Use use) {
+    if (!answer) {
+        *result = errorResult(camera, answer.error());
+        return false;
+    }
+    auto parsed = parse(*answer);
+    *result = parsed ? okResult(camera) : errorResult(camera, parsed.error());
+    setAnswerTimes(result, *answer, time);
+    if (!parsed) return false;
+    use(*parsed);
+    return true;
+}
+
+// fanOut() whose items, one per camera in selection order, are the response's `out`.
+template <class Item>
+void collect(const Call& call, core::Selection selection, PerCamera<Item> perCamera,
+             google::protobuf::RepeatedPtrField<Item>* out) {
+    fanOut<Item>(call, std::move(selection), std::move(perCamera), [call, out](std::vector<Item> items) {
+        call->finish(grpc::Status::OK, [&] {
+            for (auto& item : items) *out->Add() = std::move(item);
+        });
+    });
+}
+
+// One Control call per selected camera, one CameraResult each: `start(camera,
+// done)` makes the call with `done` as its callback.
+template <class Start>
+void outcomesOnEach(const Call& call, core::Selection selection, v1::MultiResult* response, Start start) {
+    PerCamera<v1::CameraResult> perCamera = [start = std::move(start)](const core::CameraView& camera,
+                                                                       std::function<void(v1::CameraResult)> done) {
+        start(camera,
+              [camera, done = std::move(done)](core::Result<void> outcome) { done(resultOf(camera, outcome)); });
+    };
+    finishResults(call, std::move(selection), std::move(perCamera), response);
+}
+
+// A cancellable Control call on the one camera `selection` names (`rpc` names
+// the RPC for the error): `start(address, id, finished)` makes it, and
+// `fill(camera, value)` writes the response from its result.
+template <class T, class Start, class Fill>
+void callOnOne(core::Control& control, const Call& call, core::Selection selection, std::string rpc, Start start,
+               Fill fill) {
+    resolveOne(control, call, std::move(selection), std::move(rpc),
+               [call, start = std::move(start), fill = std::move(fill)](const core::CameraView& camera) {
+                   cancellable<T>(
+                       call,
+                       [&](core::CallId id, std::function<void(core::Result<T>)> finished) {
+                           start(camera.address, id, std::move(finished));
+                       },
+                       finisher<T>(call, [camera, fill](const T& value) { fill(camera, value); }));
+               });
+}
+
+// What commandOnEach sends to every camera, and how it reads each answer.
+struct Command {
+    protocol::Request request;
+    Check check;
+};
+
+// A command answered by a TLV command response, named by `what` in errors.
+Command tlvCommand(protocol::Request request, std::string what) {
+    return {std::move(request), commandCheck(std::move(what))};
+}
+
+// A stream's Control call id, cancelled when the stream ends early.
+template <class Message>
+core::CallId streamCall(core::Control& control, Stream<Message>& stream) {
+    const core::CallId id = control.newCallId();
+    stream.onAbort([&control, id] { control.cancel(id); });
+    return id;
+}
+
+// --- Requests that take more than a selection to check ------------------------------
+
+core::Result<Command> settingCommand(const v1::SetSettingRequest& request) {
+    std::uint8_t id = 0;
+    std::uint64_t value = 0;
+    std::size_t width = 0;
+    switch (request.setting_case()) {
+        case v1::SetSettingRequest::kResolution:
+            if (request.resolution() == v1::VIDEO_RESOLUTION_UNSPECIFIED ||
+                !v1::VideoResolution_IsValid(request.resolution())) {
+                return Unexpected{invalid("unknown video resolution " + std::to_string(request.resolution()))};
+            }
+            id = protocol::setting_id::kVideoResolution;
+            value = static_cast<std::uint64_t>(request.resolution());
+            break;
+        case v1::SetSettingRequest::kFps:
+            if (!v1::FramesPerSecond_IsValid(request.fps())) {
+                return Unexpected{invalid("unknown frames per second value " + std::to_string(request.fps()))};
+            }
+            id = protocol::setting_id::kFramesPerSecond;
+            value = static_cast<std::uint64_t>(request.fps());
+            break;
+        case v1::SetSettingRequest::kGeneric: {
+            const auto& generic = request.generic();
+            if (generic.id() > 255) {
+                return Unexpected{invalid("setting id " + std::to_string(generic.id()) + " is out of range (0..255)")};
+            }
+            id = static_cast<std::uint8_t>(generic.id());
+            value = generic.value();
+            width = generic.width();
+            if (width != 0 && width != 1 && width != 2 && width != 4 && width != 8) {
+                return Unexpected{
+                    invalid("width " + std::to_string(width) + " is not 1, 2, 4 or 8 (or 0: the known width)")};
+            }
+            if (width != 0 && value > protocol::largestValue(width)) {
+                return Unexpected{invalid("value " + std::to_string(value) + " does not fit in " +
+                                          std::to_string(width) + (width == 1 ? " byte" : " bytes"))};
+            }
+            break;
+        }
+        default:
+            return Unexpected{invalid("no setting given: set resolution, fps or generic")};
+    }
+    if (width == 0) {
+        width = protocol::settingWidth(id);
+        if (value > protocol::largestValue(width)) {
+            return Unexpected{invalid("value " + std::to_string(value) + " does not fit in setting " +
+                                      std::to_string(id) + "'s " + std::to_string(width) +
+                                      (width == 1 ? " byte" : " bytes"))};
+        }
+    }
+    auto built = protocol::setting::set(id, value, width);
+    if (!built) return Unexpected{invalid(protocol::describe(built.error()))};
+    return Command{std::move(*built), settingCheck(settingText(id, value))};
+}
+
+// Set Local Date Time with a UTC offset, else Set Date Time in the host's zone;
+// the request's time, else `clock`'s now.
+core::Result<Command> dateTimeCommand(const v1::SetDateTimeRequest& request, const Clock& clock) {
+    constexpr std::int64_t kMaxSeconds = 253'402'300'799;  // 9999-12-31T23:59:59Z
+    if (request.has_time() && (request.time().seconds() < 0 || request.time().seconds() > kMaxSeconds ||
+                               request.time().nanos() < 0 || request.time().nanos() >= 1'000'000'000)) {
+        return Unexpected{invalid("time is not a valid timestamp")};
+    }
+    const auto when = request.has_time() ? fromTimestamp(request.time()) : clock.systemNow();
+    time_t seconds = std::chrono::system_clock::to_time_t(when);
+    struct tm fields {};
+    std::string what;
+    if (request.has_utc_offset_minutes()) {
+        const int offset = request.utc_offset_minutes();
+        if (offset < kMinUtcOffset || offset > kMaxUtcOffset) {
+            return Unexpected{invalid("utc_offset_minutes " + std::to_string(offset) + " is out of range (" +
+                                      std::to_string(kMinUtcOffset) + ".." + std::to_string(kMaxUtcOffset) + ")")};
+        }
+        seconds += static_cast<time_t>(offset) * 60;
+        gmtime_r(&seconds, &fields);
+        what = commandText(protocol::CommandId::SetLocalDateTime);
+    } else {
+        if (request.dst()) return Unexpected{invalid("dst needs utc_offset_minutes (Set Local Date Time)")};
+        // Set Date Time carries no zone: the camera shows what it gets, so the host's local time.
+        localtime_r(&seconds, &fields);
+        what = commandText(protocol::CommandId::SetDateTime);
+    }
+    const protocol::DateTime dateTime = protocol::dateTimeFrom(fields);
+    auto command = request.has_utc_offset_minutes()
+                       ? protocol::command::setLocalDateTime(
+                             {dateTime, static_cast<std::int16_t>(request.utc_offset_minutes()), request.dst()})
+                       : protocol::command::setDateTime(dateTime);
+    if (!command) return Unexpected{invalid(protocol::describe(command.error()))};
+    return tlvCommand(std::move(*command), std::move(what));
+}
+
+core::Result<milliseconds> keepAliveInterval(const v1::SetKeepAliveRequest& request) {
+    milliseconds interval{0};
+    if (request.has_interval()) {
+        auto asked = durationFrom(request.interval(), "interval");
+        if (!asked) return Unexpected{asked.error()};
+        interval = *asked;
+    }
+    if (interval.count() != 0 && (interval < kMinKeepAlive || interval > kMaxKeepAlive)) {
+        return Unexpected{invalid("keep-alive interval must be 0 (off) or " + secondsText(kMinKeepAlive) + " to " +
+                                  secondsText(kMaxKeepAlive))};
+    }
+    return interval;
+}
+
+core::Result<milliseconds> discoverDuration(const v1::DiscoverRequest& request) {
+    milliseconds duration = kDefaultDiscover;
+    if (request.has_duration()) {
+        auto asked = durationFrom(request.duration(), "duration");
+        if (!asked) return Unexpected{asked.error()};
+        if (asked->count() != 0) duration = *asked;
+        if (duration < kMinDiscover || duration > kMaxDiscover) {
+            return Unexpected{invalid("discover duration must be " + secondsText(kMinDiscover) + " to " +
+                                      secondsText(kMaxDiscover) + " (0 = " + secondsText(kDefaultDiscover) + ")")};
+        }
+    }
+    return duration;
+}
+
+struct NetworkTarget {
+    core::Selection selection;
+    std::string ssid;
+    std::optional<std::string> password;
+};
+
+core::Result<NetworkTarget> networkTarget(const v1::ConnectNetworkRequest& request) {
+    auto selection = singleSelection(request.camera());
+    if (!selection) return Unexpected{selection.error()};
+    if (!request.ssid().empty() && !request.ssid_raw().empty()) {
+        return Unexpected{invalid("give ssid or ssid_raw, not both")};
+    }
+    NetworkTarget target{std::move(*selection), request.ssid_raw().empty() ? request.ssid() : request.ssid_raw(), {}};
+    if (auto ok = checkSsid(target.ssid); !ok) return Unexpected{ok.error()};
+    if (request.has_password()) {
+        if (auto ok = checkPassword(request.password()); !ok) return Unexpected{ok.error()};
+        target.password = request.password();
+    }
+    return target;
+}
+
+core::Result<core::EventFilter> eventFilter(const v1::WatchEventsRequest& request) {
+    core::EventFilter filter;
+    if (static_cast<std::size_t>(request.cameras_size()) > kMaxSelectors) {
+        return Unexpected{invalid("more than " + std::to_string(kMaxSelectors) + " cameras in one request")};
+    }
+    for (const auto& camera : request.cameras()) {
+        if (auto ok = checkSelector(camera); !ok) return Unexpected{ok.error()};
+        filter.cameras.push_back(camera);
+    }
+    for (const int kind : request.kinds()) {
+        const auto mapped = fromProto(static_cast<v1::Event::Kind>(kind));
+        if (!mapped) return Unexpected{invalid("unknown event kind " + std::to_string(kind))};
+        if (std::find(filter.kinds.begin(), filter.kinds.end(), *mapped) == filter.kinds.end()) {
+            filter.kinds.push_back(*mapped);
+        }
+    }
+    return filter;
+}
+
 grpc::Status tooManyStreams(std::size_t limit) {
     return {grpc::StatusCode::RESOURCE_EXHAUSTED, "too many open streams (the limit is " + std::to_string(limit) + ")"};
 }
@@ -494,327 +760,206 @@ grpc::ServerWriteReactor<Message>* Service::failedStream(grpc::Status status) {
     return reactor;
 }
 
+// Creates the RPC's reactor and runs `start` with its call; an error `start`
+// returns (the request does not validate) fails the RPC at once.
+template <class Start>
+grpc::ServerUnaryReactor* Service::unary(Start start) {
+    auto* reactor = new UnaryReactor(control_);
+    if (core::Result<void> started = start(reactor->call()); !started) reactor->call()->fail(started.error());
+    return reactor;
+}
+
+// unary() on a CameraRequest: `start(call, selection)` once the selection validates.
+template <class Start>
+grpc::ServerUnaryReactor* Service::onSelection(const v1::CameraRequest& target, Start start) {
+    return unary([&](const Call& call) -> core::Result<void> {
+        auto selection = selectionFrom(target);
+        if (!selection) return Unexpected{selection.error()};
+        return start(call, std::move(*selection));
+    });
+}
+
+// One command on every selected camera, one CameraResult each: `build()`
+// gives the Command (a Command or a Result<Command>).
+template <class Build>
+grpc::ServerUnaryReactor* Service::commandOnEach(grpc::CallbackServerContext* context, const v1::CameraRequest& target,
+                                                 v1::MultiResult* response, Build build) {
+    return onSelection(target, [&](const Call& call, core::Selection selection) -> core::Result<void> {
+        core::Result<Command> command = build();
+        if (!command) return Unexpected{command.error()};
+        runOnEach(call, std::move(selection), std::move(command->request), std::move(command->check),
+                  deadlineFor(context, options_.requestTimeout), TimeBase::now(options_.clock), response);
+        return {};
+    });
+}
+
+// A server stream on validated arguments: fails at once when they did not
+// validate or when `maxStreams` are open, else `run(reactor, args)` feeds it.
+template <class Message, class Args, class Run>
+grpc::ServerWriteReactor<Message>* Service::openStream(core::Result<Args> args, Run run) {
+    if (!args) return failedStream<Message>(toStatus(args.error()));
+    auto slot = acquireStream();
+    if (!slot) return failedStream<Message>(tooManyStreams(options_.maxStreams));
+    auto* reactor = new StreamReactor<Message>(control_, options_.maxStreamBacklog, std::move(slot));
+    run(reactor, std::move(*args));
+    return reactor;
+}
+
 // --- Cameras --------------------------------------------------------------------
 
 grpc::ServerUnaryReactor* Service::ListCameras(grpc::CallbackServerContext* /*context*/,
                                                const v1::ListCamerasRequest* /*request*/,
                                                v1::ListCamerasResponse* response) {
-    auto* reactor = new UnaryReactor(control_);
-    auto call = reactor->call();
-    control_.listCameras([call, response](std::vector<core::CameraView> cameras) {
-        call->finish(grpc::Status::OK, [&] {
-            for (const auto& camera : cameras) toProto(camera, response->add_cameras());
+    return unary([&](const Call& call) -> core::Result<void> {
+        control_.listCameras([call, response](std::vector<core::CameraView> cameras) {
+            call->finish(grpc::Status::OK, [&] {
+                for (const auto& camera : cameras) toProto(camera, response->add_cameras());
+            });
         });
+        return {};
     });
-    return reactor;
 }
 
 grpc::ServerUnaryReactor* Service::GetCamera(grpc::CallbackServerContext* /*context*/,
                                              const v1::GetCameraRequest* request, v1::Camera* response) {
-    auto* reactor = new UnaryReactor(control_);
-    auto call = reactor->call();
-    auto selection = singleSelection(request->camera());
-    if (!selection) {
-        call->fail(selection.error());
-        return reactor;
-    }
-    // Any state will do here: GetCamera also shows cameras that are not connected.
-    resolveOne(control_, call, std::move(*selection), "GetCamera", [call, response](const core::CameraView& camera) {
-        call->finish(grpc::Status::OK, [&] { toProto(camera, response); });
+    return unary([&](const Call& call) -> core::Result<void> {
+        auto selection = singleSelection(request->camera());
+        if (!selection) return Unexpected{selection.error()};
+        // Any state will do here: GetCamera also shows cameras that are not connected.
+        resolveOne(control_, call, std::move(*selection), "GetCamera",
+                   [call, response](const core::CameraView& camera) {
+                       call->finish(grpc::Status::OK, [&] { toProto(camera, response); });
+                   });
+        return {};
     });
-    return reactor;
 }
 
 grpc::ServerWriteReactor<v1::Camera>* Service::Discover(grpc::CallbackServerContext* /*context*/,
                                                         const v1::DiscoverRequest* request) {
-    milliseconds duration = kDefaultDiscover;
-    if (request->has_duration()) {
-        auto asked = durationFrom(request->duration(), "duration");
-        if (!asked) return failedStream<v1::Camera>(toStatus(asked.error()));
-        if (asked->count() != 0) duration = *asked;
-        if (duration < kMinDiscover || duration > kMaxDiscover) {
-            return failedStream<v1::Camera>(
-                toStatus(invalid("discover duration must be " + secondsText(kMinDiscover) + " to " +
-                                 secondsText(kMaxDiscover) + " (0 = " + secondsText(kDefaultDiscover) + ")")));
-        }
-    }
-    auto slot = acquireStream();
-    if (!slot) return failedStream<v1::Camera>(tooManyStreams(options_.maxStreams));
-    auto* reactor = new StreamReactor<v1::Camera>(control_, options_.maxStreamBacklog, std::move(slot));
-    auto stream = reactor->stream();
-    const core::CallId id = control_.newCallId();
-    core::Control* control = &control_;
-    stream->onAbort([control, id] { control->cancel(id); });
-    control_.discover(
-        id, duration,
-        [stream](const core::CameraView& camera) {
-            v1::Camera message;
-            toProto(camera, &message);
-            stream->write(std::move(message));
-        },
-        [stream](core::Result<void> done) {
-            if (done) {
-                stream->finish(grpc::Status::OK);
-            } else {
-                stream->fail(done.error());
-            }
-        });
-    return reactor;
+    return openStream<v1::Camera>(discoverDuration(*request), [this](auto* reactor, milliseconds duration) {
+        auto stream = reactor->stream();
+        control_.discover(
+            streamCall(control_, *stream), duration,
+            [stream](const core::CameraView& camera) {
+                v1::Camera message;
+                toProto(camera, &message);
+                stream->write(std::move(message));
+            },
+            [stream](core::Result<void> done) {
+                if (done) {
+                    stream->finish(grpc::Status::OK);
+                } else {
+                    stream->fail(done.error());
+                }
+            });
+    });
 }
 
 grpc::ServerUnaryReactor* Service::Connect(grpc::CallbackServerContext* context, const v1::ConnectRequest* request,
                                            v1::Camera* response) {
-    auto* reactor = new UnaryReactor(control_);
-    auto call = reactor->call();
-    if (auto ok = requireCamera(request->camera()); !ok) {
-        call->fail(ok.error());
-        return reactor;
-    }
-    const core::Deadline deadline = deadlineFor(context, options_.longTimeout);
-    cancellable<core::CameraView>(
-        call,
-        [this, camera = request->camera(), deadline](core::CallId id,
-                                                     std::function<void(core::Result<core::CameraView>)> finished) {
-            control_.connect(id, camera, deadline, std::move(finished));
-        },
-        [call, response](core::Result<core::CameraView> connected) {
-            if (!connected) {
-                call->fail(connected.error());
-                return;
-            }
-            call->finish(grpc::Status::OK, [&] { toProto(*connected, response); });
-        });
-    return reactor;
+    return unary([&](const Call& call) -> core::Result<void> {
+        if (auto ok = requireCamera(request->camera()); !ok) return ok;
+        const core::Deadline deadline = deadlineFor(context, options_.longTimeout);
+        cancellable<core::CameraView>(
+            call,
+            [this, camera = request->camera(), deadline](core::CallId id,
+                                                         std::function<void(core::Result<core::CameraView>)> finished) {
+                control_.connect(id, camera, deadline, std::move(finished));
+            },
+            cameraFinisher(call, response));
+        return {};
+    });
 }
 
 grpc::ServerUnaryReactor* Service::Disconnect(grpc::CallbackServerContext* /*context*/,
                                               const v1::DisconnectRequest* request, v1::Camera* response) {
-    auto* reactor = new UnaryReactor(control_);
-    auto call = reactor->call();
-    auto finished = [call, response](core::Result<core::CameraView> camera) {
-        if (!camera) {
-            call->fail(camera.error());
-            return;
+    return unary([&](const Call& call) -> core::Result<void> {
+        if (!request->camera().empty()) {
+            if (auto ok = checkSelector(request->camera()); !ok) return ok;
+            control_.disconnect(request->camera(), cameraFinisher(call, response));
+            return {};
         }
-        call->finish(grpc::Status::OK, [&] { toProto(*camera, response); });
-    };
-    if (!request->camera().empty()) {
-        if (auto ok = checkSelector(request->camera()); !ok) {
-            call->fail(ok.error());
-            return reactor;
-        }
-        control_.disconnect(request->camera(), std::move(finished));
-        return reactor;
-    }
-    // No camera named: the only connected one, as for every other RPC.
-    core::Control* control = &control_;
-    resolveOne(control_, call, core::Selection{}, "Disconnect",
-               [control, finished = std::move(finished)](const core::CameraView& camera) {
-                   control->disconnect(camera.address, finished);
-               });
-    return reactor;
+        // No camera named: the only connected one, as for every other RPC.
+        core::Control* control = &control_;
+        resolveOne(control_, call, core::Selection{}, "Disconnect",
+                   [control, finished = cameraFinisher(call, response)](const core::CameraView& camera) {
+                       control->disconnect(camera.address, finished);
+                   });
+        return {};
+    });
 }
 
 grpc::ServerUnaryReactor* Service::Forget(grpc::CallbackServerContext* /*context*/, const v1::ForgetRequest* request,
                                           v1::ForgetResponse* /*response*/) {
-    auto* reactor = new UnaryReactor(control_);
-    auto call = reactor->call();
-    if (auto ok = requireCamera(request->camera()); !ok) {
-        call->fail(ok.error());
-        return reactor;
-    }
-    control_.forget(request->camera(), [call](core::Result<void> done) {
-        if (!done) {
-            call->fail(done.error());
-            return;
-        }
-        call->finish(grpc::Status::OK);
+    return unary([&](const Call& call) -> core::Result<void> {
+        if (auto ok = requireCamera(request->camera()); !ok) return ok;
+        control_.forget(request->camera(), finisher<void>(call, [] {}));
+        return {};
     });
-    return reactor;
 }
 
 grpc::ServerUnaryReactor* Service::SetAutoConnect(grpc::CallbackServerContext* /*context*/,
                                                   const v1::SetAutoConnectRequest* request, v1::Camera* response) {
-    auto* reactor = new UnaryReactor(control_);
-    auto call = reactor->call();
-    if (auto ok = requireCamera(request->camera()); !ok) {
-        call->fail(ok.error());
-        return reactor;
-    }
-    control_.setAutoConnect(request->camera(), request->enabled(),
-                            [call, response](core::Result<core::CameraView> camera) {
-                                if (!camera) {
-                                    call->fail(camera.error());
-                                    return;
-                                }
-                                call->finish(grpc::Status::OK, [&] { toProto(*camera, response); });
-                            });
-    return reactor;
+    return unary([&](const Call& call) -> core::Result<void> {
+        if (auto ok = requireCamera(request->camera()); !ok) return ok;
+        control_.setAutoConnect(request->camera(), request->enabled(), cameraFinisher(call, response));
+        return {};
+    });
 }
 
 // --- Control --------------------------------------------------------------------
 
 grpc::ServerUnaryReactor* Service::SetShutter(grpc::CallbackServerContext* context,
                                               const v1::SetShutterRequest* request, v1::MultiResult* response) {
-    auto* reactor = new UnaryReactor(control_);
-    auto selection = selectionFrom(request->target());
-    if (!selection) {
-        reactor->call()->fail(selection.error());
-        return reactor;
-    }
-    const std::string what = commandText(protocol::CommandId::SetShutter) + (request->on() ? " on" : " off");
-    runOnEach(reactor->call(), std::move(*selection), protocol::command::setShutter(request->on()), commandCheck(what),
-              deadlineFor(context, options_.requestTimeout), TimeBase::now(options_.clock), response);
-    return reactor;
+    return commandOnEach(context, request->target(), response, [&] {
+        return tlvCommand(protocol::command::setShutter(request->on()),
+                          commandText(protocol::CommandId::SetShutter) + (request->on() ? " on" : " off"));
+    });
 }
 
 grpc::ServerUnaryReactor* Service::Sleep(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
                                          v1::MultiResult* response) {
-    auto* reactor = new UnaryReactor(control_);
-    auto selection = selectionFrom(*request);
-    if (!selection) {
-        reactor->call()->fail(selection.error());
-        return reactor;
-    }
-    runOnEach(reactor->call(), std::move(*selection), protocol::command::sleep(),
-              commandCheck(commandText(protocol::CommandId::Sleep)), deadlineFor(context, options_.requestTimeout),
-              TimeBase::now(options_.clock), response);
-    return reactor;
+    return commandOnEach(context, *request, response, [] {
+        return tlvCommand(protocol::command::sleep(), commandText(protocol::CommandId::Sleep));
+    });
 }
 
 grpc::ServerUnaryReactor* Service::LoadPresetGroup(grpc::CallbackServerContext* context,
                                                    const v1::LoadPresetGroupRequest* request,
                                                    v1::MultiResult* response) {
-    auto* reactor = new UnaryReactor(control_);
-    auto selection = selectionFrom(request->target());
-    if (!selection) {
-        reactor->call()->fail(selection.error());
-        return reactor;
-    }
-    protocol::PresetGroup group{};
-    switch (request->group()) {
-        case v1::PRESET_GROUP_VIDEO:
-            group = protocol::PresetGroup::Video;
-            break;
-        case v1::PRESET_GROUP_PHOTO:
-            group = protocol::PresetGroup::Photo;
-            break;
-        case v1::PRESET_GROUP_TIMELAPSE:
-            group = protocol::PresetGroup::Timelapse;
-            break;
-        default:
-            reactor->call()->fail(invalid("unknown preset group " + std::to_string(request->group()) +
-                                          " (video 1000, photo 1001, timelapse 1002)"));
-            return reactor;
-    }
-    const auto id = static_cast<std::uint32_t>(group);
-    const std::string what = commandText(protocol::CommandId::LoadPresetGroup) + " " +
-                             std::string(protocol::presetGroupName(id).value_or("")) + " (" + std::to_string(id) + ")";
-    runOnEach(reactor->call(), std::move(*selection), protocol::command::loadPresetGroup(group), commandCheck(what),
-              deadlineFor(context, options_.requestTimeout), TimeBase::now(options_.clock), response);
-    return reactor;
+    return commandOnEach(context, request->target(), response, [&]() -> core::Result<Command> {
+        const auto group = fromProto(request->group());
+        if (!group) {
+            return Unexpected{invalid("unknown preset group " + std::to_string(request->group()) +
+                                      " (video 1000, photo 1001, timelapse 1002)")};
+        }
+        const auto id = static_cast<std::uint32_t>(*group);
+        return tlvCommand(protocol::command::loadPresetGroup(*group),
+                          commandText(protocol::CommandId::LoadPresetGroup) + " " +
+                              std::string(protocol::presetGroupName(id).value_or("")) + " (" + std::to_string(id) +
+                              ")");
+    });
 }
 
 grpc::ServerUnaryReactor* Service::LoadPreset(grpc::CallbackServerContext* context,
                                               const v1::LoadPresetRequest* request, v1::MultiResult* response) {
-    auto* reactor = new UnaryReactor(control_);
-    auto selection = selectionFrom(request->target());
-    if (!selection) {
-        reactor->call()->fail(selection.error());
-        return reactor;
-    }
-    const std::string what = commandText(protocol::CommandId::LoadPreset) + " " + std::to_string(request->preset());
-    runOnEach(reactor->call(), std::move(*selection), protocol::command::loadPreset(request->preset()),
-              commandCheck(what), deadlineFor(context, options_.requestTimeout), TimeBase::now(options_.clock),
-              response);
-    return reactor;
+    return commandOnEach(context, request->target(), response, [&] {
+        return tlvCommand(protocol::command::loadPreset(request->preset()),
+                          commandText(protocol::CommandId::LoadPreset) + " " + std::to_string(request->preset()));
+    });
 }
 
 grpc::ServerUnaryReactor* Service::EnableAnalytics(grpc::CallbackServerContext* context,
                                                    const v1::CameraRequest* request, v1::MultiResult* response) {
-    auto* reactor = new UnaryReactor(control_);
-    auto selection = selectionFrom(*request);
-    if (!selection) {
-        reactor->call()->fail(selection.error());
-        return reactor;
-    }
-    runOnEach(reactor->call(), std::move(*selection), protocol::command::setThirdPartyClient(),
-              commandCheck(commandText(protocol::CommandId::SetThirdPartyClient)),
-              deadlineFor(context, options_.requestTimeout), TimeBase::now(options_.clock), response);
-    return reactor;
+    return commandOnEach(context, *request, response, [] {
+        return tlvCommand(protocol::command::setThirdPartyClient(),
+                          commandText(protocol::CommandId::SetThirdPartyClient));
+    });
 }
 
 grpc::ServerUnaryReactor* Service::SetSetting(grpc::CallbackServerContext* context,
                                               const v1::SetSettingRequest* request, v1::MultiResult* response) {
-    auto* reactor = new UnaryReactor(control_);
-    auto call = reactor->call();
-    auto selection = selectionFrom(request->target());
-    if (!selection) {
-        call->fail(selection.error());
-        return reactor;
-    }
-    std::uint8_t id = 0;
-    std::uint64_t value = 0;
-    std::size_t width = 0;
-    switch (request->setting_case()) {
-        case v1::SetSettingRequest::kResolution:
-            if (request->resolution() == v1::VIDEO_RESOLUTION_UNSPECIFIED ||
-                !v1::VideoResolution_IsValid(request->resolution())) {
-                call->fail(invalid("unknown video resolution " + std::to_string(request->resolution())));
-                return reactor;
-            }
-            id = protocol::setting_id::kVideoResolution;
-            value = static_cast<std::uint64_t>(request->resolution());
-            break;
-        case v1::SetSettingRequest::kFps:
-            if (!v1::FramesPerSecond_IsValid(request->fps())) {
-                call->fail(invalid("unknown frames per second value " + std::to_string(request->fps())));
-                return reactor;
-            }
-            id = protocol::setting_id::kFramesPerSecond;
-            value = static_cast<std::uint64_t>(request->fps());
-            break;
-        case v1::SetSettingRequest::kGeneric: {
-            const auto& generic = request->generic();
-            if (generic.id() > 255) {
-                call->fail(invalid("setting id " + std::to_string(generic.id()) + " is out of range (0..255)"));
-                return reactor;
-            }
-            id = static_cast<std::uint8_t>(generic.id());
-            value = generic.value();
-            width = generic.width();
-            if (width != 0 && width != 1 && width != 2 && width != 4 && width != 8) {
-                call->fail(invalid("width " + std::to_string(width) + " is not 1, 2, 4 or 8 (or 0: the known width)"));
-                return reactor;
-            }
-            if (width < 8 && width != 0 && value >> (8 * width) != 0) {
-                call->fail(invalid("value " + std::to_string(value) + " does not fit in " + std::to_string(width) +
-                                   (width == 1 ? " byte" : " bytes")));
-                return reactor;
-            }
-            break;
-        }
-        default:
-            call->fail(invalid("no setting given: set resolution, fps or generic"));
-            return reactor;
-    }
-    if (width == 0) {
-        const auto* info = protocol::findSetting(id);
-        width = info != nullptr ? info->width : 1;
-        if (width < 8 && value >> (8 * width) != 0) {
-            call->fail(invalid("value " + std::to_string(value) + " does not fit in setting " + std::to_string(id) +
-                               "'s " + std::to_string(width) + (width == 1 ? " byte" : " bytes")));
-            return reactor;
-        }
-    }
-    auto built = protocol::setting::set(id, value, width);
-    if (!built) {
-        call->fail(invalid(protocol::describe(built.error())));
-        return reactor;
-    }
-    runOnEach(call, std::move(*selection), std::move(*built), settingCheck(settingText(id, value)),
-              deadlineFor(context, options_.requestTimeout), TimeBase::now(options_.clock), response);
-    return reactor;
+    return commandOnEach(context, request->target(), response, [&] { return settingCommand(*request); });
 }
 
 grpc::ServerUnaryReactor* Service::GetSettings(grpc::CallbackServerContext* context,
@@ -829,59 +974,40 @@ grpc::ServerUnaryReactor* Service::GetStatuses(grpc::CallbackServerContext* cont
 
 grpc::ServerUnaryReactor* Service::getValues(grpc::CallbackServerContext* context, const v1::GetValuesRequest& request,
                                              protocol::QueryId query, v1::ValuesResponse* response) {
-    auto* reactor = new UnaryReactor(control_);
-    auto selection = selectionFrom(request.target());
-    auto ids = valueIds(request.ids());
-    if (!selection || !ids) {
-        reactor->call()->fail(!selection ? selection.error() : ids.error());
-        return reactor;
-    }
-    runValues(reactor->call(), std::move(*selection), query, std::move(*ids),
-              deadlineFor(context, options_.requestTimeout), TimeBase::now(options_.clock), response);
-    return reactor;
+    return onSelection(request.target(), [&](const Call& call, core::Selection selection) -> core::Result<void> {
+        auto ids = valueIds(request.ids());
+        if (!ids) return Unexpected{ids.error()};
+        runValues(call, std::move(selection), query, std::move(*ids), deadlineFor(context, options_.requestTimeout),
+                  TimeBase::now(options_.clock), response);
+        return {};
+    });
 }
 
 grpc::ServerUnaryReactor* Service::GetHardwareInfo(grpc::CallbackServerContext* context,
                                                    const v1::CameraRequest* request,
                                                    v1::HardwareInfoResponse* response) {
-    auto* reactor = new UnaryReactor(control_);
-    auto call = reactor->call();
-    auto selection = selectionFrom(*request);
-    if (!selection) {
-        call->fail(selection.error());
-        return reactor;
-    }
-    const core::Deadline deadline = deadlineFor(context, options_.requestTimeout);
-    const TimeBase time = TimeBase::now(options_.clock);
-    // Hardware info, then the Open GoPro version, one after the other on each camera.
-    PerCamera<v1::CameraHardwareInfo> perCamera =
-        [call, deadline, time](const core::CameraView& camera, std::function<void(v1::CameraHardwareInfo)> done) {
-            const std::string what = commandText(protocol::CommandId::GetHardwareInfo);
-            requestOn(call, camera, protocol::command::getHardwareInfo(), deadline,
-                      [call, camera, what, deadline, time, done = std::move(done)](core::Result<core::Answer> answer) {
-                          v1::CameraHardwareInfo out;
-                          if (!answer) {
-                              *out.mutable_result() = errorResult(camera, answer.error());
-                              done(std::move(out));
-                              return;
-                          }
-                          const auto info = hardwareInfoFrom(what, *answer);
-                          *out.mutable_result() = info ? okResult(camera) : errorResult(camera, info.error());
-                          setAnswerTimes(out.mutable_result(), *answer, time);
-                          if (!info) {
-                              done(std::move(out));
-                              return;
-                          }
-                          auto* hw = out.mutable_info();
-                          hw->set_model_number(info->modelNumber);
-                          // The camera's text need not be UTF-8; string fields must be.
-                          hw->set_model_name(protocol::validUtf8(info->modelName));
-                          hw->set_firmware_version(protocol::validUtf8(info->firmwareVersion));
-                          hw->set_serial_number(protocol::validUtf8(info->serialNumber));
-                          setSsid(info->apSsid, hw->mutable_ap_ssid(), hw->mutable_ap_ssid_raw());
-                          hw->set_ap_mac_address(protocol::validUtf8(info->apMacAddress));
-                          requestOn(
-                              call, camera, protocol::command::getOpenGoProVersion(), deadline,
+    return onSelection(*request, [&](const Call& call, core::Selection selection) -> core::Result<void> {
+        const core::Deadline deadline = deadlineFor(context, options_.requestTimeout);
+        const TimeBase time = TimeBase::now(options_.clock);
+        // Hardware info, then the Open GoPro version, one after the other on each camera.
+        PerCamera<v1::CameraHardwareInfo> perCamera = [call, deadline, time](
+                                                          const core::CameraView& camera,
+                                                          std::function<void(v1::CameraHardwareInfo)> done) {
+            requestOn(
+                call, camera, protocol::command::getHardwareInfo(), deadline,
+                [call, camera, deadline, time, done = std::move(done)](core::Result<core::Answer> answer) {
+                    v1::CameraHardwareInfo out;
+                    const auto hardwareInfo = [](const core::Answer& answer) {
+                        return hardwareInfoFrom(commandText(protocol::CommandId::GetHardwareInfo), answer);
+                    };
+                    const bool read =
+                        readAnswer(camera, answer, time, out.mutable_result(), hardwareInfo,
+                                   [&out](const protocol::HardwareInfo& info) { toProto(info, out.mutable_info()); });
+                    if (!read) {
+                        done(std::move(out));
+                        return;
+                    }
+                    requestOn(call, camera, protocol::command::getOpenGoProVersion(), deadline,
                               [camera, out = std::move(out), done](core::Result<core::Answer> versionAnswer) mutable {
                                   const auto version =
                                       versionAnswer
@@ -901,356 +1027,204 @@ grpc::ServerUnaryReactor* Service::GetHardwareInfo(grpc::CallbackServerContext* 
                                   }
                                   done(std::move(out));
                               });
-                      });
+                });
         };
-    fanOut<v1::CameraHardwareInfo>(call, std::move(*selection), std::move(perCamera),
-                                   [call, response](std::vector<v1::CameraHardwareInfo> cameras) {
-                                       call->finish(grpc::Status::OK, [&] {
-                                           for (auto& camera : cameras) *response->add_cameras() = std::move(camera);
-                                       });
-                                   });
-    return reactor;
+        collect(call, std::move(selection), std::move(perCamera), response->mutable_cameras());
+        return {};
+    });
 }
 
 grpc::ServerUnaryReactor* Service::GetOpenGoProVersion(grpc::CallbackServerContext* context,
                                                        const v1::CameraRequest* request,
                                                        v1::VersionResponse* response) {
-    auto* reactor = new UnaryReactor(control_);
-    auto call = reactor->call();
-    auto selection = selectionFrom(*request);
-    if (!selection) {
-        call->fail(selection.error());
-        return reactor;
-    }
-    const core::Deadline deadline = deadlineFor(context, options_.requestTimeout);
-    const TimeBase time = TimeBase::now(options_.clock);
-    eachCamera<v1::CameraVersion>(
-        call, std::move(*selection), protocol::command::getOpenGoProVersion(), deadline,
-        [time](const core::CameraView& camera, const core::Result<core::Answer>& answer) {
-            const std::string what = commandText(protocol::CommandId::GetOpenGoProVersion);
-            v1::CameraVersion out;
-            if (!answer) {
-                *out.mutable_result() = errorResult(camera, answer.error());
+    return onSelection(*request, [&](const Call& call, core::Selection selection) -> core::Result<void> {
+        const TimeBase time = TimeBase::now(options_.clock);
+        eachCamera<v1::CameraVersion>(
+            call, std::move(selection), protocol::command::getOpenGoProVersion(),
+            deadlineFor(context, options_.requestTimeout),
+            [time](const core::CameraView& camera, const core::Result<core::Answer>& answer) {
+                v1::CameraVersion out;
+                const auto version = [](const core::Answer& answer) {
+                    return versionFrom(commandText(protocol::CommandId::GetOpenGoProVersion), answer);
+                };
+                readAnswer(camera, answer, time, out.mutable_result(), version,
+                           [&out](const protocol::OpenGoProVersion& read) {
+                               out.set_major(read.major);
+                               out.set_minor(read.minor);
+                           });
                 return out;
-            }
-            const auto version = versionFrom(what, *answer);
-            *out.mutable_result() = version ? okResult(camera) : errorResult(camera, version.error());
-            setAnswerTimes(out.mutable_result(), *answer, time);
-            if (version) {
-                out.set_major(version->major);
-                out.set_minor(version->minor);
-            }
-            return out;
-        },
-        [call, response](std::vector<v1::CameraVersion> cameras) {
-            call->finish(grpc::Status::OK, [&] {
-                for (auto& camera : cameras) *response->add_cameras() = std::move(camera);
+            },
+            [call, response](std::vector<v1::CameraVersion> cameras) {
+                call->finish(grpc::Status::OK, [&] {
+                    for (auto& camera : cameras) *response->add_cameras() = std::move(camera);
+                });
             });
-        });
-    return reactor;
+        return {};
+    });
 }
 
 grpc::ServerUnaryReactor* Service::SetDateTime(grpc::CallbackServerContext* context,
                                                const v1::SetDateTimeRequest* request, v1::MultiResult* response) {
-    auto* reactor = new UnaryReactor(control_);
-    auto call = reactor->call();
-    auto selection = selectionFrom(request->target());
-    if (!selection) {
-        call->fail(selection.error());
-        return reactor;
-    }
-    constexpr std::int64_t kMaxSeconds = 253'402'300'799;  // 9999-12-31T23:59:59Z
-    if (request->has_time() && (request->time().seconds() < 0 || request->time().seconds() > kMaxSeconds ||
-                                request->time().nanos() < 0 || request->time().nanos() >= 1'000'000'000)) {
-        call->fail(invalid("time is not a valid timestamp"));
-        return reactor;
-    }
-    const auto when = request->has_time() ? fromTimestamp(request->time()) : options_.clock.systemNow();
-    time_t seconds = std::chrono::system_clock::to_time_t(when);
-    struct tm fields {};
-    std::string what;
-    if (request->has_utc_offset_minutes()) {
-        const int offset = request->utc_offset_minutes();
-        if (offset < kMinUtcOffset || offset > kMaxUtcOffset) {
-            call->fail(invalid("utc_offset_minutes " + std::to_string(offset) + " is out of range (" +
-                               std::to_string(kMinUtcOffset) + ".." + std::to_string(kMaxUtcOffset) + ")"));
-            return reactor;
-        }
-        seconds += static_cast<time_t>(offset) * 60;
-        gmtime_r(&seconds, &fields);
-        what = commandText(protocol::CommandId::SetLocalDateTime);
-    } else {
-        if (request->dst()) {
-            call->fail(invalid("dst needs utc_offset_minutes (Set Local Date Time)"));
-            return reactor;
-        }
-        // Set Date Time carries no zone: the camera shows what it gets, so the host's local time.
-        localtime_r(&seconds, &fields);
-        what = commandText(protocol::CommandId::SetDateTime);
-    }
-    protocol::DateTime dateTime;
-    dateTime.year = static_cast<std::uint16_t>(fields.tm_year + 1900);
-    dateTime.month = static_cast<std::uint8_t>(fields.tm_mon + 1);
-    dateTime.day = static_cast<std::uint8_t>(fields.tm_mday);
-    dateTime.hour = static_cast<std::uint8_t>(fields.tm_hour);
-    dateTime.minute = static_cast<std::uint8_t>(fields.tm_min);
-    dateTime.second = static_cast<std::uint8_t>(std::min(fields.tm_sec, 59));  // no leap second on the wire
-    auto command = request->has_utc_offset_minutes()
-                       ? protocol::command::setLocalDateTime(
-                             {dateTime, static_cast<std::int16_t>(request->utc_offset_minutes()), request->dst()})
-                       : protocol::command::setDateTime(dateTime);
-    if (!command) {
-        call->fail(invalid(protocol::describe(command.error())));
-        return reactor;
-    }
-    runOnEach(call, std::move(*selection), std::move(*command), commandCheck(what),
-              deadlineFor(context, options_.requestTimeout), TimeBase::now(options_.clock), response);
-    return reactor;
+    return commandOnEach(context, request->target(), response,
+                         [&] { return dateTimeCommand(*request, options_.clock); });
 }
 
 grpc::ServerUnaryReactor* Service::SetKeepAlive(grpc::CallbackServerContext* /*context*/,
                                                 const v1::SetKeepAliveRequest* request, v1::MultiResult* response) {
-    auto* reactor = new UnaryReactor(control_);
-    auto call = reactor->call();
-    auto selection = selectionFrom(request->target());
-    if (!selection) {
-        call->fail(selection.error());
-        return reactor;
-    }
-    milliseconds interval{0};
-    if (request->has_interval()) {
-        auto asked = durationFrom(request->interval(), "interval");
-        if (!asked) {
-            call->fail(asked.error());
-            return reactor;
-        }
-        interval = *asked;
-    }
-    if (interval.count() != 0 && (interval < kMinKeepAlive || interval > kMaxKeepAlive)) {
-        call->fail(invalid("keep-alive interval must be 0 (off) or " + secondsText(kMinKeepAlive) + " to " +
-                           secondsText(kMaxKeepAlive)));
-        return reactor;
-    }
-    core::Control* control = &control_;
-    PerCamera<v1::CameraResult> perCamera = [control, interval](const core::CameraView& camera,
-                                                                std::function<void(v1::CameraResult)> done) {
-        control->setKeepAlive(camera.address, interval, [camera, done = std::move(done)](core::Result<void> set) {
-            done(resultOf(camera, set));
-        });
-    };
-    finishResults(call, std::move(*selection), std::move(perCamera), response);
-    return reactor;
+    return onSelection(request->target(), [&](const Call& call, core::Selection selection) -> core::Result<void> {
+        const auto interval = keepAliveInterval(*request);
+        if (!interval) return Unexpected{interval.error()};
+        core::Control* control = &control_;
+        outcomesOnEach(call, std::move(selection), response,
+                       [control, interval = *interval](const core::CameraView& camera, auto done) {
+                           control->setKeepAlive(camera.address, interval, std::move(done));
+                       });
+        return {};
+    });
 }
 
 // --- WiFi -----------------------------------------------------------------------
 
 grpc::ServerUnaryReactor* Service::GetApInfo(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
                                              v1::ApInfo* response) {
-    auto* reactor = new UnaryReactor(control_);
-    auto call = reactor->call();
-    auto selection = selectionFrom(*request);
-    if (!selection) {
-        call->fail(selection.error());
-        return reactor;
-    }
-    const core::Deadline deadline = deadlineFor(context, options_.requestTimeout);
-    core::Control* control = &control_;
-    resolveOne(control_, call, std::move(*selection), "GetApInfo",
-               [call, control, deadline, response](const core::CameraView& camera) {
-                   cancellable<core::ApInfo>(
-                       call,
-                       [control, address = camera.address, deadline](
-                           core::CallId id, std::function<void(core::Result<core::ApInfo>)> finished) {
-                           control->readApInfo(id, address, deadline, std::move(finished));
-                       },
-                       [call, camera, response](core::Result<core::ApInfo> info) {
-                           if (!info) {
-                               call->fail(info.error());
-                               return;
-                           }
-                           call->finish(grpc::Status::OK, [&] {
-                               *response->mutable_result() = okResult(camera);
-                               setSsid(info->ssid, response->mutable_ssid(), response->mutable_ssid_raw());
-                               setSsid(info->password, response->mutable_password(), response->mutable_password_raw());
-                           });
-                       });
-               });
-    return reactor;
+    return onSelection(*request, [&](const Call& call, core::Selection selection) -> core::Result<void> {
+        core::Control* control = &control_;
+        callOnOne<core::ApInfo>(
+            control_, call, std::move(selection), "GetApInfo",
+            [control, deadline = deadlineFor(context, options_.requestTimeout)](const std::string& address,
+                                                                                core::CallId id, auto finished) {
+                control->readApInfo(id, address, deadline, std::move(finished));
+            },
+            [response](const core::CameraView& camera, const core::ApInfo& info) {
+                *response->mutable_result() = okResult(camera);
+                setSsid(info.ssid, response->mutable_ssid(), response->mutable_ssid_raw());
+                setSsid(info.password, response->mutable_password(), response->mutable_password_raw());
+            });
+        return {};
+    });
 }
 
 grpc::ServerUnaryReactor* Service::SetAp(grpc::CallbackServerContext* context, const v1::SetApRequest* request,
                                          v1::MultiResult* response) {
-    auto* reactor = new UnaryReactor(control_);
-    auto call = reactor->call();
-    auto selection = selectionFrom(request->target());
-    if (!selection) {
-        call->fail(selection.error());
-        return reactor;
-    }
-    const core::Deadline deadline = deadlineFor(context, options_.longTimeout);
-    const bool on = request->on();
-    core::Control* control = &control_;
-    PerCamera<v1::CameraResult> perCamera = [call, control, on, deadline](const core::CameraView& camera,
-                                                                          std::function<void(v1::CameraResult)> done) {
-        cancellable<void>(
-            call,
-            [control, address = camera.address, on, deadline](core::CallId id,
-                                                              std::function<void(core::Result<void>)> finished) {
-                control->setAp(id, address, on, deadline, std::move(finished));
-            },
-            [camera, done = std::move(done)](core::Result<void> set) { done(resultOf(camera, set)); });
-    };
-    finishResults(call, std::move(*selection), std::move(perCamera), response);
-    return reactor;
+    return onSelection(request->target(), [&](const Call& call, core::Selection selection) -> core::Result<void> {
+        core::Control* control = &control_;
+        outcomesOnEach(call, std::move(selection), response,
+                       [call, control, on = request->on(), deadline = deadlineFor(context, options_.longTimeout)](
+                           const core::CameraView& camera, auto done) {
+                           cancellable<void>(
+                               call,
+                               [control, &camera, on, deadline](core::CallId id,
+                                                                std::function<void(core::Result<void>)> finished) {
+                                   control->setAp(id, camera.address, on, deadline, std::move(finished));
+                               },
+                               std::move(done));
+                       });
+        return {};
+    });
 }
 
 grpc::ServerUnaryReactor* Service::ScanNetworks(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
                                                 v1::ScanNetworksResponse* response) {
-    auto* reactor = new UnaryReactor(control_);
-    auto call = reactor->call();
-    auto selection = selectionFrom(*request);
-    if (!selection) {
-        call->fail(selection.error());
-        return reactor;
-    }
-    const core::Deadline deadline = deadlineFor(context, options_.longTimeout);
-    core::Control* control = &control_;
-    resolveOne(control_, call, std::move(*selection), "ScanNetworks",
-               [call, control, deadline, response](const core::CameraView& camera) {
-                   cancellable<std::vector<core::ScanEntry>>(
-                       call,
-                       [control, address = camera.address, deadline](
-                           core::CallId id, std::function<void(core::Result<std::vector<core::ScanEntry>>)> finished) {
-                           control->wifiScan(id, address, deadline, std::move(finished));
-                       },
-                       [call, camera, response](core::Result<std::vector<core::ScanEntry>> entries) {
-                           if (!entries) {
-                               call->fail(entries.error());
-                               return;
-                           }
-                           call->finish(grpc::Status::OK, [&] {
-                               *response->mutable_result() = okResult(camera);
-                               for (const auto& entry : *entries) *response->add_networks() = toProto(entry);
-                           });
-                       });
-               });
-    return reactor;
+    return onSelection(*request, [&](const Call& call, core::Selection selection) -> core::Result<void> {
+        core::Control* control = &control_;
+        callOnOne<std::vector<core::ScanEntry>>(
+            control_, call, std::move(selection), "ScanNetworks",
+            [control, deadline = deadlineFor(context, options_.longTimeout)](const std::string& address,
+                                                                             core::CallId id, auto finished) {
+                control->wifiScan(id, address, deadline, std::move(finished));
+            },
+            [response](const core::CameraView& camera, const std::vector<core::ScanEntry>& entries) {
+                *response->mutable_result() = okResult(camera);
+                for (const auto& entry : entries) *response->add_networks() = toProto(entry);
+            });
+        return {};
+    });
 }
 
 grpc::ServerWriteReactor<v1::ConnectNetworkProgress>* Service::ConnectNetwork(
     grpc::CallbackServerContext* context, const v1::ConnectNetworkRequest* request) {
     using Progress = v1::ConnectNetworkProgress;
-    auto selection = singleSelection(request->camera());
-    if (!selection) return failedStream<Progress>(toStatus(selection.error()));
-    if (!request->ssid().empty() && !request->ssid_raw().empty()) {
-        return failedStream<Progress>(toStatus(invalid("give ssid or ssid_raw, not both")));
-    }
-    const std::string& ssid = request->ssid_raw().empty() ? request->ssid() : request->ssid_raw();
-    if (auto ok = checkSsid(ssid); !ok) return failedStream<Progress>(toStatus(ok.error()));
-    std::optional<std::string> password;
-    if (request->has_password()) {
-        if (auto ok = checkPassword(request->password()); !ok) return failedStream<Progress>(toStatus(ok.error()));
-        password = request->password();
-    }
-    auto slot = acquireStream();
-    if (!slot) return failedStream<Progress>(tooManyStreams(options_.maxStreams));
-    auto* reactor = new StreamReactor<Progress>(control_, options_.maxStreamBacklog, std::move(slot));
-    auto stream = reactor->stream();
-    const core::CallId id = control_.newCallId();
-    core::Control* control = &control_;
-    stream->onAbort([control, id] { control->cancel(id); });
-    const core::Deadline deadline = deadlineFor(context, options_.longTimeout);
-    resolveOne(control_, stream, std::move(*selection), "ConnectNetwork",
-               [stream, control, id, deadline, ssid, password = std::move(password)](const core::CameraView& camera) {
-                   auto savedPassword = std::make_shared<bool>(false);  // both callbacks run on the core thread
-                   control->wifiConnect(
-                       id, camera.address, ssid, password, deadline,
-                       [stream, savedPassword](const core::WifiProgress& progress) {
-                           *savedPassword = progress.savedPassword;
-                           Progress message;
-                           message.set_step(toProto(progress.step));
-                           message.set_detail(protocol::validUtf8(progress.detail));  // quotes the SSID
-                           message.set_saved_password(progress.savedPassword);
-                           stream->write(std::move(message));
-                       },
-                       [stream, ssid, savedPassword](core::Result<void> done) {
-                           if (!done) {
-                               stream->fail(done.error());
-                               return;
-                           }
-                           Progress message;
-                           message.set_step(Progress::STEP_CONNECTED);
-                           message.set_detail(protocol::validUtf8("connected to " + quoted(ssid) +
-                                                                  (*savedPassword ? " with the password the camera saved" : "")));
-                           message.set_saved_password(*savedPassword);
-                           stream->write(std::move(message));
-                           stream->finish(grpc::Status::OK);
-                       });
-                   // A cancel between resolve and here reached Control before it knew the id.
-                   if (stream->ended()) control->cancel(id);
-               });
-    return reactor;
+    return openStream<Progress>(networkTarget(*request), [this, context](auto* reactor, NetworkTarget target) {
+        auto stream = reactor->stream();
+        core::Control* control = &control_;
+        const core::CallId id = streamCall(control_, *stream);
+        const core::Deadline deadline = deadlineFor(context, options_.longTimeout);
+        resolveOne(control_, stream, std::move(target.selection), "ConnectNetwork",
+                   [stream, control, id, deadline, ssid = std::move(target.ssid),
+                    password = std::move(target.password)](const core::CameraView& camera) {
+                       auto savedPassword = std::make_shared<bool>(false);  // both callbacks run on the core thread
+                       control->wifiConnect(
+                           id, camera.address, ssid, password, deadline,
+                           [stream, savedPassword](const core::WifiProgress& progress) {
+                               *savedPassword = progress.savedPassword;
+                               Progress message;
+                               message.set_step(toProto(progress.step));
+                               message.set_detail(protocol::validUtf8(progress.detail));  // quotes the SSID
+                               message.set_saved_password(progress.savedPassword);
+                               stream->write(std::move(message));
+                           },
+                           [stream, ssid, savedPassword](core::Result<void> done) {
+                               if (!done) {
+                                   stream->fail(done.error());
+                                   return;
+                               }
+                               Progress message;
+                               message.set_step(Progress::STEP_CONNECTED);
+                               message.set_detail(
+                                   protocol::validUtf8("connected to " + quoted(ssid) +
+                                                       (*savedPassword ? " with the password the camera saved" : "")));
+                               message.set_saved_password(*savedPassword);
+                               stream->write(std::move(message));
+                               stream->finish(grpc::Status::OK);
+                           });
+                       // A cancel between resolve and here reached Control before it knew the id.
+                       if (stream->ended()) control->cancel(id);
+                   });
+    });
 }
 
 // --- Events and raw messages ----------------------------------------------------
 
 grpc::ServerWriteReactor<v1::Event>* Service::WatchEvents(grpc::CallbackServerContext* /*context*/,
                                                           const v1::WatchEventsRequest* request) {
-    core::EventFilter filter;
-    if (static_cast<std::size_t>(request->cameras_size()) > kMaxSelectors) {
-        return failedStream<v1::Event>(
-            toStatus(invalid("more than " + std::to_string(kMaxSelectors) + " cameras in one request")));
-    }
-    for (const auto& camera : request->cameras()) {
-        if (auto ok = checkSelector(camera); !ok) return failedStream<v1::Event>(toStatus(ok.error()));
-        filter.cameras.push_back(camera);
-    }
-    for (const int kind : request->kinds()) {
-        const auto mapped = fromProto(static_cast<v1::Event::Kind>(kind));
-        if (!mapped) return failedStream<v1::Event>(toStatus(invalid("unknown event kind " + std::to_string(kind))));
-        if (std::find(filter.kinds.begin(), filter.kinds.end(), *mapped) == filter.kinds.end()) {
-            filter.kinds.push_back(*mapped);
-        }
-    }
-    auto slot = acquireStream();
-    if (!slot) return failedStream<v1::Event>(tooManyStreams(options_.maxStreams));
-    auto* reactor = new StreamReactor<v1::Event>(control_, options_.maxStreamBacklog, std::move(slot));
-    // Headers now: a client can wait for them to know that the subscription is live.
-    reactor->StartSendInitialMetadata();
-    auto stream = reactor->stream();
+    return openStream<v1::Event>(eventFilter(*request), [this](auto* reactor, core::EventFilter filter) {
+        // Headers now: a client can wait for them to know that the subscription is live.
+        reactor->StartSendInitialMetadata();
+        auto stream = reactor->stream();
 
-    // Events may arrive, and the stream may end, before subscribe() returns the id.
-    struct Subscription {
-        std::mutex mutex;
-        std::optional<std::uint64_t> id;
+        // Events may arrive, and the stream may end, before subscribe() returns the id.
+        struct Subscription {
+            std::mutex mutex;
+            std::optional<std::uint64_t> id;
+            bool ended = false;
+        };
+        auto subscription = std::make_shared<Subscription>();
+        core::Control* control = &control_;
+        stream->onAbort([control, subscription] {
+            std::optional<std::uint64_t> id;
+            {
+                std::lock_guard lock(subscription->mutex);
+                subscription->ended = true;
+                id = subscription->id;
+            }
+            if (id) control->unsubscribe(*id);
+        });
+        auto subscribed =
+            control_.subscribe(std::move(filter), [stream, clock = options_.clock](const core::Event& event) {
+                stream->write(toProto(event, clock.systemNow()));
+            });
+        if (!subscribed) {
+            stream->fail(subscribed.error());
+            return;
+        }
         bool ended = false;
-    };
-    auto subscription = std::make_shared<Subscription>();
-    core::Control* control = &control_;
-    stream->onAbort([control, subscription] {
-        std::optional<std::uint64_t> id;
         {
             std::lock_guard lock(subscription->mutex);
-            subscription->ended = true;
-            id = subscription->id;
+            subscription->id = *subscribed;
+            ended = subscription->ended;
         }
-        if (id) control->unsubscribe(*id);
+        if (ended) control_.unsubscribe(*subscribed);
     });
-    auto subscribed = control_.subscribe(std::move(filter), [stream, clock = options_.clock](const core::Event& event) {
-        stream->write(toProto(event, clock.systemNow()));
-    });
-    if (!subscribed) {
-        stream->fail(subscribed.error());
-        return reactor;
-    }
-    bool ended = false;
-    {
-        std::lock_guard lock(subscription->mutex);
-        subscription->id = *subscribed;
-        ended = subscription->ended;
-    }
-    if (ended) control_.unsubscribe(*subscribed);
-    return reactor;
 }
 
 grpc::ServerUnaryReactor* Service::SendRaw(grpc::CallbackServerContext* context, const v1::SendRawRequest* request,
@@ -1308,23 +1282,23 @@ grpc::ServerUnaryReactor* Service::SendRaw(grpc::CallbackServerContext* context,
 grpc::ServerUnaryReactor* Service::GetDaemonStatus(grpc::CallbackServerContext* /*context*/,
                                                    const v1::GetDaemonStatusRequest* /*request*/,
                                                    v1::DaemonStatus* response) {
-    auto* reactor = new UnaryReactor(control_);
-    auto call = reactor->call();
-    const auto uptime = options_.clock.steadyNow() - started_;
-    control_.status([call, response, uptime, version = options_.version, streams = streams_->load(),
-                     maxStreams = options_.maxStreams](core::RegistryStatus status) {
-        call->finish(grpc::Status::OK, [&] {
-            toProto(status, response);
-            response->set_version(version);
-            const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(uptime);
-            response->mutable_uptime()->set_seconds(seconds.count());
-            response->mutable_uptime()->set_nanos(static_cast<std::int32_t>(
-                std::chrono::duration_cast<std::chrono::nanoseconds>(uptime - seconds).count()));
-            response->mutable_streams()->set_count(static_cast<std::uint32_t>(streams));
-            response->mutable_streams()->set_limit(static_cast<std::uint32_t>(maxStreams));
+    return unary([&](const Call& call) -> core::Result<void> {
+        const auto uptime = options_.clock.steadyNow() - started_;
+        control_.status([call, response, uptime, version = options_.version, streams = streams_->load(),
+                         maxStreams = options_.maxStreams](core::RegistryStatus status) {
+            call->finish(grpc::Status::OK, [&] {
+                toProto(status, response);
+                response->set_version(version);
+                const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(uptime);
+                response->mutable_uptime()->set_seconds(seconds.count());
+                response->mutable_uptime()->set_nanos(static_cast<std::int32_t>(
+                    std::chrono::duration_cast<std::chrono::nanoseconds>(uptime - seconds).count()));
+                response->mutable_streams()->set_count(static_cast<std::uint32_t>(streams));
+                response->mutable_streams()->set_limit(static_cast<std::uint32_t>(maxStreams));
+            });
         });
+        return {};
     });
-    return reactor;
 }
 
 }  // namespace goprod::rpc

@@ -84,9 +84,6 @@ public:
     // open beyond a lower limit go on; new ones are refused until there is room.
     void setLimits(std::chrono::milliseconds requestTimeout, std::size_t maxStreams);
 
-    // Streams open now (for tests and the daemon's status line).
-    std::size_t openStreams() const { return streams_->load(); }
-
     // Cameras
     grpc::ServerUnaryReactor* ListCameras(grpc::CallbackServerContext* context, const v1::ListCamerasRequest* request,
                                           v1::ListCamerasResponse* response) override;
@@ -153,6 +150,17 @@ public:
                                               v1::DaemonStatus* response) override;
 
 private:
+    // The shapes of the handlers (service.cpp).
+    template <class Start>
+    grpc::ServerUnaryReactor* unary(Start start);
+    template <class Start>
+    grpc::ServerUnaryReactor* onSelection(const v1::CameraRequest& target, Start start);
+    template <class Build>
+    grpc::ServerUnaryReactor* commandOnEach(grpc::CallbackServerContext* context, const v1::CameraRequest& target,
+                                            v1::MultiResult* response, Build build);
+    template <class Message, class Args, class Run>
+    grpc::ServerWriteReactor<Message>* openStream(core::Result<Args> args, Run run);
+
     grpc::ServerUnaryReactor* getValues(grpc::CallbackServerContext* context, const v1::GetValuesRequest& request,
                                         protocol::QueryId query, v1::ValuesResponse* response);
     core::Deadline deadlineFor(const grpc::CallbackServerContext* context, std::chrono::milliseconds fallback) const;

@@ -2,6 +2,7 @@
 // parsers and encoders, hardware info, version, date/time, result codes.
 #include "protocol/commands.h"
 
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,19 @@ TEST(Commands, SetDateTimeMatchesTheSpecVector) {
     EXPECT_EQ(request->characteristic, Characteristic::CommandRequest);
     EXPECT_EQ(request->expects, command(0x0D));
     EXPECT_EQ(dumpAll(test::framed(*request)), Strings{"09 0D 07 07 E7 01 1F 03 04 05"});
+}
+
+TEST(Commands, DateTimeFromCalendarFieldsWithALeapSecondAs59) {
+    std::tm fields{};
+    fields.tm_year = 2016 - 1900;
+    fields.tm_mon = 11;  // December
+    fields.tm_mday = 31;
+    fields.tm_hour = 23;
+    fields.tm_min = 59;
+    fields.tm_sec = 60;
+    EXPECT_EQ(dateTimeFrom(fields), (DateTime{2016, 12, 31, 23, 59, 59}));
+    fields.tm_sec = 7;
+    EXPECT_EQ(dateTimeFrom(fields), (DateTime{2016, 12, 31, 23, 59, 7}));
 }
 
 TEST(Commands, SetLocalDateTimeEncodesNegativeOffsetsAsTwosComplement) {

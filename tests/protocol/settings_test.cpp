@@ -64,6 +64,19 @@ TEST(Settings, SetRejectsAnIntegerThatDoesNotFitItsWidth) {
     EXPECT_TRUE(failsWith(setting::set(32, std::uint64_t{0x10000}, 2), Errc::InvalidArgument));
 }
 
+TEST(Settings, AValueWithoutAWidthTakesTheTablesElseOneByte) {
+    EXPECT_EQ(settingWidth(2), 1U);    // Video Resolution
+    EXPECT_EQ(settingWidth(30), 8U);   // Photo Timelapse Rate
+    EXPECT_EQ(settingWidth(250), 1U);  // not in the table
+}
+
+TEST(Bytes, LargestValueOfEachWidth) {
+    EXPECT_EQ(largestValue(1), 0xFFU);
+    EXPECT_EQ(largestValue(2), 0xFFFFU);
+    EXPECT_EQ(largestValue(4), 0xFFFFFFFFU);
+    EXPECT_EQ(largestValue(8), 0xFFFFFFFFFFFFFFFFU);
+}
+
 TEST(Settings, KeepAliveIsLedSettingValue0x42) {
     const Request request = setting::keepAlive();
     EXPECT_EQ(request.characteristic, Characteristic::SettingRequest);

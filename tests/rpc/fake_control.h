@@ -136,9 +136,11 @@ public:
 
     // Delivers an event to the matching subscribers, on the core thread.
     void emit(core::Event event) {
-        // Delivered under the subscriber lock, as the registry does: a
-        // subscriber that calls back into Control from here would deadlock
-        // there; here it is recorded (calledBackFromAnEvent()).
+        // Delivered under the fake's subscriber lock (the registry calls its
+        // subscribers outside its lock): stricter than the registry, since
+        // Control does not promise that its methods may be called from an
+        // event callback. A subscriber that does is refused and recorded
+        // (calledBackFromAnEvent()), which the fixture's TearDown checks.
         post([this, event = std::move(event)] {
             std::lock_guard lock(subscribersMutex_);
             delivering_ = std::this_thread::get_id();

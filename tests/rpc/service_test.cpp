@@ -985,7 +985,9 @@ TEST_F(ServiceTest, StreamsBeyondTheLimitAreResourceExhausted) {
     grpc::ClientContext first;
     auto reader = stub_->WatchEvents(&first, {});
     ASSERT_TRUE(fake_.waitFor([&] { return fake_.subscribers().size() == 1; }));
-    EXPECT_EQ(service_->openStreams(), 1U);
+    v1::DaemonStatus daemon;
+    ASSERT_TRUE(stub_->GetDaemonStatus(context().get(), {}, &daemon).ok());
+    EXPECT_EQ(daemon.streams().count(), 1U);
 
     auto ctx = context();
     auto second = stub_->Discover(ctx.get(), {});
