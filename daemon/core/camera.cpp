@@ -588,14 +588,15 @@ RequestQueue::Ticket Camera::submit(protocol::Request request, RequestOptions op
         return 0;
     }
     ++clientRequests_;
-    auto wrapped = [this, alive = alive_, request, done = std::move(done)](Result<Answer> answer) mutable {
+    auto wrapped = [this, alive = alive_, kind = request.kind, expects = request.expects,
+                    ids = registrationIds(request), done = std::move(done)](Result<Answer> answer) mutable {
         if (*alive) {
             --clientRequests_;
-            trackRegistrations(request, answer);
+            if (answer) trackRegistrations(kind, expects, ids, *answer);
             Event event;
             event.kind = Event::Kind::RequestDone;
             event.camera = view();
-            event.request = protocol::describe(request.expects);
+            event.request = protocol::describe(expects);
             if (!answer) event.error = answer.error();
             host_.publish(std::move(event));
         }
@@ -604,19 +605,30 @@ RequestQueue::Ticket Camera::submit(protocol::Request request, RequestOptions op
     return queue_.submit(std::move(request), options, std::move(wrapped));
 }
 
-// Registrations that clients make through raw requests are restored on reconnection.
-void Camera::trackRegistrations(const protocol::Request& request, const Result<Answer>& answer) {
-    if (!answer || request.characteristic != Characteristic::QueryRequest || request.message.empty()) return;
-    const auto response = protocol::parseQueryResponse(answer->message);
-    if (!response || response->status != 0) return;
-    const protocol::Bytes ids(request.message.begin() + 1, request.message.end());
-    switch (static_cast<protocol::QueryId>(request.message[0])) {
-        case protocol::QueryId::RegisterStatusUpdates: clientStatuses_.insert(ids.begin(), ids.end()); break;
-        case protocol::QueryId::RegisterSettingUpdates: clientSettings_.insert(ids.begin(), ids.end()); break;
-        case protocol::QueryId::UnregisterStatusUpdates:
+// Registrations that clients make (raw ones too) are restored on reconnection.
+protocol::Bytes Camera::registrationIds(const protocol::Request& request) {
+    switch (request.kind) {
+        case protocol::RequestKind::RegisterStatuses:
+        case protocol::RequestKind::UnregisterStatuses:
+        case protocol::RequestKind::RegisterSettings:
+        case protocol::RequestKind::UnregisterSettings:
+            if (auto query = protocol::parseQueryRequest(request.message)) return std::move(query->ids);
+            return {};
+        default: return {};
+    }
+}
+
+void Camera::trackRegistrations(protocol::RequestKind kind, const protocol::ResponseKey& expects,
+                                const protocol::Bytes& ids, const Answer& answer) {
+    using protocol::RequestKind;
+    if (ids.empty() || !protocol::succeeded(expects, answer.message)) return;
+    switch (kind) {
+        case RequestKind::RegisterStatuses: clientStatuses_.insert(ids.begin(), ids.end()); break;
+        case RequestKind::RegisterSettings: clientSettings_.insert(ids.begin(), ids.end()); break;
+        case RequestKind::UnregisterStatuses:
             for (const auto id : ids) clientStatuses_.erase(id);
             break;
-        case protocol::QueryId::UnregisterSettingUpdates:
+        case RequestKind::UnregisterSettings:
             for (const auto id : ids) clientSettings_.erase(id);
             break;
         default: break;
@@ -627,11 +639,7 @@ void Camera::trackRegistrations(const protocol::Request& request, const Result<A
 // answers Sleep and drops the link at once, and the link-down may be handled
 // before the completion.
 void Camera::answered(const protocol::Request& request, const protocol::Bytes& message) {
-    const bool isSleep = request.characteristic == Characteristic::CommandRequest && request.message.size() == 1 &&
-                         request.message[0] == static_cast<std::uint8_t>(protocol::CommandId::Sleep);
-    if (!isSleep) return;
-    const auto response = protocol::parseCommandResponse(message);
-    sleepSent_ = response && response->ok();
+    if (request.kind == protocol::RequestKind::Sleep) sleepSent_ = protocol::succeeded(request.expects, message);
 }
 
 void Camera::send(const protocol::Request& request, std::function<void(Result<void>)> sent) {

@@ -159,7 +159,9 @@ private:
     void pollStatus(std::uint64_t waiterId);
     std::vector<StatusWaiter>::iterator findStatusWaiter(std::uint64_t id);  // end() once it is gone
     void dropWaiterTimers(const StatusWaiter& waiter);
-    void trackRegistrations(const protocol::Request& request, const Result<Answer>& answer);
+    static protocol::Bytes registrationIds(const protocol::Request& request);  // empty for other requests
+    void trackRegistrations(protocol::RequestKind kind, const protocol::ResponseKey& expects,
+                            const protocol::Bytes& ids, const Answer& answer);
     void failNetwork(const Error& error);
     void startNextNetworkOperation();
     std::optional<ObjectPath> pathOf(protocol::Characteristic c) const;
