@@ -10,13 +10,14 @@ namespace goprod::protocol {
 
 namespace {
 
-Request commandRequest(CommandId id, std::initializer_list<std::uint8_t> params = {}) {
+Request commandRequest(CommandId id, std::initializer_list<std::uint8_t> params = {},
+                       RequestKind kind = RequestKind::Other) {
     Bytes message{static_cast<std::uint8_t>(id)};
     if (params.size() != 0) {
         message.push_back(static_cast<std::uint8_t>(params.size()));
         message.insert(message.end(), params);
     }
-    return makeRequest(Characteristic::CommandRequest, std::move(message));
+    return makeRequest(Characteristic::CommandRequest, std::move(message), kind);
 }
 
 Result<void> checkDateTime(const DateTime& t) {
@@ -124,8 +125,11 @@ DateTime dateTimeFrom(const std::tm& fields) {
 
 namespace command {
 
-Request setShutter(bool on) { return commandRequest(CommandId::SetShutter, {static_cast<std::uint8_t>(on ? 1 : 0)}); }
-Request sleep() { return commandRequest(CommandId::Sleep); }
+Request setShutter(bool on) {
+    return commandRequest(CommandId::SetShutter, {static_cast<std::uint8_t>(on ? 1 : 0)},
+                          on ? RequestKind::Other : RequestKind::ShutterOff);
+}
+Request sleep() { return commandRequest(CommandId::Sleep, {}, RequestKind::Sleep); }
 Request setThirdPartyClient() { return commandRequest(CommandId::SetThirdPartyClient); }
 Request getHardwareInfo() { return commandRequest(CommandId::GetHardwareInfo); }
 Request getOpenGoProVersion() { return commandRequest(CommandId::GetOpenGoProVersion); }
@@ -153,7 +157,7 @@ Result<Request> setDateTime(const DateTime& time) {
     if (auto ok = checkDateTime(time); !ok) return Unexpected{ok.error()};
     Bytes message{static_cast<std::uint8_t>(CommandId::SetDateTime), 7};
     appendDateTime(message, time);
-    return makeRequest(Characteristic::CommandRequest, std::move(message));
+    return makeRequest(Characteristic::CommandRequest, std::move(message), RequestKind::Other);
 }
 
 Result<Request> setLocalDateTime(const LocalDateTime& time) {
@@ -162,7 +166,7 @@ Result<Request> setLocalDateTime(const LocalDateTime& time) {
     appendDateTime(message, time.time);
     appendBigEndian(message, static_cast<std::uint16_t>(time.utcOffsetMinutes), 2);
     message.push_back(time.dst ? 1 : 0);
-    return makeRequest(Characteristic::CommandRequest, std::move(message));
+    return makeRequest(Characteristic::CommandRequest, std::move(message), RequestKind::Other);
 }
 
 }  // namespace command

@@ -2,8 +2,10 @@
 
 #include <cstdio>
 
+#include "protocol/commands.h"
 #include "protocol/protobuf.h"
 #include "protocol/queries.h"
+#include "protocol/settings.h"
 
 namespace goprod::protocol {
 
@@ -17,6 +19,25 @@ std::string hexByte(std::uint8_t value) {
 
 bool isProtobuf(Characteristic c, ByteView message) {
     return message.size() >= 2 && featureUsesCharacteristic(message[0], c);
+}
+
+// The one place where a request's kind is read from its bytes (raw requests only:
+// the builders say what they build).
+RequestKind kindOf(Characteristic characteristic, ByteView message) {
+    if (message.empty() || isProtobuf(characteristic, message)) return RequestKind::Other;
+    switch (characteristic) {
+        case Characteristic::CommandRequest:
+            if (message.size() == 1 && message[0] == static_cast<std::uint8_t>(CommandId::Sleep)) {
+                return RequestKind::Sleep;
+            }
+            if (message.size() == 3 && message[0] == static_cast<std::uint8_t>(CommandId::SetShutter) &&
+                message[1] == 1 && message[2] == 0) {
+                return RequestKind::ShutterOff;
+            }
+            return RequestKind::Other;
+        case Characteristic::QueryRequest: return queryKind(static_cast<QueryId>(message[0]));
+        default: return RequestKind::Other;
+    }
 }
 
 }  // namespace
@@ -45,8 +66,32 @@ ResponseKey responseKeyFor(Characteristic characteristic, ByteView message) {
 }
 
 Request makeRequest(Characteristic characteristic, Bytes message) {
+    const RequestKind kind = kindOf(characteristic, message);
+    return makeRequest(characteristic, std::move(message), kind);
+}
+
+Request makeRequest(Characteristic characteristic, Bytes message, RequestKind kind) {
     const ResponseKey key = responseKeyFor(characteristic, message);
-    return Request{characteristic, std::move(message), key};
+    return Request{characteristic, std::move(message), key, kind};
+}
+
+bool succeeded(const ResponseKey& key, ByteView answer) {
+    switch (key.kind) {
+        case ResponseKey::Kind::Command: {
+            const auto response = parseCommandResponse(answer);
+            return response && response->ok();
+        }
+        case ResponseKey::Kind::Setting: {
+            const auto response = parseSettingResponse(answer);
+            return response && response->status == 0;
+        }
+        case ResponseKey::Kind::Query: {
+            const auto response = parseQueryResponse(answer);
+            return response && response->status == 0;
+        }
+        case ResponseKey::Kind::Protobuf: return false;
+    }
+    return false;
 }
 
 Classified classify(Characteristic from, ByteView message) {

@@ -22,18 +22,43 @@ struct ResponseKey {
 
 std::string describe(const ResponseKey& key);  // "command 0x01", "protobuf 0x02/0x82"
 
-// One framed-before-sending request message, with where it goes and what answers it.
+// What a request does, as far as the daemon's core must know: a Sleep the
+// camera acknowledged means its disconnect is no loss; shutter off may overtake
+// requests waiting for a busy camera; clients' registrations are restored on
+// reconnection. Everything else is Other.
+enum class RequestKind : std::uint8_t {
+    Other,
+    Sleep,
+    ShutterOff,
+    RegisterStatuses,
+    UnregisterStatuses,
+    RegisterSettings,
+    UnregisterSettings,
+};
+
+// One framed-before-sending request message, with where it goes, what answers it
+// and what it is.
 struct Request {
     Characteristic characteristic = Characteristic::CommandRequest;
     Bytes message;  // unframed
     ResponseKey expects;
+    RequestKind kind = RequestKind::Other;
 };
 
 // The response a request written to `characteristic` expects. Protobuf when
 // the first byte is a feature ID used on that characteristic (response action =
 // request action | 0x80), else the TLV ID of the characteristic's kind.
 ResponseKey responseKeyFor(Characteristic characteristic, ByteView message);
+// A request of raw bytes (a client's SendRaw): its kind is read from the bytes,
+// so a raw Sleep or registration counts as one.
 Request makeRequest(Characteristic characteristic, Bytes message);
+// For the builders, which know what they build.
+Request makeRequest(Characteristic characteristic, Bytes message, RequestKind kind);
+
+// Whether `answer`, to a request that expects `key`, reports success: a command,
+// setting or query response with status 0. Protobuf answers carry their result
+// inside their message: false.
+bool succeeded(const ResponseKey& key, ByteView answer);
 
 enum class Incoming : std::uint8_t {
     Response,                  // completes the pending request with `key`

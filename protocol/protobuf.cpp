@@ -108,7 +108,7 @@ Bytes encodeProtobuf(std::uint8_t feature, std::uint8_t act, const google::proto
 Request protobufRequest(FeatureId feature, std::uint8_t act, const google::protobuf::MessageLite& body) {
     const auto id = static_cast<std::uint8_t>(feature);
     return makeRequest(requestCharacteristic(id).value_or(Characteristic::CommandRequest),
-                       encodeProtobuf(id, act, body));
+                       encodeProtobuf(id, act, body), RequestKind::Other);
 }
 
 namespace operation {

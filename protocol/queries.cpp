@@ -26,7 +26,17 @@ std::optional<std::string_view> queryName(std::uint8_t id) {
 Request query(QueryId id, ByteView ids) {
     Bytes message{static_cast<std::uint8_t>(id)};
     message.insert(message.end(), ids.begin(), ids.end());
-    return makeRequest(Characteristic::QueryRequest, std::move(message));
+    return makeRequest(Characteristic::QueryRequest, std::move(message), queryKind(id));
+}
+
+RequestKind queryKind(QueryId id) {
+    switch (id) {
+        case QueryId::RegisterStatusUpdates: return RequestKind::RegisterStatuses;
+        case QueryId::UnregisterStatusUpdates: return RequestKind::UnregisterStatuses;
+        case QueryId::RegisterSettingUpdates: return RequestKind::RegisterSettings;
+        case QueryId::UnregisterSettingUpdates: return RequestKind::UnregisterSettings;
+        default: return RequestKind::Other;
+    }
 }
 
 Result<QueryRequest> parseQueryRequest(ByteView message) {

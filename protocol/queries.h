@@ -48,6 +48,8 @@ inline constexpr std::uint8_t kCameraControl = 114;
 
 // [query id][ids...]; no IDs means "all".
 Request query(QueryId id, ByteView ids = {});
+// What a query does (the daemon tracks registrations); Other for the rest.
+RequestKind queryKind(QueryId id);
 
 struct QueryRequest {
     std::uint8_t id = 0;

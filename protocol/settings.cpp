@@ -29,7 +29,7 @@ Result<Request> set(std::uint8_t id, ByteView value) {
     }
     Bytes message{id, static_cast<std::uint8_t>(value.size())};
     message.insert(message.end(), value.begin(), value.end());
-    return makeRequest(Characteristic::SettingRequest, std::move(message));
+    return makeRequest(Characteristic::SettingRequest, std::move(message), RequestKind::Other);
 }
 
 Result<Request> set(std::uint8_t id, std::uint64_t value, std::size_t width) {
@@ -44,7 +44,7 @@ Result<Request> set(std::uint8_t id, std::uint64_t value, std::size_t width) {
 }
 
 Request keepAlive() {
-    return makeRequest(Characteristic::SettingRequest, Bytes{setting_id::kLed, 1, kKeepAliveValue});
+    return makeRequest(Characteristic::SettingRequest, Bytes{setting_id::kLed, 1, kKeepAliveValue}, RequestKind::Other);
 }
 
 }  // namespace setting

@@ -181,7 +181,7 @@ void Camera::deviceChanged(const DeviceInfo& changed) {
         linkLost("the camera disconnected");
         return;
     }
-    if (attempting_) {
+    if (attempting()) {
         advance();
         return;
     }
@@ -199,14 +199,14 @@ void Camera::deviceRemoved() {
     const bool wasConnected = device_->connected;
     device_.reset();
     characteristics_.clear();
-    if (wasConnected || attempting_) linkLost("BlueZ removed the device");
+    if (wasConnected || attempting()) linkLost("BlueZ removed the device");
     else if (state_ != CameraState::Sleeping) setState(known_ ? CameraState::Disconnected : CameraState::Discovered);
 }
 
 void Camera::characteristicAdded(const CharacteristicInfo& characteristic) {
     if (const auto c = protocol::findCharacteristic(characteristic.uuid)) {
         characteristics_[characteristic.path] = *c;
-        if (attempting_) advance();
+        if (attempting()) advance();
     }
 }
 
@@ -241,7 +241,7 @@ bool Camera::hasRequiredCharacteristics() const {
 // Connection
 
 bool Camera::wantsConnection() const {
-    if (!wanted_ || attempting_ || disconnecting_ || !device_) return false;
+    if (!wanted_ || attempting() || disconnecting_ || !device_) return false;
     return state_ < CameraState::Connecting || state_ >= CameraState::Sleeping;
 }
 
@@ -255,20 +255,12 @@ void Camera::want(bool connected) {
 }
 
 void Camera::startAttempt() {
-    if (attempting_ || !device_) return;
-    attempting_ = true;
+    if (attempting() || !device_) return;
     ++attempts_;
-    connectCalled_ = false;
-    pairing_ = false;
-    trustAsked_ = false;
-    subscribing_ = false;
-    subscribed_ = false;
-    sleepSent_ = false;
-    justPaired_ = false;
+    link_ = std::make_shared<Link>();
     disconnectAsked_ = false;
-    const auto epoch = linkEpoch_;
-    attemptTimer_ = executor_.at(executor_.now() + settings_.connectTimeout, [this, alive = alive_, epoch] {
-        if (!*alive || epoch != linkEpoch_ || !attempting_) return;
+    attemptTimer_ = executor_.at(executor_.now() + settings_.connectTimeout, [this, link = linkScope()] {
+        if (link.expired() || !attempting()) return;
         attemptFailed(Error{Errc::DeadlineExceeded, "the connection did not complete in time", {}});
     });
     setState(CameraState::Connecting);
@@ -276,13 +268,12 @@ void Camera::startAttempt() {
 }
 
 void Camera::advance() {
-    if (!attempting_ || !device_) return;
-    const auto epoch = linkEpoch_;
-    auto stillCurrent = [this, alive = alive_, epoch] { return *alive && epoch == linkEpoch_ && attempting_; };
+    if (!attempting() || !device_) return;
+    auto stillCurrent = [this, link = linkScope()] { return !link.expired() && attempting(); };
 
     if (!device_->connected) {
-        if (!connectCalled_) {
-            connectCalled_ = true;
+        if (!link_->connectCalled) {
+            link_->connectCalled = true;
             setState(CameraState::Connecting);
             port_.connect(device_->path, [this, stillCurrent](Result<void> result) {
                 if (!stillCurrent()) return;
@@ -293,8 +284,8 @@ void Camera::advance() {
         return;
     }
     if (!device_->paired) {
-        if (!pairing_) {
-            pairing_ = true;
+        if (!link_->pairing) {
+            link_->pairing = true;
             setState(CameraState::Pairing);
             port_.pair(device_->path, [this, stillCurrent](Result<void> result) {
                 if (!stillCurrent()) return;
@@ -302,15 +293,15 @@ void Camera::advance() {
                     attemptFailed(Error{Errc::PairingFailed, "pairing failed: " + result.error().message, {}});
                     return;
                 }
-                justPaired_ = true;
+                link_->justPaired = true;
                 if (device_) device_->paired = true;  // PropertiesChanged may still be on its way
                 advance();
             });
         }
         return;
     }
-    if (!device_->trusted && !trustAsked_) {
-        trustAsked_ = true;  // so that BlueZ lets the camera reconnect to us
+    if (!device_->trusted && !link_->trustAsked) {
+        link_->trustAsked = true;  // so that BlueZ lets the camera reconnect to us
         port_.setTrusted(device_->path, true, [id = identifier_](Result<void> result) {
             if (!result) spdlog::warn("camera {}: could not mark it trusted: {}", id, result.error().message);
         });
@@ -319,18 +310,17 @@ void Camera::advance() {
         setState(CameraState::ResolvingServices);
         return;
     }
-    if (!subscribed_ && !subscribing_) subscribe();
+    if (!link_->subscribed && !link_->subscribing) subscribe();
 }
 
 void Camera::subscribe() {
-    subscribing_ = true;
+    link_->subscribing = true;
     setState(CameraState::Subscribing);
     auto left = std::make_shared<std::size_t>(std::size(kNotified));
     auto failed = std::make_shared<bool>(false);
-    const auto epoch = linkEpoch_;
     for (const auto c : kNotified) {
-        port_.startNotify(*pathOf(c), [this, alive = alive_, epoch, left, failed, c](Result<void> result) {
-            if (!*alive || epoch != linkEpoch_ || !attempting_ || *failed) return;
+        port_.startNotify(*pathOf(c), [this, link = linkScope(), left, failed, c](Result<void> result) {
+            if (link.expired() || !attempting() || *failed) return;
             if (!result) {
                 *failed = true;
                 attemptFailed(Error{result.error().code,
@@ -340,8 +330,8 @@ void Camera::subscribe() {
                 return;
             }
             if (--*left == 0) {
-                subscribing_ = false;
-                subscribed_ = true;
+                link_->subscribing = false;
+                link_->subscribed = true;
                 initialize();
             }
         });
@@ -353,54 +343,70 @@ void Camera::subscribe() {
 // version, hardware info, status registrations (the daemon's and the
 // clients'), date and time. Then ready.
 void Camera::initialize() {
-    attempting_ = false;
+    link_->attempting = false;
     executor_.cancel(attemptTimer_);
     setState(CameraState::Initializing);
     reassemblers_.clear();
     host_.attemptSettled(*this);
 
     struct Step {
-        std::string name;
+        SessionStep step;
         protocol::Request request;
     };
     std::vector<Step> steps;
-    if (justPaired_) {
+    if (link_->justPaired) {
         if (auto finish = protocol::operation::pairingFinish(settings_.clientName))
-            steps.push_back({"pairing finish", std::move(*finish)});
+            steps.push_back({SessionStep::PairingFinish, std::move(*finish)});
     }
-    steps.push_back({"third-party client", protocol::command::setThirdPartyClient()});
-    steps.push_back({"Open GoPro version", protocol::command::getOpenGoProVersion()});
-    steps.push_back({"hardware info", protocol::command::getHardwareInfo()});
+    steps.push_back({SessionStep::ThirdPartyClient, protocol::command::setThirdPartyClient()});
+    steps.push_back({SessionStep::OpenGoProVersion, protocol::command::getOpenGoProVersion()});
+    steps.push_back({SessionStep::HardwareInfo, protocol::command::getHardwareInfo()});
     protocol::Bytes statusIds(std::begin(kDaemonStatuses), std::end(kDaemonStatuses));
     for (const auto id : clientStatuses_) {
         if (std::find(statusIds.begin(), statusIds.end(), id) == statusIds.end()) statusIds.push_back(id);
     }
-    steps.push_back({"status registration", protocol::query(protocol::QueryId::RegisterStatusUpdates, statusIds)});
+    steps.push_back(
+        {SessionStep::StatusRegistration, protocol::query(protocol::QueryId::RegisterStatusUpdates, statusIds)});
     if (!clientSettings_.empty()) {
         const protocol::Bytes settingIds(clientSettings_.begin(), clientSettings_.end());
         steps.push_back(
-            {"setting registration", protocol::query(protocol::QueryId::RegisterSettingUpdates, settingIds)});
+            {SessionStep::SettingRegistration, protocol::query(protocol::QueryId::RegisterSettingUpdates, settingIds)});
     }
-    if (auto time = protocol::command::setLocalDateTime(localNow())) steps.push_back({"date and time", std::move(*time)});
+    if (auto time = protocol::command::setLocalDateTime(localNow()))
+        steps.push_back({SessionStep::DateTime, std::move(*time)});
 
-    sessionStepsLeft_ = steps.size();
-    const auto epoch = linkEpoch_;
+    link_->sessionStepsLeft = steps.size();
     for (auto& step : steps) {
         RequestOptions options{executor_.now() + settings_.sessionTimeout, Priority::Session, false};
         queue_.submit(std::move(step.request), options,
-                      [this, alive = alive_, epoch, name = step.name](Result<Answer> answer) {
-                          if (!*alive || epoch != linkEpoch_) return;
-                          sessionStepDone(name, answer);
+                      [this, link = linkScope(), step = step.step](Result<Answer> answer) {
+                          if (link.expired()) return;
+                          sessionStepDone(step, answer);
                       });
     }
     // Only now: requests queued during the outage must not go before the session set-up.
     queue_.linkUp();
 }
 
-void Camera::sessionStepDone(const std::string& step, const Result<Answer>& answer) {
+// For logs and errors ("no answer to hardware info").
+std::string_view Camera::stepName(SessionStep step) {
+    switch (step) {
+        case SessionStep::PairingFinish: return "pairing finish";
+        case SessionStep::ThirdPartyClient: return "third-party client";
+        case SessionStep::OpenGoProVersion: return "Open GoPro version";
+        case SessionStep::HardwareInfo: return "hardware info";
+        case SessionStep::StatusRegistration: return "status registration";
+        case SessionStep::SettingRegistration: return "setting registration";
+        case SessionStep::DateTime: return "date and time";
+    }
+    return "session step";
+}
+
+void Camera::sessionStepDone(SessionStep step, const Result<Answer>& answer) {
+    const auto name = stepName(step);
     if (!answer) {
         if (answer.error().code == Errc::Unavailable) return;  // the link dropped: linkLost() took over
-        spdlog::warn("camera {}: session set-up, {}: {}", identifier_, step, answer.error().message);
+        spdlog::warn("camera {}: session set-up, {}: {}", identifier_, name, answer.error().message);
         if (answer.error().code == Errc::DeadlineExceeded) {
             // A camera that does not answer its session set-up is not usable: start
             // over. Down from now on (as in attemptFailed): the steps behind this one
@@ -411,12 +417,12 @@ void Camera::sessionStepDone(const std::string& step, const Result<Answer>& answ
                 device_->connected = false;
                 device_->servicesResolved = false;
             }
-            linkLost("no answer to " + step);
+            linkLost("no answer to " + std::string(name));
             return;
         }
-    } else if (step == "Open GoPro version" || step == "hardware info") {
+    } else if (step == SessionStep::OpenGoProVersion || step == SessionStep::HardwareInfo) {
         const auto response = protocol::parseCommandResponse(answer->message);
-        if (response && response->ok() && step == "Open GoPro version") {
+        if (response && response->ok() && step == SessionStep::OpenGoProVersion) {
             if (const auto v = protocol::parseOpenGoProVersion(response->payload))
                 openGoProVersion_ = std::to_string(v->major) + "." + std::to_string(v->minor);
         } else if (response && response->ok()) {
@@ -432,10 +438,10 @@ void Camera::sessionStepDone(const std::string& step, const Result<Answer>& answ
                 if (changed && known_) host_.knownInfoChanged(*this);
             }
         }
-    } else if (step == "status registration") {
+    } else if (step == SessionStep::StatusRegistration) {
         if (const auto response = protocol::parseQueryResponse(answer->message)) applyStatuses(response->entries);
     }
-    if (--sessionStepsLeft_ > 0 || state_ != CameraState::Initializing) return;
+    if (!link_ || --link_->sessionStepsLeft > 0 || state_ != CameraState::Initializing) return;
     retries_ = 0;
     lastError_.clear();
     lastSeenUnix_ = unixNow();
@@ -453,11 +459,11 @@ void Camera::attemptFailed(const Error& error) {
         lastError_ = error.message;
         cause_ = error;
     }
-    attempting_ = false;
     executor_.cancel(attemptTimer_);
-    ++linkEpoch_;
+    const bool connectCalled = link_ && link_->connectCalled;
+    link_.reset();
     queue_.linkDown();
-    if (device_ && (device_->connected || connectCalled_)) {
+    if (device_ && (device_->connected || connectCalled)) {
         // No new attempt until BlueZ has let go of this one (else Connect and
         // Pair meet the old connection's InProgress).
         disconnecting_ = true;
@@ -481,23 +487,21 @@ void Camera::attemptFailed(const Error& error) {
 }
 
 void Camera::linkLost(const std::string& why) {
-    ++linkEpoch_;
+    const bool asleep = link_ && link_->sleepSent;
+    const bool wasAttempting = attempting();
+    link_.reset();
     executor_.cancel(keepAliveTimer_);
     reassemblers_.clear();
     queue_.linkDown();
-    subscribed_ = false;
-    subscribing_ = false;
     failNetwork(Error{Errc::Unavailable, "the camera disconnected", {}});
     for (auto& waiter : statusWaiters_) {
         dropWaiterTimers(waiter);
         executor_.post([done = std::move(waiter.done)] { done(fail(Errc::Unavailable, "the camera disconnected")); });
     }
     statusWaiters_.clear();
-    const bool wasAttempting = attempting_;
-    attempting_ = false;
     executor_.cancel(attemptTimer_);
 
-    if (sleepSent_) {
+    if (asleep) {
         // It went to sleep because we asked: reconnecting wakes it, so only auto-connect does.
         if (!autoConnect_) wanted_ = false;
         spdlog::info("camera {} is asleep", identifier_);
@@ -533,7 +537,7 @@ void Camera::scheduleRetry() {
 void Camera::disconnect(std::function<void(Result<void>)> done) {
     wanted_ = false;
     disconnectAsked_ = true;
-    if (!device_ || (!device_->connected && !attempting_)) {
+    if (!device_ || (!device_->connected && !attempting())) {
         if (state_ == CameraState::LinkLost) setState(CameraState::Disconnected);
         executor_.post([done = std::move(done)] { done({}); });
         return;
@@ -548,7 +552,7 @@ void Camera::disconnect(std::function<void(Result<void>)> done) {
                 device_->connected = false;
                 device_->servicesResolved = false;
                 linkLost("disconnected on request");
-            } else if (attempting_) {
+            } else if (attempting()) {
                 linkLost("disconnected on request");
             }
         }
@@ -564,7 +568,7 @@ void Camera::setState(CameraState state) {
 }
 
 bool Camera::notConnecting() const {
-    return !wanted_ && !attempting_ &&
+    return !wanted_ && !attempting() &&
            (state_ == CameraState::Discovered || state_ == CameraState::Disconnected ||
             state_ == CameraState::Sleeping);
 }
@@ -588,14 +592,15 @@ RequestQueue::Ticket Camera::submit(protocol::Request request, RequestOptions op
         return 0;
     }
     ++clientRequests_;
-    auto wrapped = [this, alive = alive_, request, done = std::move(done)](Result<Answer> answer) mutable {
+    auto wrapped = [this, alive = alive_, kind = request.kind, expects = request.expects,
+                    ids = registrationIds(request), done = std::move(done)](Result<Answer> answer) mutable {
         if (*alive) {
             --clientRequests_;
-            trackRegistrations(request, answer);
+            if (answer) trackRegistrations(kind, expects, ids, *answer);
             Event event;
             event.kind = Event::Kind::RequestDone;
             event.camera = view();
-            event.request = protocol::describe(request.expects);
+            event.request = protocol::describe(expects);
             if (!answer) event.error = answer.error();
             host_.publish(std::move(event));
         }
@@ -604,19 +609,30 @@ RequestQueue::Ticket Camera::submit(protocol::Request request, RequestOptions op
     return queue_.submit(std::move(request), options, std::move(wrapped));
 }
 
-// Registrations that clients make through raw requests are restored on reconnection.
-void Camera::trackRegistrations(const protocol::Request& request, const Result<Answer>& answer) {
-    if (!answer || request.characteristic != Characteristic::QueryRequest || request.message.empty()) return;
-    const auto response = protocol::parseQueryResponse(answer->message);
-    if (!response || response->status != 0) return;
-    const protocol::Bytes ids(request.message.begin() + 1, request.message.end());
-    switch (static_cast<protocol::QueryId>(request.message[0])) {
-        case protocol::QueryId::RegisterStatusUpdates: clientStatuses_.insert(ids.begin(), ids.end()); break;
-        case protocol::QueryId::RegisterSettingUpdates: clientSettings_.insert(ids.begin(), ids.end()); break;
-        case protocol::QueryId::UnregisterStatusUpdates:
+// Registrations that clients make (raw ones too) are restored on reconnection.
+protocol::Bytes Camera::registrationIds(const protocol::Request& request) {
+    switch (request.kind) {
+        case protocol::RequestKind::RegisterStatuses:
+        case protocol::RequestKind::UnregisterStatuses:
+        case protocol::RequestKind::RegisterSettings:
+        case protocol::RequestKind::UnregisterSettings:
+            if (auto query = protocol::parseQueryRequest(request.message)) return std::move(query->ids);
+            return {};
+        default: return {};
+    }
+}
+
+void Camera::trackRegistrations(protocol::RequestKind kind, const protocol::ResponseKey& expects,
+                                const protocol::Bytes& ids, const Answer& answer) {
+    using protocol::RequestKind;
+    if (ids.empty() || !protocol::succeeded(expects, answer.message)) return;
+    switch (kind) {
+        case RequestKind::RegisterStatuses: clientStatuses_.insert(ids.begin(), ids.end()); break;
+        case RequestKind::RegisterSettings: clientSettings_.insert(ids.begin(), ids.end()); break;
+        case RequestKind::UnregisterStatuses:
             for (const auto id : ids) clientStatuses_.erase(id);
             break;
-        case protocol::QueryId::UnregisterSettingUpdates:
+        case RequestKind::UnregisterSettings:
             for (const auto id : ids) clientSettings_.erase(id);
             break;
         default: break;
@@ -627,11 +643,9 @@ void Camera::trackRegistrations(const protocol::Request& request, const Result<A
 // answers Sleep and drops the link at once, and the link-down may be handled
 // before the completion.
 void Camera::answered(const protocol::Request& request, const protocol::Bytes& message) {
-    const bool isSleep = request.characteristic == Characteristic::CommandRequest && request.message.size() == 1 &&
-                         request.message[0] == static_cast<std::uint8_t>(protocol::CommandId::Sleep);
-    if (!isSleep) return;
-    const auto response = protocol::parseCommandResponse(message);
-    sleepSent_ = response && response->ok();
+    if (request.kind == protocol::RequestKind::Sleep && link_) {
+        link_->sleepSent = protocol::succeeded(request.expects, message);
+    }
 }
 
 void Camera::send(const protocol::Request& request, std::function<void(Result<void>)> sent) {
@@ -654,10 +668,8 @@ void Camera::writePackets(std::shared_ptr<std::vector<protocol::Bytes>> packets,
                           std::function<void(Result<void>)> sent) {
     auto packet = (*packets)[next];
     port_.write(path, std::move(packet),
-                [this, alive = alive_, epoch = linkEpoch_, packets, next, path,
-                 sent = std::move(sent)](Result<void> result) mutable {
-                    if (!*alive) return;
-                    if (epoch != linkEpoch_ && result && next + 1 < packets->size()) {
+                [this, link = linkScope(), packets, next, path, sent = std::move(sent)](Result<void> result) mutable {
+                    if (link.expired() && result && next + 1 < packets->size()) {
                         // The link this message started on is gone: its remaining packets
                         // must not reach the next link (they would corrupt its messages).
                         result = fail(Errc::Unavailable, "the link dropped while the request was written");
@@ -768,20 +780,19 @@ void Camera::scheduleKeepAlive() {
     executor_.cancel(keepAliveTimer_);
     keepAliveTimer_ = 0;
     if (settings_.keepAlive.count() <= 0 || state_ != CameraState::Ready) return;
-    const auto epoch = linkEpoch_;
     const auto now = executor_.now();
     // An interval after the last write; when nothing was written for that long
     // (requests held while the camera is busy), an interval from now.
     const auto due =
         lastWriteAt_ + settings_.keepAlive > now ? lastWriteAt_ + settings_.keepAlive : now + settings_.keepAlive;
-    keepAliveTimer_ = executor_.at(due, [this, alive = alive_, epoch] {
-        if (!*alive || epoch != linkEpoch_) return;
+    keepAliveTimer_ = executor_.at(due, [this, link = linkScope()] {
+        if (link.expired()) return;
         keepAliveTimer_ = 0;
         const bool idle = queue_.depth() == 0 && executor_.now() >= lastWriteAt_ + settings_.keepAlive;
         if (idle) {
             RequestOptions options{executor_.now() + settings_.keepAlive, Priority::Low, {}};
-            queue_.submit(protocol::setting::keepAlive(), options, [this, alive, epoch](Result<Answer> answer) {
-                if (!*alive || epoch != linkEpoch_) return;
+            queue_.submit(protocol::setting::keepAlive(), options, [this, link](Result<Answer> answer) {
+                if (link.expired()) return;
                 if (!answer) spdlog::debug("camera {}: keep-alive: {}", identifier_, answer.error().message);
             });
         }

@@ -98,7 +98,7 @@ public:
     // after nextAttemptAt().
     bool wantsConnection() const;
     Executor::Clock::time_point nextAttemptAt() const { return nextAttemptAt_; }
-    bool attempting() const { return attempting_; }
+    bool attempting() const { return link_ && link_->attempting; }
     std::uint64_t attempts() const { return attempts_; }  // attempts started so far
     void startAttempt();
     // Asked by a user: connect now (when the adapter is free), keep connected.
@@ -127,6 +127,31 @@ public:
     void shutdown(const Error& error);
 
 private:
+    // One connection attempt and the link it makes: made whole by startAttempt(),
+    // dropped when that link ends (linkLost(), attemptFailed()). Callbacks that
+    // belong to a link hold it weakly (linkScope()): once it has expired (the link
+    // ended, or the camera is gone) they do nothing.
+    struct Link {
+        bool attempting = true;  // until the session set-up starts (initialize())
+        bool connectCalled = false;
+        bool pairing = false;
+        bool justPaired = false;  // the session starts with pairing finish
+        bool trustAsked = false;
+        bool subscribing = false;
+        bool subscribed = false;
+        bool sleepSent = false;  // the camera acknowledged Sleep on this link: its disconnect is not a loss
+        std::size_t sessionStepsLeft = 0;
+    };
+    enum class SessionStep : std::uint8_t {
+        PairingFinish,
+        ThirdPartyClient,
+        OpenGoProVersion,
+        HardwareInfo,
+        StatusRegistration,
+        SettingRegistration,
+        DateTime,
+    };
+
     struct StatusWaiter {
         std::uint64_t id = 0;
         std::uint8_t status = 0;
@@ -148,7 +173,9 @@ private:
     void advance();  // the attempt's next step, from what BlueZ says now
     void subscribe();
     void initialize();
-    void sessionStepDone(const std::string& step, const Result<Answer>& answer);
+    void sessionStepDone(SessionStep step, const Result<Answer>& answer);
+    static std::string_view stepName(SessionStep step);
+    std::weak_ptr<Link> linkScope() const { return link_; }
     void attemptFailed(const Error& error);
     void linkLost(const std::string& why);
     void scheduleRetry();
@@ -159,7 +186,9 @@ private:
     void pollStatus(std::uint64_t waiterId);
     std::vector<StatusWaiter>::iterator findStatusWaiter(std::uint64_t id);  // end() once it is gone
     void dropWaiterTimers(const StatusWaiter& waiter);
-    void trackRegistrations(const protocol::Request& request, const Result<Answer>& answer);
+    static protocol::Bytes registrationIds(const protocol::Request& request);  // empty for other requests
+    void trackRegistrations(protocol::RequestKind kind, const protocol::ResponseKey& expects,
+                            const protocol::Bytes& ids, const Answer& answer);
     void failNetwork(const Error& error);
     void startNextNetworkOperation();
     std::optional<ObjectPath> pathOf(protocol::Characteristic c) const;
@@ -189,24 +218,15 @@ private:
     std::optional<Error> cause_;    // see stateCause()
     bool disconnectAsked_ = false;  // Disconnect, Forget or the daemon stopping: the link's end is no failure
     bool wanted_ = false;       // someone asked for a connection (user, or auto-connect)
-    bool attempting_ = false;
     bool disconnecting_ = false;  // a failed attempt's Disconnect is still running
     bool abandonedLink_ = false;  // that Disconnect is taking down a link BlueZ still reports
     std::uint64_t attempts_ = 0;
-    bool connectCalled_ = false;
-    bool pairing_ = false;
-    bool justPaired_ = false;
-    bool trustAsked_ = false;
-    bool subscribing_ = false;
-    bool subscribed_ = false;
-    bool sleepSent_ = false;       // the camera acknowledged Sleep on this link: its disconnect is not a loss
-    std::uint64_t linkEpoch_ = 0;  // bumps on every link loss: stale completions are ignored
+    std::shared_ptr<Link> link_;  // the current attempt and its link; null between links
     int retries_ = 0;
     Executor::Clock::time_point nextAttemptAt_{};
     Executor::TimerId attemptTimer_ = 0;
     Executor::TimerId keepAliveTimer_ = 0;
     Executor::Clock::time_point lastWriteAt_{};  // the last request written: keep-alive is due an interval later
-    std::size_t sessionStepsLeft_ = 0;
     std::size_t clientRequests_ = 0;  // submitted through submit() and not finished: what maxDepth limits
 
     // Session.
@@ -220,6 +240,7 @@ private:
     std::shared_ptr<NetworkOperation> network_;
     std::deque<std::shared_ptr<NetworkOperation>> networkWaiting_;
 
+    // Guards callbacks that belong to the camera, not to one link (those hold linkScope()).
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

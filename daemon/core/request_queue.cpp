@@ -5,10 +5,6 @@
 
 namespace goprod::core {
 
-namespace {
-constexpr std::uint8_t kSetShutter = 0x01;
-}  // namespace
-
 RequestQueue::RequestQueue(Executor& executor, RequestLink& link, QueueLimits limits)
     : executor_(executor), link_(link), limits_(limits) {}
 
@@ -18,11 +14,8 @@ RequestQueue::~RequestQueue() {
 }
 
 bool RequestQueue::waitsUntilIdle(const protocol::Request& request) {
-    if (request.characteristic == protocol::Characteristic::QueryRequest) return false;
-    const auto& m = request.message;
-    const bool shutterOff = request.characteristic == protocol::Characteristic::CommandRequest && m.size() == 3 &&
-                            m[0] == kSetShutter && m[1] == 1 && m[2] == 0;
-    return !shutterOff;
+    return request.characteristic != protocol::Characteristic::QueryRequest &&
+           request.kind != protocol::RequestKind::ShutterOff;
 }
 
 RequestQueue::Ticket RequestQueue::submit(protocol::Request request, RequestOptions options, Done done) {

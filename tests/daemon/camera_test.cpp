@@ -687,6 +687,29 @@ TEST_F(CameraLink, ADisconnectMidMultiPacketWriteWritesNoMorePackets) {
     EXPECT_EQ(port.writes().size(), before + 1) << "the rest of the message belongs to the old link";
 }
 
+// No attempt follows a Disconnect: the ended link alone stops the rest of the message.
+TEST_F(CameraLink, ADisconnectAskedMidMultiPacketWriteWritesNoMorePackets) {
+    readyCamera();
+    port.setAutomatic("write", false);
+    const auto connectNew =
+        *protocol::operation::connectNew("a-network-with-a-long-name", "a password of 40 characters.....");
+    const auto before = port.writes().size();
+    auto big = request("0456", connectNew, 30s);
+    executor.drain();
+    ASSERT_EQ(port.writes().size(), before + 1);
+    const auto first = port.last("write");
+
+    auto disconnected = std::make_shared<Outcome<CameraView>>();
+    registry->disconnect("0456", test::capture(disconnected));
+    executor.drain();
+    ASSERT_TRUE(succeeded(disconnected));
+    EXPECT_TRUE(failedWith(big, Errc::Unavailable));
+    port.succeed(first);  // the reply to the first packet was on its way
+    executor.drain();
+    EXPECT_EQ(port.writes().size(), before + 1) << "the rest of the message belongs to the ended link";
+    EXPECT_EQ(port.count("connect"), 1U) << "nothing reconnected";
+}
+
 TEST_F(CameraLink, AFullQueueDuringAnOutageStillLetsTheSessionSetUpRun) {
     CoreHarness h([] {
         auto s = CoreHarness::defaultSettings();

@@ -317,6 +317,54 @@ def test_a_busy_camera_holds_commands_but_not_queries():
     run(scenario())
 
 
+def test_a_shutter_off_sent_as_raw_bytes_overtakes_commands_waiting_for_a_busy_camera():
+    async def scenario():
+        async with Rig() as rig:
+            (cam,) = await rig.ready(1)
+            pushes = await rig.watch(cameras=[cam], kinds=[pb.Event.KIND_STATUS])
+            await rig.sim.control("SetBusy", "sb", cam, True)
+
+            async def until_busy():
+                async for event in pushes:
+                    if any(v.id == 8 and v.raw == b"\x01" for v in event.values):
+                        return
+            await asyncio.wait_for(until_busy(), 10)
+            pushes.cancel()
+            shutter = asyncio.ensure_future(shutter_ok(rig, cam, timeout=10))
+            off = await rig.stub.SendRaw(pb.SendRawRequest(camera=cam, characteristic=pb.CHARACTERISTIC_COMMAND,
+                                                           message=bytes.fromhex("01 01 00")), timeout=5)
+            assert off.result.code == OK and off.response == bytes.fromhex("01 00"), off
+            assert not shutter.done()
+            await rig.sim.control("SetBusy", "sb", cam, False)
+            assert (await shutter).code == OK
+    run(scenario())
+
+
+def test_registrations_sent_as_raw_bytes_are_restored_on_reconnection():
+    async def scenario():
+        async with Rig() as rig:
+            (cam,) = await rig.ready(1)
+            for message in ("53 02 0D", "52 02 03", "72 03"):
+                raw = await rig.stub.SendRaw(pb.SendRawRequest(camera=cam, characteristic=pb.CHARACTERISTIC_QUERY,
+                                                               message=bytes.fromhex(message)))
+                assert raw.result.code == OK and raw.response[:2] == bytes.fromhex(message)[:1] + b"\x00", raw
+            await rig.sim.control("ClearReceived", "s", cam)
+            events = await rig.watch(cameras=[cam], kinds=[pb.Event.KIND_STATE_CHANGED])
+            await rig.sim.control("DropLink", "s", cam)
+            states = []
+            async for event in events:
+                states.append(event.camera.state)
+                if event.camera.state == pb.CAMERA_STATE_READY:
+                    break
+            events.cancel()
+            assert pb.CAMERA_STATE_LINK_LOST in states
+            queries = [m for c, m in await rig.received(cam) if c == "GP-0076"]
+            # The daemon's own statuses (busy, encoding, AP mode, battery), then the client's.
+            assert bytes.fromhex("53 08 0A 45 46 02 0D") in queries, queries
+            assert bytes.fromhex("52 02") in queries, queries
+    run(scenario())
+
+
 def test_bluez_restart_is_survived():
     async def scenario():
         async with Rig() as rig:

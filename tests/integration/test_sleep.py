@@ -57,3 +57,31 @@ def test_sleep_with_auto_connect_off_ends_asleep_every_time():
             assert output.count(f"connecting camera {cam} on") == ROUNDS, output
             assert "link lost" not in output, output
     run(scenario())
+
+
+def test_a_sleep_sent_as_raw_bytes_is_a_sleep_too():
+    """goprod recognises its own Sleep and one a client writes by hand alike:
+    the camera's disconnect that follows is no link loss."""
+    async def scenario():
+        async with Rig() as rig:
+            (cam,) = await rig.discover(1)
+            await ctl(rig, "-i", cam, "auto-connect", "off")
+            await rig.connect(cam)
+            events = await rig.watch(cameras=[cam], kinds=[pb.Event.KIND_STATE_CHANGED])
+            try:
+                raw = await rig.stub.SendRaw(pb.SendRawRequest(camera=cam, characteristic=pb.CHARACTERISTIC_COMMAND,
+                                                               message=bytes.fromhex("05")))
+                assert raw.response == bytes.fromhex("05 00"), raw
+
+                async def first_state_after_ready():
+                    async for event in events:
+                        if event.camera.state != pb.CAMERA_STATE_READY:
+                            return event.camera.state
+                after = await asyncio.wait_for(first_state_after_ready(), 20)
+            finally:
+                events.cancel()
+            assert after == pb.CAMERA_STATE_SLEEPING, pb.CameraState.Name(after)
+            (cameras,) = await rig.sim.control("ListCameras")
+            assert not cameras[0][4], "the sleeping camera was reconnected"
+            assert "link lost" not in rig.daemon.output()
+    run(scenario())

@@ -2,10 +2,15 @@
 #include "protocol/matching.h"
 
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
+#include "protocol/commands.h"
 #include "protocol/gatt.h"
+#include "protocol/protobuf.h"
+#include "protocol/queries.h"
+#include "protocol/settings.h"
 #include "tests/protocol/hex.h"
 
 namespace goprod::protocol {
@@ -69,6 +74,86 @@ TEST(Matching, MakeRequestKeepsTheMessageUnframedAndComputesItsKey) {
     EXPECT_EQ(cmd.expects, command(0x17));
     const Request nm = makeRequest(Characteristic::NetworkManagementRequest, hex("02 02"));
     EXPECT_EQ(nm.expects, protobuf(0x02, 0x82));
+}
+
+// ---- request kinds ----------------------------------------------------------
+
+TEST(RequestKinds, BuildersSayWhatTheyBuild) {
+    EXPECT_EQ(command::sleep().kind, RequestKind::Sleep);
+    EXPECT_EQ(command::setShutter(false).kind, RequestKind::ShutterOff);
+    EXPECT_EQ(command::setShutter(true).kind, RequestKind::Other);
+    EXPECT_EQ(command::hilight().kind, RequestKind::Other);
+    EXPECT_EQ(query(QueryId::RegisterStatusUpdates, hex("08 0A")).kind, RequestKind::RegisterStatuses);
+    EXPECT_EQ(query(QueryId::UnregisterStatusUpdates, hex("08")).kind, RequestKind::UnregisterStatuses);
+    EXPECT_EQ(query(QueryId::RegisterSettingUpdates, hex("02")).kind, RequestKind::RegisterSettings);
+    EXPECT_EQ(query(QueryId::UnregisterSettingUpdates, hex("02")).kind, RequestKind::UnregisterSettings);
+    EXPECT_EQ(query(QueryId::RegisterCapabilityUpdates, hex("02")).kind, RequestKind::Other);
+    EXPECT_EQ(query(QueryId::GetStatusValues, hex("08")).kind, RequestKind::Other);
+    EXPECT_EQ(setting::keepAlive().kind, RequestKind::Other);
+    EXPECT_EQ(operation::getCohnStatus(true).kind, RequestKind::Other);
+}
+
+// SendRaw: the same bytes written by hand are the same request.
+TEST(RequestKinds, RawBytesHaveTheKindOfTheBuilderThatMakesThem) {
+    std::vector<Request> built = {command::sleep(),
+                                  command::setShutter(false),
+                                  command::setShutter(true),
+                                  command::hilight(),
+                                  command::getHardwareInfo(),
+                                  query(QueryId::RegisterStatusUpdates, hex("08 0A")),
+                                  query(QueryId::RegisterStatusUpdates),
+                                  query(QueryId::UnregisterStatusUpdates, hex("08")),
+                                  query(QueryId::RegisterSettingUpdates, hex("02 03")),
+                                  query(QueryId::UnregisterSettingUpdates, hex("02")),
+                                  query(QueryId::GetSettingValues, hex("02")),
+                                  setting::keepAlive(),
+                                  *setting::set(2, 9),
+                                  operation::getCohnStatus(false),
+                                  operation::startScan(),
+                                  *operation::pairingFinish("goprod")};
+    for (const auto& request : built) {
+        const Request raw = makeRequest(request.characteristic, request.message);
+        EXPECT_EQ(raw.kind, request.kind) << test::dump(request.message);
+        EXPECT_EQ(raw.expects, request.expects) << test::dump(request.message);
+    }
+}
+
+TEST(RequestKinds, OnlyTheExactBytesOnTheirCharacteristicMakeASleepOrShutterOff) {
+    EXPECT_EQ(makeRequest(Characteristic::CommandRequest, hex("05")).kind, RequestKind::Sleep);
+    EXPECT_EQ(makeRequest(Characteristic::CommandRequest, hex("05 00")).kind, RequestKind::Other);
+    EXPECT_EQ(makeRequest(Characteristic::SettingRequest, hex("05")).kind, RequestKind::Other);
+    EXPECT_EQ(makeRequest(Characteristic::QueryRequest, hex("05")).kind, RequestKind::Other);
+    EXPECT_EQ(makeRequest(Characteristic::CommandRequest, hex("01 01 00")).kind, RequestKind::ShutterOff);
+    EXPECT_EQ(makeRequest(Characteristic::CommandRequest, hex("01 01 01")).kind, RequestKind::Other);
+    EXPECT_EQ(makeRequest(Characteristic::CommandRequest, hex("01 02 00 00")).kind, RequestKind::Other);
+    EXPECT_EQ(makeRequest(Characteristic::SettingRequest, hex("01 01 00")).kind, RequestKind::Other);
+    EXPECT_EQ(makeRequest(Characteristic::CommandRequest, {}).kind, RequestKind::Other);
+}
+
+TEST(RequestKinds, RegistrationsAreQueriesOnTheQueryCharacteristicOnly) {
+    EXPECT_EQ(makeRequest(Characteristic::QueryRequest, hex("53 11 22")).kind, RequestKind::RegisterStatuses);
+    EXPECT_EQ(makeRequest(Characteristic::QueryRequest, hex("73 11")).kind, RequestKind::UnregisterStatuses);
+    EXPECT_EQ(makeRequest(Characteristic::QueryRequest, hex("52 02")).kind, RequestKind::RegisterSettings);
+    EXPECT_EQ(makeRequest(Characteristic::QueryRequest, hex("72 02")).kind, RequestKind::UnregisterSettings);
+    EXPECT_EQ(makeRequest(Characteristic::CommandRequest, hex("53 11")).kind, RequestKind::Other);
+    EXPECT_EQ(makeRequest(Characteristic::SettingRequest, hex("52 01 02")).kind, RequestKind::Other);
+    EXPECT_EQ(makeRequest(Characteristic::QueryRequest, hex("F5 6F 08 01")).kind, RequestKind::Other);
+    EXPECT_EQ(makeRequest(Characteristic::QueryRequest, {}).kind, RequestKind::Other);
+}
+
+TEST(Succeeded, ATlvAnswerSucceedsWithStatusZero) {
+    EXPECT_TRUE(succeeded(command(0x05), hex("05 00")));
+    EXPECT_FALSE(succeeded(command(0x05), hex("05 01")));
+    EXPECT_FALSE(succeeded(command(0x05), hex("05"))) << "no status";
+    EXPECT_TRUE(succeeded(settingKey(2), hex("02 00")));
+    EXPECT_FALSE(succeeded(settingKey(2), hex("02 02")));
+    EXPECT_TRUE(succeeded(queryKey(0x53), hex("53 00 08 01 00")));
+    EXPECT_FALSE(succeeded(queryKey(0x53), hex("53 01")));
+    EXPECT_FALSE(succeeded(queryKey(0x53), hex("53 00 08 05 00"))) << "a malformed entry";
+}
+
+TEST(Succeeded, AProtobufAnswerCarriesItsResultInItsMessage) {
+    EXPECT_FALSE(succeeded(protobuf(0xF5, 0xEF), hex("F5 EF 08 01")));
 }
 
 TEST(Matching, KeysDescribeThemselvesForLogs) {
