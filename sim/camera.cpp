@@ -371,6 +371,7 @@ bool Camera::write(Characteristic c, ByteView packet) {
             // Framing errors are dropped silently, as by a camera; a packet that
             // interrupted a message may still complete a new one.
             auto out = reassemblers_.at(c).feed(packet);
+            if (out.error) ++malformedPackets_;
             if (out.message) handleMessage(c, std::move(*out.message));
             return true;
         }
@@ -556,6 +557,7 @@ void Camera::handleMessage(Characteristic c, Bytes message) {
     received_.emplace_back(c, message);
     if (message.empty()) return;
     if (std::exchange(neverAnswer_, false)) return;
+    if (swallow_ && swallow_(c, message)) return;
     const auto before = snapshotIfWatched();
     Batch out;
     if (message.size() >= 2 && protocol::featureUsesCharacteristic(message[0], c)) {
@@ -1144,6 +1146,9 @@ void Camera::setBusy(bool busy) {
 }
 
 void Camera::neverAnswerNext() { neverAnswer_ = true; }
+void Camera::setStatusValue(std::uint8_t id, Bytes value) {
+    mutate([&](Batch&) { statuses_[id] = std::move(value); });
+}
 void Camera::delayResponses(milliseconds extra) { extraDelay_ = std::max(extra, milliseconds{0}); }
 void Camera::corruptNextPacket() { corruptNext_ = true; }
 void Camera::truncateNextPacket() { truncateNext_ = true; }

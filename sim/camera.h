@@ -129,6 +129,18 @@ public:
     // rest is not, and the camera drops the link (hooks.dropLink).
     void dropLinkDuringNextMultiPacketResponse();
 
+    // For tests that play a camera behind a fake BlueZ (tests/daemon):
+    // Persistent: a complete request `swallow` returns true for is recorded,
+    // then has no effect and gets no response (a camera that stopped answering
+    // some requests, or the test answers them itself). Empty: off.
+    using RequestFilter = std::function<bool(protocol::Characteristic, protocol::ByteView message)>;
+    void swallowRequests(RequestFilter swallow) { swallow_ = std::move(swallow); }
+    // The camera's own change of a status (battery, AP, busy), pushed to a
+    // registered client like any other change. `value` as the camera encodes it.
+    void setStatusValue(std::uint8_t id, protocol::Bytes value);
+    // Request packets dropped because they broke the framing.
+    std::size_t malformedPackets() const { return malformedPackets_; }
+
 private:
     // A message to notify, and what the camera does once it went out.
     struct Outgoing {
@@ -262,6 +274,8 @@ private:
     bool truncateNext_ = false;
     bool duplicateNext_ = false;
     bool dropMidMultiPacket_ = false;
+    RequestFilter swallow_;
+    std::size_t malformedPackets_ = 0;
 };
 
 }  // namespace goprod::sim

@@ -170,7 +170,7 @@ TEST_F(CameraLifecycle, GoesFromDiscoveredThroughPairingAndSetUpToReady) {
     const auto log = script("0456").log();
     ASSERT_EQ(log.size(), 6U);
     EXPECT_EQ(log.back().substr(0, 14), "GP-0072 0F 0A ") << "Set Local Date Time comes last: " << log.back();
-    const auto& dateTime = script("0456").received.back().message;
+    const auto dateTime = script("0456").received().back().message;
     ASSERT_EQ(dateTime.size(), 12U);
     const auto local = protocol::parseLocalDateTimeParams(protocol::ByteView(dateTime).subspan(2));
     ASSERT_TRUE(local.has_value());
@@ -257,10 +257,7 @@ TEST_F(CameraLifecycle, AnAlreadyPairedCameraSkipsPairingAndPairingFinish) {
     auto device = test::makeGoProDevice("0456");
     device.info.paired = true;
     device.info.trusted = true;
-    devices["0456"] = device;
-    scripts["0456"] = std::make_unique<CameraScript>(executor, port, device);
-    port.addDevice(device, scripts["0456"].get());
-    executor.drain();
+    addCamera(device);
 
     connectToReady("0456");
     EXPECT_EQ(port.count("pair"), 0U);
@@ -405,6 +402,7 @@ using CameraRequests = CameraTest;
 TEST_F(CameraRequests, RequestsQueuedWhileInitializingRunAfterTheSessionSteps) {
     bluezUp();
     addCamera("0456");
+    script("0456").pushStatus(protocol::status_id::kEncoding, {1});  // recording: a HiLight is accepted
     port.setAutomatic("write", false);
     auto waiter = connect("0456");
     executor.drain();
@@ -433,7 +431,8 @@ TEST_F(CameraRequests, AMultiPacketWriteGoesPacketByPacketAndNothingInterleaves)
         *protocol::operation::connectNew("a-network-with-a-long-name", "a password of 40 characters.....");
     auto packets = *protocol::fragment(connectNew.message, protocol::Sender::Client);
     ASSERT_GE(packets.size(), 3U);
-    script("0456").networks = {{"a-network-with-a-long-name", 3, 5180, 1}};
+    script("0456").pushStatus(protocol::status_id::kEncoding, {1});  // recording: a HiLight is accepted
+    executor.drain();
 
     const auto before = port.writes().size();
     auto big = request("0456", connectNew);
@@ -457,7 +456,7 @@ TEST_F(CameraRequests, AMultiPacketWriteGoesPacketByPacketAndNothingInterleaves)
     executor.drain();
     EXPECT_EQ(answerOf(small), "18 00");
     EXPECT_EQ(port.maxOpenWrites(), 1U);
-    EXPECT_EQ(script("0456").malformedWrites, 0);
+    EXPECT_EQ(script("0456").malformedWrites(), 0);
 }
 
 TEST_F(CameraRequests, AMultiPacketResponseIsReassembled) {
@@ -566,6 +565,7 @@ TEST_F(CameraRequests, ABusyCameraHoldsCommandsWhileQueriesOvertake) {
     EXPECT_EQ(answerOf(status), "13 00 0A 01 00");
     EXPECT_TRUE(pending(hilight));
 
+    script("0456").pushStatus(protocol::status_id::kEncoding, {1});  // recording: a HiLight is accepted
     script("0456").pushStatus(protocol::status_id::kBusy, {0});
     executor.drain();
     EXPECT_THAT(script("0456").log(), ElementsAre("GP-0076 13 0A", "GP-0072 18"));
@@ -640,7 +640,7 @@ TEST_F(CameraLink, ADisconnectMidMultiPacketResponseDiscardsThePartialMessage) {
     auto info = request("0456", protocol::command::getHardwareInfo(), 30s);
     executor.drain();
     const auto stale = CameraScript::packets(
-        protocol::encodeCommandResponse(0x3C, 0, protocol::encodeHardwareInfo(script("0456").hardware)));
+        protocol::encodeCommandResponse(0x3C, 0, protocol::encodeHardwareInfo(simCamera("0456").hardware())));
     ASSERT_GE(stale.size(), 3U);
     const auto path = charPath("0456", C::CommandResponse);
     port.notify(path, stale[0]);
@@ -839,10 +839,10 @@ TEST_F(CameraLink, ASleepingCameraIsNotWokenWhenAutoConnectIsOff) {
 
 TEST_F(CameraLink, ASleepingCameraIsReconnectedWhenAutoConnectIsOn) {
     readyCamera();
+    port.setAutomatic("connect", false);  // the camera drops the link as it answers
     auto sleep = request("0456", protocol::command::sleep());
     executor.drain();
     ASSERT_EQ(answerOf(sleep), "05 00");
-    port.setAutomatic("connect", false);
     port.dropLink(dev());
     executor.drain();
     EXPECT_THAT(stateEvents("0456"), ::testing::IsSupersetOf({CameraState::Sleeping}));
@@ -1160,11 +1160,14 @@ TEST_F(CameraRequests, AReloadChangesTheQueueDepthForNewRequests) {
 // ---------------------------------------------------------------------------
 // AP control and AP information
 
-using CameraAp = CameraTest;
+class CameraAp : public CameraTest {
+protected:
+    CameraAp() { scriptedCameras = true; }
+};
 
 TEST_F(CameraAp, SetApWaitsForStatus69) {
     readyCamera();
-    script("0456").apFollowsControl = false;
+    scripted("0456").apFollowsControl = false;
     auto done = std::make_shared<Outcome<void>>();
     registry->setAp(registry->newCallId(), "0456", true, in(10s), test::capture(done));
     executor.drain();
@@ -1188,7 +1191,7 @@ TEST_F(CameraAp, SetApOffSucceedsWhenStatus69SaysOff) {
 
 TEST_F(CameraAp, SetApFailsWhenStatus69NeverFollows) {
     readyCamera();
-    script("0456").apFollowsControl = false;
+    scripted("0456").apFollowsControl = false;
     auto done = std::make_shared<Outcome<void>>();
     registry->setAp(registry->newCallId(), "0456", true, in(10s), test::capture(done));
     executor.advance(10s);
@@ -1197,7 +1200,7 @@ TEST_F(CameraAp, SetApFailsWhenStatus69NeverFollows) {
 
 TEST_F(CameraAp, SetApQueriesStatus69WhenNoPushComes) {
     readyCamera();
-    script("0456").apPushes = false;
+    scripted("0456").apPushes = false;
     auto done = std::make_shared<Outcome<void>>();
     registry->setAp(registry->newCallId(), "0456", true, in(10s), test::capture(done));
     executor.drain();
@@ -1212,7 +1215,7 @@ TEST_F(CameraAp, SetApQueriesStatus69WhenNoPushComes) {
 
 TEST_F(CameraAp, SetApQueriesStatus69EverySecondUntilTheDeadline) {
     readyCamera();
-    script("0456").apFollowsControl = false;
+    scripted("0456").apFollowsControl = false;
     script("0456").clearLog();
     auto done = std::make_shared<Outcome<void>>();
     registry->setAp(registry->newCallId(), "0456", true, in(3500ms), test::capture(done));
@@ -1237,7 +1240,7 @@ TEST_F(CameraAp, SetApRefusedByTheCameraIsCameraRejected) {
 
 TEST_F(CameraAp, CancellingSetApWhileItWaitsForTheStatusFailsItWithCancelled) {
     readyCamera();
-    script("0456").apFollowsControl = false;
+    scripted("0456").apFollowsControl = false;
     auto done = std::make_shared<Outcome<void>>();
     const CallId call = registry->newCallId();
     registry->setAp(call, "0456", true, in(10s), test::capture(done));
@@ -1281,11 +1284,12 @@ TEST_F(CameraAp, ReadApInfoFailsWhenAReadFails) {
 
 class StationMode : public CameraTest {
 protected:
+    StationMode() { scriptedCameras = true; }
     void SetUp() override {
         readyCamera();
-        script("0456").networks = {{"office", 4, 5180, pb::SCAN_FLAG_AUTHENTICATED | pb::SCAN_FLAG_CONFIGURED},
-                                   {"cafe", 2, 2437, pb::SCAN_FLAG_AUTHENTICATED},
-                                   {"guest", 3, 2412, pb::SCAN_FLAG_OPEN}};
+        scripted("0456").networks = {{"office", 4, 5180, pb::SCAN_FLAG_AUTHENTICATED | pb::SCAN_FLAG_CONFIGURED},
+                                     {"cafe", 2, 2437, pb::SCAN_FLAG_AUTHENTICATED},
+                                     {"guest", 3, 2412, pb::SCAN_FLAG_OPEN}};
     }
 
     std::shared_ptr<Outcome<std::vector<ScanEntry>>> scan(Executor::Clock::duration timeout = 30s,
@@ -1329,7 +1333,7 @@ TEST_F(StationMode, ScanReturnsTheEntriesOfTheCamerasScan) {
 }
 
 TEST_F(StationMode, ScanWorksWhenTheNotificationComesBeforeTheStartScanResponse) {
-    script("0456").scanNotificationFirst = true;
+    scripted("0456").scanNotificationFirst = true;
     auto o = scan();
     executor.drain();
     ASSERT_TRUE(succeeded(o));
@@ -1338,7 +1342,7 @@ TEST_F(StationMode, ScanWorksWhenTheNotificationComesBeforeTheStartScanResponse)
 }
 
 TEST_F(StationMode, ScanWaitsForTheScanToFinish) {
-    script("0456").scanFinishes = false;
+    scripted("0456").scanFinishes = false;
     auto o = scan();
     executor.advance(5s);
     EXPECT_TRUE(pending(o));
@@ -1350,8 +1354,8 @@ TEST_F(StationMode, ScanWaitsForTheScanToFinish) {
 }
 
 TEST_F(StationMode, ScanRefusedByTheCameraIsCameraRejected) {
-    script("0456").scanResult = pb::RESULT_RESOURCE_NOT_AVAILABLE;
-    script("0456").scanFinishes = false;
+    scripted("0456").scanResult = pb::RESULT_RESOURCE_NOT_AVAILABLE;
+    scripted("0456").scanFinishes = false;
     auto o = scan();
     executor.drain();
     ASSERT_TRUE(failedWith(o, Errc::CameraRejected));
@@ -1426,14 +1430,14 @@ TEST_F(StationMode, ANewSecuredNetworkWithoutAPasswordIsInvalidArgument) {
 TEST_F(StationMode, ProvisioningCompletesWhenItsNotificationIsHandledBeforeTheConnectResponse) {
     // The camera notifies the result right behind the response: the
     // notification is handled before the response's completion runs.
-    script("0456").provisioningResult = pb::PROVISIONING_SUCCESS_OLD_AP;
+    scripted("0456").provisioningResult = pb::PROVISIONING_SUCCESS_OLD_AP;
     auto o = join("office", std::nullopt, 30s);
     executor.drain();
     EXPECT_TRUE(succeeded(o));
 }
 
 TEST_F(StationMode, ProvisioningCompletesWhenTheResultIsNotifiedLater) {
-    script("0456").provisioningResult.reset();
+    scripted("0456").provisioningResult.reset();
     auto o = join("office", std::nullopt);
     executor.advance(3s);
     ASSERT_TRUE(pending(o));
@@ -1454,7 +1458,7 @@ TEST_F(StationMode, ANetworkTheCameraDoesNotSeeIsNotFound) {
 }
 
 TEST_F(StationMode, AProvisioningErrorIsCameraRejected) {
-    script("0456").provisioningResult = pb::PROVISIONING_ERROR_PASSWORD_AUTH;
+    scripted("0456").provisioningResult = pb::PROVISIONING_ERROR_PASSWORD_AUTH;
     auto o = join("cafe", std::string("wrong password"));
     executor.drain();
     ASSERT_TRUE(failedWith(o, Errc::CameraRejected));
@@ -1464,7 +1468,7 @@ TEST_F(StationMode, AProvisioningErrorIsCameraRejected) {
 }
 
 TEST_F(StationMode, AConnectRefusedByTheCameraIsCameraRejected) {
-    script("0456").connectResult = pb::RESULT_ARGUMENT_INVALID;
+    scripted("0456").connectResult = pb::RESULT_ARGUMENT_INVALID;
     auto o = join("office", std::nullopt);
     executor.drain();
     ASSERT_TRUE(failedWith(o, Errc::CameraRejected));
@@ -1473,7 +1477,7 @@ TEST_F(StationMode, AConnectRefusedByTheCameraIsCameraRejected) {
 }
 
 TEST_F(StationMode, LosingTheLinkMidOperationIsUnavailable) {
-    script("0456").provisioningResult.reset();
+    scripted("0456").provisioningResult.reset();
     auto o = join("office", std::nullopt);
     executor.drain();
     ASSERT_TRUE(pending(o));
@@ -1484,7 +1488,7 @@ TEST_F(StationMode, LosingTheLinkMidOperationIsUnavailable) {
 }
 
 TEST_F(StationMode, AnOperationFailsAtItsDeadline) {
-    script("0456").scanFinishes = false;
+    scripted("0456").scanFinishes = false;
     auto o = scan(8s);
     executor.advance(7999ms);
     ASSERT_TRUE(pending(o));
@@ -1494,7 +1498,7 @@ TEST_F(StationMode, AnOperationFailsAtItsDeadline) {
 }
 
 TEST_F(StationMode, AnOperationCanBeCancelled) {
-    script("0456").provisioningResult.reset();
+    scripted("0456").provisioningResult.reset();
     CallId call = 0;
     auto o = join("office", std::nullopt, 30s, &call);
     executor.drain();
@@ -1509,7 +1513,7 @@ TEST_F(StationMode, AnOperationCanBeCancelled) {
 }
 
 TEST_F(StationMode, TwoOperationsOnOneCameraRunOneAfterTheOther) {
-    script("0456").scanFinishes = false;
+    scripted("0456").scanFinishes = false;
     auto first = scan();
     auto second = scan();
     executor.drain();
@@ -1526,7 +1530,7 @@ TEST_F(StationMode, TwoOperationsOnOneCameraRunOneAfterTheOther) {
 }
 
 TEST_F(StationMode, OtherRequestsFlowWhileAnOperationWaitsForANotification) {
-    script("0456").scanFinishes = false;
+    scripted("0456").scanFinishes = false;
     auto o = scan();
     executor.drain();
     auto hilight = request("0456", protocol::command::hilight());

@@ -51,6 +51,9 @@
 #include "protocol/protobuf.h"
 #include "protocol/queries.h"
 #include "response_generic.pb.h"
+#include "sim/camera.h"
+#include "sim/camera_config.h"
+#include "sim/scheduler.h"
 #include "tests/daemon/fake_executor.h"
 
 namespace goprod::core {
@@ -143,16 +146,9 @@ inline GoProDevice makeGoProDevice(const std::string& identifier, ObjectPath ada
 class FakeBluezPort;
 
 // ---------------------------------------------------------------------------
-// A camera behind a device: answers complete request messages.
+// What answers behind a device: the knobs tests turn, whatever plays the camera.
 
-struct ScanNetwork {
-    std::string ssid;
-    int bars = 3;
-    int frequencyMhz = 2412;
-    std::uint32_t flags = open_gopro::SCAN_FLAG_AUTHENTICATED;
-};
-
-class CameraScript {
+class FakeCamera {
 public:
     struct Reply {
         protocol::Characteristic on;
@@ -163,8 +159,207 @@ public:
         protocol::Bytes message;
     };
 
+    FakeCamera(FakeExecutor& executor, FakeBluezPort& port, const GoProDevice& device)
+        : executor_(executor), port_(port), device_(device) {}
+    virtual ~FakeCamera() = default;
+    FakeCamera(const FakeCamera&) = delete;
+    FakeCamera& operator=(const FakeCamera&) = delete;
+
+    // How it answers.
+    bool answering = true;                  // false: records requests, answers nothing
+    std::set<std::uint8_t> silentCommands;  // command IDs it never answers
+    // Returns the replies for a request instead of the camera's (nullopt: the camera's).
+    std::function<std::optional<std::vector<Reply>>(protocol::Characteristic, const protocol::Bytes&)> override;
+
+    // What it received (complete messages), in order.
+    virtual std::vector<Received> received() const = 0;
+    virtual void clearLog() = 0;
+    // Packets that broke the framing.
+    virtual int malformedWrites() const = 0;
+    // "GP-0072 3C", ...
+    std::vector<std::string> log() const {
+        std::vector<std::string> out;
+        for (const auto& r : received())
+            out.push_back(std::string(protocol::info(r.on).shortName) + " " + hexDump(r.message));
+        return out;
+    }
+    std::vector<std::string> log(protocol::Characteristic on) const {
+        std::vector<std::string> out;
+        for (const auto& r : received()) {
+            if (r.on == on) out.push_back(hexDump(r.message));
+        }
+        return out;
+    }
+
+    // The camera changes a status and pushes it (to a registered client).
+    virtual void pushStatus(std::uint8_t id, protocol::Bytes value) = 0;
+
+    // A message the test makes the camera send: fragmented, one posted notification per packet.
+    inline void send(protocol::Characteristic on, const protocol::Bytes& message);
+    // The same, delivered at once (to order a notification before posted work).
+    inline void sendNow(protocol::Characteristic on, const protocol::Bytes& message);
+    // Packets as the camera would send them.
+    static std::vector<protocol::Bytes> packets(const protocol::Bytes& message) {
+        auto p = protocol::fragment(message, protocol::Sender::Camera);
+        if (!p) {
+            ADD_FAILURE() << "fragment failed";
+            return {};
+        }
+        return std::move(*p);
+    }
+    static protocol::Bytes statusPush(std::uint8_t id, protocol::Bytes value) {
+        protocol::QueryResponse push{
+            static_cast<std::uint8_t>(protocol::QueryId::StatusPush), 0, {{id, std::move(value)}}};
+        return *protocol::encodeQueryResponse(push);
+    }
+    static protocol::Bytes protobuf(std::uint8_t feature, std::uint8_t action, const google::protobuf::MessageLite& m) {
+        return protocol::encodeProtobuf(feature, action, m);
+    }
+    static protocol::Bytes scanDone(int scanId, int total) {
+        open_gopro::NotifStartScanning note;
+        note.set_scanning_state(open_gopro::SCANNING_SUCCESS);
+        note.set_scan_id(scanId);
+        note.set_total_entries(total);
+        note.set_total_configured_ssid(0);
+        return protobuf(0x02, protocol::action::kScanNotification, note);
+    }
+    static protocol::Bytes provisioning(int state) {
+        open_gopro::NotifProvisioningState note;
+        note.set_provisioning_state(static_cast<open_gopro::EnumProvisioning>(state));
+        return protobuf(0x02, protocol::action::kProvisioningNotification, note);
+    }
+
+    // From the port: the link came up / dropped (a message half-written is lost).
+    virtual void linkUp() {}
+    virtual void linkDropped() = 0;
+    // From the port: a packet was written (and acknowledged).
+    virtual void onWrite(const ObjectPath& characteristic, const protocol::Bytes& packet) = 0;
+    // From the port: what a read of a readable characteristic answers.
+    virtual protocol::Bytes read(protocol::Characteristic c) = 0;
+
+protected:
+    // Whether the knobs above keep a complete request from the camera (the
+    // override's replies, if any, are sent instead).
+    bool intercepted(protocol::Characteristic c, const protocol::Bytes& m) {
+        if (!answering) return true;
+        if (override) {
+            if (auto replies = override(c, m)) {
+                for (auto& reply : *replies) send(reply.on, reply.message);
+                return true;
+            }
+        }
+        const bool protobufCommand = m.size() >= 2 && m[0] == static_cast<std::uint8_t>(protocol::FeatureId::Command);
+        return c == protocol::Characteristic::CommandRequest && !m.empty() && !protobufCommand &&
+               silentCommands.count(m[0]) > 0;
+    }
+
+    FakeExecutor& executor_;
+    FakeBluezPort& port_;
+    GoProDevice device_;
+};
+
+// ---------------------------------------------------------------------------
+// goprod-sim's camera model behind a device, on the executor's clock.
+
+// sim::Scheduler on the FakeExecutor: the camera's timers are the executor's,
+// so advance() and drain() run them like every other timer.
+class ExecutorScheduler final : public sim::Scheduler {
+public:
+    explicit ExecutorScheduler(FakeExecutor& executor) : executor_(executor) {}
+    TimerId after(std::chrono::milliseconds delay, std::function<void()> fn) override {
+        return executor_.at(executor_.now() + delay, std::move(fn));
+    }
+    void cancel(TimerId id) override { executor_.cancel(id); }
+    std::chrono::system_clock::time_point now() const override {
+        return kWallStart +
+               std::chrono::duration_cast<std::chrono::system_clock::duration>(executor_.now() - FakeExecutor::kStart);
+    }
+    std::chrono::steady_clock::time_point monotonicNow() const override { return executor_.now(); }
+
+    // The camera's wall clock when the executor's starts.
+    static constexpr std::chrono::system_clock::time_point kWallStart{
+        std::chrono::sys_days{std::chrono::year{2024} / 6 / 1}};
+
+private:
+    FakeExecutor& executor_;
+};
+
+// "0456": a HERO12 with serial C35013245000456, AP GP24500456, at the
+// device's address, answering at once (no latency, no AP/scan/join delay).
+inline sim::CameraConfig simCameraConfig(const GoProDevice& device) {
+    sim::CameraConfig config;
+    const std::string id = device.info.name.substr(6);
+    config.serial = "C3501324500" + id;
+    config.firmware = "H23.01.01.10.00";
+    config.apSsid = "GP24500456";
+    config.apPassword = "x7Y-pass";
+    config.apMac = "2674f7f65f78";
+    config.address = device.info.address;
+    config.latency = config.apStartDelay = config.scanDuration = config.connectDuration = std::chrono::milliseconds{0};
+    return config;
+}
+
+class SimCamera final : public FakeCamera {
+public:
+    inline SimCamera(FakeExecutor& executor, FakeBluezPort& port, const GoProDevice& device, sim::CameraConfig config);
+    SimCamera(FakeExecutor& executor, FakeBluezPort& port, const GoProDevice& device)
+        : SimCamera(executor, port, device, simCameraConfig(device)) {}
+
+    // The model itself: its state and its own faults.
+    sim::Camera& sim() { return camera_; }
+    protocol::HardwareInfo hardware() const {
+        protocol::HardwareInfo info;
+        const auto& c = camera_.config();
+        info.modelNumber = c.modelNumber;
+        info.modelName = c.modelName;
+        info.boardType = "0x05";
+        info.firmwareVersion = c.firmware;
+        info.serialNumber = c.serial;
+        info.apSsid = c.apSsid;
+        info.apMacAddress = c.apMac;
+        return info;
+    }
+
+    std::vector<Received> received() const override {
+        std::vector<Received> out;
+        for (auto& [c, message] : camera_.receivedMessages()) out.push_back({c, message});
+        return out;
+    }
+    void clearLog() override { camera_.clearReceived(); }
+    int malformedWrites() const override { return static_cast<int>(camera_.malformedPackets()); }
+    void pushStatus(std::uint8_t id, protocol::Bytes value) override { camera_.setStatusValue(id, std::move(value)); }
+
+    void linkUp() override { camera_.connected(); }
+    void linkDropped() override {
+        if (camera_.linkUp()) camera_.disconnected();
+    }
+    void onWrite(const ObjectPath& characteristic, const protocol::Bytes& packet) override {
+        if (const auto c = device_.characteristicAt(characteristic)) camera_.write(*c, packet);
+    }
+    protocol::Bytes read(protocol::Characteristic c) override {
+        auto value = camera_.read(c);
+        return value ? *value : protocol::Bytes{};
+    }
+
+private:
+    ExecutorScheduler scheduler_;
+    sim::Camera camera_;
+};
+
+// ---------------------------------------------------------------------------
+// A scripted camera: answers complete request messages from tables.
+
+struct ScanNetwork {
+    std::string ssid;
+    int bars = 3;
+    int frequencyMhz = 2412;
+    std::uint32_t flags = open_gopro::SCAN_FLAG_AUTHENTICATED;
+};
+
+class CameraScript final : public FakeCamera {
+public:
     CameraScript(FakeExecutor& executor, FakeBluezPort& port, const GoProDevice& device)
-        : executor_(executor), port_(port), device_(device) {
+        : FakeCamera(executor, port, device) {
         hardware.modelNumber = 62;
         hardware.modelName = "HERO12 Black";
         hardware.boardType = "0x05";
@@ -188,94 +383,41 @@ public:
     std::vector<ScanNetwork> networks;
 
     // How it answers.
-    bool answering = true;                  // false: records requests, answers nothing
-    std::set<std::uint8_t> silentCommands;  // command IDs it never answers
-    bool apFollowsControl = true;           // Set AP Control pushes status 69
-    bool apPushes = true;                   // ... (false: changes it without a push, only queries show it)
-    bool scanFinishes = true;               // Start Scan is followed by a scan success notification
-    bool scanNotificationFirst = false;     // ... sent before the Start Scan response
+    bool apFollowsControl = true;        // Set AP Control pushes status 69
+    bool apPushes = true;                // ... (false: changes it without a push, only queries show it)
+    bool scanFinishes = true;            // Start Scan is followed by a scan success notification
+    bool scanNotificationFirst = false;  // ... sent before the Start Scan response
     int scanResult = open_gopro::RESULT_SUCCESS;
     int connectResult = open_gopro::RESULT_SUCCESS;
     std::optional<int> provisioningResult = open_gopro::PROVISIONING_SUCCESS_NEW_AP;  // notified after the response
     bool provisioningFirst = false;                                                   // ... before the Connect response
-    // Returns the replies for a request instead of the default (nullopt: default).
-    std::function<std::optional<std::vector<Reply>>(protocol::Characteristic, const protocol::Bytes&)> override;
-
-    // What it received (complete messages), in order.
-    std::vector<Received> received;
-    int malformedWrites = 0;
-    // "GP-0072 3C", ...
-    std::vector<std::string> log() const {
-        std::vector<std::string> out;
-        for (const auto& r : received)
-            out.push_back(std::string(protocol::info(r.on).shortName) + " " + hexDump(r.message));
-        return out;
-    }
-    std::vector<std::string> log(protocol::Characteristic on) const {
-        std::vector<std::string> out;
-        for (const auto& r : received) {
-            if (r.on == on) out.push_back(hexDump(r.message));
-        }
-        return out;
-    }
-    void clearLog() { received.clear(); }
-
-    // The camera sends a message: fragmented, one posted notification per packet.
-    inline void send(protocol::Characteristic on, const protocol::Bytes& message);
-    // The same, delivered at once (to order a notification before posted work).
-    inline void sendNow(protocol::Characteristic on, const protocol::Bytes& message);
-    // Packets as the camera would send them.
-    static std::vector<protocol::Bytes> packets(const protocol::Bytes& message) {
-        auto p = protocol::fragment(message, protocol::Sender::Camera);
-        if (!p) {
-            ADD_FAILURE() << "fragment failed";
-            return {};
-        }
-        return std::move(*p);
-    }
-    static protocol::Bytes statusPush(std::uint8_t id, protocol::Bytes value) {
-        protocol::QueryResponse push{
-            static_cast<std::uint8_t>(protocol::QueryId::StatusPush), 0, {{id, std::move(value)}}};
-        return *protocol::encodeQueryResponse(push);
-    }
-    void pushStatus(std::uint8_t id, protocol::Bytes value) {
+    std::vector<Received> received() const override { return received_; }
+    void clearLog() override { received_.clear(); }
+    int malformedWrites() const override { return malformed_; }
+    void pushStatus(std::uint8_t id, protocol::Bytes value) override {
         statuses[id] = value;
         send(protocol::Characteristic::QueryResponse, statusPush(id, std::move(value)));
     }
 
     // From the port: a packet was written (and acknowledged).
-    void onWrite(const ObjectPath& path, const protocol::Bytes& packet) {
+    void onWrite(const ObjectPath& path, const protocol::Bytes& packet) override {
         const auto c = device_.characteristicAt(path);
         if (!c) return;
         auto [it, inserted] = reassemblers_.try_emplace(*c, protocol::kMax13BitLength, protocol::Sender::Client);
         auto out = it->second.feed(packet);
-        if (out.error) ++malformedWrites;
+        if (out.error) ++malformed_;
         if (!out.message) return;
-        received.push_back({*c, *out.message});
-        if (!answering) return;
-        std::optional<std::vector<Reply>> replies;
-        if (override) replies = override(*c, *out.message);
-        if (!replies) replies = defaultReplies(*c, *out.message);
-        for (auto& reply : *replies) send(reply.on, reply.message);
+        received_.push_back({*c, *out.message});
+        if (intercepted(*c, *out.message)) return;
+        for (auto& reply : defaultReplies(*c, *out.message)) send(reply.on, reply.message);
     }
     // The link dropped: a message half-written is lost.
-    void linkDropped() { reassemblers_.clear(); }
-
-    static protocol::Bytes protobuf(std::uint8_t feature, std::uint8_t action, const google::protobuf::MessageLite& m) {
-        return protocol::encodeProtobuf(feature, action, m);
-    }
-    static protocol::Bytes scanDone(int scanId, int total) {
-        open_gopro::NotifStartScanning note;
-        note.set_scanning_state(open_gopro::SCANNING_SUCCESS);
-        note.set_scan_id(scanId);
-        note.set_total_entries(total);
-        note.set_total_configured_ssid(0);
-        return protobuf(0x02, protocol::action::kScanNotification, note);
-    }
-    static protocol::Bytes provisioning(int state) {
-        open_gopro::NotifProvisioningState note;
-        note.set_provisioning_state(static_cast<open_gopro::EnumProvisioning>(state));
-        return protobuf(0x02, protocol::action::kProvisioningNotification, note);
+    void linkDropped() override { reassemblers_.clear(); }
+    protocol::Bytes read(protocol::Characteristic c) override {
+        const std::string text = c == protocol::Characteristic::WifiApSsid       ? apSsid
+                                 : c == protocol::Characteristic::WifiApPassword ? apPassword
+                                                                                 : std::string();
+        return protocol::Bytes(text.begin(), text.end());
     }
 
     std::vector<Reply> defaultReplies(protocol::Characteristic c, const protocol::Bytes& m) {
@@ -291,7 +433,6 @@ public:
                     out.push_back({C::CommandResponse, protobuf(id, m[1] | 0x80, ok)});
                     return out;
                 }
-                if (silentCommands.count(id)) return out;
                 if (id == static_cast<std::uint8_t>(protocol::CommandId::GetHardwareInfo)) {
                     out.push_back({C::CommandResponse,
                                    protocol::encodeCommandResponse(id, 0, protocol::encodeHardwareInfo(hardware))});
@@ -393,9 +534,8 @@ public:
     std::optional<EntriesRequest> lastEntriesRequest;
 
 private:
-    FakeExecutor& executor_;
-    FakeBluezPort& port_;
-    GoProDevice device_;
+    std::vector<Received> received_;
+    int malformed_ = 0;
     std::map<protocol::Characteristic, protocol::Reassembler> reassemblers_;
     int scanId_ = 0;
 };
@@ -426,8 +566,13 @@ public:
     void setObserver(BluezObserver* observer) override { observer_ = observer; }
     void startDiscovery(const ObjectPath& adapter, const std::string& pattern, Done done) override {
         // Logged as "startDiscovery PATH" or "startDiscovery PATH pattern=PATTERN".
-        record({"startDiscovery", pattern.empty() ? adapter : adapter + " pattern=" + pattern, {}, {}, false,
-                std::move(done), {}});
+        record({"startDiscovery",
+                pattern.empty() ? adapter : adapter + " pattern=" + pattern,
+                {},
+                {},
+                false,
+                std::move(done),
+                {}});
     }
     void stopDiscovery(const ObjectPath& adapter, Done done) override {
         record({"stopDiscovery", adapter, {}, {}, false, std::move(done), {}});
@@ -543,19 +688,26 @@ public:
         if (observer_ && !vanished_) observer_->adapterChanged(adapters_.at(path));
     }
     // Exports the device (not connected) and delivers it.
-    void addDevice(const GoProDevice& device, CameraScript* camera = nullptr) {
+    void addDevice(const GoProDevice& device, FakeCamera* camera = nullptr) {
         auto& d = devices_[device.path()];
         d.device = device;
         d.camera = camera;
         if (!vanished_) deliver(d);
     }
-    void attachCamera(const ObjectPath& device, CameraScript* camera) { devices_.at(device).camera = camera; }
+    void attachCamera(const ObjectPath& device, FakeCamera* camera) { devices_.at(device).camera = camera; }
     DeviceInfo& deviceInfo(const ObjectPath& path) { return devices_.at(path).device.info; }
     bool hasDevice(const ObjectPath& path) const { return devices_.count(path) > 0; }
     // Changes the device's properties and delivers the new snapshot.
     void updateDevice(const ObjectPath& path, const std::function<void(DeviceInfo&)>& change) {
         auto& d = devices_.at(path);
+        const bool wasConnected = d.device.info.connected;
         change(d.device.info);
+        if (d.camera && d.device.info.connected != wasConnected) {
+            if (d.device.info.connected)
+                d.camera->linkUp();
+            else
+                d.camera->linkDropped();
+        }
         if (!vanished_) deliver(d);
     }
     // Exports the characteristics (once), then ServicesResolved=true.
@@ -574,7 +726,7 @@ public:
     // The camera drops the link (walked out of range, went to sleep, ...).
     void dropLink(const ObjectPath& path) {
         auto& d = devices_.at(path);
-        if (d.camera) d.camera->linkDropped();
+        if (d.camera) d.camera->linkDropped();  // even when BlueZ still thought the link down
         updateDevice(path, [](DeviceInfo& i) {
             i.connected = false;
             i.servicesResolved = false;
@@ -626,7 +778,7 @@ public:
 private:
     struct Device {
         GoProDevice device;
-        CameraScript* camera = nullptr;
+        FakeCamera* camera = nullptr;
         bool exported = false;
     };
 
@@ -756,10 +908,7 @@ private:
         if (method == "startNotify" || method == "write") return succeed(i);
         if (method == "read") {
             const auto c = d->device.characteristicAt(path);
-            std::string text;
-            if (d->camera && c == protocol::Characteristic::WifiApSsid) text = d->camera->apSsid;
-            if (d->camera && c == protocol::Characteristic::WifiApPassword) text = d->camera->apPassword;
-            return answerRead(i, protocol::Bytes(text.begin(), text.end()));
+            return answerRead(i, d->camera && c ? d->camera->read(*c) : protocol::Bytes{});
         }
     }
 
@@ -775,14 +924,31 @@ private:
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
-inline void CameraScript::send(protocol::Characteristic on, const protocol::Bytes& message) {
+inline SimCamera::SimCamera(FakeExecutor& executor, FakeBluezPort& port, const GoProDevice& device,
+                            sim::CameraConfig config)
+    : FakeCamera(executor, port, device),
+      scheduler_(executor),
+      camera_(std::move(config), scheduler_,
+              sim::Camera::Hooks{[this](protocol::Characteristic c, protocol::Bytes packet) {
+                                     port_.notify(device_.pathOf(c), packet);
+                                 },
+                                 [this] {
+                                     if (port_.hasDevice(device_.path()) && port_.deviceInfo(device_.path()).connected)
+                                         port_.dropLink(device_.path());
+                                 }}) {
+    camera_.swallowRequests([this](protocol::Characteristic c, protocol::ByteView m) {
+        return intercepted(c, protocol::Bytes(m.begin(), m.end()));
+    });
+}
+
+inline void FakeCamera::send(protocol::Characteristic on, const protocol::Bytes& message) {
     const auto path = device_.pathOf(on);
     for (auto& packet : packets(message)) {
         executor_.post([port = &port_, path, packet] { port->notify(path, packet); });
     }
 }
 
-inline void CameraScript::sendNow(protocol::Characteristic on, const protocol::Bytes& message) {
+inline void FakeCamera::sendNow(protocol::Characteristic on, const protocol::Bytes& message) {
     const auto path = device_.pathOf(on);
     for (auto& packet : packets(message)) port_.notify(path, packet);
 }
@@ -882,16 +1048,33 @@ public:
         executor.drain();
     }
 
-    // A GoPro next to us (exported by BlueZ, not connected) with a camera script.
+    // A GoPro next to us (exported by BlueZ, not connected): goprod-sim's
+    // camera model, or a script (scriptedCameras).
     GoProDevice& addCamera(const std::string& id, ObjectPath adapter = std::string(kAdapterPath)) {
-        auto device = makeGoProDevice(id, std::move(adapter));
+        return addCamera(makeGoProDevice(id, std::move(adapter)));
+    }
+    GoProDevice& addCamera(const GoProDevice& device) {
+        const std::string id = device.info.name.substr(6);
         devices[id] = device;
-        scripts[id] = std::make_unique<CameraScript>(executor, port, device);
+        if (scriptedCameras)
+            scripts[id] = std::make_unique<CameraScript>(executor, port, device);
+        else
+            scripts[id] = std::make_unique<SimCamera>(executor, port, device);
         port.addDevice(device, scripts[id].get());
         executor.drain();
         return devices[id];
     }
-    CameraScript& script(const std::string& id) { return *scripts.at(id); }
+    FakeCamera& script(const std::string& id) { return *scripts.at(id); }
+    CameraScript& scripted(const std::string& id) {
+        auto* s = dynamic_cast<CameraScript*>(scripts.at(id).get());
+        EXPECT_NE(s, nullptr) << "camera " << id << " is not scripted";
+        return *s;
+    }
+    SimCamera& simCamera(const std::string& id) {
+        auto* s = dynamic_cast<SimCamera*>(scripts.at(id).get());
+        EXPECT_NE(s, nullptr) << "camera " << id << " is not the sim's";
+        return *s;
+    }
     const GoProDevice& device(const std::string& id) { return devices.at(id); }
     ObjectPath charPath(const std::string& id, protocol::Characteristic c) { return devices.at(id).pathOf(c); }
     Camera& camera(const std::string& id) {
@@ -939,7 +1122,8 @@ public:
     FakeExecutor executor;
     FakeBluezPort port{executor};
     std::map<std::string, GoProDevice> devices;
-    std::map<std::string, std::unique_ptr<CameraScript>> scripts;
+    bool scriptedCameras = false;  // addCamera() scripts the camera instead of using the sim's model
+    std::map<std::string, std::unique_ptr<FakeCamera>> scripts;
     std::vector<std::vector<CameraView>> persisted;
     Result<void> persistResult;  // what each save answers
     bool holdSaves = false;      // saves wait in heldSaves until the test runs them

@@ -35,9 +35,9 @@ namespace {
 namespace pb = open_gopro;
 using protocol::Bytes;
 using protocol::Characteristic;
-using std::chrono::milliseconds;
 using protocol::test::dump;
 using protocol::test::hex;
+using std::chrono::milliseconds;
 using test::FakeScheduler;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
@@ -706,6 +706,28 @@ TEST_F(CameraTest, NeverAnswerSwallowsOneRequest) {
     EXPECT_FALSE(camera().encoding()) << "swallowed whole, no effect either";
     EXPECT_EQ(camera().receivedMessages().size(), 1U);
     EXPECT_THAT(exchange(C::CommandRequest, "03 01 01 01"), ElementsAre(pk("0073", "02 01 00")));
+}
+
+TEST_F(CameraTest, SwallowedRequestsAreRecordedButHaveNoEffectAndNoAnswer) {
+    camera().swallowRequests(
+        [](Characteristic c, protocol::ByteView m) { return c == C::CommandRequest && m[0] == 0x01; });
+    EXPECT_THAT(exchange(C::CommandRequest, "03 01 01 01"), IsEmpty());
+    EXPECT_THAT(take(milliseconds{60000}), IsEmpty());
+    EXPECT_FALSE(camera().encoding());
+    EXPECT_THAT(exchange(C::CommandRequest, "01 50"), ElementsAre(pk("0073", "02 50 00"))) << "others are answered";
+    EXPECT_THAT(exchange(C::CommandRequest, "03 01 01 01"), IsEmpty()) << "persistent";
+    EXPECT_EQ(camera().receivedMessages().size(), 3U);
+    camera().swallowRequests({});
+    EXPECT_THAT(exchange(C::CommandRequest, "03 01 01 01"), ElementsAre(pk("0073", "02 01 00")));
+}
+
+TEST_F(CameraTest, SetStatusValueChangesTheStatusAndPushesItWhenRegistered) {
+    camera().setStatusValue(70, Bytes{50});
+    EXPECT_THAT(take(), IsEmpty()) << "not registered";
+    EXPECT_THAT(exchange(C::QueryRequest, "02 53 46"), ElementsAre(pk("0077", "05 53 00 46 01 32")));
+    camera().setStatusValue(70, Bytes{42});
+    EXPECT_THAT(take(), ElementsAre(pk("0077", "05 93 00 46 01 2a")));
+    EXPECT_EQ(camera().statusValue(70), Bytes{42});
 }
 
 TEST_F(CameraTest, DelayedResponsesKeepTheirOrder) {
