@@ -138,6 +138,9 @@ public:
     // The camera's own change of a status (battery, AP, busy), pushed to a
     // registered client like any other change. `value` as the camera encodes it.
     void setStatusValue(std::uint8_t id, protocol::Bytes value);
+    // Persistent: Set AP Control is acknowledged, but the AP stays as it is
+    // and status 69 does not follow (an AP that fails to start or stop).
+    void apStuck(bool stuck) { apStuck_ = stuck; }
     // Request packets dropped because they broke the framing.
     std::size_t malformedPackets() const { return malformedPackets_; }
 
@@ -275,6 +278,7 @@ private:
     bool duplicateNext_ = false;
     bool dropMidMultiPacket_ = false;
     RequestFilter swallow_;
+    bool apStuck_ = false;
     std::size_t malformedPackets_ = 0;
 };
 

@@ -1160,14 +1160,11 @@ TEST_F(CameraRequests, AReloadChangesTheQueueDepthForNewRequests) {
 // ---------------------------------------------------------------------------
 // AP control and AP information
 
-class CameraAp : public CameraTest {
-protected:
-    CameraAp() { scriptedCameras = true; }
-};
+using CameraAp = CameraTest;
 
 TEST_F(CameraAp, SetApWaitsForStatus69) {
     readyCamera();
-    scripted("0456").apFollowsControl = false;
+    simCamera("0456").sim().apStuck(true);
     auto done = std::make_shared<Outcome<void>>();
     registry->setAp(registry->newCallId(), "0456", true, in(10s), test::capture(done));
     executor.drain();
@@ -1191,7 +1188,7 @@ TEST_F(CameraAp, SetApOffSucceedsWhenStatus69SaysOff) {
 
 TEST_F(CameraAp, SetApFailsWhenStatus69NeverFollows) {
     readyCamera();
-    scripted("0456").apFollowsControl = false;
+    simCamera("0456").sim().apStuck(true);
     auto done = std::make_shared<Outcome<void>>();
     registry->setAp(registry->newCallId(), "0456", true, in(10s), test::capture(done));
     executor.advance(10s);
@@ -1200,7 +1197,7 @@ TEST_F(CameraAp, SetApFailsWhenStatus69NeverFollows) {
 
 TEST_F(CameraAp, SetApQueriesStatus69WhenNoPushComes) {
     readyCamera();
-    scripted("0456").apPushes = false;
+    simCamera("0456").sim().suppressStatusPushes(true);
     auto done = std::make_shared<Outcome<void>>();
     registry->setAp(registry->newCallId(), "0456", true, in(10s), test::capture(done));
     executor.drain();
@@ -1215,7 +1212,7 @@ TEST_F(CameraAp, SetApQueriesStatus69WhenNoPushComes) {
 
 TEST_F(CameraAp, SetApQueriesStatus69EverySecondUntilTheDeadline) {
     readyCamera();
-    scripted("0456").apFollowsControl = false;
+    simCamera("0456").sim().apStuck(true);
     script("0456").clearLog();
     auto done = std::make_shared<Outcome<void>>();
     registry->setAp(registry->newCallId(), "0456", true, in(3500ms), test::capture(done));
@@ -1240,7 +1237,7 @@ TEST_F(CameraAp, SetApRefusedByTheCameraIsCameraRejected) {
 
 TEST_F(CameraAp, CancellingSetApWhileItWaitsForTheStatusFailsItWithCancelled) {
     readyCamera();
-    scripted("0456").apFollowsControl = false;
+    simCamera("0456").sim().apStuck(true);
     auto done = std::make_shared<Outcome<void>>();
     const CallId call = registry->newCallId();
     registry->setAp(call, "0456", true, in(10s), test::capture(done));

@@ -1059,7 +1059,7 @@ public:
         if (scriptedCameras)
             scripts[id] = std::make_unique<CameraScript>(executor, port, device);
         else
-            scripts[id] = std::make_unique<SimCamera>(executor, port, device);
+            scripts[id] = std::make_unique<SimCamera>(executor, port, device, simConfig(device));
         port.addDevice(device, scripts[id].get());
         executor.drain();
         return devices[id];
@@ -1123,6 +1123,8 @@ public:
     FakeBluezPort port{executor};
     std::map<std::string, GoProDevice> devices;
     bool scriptedCameras = false;  // addCamera() scripts the camera instead of using the sim's model
+    // The sim camera addCamera() makes for a device (tests change its networks, timing, ...).
+    std::function<sim::CameraConfig(const GoProDevice&)> simConfig = simCameraConfig;
     std::map<std::string, std::unique_ptr<FakeCamera>> scripts;
     std::vector<std::vector<CameraView>> persisted;
     Result<void> persistResult;  // what each save answers

@@ -440,6 +440,17 @@ TEST_F(CameraTest, ApControlChangesStatus69AfterTheDelay) {
     EXPECT_FALSE(camera().apEnabled());
 }
 
+TEST_F(CameraTest, AStuckApIsAcknowledgedButStatus69DoesNotFollow) {
+    exchange(C::QueryRequest, "02 53 45");
+    camera().apStuck(true);
+    EXPECT_THAT(exchange(C::CommandRequest, "03 17 01 01"), ElementsAre(pk("0073", "02 17 00")));
+    EXPECT_THAT(take(milliseconds{60000}), IsEmpty());
+    EXPECT_FALSE(camera().apEnabled());
+    camera().apStuck(false);
+    EXPECT_THAT(exchange(C::CommandRequest, "03 17 01 01"), ElementsAre(pk("0073", "02 17 00")));
+    EXPECT_THAT(take(milliseconds{200}), ElementsAre(pk("0077", "05 93 00 45 01 01")));
+}
+
 TEST_F(CameraTest, ApCredentialsAreReadRaw) {
     EXPECT_EQ(camera().read(C::WifiApSsid).value(), hex("47 50 32 34 35 30 30 37 30 32"));  // GP24500702
     EXPECT_EQ(camera().read(C::WifiApPassword).value(), Bytes({'p', '@', 'd', '-', 'N', 'N', 'c', '-', '2', 't', 's'}));
