@@ -141,6 +141,8 @@ public:
     // Persistent: Set AP Control is acknowledged, but the AP stays as it is
     // and status 69 does not follow (an AP that fails to start or stop).
     void apStuck(bool stuck) { apStuck_ = stuck; }
+    // The next scan gets this ID and the ones after it count on (a camera that scanned before).
+    void numberScansFrom(int id) { scanCounter_ = id - 1; }
     // Request packets dropped because they broke the framing.
     std::size_t malformedPackets() const { return malformedPackets_; }
 

@@ -1281,13 +1281,26 @@ TEST_F(CameraAp, ReadApInfoFailsWhenAReadFails) {
 
 class StationMode : public CameraTest {
 protected:
-    StationMode() { scriptedCameras = true; }
-    void SetUp() override {
-        readyCamera();
-        scripted("0456").networks = {{"office", 4, 5180, pb::SCAN_FLAG_AUTHENTICATED | pb::SCAN_FLAG_CONFIGURED},
-                                     {"cafe", 2, 2437, pb::SCAN_FLAG_AUTHENTICATED},
-                                     {"guest", 3, 2412, pb::SCAN_FLAG_OPEN}};
+    StationMode() {
+        simConfig = [](const test::GoProDevice& device) {
+            auto config = test::simCameraConfig(device);
+            config.networks = {
+                {"office", 4, 5180, pb::SCAN_FLAG_AUTHENTICATED | pb::SCAN_FLAG_CONFIGURED, "office pass"},
+                {"cafe", 2, 2437, pb::SCAN_FLAG_AUTHENTICATED, "correct horse battery staple"},
+                {"guest", 3, 2412, pb::SCAN_FLAG_OPEN, ""}};
+            return config;
+        };
     }
+    void SetUp() override { readyCamera(); }
+
+    // The camera's notifications with this network-management action are kept
+    // back on the way (late or lost) until releaseNext().
+    void holdNotifications(std::uint8_t action) {
+        simCamera("0456").hold = [action](Characteristic c, const Bytes& m) {
+            return c == C::NetworkManagementResponse && m.size() >= 2 && m[0] == 0x02 && m[1] == action;
+        };
+    }
+    void releaseNext() { ASSERT_TRUE(simCamera("0456").releaseNext()) << "nothing held"; }
 
     std::shared_ptr<Outcome<std::vector<ScanEntry>>> scan(Executor::Clock::duration timeout = 30s,
                                                           CallId* call = nullptr) {
@@ -1330,8 +1343,10 @@ TEST_F(StationMode, ScanReturnsTheEntriesOfTheCamerasScan) {
 }
 
 TEST_F(StationMode, ScanWorksWhenTheNotificationComesBeforeTheStartScanResponse) {
-    scripted("0456").scanNotificationFirst = true;
+    holdNotifications(protocol::action::kStartScanResponse);
     auto o = scan();
+    executor.drain();
+    releaseNext();  // the response, after the notification
     executor.drain();
     ASSERT_TRUE(succeeded(o));
     EXPECT_EQ(o->value().size(), 3U);
@@ -1339,20 +1354,21 @@ TEST_F(StationMode, ScanWorksWhenTheNotificationComesBeforeTheStartScanResponse)
 }
 
 TEST_F(StationMode, ScanWaitsForTheScanToFinish) {
-    scripted("0456").scanFinishes = false;
+    simCamera("0456").sim().numberScansFrom(7);
+    holdNotifications(protocol::action::kScanNotification);
     auto o = scan();
     executor.advance(5s);
     EXPECT_TRUE(pending(o));
     EXPECT_THAT(network(), ElementsAre("02 02"));
-    script("0456").sendNow(C::NetworkManagementResponse, CameraScript::scanDone(7, 3));
+    releaseNext();  // scan 7 done, 3 entries
     executor.drain();
     EXPECT_TRUE(succeeded(o));
     EXPECT_THAT(network(), ElementsAre("02 02", entriesRequest(0, 3, 7)));
 }
 
 TEST_F(StationMode, ScanRefusedByTheCameraIsCameraRejected) {
-    scripted("0456").scanResult = pb::RESULT_RESOURCE_NOT_AVAILABLE;
-    scripted("0456").scanFinishes = false;
+    simCamera("0456").sim().suppressStatusPushes(true);  // goprod does not know it is busy
+    simCamera("0456").sim().setBusy(true);
     auto o = scan();
     executor.drain();
     ASSERT_TRUE(failedWith(o, Errc::CameraRejected));
@@ -1361,6 +1377,12 @@ TEST_F(StationMode, ScanRefusedByTheCameraIsCameraRejected) {
 }
 
 TEST_F(StationMode, ConnectsToAConfiguredNetworkWithConnectAndNoPassword) {
+    // Only the final provisioning state is notified (PROVISIONING_STARTED is lost on the way).
+    simCamera("0456").hold = [](Characteristic c, const Bytes& m) {
+        const auto note = protocol::decodeProtobuf(m);
+        const auto* state = note ? note->as<pb::NotifProvisioningState>() : nullptr;
+        return c == C::NetworkManagementResponse && state && state->provisioning_state() == pb::PROVISIONING_STARTED;
+    };
     auto o = join("office", std::nullopt);
     executor.drain();
     ASSERT_TRUE(succeeded(o));
@@ -1427,21 +1449,20 @@ TEST_F(StationMode, ANewSecuredNetworkWithoutAPasswordIsInvalidArgument) {
 TEST_F(StationMode, ProvisioningCompletesWhenItsNotificationIsHandledBeforeTheConnectResponse) {
     // The camera notifies the result right behind the response: the
     // notification is handled before the response's completion runs.
-    scripted("0456").provisioningResult = pb::PROVISIONING_SUCCESS_OLD_AP;
     auto o = join("office", std::nullopt, 30s);
     executor.drain();
     EXPECT_TRUE(succeeded(o));
 }
 
 TEST_F(StationMode, ProvisioningCompletesWhenTheResultIsNotifiedLater) {
-    scripted("0456").provisioningResult.reset();
+    holdNotifications(protocol::action::kProvisioningNotification);
     auto o = join("office", std::nullopt);
     executor.advance(3s);
     ASSERT_TRUE(pending(o));
-    script("0456").sendNow(C::NetworkManagementResponse, CameraScript::provisioning(pb::PROVISIONING_STARTED));
+    releaseNext();  // PROVISIONING_STARTED
     executor.drain();
     ASSERT_TRUE(pending(o));
-    script("0456").sendNow(C::NetworkManagementResponse, CameraScript::provisioning(pb::PROVISIONING_SUCCESS_NEW_AP));
+    releaseNext();  // PROVISIONING_SUCCESS_NEW_AP
     executor.drain();
     EXPECT_TRUE(succeeded(o));
 }
@@ -1455,7 +1476,6 @@ TEST_F(StationMode, ANetworkTheCameraDoesNotSeeIsNotFound) {
 }
 
 TEST_F(StationMode, AProvisioningErrorIsCameraRejected) {
-    scripted("0456").provisioningResult = pb::PROVISIONING_ERROR_PASSWORD_AUTH;
     auto o = join("cafe", std::string("wrong password"));
     executor.drain();
     ASSERT_TRUE(failedWith(o, Errc::CameraRejected));
@@ -1465,7 +1485,17 @@ TEST_F(StationMode, AProvisioningErrorIsCameraRejected) {
 }
 
 TEST_F(StationMode, AConnectRefusedByTheCameraIsCameraRejected) {
-    scripted("0456").connectResult = pb::RESULT_ARGUMENT_INVALID;
+    script("0456").override = [](Characteristic c,
+                                 const Bytes& m) -> std::optional<std::vector<test::FakeCamera::Reply>> {
+        if (c != C::NetworkManagementRequest || m.size() < 2 || m[1] != protocol::action::kConnect) return std::nullopt;
+        pb::ResponseConnect refused;
+        refused.set_result(pb::RESULT_ARGUMENT_INVALID);
+        refused.set_provisioning_state(pb::PROVISIONING_NEVER_STARTED);
+        refused.set_timeout_seconds(0);
+        return std::vector<test::FakeCamera::Reply>{
+            {C::NetworkManagementResponse,
+             test::FakeCamera::protobuf(0x02, protocol::action::kConnectResponse, refused)}};
+    };
     auto o = join("office", std::nullopt);
     executor.drain();
     ASSERT_TRUE(failedWith(o, Errc::CameraRejected));
@@ -1474,7 +1504,7 @@ TEST_F(StationMode, AConnectRefusedByTheCameraIsCameraRejected) {
 }
 
 TEST_F(StationMode, LosingTheLinkMidOperationIsUnavailable) {
-    scripted("0456").provisioningResult.reset();
+    holdNotifications(protocol::action::kProvisioningNotification);
     auto o = join("office", std::nullopt);
     executor.drain();
     ASSERT_TRUE(pending(o));
@@ -1485,7 +1515,7 @@ TEST_F(StationMode, LosingTheLinkMidOperationIsUnavailable) {
 }
 
 TEST_F(StationMode, AnOperationFailsAtItsDeadline) {
-    scripted("0456").scanFinishes = false;
+    holdNotifications(protocol::action::kScanNotification);
     auto o = scan(8s);
     executor.advance(7999ms);
     ASSERT_TRUE(pending(o));
@@ -1495,7 +1525,7 @@ TEST_F(StationMode, AnOperationFailsAtItsDeadline) {
 }
 
 TEST_F(StationMode, AnOperationCanBeCancelled) {
-    scripted("0456").provisioningResult.reset();
+    holdNotifications(protocol::action::kProvisioningNotification);
     CallId call = 0;
     auto o = join("office", std::nullopt, 30s, &call);
     executor.drain();
@@ -1510,24 +1540,25 @@ TEST_F(StationMode, AnOperationCanBeCancelled) {
 }
 
 TEST_F(StationMode, TwoOperationsOnOneCameraRunOneAfterTheOther) {
-    scripted("0456").scanFinishes = false;
+    holdNotifications(protocol::action::kScanNotification);
     auto first = scan();
     auto second = scan();
     executor.drain();
     EXPECT_THAT(network(), ElementsAre("02 02")) << "the second waits for the channel";
-    script("0456").sendNow(C::NetworkManagementResponse, CameraScript::scanDone(1, 3));
+    releaseNext();  // scan 1 done
     executor.drain();
     EXPECT_TRUE(succeeded(first));
     EXPECT_TRUE(pending(second));
     EXPECT_THAT(network(), ElementsAre("02 02", entriesRequest(0, 3, 1), "02 02"));
-    script("0456").sendNow(C::NetworkManagementResponse, CameraScript::scanDone(2, 3));
+    releaseNext();  // scan 2 done
     executor.drain();
     EXPECT_TRUE(succeeded(second));
     EXPECT_THAT(network(), ElementsAre("02 02", entriesRequest(0, 3, 1), "02 02", entriesRequest(0, 3, 2)));
 }
 
 TEST_F(StationMode, OtherRequestsFlowWhileAnOperationWaitsForANotification) {
-    scripted("0456").scanFinishes = false;
+    script("0456").pushStatus(protocol::status_id::kEncoding, {1});  // recording: a HiLight is accepted
+    holdNotifications(protocol::action::kScanNotification);
     auto o = scan();
     executor.drain();
     auto hilight = request("0456", protocol::command::hilight());
@@ -1536,7 +1567,7 @@ TEST_F(StationMode, OtherRequestsFlowWhileAnOperationWaitsForANotification) {
     EXPECT_EQ(answerOf(hilight), "18 00");
     EXPECT_EQ(answerOf(status), "13 00 46 01 57");
     EXPECT_TRUE(pending(o));
-    script("0456").sendNow(C::NetworkManagementResponse, CameraScript::scanDone(1, 3));
+    releaseNext();  // scan 1 done
     executor.drain();
     EXPECT_TRUE(succeeded(o));
 }

@@ -329,8 +329,15 @@ public:
     int malformedWrites() const override { return static_cast<int>(camera_.malformedPackets()); }
     void pushStatus(std::uint8_t id, protocol::Bytes value) override { camera_.setStatusValue(id, std::move(value)); }
 
+    // BlueZ-level: complete messages the camera notifies that `hold` matches
+    // are kept back (a notification late or lost on the way), until
+    // releaseNext() delivers the oldest. Empty: every packet goes out at once.
+    std::function<bool(protocol::Characteristic, const protocol::Bytes& message)> hold;
+    inline bool releaseNext();
+
     void linkUp() override { camera_.connected(); }
     void linkDropped() override {
+        outgoing_.clear();
         if (camera_.linkUp()) camera_.disconnected();
     }
     void onWrite(const ObjectPath& characteristic, const protocol::Bytes& packet) override {
@@ -342,6 +349,16 @@ public:
     }
 
 private:
+    // Packets of a message under way, while `hold` is set.
+    struct Outgoing {
+        protocol::Reassembler reassembler{protocol::kMax16BitLength, protocol::Sender::Camera};
+        std::vector<protocol::Bytes> packets;
+    };
+
+    inline void notified(protocol::Characteristic c, protocol::Bytes packet);
+
+    std::map<protocol::Characteristic, Outgoing> outgoing_;
+    std::deque<std::pair<protocol::Characteristic, std::vector<protocol::Bytes>>> held_;
     ExecutorScheduler scheduler_;
     sim::Camera camera_;
 };
@@ -929,16 +946,37 @@ inline SimCamera::SimCamera(FakeExecutor& executor, FakeBluezPort& port, const G
     : FakeCamera(executor, port, device),
       scheduler_(executor),
       camera_(std::move(config), scheduler_,
-              sim::Camera::Hooks{[this](protocol::Characteristic c, protocol::Bytes packet) {
-                                     port_.notify(device_.pathOf(c), packet);
-                                 },
-                                 [this] {
-                                     if (port_.hasDevice(device_.path()) && port_.deviceInfo(device_.path()).connected)
-                                         port_.dropLink(device_.path());
-                                 }}) {
+              sim::Camera::Hooks{
+                  [this](protocol::Characteristic c, protocol::Bytes packet) { notified(c, std::move(packet)); },
+                  [this] {
+                      if (port_.hasDevice(device_.path()) && port_.deviceInfo(device_.path()).connected)
+                          port_.dropLink(device_.path());
+                  }}) {
     camera_.swallowRequests([this](protocol::Characteristic c, protocol::ByteView m) {
         return intercepted(c, protocol::Bytes(m.begin(), m.end()));
     });
+}
+
+inline bool SimCamera::releaseNext() {
+    if (held_.empty()) return false;
+    auto [c, packets] = std::move(held_.front());
+    held_.pop_front();
+    for (const auto& packet : packets) port_.notify(device_.pathOf(c), packet);
+    return true;
+}
+
+inline void SimCamera::notified(protocol::Characteristic c, protocol::Bytes packet) {
+    if (!hold) return port_.notify(device_.pathOf(c), packet);
+    auto& out = outgoing_[c];
+    out.packets.push_back(packet);
+    auto fed = out.reassembler.feed(packet);
+    if (!fed.message && !fed.error) return;  // the rest is still to come
+    auto packets = std::exchange(out.packets, {});
+    if (fed.message && hold(c, *fed.message)) {
+        held_.emplace_back(c, std::move(packets));
+        return;
+    }
+    for (const auto& p : packets) port_.notify(device_.pathOf(c), p);
 }
 
 inline void FakeCamera::send(protocol::Characteristic on, const protocol::Bytes& message) {

@@ -530,6 +530,18 @@ TEST_F(CameraTest, WifiScanAnswersTheSeedsBytes) {
                             pk("0092", "85:20:85:13:28:01")));
 }
 
+TEST_F(CameraTest, ScansCanBeNumberedFromAnyId) {
+    camera().numberScansFrom(7);
+    exchange(C::NetworkManagementRequest, "02 02 02");
+    auto done = takeMessages(milliseconds{300});
+    ASSERT_EQ(done.size(), 1U);
+    EXPECT_EQ(decode<pb::NotifStartScanning>(done[0].second).scan_id(), 7);
+    exchange(C::NetworkManagementRequest, "02 02 02");
+    done = takeMessages(milliseconds{300});
+    ASSERT_EQ(done.size(), 1U);
+    EXPECT_EQ(decode<pb::NotifStartScanning>(done[0].second).scan_id(), 8);
+}
+
 TEST_F(CameraTest, ApEntriesArePagedAndCheckTheScanId) {
     send(protocol::operation::startScan());
     takeMessages(milliseconds{300});
