@@ -4,7 +4,7 @@
 // reassembly, deadlines, cancellation, overflow, busy gating), link loss and
 // reconnection with backoff, sleep, two cameras on one adapter, BlueZ
 // restarts, keep-alive, AP control and station mode. A fake BlueZ port with a
-// scripted camera behind it, a deterministic executor: no sleeps, no threads.
+// camera behind it (goprod-sim's model), a deterministic executor: no sleeps, no threads.
 #include "daemon/core/camera.h"
 
 #include <algorithm>
@@ -33,13 +33,13 @@ namespace {
 using namespace std::chrono_literals;
 using protocol::Bytes;
 using protocol::Characteristic;
-using test::CameraScript;
 using test::CoreHarness;
 using test::failedWith;
 using test::FakeExecutor;
 using test::hexDump;
 using test::Outcome;
 using test::pending;
+using test::SimCamera;
 using test::succeeded;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -464,9 +464,9 @@ TEST_F(CameraRequests, AMultiPacketResponseIsReassembled) {
     protocol::QueryResponse big{0x13, 0, {}};
     for (std::uint8_t id = 1; id <= 20; ++id) big.entries.push_back({id, Bytes{id, 0, 0, id}});
     const Bytes message = *protocol::encodeQueryResponse(big);
-    ASSERT_GT(CameraScript::packets(message).size(), 4U);
-    script("0456").override = [&](Characteristic c, const Bytes& m) -> std::optional<std::vector<CameraScript::Reply>> {
-        if (c == C::QueryRequest && m[0] == 0x13) return std::vector<CameraScript::Reply>{{C::QueryResponse, message}};
+    ASSERT_GT(SimCamera::packets(message).size(), 4U);
+    script("0456").override = [&](Characteristic c, const Bytes& m) -> std::optional<std::vector<SimCamera::Reply>> {
+        if (c == C::QueryRequest && m[0] == 0x13) return std::vector<SimCamera::Reply>{{C::QueryResponse, message}};
         return std::nullopt;
     };
     auto status = request("0456", protocol::query(protocol::QueryId::GetStatusValues));
@@ -575,9 +575,9 @@ TEST_F(CameraRequests, ABusyCameraHoldsCommandsWhileQueriesOvertake) {
 
 TEST_F(CameraRequests, ACameraStatusOtherThanSuccessIsStillAnAnswer) {
     readyCamera();
-    script("0456").override = [](Characteristic c, const Bytes& m) -> std::optional<std::vector<CameraScript::Reply>> {
+    script("0456").override = [](Characteristic c, const Bytes& m) -> std::optional<std::vector<SimCamera::Reply>> {
         if (c == C::CommandRequest && m[0] == 0x18)
-            return std::vector<CameraScript::Reply>{{C::CommandResponse, hex("18 02")}};
+            return std::vector<SimCamera::Reply>{{C::CommandResponse, hex("18 02")}};
         return std::nullopt;
     };
     auto hilight = request("0456", protocol::command::hilight());
@@ -639,8 +639,8 @@ TEST_F(CameraLink, ADisconnectMidMultiPacketResponseDiscardsThePartialMessage) {
     script("0456").answering = false;
     auto info = request("0456", protocol::command::getHardwareInfo(), 30s);
     executor.drain();
-    const auto stale = CameraScript::packets(
-        protocol::encodeCommandResponse(0x3C, 0, protocol::encodeHardwareInfo(simCamera("0456").hardware())));
+    const auto stale = SimCamera::packets(
+        protocol::encodeCommandResponse(0x3C, 0, protocol::encodeHardwareInfo(script("0456").hardware())));
     ASSERT_GE(stale.size(), 3U);
     const auto path = charPath("0456", C::CommandResponse);
     port.notify(path, stale[0]);
@@ -876,15 +876,6 @@ TEST_F(CameraLink, ASleepAnsweredAsTheLinkDropsIsSleep) {
     registry->setAutoConnect("0456", false, test::capture(off));
     executor.drain();
     ASSERT_TRUE(succeeded(off));
-    script("0456").override = [this](protocol::Characteristic,
-                                     const protocol::Bytes& m) -> std::optional<std::vector<CameraScript::Reply>> {
-        if (m != protocol::command::sleep().message) return std::nullopt;
-        executor.post([this] {
-            script("0456").sendNow(protocol::Characteristic::CommandResponse, hex("05 00"));
-            port.dropLink(dev());
-        });
-        return std::vector<CameraScript::Reply>{};
-    };
 
     auto sleep = request("0456", protocol::command::sleep());
     executor.drain();
@@ -903,13 +894,13 @@ TEST_F(CameraLink, ASleepRefusedAsTheLinkDropsIsALinkLoss) {
     executor.drain();
     ASSERT_TRUE(succeeded(off));
     script("0456").override = [this](protocol::Characteristic,
-                                     const protocol::Bytes& m) -> std::optional<std::vector<CameraScript::Reply>> {
+                                     const protocol::Bytes& m) -> std::optional<std::vector<SimCamera::Reply>> {
         if (m != protocol::command::sleep().message) return std::nullopt;
         executor.post([this] {
             script("0456").sendNow(protocol::Characteristic::CommandResponse, hex("05 01"));
             port.dropLink(dev());
         });
-        return std::vector<CameraScript::Reply>{};
+        return std::vector<SimCamera::Reply>{};
     };
 
     auto sleep = request("0456", protocol::command::sleep());
@@ -1164,7 +1155,7 @@ using CameraAp = CameraTest;
 
 TEST_F(CameraAp, SetApWaitsForStatus69) {
     readyCamera();
-    simCamera("0456").sim().apStuck(true);
+    script("0456").sim().apStuck(true);
     auto done = std::make_shared<Outcome<void>>();
     registry->setAp(registry->newCallId(), "0456", true, in(10s), test::capture(done));
     executor.drain();
@@ -1188,7 +1179,7 @@ TEST_F(CameraAp, SetApOffSucceedsWhenStatus69SaysOff) {
 
 TEST_F(CameraAp, SetApFailsWhenStatus69NeverFollows) {
     readyCamera();
-    simCamera("0456").sim().apStuck(true);
+    script("0456").sim().apStuck(true);
     auto done = std::make_shared<Outcome<void>>();
     registry->setAp(registry->newCallId(), "0456", true, in(10s), test::capture(done));
     executor.advance(10s);
@@ -1197,7 +1188,7 @@ TEST_F(CameraAp, SetApFailsWhenStatus69NeverFollows) {
 
 TEST_F(CameraAp, SetApQueriesStatus69WhenNoPushComes) {
     readyCamera();
-    simCamera("0456").sim().suppressStatusPushes(true);
+    script("0456").sim().suppressStatusPushes(true);
     auto done = std::make_shared<Outcome<void>>();
     registry->setAp(registry->newCallId(), "0456", true, in(10s), test::capture(done));
     executor.drain();
@@ -1212,7 +1203,7 @@ TEST_F(CameraAp, SetApQueriesStatus69WhenNoPushComes) {
 
 TEST_F(CameraAp, SetApQueriesStatus69EverySecondUntilTheDeadline) {
     readyCamera();
-    simCamera("0456").sim().apStuck(true);
+    script("0456").sim().apStuck(true);
     script("0456").clearLog();
     auto done = std::make_shared<Outcome<void>>();
     registry->setAp(registry->newCallId(), "0456", true, in(3500ms), test::capture(done));
@@ -1223,9 +1214,9 @@ TEST_F(CameraAp, SetApQueriesStatus69EverySecondUntilTheDeadline) {
 
 TEST_F(CameraAp, SetApRefusedByTheCameraIsCameraRejected) {
     readyCamera();
-    script("0456").override = [](Characteristic c, const Bytes& m) -> std::optional<std::vector<CameraScript::Reply>> {
+    script("0456").override = [](Characteristic c, const Bytes& m) -> std::optional<std::vector<SimCamera::Reply>> {
         if (c == C::CommandRequest && m[0] == 0x17)
-            return std::vector<CameraScript::Reply>{{C::CommandResponse, hex("17 01")}};
+            return std::vector<SimCamera::Reply>{{C::CommandResponse, hex("17 01")}};
         return std::nullopt;
     };
     auto done = std::make_shared<Outcome<void>>();
@@ -1237,7 +1228,7 @@ TEST_F(CameraAp, SetApRefusedByTheCameraIsCameraRejected) {
 
 TEST_F(CameraAp, CancellingSetApWhileItWaitsForTheStatusFailsItWithCancelled) {
     readyCamera();
-    simCamera("0456").sim().apStuck(true);
+    script("0456").sim().apStuck(true);
     auto done = std::make_shared<Outcome<void>>();
     const CallId call = registry->newCallId();
     registry->setAp(call, "0456", true, in(10s), test::capture(done));
@@ -1296,11 +1287,11 @@ protected:
     // The camera's notifications with this network-management action are kept
     // back on the way (late or lost) until releaseNext().
     void holdNotifications(std::uint8_t action) {
-        simCamera("0456").hold = [action](Characteristic c, const Bytes& m) {
+        script("0456").hold = [action](Characteristic c, const Bytes& m) {
             return c == C::NetworkManagementResponse && m.size() >= 2 && m[0] == 0x02 && m[1] == action;
         };
     }
-    void releaseNext() { ASSERT_TRUE(simCamera("0456").releaseNext()) << "nothing held"; }
+    void releaseNext() { ASSERT_TRUE(script("0456").releaseNext()) << "nothing held"; }
 
     std::shared_ptr<Outcome<std::vector<ScanEntry>>> scan(Executor::Clock::duration timeout = 30s,
                                                           CallId* call = nullptr) {
@@ -1354,7 +1345,7 @@ TEST_F(StationMode, ScanWorksWhenTheNotificationComesBeforeTheStartScanResponse)
 }
 
 TEST_F(StationMode, ScanWaitsForTheScanToFinish) {
-    simCamera("0456").sim().numberScansFrom(7);
+    script("0456").sim().numberScansFrom(7);
     holdNotifications(protocol::action::kScanNotification);
     auto o = scan();
     executor.advance(5s);
@@ -1367,8 +1358,8 @@ TEST_F(StationMode, ScanWaitsForTheScanToFinish) {
 }
 
 TEST_F(StationMode, ScanRefusedByTheCameraIsCameraRejected) {
-    simCamera("0456").sim().suppressStatusPushes(true);  // goprod does not know it is busy
-    simCamera("0456").sim().setBusy(true);
+    script("0456").sim().suppressStatusPushes(true);  // goprod does not know it is busy
+    script("0456").sim().setBusy(true);
     auto o = scan();
     executor.drain();
     ASSERT_TRUE(failedWith(o, Errc::CameraRejected));
@@ -1378,7 +1369,7 @@ TEST_F(StationMode, ScanRefusedByTheCameraIsCameraRejected) {
 
 TEST_F(StationMode, ConnectsToAConfiguredNetworkWithConnectAndNoPassword) {
     // Only the final provisioning state is notified (PROVISIONING_STARTED is lost on the way).
-    simCamera("0456").hold = [](Characteristic c, const Bytes& m) {
+    script("0456").hold = [](Characteristic c, const Bytes& m) {
         const auto note = protocol::decodeProtobuf(m);
         const auto* state = note ? note->as<pb::NotifProvisioningState>() : nullptr;
         return c == C::NetworkManagementResponse && state && state->provisioning_state() == pb::PROVISIONING_STARTED;
@@ -1486,15 +1477,15 @@ TEST_F(StationMode, AProvisioningErrorIsCameraRejected) {
 
 TEST_F(StationMode, AConnectRefusedByTheCameraIsCameraRejected) {
     script("0456").override = [](Characteristic c,
-                                 const Bytes& m) -> std::optional<std::vector<test::FakeCamera::Reply>> {
+                                 const Bytes& m) -> std::optional<std::vector<test::SimCamera::Reply>> {
         if (c != C::NetworkManagementRequest || m.size() < 2 || m[1] != protocol::action::kConnect) return std::nullopt;
         pb::ResponseConnect refused;
         refused.set_result(pb::RESULT_ARGUMENT_INVALID);
         refused.set_provisioning_state(pb::PROVISIONING_NEVER_STARTED);
         refused.set_timeout_seconds(0);
-        return std::vector<test::FakeCamera::Reply>{
+        return std::vector<test::SimCamera::Reply>{
             {C::NetworkManagementResponse,
-             test::FakeCamera::protobuf(0x02, protocol::action::kConnectResponse, refused)}};
+             test::SimCamera::protobuf(0x02, protocol::action::kConnectResponse, refused)}};
     };
     auto o = join("office", std::nullopt);
     executor.drain();

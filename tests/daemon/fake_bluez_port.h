@@ -11,11 +11,13 @@
 // - Objects: adapters, GoPro devices (makeGoProDevice()), characteristics
 //   with the UUIDs and flags of protocol::characteristics(), notifications,
 //   "BlueZ vanished / appeared".
-// - CameraScript answers writes like a camera: it reassembles each request
-//   written to a GoPro request characteristic and notifies the response
-//   characteristic with the answer, fragmented as a camera does
-//   (Sender::Camera), after the write's reply.
-// - CoreHarness puts a Registry, the port, the scripts and a FakeExecutor
+// - SimCamera puts goprod-sim's camera model (sim::Camera, the one
+//   goprod-sim runs) behind a device, on the executor's clock: the port
+//   hands it each acknowledged write and the link's ups and downs, and
+//   delivers its notifications. Its knobs (requests it never sees, the
+//   test's own replies, notifications held back) add what BlueZ or a test
+//   does; the model's own faults are at sim().
+// - CoreHarness puts a Registry, the port, the cameras and a FakeExecutor
 //   together, with helpers that bring cameras to Ready.
 // Test code only, one thread.
 #pragma once
@@ -44,13 +46,11 @@
 #include "daemon/core/control.h"
 #include "daemon/core/error.h"
 #include "daemon/core/registry.h"
-#include "network_management.pb.h"
 #include "protocol/commands.h"
 #include "protocol/framing.h"
 #include "protocol/gatt.h"
 #include "protocol/protobuf.h"
 #include "protocol/queries.h"
-#include "response_generic.pb.h"
 #include "sim/camera.h"
 #include "sim/camera_config.h"
 #include "sim/scheduler.h"
@@ -146,120 +146,8 @@ inline GoProDevice makeGoProDevice(const std::string& identifier, ObjectPath ada
 class FakeBluezPort;
 
 // ---------------------------------------------------------------------------
-// What answers behind a device: the knobs tests turn, whatever plays the camera.
-
-class FakeCamera {
-public:
-    struct Reply {
-        protocol::Characteristic on;
-        protocol::Bytes message;
-    };
-    struct Received {
-        protocol::Characteristic on;
-        protocol::Bytes message;
-    };
-
-    FakeCamera(FakeExecutor& executor, FakeBluezPort& port, const GoProDevice& device)
-        : executor_(executor), port_(port), device_(device) {}
-    virtual ~FakeCamera() = default;
-    FakeCamera(const FakeCamera&) = delete;
-    FakeCamera& operator=(const FakeCamera&) = delete;
-
-    // How it answers.
-    bool answering = true;                  // false: records requests, answers nothing
-    std::set<std::uint8_t> silentCommands;  // command IDs it never answers
-    // Returns the replies for a request instead of the camera's (nullopt: the camera's).
-    std::function<std::optional<std::vector<Reply>>(protocol::Characteristic, const protocol::Bytes&)> override;
-
-    // What it received (complete messages), in order.
-    virtual std::vector<Received> received() const = 0;
-    virtual void clearLog() = 0;
-    // Packets that broke the framing.
-    virtual int malformedWrites() const = 0;
-    // "GP-0072 3C", ...
-    std::vector<std::string> log() const {
-        std::vector<std::string> out;
-        for (const auto& r : received())
-            out.push_back(std::string(protocol::info(r.on).shortName) + " " + hexDump(r.message));
-        return out;
-    }
-    std::vector<std::string> log(protocol::Characteristic on) const {
-        std::vector<std::string> out;
-        for (const auto& r : received()) {
-            if (r.on == on) out.push_back(hexDump(r.message));
-        }
-        return out;
-    }
-
-    // The camera changes a status and pushes it (to a registered client).
-    virtual void pushStatus(std::uint8_t id, protocol::Bytes value) = 0;
-
-    // A message the test makes the camera send: fragmented, one posted notification per packet.
-    inline void send(protocol::Characteristic on, const protocol::Bytes& message);
-    // The same, delivered at once (to order a notification before posted work).
-    inline void sendNow(protocol::Characteristic on, const protocol::Bytes& message);
-    // Packets as the camera would send them.
-    static std::vector<protocol::Bytes> packets(const protocol::Bytes& message) {
-        auto p = protocol::fragment(message, protocol::Sender::Camera);
-        if (!p) {
-            ADD_FAILURE() << "fragment failed";
-            return {};
-        }
-        return std::move(*p);
-    }
-    static protocol::Bytes statusPush(std::uint8_t id, protocol::Bytes value) {
-        protocol::QueryResponse push{
-            static_cast<std::uint8_t>(protocol::QueryId::StatusPush), 0, {{id, std::move(value)}}};
-        return *protocol::encodeQueryResponse(push);
-    }
-    static protocol::Bytes protobuf(std::uint8_t feature, std::uint8_t action, const google::protobuf::MessageLite& m) {
-        return protocol::encodeProtobuf(feature, action, m);
-    }
-    static protocol::Bytes scanDone(int scanId, int total) {
-        open_gopro::NotifStartScanning note;
-        note.set_scanning_state(open_gopro::SCANNING_SUCCESS);
-        note.set_scan_id(scanId);
-        note.set_total_entries(total);
-        note.set_total_configured_ssid(0);
-        return protobuf(0x02, protocol::action::kScanNotification, note);
-    }
-    static protocol::Bytes provisioning(int state) {
-        open_gopro::NotifProvisioningState note;
-        note.set_provisioning_state(static_cast<open_gopro::EnumProvisioning>(state));
-        return protobuf(0x02, protocol::action::kProvisioningNotification, note);
-    }
-
-    // From the port: the link came up / dropped (a message half-written is lost).
-    virtual void linkUp() {}
-    virtual void linkDropped() = 0;
-    // From the port: a packet was written (and acknowledged).
-    virtual void onWrite(const ObjectPath& characteristic, const protocol::Bytes& packet) = 0;
-    // From the port: what a read of a readable characteristic answers.
-    virtual protocol::Bytes read(protocol::Characteristic c) = 0;
-
-protected:
-    // Whether the knobs above keep a complete request from the camera (the
-    // override's replies, if any, are sent instead).
-    bool intercepted(protocol::Characteristic c, const protocol::Bytes& m) {
-        if (!answering) return true;
-        if (override) {
-            if (auto replies = override(c, m)) {
-                for (auto& reply : *replies) send(reply.on, reply.message);
-                return true;
-            }
-        }
-        const bool protobufCommand = m.size() >= 2 && m[0] == static_cast<std::uint8_t>(protocol::FeatureId::Command);
-        return c == protocol::Characteristic::CommandRequest && !m.empty() && !protobufCommand &&
-               silentCommands.count(m[0]) > 0;
-    }
-
-    FakeExecutor& executor_;
-    FakeBluezPort& port_;
-    GoProDevice device_;
-};
-
-// ---------------------------------------------------------------------------
-// goprod-sim's camera model behind a device, on the executor's clock.
+// The camera behind a device: goprod-sim's camera model (sim::Camera) on the
+// executor's clock, with the knobs tests turn.
 
 // sim::Scheduler on the FakeExecutor: the camera's timers are the executor's,
 // so advance() and drain() run them like every other timer.
@@ -285,11 +173,10 @@ private:
 };
 
 // "0456": a HERO12 with serial C35013245000456, AP GP24500456, at the
-// device's address, answering at once (no latency, no AP/scan/join delay).
+// device's address, answering at once (no latency, no AP, scan or join delay).
 inline sim::CameraConfig simCameraConfig(const GoProDevice& device) {
     sim::CameraConfig config;
-    const std::string id = device.info.name.substr(6);
-    config.serial = "C3501324500" + id;
+    config.serial = "C3501324500" + device.info.name.substr(6);
     config.firmware = "H23.01.01.10.00";
     config.apSsid = "GP24500456";
     config.apPassword = "x7Y-pass";
@@ -299,17 +186,64 @@ inline sim::CameraConfig simCameraConfig(const GoProDevice& device) {
     return config;
 }
 
-class SimCamera final : public FakeCamera {
+class SimCamera {
 public:
-    inline SimCamera(FakeExecutor& executor, FakeBluezPort& port, const GoProDevice& device, sim::CameraConfig config);
-    SimCamera(FakeExecutor& executor, FakeBluezPort& port, const GoProDevice& device)
-        : SimCamera(executor, port, device, simCameraConfig(device)) {}
+    struct Reply {
+        protocol::Characteristic on;
+        protocol::Bytes message;
+    };
+    struct Received {
+        protocol::Characteristic on;
+        protocol::Bytes message;
+    };
 
-    // The model itself: its state and its own faults.
+    inline SimCamera(FakeExecutor& executor, FakeBluezPort& port, const GoProDevice& device, sim::CameraConfig config);
+    SimCamera(const SimCamera&) = delete;
+    SimCamera& operator=(const SimCamera&) = delete;
+
+    // The model itself: its state and its own faults (setBusy, apStuck, ...).
     sim::Camera& sim() { return camera_; }
+
+    // Requests the camera never sees (recorded, no effect, no answer):
+    bool answering = true;                  // false: every one
+    std::set<std::uint8_t> silentCommands;  // these command IDs
+    // The test's own replies to a request instead of the camera's (nullopt: the camera answers).
+    std::function<std::optional<std::vector<Reply>>(protocol::Characteristic, const protocol::Bytes&)> override;
+    // BlueZ-level: complete messages the camera notifies that `hold` matches
+    // are kept back (a notification late or lost on the way), until
+    // releaseNext() delivers the oldest. Empty: every packet goes out at once.
+    std::function<bool(protocol::Characteristic, const protocol::Bytes& message)> hold;
+    inline bool releaseNext();
+
+    // What it received (complete messages), in order.
+    std::vector<Received> received() const {
+        std::vector<Received> out;
+        for (auto& [c, message] : camera_.receivedMessages()) out.push_back({c, message});
+        return out;
+    }
+    void clearLog() { camera_.clearReceived(); }
+    // "GP-0072 3C", ...
+    std::vector<std::string> log() const {
+        std::vector<std::string> out;
+        for (const auto& r : received())
+            out.push_back(std::string(protocol::info(r.on).shortName) + " " + hexDump(r.message));
+        return out;
+    }
+    std::vector<std::string> log(protocol::Characteristic on) const {
+        std::vector<std::string> out;
+        for (const auto& r : received()) {
+            if (r.on == on) out.push_back(hexDump(r.message));
+        }
+        return out;
+    }
+    // Packets that broke the framing.
+    int malformedWrites() const { return static_cast<int>(camera_.malformedPackets()); }
+
+    // The camera changes a status (battery, busy, ...), pushed if registered.
+    void pushStatus(std::uint8_t id, protocol::Bytes value) { camera_.setStatusValue(id, std::move(value)); }
     protocol::HardwareInfo hardware() const {
-        protocol::HardwareInfo info;
         const auto& c = camera_.config();
+        protocol::HardwareInfo info;
         info.modelNumber = c.modelNumber;
         info.modelName = c.modelName;
         info.boardType = "0x05";
@@ -320,30 +254,34 @@ public:
         return info;
     }
 
-    std::vector<Received> received() const override {
-        std::vector<Received> out;
-        for (auto& [c, message] : camera_.receivedMessages()) out.push_back({c, message});
-        return out;
+    // A message of the test's own: fragmented, one posted notification per packet.
+    inline void send(protocol::Characteristic on, const protocol::Bytes& message);
+    // The same, delivered at once (to order a notification before posted work).
+    inline void sendNow(protocol::Characteristic on, const protocol::Bytes& message);
+    // Packets as the camera would send them.
+    static std::vector<protocol::Bytes> packets(const protocol::Bytes& message) {
+        auto p = protocol::fragment(message, protocol::Sender::Camera);
+        if (!p) {
+            ADD_FAILURE() << "fragment failed";
+            return {};
+        }
+        return std::move(*p);
     }
-    void clearLog() override { camera_.clearReceived(); }
-    int malformedWrites() const override { return static_cast<int>(camera_.malformedPackets()); }
-    void pushStatus(std::uint8_t id, protocol::Bytes value) override { camera_.setStatusValue(id, std::move(value)); }
+    static protocol::Bytes protobuf(std::uint8_t feature, std::uint8_t action, const google::protobuf::MessageLite& m) {
+        return protocol::encodeProtobuf(feature, action, m);
+    }
 
-    // BlueZ-level: complete messages the camera notifies that `hold` matches
-    // are kept back (a notification late or lost on the way), until
-    // releaseNext() delivers the oldest. Empty: every packet goes out at once.
-    std::function<bool(protocol::Characteristic, const protocol::Bytes& message)> hold;
-    inline bool releaseNext();
-
-    void linkUp() override { camera_.connected(); }
-    void linkDropped() override {
+    // From the port: the link came up / dropped; a packet was written (and
+    // acknowledged); what a read answers.
+    void linkUp() { camera_.connected(); }
+    void linkDropped() {
         outgoing_.clear();
         if (camera_.linkUp()) camera_.disconnected();
     }
-    void onWrite(const ObjectPath& characteristic, const protocol::Bytes& packet) override {
+    void onWrite(const ObjectPath& characteristic, const protocol::Bytes& packet) {
         if (const auto c = device_.characteristicAt(characteristic)) camera_.write(*c, packet);
     }
-    protocol::Bytes read(protocol::Characteristic c) override {
+    protocol::Bytes read(protocol::Characteristic c) {
         auto value = camera_.read(c);
         return value ? *value : protocol::Bytes{};
     }
@@ -355,206 +293,29 @@ private:
         std::vector<protocol::Bytes> packets;
     };
 
+    // Whether the knobs keep a complete request from the camera (the
+    // override's replies, if any, are sent instead).
+    bool intercepted(protocol::Characteristic c, protocol::ByteView m) {
+        if (!answering) return true;
+        if (override) {
+            if (auto replies = override(c, protocol::Bytes(m.begin(), m.end()))) {
+                for (auto& reply : *replies) send(reply.on, reply.message);
+                return true;
+            }
+        }
+        const bool protobufCommand = m.size() >= 2 && m[0] == static_cast<std::uint8_t>(protocol::FeatureId::Command);
+        return c == protocol::Characteristic::CommandRequest && !m.empty() && !protobufCommand &&
+               silentCommands.count(m[0]) > 0;
+    }
     inline void notified(protocol::Characteristic c, protocol::Bytes packet);
 
+    FakeExecutor& executor_;
+    FakeBluezPort& port_;
+    GoProDevice device_;
     std::map<protocol::Characteristic, Outgoing> outgoing_;
     std::deque<std::pair<protocol::Characteristic, std::vector<protocol::Bytes>>> held_;
     ExecutorScheduler scheduler_;
     sim::Camera camera_;
-};
-
-// ---------------------------------------------------------------------------
-// A scripted camera: answers complete request messages from tables.
-
-struct ScanNetwork {
-    std::string ssid;
-    int bars = 3;
-    int frequencyMhz = 2412;
-    std::uint32_t flags = open_gopro::SCAN_FLAG_AUTHENTICATED;
-};
-
-class CameraScript final : public FakeCamera {
-public:
-    CameraScript(FakeExecutor& executor, FakeBluezPort& port, const GoProDevice& device)
-        : FakeCamera(executor, port, device) {
-        hardware.modelNumber = 62;
-        hardware.modelName = "HERO12 Black";
-        hardware.boardType = "0x05";
-        hardware.firmwareVersion = "H23.01.01.10.00";
-        hardware.serialNumber = "C3501324500" + device.info.name.substr(6);
-        hardware.apSsid = "GP24500456";
-        hardware.apMacAddress = "2674f7f65f78";
-        statuses = {{protocol::status_id::kBusy, {0}},
-                    {protocol::status_id::kEncoding, {0}},
-                    {protocol::status_id::kApMode, {0}},
-                    {protocol::status_id::kBattery, {87}}};
-    }
-
-    // What the camera is.
-    protocol::HardwareInfo hardware;
-    protocol::OpenGoProVersion version{2, 0};
-    std::map<std::uint8_t, protocol::Bytes> statuses;
-    std::map<std::uint8_t, protocol::Bytes> settings;
-    std::string apSsid = "GP24500456";
-    std::string apPassword = "x7Y-pass";
-    std::vector<ScanNetwork> networks;
-
-    // How it answers.
-    bool apFollowsControl = true;        // Set AP Control pushes status 69
-    bool apPushes = true;                // ... (false: changes it without a push, only queries show it)
-    bool scanFinishes = true;            // Start Scan is followed by a scan success notification
-    bool scanNotificationFirst = false;  // ... sent before the Start Scan response
-    int scanResult = open_gopro::RESULT_SUCCESS;
-    int connectResult = open_gopro::RESULT_SUCCESS;
-    std::optional<int> provisioningResult = open_gopro::PROVISIONING_SUCCESS_NEW_AP;  // notified after the response
-    bool provisioningFirst = false;                                                   // ... before the Connect response
-    std::vector<Received> received() const override { return received_; }
-    void clearLog() override { received_.clear(); }
-    int malformedWrites() const override { return malformed_; }
-    void pushStatus(std::uint8_t id, protocol::Bytes value) override {
-        statuses[id] = value;
-        send(protocol::Characteristic::QueryResponse, statusPush(id, std::move(value)));
-    }
-
-    // From the port: a packet was written (and acknowledged).
-    void onWrite(const ObjectPath& path, const protocol::Bytes& packet) override {
-        const auto c = device_.characteristicAt(path);
-        if (!c) return;
-        auto [it, inserted] = reassemblers_.try_emplace(*c, protocol::kMax13BitLength, protocol::Sender::Client);
-        auto out = it->second.feed(packet);
-        if (out.error) ++malformed_;
-        if (!out.message) return;
-        received_.push_back({*c, *out.message});
-        if (intercepted(*c, *out.message)) return;
-        for (auto& reply : defaultReplies(*c, *out.message)) send(reply.on, reply.message);
-    }
-    // The link dropped: a message half-written is lost.
-    void linkDropped() override { reassemblers_.clear(); }
-    protocol::Bytes read(protocol::Characteristic c) override {
-        const std::string text = c == protocol::Characteristic::WifiApSsid       ? apSsid
-                                 : c == protocol::Characteristic::WifiApPassword ? apPassword
-                                                                                 : std::string();
-        return protocol::Bytes(text.begin(), text.end());
-    }
-
-    std::vector<Reply> defaultReplies(protocol::Characteristic c, const protocol::Bytes& m) {
-        using C = protocol::Characteristic;
-        std::vector<Reply> out;
-        if (m.empty()) return out;
-        switch (c) {
-            case C::CommandRequest: {
-                const std::uint8_t id = m[0];
-                if (id == static_cast<std::uint8_t>(protocol::FeatureId::Command) && m.size() >= 2) {
-                    open_gopro::ResponseGeneric ok;
-                    ok.set_result(open_gopro::RESULT_SUCCESS);
-                    out.push_back({C::CommandResponse, protobuf(id, m[1] | 0x80, ok)});
-                    return out;
-                }
-                if (id == static_cast<std::uint8_t>(protocol::CommandId::GetHardwareInfo)) {
-                    out.push_back({C::CommandResponse,
-                                   protocol::encodeCommandResponse(id, 0, protocol::encodeHardwareInfo(hardware))});
-                } else if (id == static_cast<std::uint8_t>(protocol::CommandId::GetOpenGoProVersion)) {
-                    out.push_back({C::CommandResponse,
-                                   protocol::encodeCommandResponse(id, 0, protocol::encodeOpenGoProVersion(version))});
-                } else {
-                    out.push_back({C::CommandResponse, protocol::encodeCommandResponse(id, 0)});
-                    if (id == static_cast<std::uint8_t>(protocol::CommandId::SetApControl) && apFollowsControl &&
-                        m.size() == 3) {
-                        const protocol::Bytes value{static_cast<std::uint8_t>(m[2] == 1 ? 1 : 0)};
-                        statuses[protocol::status_id::kApMode] = value;
-                        if (apPushes)
-                            out.push_back({C::QueryResponse, statusPush(protocol::status_id::kApMode, value)});
-                    }
-                }
-                return out;
-            }
-            case C::SettingRequest:
-                out.push_back({C::SettingResponse, protocol::encodeCommandResponse(m[0], 0)});
-                return out;
-            case C::QueryRequest: {
-                const std::uint8_t id = m[0];
-                protocol::QueryResponse r{id, 0, {}};
-                const bool statusQuery = id == 0x13 || id == 0x53;
-                const bool settingQuery = id == 0x12 || id == 0x52;
-                for (std::size_t i = 1; i < m.size() && (statusQuery || settingQuery); ++i) {
-                    const auto& table = statusQuery ? statuses : settings;
-                    const auto it = table.find(m[i]);
-                    r.entries.push_back({m[i], it == table.end() ? protocol::Bytes{0} : it->second});
-                }
-                out.push_back({C::QueryResponse, *protocol::encodeQueryResponse(r)});
-                return out;
-            }
-            case C::NetworkManagementRequest:
-                return networkReplies(m);
-            default:
-                return out;
-        }
-    }
-
-private:
-    std::vector<Reply> networkReplies(const protocol::Bytes& m) {
-        using C = protocol::Characteristic;
-        namespace pb = open_gopro;
-        std::vector<Reply> out;
-        auto request = protocol::decodeProtobuf(m);
-        if (!request) {
-            ADD_FAILURE() << "the camera got an undecodable protobuf request " << hexDump(m);
-            return out;
-        }
-        const auto key = (request->feature << 8) | request->action;
-        if (key == 0x0301) {
-            pb::ResponseGeneric ok;
-            ok.set_result(pb::RESULT_SUCCESS);
-            out.push_back({C::NetworkManagementResponse, protobuf(0x03, 0x81, ok)});
-        } else if (key == 0x0202) {
-            pb::ResponseStartScanning r;
-            r.set_result(static_cast<pb::EnumResultGeneric>(scanResult));
-            r.set_scanning_state(pb::SCANNING_STARTED);
-            const Reply response{C::NetworkManagementResponse, protobuf(0x02, 0x82, r)};
-            const Reply done{C::NetworkManagementResponse, scanDone(++scanId_, static_cast<int>(networks.size()))};
-            if (scanFinishes && scanNotificationFirst) out.push_back(done);
-            out.push_back(response);
-            if (scanFinishes && !scanNotificationFirst) out.push_back(done);
-        } else if (key == 0x0203) {
-            const auto* q = request->as<pb::RequestGetApEntries>();
-            pb::ResponseGetApEntries r;
-            r.set_result(pb::RESULT_SUCCESS);
-            r.set_scan_id(q->scan_id());
-            lastEntriesRequest = {q->start_index(), q->max_entries(), q->scan_id()};
-            for (const auto& n : networks) {
-                auto* e = r.add_entries();
-                e->set_ssid(n.ssid);
-                e->set_signal_strength_bars(n.bars);
-                e->set_signal_frequency_mhz(n.frequencyMhz);
-                e->set_scan_entry_flags(static_cast<std::int32_t>(n.flags));
-            }
-            out.push_back({C::NetworkManagementResponse, protobuf(0x02, 0x83, r)});
-        } else if (key == 0x0204 || key == 0x0205) {
-            pb::ResponseConnect r;
-            r.set_result(static_cast<pb::EnumResultGeneric>(connectResult));
-            r.set_provisioning_state(pb::PROVISIONING_STARTED);
-            r.set_timeout_seconds(10);
-            const Reply response{C::NetworkManagementResponse, protobuf(0x02, request->action | 0x80, r)};
-            if (provisioningResult && provisioningFirst)
-                out.push_back({C::NetworkManagementResponse, provisioning(*provisioningResult)});
-            out.push_back(response);
-            if (provisioningResult && !provisioningFirst && connectResult == pb::RESULT_SUCCESS)
-                out.push_back({C::NetworkManagementResponse, provisioning(*provisioningResult)});
-        }
-        return out;
-    }
-
-public:
-    struct EntriesRequest {
-        int start = 0, max = 0, scanId = 0;
-    };
-    std::optional<EntriesRequest> lastEntriesRequest;
-
-private:
-    std::vector<Received> received_;
-    int malformed_ = 0;
-    std::map<protocol::Characteristic, protocol::Reassembler> reassemblers_;
-    int scanId_ = 0;
 };
 
 // ---------------------------------------------------------------------------
@@ -705,13 +466,13 @@ public:
         if (observer_ && !vanished_) observer_->adapterChanged(adapters_.at(path));
     }
     // Exports the device (not connected) and delivers it.
-    void addDevice(const GoProDevice& device, FakeCamera* camera = nullptr) {
+    void addDevice(const GoProDevice& device, SimCamera* camera = nullptr) {
         auto& d = devices_[device.path()];
         d.device = device;
         d.camera = camera;
         if (!vanished_) deliver(d);
     }
-    void attachCamera(const ObjectPath& device, FakeCamera* camera) { devices_.at(device).camera = camera; }
+    void attachCamera(const ObjectPath& device, SimCamera* camera) { devices_.at(device).camera = camera; }
     DeviceInfo& deviceInfo(const ObjectPath& path) { return devices_.at(path).device.info; }
     bool hasDevice(const ObjectPath& path) const { return devices_.count(path) > 0; }
     // Changes the device's properties and delivers the new snapshot.
@@ -795,7 +556,7 @@ public:
 private:
     struct Device {
         GoProDevice device;
-        FakeCamera* camera = nullptr;
+        SimCamera* camera = nullptr;
         bool exported = false;
     };
 
@@ -943,7 +704,9 @@ private:
 
 inline SimCamera::SimCamera(FakeExecutor& executor, FakeBluezPort& port, const GoProDevice& device,
                             sim::CameraConfig config)
-    : FakeCamera(executor, port, device),
+    : executor_(executor),
+      port_(port),
+      device_(device),
       scheduler_(executor),
       camera_(std::move(config), scheduler_,
               sim::Camera::Hooks{
@@ -952,9 +715,7 @@ inline SimCamera::SimCamera(FakeExecutor& executor, FakeBluezPort& port, const G
                       if (port_.hasDevice(device_.path()) && port_.deviceInfo(device_.path()).connected)
                           port_.dropLink(device_.path());
                   }}) {
-    camera_.swallowRequests([this](protocol::Characteristic c, protocol::ByteView m) {
-        return intercepted(c, protocol::Bytes(m.begin(), m.end()));
-    });
+    camera_.swallowRequests([this](protocol::Characteristic c, protocol::ByteView m) { return intercepted(c, m); });
 }
 
 inline bool SimCamera::releaseNext() {
@@ -979,14 +740,14 @@ inline void SimCamera::notified(protocol::Characteristic c, protocol::Bytes pack
     for (const auto& p : packets) port_.notify(device_.pathOf(c), p);
 }
 
-inline void FakeCamera::send(protocol::Characteristic on, const protocol::Bytes& message) {
+inline void SimCamera::send(protocol::Characteristic on, const protocol::Bytes& message) {
     const auto path = device_.pathOf(on);
     for (auto& packet : packets(message)) {
         executor_.post([port = &port_, path, packet] { port->notify(path, packet); });
     }
 }
 
-inline void FakeCamera::sendNow(protocol::Characteristic on, const protocol::Bytes& message) {
+inline void SimCamera::sendNow(protocol::Characteristic on, const protocol::Bytes& message) {
     const auto path = device_.pathOf(on);
     for (auto& packet : packets(message)) port_.notify(path, packet);
 }
@@ -1086,33 +847,20 @@ public:
         executor.drain();
     }
 
-    // A GoPro next to us (exported by BlueZ, not connected): goprod-sim's
-    // camera model, or a script (scriptedCameras).
+    // A GoPro next to us (exported by BlueZ, not connected): goprod-sim's camera model.
     GoProDevice& addCamera(const std::string& id, ObjectPath adapter = std::string(kAdapterPath)) {
         return addCamera(makeGoProDevice(id, std::move(adapter)));
     }
     GoProDevice& addCamera(const GoProDevice& device) {
         const std::string id = device.info.name.substr(6);
         devices[id] = device;
-        if (scriptedCameras)
-            scripts[id] = std::make_unique<CameraScript>(executor, port, device);
-        else
-            scripts[id] = std::make_unique<SimCamera>(executor, port, device, simConfig(device));
+        scripts[id] = std::make_unique<SimCamera>(executor, port, device, simConfig(device));
         port.addDevice(device, scripts[id].get());
         executor.drain();
         return devices[id];
     }
-    FakeCamera& script(const std::string& id) { return *scripts.at(id); }
-    CameraScript& scripted(const std::string& id) {
-        auto* s = dynamic_cast<CameraScript*>(scripts.at(id).get());
-        EXPECT_NE(s, nullptr) << "camera " << id << " is not scripted";
-        return *s;
-    }
-    SimCamera& simCamera(const std::string& id) {
-        auto* s = dynamic_cast<SimCamera*>(scripts.at(id).get());
-        EXPECT_NE(s, nullptr) << "camera " << id << " is not the sim's";
-        return *s;
-    }
+    // The camera behind device `id`.
+    SimCamera& script(const std::string& id) { return *scripts.at(id); }
     const GoProDevice& device(const std::string& id) { return devices.at(id); }
     ObjectPath charPath(const std::string& id, protocol::Characteristic c) { return devices.at(id).pathOf(c); }
     Camera& camera(const std::string& id) {
@@ -1160,10 +908,9 @@ public:
     FakeExecutor executor;
     FakeBluezPort port{executor};
     std::map<std::string, GoProDevice> devices;
-    bool scriptedCameras = false;  // addCamera() scripts the camera instead of using the sim's model
     // The sim camera addCamera() makes for a device (tests change its networks, timing, ...).
     std::function<sim::CameraConfig(const GoProDevice&)> simConfig = simCameraConfig;
-    std::map<std::string, std::unique_ptr<FakeCamera>> scripts;
+    std::map<std::string, std::unique_ptr<SimCamera>> scripts;
     std::vector<std::vector<CameraView>> persisted;
     Result<void> persistResult;  // what each save answers
     bool holdSaves = false;      // saves wait in heldSaves until the test runs them
