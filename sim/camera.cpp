@@ -412,6 +412,18 @@ std::optional<std::uint64_t> Camera::settingValue(std::uint8_t id) const {
     return it->second;
 }
 
+protocol::HardwareInfo Camera::hardwareInfo() const {
+    protocol::HardwareInfo info;
+    info.modelNumber = config_.modelNumber;
+    info.modelName = config_.modelName;
+    info.boardType = "0x05";  // the deprecated field, as every camera still sends it
+    info.firmwareVersion = config_.firmware;
+    info.serialNumber = config_.serial;
+    info.apSsid = config_.apSsid;
+    info.apMacAddress = config_.apMac;
+    return info;
+}
+
 std::optional<Bytes> Camera::statusValue(std::uint8_t id) const {
     if (!statuses_.contains(id)) return std::nullopt;
     return encodedStatus(id);
@@ -653,17 +665,8 @@ void Camera::handleCommand(ByteView message, Batch& out) {
             if (!encoding() || stillCapture()) return reply(kError);  // only while recording
             setStatus(st::kActiveHilights, statusInt(st::kActiveHilights) + 1);
             return reply(kOk);
-        case CommandId::GetHardwareInfo: {
-            protocol::HardwareInfo info;
-            info.modelNumber = config_.modelNumber;
-            info.modelName = config_.modelName;
-            info.boardType = "0x05";  // the deprecated field, as every camera still sends it
-            info.firmwareVersion = config_.firmware;
-            info.serialNumber = config_.serial;
-            info.apSsid = config_.apSsid;
-            info.apMacAddress = config_.apMac;
-            return reply(kOk, protocol::encodeHardwareInfo(info));
-        }
+        case CommandId::GetHardwareInfo:
+            return reply(kOk, protocol::encodeHardwareInfo(hardwareInfo()));
         case CommandId::LoadPresetGroup: {
             // 2 bytes on the wire (seeds, SDK); the docs type it uint32, so up to 4 are accepted.
             const Bytes* group = single(1, 4);

@@ -98,6 +98,7 @@ public:
     std::string stationSsid() const;  // network joined in station mode, "" if none
     std::optional<std::uint64_t> settingValue(std::uint8_t id) const;
     std::optional<protocol::Bytes> statusValue(std::uint8_t id) const;  // as the camera encodes it
+    protocol::HardwareInfo hardwareInfo() const;                        // what Get Hardware Info answers
 
     // Every reassembled request message, in order, with the characteristic it
     // was written to (tests check that the seeds' exact bytes arrived).

@@ -640,7 +640,7 @@ TEST_F(CameraLink, ADisconnectMidMultiPacketResponseDiscardsThePartialMessage) {
     auto info = request("0456", protocol::command::getHardwareInfo(), 30s);
     executor.drain();
     const auto stale = SimCamera::packets(
-        protocol::encodeCommandResponse(0x3C, 0, protocol::encodeHardwareInfo(script("0456").hardware())));
+        protocol::encodeCommandResponse(0x3C, 0, protocol::encodeHardwareInfo(script("0456").sim().hardwareInfo())));
     ASSERT_GE(stale.size(), 3U);
     const auto path = charPath("0456", C::CommandResponse);
     port.notify(path, stale[0]);

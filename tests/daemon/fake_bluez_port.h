@@ -241,18 +241,6 @@ public:
 
     // The camera changes a status (battery, busy, ...), pushed if registered.
     void pushStatus(std::uint8_t id, protocol::Bytes value) { camera_.setStatusValue(id, std::move(value)); }
-    protocol::HardwareInfo hardware() const {
-        const auto& c = camera_.config();
-        protocol::HardwareInfo info;
-        info.modelNumber = c.modelNumber;
-        info.modelName = c.modelName;
-        info.boardType = "0x05";
-        info.firmwareVersion = c.firmware;
-        info.serialNumber = c.serial;
-        info.apSsid = c.apSsid;
-        info.apMacAddress = c.apMac;
-        return info;
-    }
 
     // A message of the test's own: fragmented, one posted notification per packet.
     inline void send(protocol::Characteristic on, const protocol::Bytes& message);

@@ -226,6 +226,17 @@ TEST_F(CameraTest, HardwareInfoOfTheDefaultCameraParses) {
     EXPECT_EQ(info->firmwareVersion, "H23.01.01.99.56");
 }
 
+TEST_F(CameraTest, HardwareInfoIsWhatGetHardwareInfoAnswers) {
+    sendPacket(C::CommandRequest, "01 3C");
+    const auto answer = takeMessages();
+    ASSERT_EQ(answer.size(), 1U);
+    const auto response = protocol::parseCommandResponse(answer[0].second);
+    ASSERT_TRUE(response);
+    const auto info = protocol::parseHardwareInfo(response->payload);
+    ASSERT_TRUE(info);
+    EXPECT_EQ(*info, camera().hardwareInfo());
+}
+
 TEST_F(CameraTest, DateTimeIsStoredAndAdvances) {
     EXPECT_THAT(exchange(C::CommandRequest, "01 10"),
                 ElementsAre(pk("0073", "0D 10 00 0A 07 E8 04 04 0D 00 00 00 00 00")))
@@ -719,6 +730,14 @@ TEST_F(CameraTest, MalformedPacketsAreDroppedSilently) {
     EXPECT_THAT(exchange(C::CommandRequest, "05 01 01"), IsEmpty()) << "the rest never comes";
     EXPECT_THAT(exchange(C::CommandRequest, "01 50"), ElementsAre(pk("0073", "02 50 00")))
         << "a new start packet replaces the unfinished message";
+}
+
+TEST_F(CameraTest, MalformedPacketsAreCounted) {
+    exchange(C::CommandRequest, "01 50");
+    EXPECT_EQ(camera().malformedPackets(), 0U);
+    exchange(C::CommandRequest, "80 01 02");  // continuation with nothing in progress
+    exchange(C::CommandRequest, "60 01 02");  // reserved header
+    EXPECT_EQ(camera().malformedPackets(), 2U);
 }
 
 TEST_F(CameraTest, NeverAnswerSwallowsOneRequest) {
