@@ -1440,7 +1440,13 @@ TEST_F(StationMode, ANewSecuredNetworkWithoutAPasswordIsInvalidArgument) {
 TEST_F(StationMode, ProvisioningCompletesWhenItsNotificationIsHandledBeforeTheConnectResponse) {
     // The camera notifies the result right behind the response: the
     // notification is handled before the response's completion runs.
+    script("0456").hold = [](Characteristic c, const Bytes& m) {
+        return c == C::NetworkManagementResponse && m.size() >= 2 && m[0] == 0x02 &&
+               (m[1] == protocol::action::kConnectResponse || m[1] == protocol::action::kProvisioningNotification);
+    };
     auto o = join("office", std::nullopt, 30s);
+    executor.drain();
+    script("0456").releaseAll();  // the response and the notifications back to back, nothing run in between
     executor.drain();
     EXPECT_TRUE(succeeded(o));
 }
@@ -1476,16 +1482,14 @@ TEST_F(StationMode, AProvisioningErrorIsCameraRejected) {
 }
 
 TEST_F(StationMode, AConnectRefusedByTheCameraIsCameraRejected) {
-    script("0456").override = [](Characteristic c,
-                                 const Bytes& m) -> std::optional<std::vector<test::SimCamera::Reply>> {
+    script("0456").override = [](Characteristic c, const Bytes& m) -> std::optional<std::vector<SimCamera::Reply>> {
         if (c != C::NetworkManagementRequest || m.size() < 2 || m[1] != protocol::action::kConnect) return std::nullopt;
         pb::ResponseConnect refused;
         refused.set_result(pb::RESULT_ARGUMENT_INVALID);
         refused.set_provisioning_state(pb::PROVISIONING_NEVER_STARTED);
         refused.set_timeout_seconds(0);
-        return std::vector<test::SimCamera::Reply>{
-            {C::NetworkManagementResponse,
-             test::SimCamera::protobuf(0x02, protocol::action::kConnectResponse, refused)}};
+        return std::vector<SimCamera::Reply>{
+            {C::NetworkManagementResponse, SimCamera::protobuf(0x02, protocol::action::kConnectResponse, refused)}};
     };
     auto o = join("office", std::nullopt);
     executor.drain();

@@ -211,9 +211,14 @@ public:
     std::function<std::optional<std::vector<Reply>>(protocol::Characteristic, const protocol::Bytes&)> override;
     // BlueZ-level: complete messages the camera notifies that `hold` matches
     // are kept back (a notification late or lost on the way), until
-    // releaseNext() delivers the oldest. Empty: every packet goes out at once.
+    // releaseNext() delivers the oldest (releaseAll() every one, back to
+    // back). Empty: every packet goes out at once.
     std::function<bool(protocol::Characteristic, const protocol::Bytes& message)> hold;
     inline bool releaseNext();
+    void releaseAll() {
+        bool more = true;
+        while (more) more = releaseNext();
+    }
 
     // What it received (complete messages), in order.
     std::vector<Received> received() const {
