@@ -1106,8 +1106,8 @@ void Camera::loadPreset(const PresetInfo& preset) {
 
 void Camera::scheduleAp(bool on) {
     // The response only means "accepted": status 69 follows once the AP is really up (or down).
-    if (apToken_ != 0) cancelTimer(apToken_);
     if (apStuck_) return;
+    if (apToken_ != 0) cancelTimer(apToken_);
     apToken_ = schedule(Scope::Camera, config_.apStartDelay, [this, on] {
         apToken_ = 0;
         mutate([this, on](Batch&) { setAp(on); });

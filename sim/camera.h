@@ -136,8 +136,10 @@ public:
     // some requests, or the test answers them itself). Empty: off.
     using RequestFilter = std::function<bool(protocol::Characteristic, protocol::ByteView message)>;
     void swallowRequests(RequestFilter swallow) { swallow_ = std::move(swallow); }
-    // The camera's own change of a status (battery, AP, busy), pushed to a
-    // registered client like any other change. `value` as the camera encodes it.
+    // The camera's own change of a status (battery, encoding by its button),
+    // pushed to a registered client like any other change. `value` as the
+    // camera encodes it. Status 8 this way is only the status: setBusy() makes
+    // the camera behave busy.
     void setStatusValue(std::uint8_t id, protocol::Bytes value);
     // Persistent: Set AP Control is acknowledged, but the AP stays as it is
     // and status 69 does not follow (an AP that fails to start or stop).
