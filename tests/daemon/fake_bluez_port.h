@@ -465,7 +465,6 @@ public:
         d.camera = camera;
         if (!vanished_) deliver(d);
     }
-    void attachCamera(const ObjectPath& device, SimCamera* camera) { devices_.at(device).camera = camera; }
     DeviceInfo& deviceInfo(const ObjectPath& path) { return devices_.at(path).device.info; }
     bool hasDevice(const ObjectPath& path) const { return devices_.count(path) > 0; }
     // Changes the device's properties and delivers the new snapshot.
@@ -847,13 +846,13 @@ public:
     GoProDevice& addCamera(const GoProDevice& device) {
         const std::string id = device.info.name.substr(6);
         devices[id] = device;
-        scripts[id] = std::make_unique<SimCamera>(executor, port, device, simConfig(device));
-        port.addDevice(device, scripts[id].get());
+        simCameras[id] = std::make_unique<SimCamera>(executor, port, device, simConfig(device));
+        port.addDevice(device, simCameras[id].get());
         executor.drain();
         return devices[id];
     }
     // The camera behind device `id`.
-    SimCamera& script(const std::string& id) { return *scripts.at(id); }
+    SimCamera& script(const std::string& id) { return *simCameras.at(id); }
     const GoProDevice& device(const std::string& id) { return devices.at(id); }
     ObjectPath charPath(const std::string& id, protocol::Characteristic c) { return devices.at(id).pathOf(c); }
     Camera& camera(const std::string& id) {
@@ -903,7 +902,7 @@ public:
     std::map<std::string, GoProDevice> devices;
     // The sim camera addCamera() makes for a device (tests change its networks, timing, ...).
     std::function<sim::CameraConfig(const GoProDevice&)> simConfig = simCameraConfig;
-    std::map<std::string, std::unique_ptr<SimCamera>> scripts;
+    std::map<std::string, std::unique_ptr<SimCamera>> simCameras;
     std::vector<std::vector<CameraView>> persisted;
     Result<void> persistResult;  // what each save answers
     bool holdSaves = false;      // saves wait in heldSaves until the test runs them
