@@ -371,6 +371,7 @@ bool Camera::write(Characteristic c, ByteView packet) {
             // Framing errors are dropped silently, as by a camera; a packet that
             // interrupted a message may still complete a new one.
             auto out = reassemblers_.at(c).feed(packet);
+            if (out.error) ++malformedPackets_;
             if (out.message) handleMessage(c, std::move(*out.message));
             return true;
         }
@@ -409,6 +410,18 @@ std::optional<std::uint64_t> Camera::settingValue(std::uint8_t id) const {
     const auto it = settings_.find(id);
     if (it == settings_.end()) return std::nullopt;
     return it->second;
+}
+
+protocol::HardwareInfo Camera::hardwareInfo() const {
+    protocol::HardwareInfo info;
+    info.modelNumber = config_.modelNumber;
+    info.modelName = config_.modelName;
+    info.boardType = "0x05";  // the deprecated field, as every camera still sends it
+    info.firmwareVersion = config_.firmware;
+    info.serialNumber = config_.serial;
+    info.apSsid = config_.apSsid;
+    info.apMacAddress = config_.apMac;
+    return info;
 }
 
 std::optional<Bytes> Camera::statusValue(std::uint8_t id) const {
@@ -556,6 +569,7 @@ void Camera::handleMessage(Characteristic c, Bytes message) {
     received_.emplace_back(c, message);
     if (message.empty()) return;
     if (std::exchange(neverAnswer_, false)) return;
+    if (swallow_ && swallow_(c, message)) return;
     const auto before = snapshotIfWatched();
     Batch out;
     if (message.size() >= 2 && protocol::featureUsesCharacteristic(message[0], c)) {
@@ -651,17 +665,8 @@ void Camera::handleCommand(ByteView message, Batch& out) {
             if (!encoding() || stillCapture()) return reply(kError);  // only while recording
             setStatus(st::kActiveHilights, statusInt(st::kActiveHilights) + 1);
             return reply(kOk);
-        case CommandId::GetHardwareInfo: {
-            protocol::HardwareInfo info;
-            info.modelNumber = config_.modelNumber;
-            info.modelName = config_.modelName;
-            info.boardType = "0x05";  // the deprecated field, as every camera still sends it
-            info.firmwareVersion = config_.firmware;
-            info.serialNumber = config_.serial;
-            info.apSsid = config_.apSsid;
-            info.apMacAddress = config_.apMac;
-            return reply(kOk, protocol::encodeHardwareInfo(info));
-        }
+        case CommandId::GetHardwareInfo:
+            return reply(kOk, protocol::encodeHardwareInfo(hardwareInfo()));
         case CommandId::LoadPresetGroup: {
             // 2 bytes on the wire (seeds, SDK); the docs type it uint32, so up to 4 are accepted.
             const Bytes* group = single(1, 4);
@@ -1101,6 +1106,7 @@ void Camera::loadPreset(const PresetInfo& preset) {
 
 void Camera::scheduleAp(bool on) {
     // The response only means "accepted": status 69 follows once the AP is really up (or down).
+    if (apStuck_) return;
     if (apToken_ != 0) cancelTimer(apToken_);
     apToken_ = schedule(Scope::Camera, config_.apStartDelay, [this, on] {
         apToken_ = 0;
@@ -1144,6 +1150,9 @@ void Camera::setBusy(bool busy) {
 }
 
 void Camera::neverAnswerNext() { neverAnswer_ = true; }
+void Camera::setStatusValue(std::uint8_t id, Bytes value) {
+    mutate([&](Batch&) { statuses_[id] = std::move(value); });
+}
 void Camera::delayResponses(milliseconds extra) { extraDelay_ = std::max(extra, milliseconds{0}); }
 void Camera::corruptNextPacket() { corruptNext_ = true; }
 void Camera::truncateNextPacket() { truncateNext_ = true; }

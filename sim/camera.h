@@ -98,6 +98,7 @@ public:
     std::string stationSsid() const;  // network joined in station mode, "" if none
     std::optional<std::uint64_t> settingValue(std::uint8_t id) const;
     std::optional<protocol::Bytes> statusValue(std::uint8_t id) const;  // as the camera encodes it
+    protocol::HardwareInfo hardwareInfo() const;                        // what Get Hardware Info answers
 
     // Every reassembled request message, in order, with the characteristic it
     // was written to (tests check that the seeds' exact bytes arrived).
@@ -128,6 +129,25 @@ public:
     // The next message longer than one packet: its first packet is sent, the
     // rest is not, and the camera drops the link (hooks.dropLink).
     void dropLinkDuringNextMultiPacketResponse();
+
+    // For tests that play a camera behind a fake BlueZ (tests/daemon):
+    // Persistent: a complete request `swallow` returns true for is recorded,
+    // then has no effect and gets no response (a camera that stopped answering
+    // some requests, or the test answers them itself). Empty: off.
+    using RequestFilter = std::function<bool(protocol::Characteristic, protocol::ByteView message)>;
+    void swallowRequests(RequestFilter swallow) { swallow_ = std::move(swallow); }
+    // The camera's own change of a status (battery, encoding by its button),
+    // pushed to a registered client like any other change. `value` as the
+    // camera encodes it. Status 8 this way is only the status: setBusy() makes
+    // the camera behave busy.
+    void setStatusValue(std::uint8_t id, protocol::Bytes value);
+    // Persistent: Set AP Control is acknowledged, but the AP stays as it is
+    // and status 69 does not follow (an AP that fails to start or stop).
+    void apStuck(bool stuck) { apStuck_ = stuck; }
+    // The next scan gets this ID and the ones after it count on (a camera that scanned before).
+    void numberScansFrom(int id) { scanCounter_ = id - 1; }
+    // Request packets dropped because they broke the framing.
+    std::size_t malformedPackets() const { return malformedPackets_; }
 
 private:
     // A message to notify, and what the camera does once it went out.
@@ -262,6 +282,9 @@ private:
     bool truncateNext_ = false;
     bool duplicateNext_ = false;
     bool dropMidMultiPacket_ = false;
+    RequestFilter swallow_;
+    bool apStuck_ = false;
+    std::size_t malformedPackets_ = 0;
 };
 
 }  // namespace goprod::sim

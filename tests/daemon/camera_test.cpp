@@ -4,7 +4,7 @@
 // reassembly, deadlines, cancellation, overflow, busy gating), link loss and
 // reconnection with backoff, sleep, two cameras on one adapter, BlueZ
 // restarts, keep-alive, AP control and station mode. A fake BlueZ port with a
-// scripted camera behind it, a deterministic executor: no sleeps, no threads.
+// camera behind it (goprod-sim's model), a deterministic executor: no sleeps, no threads.
 #include "daemon/core/camera.h"
 
 #include <algorithm>
@@ -33,13 +33,13 @@ namespace {
 using namespace std::chrono_literals;
 using protocol::Bytes;
 using protocol::Characteristic;
-using test::CameraScript;
 using test::CoreHarness;
 using test::failedWith;
 using test::FakeExecutor;
 using test::hexDump;
 using test::Outcome;
 using test::pending;
+using test::SimCamera;
 using test::succeeded;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -170,7 +170,7 @@ TEST_F(CameraLifecycle, GoesFromDiscoveredThroughPairingAndSetUpToReady) {
     const auto log = script("0456").log();
     ASSERT_EQ(log.size(), 6U);
     EXPECT_EQ(log.back().substr(0, 14), "GP-0072 0F 0A ") << "Set Local Date Time comes last: " << log.back();
-    const auto& dateTime = script("0456").received.back().message;
+    const auto dateTime = script("0456").received().back().message;
     ASSERT_EQ(dateTime.size(), 12U);
     const auto local = protocol::parseLocalDateTimeParams(protocol::ByteView(dateTime).subspan(2));
     ASSERT_TRUE(local.has_value());
@@ -257,10 +257,7 @@ TEST_F(CameraLifecycle, AnAlreadyPairedCameraSkipsPairingAndPairingFinish) {
     auto device = test::makeGoProDevice("0456");
     device.info.paired = true;
     device.info.trusted = true;
-    devices["0456"] = device;
-    scripts["0456"] = std::make_unique<CameraScript>(executor, port, device);
-    port.addDevice(device, scripts["0456"].get());
-    executor.drain();
+    addCamera(device);
 
     connectToReady("0456");
     EXPECT_EQ(port.count("pair"), 0U);
@@ -405,6 +402,7 @@ using CameraRequests = CameraTest;
 TEST_F(CameraRequests, RequestsQueuedWhileInitializingRunAfterTheSessionSteps) {
     bluezUp();
     addCamera("0456");
+    script("0456").pushStatus(protocol::status_id::kEncoding, {1});  // recording: a HiLight is accepted
     port.setAutomatic("write", false);
     auto waiter = connect("0456");
     executor.drain();
@@ -433,7 +431,8 @@ TEST_F(CameraRequests, AMultiPacketWriteGoesPacketByPacketAndNothingInterleaves)
         *protocol::operation::connectNew("a-network-with-a-long-name", "a password of 40 characters.....");
     auto packets = *protocol::fragment(connectNew.message, protocol::Sender::Client);
     ASSERT_GE(packets.size(), 3U);
-    script("0456").networks = {{"a-network-with-a-long-name", 3, 5180, 1}};
+    script("0456").pushStatus(protocol::status_id::kEncoding, {1});  // recording: a HiLight is accepted
+    executor.drain();
 
     const auto before = port.writes().size();
     auto big = request("0456", connectNew);
@@ -457,7 +456,7 @@ TEST_F(CameraRequests, AMultiPacketWriteGoesPacketByPacketAndNothingInterleaves)
     executor.drain();
     EXPECT_EQ(answerOf(small), "18 00");
     EXPECT_EQ(port.maxOpenWrites(), 1U);
-    EXPECT_EQ(script("0456").malformedWrites, 0);
+    EXPECT_EQ(script("0456").malformedWrites(), 0);
 }
 
 TEST_F(CameraRequests, AMultiPacketResponseIsReassembled) {
@@ -465,9 +464,9 @@ TEST_F(CameraRequests, AMultiPacketResponseIsReassembled) {
     protocol::QueryResponse big{0x13, 0, {}};
     for (std::uint8_t id = 1; id <= 20; ++id) big.entries.push_back({id, Bytes{id, 0, 0, id}});
     const Bytes message = *protocol::encodeQueryResponse(big);
-    ASSERT_GT(CameraScript::packets(message).size(), 4U);
-    script("0456").override = [&](Characteristic c, const Bytes& m) -> std::optional<std::vector<CameraScript::Reply>> {
-        if (c == C::QueryRequest && m[0] == 0x13) return std::vector<CameraScript::Reply>{{C::QueryResponse, message}};
+    ASSERT_GT(SimCamera::packets(message).size(), 4U);
+    script("0456").override = [&](Characteristic c, const Bytes& m) -> std::optional<std::vector<SimCamera::Reply>> {
+        if (c == C::QueryRequest && m[0] == 0x13) return std::vector<SimCamera::Reply>{{C::QueryResponse, message}};
         return std::nullopt;
     };
     auto status = request("0456", protocol::query(protocol::QueryId::GetStatusValues));
@@ -566,6 +565,7 @@ TEST_F(CameraRequests, ABusyCameraHoldsCommandsWhileQueriesOvertake) {
     EXPECT_EQ(answerOf(status), "13 00 0A 01 00");
     EXPECT_TRUE(pending(hilight));
 
+    script("0456").pushStatus(protocol::status_id::kEncoding, {1});  // recording: a HiLight is accepted
     script("0456").pushStatus(protocol::status_id::kBusy, {0});
     executor.drain();
     EXPECT_THAT(script("0456").log(), ElementsAre("GP-0076 13 0A", "GP-0072 18"));
@@ -575,9 +575,9 @@ TEST_F(CameraRequests, ABusyCameraHoldsCommandsWhileQueriesOvertake) {
 
 TEST_F(CameraRequests, ACameraStatusOtherThanSuccessIsStillAnAnswer) {
     readyCamera();
-    script("0456").override = [](Characteristic c, const Bytes& m) -> std::optional<std::vector<CameraScript::Reply>> {
+    script("0456").override = [](Characteristic c, const Bytes& m) -> std::optional<std::vector<SimCamera::Reply>> {
         if (c == C::CommandRequest && m[0] == 0x18)
-            return std::vector<CameraScript::Reply>{{C::CommandResponse, hex("18 02")}};
+            return std::vector<SimCamera::Reply>{{C::CommandResponse, hex("18 02")}};
         return std::nullopt;
     };
     auto hilight = request("0456", protocol::command::hilight());
@@ -639,8 +639,8 @@ TEST_F(CameraLink, ADisconnectMidMultiPacketResponseDiscardsThePartialMessage) {
     script("0456").answering = false;
     auto info = request("0456", protocol::command::getHardwareInfo(), 30s);
     executor.drain();
-    const auto stale = CameraScript::packets(
-        protocol::encodeCommandResponse(0x3C, 0, protocol::encodeHardwareInfo(script("0456").hardware)));
+    const auto stale = SimCamera::packets(
+        protocol::encodeCommandResponse(0x3C, 0, protocol::encodeHardwareInfo(script("0456").sim().hardwareInfo())));
     ASSERT_GE(stale.size(), 3U);
     const auto path = charPath("0456", C::CommandResponse);
     port.notify(path, stale[0]);
@@ -862,10 +862,10 @@ TEST_F(CameraLink, ASleepingCameraIsNotWokenWhenAutoConnectIsOff) {
 
 TEST_F(CameraLink, ASleepingCameraIsReconnectedWhenAutoConnectIsOn) {
     readyCamera();
+    port.setAutomatic("connect", false);  // the camera drops the link as it answers
     auto sleep = request("0456", protocol::command::sleep());
     executor.drain();
     ASSERT_EQ(answerOf(sleep), "05 00");
-    port.setAutomatic("connect", false);
     port.dropLink(dev());
     executor.drain();
     EXPECT_THAT(stateEvents("0456"), ::testing::IsSupersetOf({CameraState::Sleeping}));
@@ -899,15 +899,6 @@ TEST_F(CameraLink, ASleepAnsweredAsTheLinkDropsIsSleep) {
     registry->setAutoConnect("0456", false, test::capture(off));
     executor.drain();
     ASSERT_TRUE(succeeded(off));
-    script("0456").override = [this](protocol::Characteristic,
-                                     const protocol::Bytes& m) -> std::optional<std::vector<CameraScript::Reply>> {
-        if (m != protocol::command::sleep().message) return std::nullopt;
-        executor.post([this] {
-            script("0456").sendNow(protocol::Characteristic::CommandResponse, hex("05 00"));
-            port.dropLink(dev());
-        });
-        return std::vector<CameraScript::Reply>{};
-    };
 
     auto sleep = request("0456", protocol::command::sleep());
     executor.drain();
@@ -926,13 +917,13 @@ TEST_F(CameraLink, ASleepRefusedAsTheLinkDropsIsALinkLoss) {
     executor.drain();
     ASSERT_TRUE(succeeded(off));
     script("0456").override = [this](protocol::Characteristic,
-                                     const protocol::Bytes& m) -> std::optional<std::vector<CameraScript::Reply>> {
+                                     const protocol::Bytes& m) -> std::optional<std::vector<SimCamera::Reply>> {
         if (m != protocol::command::sleep().message) return std::nullopt;
         executor.post([this] {
             script("0456").sendNow(protocol::Characteristic::CommandResponse, hex("05 01"));
             port.dropLink(dev());
         });
-        return std::vector<CameraScript::Reply>{};
+        return std::vector<SimCamera::Reply>{};
     };
 
     auto sleep = request("0456", protocol::command::sleep());
@@ -1187,7 +1178,7 @@ using CameraAp = CameraTest;
 
 TEST_F(CameraAp, SetApWaitsForStatus69) {
     readyCamera();
-    script("0456").apFollowsControl = false;
+    script("0456").sim().apStuck(true);
     auto done = std::make_shared<Outcome<void>>();
     registry->setAp(registry->newCallId(), "0456", true, in(10s), test::capture(done));
     executor.drain();
@@ -1211,7 +1202,7 @@ TEST_F(CameraAp, SetApOffSucceedsWhenStatus69SaysOff) {
 
 TEST_F(CameraAp, SetApFailsWhenStatus69NeverFollows) {
     readyCamera();
-    script("0456").apFollowsControl = false;
+    script("0456").sim().apStuck(true);
     auto done = std::make_shared<Outcome<void>>();
     registry->setAp(registry->newCallId(), "0456", true, in(10s), test::capture(done));
     executor.advance(10s);
@@ -1220,7 +1211,7 @@ TEST_F(CameraAp, SetApFailsWhenStatus69NeverFollows) {
 
 TEST_F(CameraAp, SetApQueriesStatus69WhenNoPushComes) {
     readyCamera();
-    script("0456").apPushes = false;
+    script("0456").sim().suppressStatusPushes(true);
     auto done = std::make_shared<Outcome<void>>();
     registry->setAp(registry->newCallId(), "0456", true, in(10s), test::capture(done));
     executor.drain();
@@ -1235,7 +1226,7 @@ TEST_F(CameraAp, SetApQueriesStatus69WhenNoPushComes) {
 
 TEST_F(CameraAp, SetApQueriesStatus69EverySecondUntilTheDeadline) {
     readyCamera();
-    script("0456").apFollowsControl = false;
+    script("0456").sim().apStuck(true);
     script("0456").clearLog();
     auto done = std::make_shared<Outcome<void>>();
     registry->setAp(registry->newCallId(), "0456", true, in(3500ms), test::capture(done));
@@ -1246,9 +1237,9 @@ TEST_F(CameraAp, SetApQueriesStatus69EverySecondUntilTheDeadline) {
 
 TEST_F(CameraAp, SetApRefusedByTheCameraIsCameraRejected) {
     readyCamera();
-    script("0456").override = [](Characteristic c, const Bytes& m) -> std::optional<std::vector<CameraScript::Reply>> {
+    script("0456").override = [](Characteristic c, const Bytes& m) -> std::optional<std::vector<SimCamera::Reply>> {
         if (c == C::CommandRequest && m[0] == 0x17)
-            return std::vector<CameraScript::Reply>{{C::CommandResponse, hex("17 01")}};
+            return std::vector<SimCamera::Reply>{{C::CommandResponse, hex("17 01")}};
         return std::nullopt;
     };
     auto done = std::make_shared<Outcome<void>>();
@@ -1260,7 +1251,7 @@ TEST_F(CameraAp, SetApRefusedByTheCameraIsCameraRejected) {
 
 TEST_F(CameraAp, CancellingSetApWhileItWaitsForTheStatusFailsItWithCancelled) {
     readyCamera();
-    script("0456").apFollowsControl = false;
+    script("0456").sim().apStuck(true);
     auto done = std::make_shared<Outcome<void>>();
     const CallId call = registry->newCallId();
     registry->setAp(call, "0456", true, in(10s), test::capture(done));
@@ -1304,12 +1295,26 @@ TEST_F(CameraAp, ReadApInfoFailsWhenAReadFails) {
 
 class StationMode : public CameraTest {
 protected:
-    void SetUp() override {
-        readyCamera();
-        script("0456").networks = {{"office", 4, 5180, pb::SCAN_FLAG_AUTHENTICATED | pb::SCAN_FLAG_CONFIGURED},
-                                   {"cafe", 2, 2437, pb::SCAN_FLAG_AUTHENTICATED},
-                                   {"guest", 3, 2412, pb::SCAN_FLAG_OPEN}};
+    StationMode() {
+        simConfig = [](const test::GoProDevice& device) {
+            auto config = test::simCameraConfig(device);
+            config.networks = {
+                {"office", 4, 5180, pb::SCAN_FLAG_AUTHENTICATED | pb::SCAN_FLAG_CONFIGURED, "office pass"},
+                {"cafe", 2, 2437, pb::SCAN_FLAG_AUTHENTICATED, "correct horse battery staple"},
+                {"guest", 3, 2412, pb::SCAN_FLAG_OPEN, ""}};
+            return config;
+        };
     }
+    void SetUp() override { readyCamera(); }
+
+    // The camera's notifications with this network-management action are kept
+    // back on the way (late or lost) until releaseNext().
+    void holdNotifications(std::uint8_t action) {
+        script("0456").hold = [action](Characteristic c, const Bytes& m) {
+            return c == C::NetworkManagementResponse && m.size() >= 2 && m[0] == 0x02 && m[1] == action;
+        };
+    }
+    void releaseNext() { ASSERT_TRUE(script("0456").releaseNext()) << "nothing held"; }
 
     std::shared_ptr<Outcome<std::vector<ScanEntry>>> scan(Executor::Clock::duration timeout = 30s,
                                                           CallId* call = nullptr) {
@@ -1352,8 +1357,10 @@ TEST_F(StationMode, ScanReturnsTheEntriesOfTheCamerasScan) {
 }
 
 TEST_F(StationMode, ScanWorksWhenTheNotificationComesBeforeTheStartScanResponse) {
-    script("0456").scanNotificationFirst = true;
+    holdNotifications(protocol::action::kStartScanResponse);
     auto o = scan();
+    executor.drain();
+    releaseNext();  // the response, after the notification
     executor.drain();
     ASSERT_TRUE(succeeded(o));
     EXPECT_EQ(o->value().size(), 3U);
@@ -1361,20 +1368,21 @@ TEST_F(StationMode, ScanWorksWhenTheNotificationComesBeforeTheStartScanResponse)
 }
 
 TEST_F(StationMode, ScanWaitsForTheScanToFinish) {
-    script("0456").scanFinishes = false;
+    script("0456").sim().numberScansFrom(7);
+    holdNotifications(protocol::action::kScanNotification);
     auto o = scan();
     executor.advance(5s);
     EXPECT_TRUE(pending(o));
     EXPECT_THAT(network(), ElementsAre("02 02"));
-    script("0456").sendNow(C::NetworkManagementResponse, CameraScript::scanDone(7, 3));
+    releaseNext();  // scan 7 done, 3 entries
     executor.drain();
     EXPECT_TRUE(succeeded(o));
     EXPECT_THAT(network(), ElementsAre("02 02", entriesRequest(0, 3, 7)));
 }
 
 TEST_F(StationMode, ScanRefusedByTheCameraIsCameraRejected) {
-    script("0456").scanResult = pb::RESULT_RESOURCE_NOT_AVAILABLE;
-    script("0456").scanFinishes = false;
+    script("0456").sim().suppressStatusPushes(true);  // goprod does not know it is busy
+    script("0456").sim().setBusy(true);
     auto o = scan();
     executor.drain();
     ASSERT_TRUE(failedWith(o, Errc::CameraRejected));
@@ -1383,6 +1391,12 @@ TEST_F(StationMode, ScanRefusedByTheCameraIsCameraRejected) {
 }
 
 TEST_F(StationMode, ConnectsToAConfiguredNetworkWithConnectAndNoPassword) {
+    // Only the final provisioning state is notified (PROVISIONING_STARTED is lost on the way).
+    script("0456").hold = [](Characteristic c, const Bytes& m) {
+        const auto note = protocol::decodeProtobuf(m);
+        const auto* state = note ? note->as<pb::NotifProvisioningState>() : nullptr;
+        return c == C::NetworkManagementResponse && state && state->provisioning_state() == pb::PROVISIONING_STARTED;
+    };
     auto o = join("office", std::nullopt);
     executor.drain();
     ASSERT_TRUE(succeeded(o));
@@ -1449,21 +1463,26 @@ TEST_F(StationMode, ANewSecuredNetworkWithoutAPasswordIsInvalidArgument) {
 TEST_F(StationMode, ProvisioningCompletesWhenItsNotificationIsHandledBeforeTheConnectResponse) {
     // The camera notifies the result right behind the response: the
     // notification is handled before the response's completion runs.
-    script("0456").provisioningResult = pb::PROVISIONING_SUCCESS_OLD_AP;
+    script("0456").hold = [](Characteristic c, const Bytes& m) {
+        return c == C::NetworkManagementResponse && m.size() >= 2 && m[0] == 0x02 &&
+               (m[1] == protocol::action::kConnectResponse || m[1] == protocol::action::kProvisioningNotification);
+    };
     auto o = join("office", std::nullopt, 30s);
+    executor.drain();
+    script("0456").releaseAll();  // the response and the notifications back to back, nothing run in between
     executor.drain();
     EXPECT_TRUE(succeeded(o));
 }
 
 TEST_F(StationMode, ProvisioningCompletesWhenTheResultIsNotifiedLater) {
-    script("0456").provisioningResult.reset();
+    holdNotifications(protocol::action::kProvisioningNotification);
     auto o = join("office", std::nullopt);
     executor.advance(3s);
     ASSERT_TRUE(pending(o));
-    script("0456").sendNow(C::NetworkManagementResponse, CameraScript::provisioning(pb::PROVISIONING_STARTED));
+    releaseNext();  // PROVISIONING_STARTED
     executor.drain();
     ASSERT_TRUE(pending(o));
-    script("0456").sendNow(C::NetworkManagementResponse, CameraScript::provisioning(pb::PROVISIONING_SUCCESS_NEW_AP));
+    releaseNext();  // PROVISIONING_SUCCESS_NEW_AP
     executor.drain();
     EXPECT_TRUE(succeeded(o));
 }
@@ -1477,7 +1496,6 @@ TEST_F(StationMode, ANetworkTheCameraDoesNotSeeIsNotFound) {
 }
 
 TEST_F(StationMode, AProvisioningErrorIsCameraRejected) {
-    script("0456").provisioningResult = pb::PROVISIONING_ERROR_PASSWORD_AUTH;
     auto o = join("cafe", std::string("wrong password"));
     executor.drain();
     ASSERT_TRUE(failedWith(o, Errc::CameraRejected));
@@ -1487,7 +1505,15 @@ TEST_F(StationMode, AProvisioningErrorIsCameraRejected) {
 }
 
 TEST_F(StationMode, AConnectRefusedByTheCameraIsCameraRejected) {
-    script("0456").connectResult = pb::RESULT_ARGUMENT_INVALID;
+    script("0456").override = [](Characteristic c, const Bytes& m) -> std::optional<std::vector<SimCamera::Reply>> {
+        if (c != C::NetworkManagementRequest || m.size() < 2 || m[1] != protocol::action::kConnect) return std::nullopt;
+        pb::ResponseConnect refused;
+        refused.set_result(pb::RESULT_ARGUMENT_INVALID);
+        refused.set_provisioning_state(pb::PROVISIONING_NEVER_STARTED);
+        refused.set_timeout_seconds(0);
+        return std::vector<SimCamera::Reply>{
+            {C::NetworkManagementResponse, SimCamera::protobuf(0x02, protocol::action::kConnectResponse, refused)}};
+    };
     auto o = join("office", std::nullopt);
     executor.drain();
     ASSERT_TRUE(failedWith(o, Errc::CameraRejected));
@@ -1496,7 +1522,7 @@ TEST_F(StationMode, AConnectRefusedByTheCameraIsCameraRejected) {
 }
 
 TEST_F(StationMode, LosingTheLinkMidOperationIsUnavailable) {
-    script("0456").provisioningResult.reset();
+    holdNotifications(protocol::action::kProvisioningNotification);
     auto o = join("office", std::nullopt);
     executor.drain();
     ASSERT_TRUE(pending(o));
@@ -1507,7 +1533,7 @@ TEST_F(StationMode, LosingTheLinkMidOperationIsUnavailable) {
 }
 
 TEST_F(StationMode, AnOperationFailsAtItsDeadline) {
-    script("0456").scanFinishes = false;
+    holdNotifications(protocol::action::kScanNotification);
     auto o = scan(8s);
     executor.advance(7999ms);
     ASSERT_TRUE(pending(o));
@@ -1517,7 +1543,7 @@ TEST_F(StationMode, AnOperationFailsAtItsDeadline) {
 }
 
 TEST_F(StationMode, AnOperationCanBeCancelled) {
-    script("0456").provisioningResult.reset();
+    holdNotifications(protocol::action::kProvisioningNotification);
     CallId call = 0;
     auto o = join("office", std::nullopt, 30s, &call);
     executor.drain();
@@ -1532,24 +1558,25 @@ TEST_F(StationMode, AnOperationCanBeCancelled) {
 }
 
 TEST_F(StationMode, TwoOperationsOnOneCameraRunOneAfterTheOther) {
-    script("0456").scanFinishes = false;
+    holdNotifications(protocol::action::kScanNotification);
     auto first = scan();
     auto second = scan();
     executor.drain();
     EXPECT_THAT(network(), ElementsAre("02 02")) << "the second waits for the channel";
-    script("0456").sendNow(C::NetworkManagementResponse, CameraScript::scanDone(1, 3));
+    releaseNext();  // scan 1 done
     executor.drain();
     EXPECT_TRUE(succeeded(first));
     EXPECT_TRUE(pending(second));
     EXPECT_THAT(network(), ElementsAre("02 02", entriesRequest(0, 3, 1), "02 02"));
-    script("0456").sendNow(C::NetworkManagementResponse, CameraScript::scanDone(2, 3));
+    releaseNext();  // scan 2 done
     executor.drain();
     EXPECT_TRUE(succeeded(second));
     EXPECT_THAT(network(), ElementsAre("02 02", entriesRequest(0, 3, 1), "02 02", entriesRequest(0, 3, 2)));
 }
 
 TEST_F(StationMode, OtherRequestsFlowWhileAnOperationWaitsForANotification) {
-    script("0456").scanFinishes = false;
+    script("0456").pushStatus(protocol::status_id::kEncoding, {1});  // recording: a HiLight is accepted
+    holdNotifications(protocol::action::kScanNotification);
     auto o = scan();
     executor.drain();
     auto hilight = request("0456", protocol::command::hilight());
@@ -1558,7 +1585,7 @@ TEST_F(StationMode, OtherRequestsFlowWhileAnOperationWaitsForANotification) {
     EXPECT_EQ(answerOf(hilight), "18 00");
     EXPECT_EQ(answerOf(status), "13 00 46 01 57");
     EXPECT_TRUE(pending(o));
-    script("0456").sendNow(C::NetworkManagementResponse, CameraScript::scanDone(1, 3));
+    releaseNext();  // scan 1 done
     executor.drain();
     EXPECT_TRUE(succeeded(o));
 }

@@ -11,11 +11,13 @@
 // - Objects: adapters, GoPro devices (makeGoProDevice()), characteristics
 //   with the UUIDs and flags of protocol::characteristics(), notifications,
 //   "BlueZ vanished / appeared".
-// - CameraScript answers writes like a camera: it reassembles each request
-//   written to a GoPro request characteristic and notifies the response
-//   characteristic with the answer, fragmented as a camera does
-//   (Sender::Camera), after the write's reply.
-// - CoreHarness puts a Registry, the port, the scripts and a FakeExecutor
+// - SimCamera puts goprod-sim's camera model (sim::Camera, the one
+//   goprod-sim runs) behind a device, on the executor's clock: the port
+//   hands it each acknowledged write and the link's ups and downs, and
+//   delivers its notifications. Its knobs (requests it never sees, the
+//   test's own replies, notifications held back) add what BlueZ or a test
+//   does; the model's own faults are at sim().
+// - CoreHarness puts a Registry, the port, the cameras and a FakeExecutor
 //   together, with helpers that bring cameras to Ready.
 // Test code only, one thread.
 #pragma once
@@ -44,13 +46,14 @@
 #include "daemon/core/control.h"
 #include "daemon/core/error.h"
 #include "daemon/core/registry.h"
-#include "network_management.pb.h"
 #include "protocol/commands.h"
 #include "protocol/framing.h"
 #include "protocol/gatt.h"
 #include "protocol/protobuf.h"
 #include "protocol/queries.h"
-#include "response_generic.pb.h"
+#include "sim/camera.h"
+#include "sim/camera_config.h"
+#include "sim/scheduler.h"
 #include "tests/daemon/fake_executor.h"
 
 namespace goprod::core {
@@ -143,16 +146,47 @@ inline GoProDevice makeGoProDevice(const std::string& identifier, ObjectPath ada
 class FakeBluezPort;
 
 // ---------------------------------------------------------------------------
-// A camera behind a device: answers complete request messages.
+// The camera behind a device: goprod-sim's camera model (sim::Camera) on the
+// executor's clock, with the knobs tests turn.
 
-struct ScanNetwork {
-    std::string ssid;
-    int bars = 3;
-    int frequencyMhz = 2412;
-    std::uint32_t flags = open_gopro::SCAN_FLAG_AUTHENTICATED;
+// sim::Scheduler on the FakeExecutor: the camera's timers are the executor's,
+// so advance() and drain() run them like every other timer.
+class ExecutorScheduler final : public sim::Scheduler {
+public:
+    explicit ExecutorScheduler(FakeExecutor& executor) : executor_(executor) {}
+    TimerId after(std::chrono::milliseconds delay, std::function<void()> fn) override {
+        return executor_.at(executor_.now() + delay, std::move(fn));
+    }
+    void cancel(TimerId id) override { executor_.cancel(id); }
+    std::chrono::system_clock::time_point now() const override {
+        return kWallStart +
+               std::chrono::duration_cast<std::chrono::system_clock::duration>(executor_.now() - FakeExecutor::kStart);
+    }
+    std::chrono::steady_clock::time_point monotonicNow() const override { return executor_.now(); }
+
+    // The camera's wall clock when the executor's starts.
+    static constexpr std::chrono::system_clock::time_point kWallStart{
+        std::chrono::sys_days{std::chrono::year{2024} / 6 / 1}};
+
+private:
+    FakeExecutor& executor_;
 };
 
-class CameraScript {
+// "0456": a HERO12 with serial C35013245000456, AP GP24500456, at the
+// device's address, answering at once (no latency, no AP, scan or join delay).
+inline sim::CameraConfig simCameraConfig(const GoProDevice& device) {
+    sim::CameraConfig config;
+    config.serial = "C3501324500" + device.info.name.substr(6);
+    config.firmware = "H23.01.01.10.00";
+    config.apSsid = "GP24500456";
+    config.apPassword = "x7Y-pass";
+    config.apMac = "2674f7f65f78";
+    config.address = device.info.address;
+    config.latency = config.apStartDelay = config.scanDuration = config.connectDuration = std::chrono::milliseconds{0};
+    return config;
+}
+
+class SimCamera {
 public:
     struct Reply {
         protocol::Characteristic on;
@@ -163,64 +197,57 @@ public:
         protocol::Bytes message;
     };
 
-    CameraScript(FakeExecutor& executor, FakeBluezPort& port, const GoProDevice& device)
-        : executor_(executor), port_(port), device_(device) {
-        hardware.modelNumber = 62;
-        hardware.modelName = "HERO12 Black";
-        hardware.boardType = "0x05";
-        hardware.firmwareVersion = "H23.01.01.10.00";
-        hardware.serialNumber = "C3501324500" + device.info.name.substr(6);
-        hardware.apSsid = "GP24500456";
-        hardware.apMacAddress = "2674f7f65f78";
-        statuses = {{protocol::status_id::kBusy, {0}},
-                    {protocol::status_id::kEncoding, {0}},
-                    {protocol::status_id::kApMode, {0}},
-                    {protocol::status_id::kBattery, {87}}};
+    inline SimCamera(FakeExecutor& executor, FakeBluezPort& port, const GoProDevice& device, sim::CameraConfig config);
+    SimCamera(const SimCamera&) = delete;
+    SimCamera& operator=(const SimCamera&) = delete;
+
+    // The model itself: its state and its own faults (setBusy, apStuck, ...).
+    sim::Camera& sim() { return camera_; }
+
+    // Requests the camera never sees (recorded, no effect, no answer):
+    bool answering = true;                  // false: every one
+    std::set<std::uint8_t> silentCommands;  // these command IDs
+    // The test's own replies to a request instead of the camera's (nullopt: the camera answers).
+    std::function<std::optional<std::vector<Reply>>(protocol::Characteristic, const protocol::Bytes&)> override;
+    // BlueZ-level: complete messages the camera notifies that `hold` matches
+    // are kept back (a notification late or lost on the way), until
+    // releaseNext() delivers the oldest (releaseAll() every one, back to
+    // back). Empty: every packet goes out at once.
+    std::function<bool(protocol::Characteristic, const protocol::Bytes& message)> hold;
+    inline bool releaseNext();
+    void releaseAll() {
+        bool more = true;
+        while (more) more = releaseNext();
     }
 
-    // What the camera is.
-    protocol::HardwareInfo hardware;
-    protocol::OpenGoProVersion version{2, 0};
-    std::map<std::uint8_t, protocol::Bytes> statuses;
-    std::map<std::uint8_t, protocol::Bytes> settings;
-    std::string apSsid = "GP24500456";
-    std::string apPassword = "x7Y-pass";
-    std::vector<ScanNetwork> networks;
-
-    // How it answers.
-    bool answering = true;                  // false: records requests, answers nothing
-    std::set<std::uint8_t> silentCommands;  // command IDs it never answers
-    bool apFollowsControl = true;           // Set AP Control pushes status 69
-    bool apPushes = true;                   // ... (false: changes it without a push, only queries show it)
-    bool scanFinishes = true;               // Start Scan is followed by a scan success notification
-    bool scanNotificationFirst = false;     // ... sent before the Start Scan response
-    int scanResult = open_gopro::RESULT_SUCCESS;
-    int connectResult = open_gopro::RESULT_SUCCESS;
-    std::optional<int> provisioningResult = open_gopro::PROVISIONING_SUCCESS_NEW_AP;  // notified after the response
-    bool provisioningFirst = false;                                                   // ... before the Connect response
-    // Returns the replies for a request instead of the default (nullopt: default).
-    std::function<std::optional<std::vector<Reply>>(protocol::Characteristic, const protocol::Bytes&)> override;
-
     // What it received (complete messages), in order.
-    std::vector<Received> received;
-    int malformedWrites = 0;
+    std::vector<Received> received() const {
+        std::vector<Received> out;
+        for (auto& [c, message] : camera_.receivedMessages()) out.push_back({c, message});
+        return out;
+    }
+    void clearLog() { camera_.clearReceived(); }
     // "GP-0072 3C", ...
     std::vector<std::string> log() const {
         std::vector<std::string> out;
-        for (const auto& r : received)
+        for (const auto& r : received())
             out.push_back(std::string(protocol::info(r.on).shortName) + " " + hexDump(r.message));
         return out;
     }
     std::vector<std::string> log(protocol::Characteristic on) const {
         std::vector<std::string> out;
-        for (const auto& r : received) {
+        for (const auto& r : received()) {
             if (r.on == on) out.push_back(hexDump(r.message));
         }
         return out;
     }
-    void clearLog() { received.clear(); }
+    // Packets that broke the framing.
+    int malformedWrites() const { return static_cast<int>(camera_.malformedPackets()); }
 
-    // The camera sends a message: fragmented, one posted notification per packet.
+    // The camera changes a status (battery, busy, ...), pushed if registered.
+    void pushStatus(std::uint8_t id, protocol::Bytes value) { camera_.setStatusValue(id, std::move(value)); }
+
+    // A message of the test's own: fragmented, one posted notification per packet.
     inline void send(protocol::Characteristic on, const protocol::Bytes& message);
     // The same, delivered at once (to order a notification before posted work).
     inline void sendNow(protocol::Characteristic on, const protocol::Bytes& message);
@@ -233,171 +260,55 @@ public:
         }
         return std::move(*p);
     }
-    static protocol::Bytes statusPush(std::uint8_t id, protocol::Bytes value) {
-        protocol::QueryResponse push{
-            static_cast<std::uint8_t>(protocol::QueryId::StatusPush), 0, {{id, std::move(value)}}};
-        return *protocol::encodeQueryResponse(push);
-    }
-    void pushStatus(std::uint8_t id, protocol::Bytes value) {
-        statuses[id] = value;
-        send(protocol::Characteristic::QueryResponse, statusPush(id, std::move(value)));
-    }
-
-    // From the port: a packet was written (and acknowledged).
-    void onWrite(const ObjectPath& path, const protocol::Bytes& packet) {
-        const auto c = device_.characteristicAt(path);
-        if (!c) return;
-        auto [it, inserted] = reassemblers_.try_emplace(*c, protocol::kMax13BitLength, protocol::Sender::Client);
-        auto out = it->second.feed(packet);
-        if (out.error) ++malformedWrites;
-        if (!out.message) return;
-        received.push_back({*c, *out.message});
-        if (!answering) return;
-        std::optional<std::vector<Reply>> replies;
-        if (override) replies = override(*c, *out.message);
-        if (!replies) replies = defaultReplies(*c, *out.message);
-        for (auto& reply : *replies) send(reply.on, reply.message);
-    }
-    // The link dropped: a message half-written is lost.
-    void linkDropped() { reassemblers_.clear(); }
-
     static protocol::Bytes protobuf(std::uint8_t feature, std::uint8_t action, const google::protobuf::MessageLite& m) {
         return protocol::encodeProtobuf(feature, action, m);
     }
-    static protocol::Bytes scanDone(int scanId, int total) {
-        open_gopro::NotifStartScanning note;
-        note.set_scanning_state(open_gopro::SCANNING_SUCCESS);
-        note.set_scan_id(scanId);
-        note.set_total_entries(total);
-        note.set_total_configured_ssid(0);
-        return protobuf(0x02, protocol::action::kScanNotification, note);
-    }
-    static protocol::Bytes provisioning(int state) {
-        open_gopro::NotifProvisioningState note;
-        note.set_provisioning_state(static_cast<open_gopro::EnumProvisioning>(state));
-        return protobuf(0x02, protocol::action::kProvisioningNotification, note);
-    }
 
-    std::vector<Reply> defaultReplies(protocol::Characteristic c, const protocol::Bytes& m) {
-        using C = protocol::Characteristic;
-        std::vector<Reply> out;
-        if (m.empty()) return out;
-        switch (c) {
-            case C::CommandRequest: {
-                const std::uint8_t id = m[0];
-                if (id == static_cast<std::uint8_t>(protocol::FeatureId::Command) && m.size() >= 2) {
-                    open_gopro::ResponseGeneric ok;
-                    ok.set_result(open_gopro::RESULT_SUCCESS);
-                    out.push_back({C::CommandResponse, protobuf(id, m[1] | 0x80, ok)});
-                    return out;
-                }
-                if (silentCommands.count(id)) return out;
-                if (id == static_cast<std::uint8_t>(protocol::CommandId::GetHardwareInfo)) {
-                    out.push_back({C::CommandResponse,
-                                   protocol::encodeCommandResponse(id, 0, protocol::encodeHardwareInfo(hardware))});
-                } else if (id == static_cast<std::uint8_t>(protocol::CommandId::GetOpenGoProVersion)) {
-                    out.push_back({C::CommandResponse,
-                                   protocol::encodeCommandResponse(id, 0, protocol::encodeOpenGoProVersion(version))});
-                } else {
-                    out.push_back({C::CommandResponse, protocol::encodeCommandResponse(id, 0)});
-                    if (id == static_cast<std::uint8_t>(protocol::CommandId::SetApControl) && apFollowsControl &&
-                        m.size() == 3) {
-                        const protocol::Bytes value{static_cast<std::uint8_t>(m[2] == 1 ? 1 : 0)};
-                        statuses[protocol::status_id::kApMode] = value;
-                        if (apPushes)
-                            out.push_back({C::QueryResponse, statusPush(protocol::status_id::kApMode, value)});
-                    }
-                }
-                return out;
-            }
-            case C::SettingRequest:
-                out.push_back({C::SettingResponse, protocol::encodeCommandResponse(m[0], 0)});
-                return out;
-            case C::QueryRequest: {
-                const std::uint8_t id = m[0];
-                protocol::QueryResponse r{id, 0, {}};
-                const bool statusQuery = id == 0x13 || id == 0x53;
-                const bool settingQuery = id == 0x12 || id == 0x52;
-                for (std::size_t i = 1; i < m.size() && (statusQuery || settingQuery); ++i) {
-                    const auto& table = statusQuery ? statuses : settings;
-                    const auto it = table.find(m[i]);
-                    r.entries.push_back({m[i], it == table.end() ? protocol::Bytes{0} : it->second});
-                }
-                out.push_back({C::QueryResponse, *protocol::encodeQueryResponse(r)});
-                return out;
-            }
-            case C::NetworkManagementRequest:
-                return networkReplies(m);
-            default:
-                return out;
-        }
+    // From the port: the link came up / dropped; a packet was written (and
+    // acknowledged); what a read answers.
+    void linkUp() { camera_.connected(); }
+    void linkDropped() {
+        outgoing_.clear();
+        if (camera_.linkUp()) camera_.disconnected();
+    }
+    void onWrite(const ObjectPath& characteristic, const protocol::Bytes& packet) {
+        if (const auto c = device_.characteristicAt(characteristic)) camera_.write(*c, packet);
+    }
+    protocol::Bytes read(protocol::Characteristic c) {
+        auto value = camera_.read(c);
+        return value ? *value : protocol::Bytes{};
     }
 
 private:
-    std::vector<Reply> networkReplies(const protocol::Bytes& m) {
-        using C = protocol::Characteristic;
-        namespace pb = open_gopro;
-        std::vector<Reply> out;
-        auto request = protocol::decodeProtobuf(m);
-        if (!request) {
-            ADD_FAILURE() << "the camera got an undecodable protobuf request " << hexDump(m);
-            return out;
-        }
-        const auto key = (request->feature << 8) | request->action;
-        if (key == 0x0301) {
-            pb::ResponseGeneric ok;
-            ok.set_result(pb::RESULT_SUCCESS);
-            out.push_back({C::NetworkManagementResponse, protobuf(0x03, 0x81, ok)});
-        } else if (key == 0x0202) {
-            pb::ResponseStartScanning r;
-            r.set_result(static_cast<pb::EnumResultGeneric>(scanResult));
-            r.set_scanning_state(pb::SCANNING_STARTED);
-            const Reply response{C::NetworkManagementResponse, protobuf(0x02, 0x82, r)};
-            const Reply done{C::NetworkManagementResponse, scanDone(++scanId_, static_cast<int>(networks.size()))};
-            if (scanFinishes && scanNotificationFirst) out.push_back(done);
-            out.push_back(response);
-            if (scanFinishes && !scanNotificationFirst) out.push_back(done);
-        } else if (key == 0x0203) {
-            const auto* q = request->as<pb::RequestGetApEntries>();
-            pb::ResponseGetApEntries r;
-            r.set_result(pb::RESULT_SUCCESS);
-            r.set_scan_id(q->scan_id());
-            lastEntriesRequest = {q->start_index(), q->max_entries(), q->scan_id()};
-            for (const auto& n : networks) {
-                auto* e = r.add_entries();
-                e->set_ssid(n.ssid);
-                e->set_signal_strength_bars(n.bars);
-                e->set_signal_frequency_mhz(n.frequencyMhz);
-                e->set_scan_entry_flags(static_cast<std::int32_t>(n.flags));
-            }
-            out.push_back({C::NetworkManagementResponse, protobuf(0x02, 0x83, r)});
-        } else if (key == 0x0204 || key == 0x0205) {
-            pb::ResponseConnect r;
-            r.set_result(static_cast<pb::EnumResultGeneric>(connectResult));
-            r.set_provisioning_state(pb::PROVISIONING_STARTED);
-            r.set_timeout_seconds(10);
-            const Reply response{C::NetworkManagementResponse, protobuf(0x02, request->action | 0x80, r)};
-            if (provisioningResult && provisioningFirst)
-                out.push_back({C::NetworkManagementResponse, provisioning(*provisioningResult)});
-            out.push_back(response);
-            if (provisioningResult && !provisioningFirst && connectResult == pb::RESULT_SUCCESS)
-                out.push_back({C::NetworkManagementResponse, provisioning(*provisioningResult)});
-        }
-        return out;
-    }
-
-public:
-    struct EntriesRequest {
-        int start = 0, max = 0, scanId = 0;
+    // Packets of a message under way, while `hold` is set.
+    struct Outgoing {
+        protocol::Reassembler reassembler{protocol::kMax16BitLength, protocol::Sender::Camera};
+        std::vector<protocol::Bytes> packets;
     };
-    std::optional<EntriesRequest> lastEntriesRequest;
 
-private:
+    // Whether the knobs keep a complete request from the camera (the
+    // override's replies, if any, are sent instead).
+    bool intercepted(protocol::Characteristic c, protocol::ByteView m) {
+        if (!answering) return true;
+        if (override) {
+            if (auto replies = override(c, protocol::Bytes(m.begin(), m.end()))) {
+                for (auto& reply : *replies) send(reply.on, reply.message);
+                return true;
+            }
+        }
+        const bool protobufCommand = m.size() >= 2 && m[0] == static_cast<std::uint8_t>(protocol::FeatureId::Command);
+        return c == protocol::Characteristic::CommandRequest && !m.empty() && !protobufCommand &&
+               silentCommands.count(m[0]) > 0;
+    }
+    inline void notified(protocol::Characteristic c, protocol::Bytes packet);
+
     FakeExecutor& executor_;
     FakeBluezPort& port_;
     GoProDevice device_;
-    std::map<protocol::Characteristic, protocol::Reassembler> reassemblers_;
-    int scanId_ = 0;
+    std::map<protocol::Characteristic, Outgoing> outgoing_;
+    std::deque<std::pair<protocol::Characteristic, std::vector<protocol::Bytes>>> held_;
+    ExecutorScheduler scheduler_;
+    sim::Camera camera_;
 };
 
 // ---------------------------------------------------------------------------
@@ -426,8 +337,13 @@ public:
     void setObserver(BluezObserver* observer) override { observer_ = observer; }
     void startDiscovery(const ObjectPath& adapter, const std::string& pattern, Done done) override {
         // Logged as "startDiscovery PATH" or "startDiscovery PATH pattern=PATTERN".
-        record({"startDiscovery", pattern.empty() ? adapter : adapter + " pattern=" + pattern, {}, {}, false,
-                std::move(done), {}});
+        record({"startDiscovery",
+                pattern.empty() ? adapter : adapter + " pattern=" + pattern,
+                {},
+                {},
+                false,
+                std::move(done),
+                {}});
     }
     void stopDiscovery(const ObjectPath& adapter, Done done) override {
         record({"stopDiscovery", adapter, {}, {}, false, std::move(done), {}});
@@ -543,19 +459,25 @@ public:
         if (observer_ && !vanished_) observer_->adapterChanged(adapters_.at(path));
     }
     // Exports the device (not connected) and delivers it.
-    void addDevice(const GoProDevice& device, CameraScript* camera = nullptr) {
+    void addDevice(const GoProDevice& device, SimCamera* camera = nullptr) {
         auto& d = devices_[device.path()];
         d.device = device;
         d.camera = camera;
         if (!vanished_) deliver(d);
     }
-    void attachCamera(const ObjectPath& device, CameraScript* camera) { devices_.at(device).camera = camera; }
     DeviceInfo& deviceInfo(const ObjectPath& path) { return devices_.at(path).device.info; }
     bool hasDevice(const ObjectPath& path) const { return devices_.count(path) > 0; }
     // Changes the device's properties and delivers the new snapshot.
     void updateDevice(const ObjectPath& path, const std::function<void(DeviceInfo&)>& change) {
         auto& d = devices_.at(path);
+        const bool wasConnected = d.device.info.connected;
         change(d.device.info);
+        if (d.camera && d.device.info.connected != wasConnected) {
+            if (d.device.info.connected)
+                d.camera->linkUp();
+            else
+                d.camera->linkDropped();
+        }
         if (!vanished_) deliver(d);
     }
     // Exports the characteristics (once), then ServicesResolved=true.
@@ -574,7 +496,7 @@ public:
     // The camera drops the link (walked out of range, went to sleep, ...).
     void dropLink(const ObjectPath& path) {
         auto& d = devices_.at(path);
-        if (d.camera) d.camera->linkDropped();
+        if (d.camera) d.camera->linkDropped();  // even when BlueZ still thought the link down
         updateDevice(path, [](DeviceInfo& i) {
             i.connected = false;
             i.servicesResolved = false;
@@ -626,7 +548,7 @@ public:
 private:
     struct Device {
         GoProDevice device;
-        CameraScript* camera = nullptr;
+        SimCamera* camera = nullptr;
         bool exported = false;
     };
 
@@ -756,10 +678,7 @@ private:
         if (method == "startNotify" || method == "write") return succeed(i);
         if (method == "read") {
             const auto c = d->device.characteristicAt(path);
-            std::string text;
-            if (d->camera && c == protocol::Characteristic::WifiApSsid) text = d->camera->apSsid;
-            if (d->camera && c == protocol::Characteristic::WifiApPassword) text = d->camera->apPassword;
-            return answerRead(i, protocol::Bytes(text.begin(), text.end()));
+            return answerRead(i, d->camera && c ? d->camera->read(*c) : protocol::Bytes{});
         }
     }
 
@@ -775,14 +694,52 @@ private:
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
-inline void CameraScript::send(protocol::Characteristic on, const protocol::Bytes& message) {
+inline SimCamera::SimCamera(FakeExecutor& executor, FakeBluezPort& port, const GoProDevice& device,
+                            sim::CameraConfig config)
+    : executor_(executor),
+      port_(port),
+      device_(device),
+      scheduler_(executor),
+      camera_(std::move(config), scheduler_,
+              sim::Camera::Hooks{
+                  [this](protocol::Characteristic c, protocol::Bytes packet) { notified(c, std::move(packet)); },
+                  [this] {
+                      if (port_.hasDevice(device_.path()) && port_.deviceInfo(device_.path()).connected)
+                          port_.dropLink(device_.path());
+                  }}) {
+    camera_.swallowRequests([this](protocol::Characteristic c, protocol::ByteView m) { return intercepted(c, m); });
+}
+
+inline bool SimCamera::releaseNext() {
+    if (held_.empty()) return false;
+    auto [c, packets] = std::move(held_.front());
+    held_.pop_front();
+    for (const auto& packet : packets) port_.notify(device_.pathOf(c), packet);
+    return true;
+}
+
+inline void SimCamera::notified(protocol::Characteristic c, protocol::Bytes packet) {
+    if (!hold) return port_.notify(device_.pathOf(c), packet);
+    auto& out = outgoing_[c];
+    out.packets.push_back(packet);
+    auto fed = out.reassembler.feed(packet);
+    if (!fed.message && !fed.error) return;  // the rest is still to come
+    auto packets = std::exchange(out.packets, {});
+    if (fed.message && hold(c, *fed.message)) {
+        held_.emplace_back(c, std::move(packets));
+        return;
+    }
+    for (const auto& p : packets) port_.notify(device_.pathOf(c), p);
+}
+
+inline void SimCamera::send(protocol::Characteristic on, const protocol::Bytes& message) {
     const auto path = device_.pathOf(on);
     for (auto& packet : packets(message)) {
         executor_.post([port = &port_, path, packet] { port->notify(path, packet); });
     }
 }
 
-inline void CameraScript::sendNow(protocol::Characteristic on, const protocol::Bytes& message) {
+inline void SimCamera::sendNow(protocol::Characteristic on, const protocol::Bytes& message) {
     const auto path = device_.pathOf(on);
     for (auto& packet : packets(message)) port_.notify(path, packet);
 }
@@ -882,16 +839,20 @@ public:
         executor.drain();
     }
 
-    // A GoPro next to us (exported by BlueZ, not connected) with a camera script.
+    // A GoPro next to us (exported by BlueZ, not connected): goprod-sim's camera model.
     GoProDevice& addCamera(const std::string& id, ObjectPath adapter = std::string(kAdapterPath)) {
-        auto device = makeGoProDevice(id, std::move(adapter));
+        return addCamera(makeGoProDevice(id, std::move(adapter)));
+    }
+    GoProDevice& addCamera(const GoProDevice& device) {
+        const std::string id = device.info.name.substr(6);
         devices[id] = device;
-        scripts[id] = std::make_unique<CameraScript>(executor, port, device);
-        port.addDevice(device, scripts[id].get());
+        simCameras[id] = std::make_unique<SimCamera>(executor, port, device, simConfig(device));
+        port.addDevice(device, simCameras[id].get());
         executor.drain();
         return devices[id];
     }
-    CameraScript& script(const std::string& id) { return *scripts.at(id); }
+    // The camera behind device `id`.
+    SimCamera& script(const std::string& id) { return *simCameras.at(id); }
     const GoProDevice& device(const std::string& id) { return devices.at(id); }
     ObjectPath charPath(const std::string& id, protocol::Characteristic c) { return devices.at(id).pathOf(c); }
     Camera& camera(const std::string& id) {
@@ -939,7 +900,9 @@ public:
     FakeExecutor executor;
     FakeBluezPort port{executor};
     std::map<std::string, GoProDevice> devices;
-    std::map<std::string, std::unique_ptr<CameraScript>> scripts;
+    // The sim camera addCamera() makes for a device (tests change its networks, timing, ...).
+    std::function<sim::CameraConfig(const GoProDevice&)> simConfig = simCameraConfig;
+    std::map<std::string, std::unique_ptr<SimCamera>> simCameras;
     std::vector<std::vector<CameraView>> persisted;
     Result<void> persistResult;  // what each save answers
     bool holdSaves = false;      // saves wait in heldSaves until the test runs them

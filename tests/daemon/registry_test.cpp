@@ -2,7 +2,7 @@
 // forgetting and persisting known cameras, restoring them at start (with
 // discovery when one is not in sight), discovery for users, limits on
 // cameras and subscribers, event filters, user disconnects and shutdown.
-// A fake BlueZ port with scripted cameras, a deterministic executor.
+// A fake BlueZ port with goprod-sim's camera model behind it, a deterministic executor.
 #include "daemon/core/registry.h"
 
 #include <algorithm>

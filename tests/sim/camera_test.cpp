@@ -35,9 +35,9 @@ namespace {
 namespace pb = open_gopro;
 using protocol::Bytes;
 using protocol::Characteristic;
-using std::chrono::milliseconds;
 using protocol::test::dump;
 using protocol::test::hex;
+using std::chrono::milliseconds;
 using test::FakeScheduler;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
@@ -224,6 +224,17 @@ TEST_F(CameraTest, HardwareInfoOfTheDefaultCameraParses) {
     EXPECT_EQ(info->serialNumber, "C3501324500702");
     EXPECT_EQ(info->apSsid, "GP24500702");
     EXPECT_EQ(info->firmwareVersion, "H23.01.01.99.56");
+}
+
+TEST_F(CameraTest, HardwareInfoIsWhatGetHardwareInfoAnswers) {
+    sendPacket(C::CommandRequest, "01 3C");
+    const auto answer = takeMessages();
+    ASSERT_EQ(answer.size(), 1U);
+    const auto response = protocol::parseCommandResponse(answer[0].second);
+    ASSERT_TRUE(response);
+    const auto info = protocol::parseHardwareInfo(response->payload);
+    ASSERT_TRUE(info);
+    EXPECT_EQ(*info, camera().hardwareInfo());
 }
 
 TEST_F(CameraTest, DateTimeIsStoredAndAdvances) {
@@ -440,6 +451,17 @@ TEST_F(CameraTest, ApControlChangesStatus69AfterTheDelay) {
     EXPECT_FALSE(camera().apEnabled());
 }
 
+TEST_F(CameraTest, AStuckApIsAcknowledgedButStatus69DoesNotFollow) {
+    exchange(C::QueryRequest, "02 53 45");
+    camera().apStuck(true);
+    EXPECT_THAT(exchange(C::CommandRequest, "03 17 01 01"), ElementsAre(pk("0073", "02 17 00")));
+    EXPECT_THAT(take(milliseconds{60000}), IsEmpty());
+    EXPECT_FALSE(camera().apEnabled());
+    camera().apStuck(false);
+    EXPECT_THAT(exchange(C::CommandRequest, "03 17 01 01"), ElementsAre(pk("0073", "02 17 00")));
+    EXPECT_THAT(take(milliseconds{200}), ElementsAre(pk("0077", "05 93 00 45 01 01")));
+}
+
 TEST_F(CameraTest, ApCredentialsAreReadRaw) {
     EXPECT_EQ(camera().read(C::WifiApSsid).value(), hex("47 50 32 34 35 30 30 37 30 32"));  // GP24500702
     EXPECT_EQ(camera().read(C::WifiApPassword).value(), Bytes({'p', '@', 'd', '-', 'N', 'N', 'c', '-', '2', 't', 's'}));
@@ -517,6 +539,18 @@ TEST_F(CameraTest, WifiScanAnswersTheSeedsBytes) {
                             pk("0092", "83:6e:67:20:53:65:74:75:70:20:65:37:10:01:20:ec:12:28:00:1a"),
                             pk("0092", "84:17:0a:0e:48:6f:6d:65:79:6e:65:74:5f:32:47:45:58:54:10:01"),
                             pk("0092", "85:20:85:13:28:01")));
+}
+
+TEST_F(CameraTest, ScansCanBeNumberedFromAnyId) {
+    camera().numberScansFrom(7);
+    exchange(C::NetworkManagementRequest, "02 02 02");
+    auto done = takeMessages(milliseconds{300});
+    ASSERT_EQ(done.size(), 1U);
+    EXPECT_EQ(decode<pb::NotifStartScanning>(done[0].second).scan_id(), 7);
+    exchange(C::NetworkManagementRequest, "02 02 02");
+    done = takeMessages(milliseconds{300});
+    ASSERT_EQ(done.size(), 1U);
+    EXPECT_EQ(decode<pb::NotifStartScanning>(done[0].second).scan_id(), 8);
 }
 
 TEST_F(CameraTest, ApEntriesArePagedAndCheckTheScanId) {
@@ -698,6 +732,14 @@ TEST_F(CameraTest, MalformedPacketsAreDroppedSilently) {
         << "a new start packet replaces the unfinished message";
 }
 
+TEST_F(CameraTest, MalformedPacketsAreCounted) {
+    exchange(C::CommandRequest, "01 50");
+    EXPECT_EQ(camera().malformedPackets(), 0U);
+    exchange(C::CommandRequest, "80 01 02");  // continuation with nothing in progress
+    exchange(C::CommandRequest, "60 01 02");  // reserved header
+    EXPECT_EQ(camera().malformedPackets(), 2U);
+}
+
 TEST_F(CameraTest, NeverAnswerSwallowsOneRequest) {
     camera().neverAnswerNext();
     EXPECT_THAT(take(), IsEmpty());
@@ -706,6 +748,28 @@ TEST_F(CameraTest, NeverAnswerSwallowsOneRequest) {
     EXPECT_FALSE(camera().encoding()) << "swallowed whole, no effect either";
     EXPECT_EQ(camera().receivedMessages().size(), 1U);
     EXPECT_THAT(exchange(C::CommandRequest, "03 01 01 01"), ElementsAre(pk("0073", "02 01 00")));
+}
+
+TEST_F(CameraTest, SwallowedRequestsAreRecordedButHaveNoEffectAndNoAnswer) {
+    camera().swallowRequests(
+        [](Characteristic c, protocol::ByteView m) { return c == C::CommandRequest && m[0] == 0x01; });
+    EXPECT_THAT(exchange(C::CommandRequest, "03 01 01 01"), IsEmpty());
+    EXPECT_THAT(take(milliseconds{60000}), IsEmpty());
+    EXPECT_FALSE(camera().encoding());
+    EXPECT_THAT(exchange(C::CommandRequest, "01 50"), ElementsAre(pk("0073", "02 50 00"))) << "others are answered";
+    EXPECT_THAT(exchange(C::CommandRequest, "03 01 01 01"), IsEmpty()) << "persistent";
+    EXPECT_EQ(camera().receivedMessages().size(), 3U);
+    camera().swallowRequests({});
+    EXPECT_THAT(exchange(C::CommandRequest, "03 01 01 01"), ElementsAre(pk("0073", "02 01 00")));
+}
+
+TEST_F(CameraTest, SetStatusValueChangesTheStatusAndPushesItWhenRegistered) {
+    camera().setStatusValue(70, Bytes{50});
+    EXPECT_THAT(take(), IsEmpty()) << "not registered";
+    EXPECT_THAT(exchange(C::QueryRequest, "02 53 46"), ElementsAre(pk("0077", "05 53 00 46 01 32")));
+    camera().setStatusValue(70, Bytes{42});
+    EXPECT_THAT(take(), ElementsAre(pk("0077", "05 93 00 46 01 2a")));
+    EXPECT_EQ(camera().statusValue(70), Bytes{42});
 }
 
 TEST_F(CameraTest, DelayedResponsesKeepTheirOrder) {
