@@ -597,12 +597,14 @@ RequestQueue::Ticket Camera::submit(protocol::Request request, RequestOptions op
         if (*alive) {
             --clientRequests_;
             if (answer) trackRegistrations(kind, expects, ids, *answer);
-            Event event;
-            event.kind = Event::Kind::RequestDone;
-            event.camera = view();
-            event.request = protocol::describe(expects);
-            if (!answer) event.error = answer.error();
-            host_.publish(std::move(event));
+            if (host_.wants(Event::Kind::RequestDone, *this)) {  // events are built for listeners only
+                Event event;
+                event.kind = Event::Kind::RequestDone;
+                event.camera = view();
+                event.request = protocol::describe(expects);
+                if (!answer) event.error = answer.error();
+                host_.publish(std::move(event));
+            }
         }
         done(std::move(answer));
     };
@@ -814,8 +816,10 @@ void Camera::onUnsolicited(const Answer& answer, const protocol::Classified& kin
                 return;
             }
             if (kind.kind == Incoming::StatusPush) applyStatuses(push->entries);
+            const auto eventKind = kind.kind == Incoming::StatusPush ? Event::Kind::StatusPush : Event::Kind::SettingPush;
+            if (!host_.wants(eventKind, *this)) return;
             Event event;
-            event.kind = kind.kind == Incoming::StatusPush ? Event::Kind::StatusPush : Event::Kind::SettingPush;
+            event.kind = eventKind;
             event.camera = view();
             for (const auto& entry : push->entries) event.entries.emplace_back(entry.id, entry.value);
             host_.publish(std::move(event));
@@ -831,6 +835,7 @@ void Camera::onUnsolicited(const Answer& answer, const protocol::Classified& kin
         case Incoming::Spurious: return;
         default: break;
     }
+    if (!host_.wants(Event::Kind::Notification, *this)) return;
     Event event;
     event.kind = Event::Kind::Notification;
     event.camera = view();

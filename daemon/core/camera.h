@@ -38,6 +38,8 @@ public:
     virtual void attemptSettled(Camera& camera) = 0;
     // Identity, model, firmware or auto-connect changed: persist.
     virtual void knownInfoChanged(Camera& camera) = 0;
+    // Whether anyone listens for `kind` from this camera: build the event only then.
+    virtual bool wants(Event::Kind kind, const Camera& camera) const = 0;
     virtual void publish(Event event) = 0;
 };
 

@@ -133,6 +133,9 @@ private:
     void stateChanged(Camera& camera) override;
     void attemptSettled(Camera& camera) override;
     void knownInfoChanged(Camera& camera) override;
+    bool wants(Event::Kind kind, const Camera& camera) const override {
+        return events_.wants(kind, camera.identifier(), camera.address());
+    }
     void publish(Event event) override;
 
     Result<Camera*> select(const std::string& selector);
