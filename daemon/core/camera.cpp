@@ -64,12 +64,7 @@ protocol::LocalDateTime localNow() {
     std::tm local{};
     localtime_r(&t, &local);
     protocol::LocalDateTime now;
-    now.time.year = static_cast<std::uint16_t>(local.tm_year + 1900);
-    now.time.month = static_cast<std::uint8_t>(local.tm_mon + 1);
-    now.time.day = static_cast<std::uint8_t>(local.tm_mday);
-    now.time.hour = static_cast<std::uint8_t>(local.tm_hour);
-    now.time.minute = static_cast<std::uint8_t>(local.tm_min);
-    now.time.second = static_cast<std::uint8_t>(std::min(local.tm_sec, 59));
+    now.time = protocol::dateTimeFrom(local);
     now.utcOffsetMinutes = static_cast<std::int16_t>(local.tm_gmtoff / 60);
     now.dst = local.tm_isdst > 0;
     return now;
