@@ -151,6 +151,7 @@ void scheduleWatchdog(runtime::EventLoop& loop, std::chrono::microseconds period
 }  // namespace
 
 int main(int argc, char** argv) {
+    runtime::limitMallocArenas(2);  // before any thread: see memory_trim.h
     const auto commandLine = config::parseCommandLine(argc, argv);
     if (commandLine.action == config::CommandLine::Action::Exit) {
         std::fputs(commandLine.message.c_str(), commandLine.exitCode == 0 ? stdout : stderr);

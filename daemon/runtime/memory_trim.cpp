@@ -20,6 +20,8 @@ std::size_t residentBytes() {
     return static_cast<std::size_t>(resident) * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
 }
 
+void limitMallocArenas(int arenas) { mallopt(M_ARENA_MAX, arenas); }
+
 MemoryTrim::MemoryTrim(EventLoop& loop, std::chrono::milliseconds period, std::size_t slack)
     : loop_(loop), period_(period), slack_(slack), baseline_(residentBytes()) {}
 

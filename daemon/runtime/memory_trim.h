@@ -41,4 +41,11 @@ private:
 // The resident set size of this process, in bytes (0 if /proc cannot tell).
 std::size_t residentBytes();
 
+// Caps glibc's malloc arenas; call before any thread starts. Each of gRPC's
+// threads would otherwise take an arena of its own (up to 8 per core) and keep
+// free pages scattered across them: after a load, RSS came back 2.7 MiB above
+// its earlier level with the default and 1.1 MiB with two arenas, at the same
+// throughput (bench/daemon_bench.py).
+void limitMallocArenas(int arenas);
+
 }  // namespace goprod::runtime
