@@ -39,6 +39,7 @@ if ARGS.smoke:
 
 BUILD = os.path.abspath(ARGS.build)
 CAMERA_COUNTS = (1, 8) if ARGS.smoke else (1, 8, 64)
+START_UPS = 2 if ARGS.smoke else 7
 SIM_CAMERAS = max(CAMERA_COUNTS)
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "integration"))
 sys.path.insert(0, os.path.join(BUILD, "proto", "goprod", "v1"))
@@ -198,15 +199,23 @@ async def main():
 
             with open(os.path.join(tmp, "goprod.conf"), "w") as f:
                 f.write("[bluetooth]\nkeep_alive_interval_ms = 0\n[limits]\nmax_cameras = 128\n")
-            daemon = Daemon(bus.address, tmp, log_level="info")  # as installed: debug logs every packet
-            started = time.perf_counter()
-            await daemon.start()
-            ready_ms = (time.perf_counter() - started) * 1000
-            channel = grpc.aio.insecure_channel(daemon.target)
-            stub = pb_grpc.GoprodStub(channel)
-            await stub.ListCameras(pb.ListCamerasRequest())
-            first_rpc_ms = (time.perf_counter() - started) * 1000
-            FIGURES["start_up_ms"] = {"ready": ready_ms, "first_rpc": first_rpc_ms}
+            # Start-up varies by milliseconds from one start to the next: the median of a few.
+            ready_ms, first_rpc_ms = [], []
+            for attempt in range(START_UPS):
+                daemon = Daemon(bus.address, tmp, log_level="info")  # as installed: debug logs every packet
+                started = time.perf_counter()
+                await daemon.start()
+                ready_ms.append((time.perf_counter() - started) * 1000)
+                channel = grpc.aio.insecure_channel(daemon.target)
+                stub = pb_grpc.GoprodStub(channel)
+                await stub.ListCameras(pb.ListCamerasRequest())
+                first_rpc_ms.append((time.perf_counter() - started) * 1000)
+                if attempt + 1 < START_UPS:
+                    await channel.close()
+                    await daemon.stop()
+                    daemon.close()
+            FIGURES["start_up_ms"] = {"ready": statistics.median(ready_ms), "first_rpc": statistics.median(first_rpc_ms),
+                                      "starts": START_UPS}
             FIGURES["memory_mib"]["no_camera"] = rss_kib(daemon.proc.pid) / 1024
 
             found = set()
@@ -304,7 +313,9 @@ async def main():
             say(f"  CPU {FIGURES['idle']['cpu_percent']:.3f} % of a core, "
                 f"{FIGURES['idle']['context_switches_per_second']:.1f} context switches/s")
             say("start-up")
-            say(f"  exec → READY=1 {ready_ms:.1f} ms; exec → first answered RPC {first_rpc_ms:.1f} ms")
+            up = FIGURES["start_up_ms"]
+            say(f"  exec → READY=1 {up['ready']:.1f} ms; exec → first answered RPC {up['first_rpc']:.1f} ms "
+                f"(medians of {up['starts']} starts)")
             say("shutter on, start skew (last sent − first sent)")
             say("  " + "; ".join(f"{n} cameras {v:.2f} ms" for n, v in FIGURES["shutter_skew_ms"].items()))
             await channel.close()
