@@ -294,27 +294,33 @@ void resolveOne(core::Control& control, const std::shared_ptr<Call>& call, core:
     });
 }
 
-void finishResults(const std::shared_ptr<UnaryCall>& call, core::Selection selection,
-                   PerCamera<v1::CameraResult> perCamera, v1::MultiResult* response) {
-    fanOut<v1::CameraResult>(call, std::move(selection), std::move(perCamera),
-                             [call, response](std::vector<v1::CameraResult> results) {
-                                 call->finish(grpc::Status::OK, [&] {
-                                     for (auto& result : results) *response->add_results() = std::move(result);
-                                 });
-                             });
+// One camera's answer read by `parse`: fills `result` (with the answer's times)
+// and hands what parsed to `use`. False when there was no answer or it did not parse.
+template <class Parse, class Use>
+bool readAnswer(const core::CameraView& camera, const core::Result<core::Answer>& answer, const TimeBase& time,
+                v1::CameraResult* result, Parse parse, Use use) {
+    if (!answer) {
+        *result = errorResult(camera, answer.error());
+        return false;
+    }
+    auto parsed = parse(*answer);
+    *result = parsed ? okResult(camera) : errorResult(camera, parsed.error());
+    setAnswerTimes(result, *answer, time);
+    if (!parsed) return false;
+    use(*parsed);
+    return true;
 }
 
 // The same request on every selected camera, in one hop; `toItem` makes each
-// camera's part of the response. The RPC fails as a whole only when the
-// selection does not resolve or names no camera.
+// camera's part of the response, written to `out` in selection order. The RPC
+// fails as a whole only when the selection does not resolve or names no camera.
 template <class Item>
 void eachCamera(const std::shared_ptr<UnaryCall>& call, core::Selection selection, protocol::Request request,
                 core::Deadline deadline,
                 std::function<Item(const core::CameraView&, const core::Result<core::Answer>&)> toItem,
-                std::function<void(std::vector<Item>)> done) {
+                google::protobuf::RepeatedPtrField<Item>* out) {
     requestEach(call, std::move(selection), std::move(request), deadline,
-                [call, toItem = std::move(toItem),
-                 done = std::move(done)](core::Result<std::vector<core::CameraAnswer>> outcomes) {
+                [call, toItem = std::move(toItem), out](core::Result<std::vector<core::CameraAnswer>> outcomes) {
                     if (call->ended()) return;
                     if (!outcomes) {
                         call->fail(outcomes.error());
@@ -324,10 +330,9 @@ void eachCamera(const std::shared_ptr<UnaryCall>& call, core::Selection selectio
                         call->fail(noReadyCamera());
                         return;
                     }
-                    std::vector<Item> items;
-                    items.reserve(outcomes->size());
-                    for (const auto& outcome : *outcomes) items.push_back(toItem(outcome.camera, outcome.answer));
-                    done(std::move(items));
+                    call->finish(grpc::Status::OK, [&] {
+                        for (const auto& outcome : *outcomes) *out->Add() = toItem(outcome.camera, outcome.answer);
+                    });
                 });
 }
 
@@ -339,11 +344,7 @@ void runOnEach(const std::shared_ptr<UnaryCall>& call, core::Selection selection
         [check = std::move(check), time](const core::CameraView& camera, const core::Result<core::Answer>& answer) {
             return resultOf(camera, answer, time, check);
         },
-        [call, response](std::vector<v1::CameraResult> results) {
-            call->finish(grpc::Status::OK, [&] {
-                for (auto& result : results) *response->add_results() = std::move(result);
-            });
-        });
+        response->mutable_results());
 }
 
 // GetSettings / GetStatuses: one query per camera, values decoded with the protocol tables.
@@ -356,25 +357,18 @@ void runValues(const std::shared_ptr<UnaryCall>& call, core::Selection selection
         [what = std::move(what), settings, time](const core::CameraView& camera,
                                                  const core::Result<core::Answer>& answer) {
             v1::CameraValues values;
-            if (!answer) {
-                *values.mutable_result() = errorResult(camera, answer.error());
-                return values;
-            }
-            auto parsed = queryAnswer(what, *answer);
-            *values.mutable_result() = parsed ? okResult(camera) : errorResult(camera, parsed.error());
-            setAnswerTimes(values.mutable_result(), *answer, time);
-            if (parsed) {
-                for (const auto& entry : parsed->entries) {
-                    *values.add_values() = settings ? settingValue(entry.id, entry.value) : statusValue(entry.id, entry.value);
-                }
-            }
+            readAnswer(
+                camera, answer, time, values.mutable_result(),
+                [&what](const core::Answer& read) { return queryAnswer(what, read); },
+                [&values, settings](const protocol::QueryResponse& parsed) {
+                    for (const auto& entry : parsed.entries) {
+                        *values.add_values() =
+                            settings ? settingValue(entry.id, entry.value) : statusValue(entry.id, entry.value);
+                    }
+                });
             return values;
         },
-        [call, response](std::vector<v1::CameraValues> cameras) {
-            call->finish(grpc::Status::OK, [&] {
-                for (auto& camera : cameras) *response->add_cameras() = std::move(camera);
-            });
-        });
+        response->mutable_cameras());
 }
 
 // --- The shapes of the handlers ---------------------------------------------------
@@ -406,23 +400,6 @@ auto cameraFinisher(Call call, v1::Camera* response) {
                                       [response](const core::CameraView& camera) { toProto(camera, response); });
 }
 
-// One camera's answer read by `parse`: fills `result` (with the answer's times)
-// and hands what parsed to `use`. False when there was no answer or it did not parse.
-template <class Parse, class Use>
-bool readAnswer(const core::CameraView& camera, const core::Result<core::Answer>& answer, const TimeBase& time,
-                v1::CameraResult* result, Parse parse, Use use) {
-    if (!answer) {
-        *result = errorResult(camera, answer.error());
-        return false;
-    }
-    auto parsed = parse(*answer);
-    *result = parsed ? okResult(camera) : errorResult(camera, parsed.error());
-    setAnswerTimes(result, *answer, time);
-    if (!parsed) return false;
-    use(*parsed);
-    return true;
-}
-
 // fanOut() whose items, one per camera in selection order, are the response's `out`.
 template <class Item>
 void collect(const Call& call, core::Selection selection, PerCamera<Item> perCamera,
@@ -443,7 +420,7 @@ void outcomesOnEach(const Call& call, core::Selection selection, v1::MultiResult
         start(camera,
               [camera, done = std::move(done)](core::Result<void> outcome) { done(resultOf(camera, outcome)); });
     };
-    finishResults(call, std::move(selection), std::move(perCamera), response);
+    collect(call, std::move(selection), std::move(perCamera), response->mutable_results());
 }
 
 // A cancellable Control call on the one camera `selection` names (`rpc` names
@@ -1054,11 +1031,7 @@ grpc::ServerUnaryReactor* Service::GetOpenGoProVersion(grpc::CallbackServerConte
                            });
                 return out;
             },
-            [call, response](std::vector<v1::CameraVersion> cameras) {
-                call->finish(grpc::Status::OK, [&] {
-                    for (auto& camera : cameras) *response->add_cameras() = std::move(camera);
-                });
-            });
+            response->mutable_cameras());
         return {};
     });
 }
