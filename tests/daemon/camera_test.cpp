@@ -611,7 +611,29 @@ TEST_F(CameraRequests, StatusPushesReachSubscribersAndTheCameraView) {
 // ---------------------------------------------------------------------------
 // Link loss and reconnection
 
-using CameraLink = CameraTest;
+class CameraLink : public CameraTest {
+protected:
+    // A ready camera whose writes wait for the test, and a message of several
+    // packets (Connect New) in flight with only its first packet written.
+    struct MultiPacketWrite {
+        std::shared_ptr<Outcome<Answer>> request;
+        std::size_t firstWrite = 0;    // the port's call, for succeed()
+        std::size_t writesBefore = 0;  // writes before the message's first packet
+    };
+    MultiPacketWrite multiPacketWriteInFlight() {
+        readyCamera();
+        port.setAutomatic("write", false);
+        const auto connectNew =
+            *protocol::operation::connectNew("a-network-with-a-long-name", "a password of 40 characters.....");
+        MultiPacketWrite write;
+        write.writesBefore = port.writes().size();
+        write.request = request("0456", connectNew, 30s);
+        executor.drain();
+        EXPECT_EQ(port.writes().size(), write.writesBefore + 1);
+        write.firstWrite = port.last("write");
+        return write;
+    }
+};
 
 TEST_F(CameraLink, ADisconnectFailsTheRequestInFlightAndQueuedOnesRunAfterReconnection) {
     readyCamera();
@@ -668,15 +690,8 @@ TEST_F(CameraLink, ADisconnectMidMultiPacketResponseDiscardsThePartialMessage) {
 }
 
 TEST_F(CameraLink, ADisconnectMidMultiPacketWriteWritesNoMorePackets) {
-    readyCamera();
-    port.setAutomatic("write", false);
-    const auto connectNew =
-        *protocol::operation::connectNew("a-network-with-a-long-name", "a password of 40 characters.....");
-    const auto before = port.writes().size();
-    auto big = request("0456", connectNew, 30s);
-    executor.drain();
-    ASSERT_EQ(port.writes().size(), before + 1);
-    const auto first = port.last("write");
+    const auto [big, first, before] = multiPacketWriteInFlight();
+    ASSERT_FALSE(HasFailure());
 
     port.setAutomatic("connect", false);  // stay disconnected for a moment
     port.dropLink(dev());
@@ -689,15 +704,8 @@ TEST_F(CameraLink, ADisconnectMidMultiPacketWriteWritesNoMorePackets) {
 
 // No attempt follows a Disconnect: the ended link alone stops the rest of the message.
 TEST_F(CameraLink, ADisconnectAskedMidMultiPacketWriteWritesNoMorePackets) {
-    readyCamera();
-    port.setAutomatic("write", false);
-    const auto connectNew =
-        *protocol::operation::connectNew("a-network-with-a-long-name", "a password of 40 characters.....");
-    const auto before = port.writes().size();
-    auto big = request("0456", connectNew, 30s);
-    executor.drain();
-    ASSERT_EQ(port.writes().size(), before + 1);
-    const auto first = port.last("write");
+    const auto [big, first, before] = multiPacketWriteInFlight();
+    ASSERT_FALSE(HasFailure());
 
     auto disconnected = std::make_shared<Outcome<CameraView>>();
     registry->disconnect("0456", test::capture(disconnected));

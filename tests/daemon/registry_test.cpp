@@ -46,6 +46,15 @@ protected:
         for (const auto& v : views) out.push_back(v.identifier);
         return out;
     }
+    // A ready camera with auto-connect (a request would wait for its reconnection), then BlueZ leaves the bus.
+    void readyCameraThenBluezGone(const std::string& id) {
+        bluezUp();
+        addCamera(id);
+        connectToReady(id);
+        camera(id).setAutoConnect(true);
+        port.vanish();
+        executor.drain();
+    }
     std::vector<CameraView> list() {
         std::vector<CameraView> out;
         registry->listCameras([&out](std::vector<CameraView> v) { out = std::move(v); });
@@ -262,12 +271,7 @@ TEST_F(RegistrySelection, WithoutCamerasTheDefaultIsUnavailable) {
 }
 
 TEST_F(RegistrySelection, WithoutBluezEveryRequestIsUnavailableAtOnce) {
-    bluezUp();
-    addCamera("0456");
-    connectToReady("0456");
-    camera("0456").setAutoConnect(true);  // it would wait for a reconnection
-    port.vanish();
-    executor.drain();
+    readyCameraThenBluezGone("0456");
     const auto bluezGone = "BlueZ is not running (org.bluez is not on the bus)";
 
     auto r = request("0456", protocol::command::hilight(), 5s);
@@ -392,12 +396,7 @@ TEST_F(RegistryRequestEach, ASelectionThatDoesNotResolveFailsAsAWhole) {
 }
 
 TEST_F(RegistryRequestEach, WithoutBluezEachCameraIsUnavailableAtOnce) {
-    bluezUp();
-    addCamera("0456");
-    connectToReady("0456");
-    camera("0456").setAutoConnect(true);  // it would wait for a reconnection
-    port.vanish();
-    executor.drain();
+    readyCameraThenBluezGone("0456");
     auto o = requestEach(*this, {{"0456"}, false});
     executor.drain();  // no time passes
     ASSERT_TRUE(succeeded(o)) << "the selection resolves: the answer is per camera";

@@ -295,19 +295,24 @@ def test_a_malformed_response_is_discarded_and_the_next_request_works(fault):
     run(scenario())
 
 
+async def make_busy(rig, cam):
+    """The camera reports busy (status 8), and goprod has seen its push."""
+    pushes = await rig.watch(cameras=[cam], kinds=[pb.Event.KIND_STATUS])
+    await rig.sim.control("SetBusy", "sb", cam, True)
+
+    async def until_busy():
+        async for event in pushes:
+            if any(v.id == 8 and v.raw == b"\x01" for v in event.values):
+                return
+    await asyncio.wait_for(until_busy(), 10)
+    pushes.cancel()
+
+
 def test_a_busy_camera_holds_commands_but_not_queries():
     async def scenario():
         async with Rig() as rig:
             (cam,) = await rig.ready(1)
-            pushes = await rig.watch(cameras=[cam], kinds=[pb.Event.KIND_STATUS])
-            await rig.sim.control("SetBusy", "sb", cam, True)
-
-            async def until_busy():
-                async for event in pushes:
-                    if any(v.id == 8 and v.raw == b"\x01" for v in event.values):
-                        return
-            await asyncio.wait_for(until_busy(), 10)
-            pushes.cancel()
+            await make_busy(rig, cam)
             shutter = asyncio.ensure_future(shutter_ok(rig, cam, timeout=10))
             statuses = (await rig.stub.GetStatuses(pb.GetValuesRequest(target=target(cam), ids=[8]))).cameras[0]
             assert statuses.result.code == OK
@@ -321,15 +326,7 @@ def test_a_shutter_off_sent_as_raw_bytes_overtakes_commands_waiting_for_a_busy_c
     async def scenario():
         async with Rig() as rig:
             (cam,) = await rig.ready(1)
-            pushes = await rig.watch(cameras=[cam], kinds=[pb.Event.KIND_STATUS])
-            await rig.sim.control("SetBusy", "sb", cam, True)
-
-            async def until_busy():
-                async for event in pushes:
-                    if any(v.id == 8 and v.raw == b"\x01" for v in event.values):
-                        return
-            await asyncio.wait_for(until_busy(), 10)
-            pushes.cancel()
+            await make_busy(rig, cam)
             shutter = asyncio.ensure_future(shutter_ok(rig, cam, timeout=10))
             off = await rig.stub.SendRaw(pb.SendRawRequest(camera=cam, characteristic=pb.CHARACTERISTIC_COMMAND,
                                                            message=bytes.fromhex("01 01 00")), timeout=5)
