@@ -30,7 +30,8 @@ namespace goprod::config {
 
 using core::Result;
 
-inline constexpr std::string_view kDefaultConfigPath = "/etc/goprod/goprod.conf";
+// <sysconfdir>/goprod/goprod.conf as configured by meson (daemon/config/meson.build).
+inline constexpr std::string_view kDefaultConfigPath = GOPROD_CONFIG_PATH;
 
 // Upper bound of [limits] max_cameras, and the number of known cameras the state
 // store reads: one number so a full registry always fits in the state file.
