@@ -38,6 +38,20 @@ async def goprod_and_sim(cameras=1):
             assert (code, sim_code) == (0, 0)
 
 
+def discover(client, identifiers):
+    """Discovers until every camera was seen (through the raw stub: a stream). goprod
+    answers Connect of a camera it has not seen with NOT_FOUND until it has BlueZ's
+    objects, shortly after READY=1; Discover waits for them."""
+    seen = set()
+    call = client.stub.Discover(pb2.DiscoverRequest(duration={"seconds": 10}), timeout=15)
+    for camera in call:
+        seen.add(camera.identifier)
+        if seen >= set(identifiers):
+            call.cancel()
+            return
+    raise AssertionError("discovered %s, not %s" % (sorted(seen), identifiers))
+
+
 @pytest.fixture
 def goprod_socket(monkeypatch):
     """Sets GOPROD_SOCKET for the test; returns the setter."""
@@ -50,6 +64,7 @@ def test_the_client_finds_goprod_through_GOPROD_SOCKET_and_drives_a_camera(gopro
             goprod_socket(daemon)
             with goprod.Client() as client:
                 assert client.address == daemon.target
+                discover(client, [cam])
                 camera = client.connect(cam)
                 assert camera.state == pb2.CAMERA_STATE_READY and camera.identifier == cam
                 assert [c.identifier for c in client.list_cameras()] == [cam]
@@ -78,6 +93,7 @@ def test_a_camera_that_refuses_is_named_with_its_message():
     async def scenario():
         async with goprod_and_sim(cameras=2) as (sim, daemon, (refusing, accepting)):
             with goprod.Client(daemon.target) as client:
+                discover(client, [refusing, accepting])
                 for cam in (refusing, accepting):
                     client.connect(cam)
                 # 240 fps on one, 30 fps on the other: 5.3K allows at most 60.
@@ -106,6 +122,7 @@ def test_events_arrive_and_the_stream_ends_on_its_deadline():
     async def scenario():
         async with goprod_and_sim() as (sim, daemon, (cam,)):
             with goprod.Client(daemon.target) as client:
+                discover(client, [cam])
                 client.connect(cam)
                 events = client.events(seconds=3, cameras=cam, kinds=[pb2.Event.KIND_REQUEST_DONE])
                 client.shutter(True)  # subscribed when events() returned: its outcome is seen
