@@ -1,13 +1,16 @@
 """The Python package goprod (python3-goprod) against the real goprod and
 goprod-sim on a private bus: it finds the socket through GOPROD_SOCKET, drives
 a camera (the camera receives the seed's bytes), names the camera that failed,
-ends an event stream on its deadline, and says when goprod is not running.
+ends an event stream on its deadline, and says when goprod is not running; the
+example examples/python/goprod_client.py takes a photo through it.
 
 Needs PYTHONPATH=build/python only: the package's stubs and the flat ones in
 build/proto/goprod/v1 (rig.py) define the same messages and cannot be
 imported into one process, so this file uses harness.py directly."""
+import asyncio
 import contextlib
 import os
+import sys
 import tempfile
 
 import grpc
@@ -16,6 +19,8 @@ import pytest
 import goprod
 from goprod import pb2
 from harness import Daemon, PrivateBus, Sim, run
+
+EXAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "python", "goprod_client.py")
 
 
 @contextlib.asynccontextmanager
@@ -157,4 +162,23 @@ def test_goprod_not_running_says_where_the_client_looked(goprod_socket):
                 with pytest.raises(goprod.GoprodError) as error:
                     client.events(seconds=5)
                 assert error.value.code == grpc.StatusCode.UNAVAILABLE
+    run(scenario())
+
+
+def test_the_python_example_takes_a_photo():
+    async def scenario():
+        async with goprod_and_sim() as (sim, daemon, (cam,)):
+            with goprod.Client(daemon.target) as client:
+                discover(client, [cam])
+                client.connect(cam)
+            await sim.control("ClearReceived", "s", cam)
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, EXAMPLE, "--socket", daemon.target, "--camera", cam, "--events", "3",
+                "--seconds", "5", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            out, err = await asyncio.wait_for(proc.communicate(), 30)
+            assert proc.returncode == 0, (out.decode(), err.decode())
+            assert "photo taken on camera %s" % cam in out.decode()
+            # Photo preset group, then shutter on: the bytes of the commands seed.
+            received = [m for m in await sim.received(cam) if m[0] == "GP-0072"]
+            assert received == [("GP-0072", bytes.fromhex("3e 02 03 e9")), ("GP-0072", bytes.fromhex("01 01 01"))]
     run(scenario())
