@@ -228,7 +228,8 @@ def test_an_rpc_error_keeps_its_code_and_the_daemons_message(fake):
             client.connect("9999")
     assert error.value.code == grpc.StatusCode.NOT_FOUND
     assert error.value.details == "camera 9999 was not found within 60 s (is it on and in range?)"
-    assert str(error.value) == "Connect failed: NOT_FOUND: camera 9999 was not found within 60 s (is it on and in range?)"
+    assert str(error.value) == ("Connect failed: NOT_FOUND: camera 9999 was not found within 60 s "
+                                "(is it on and in range?)")
     assert not isinstance(error.value, goprod.CameraError)
 
 

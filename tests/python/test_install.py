@@ -32,32 +32,36 @@ def destdir():
         yield folder
 
 
-def under(destdir, *parts):
-    prefix = os.environ["GOPROD_PREFIX"]
-    datadir = os.path.join(prefix, os.environ["GOPROD_DATADIR"])  # datadir may be relative to the prefix
-    return os.path.join(destdir + (datadir if parts[0] == "datadir" else prefix), *parts[1:])
+def site_packages(destdir):
+    """Where Debian's python3 finds packages installed with this prefix."""
+    return destdir + os.path.join(os.environ["GOPROD_PREFIX"], "lib", "python3", "dist-packages")
+
+
+def datadir(destdir):
+    # get_option('datadir') is relative to the prefix unless given absolute.
+    return destdir + os.path.join(os.environ["GOPROD_PREFIX"], os.environ["GOPROD_DATADIR"])
 
 
 def test_the_package_goes_to_debians_dist_packages(destdir):
-    site = under(destdir, "prefix", "lib", "python3", "dist-packages")
-    assert files_under(site) == PACKAGE_FILES
+    assert files_under(site_packages(destdir)) == PACKAGE_FILES
 
 
 def test_the_proto_goes_under_datadir(destdir):
-    proto = under(destdir, "datadir", "goprod", "proto")
+    proto = os.path.join(datadir(destdir), "goprod", "proto")
     assert files_under(proto) == {"goprod/v1/goprod.proto"}
-    with open(os.path.join(proto, "goprod", "v1", "goprod.proto"), "rb") as installed, \
-            open(os.path.join(os.environ["GOPROD_SOURCE_ROOT"], "proto", "goprod", "v1", "goprod.proto"), "rb") as source:
-        assert installed.read() == source.read()
+    source = os.path.join(os.environ["GOPROD_SOURCE_ROOT"], "proto", "goprod", "v1", "goprod.proto")
+    with open(os.path.join(proto, "goprod", "v1", "goprod.proto"), "rb") as installed, open(source, "rb") as original:
+        assert installed.read() == original.read()
 
 
 def test_the_installed_package_imports_on_its_own(destdir):
-    site = under(destdir, "prefix", "lib", "python3", "dist-packages")
+    site = site_packages(destdir)
     check = ("import goprod, goprod.v1.goprod_pb2_grpc as g; "
              "print(goprod.__file__); print(g.__file__); "
              "print(goprod.Client('/tmp/x.sock').address, goprod.state_name(goprod.pb2.CAMERA_STATE_READY))")
     out = subprocess.run([sys.executable, "-c", check], cwd=destdir, check=True, capture_output=True, text=True,
                          env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": site, "PYTHONDONTWRITEBYTECODE": "1"},
                          timeout=60).stdout.splitlines()
-    assert out == [os.path.join(site, "goprod", "__init__.py"), os.path.join(site, "goprod", "v1", "goprod_pb2_grpc.py"),
+    assert out == [os.path.join(site, "goprod", "__init__.py"),
+                   os.path.join(site, "goprod", "v1", "goprod_pb2_grpc.py"),
                    "unix:/tmp/x.sock ready"]
