@@ -4,6 +4,7 @@ picks, the deadline on every call, what it sends, and how failures come out
 event stream that ends on its deadline). The real daemon is in
 tests/integration/test_python_package.py."""
 
+import grp
 import os
 import queue
 import tempfile
@@ -244,6 +245,26 @@ def test_no_daemon_says_where_the_client_looked():
     assert message.startswith("ListCameras failed: UNAVAILABLE: ")
     assert "No such file or directory" in message
     assert message.endswith("(is goprod running and serving unix:%s?)" % socket)
+
+
+def test_a_user_outside_the_sockets_group_is_told_so():
+    """gRPC's text for a socket the user may not open (not testable for real as root)."""
+    class Refused(grpc.RpcError):
+        def code(self):
+            return grpc.StatusCode.UNAVAILABLE
+
+        def details(self):
+            return "failed to connect to all addresses; last error: UNKNOWN: unix:%s: Permission denied" % socket
+
+    with tempfile.TemporaryDirectory(prefix="goprod-py-") as folder:
+        socket = os.path.join(folder, "goprod.sock")
+        open(socket, "w").close()
+        error = goprod.errors.from_rpc_error("ListCameras", Refused(), "unix:" + socket)
+        group = grp.getgrgid(os.stat(socket).st_gid).gr_name
+    assert error.code == grpc.StatusCode.UNAVAILABLE
+    assert str(error) == ('ListCameras failed: UNAVAILABLE: no permission to use goprod\'s socket unix:%s: the user '
+                          'must be in the socket\'s group "%s" (add it with usermod -aG, then log in again)'
+                          % (socket, group))
 
 
 def test_an_unavailable_answer_from_goprod_is_not_taken_for_an_absent_daemon(fake):
