@@ -452,27 +452,3 @@ def test_bad_input_gets_clear_errors():
                                                            message=bytes.fromhex("51")))
             assert raw.result.code == OK and raw.response[:2] == bytes.fromhex("51 00")
     run(scenario())
-
-
-# ---------------------------------------------------------------- the Python client example
-
-def test_the_python_client_example_takes_a_photo():
-    import sys
-    client = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "python", "goprod_client.py")
-
-    async def scenario():
-        async with Rig() as rig:
-            (cam,) = await rig.ready(1)
-            await rig.sim.control("ClearReceived", "s", cam)
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable, client, "--socket", rig.daemon.target, "--camera", cam, "--events", "3",
-                "--seconds", "5", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-            out, err = await asyncio.wait_for(proc.communicate(), 30)
-            assert proc.returncode == 0, (out.decode(), err.decode())
-            assert cam in out.decode()
-            received = await rig.received(cam)
-            # Photo preset group, then shutter on: the bytes of the commands seed.
-            assert ("GP-0072", bytes.fromhex("3e 02 03 e9")) in received
-            assert received.index(("GP-0072", bytes.fromhex("3e 02 03 e9"))) < received.index(
-                ("GP-0072", bytes.fromhex("01 01 01")))
-    run(scenario())

@@ -2,7 +2,7 @@
 Python (the real daemon + sim run is a separate CI test). Checks what the
 client sends, what it prints and its exit codes.
 
-Needs the generated stubs on PYTHONPATH (meson sets it to api_python_dir) and
+Needs the package goprod on PYTHONPATH (meson sets it to build/python) and
 GOPROD_CLIENT pointing at the client script."""
 
 import os
@@ -15,12 +15,11 @@ from concurrent import futures
 import grpc
 import pytest
 
-import goprod_pb2 as pb2
-import goprod_pb2_grpc as pb2_grpc
+from goprod.v1 import goprod_pb2 as pb2
+from goprod.v1 import goprod_pb2_grpc as pb2_grpc
 
 CLIENT = os.environ.get("GOPROD_CLIENT") or os.path.join(
     os.path.dirname(__file__), "..", "..", "examples", "python", "goprod_client.py")
-STUBS = os.path.dirname(pb2.__file__)
 
 
 class FakeGoprod(pb2_grpc.GoprodServicer):
@@ -90,8 +89,7 @@ def run_client(*args, env_socket=None):
     env.pop("GOPROD_SOCKET", None)
     if env_socket:
         env["GOPROD_SOCKET"] = env_socket
-    return subprocess.run([sys.executable, CLIENT, "--stubs", STUBS, *args], capture_output=True, text=True,
-                          timeout=60, env=env)
+    return subprocess.run([sys.executable, CLIENT, *args], capture_output=True, text=True, timeout=60, env=env)
 
 
 def battery_event(percent):
@@ -138,7 +136,7 @@ def test_a_camera_rejection_is_reported_with_its_message(goprod):
 def test_an_rpc_error_is_reported_with_its_code(goprod):
     result = run_client("--socket", "unix:" + goprod.socket, "--camera", "9999", "--events", "0")
     assert result.returncode == 1
-    assert 'taking a photo failed: NOT_FOUND: no camera "9999"' in result.stderr
+    assert 'SetShutter failed: NOT_FOUND: no camera "9999"' in result.stderr
 
 
 def test_no_daemon_says_where_it_looked():
@@ -150,8 +148,9 @@ def test_no_daemon_says_where_it_looked():
     assert "is goprod running and serving unix:" + socket in result.stderr
 
 
-def test_missing_stubs_are_a_usage_error():
-    result = subprocess.run([sys.executable, CLIENT, "--stubs", "/nonexistent"], capture_output=True, text=True,
-                            timeout=60, env={"PATH": os.environ.get("PATH", "")})
+def test_a_missing_package_is_a_usage_error():
+    result = subprocess.run([sys.executable, CLIENT], capture_output=True, text=True, timeout=60,
+                            env={"PATH": os.environ.get("PATH", "")})
     assert result.returncode == 2
-    assert "cannot import the goprod stubs" in result.stderr
+    assert "cannot import the Python package goprod" in result.stderr
+    assert "install python3-goprod" in result.stderr

@@ -1,0 +1,152 @@
+"""goprod.Client: the common calls of goprod's gRPC API, with deadlines and errors
+worded for people. The API itself is described in goprod's api/README.md."""
+
+import os
+
+import grpc
+
+from goprod.errors import check, from_rpc_error
+from goprod.events import EventStream
+from goprod.v1 import goprod_pb2 as pb2
+from goprod.v1 import goprod_pb2_grpc as pb2_grpc
+
+DEFAULT_SOCKET = "unix:/run/goprod/goprod.sock"
+DEFAULT_TIMEOUT = 10.0   # seconds, every call unless said otherwise
+CONNECT_TIMEOUT = 60.0   # Connect waits for pairing and set-up (the daemon's own default)
+
+# gRPC's address schemes; anything else with a "/" or without a ":" is a socket path.
+_SCHEMES = ("unix:", "unix-abstract:", "dns:", "ipv4:", "ipv6:", "vsock:")
+
+PRESET_GROUPS = {
+    "video": pb2.PRESET_GROUP_VIDEO,
+    "photo": pb2.PRESET_GROUP_PHOTO,
+    "timelapse": pb2.PRESET_GROUP_TIMELAPSE,
+}
+
+
+def resolve_address(address=None):
+    """The gRPC target for `address`: None means $GOPROD_SOCKET, else the default
+    socket; a path (absolute or relative) becomes unix:PATH; unix:PATH, HOST:PORT
+    and gRPC's other schemes are used as they are."""
+    if not address:
+        address = os.environ.get("GOPROD_SOCKET") or DEFAULT_SOCKET
+    if address.startswith(_SCHEMES):
+        return address
+    if "/" in address or ":" not in address:
+        return "unix:" + address
+    return address
+
+
+def _selection(cameras, all_cameras):
+    """A CameraRequest: one identifier/address, a list of them, or none (the only connected camera)."""
+    if isinstance(cameras, str):
+        cameras = [cameras]
+    return pb2.CameraRequest(cameras=list(cameras or []), all=all_cameras)
+
+
+class Client:
+    """A connection to goprod.
+
+        with goprod.Client() as client:         # $GOPROD_SOCKET, else unix:/run/goprod/goprod.sock
+            client.connect("0456")
+            client.shutter(True)
+
+    Every call has a deadline (`timeout` seconds, the client's by default).
+    A failed RPC raises GoprodError; a request that some cameras failed raises
+    CameraError, which names each failed camera with its message and holds
+    every camera's result.
+    """
+
+    def __init__(self, address=None, timeout=DEFAULT_TIMEOUT):
+        self.address = resolve_address(address)
+        self.timeout = timeout
+        self._channel = grpc.insecure_channel(self.address)
+        self.stub = pb2_grpc.GoprodStub(self._channel)  # every RPC, for what the methods do not cover
+
+    def close(self):
+        self._channel.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def call(self, rpc, request, timeout=None, what=None):
+        """Any unary RPC by name (`client.call("SetSetting", pb2.SetSettingRequest(...))`),
+        with the deadline and the errors of the methods below: raises GoprodError,
+        or CameraError (worded "`what` failed on camera ...") if a camera failed."""
+        timeout = self.timeout if timeout is None else timeout
+        try:
+            response = getattr(self.stub, rpc)(request, timeout=timeout)
+        except grpc.RpcError as error:
+            raise from_rpc_error(rpc, error, self.address, timeout) from error
+        return check(what or rpc, rpc, response)
+
+    # Cameras
+
+    def list_cameras(self, timeout=None):
+        """Every camera goprod knows or has seen: a list of pb2.Camera."""
+        return list(self.call("ListCameras", pb2.ListCamerasRequest(), timeout).cameras)
+
+    def get_camera(self, camera, timeout=None):
+        return self.call("GetCamera", pb2.GetCameraRequest(camera=camera), timeout)
+
+    def connect(self, camera, timeout=CONNECT_TIMEOUT):
+        """Connects (and pairs) a camera, found by identifier or address, and waits
+        until it is ready; returns its pb2.Camera."""
+        return self.call("Connect", pb2.ConnectRequest(camera=camera), timeout)
+
+    def disconnect(self, camera, timeout=None):
+        return self.call("Disconnect", pb2.DisconnectRequest(camera=camera), timeout)
+
+    # Control: `cameras` is an identifier, an address or a list of them; none
+    # means the only connected camera, all=True every ready camera. They return
+    # the list of pb2.CameraResult (one per camera) when every camera succeeded.
+
+    def shutter(self, on, cameras=None, *, all=False, timeout=None):
+        request = pb2.SetShutterRequest(target=_selection(cameras, all), on=on)
+        return list(self.call("SetShutter", request, timeout, "shutter " + ("on" if on else "off")).results)
+
+    def load_preset_group(self, group, cameras=None, *, all=False, timeout=None):
+        """`group`: "video", "photo", "timelapse" or a pb2.PresetGroup value."""
+        if isinstance(group, str):
+            if group not in PRESET_GROUPS:
+                raise ValueError("unknown preset group %r (video, photo or timelapse)" % group)
+            name, group = group, PRESET_GROUPS[group]
+        else:
+            name = {value: key for key, value in PRESET_GROUPS.items()}.get(group, str(group))
+        request = pb2.LoadPresetGroupRequest(target=_selection(cameras, all), group=group)
+        return list(self.call("LoadPresetGroup", request, timeout, "load preset group " + name).results)
+
+    def statuses(self, ids=(), cameras=None, *, all=False, timeout=None):
+        """Get Status Values (`ids`, empty = all): a list of pb2.CameraValues,
+        each with `result.identifier` and `values`."""
+        request = pb2.GetValuesRequest(target=_selection(cameras, all), ids=list(ids))
+        return list(self.call("GetStatuses", request, timeout, "get statuses").cameras)
+
+    def settings(self, ids=(), cameras=None, *, all=False, timeout=None):
+        """Get Setting Values, as statuses()."""
+        request = pb2.GetValuesRequest(target=_selection(cameras, all), ids=list(ids))
+        return list(self.call("GetSettings", request, timeout, "get settings").cameras)
+
+    def ap_info(self, camera=None, timeout=None):
+        """The camera's WiFi access point: pb2.ApInfo with `ssid` and `password`
+        (or `ssid_raw` / `password_raw` when not UTF-8)."""
+        return self.call("GetApInfo", _selection(camera, False), timeout, "wifi ap info")
+
+    # The daemon
+
+    def daemon_status(self, timeout=None):
+        """goprod's own health (pb2.DaemonStatus): version, BlueZ, adapters, cameras, streams."""
+        return self.call("GetDaemonStatus", pb2.GetDaemonStatusRequest(), timeout)
+
+    def events(self, seconds=None, cameras=(), kinds=()):
+        """An EventStream of pb2.Event for `seconds` (None: until cancel()),
+        subscribed when this returns. `cameras`: selectors (empty = every
+        camera); `kinds`: pb2.Event.Kind values (empty = every kind)."""
+        request = pb2.WatchEventsRequest(cameras=[cameras] if isinstance(cameras, str) else list(cameras),
+                                         kinds=list(kinds))
+        stream = EventStream(self.stub.WatchEvents(request, timeout=seconds), self.address, seconds)
+        stream.wait_subscribed()
+        return stream

@@ -1,0 +1,328 @@
+"""goprod.Client against a small fake goprod in this process: the address it
+picks, the deadline on every call, what it sends, and how failures come out
+(GoprodError with the status code, CameraError naming each failed camera, an
+event stream that ends on its deadline). The real daemon is in
+tests/integration/test_python_package.py."""
+
+import grp
+import os
+import queue
+import tempfile
+import threading
+from concurrent import futures
+
+import grpc
+import pytest
+
+import goprod
+from goprod import pb2
+from goprod.v1 import goprod_pb2_grpc as pb2_grpc
+
+FAILED_PRECONDITION = grpc.StatusCode.FAILED_PRECONDITION.value[0]
+
+
+def result(identifier, code=0, message=""):
+    return pb2.CameraResult(identifier=identifier, code=code, message=message)
+
+
+class FakeGoprod(pb2_grpc.GoprodServicer):
+    """Records each call with its deadline; answers with what the test set."""
+
+    def __init__(self):
+        self.calls = []            # (rpc, request, seconds left, None without a deadline)
+        self.results = [result("0456")]
+        self.subscribers = []      # one queue per live WatchEvents
+        self.subscribed = threading.Condition()
+        self.stall = threading.Event()  # set: ListCameras answers only when cancelled
+
+    def record(self, rpc, request, context):
+        seconds = context.time_remaining()  # gRPC's "infinite" without a deadline
+        self.calls.append((rpc, request, seconds if seconds < 1e6 else None))
+
+    def ListCameras(self, request, context):
+        self.record("ListCameras", request, context)
+        if self.stall.is_set():
+            done = threading.Event()
+            context.add_callback(done.set)
+            done.wait(30)
+        return pb2.ListCamerasResponse(cameras=[pb2.Camera(identifier="0456", state=pb2.CAMERA_STATE_READY)])
+
+    def Connect(self, request, context):
+        self.record("Connect", request, context)
+        if request.camera == "9999":
+            context.abort(grpc.StatusCode.NOT_FOUND, "camera 9999 was not found within 60 s (is it on and in range?)")
+        if request.camera == "bluez-gone":
+            context.abort(grpc.StatusCode.UNAVAILABLE, "BlueZ is not running (org.bluez is not on the bus)")
+        return pb2.Camera(identifier=request.camera, state=pb2.CAMERA_STATE_READY)
+
+    def SetShutter(self, request, context):
+        self.record("SetShutter", request, context)
+        return pb2.MultiResult(results=self.results)
+
+    def LoadPresetGroup(self, request, context):
+        self.record("LoadPresetGroup", request, context)
+        return pb2.MultiResult(results=self.results)
+
+    def GetStatuses(self, request, context):
+        self.record("GetStatuses", request, context)
+        return pb2.ValuesResponse(cameras=[pb2.CameraValues(result=r) for r in self.results])
+
+    def GetApInfo(self, request, context):
+        self.record("GetApInfo", request, context)
+        return pb2.ApInfo(result=self.results[0], ssid="GP24500456", password="abc-DEF-ghi")
+
+    def GetDaemonStatus(self, request, context):
+        self.record("GetDaemonStatus", request, context)
+        return pb2.DaemonStatus(version="0.1.0", bluez_running=True)
+
+    def WatchEvents(self, request, context):
+        """Like goprod: subscribes, then sends the headers; events published after that reach the client."""
+        self.record("WatchEvents", request, context)
+        events = queue.Queue()
+        context.add_callback(lambda: events.put(None))
+        with self.subscribed:
+            self.subscribers.append(events)
+            self.subscribed.notify_all()
+        context.send_initial_metadata(())
+        while (event := events.get()) is not None:
+            if isinstance(event, grpc.StatusCode):
+                context.abort(event, "the client reads too slowly: more than 256 messages waiting")
+            yield event
+
+    def publish(self, event):
+        with self.subscribed:
+            for subscriber in self.subscribers:
+                subscriber.put(event)
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    monkeypatch.delenv("GOPROD_SOCKET", raising=False)
+    with tempfile.TemporaryDirectory(prefix="goprod-py-") as folder:
+        server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+        fake = FakeGoprod()
+        pb2_grpc.add_GoprodServicer_to_server(fake, server)
+        fake.socket = os.path.join(folder, "goprod.sock")
+        server.add_insecure_port("unix:" + fake.socket)
+        server.start()
+        try:
+            yield fake
+        finally:
+            fake.publish(None)
+            server.stop(grace=None)
+
+
+def event(identifier, request="command 0x01"):
+    return pb2.Event(kind=pb2.Event.KIND_REQUEST_DONE, camera=pb2.Camera(identifier=identifier), request=request)
+
+
+# ---------------------------------------------------------------- the address
+
+def test_the_address_is_GOPROD_SOCKET_else_the_default(monkeypatch):
+    monkeypatch.delenv("GOPROD_SOCKET", raising=False)
+    assert goprod.Client().address == "unix:/run/goprod/goprod.sock" == goprod.DEFAULT_SOCKET
+    monkeypatch.setenv("GOPROD_SOCKET", "/tmp/goprod-demo/goprod.sock")
+    assert goprod.Client().address == "unix:/tmp/goprod-demo/goprod.sock"
+    assert goprod.Client("unix:/x/goprod.sock").address == "unix:/x/goprod.sock"  # an explicit one wins
+
+
+@pytest.mark.parametrize("given, target", [
+    ("unix:/run/goprod/goprod.sock", "unix:/run/goprod/goprod.sock"),
+    ("/tmp/goprod.sock", "unix:/tmp/goprod.sock"),
+    ("goprod.sock", "unix:goprod.sock"),          # a relative path, not a host name
+    ("./run/goprod.sock", "unix:./run/goprod.sock"),
+    ("localhost:50051", "localhost:50051"),
+    ("dns:///camera-host:50051", "dns:///camera-host:50051"),
+    ("unix-abstract:goprod", "unix-abstract:goprod"),
+])
+def test_addresses(given, target):
+    assert goprod.resolve_address(given) == target
+
+
+def test_the_client_reaches_goprod_through_GOPROD_SOCKET(fake, monkeypatch):
+    monkeypatch.setenv("GOPROD_SOCKET", fake.socket)
+    with goprod.Client() as client:
+        assert [c.identifier for c in client.list_cameras()] == ["0456"]
+    assert [rpc for rpc, _, _ in fake.calls] == ["ListCameras"]
+
+
+# ---------------------------------------------------------------- requests and deadlines
+
+def test_every_call_has_a_deadline(fake):
+    with goprod.Client(fake.socket, timeout=7) as client:
+        client.list_cameras()
+        client.shutter(True)
+        client.load_preset_group("photo")
+        client.statuses()
+        client.ap_info()
+        client.daemon_status()
+        client.connect("0456")                 # Connect waits for pairing: 60 s unless told
+        client.list_cameras(timeout=2)
+    left = {rpc: seconds for rpc, _, seconds in fake.calls}
+    assert all(seconds is not None for seconds in left.values()), left
+    # The deadline travels in whole units of gRPC's wire format: a few ms more may arrive.
+    assert all(5 < left[rpc] < 7.5 for rpc in ("SetShutter", "LoadPresetGroup", "GetStatuses", "GetApInfo",
+                                              "GetDaemonStatus")), left
+    assert 50 < left["Connect"] < 60.5 and left["ListCameras"] < 2.5, left
+
+
+def test_what_the_control_calls_send(fake):
+    with goprod.Client(fake.socket) as client:
+        (only,) = client.shutter(True)
+        assert only.identifier == "0456"
+        client.shutter(False, "0456")
+        client.shutter(True, ["0456", "AA:BB:CC:00:04:57"])
+        client.shutter(True, all=True)
+        client.load_preset_group("timelapse", "0456")
+        client.load_preset_group(pb2.PRESET_GROUP_VIDEO)
+        client.statuses([8, 70], "0456")
+        with pytest.raises(ValueError, match="unknown preset group 'burst'"):
+            client.load_preset_group("burst")
+    sent = [(rpc, request) for rpc, request, _ in fake.calls]
+    assert sent == [
+        ("SetShutter", pb2.SetShutterRequest(target=pb2.CameraRequest(), on=True)),
+        ("SetShutter", pb2.SetShutterRequest(target=pb2.CameraRequest(cameras=["0456"]), on=False)),
+        ("SetShutter", pb2.SetShutterRequest(target=pb2.CameraRequest(cameras=["0456", "AA:BB:CC:00:04:57"]), on=True)),
+        ("SetShutter", pb2.SetShutterRequest(target=pb2.CameraRequest(all=True), on=True)),
+        ("LoadPresetGroup", pb2.LoadPresetGroupRequest(target=pb2.CameraRequest(cameras=["0456"]),
+                                                       group=pb2.PRESET_GROUP_TIMELAPSE)),
+        ("LoadPresetGroup", pb2.LoadPresetGroupRequest(target=pb2.CameraRequest(), group=pb2.PRESET_GROUP_VIDEO)),
+        ("GetStatuses", pb2.GetValuesRequest(target=pb2.CameraRequest(cameras=["0456"]), ids=[8, 70])),
+    ]
+
+
+# ---------------------------------------------------------------- failures
+
+def test_a_camera_that_failed_is_named_with_its_message(fake):
+    fake.results = [result("0456"),
+                    result("0457", FAILED_PRECONDITION, "the camera rejected Set Shutter on: camera status 1 (error)")]
+    with goprod.Client(fake.socket) as client:
+        with pytest.raises(goprod.CameraError) as error:
+            client.shutter(True, all=True)
+    assert str(error.value) == ("shutter on failed on camera 0457: the camera rejected Set Shutter on: "
+                                "camera status 1 (error)")
+    assert error.value.code == grpc.StatusCode.FAILED_PRECONDITION and error.value.rpc == "SetShutter"
+    assert [r.identifier for r in error.value.results] == ["0456", "0457"]
+    assert [r.identifier for r in error.value.failures] == ["0457"]
+    assert isinstance(error.value, goprod.GoprodError)
+
+
+def test_every_failed_camera_is_named(fake):
+    fake.results = [result("0456", 14, "camera 0456 is not connected (link lost)"),
+                    result("0457", 4, "the camera did not answer in time")]
+    with goprod.Client(fake.socket) as client:
+        with pytest.raises(goprod.CameraError) as error:
+            client.load_preset_group("photo", all=True)
+        assert str(error.value) == ("load preset group photo failed on camera 0456: camera 0456 is not connected "
+                                    "(link lost); camera 0457: the camera did not answer in time")
+        assert error.value.code == grpc.StatusCode.UNAVAILABLE
+        # Reads answer per camera too, and so does any RPC through call().
+        with pytest.raises(goprod.CameraError, match="^get statuses failed on camera 0456: "):
+            client.statuses()
+        with pytest.raises(goprod.CameraError, match="^GetApInfo failed on camera 0456: "):
+            client.call("GetApInfo", pb2.CameraRequest())
+
+
+def test_an_rpc_error_keeps_its_code_and_the_daemons_message(fake):
+    with goprod.Client(fake.socket) as client:
+        with pytest.raises(goprod.GoprodError) as error:
+            client.connect("9999")
+    assert error.value.code == grpc.StatusCode.NOT_FOUND
+    assert error.value.details == "camera 9999 was not found within 60 s (is it on and in range?)"
+    assert str(error.value) == ("Connect failed: NOT_FOUND: camera 9999 was not found within 60 s "
+                                "(is it on and in range?)")
+    assert not isinstance(error.value, goprod.CameraError)
+
+
+def test_no_daemon_says_where_the_client_looked():
+    with tempfile.TemporaryDirectory(prefix="goprod-py-") as folder:
+        socket = os.path.join(folder, "absent.sock")
+        with goprod.Client(socket, timeout=5) as client:
+            with pytest.raises(goprod.GoprodError) as error:
+                client.list_cameras()
+    assert error.value.code == grpc.StatusCode.UNAVAILABLE
+    message = str(error.value)
+    assert message.startswith("ListCameras failed: UNAVAILABLE: ")
+    assert "No such file or directory" in message
+    assert message.endswith("(is goprod running and serving unix:%s?)" % socket)
+
+
+def test_a_user_outside_the_sockets_group_is_told_so():
+    """gRPC's text for a socket the user may not open (not testable for real as root)."""
+    class Refused(grpc.RpcError):
+        def code(self):
+            return grpc.StatusCode.UNAVAILABLE
+
+        def details(self):
+            return "failed to connect to all addresses; last error: UNKNOWN: unix:%s: Permission denied" % socket
+
+    with tempfile.TemporaryDirectory(prefix="goprod-py-") as folder:
+        socket = os.path.join(folder, "goprod.sock")
+        open(socket, "w").close()
+        error = goprod.errors.from_rpc_error("ListCameras", Refused(), "unix:" + socket)
+        group = grp.getgrgid(os.stat(socket).st_gid).gr_name
+    assert error.code == grpc.StatusCode.UNAVAILABLE
+    assert str(error) == ('ListCameras failed: UNAVAILABLE: no permission to use goprod\'s socket unix:%s: the user '
+                          'must be in the socket\'s group "%s" (add it with usermod -aG, then log in again)'
+                          % (socket, group))
+
+
+def test_an_unavailable_answer_from_goprod_is_not_taken_for_an_absent_daemon(fake):
+    with goprod.Client(fake.socket) as client:
+        with pytest.raises(goprod.GoprodError) as error:
+            client.connect("bluez-gone")
+    assert str(error.value) == "Connect failed: UNAVAILABLE: BlueZ is not running (org.bluez is not on the bus)"
+
+
+def test_a_call_past_its_deadline_says_which_limit(fake):
+    fake.stall.set()
+    with goprod.Client(fake.socket, timeout=0.3) as client:
+        with pytest.raises(goprod.GoprodError) as error:
+            client.list_cameras()
+    assert error.value.code == grpc.StatusCode.DEADLINE_EXCEEDED
+    assert str(error.value) == "ListCameras failed: DEADLINE_EXCEEDED: no answer within 0.3 s"
+
+
+# ---------------------------------------------------------------- events
+
+def test_events_are_subscribed_when_events_returns_and_end_on_the_deadline(fake):
+    with goprod.Client(fake.socket) as client:
+        stream = client.events(seconds=1, cameras="0456", kinds=[pb2.Event.KIND_REQUEST_DONE])
+        fake.publish(event("0456"))
+        fake.publish(event("0456", "setting 0x02"))
+        received = [e.request for e in stream]  # ends by itself when the second is over
+    assert received == ["command 0x01", "setting 0x02"]
+    (rpc, request, seconds) = fake.calls[0]
+    assert request == pb2.WatchEventsRequest(cameras=["0456"], kinds=[pb2.Event.KIND_REQUEST_DONE])
+    assert 0 < seconds < 1.5
+
+
+def test_leaving_the_with_block_ends_the_stream(fake):
+    with goprod.Client(fake.socket) as client:
+        with client.events() as stream:   # no deadline: until cancelled
+            fake.publish(event("0456"))
+            assert next(stream).request == "command 0x01"
+        assert list(stream) == []          # cancelled: the iteration is over, without an error
+    assert fake.calls[0][2] is None
+
+
+def test_a_stream_goprod_ends_raises(fake):
+    with goprod.Client(fake.socket) as client:
+        stream = client.events(seconds=10)
+        fake.publish(event("0456"))
+        fake.publish(grpc.StatusCode.RESOURCE_EXHAUSTED)
+        assert next(stream).request == "command 0x01"
+        with pytest.raises(goprod.GoprodError) as error:
+            next(stream)
+    assert error.value.code == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert str(error.value) == ("WatchEvents failed: RESOURCE_EXHAUSTED: the client reads too slowly: "
+                                "more than 256 messages waiting")
+
+
+def test_events_without_a_daemon_fail_at_once():
+    with tempfile.TemporaryDirectory(prefix="goprod-py-") as folder:
+        with goprod.Client(os.path.join(folder, "absent.sock")) as client:
+            with pytest.raises(goprod.GoprodError) as error:
+                client.events(seconds=30)
+    assert error.value.code == grpc.StatusCode.UNAVAILABLE
+    assert "is goprod running and serving" in str(error.value)
