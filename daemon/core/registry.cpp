@@ -248,8 +248,9 @@ void Registry::connect(CallId call, std::string selector, Deadline deadline,
     executor_.post([this, call, selector = std::move(selector), deadline, done = std::move(done)]() mutable {
         auto camera = reachable(selector);
         if (camera) return startConnect(call, **camera, deadline, std::move(done));
-        // The user named a camera not seen yet: look for it within the deadline.
-        if (camera.error().code == Errc::NotFound && bluezUp_ && namesOneCamera(selector)) {
+        // The user named a camera not seen yet (or BlueZ's objects are not read yet,
+        // right after start): look for it within the deadline.
+        if (camera.error().code == Errc::NotFound && namesOneCamera(selector)) {
             return lookFor(call, selector, deadline, std::move(done));
         }
         done(Unexpected{camera.error()});

@@ -233,6 +233,18 @@ TEST_F(RegistryConnect, ACameraNotSeenYetIsLookedForAndConnectedWhenItAppears) {
     EXPECT_EQ(byAddress->value().identifier, "0789");
 }
 
+// Right after start (READY=1), goprod may not have read BlueZ's objects yet:
+// `systemctl start goprod && goproctl -i 0456 connect` must not say NOT_FOUND.
+TEST_F(RegistryConnect, ACameraNamedBeforeBluezsObjectsAreReadIsLookedForOnceTheyAre) {
+    auto o = connect("0456", 30s);
+    executor.drain();
+    EXPECT_TRUE(pending(o)) << "BlueZ's devices are not read yet: not a reason for NOT_FOUND";
+    addCamera("0456");  // BlueZ knows it: goprod reads it with the rest
+    bluezUp();
+    ASSERT_TRUE(succeeded(o));
+    EXPECT_EQ(o->value().state, CameraState::Ready);
+}
+
 TEST_F(RegistryConnect, ACameraThatDoesNotAppearIsNotFoundAtTheDeadline) {
     bluezUp();
     auto o = connect("0702", 3s);
