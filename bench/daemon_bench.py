@@ -42,7 +42,7 @@ CAMERA_COUNTS = (1, 8) if ARGS.smoke else (1, 8, 64)
 START_UPS = 2 if ARGS.smoke else 7
 SIM_CAMERAS = max(CAMERA_COUNTS)
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "integration"))
-sys.path.insert(0, os.path.join(BUILD, "proto", "goprod", "v1"))
+sys.path.insert(0, os.path.join(BUILD, "python"))
 os.environ.setdefault("GOPROD_SIM", os.path.join(BUILD, "sim", "goprod-sim"))
 os.environ.setdefault("GOPROD", os.path.join(BUILD, "daemon", "goprod"))
 DIRECT_CLIENT = os.path.join(BUILD, "bench", "direct_client")
@@ -50,8 +50,8 @@ GRPC_LOAD = os.path.join(BUILD, "bench", "grpc_load")
 
 import grpc  # noqa: E402
 
-import goprod_pb2 as pb  # noqa: E402
-import goprod_pb2_grpc as pb_grpc  # noqa: E402
+from goprod.v1 import goprod_pb2 as pb  # noqa: E402
+from goprod.v1 import goprod_pb2_grpc as pb_grpc  # noqa: E402
 from harness import Daemon, PrivateBus, Sim  # noqa: E402
 
 FIGURES = {"machine": {}, "throughput": [], "latency_us": {}, "memory_mib": {}, "idle": {}, "start_up_ms": {},

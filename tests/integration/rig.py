@@ -3,8 +3,8 @@ the rig of the daemon's and goproctl's integration tests."""
 import asyncio
 import tempfile
 
-import goprod_pb2 as pb
-import goprod_pb2_grpc as pb_grpc
+from goprod.v1 import goprod_pb2 as pb
+from goprod.v1 import goprod_pb2_grpc as pb_grpc
 import grpc
 from harness import Daemon, PrivateBus, Sim
 

@@ -1,7 +1,7 @@
 """Set AP Control on goprod-sim when the status-69 push never comes (a camera
 that lost the registration, a push lost in a reconnection): goprod learns the
 AP's state by querying status 69 and answers OK within the deadline."""
-import goprod_pb2 as pb
+from goprod.v1 import goprod_pb2 as pb
 import grpc
 from harness import goproctl, run
 from rig import Rig

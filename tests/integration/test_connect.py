@@ -6,7 +6,7 @@ import re
 
 import grpc
 
-import goprod_pb2 as pb
+from goprod.v1 import goprod_pb2 as pb
 from harness import goproctl, run
 from rig import Rig
 

@@ -12,7 +12,7 @@ import os
 import grpc
 import pytest
 
-import goprod_pb2 as pb
+from goprod.v1 import goprod_pb2 as pb
 from harness import Daemon, run
 from rig import Rig
 

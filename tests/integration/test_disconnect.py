@@ -8,7 +8,7 @@ import asyncio
 import json
 import signal
 
-import goprod_pb2 as pb
+from goprod.v1 import goprod_pb2 as pb
 
 from harness import GOPROCTL, goproctl, run
 from rig import Rig

@@ -4,7 +4,7 @@ goprod-sim."""
 import asyncio
 import os
 
-import goprod_pb2 as pb
+from goprod.v1 import goprod_pb2 as pb
 import grpc
 import pytest
 

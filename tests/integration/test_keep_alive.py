@@ -4,7 +4,7 @@ slots (queue_depth clients all fit while it is due)."""
 import asyncio
 import os
 
-import goprod_pb2 as pb
+from goprod.v1 import goprod_pb2 as pb
 import grpc
 from harness import run
 from rig import KEEP_ALIVE, Rig

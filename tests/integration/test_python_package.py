@@ -3,10 +3,7 @@ goprod-sim on a private bus: it finds the socket through GOPROD_SOCKET, drives
 a camera (the camera receives the seed's bytes), names the camera that failed,
 ends an event stream on its deadline, and says when goprod is not running; the
 example examples/python/goprod_client.py takes a photo through it.
-
-Needs PYTHONPATH=build/python only: the package's stubs and the flat ones in
-build/proto/goprod/v1 (rig.py) define the same messages and cannot be
-imported into one process, so this file uses harness.py directly."""
+Uses harness.py directly: goprod.Client, not rig.py's raw stub, talks to goprod."""
 import asyncio
 import contextlib
 import os

@@ -7,8 +7,8 @@ import os
 import signal
 
 import grpc
-import goprod_pb2 as pb
-import goprod_pb2_grpc as pb_grpc
+from goprod.v1 import goprod_pb2 as pb
+from goprod.v1 import goprod_pb2_grpc as pb_grpc
 from harness import Daemon, Signals, run
 from rig import Rig
 

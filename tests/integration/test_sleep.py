@@ -4,7 +4,7 @@ for the sleep it asked for, whichever of the answer and the link-down it handles
 first, and with auto-connect off must not wake the camera again."""
 import asyncio
 
-import goprod_pb2 as pb
+from goprod.v1 import goprod_pb2 as pb
 from harness import goproctl, run
 from rig import Rig
 

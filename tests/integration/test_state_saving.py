@@ -12,7 +12,7 @@ import struct
 
 import grpc
 
-import goprod_pb2 as pb
+from goprod.v1 import goprod_pb2 as pb
 from harness import run
 from rig import Rig
 

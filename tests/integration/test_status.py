@@ -5,7 +5,7 @@ running. The real goproctl → the real goprod → goprod-sim on a private bus."
 import json
 import subprocess
 
-import goprod_pb2 as pb
+from goprod.v1 import goprod_pb2 as pb
 
 from harness import GOPROD, Variant, call, goproctl, run
 from rig import Rig

@@ -4,7 +4,7 @@ discovered but none connected (a command without -i means only a connected
 camera). The real goproctl → the real goprod → goprod-sim on a private bus."""
 import asyncio
 
-import goprod_pb2 as pb
+from goprod.v1 import goprod_pb2 as pb
 
 from harness import goproctl, run
 from rig import Rig

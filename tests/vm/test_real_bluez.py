@@ -24,7 +24,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
-import goprod_pb2 as pb  # noqa: E402
+from goprod.v1 import goprod_pb2 as pb  # noqa: E402
 import grpc  # noqa: E402
 from harness import BLUEZ, Sim, call, connect, goproctl, run, wait_for_name, wait_for_name_released  # noqa: E402
 from rig import Rig  # noqa: E402
