@@ -6,7 +6,7 @@ set -euo pipefail
 template=$1 binary=$2
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-sed "s|@SBINDIR@/goprod|$binary|; s|@DOCDIR@|/usr/share/doc/goprod|" "$template" >"$dir/goprod.service"
+sed "s|@SBINDIR@/goprod|$binary|" "$template" >"$dir/goprod.service"
 systemd-analyze verify --man=no "$dir/goprod.service"
 systemd-analyze security --offline=true --threshold=20 "$dir/goprod.service" | tail -n 1
 # systemctl reload goprod sends SIGHUP (goprod re-reads its configuration).
