@@ -23,16 +23,29 @@ command_ran=""
 env_file=/etc/goprod-vm.env  # the share's env.sh, for the units
 units=/etc/systemd/system
 
-# Units that cost boot time and bring nothing to a VM that lives a minute
-# without network or terminals.
+# What costs boot time under software emulation and brings nothing to a VM
+# that lives a minute without network, terminals, disks or other hardware:
+# every generator (each is a program to start; the VM needs none), and these
+# units. Kept: journald, udevd (it sees the btvirt controllers come), tmpfiles,
+# sysctl, dbus, bluetoothd. See tests/vm/README.md for the figures.
 masked=(
-    systemd-timesyncd.service systemd-pstore.service getty@tty1.service serial-getty@ttyS0.service
+    # Devices present at boot: their modules, unpacked by kmod in the emulated CPU.
+    systemd-udev-trigger.service modprobe@drm.service modprobe@dm_mod.service modprobe@loop.service
+    modprobe@fuse.service modprobe@configfs.service kmod-static-nodes.service systemd-modules-load.service
+    # File systems and state a throw-away VM does not use.
+    dev-hugepages.mount sys-kernel-debug.mount sys-kernel-tracing.mount sys-fs-fuse-connections.mount
+    sys-kernel-config.mount proc-sys-fs-binfmt_misc.automount systemd-binfmt.service systemd-remount-fs.service
+    systemd-random-seed.service systemd-update-utmp.service systemd-journal-flush.service systemd-pstore.service
+    # bluetoothd asks for the host name (D-Bus activation: ~3 s) and falls back without it, as in stage 2.
+    systemd-hostnamed.service systemd-rfkill.service systemd-rfkill.socket
+    # No network, no terminals, no periodic jobs.
+    systemd-timesyncd.service getty@tty1.service serial-getty@ttyS0.service e2scrub_reap.service
     apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub_all.timer fstrim.timer man-db.timer
-    e2scrub_reap.service systemd-tmpfiles-clean.timer
+    systemd-tmpfiles-clean.timer
 )
 
 write_units() {
-    cat >"$units/goprod-vm.target" <<EOF
+    $bb cat >"$units/goprod-vm.target" <<EOF
 [Unit]
 Description=goprod test VM: the command next to the real bluetoothd
 Requires=basic.target
@@ -40,7 +53,7 @@ After=basic.target
 Wants=goprod-vm-command.service
 AllowIsolate=yes
 EOF
-    cat >"$units/goprod-vm-controllers.service" <<EOF
+    $bb cat >"$units/goprod-vm-controllers.service" <<EOF
 [Unit]
 Description=goprod test VM: two btvirt LE controllers, hci0 and hci1, powered
 Requires=bluetooth.service
@@ -53,7 +66,7 @@ ExecStart=/bin/bash $here/systemd-stage2.sh controllers
 TimeoutStartSec=90
 StandardOutput=journal+console
 EOF
-    cat >"$units/goprod-vm-command.service" <<EOF
+    $bb cat >"$units/goprod-vm-command.service" <<EOF
 [Unit]
 Description=goprod test VM: the command
 # Wants, not Requires: the command unit reports a failed controllers unit and
@@ -67,8 +80,15 @@ ExecStart=/bin/bash $here/systemd-stage2.sh command
 TimeoutStartSec=infinity
 StandardOutput=journal+console
 EOF
-    local u
-    for u in "${masked[@]}"; do ln -sf /dev/null "$units/$u"; done
+    local u g
+    for u in "${masked[@]}"; do $bb ln -sf /dev/null "$units/$u"; done
+    $bb mkdir -p /etc/systemd/system-generators
+    for g in /usr/lib/systemd/system-generators/*; do
+        $bb ln -sf /dev/null "/etc/systemd/system-generators/${g##*/}"
+    done
+    # The journal in /run only: nothing to flush to /var at boot.
+    $bb mkdir -p /etc/systemd/journald.conf.d
+    printf '[Journal]\nStorage=volatile\n' >/etc/systemd/journald.conf.d/goprod-vm.conf
 }
 
 # The first stage of PID 1, before systemd.
@@ -85,9 +105,10 @@ pid1() {
     $bb cp "$results/.vm/env.sh" "$env_file"
 
     # The cached kernel's modules where udev and modprobe look for them.
-    $bb rm -rf "/usr/lib/modules/$(uname -r)"
+    local kver; kver=$($bb uname -r)
+    $bb rm -rf "/usr/lib/modules/$kver"
     $bb mkdir -p /usr/lib/modules
-    $bb ln -s "$GOPROD_VM_KDIR/root/lib/modules/$(uname -r)" "/usr/lib/modules/$(uname -r)"
+    $bb ln -s "$GOPROD_VM_KDIR/root/lib/modules/$kver" "/usr/lib/modules/$kver"
     $bb mkdir -p /var/lib/goprod-vm
     install_modprobe_helper /var/lib/goprod-vm
     load_bt_modules
