@@ -122,6 +122,8 @@ pid1() {
     # through the overlay (and maybe the checkout or the results share). Keep it.
     $bb mkdir -p /etc/tmpfiles.d
     printf 'd /tmp 1777 root root -\n' >/etc/tmpfiles.d/tmp.conf
+    # dpkg's man-db trigger would rebuild the manual page index: ~90 s here.
+    $bb rm -f /var/lib/man-db/auto-update
     # /etc and /var are up to date with /usr: no ldconfig, hwdb or catalog rebuild at boot.
     $bb touch -r /usr /etc/.updated /var/.updated
     $bb mkdir -p /etc/bluetooth
@@ -154,7 +156,8 @@ command_unit() {
     results=$GOPROD_VM_RESULTS
     if systemctl -q is-active goprod-vm-controllers.service; then
         log "running the command"
-        run_command GOPROD_VM_SYSTEMD=1
+        # GOPROD_VM_CHANGES: the overlay's upper layer, all the VM wrote to its root.
+        run_command GOPROD_VM_SYSTEMD=1 GOPROD_VM_CHANGES=/.goprod-vm-changes/upper
     else
         log "FAILED before the command ran: the controllers are not up; no exit code reported"
     fi

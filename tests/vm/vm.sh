@@ -71,6 +71,9 @@ if [ "$GOPROD_OVERLAY" = 1 ]; then
     mkdir -p /changes/upper /changes/work
     mount -t overlay -o lowerdir=/host,upperdir=/changes/upper,workdir=/changes/work overlay /newroot \
         || fail "cannot mount the overlay root"
+    # What the VM changed stays in sight (tests look there for leftovers).
+    mkdir -p /newroot/.goprod-vm-changes
+    mount -o move /changes /newroot/.goprod-vm-changes
 fi
 [ -n "$GOPROD_STAGE2" ] && [ -x "/newroot$GOPROD_STAGE2" ] || fail "no stage 2 script '$GOPROD_STAGE2'"
 mount -o move /dev /newroot/dev
