@@ -56,7 +56,8 @@ EOF
     $bb cat >"$units/goprod-vm-controllers.service" <<EOF
 [Unit]
 Description=goprod test VM: two btvirt LE controllers, hci0 and hci1, powered
-Requires=bluetooth.service
+# Wants, not Requires: the controllers stay when a test restarts bluetooth.service.
+Wants=bluetooth.service
 After=bluetooth.service
 
 [Service]

@@ -50,6 +50,14 @@ harness.SIM = "/usr/bin/goprod-sim"
 harness.GOPROCTL = "/usr/bin/goproctl"
 
 state = {}  # what one test leaves to the next
+FIGURES = os.path.join(RESULTS, "service-figures.md")
+
+
+def note(line):
+    """A figure of this run: printed, and listed in service-figures.md in the results folder."""
+    print(line)
+    with open(FIGURES, "a") as f:
+        f.write(f"- {line}\n")
 
 
 def sh(*argv, check=True, **kwargs):
@@ -167,9 +175,6 @@ class Installed(Rig):
     class daemon:  # what harness.goproctl and test_real_bluez.reconnects_after use
         target = "unix:" + SOCKET
 
-    def __init__(self):
-        super().__init__()
-
     async def __aenter__(self):
         self.channel = grpc.aio.insecure_channel(self.daemon.target)
         self.stub = pb_grpc.GoprodStub(self.channel)
@@ -230,10 +235,12 @@ def test_packages_install_and_the_service_becomes_ready_through_notify():
     state["new_paths"] = sorted(p for p in payload if not os.path.lexists(p))
     assert not os.path.exists("/var/lib/goprod") and not os.path.exists("/etc/goprod"), "a goprod is installed already"
 
+    with open(FIGURES, "w") as f:
+        f.write("goprod's packages under systemd in the VM (software-emulated CPU)\n\n")
     start = time.monotonic()
     out = sh("dpkg", "-i", *debs.values(), env=dict(os.environ, DEBIAN_FRONTEND="noninteractive")).stdout
     state["packages"] = list(debs)
-    print(f"dpkg -i took {time.monotonic() - start:.1f} s")
+    note(f"dpkg -i of {', '.join(debs)}: {time.monotonic() - start:.1f} s")
     with open(os.path.join(RESULTS, "dpkg-install.log"), "w") as f:
         f.write(out)
 
@@ -254,7 +261,9 @@ def test_packages_install_and_the_service_becomes_ready_through_notify():
             # Type=notify: the job ends when READY=1 came; "activating" until then.
             return before, await unit.until(lambda p: p["ActiveState"] == "active" and p["MainPID"] not in
                                             (0, before["MainPID"]), "a new ready goprod after restart")
+    start = time.monotonic()
     before, after = run(restart())
+    note(f"systemctl restart goprod, to READY=1: {time.monotonic() - start:.1f} s")
     assert after["SubState"] == "running" and after["StatusText"], after
     print(f"goprod restarted: MainPID {before['MainPID']} -> {after['MainPID']}, status \"{after['StatusText']}\"")
 
@@ -429,7 +438,7 @@ def test_the_watchdog_restarts_a_daemon_that_stops_answering_and_the_camera_come
                                      "a restart by the watchdog", timeout=TIMEOUT)
             took = time.monotonic() - start
             await journal_until(cursor, lambda e: "Watchdog timeout" in message(e))
-        print(f"watchdog: stopped MainPID {before['MainPID']}, new MainPID {after['MainPID']} after {took:.1f} s")
+        note(f"watchdog (WatchdogSec=3s): SIGSTOP of {before['MainPID']} to a new ready daemon ({after['MainPID']}) in {took:.1f} s")
         async with Installed() as svc:
             await svc.ready()
         code, out, err = goproctl_as(MEMBER, "-i", CAMERA, "analytics")
@@ -450,7 +459,7 @@ def test_the_journal_has_the_daemons_lines_with_their_priorities_and_no_wifi_pas
     by_priority = {}
     for e in own:
         by_priority.setdefault(e.get("PRIORITY"), []).append(message(e))
-    print({p: len(lines) for p, lines in sorted(by_priority.items())})
+    note("goprod's journal lines by priority: " + ", ".join(f"{p}: {len(lines)}" for p, lines in sorted(by_priority.items())))
     assert any(line.startswith("goprod ") and " serving " in line for line in by_priority.get("6", [])), \
         "no start-up line at priority info (6)"
     assert any("BlueZ went away" in line for line in by_priority.get("4", [])), \
@@ -469,7 +478,7 @@ def test_stop_is_clean_and_within_the_timeout_and_purge_leaves_nothing():
     sh("systemctl", "stop", "goprod.service")
     took = time.monotonic() - start
     props = show("goprod.service", "ActiveState", "Result", "ExecMainCode", "ExecMainStatus")
-    print(f"systemctl stop goprod: {took:.2f} s (TimeoutStopSec={timeout})")
+    note(f"systemctl stop goprod, a camera connected: {took:.2f} s (TimeoutStopSec={timeout})")
     assert took < 10, f"stop took {took:.1f} s"
     # ExecMainCode 1 = exited by itself (CLD_EXITED), not killed (2) by SIGKILL after the timeout.
     assert props == {"ActiveState": "inactive", "Result": "success", "ExecMainCode": "1", "ExecMainStatus": "0"}, props
@@ -493,24 +502,31 @@ def test_stop_is_clean_and_within_the_timeout_and_purge_leaves_nothing():
     with open(os.path.join(RESULTS, "installed-files.txt"), "w") as f:
         f.write(installed)
     goprod = pwd.getpwnam("goprod")
+    start = time.monotonic()
     sh("apt-get", "purge", "-y", "-q", *packages, env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+    note(f"apt-get purge: {time.monotonic() - start:.1f} s")
 
-    left = [p for p in state["new_paths"] if os.path.lexists(p)]
-    left += [p for p in ("/etc/goprod", "/var/lib/goprod", "/run/goprod", "/lib/systemd/system/goprod.service",
-                         "/etc/systemd/system/multi-user.target.wants/goprod.service") if os.path.lexists(p)]
-    assert not left, f"left behind by apt purge: {left}"
-    # Everything the VM wrote is in the overlay's upper layer: nothing there may belong to goprod,
-    # nor carry its name, except this test's own traces.
+    left = {p: "installed by the packages" for p in state["new_paths"] if os.path.lexists(p)}
+    left.update({p: "the daemon's" for p in ("/etc/goprod", "/var/lib/goprod", "/run/goprod",
+                                            "/lib/systemd/system/goprod.service",
+                                            "/etc/systemd/system/multi-user.target.wants/goprod.service")
+                 if os.path.lexists(p)})
+    # Everything the VM wrote is in the overlay's upper layer: nothing there may belong to user or
+    # group goprod, nor carry the name, except this test's own traces.
     if CHANGES:
         ours = (RESULTS, os.getcwd(), HERE)
         for root, dirs, files in os.walk(CHANGES):
             for name in dirs + files:
-                path = os.path.join(root, name)
-                st = os.lstat(path)
-                visible = path[len(CHANGES):]
+                visible = os.path.join(root, name)[len(CHANGES):]
                 if any(visible == p or visible.startswith(p + "/") or p.startswith(visible + "/") for p in ours):
                     continue
-                if os.path.exists(visible) or os.path.islink(visible):  # not a whiteout of a removed file
-                    assert st.st_uid != goprod.pw_uid and st.st_gid != goprod.pw_gid, f"{visible} belongs to goprod"
-                    assert "goprod" not in name, f"left behind by apt purge: {visible}"
-    print("user goprod after purge:", sh("getent", "passwd", "goprod", check=False).stdout.strip() or "removed")
+                if not os.path.lexists(visible):
+                    continue  # a whiteout: the file was removed
+                st = os.lstat(visible)
+                if goprod.pw_uid in (st.st_uid, st.st_gid) or goprod.pw_gid == st.st_gid:
+                    left.setdefault(visible, "owned by goprod")
+                elif "goprod" in name:
+                    left.setdefault(visible, "named goprod")
+    user = sh("getent", "passwd", "goprod", check=False).stdout.strip()
+    note(f"user goprod after purge: {user or 'removed'}")
+    assert not left, "left behind by apt purge:\n" + "\n".join(f"  {p} ({why})" for p, why in sorted(left.items()))
