@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # What both stage-2 flavours of the test VM share (sourced by stage2.sh and
 # systemd-stage2.sh): the results share, the kernel modules, the two btvirt
 # controllers, running the command and powering off. See tests/vm/README.md.
@@ -104,6 +105,7 @@ start_controllers() {
 # Runs the command vm.sh left in the results share, with a clean environment
 # plus the names given as arguments (NAME=value), and writes its exit code to
 # the share. Sets $command_ran.
+# shellcheck disable=SC2120 # the arguments are optional
 run_command() {
     $bb mkdir -p /tmp/home
     local rc=0
@@ -111,6 +113,7 @@ run_command() {
         GOPROD_VM=1 GOPROD_VM_RESULTS="$results" \
         DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/dbus/system_bus_socket "$@" \
         /bin/bash "$results/.vm/command.sh" </dev/null >"$results/output.log" 2>&1 || rc=$?
+    # shellcheck disable=SC2034 # read by the sourcing script's exit trap
     command_ran=1
     log "command exited $rc"
     echo "$rc" >"$results/exit-code.tmp"
