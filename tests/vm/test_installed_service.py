@@ -233,7 +233,8 @@ def test_packages_install_and_the_service_becomes_ready_through_notify():
             name = line.split(None, 5)[5].split(" -> ")[0]  # "./etc/goprod/", "./usr/x -> y"
             if name.strip("./"):
                 payload.add("/" + name.lstrip(".").strip("/"))
-    state["new_paths"] = sorted(p for p in payload if not os.path.lexists(p))
+    state["payload"] = payload
+    state["there_before"] = {p for p in payload if os.path.lexists(p)}
     assert not os.path.exists("/var/lib/goprod") and not os.path.exists("/etc/goprod"), "a goprod is installed already"
 
     with open(FIGURES, "w") as f:
@@ -517,7 +518,9 @@ def test_stop_is_clean_and_within_the_timeout_and_purge_leaves_nothing():
     sh("apt-get", "purge", "-y", "-q", *packages, env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
     note(f"apt-get purge: {time.monotonic() - start:.1f} s")
 
-    left = {p: "installed by the packages" for p in state["new_paths"] if os.path.lexists(p)}
+    listed = {line for line in installed.splitlines() if line.startswith("/") and line != "/."}
+    left = {p: "installed by the packages" for p in (listed | state["payload"]) - state["there_before"]
+            if os.path.lexists(p)}
     left.update({p: "the daemon's" for p in ("/etc/goprod", "/var/lib/goprod", "/run/goprod",
                                             "/lib/systemd/system/goprod.service",
                                             "/etc/systemd/system/multi-user.target.wants/goprod.service")
