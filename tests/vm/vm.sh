@@ -236,7 +236,7 @@ cmd_run() {
     results=$(cd "$results" && pwd -P)
     say "results in $results"
     # Stale files of an earlier run in the same folder would fake a result.
-    rm -rf "$results/.vm" "$results"/{exit-code,output.log,console.log,bluetoothd.log,bluetoothd-restarted.log,btvirt.log,dbus.log,modprobe.log,journal.log,systemd-blame.log,systemd-critical-chain.log}
+    rm -rf "$results/.vm" "$results"/{exit-code,output.log,console.log,bluetoothd.log,bluetoothd-restarted.log,btvirt.log,dbus.log,modprobe.log,journal.log,systemd-analyze.log}
     mkdir -p "$results/.vm"
 
     local stage2=$here/stage2.sh cwd boot_args=""; cwd=$(pwd -P)
