@@ -403,14 +403,18 @@ def test_reload_applies_a_changed_log_level():
     sh("systemctl", "reload", "goprod.service")  # returns once goprod sent READY=1 again
     assert show("goprod.service", "MainPID")["MainPID"] == props["MainPID"], "reload restarted goprod"
 
-    # A request at debug level: the password read crosses the log here if it ever does (checked in 5).
+    # The password read at debug level: it would cross the log here if it ever did (checked in 5).
     code, out, err = goproctl_as(MEMBER, "-i", CAMERA, "wifi", "ap", "info")
     assert code == 0 and AP_PASSWORD in out, (code, out, err)
+    # goprod logs a camera's state changes at debug level: disconnect and connect again.
+    for command in ("disconnect", "connect"):
+        code, out, err = goproctl_as(MEMBER, "-i", CAMERA, command)
+        assert code == 0, f"{command} as {MEMBER}: exit {code}\n{out}{err}"
 
     async def debug_line():
         return await journal_until(cursor, lambda e: e.get("PRIORITY") == "7" and e.get("SYSLOG_IDENTIFIER") == "goprod")
     entry = run(debug_line())
-    print(f"first debug line after the reload: {message(entry)}")
+    assert f"camera {CAMERA}: " in message(entry), message(entry)
     applied = [message(e) for e in journal("-u", "goprod.service", f"--after-cursor={cursor}")
                if "reload: applied" in message(e)]
     assert applied and "level" in applied[0], applied
