@@ -411,10 +411,11 @@ def test_reload_applies_a_changed_log_level():
         code, out, err = goproctl_as(MEMBER, "-i", CAMERA, command)
         assert code == 0, f"{command} as {MEMBER}: exit {code}\n{out}{err}"
 
-    async def debug_line():
-        return await journal_until(cursor, lambda e: e.get("PRIORITY") == "7" and e.get("SYSLOG_IDENTIFIER") == "goprod")
-    entry = run(debug_line())
-    assert f"camera {CAMERA}: " in message(entry), message(entry)
+    async def state_change_at_debug():
+        # Not just any debug line: goprod also reports its memory at debug level, now and then.
+        return await journal_until(cursor, lambda e: e.get("PRIORITY") == "7" and e.get("SYSLOG_IDENTIFIER") == "goprod"
+                                   and message(e).startswith(f"camera {CAMERA}: ") and " → " in message(e))
+    run(state_change_at_debug())
     applied = [message(e) for e in journal("-u", "goprod.service", f"--after-cursor={cursor}")
                if "reload: applied" in message(e)]
     assert applied and "level" in applied[0], applied
