@@ -26,12 +26,10 @@ from xml.etree import ElementTree
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
-import goprod_pb2 as pb  # noqa: E402
-import goprod_pb2_grpc as pb_grpc  # noqa: E402
 import grpc  # noqa: E402
 import harness  # noqa: E402
 from harness import Signals, call, connect, run, wait_for_name, wait_for_name_released  # noqa: E402
-from rig import Rig  # noqa: E402
+from rig import Rig, pb, pb_grpc  # noqa: E402  (the stubs, wherever rig finds them)
 from test_real_bluez import AP_PASSWORD, AP_SSID, CAMERA, PERIPHERAL, TIMEOUT, Launched, reconnects_after  # noqa: E402
 
 SYSTEM_BUS = "unix:path=/run/dbus/system_bus_socket"
