@@ -4,7 +4,11 @@
 # hci1). See tests/vm/README.md.
 #
 #   tests/vm/vm.sh prepare
-#   tests/vm/vm.sh run [--timeout SEC] [--results DIR] -- COMMAND [ARGS...]
+#   tests/vm/vm.sh run [--systemd] [--timeout SEC] [--results DIR] -- COMMAND [ARGS...]
+#
+# --systemd: Debian's systemd is PID 1 on a writable overlay of the host root,
+# with the real dbus.service and bluetooth.service (systemd-stage2.sh); without
+# it, stage2.sh starts dbus-daemon and bluetoothd itself on the read-only root.
 #
 # Exit codes of `run`: COMMAND's own, 124 on timeout, 77 when QEMU cannot run
 # on this machine (skip), 99 when the VM died without reporting, 2 on bad usage.
@@ -22,8 +26,8 @@ host_packages=(qemu-system-x86 bluez bluez-test-tools busybox-static kmod cpio
                python3-dbus python3-gi xz-utils)
 
 # virtio_pci is built in; these are the modules the initramfs needs to reach
-# the host root over virtio-9p.
-initrd_modules=(virtio_pci 9pnet_virtio 9p)
+# the host root over virtio-9p, and overlay for the writable root of --systemd.
+initrd_modules=(virtio_pci 9pnet_virtio 9p overlay)
 # What stage 2 loads before btvirt: the kernel crypto user API first (btvirt
 # needs it), then the virtual HCI driver; bnep is what bluetoothd would have
 # autoloaded a moment later. Unpacked in advance: kmod unpacking .ko.xz files
@@ -44,7 +48,9 @@ usage() {
 read -r -d '' initrd_init <<'EOF' || true
 #!/bin/sh
 # Load the virtio-9p chain, mount the host root read-only and hand over to the
-# stage-2 script named on the kernel command line (GOPROD_STAGE2=...).
+# stage-2 script named on the kernel command line (GOPROD_STAGE2=...). With
+# GOPROD_OVERLAY=1 the root is writable: an overlay of the host root (read-only)
+# and a tmpfs that keeps the changes until power-off.
 fail() { echo "init: $*"; echo o > /proc/sysrq-trigger; sleep 60; }
 mount -t proc proc /proc
 mount -t devtmpfs devtmpfs /dev
@@ -54,8 +60,21 @@ for m in $(cat /modules.order); do
     insmod "/modules/$m" || fail "insmod $m failed"
 done
 mkdir -p /newroot
-mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=512000 hostroot /newroot \
+host=/newroot
+[ "$GOPROD_OVERLAY" = 1 ] && host=/host
+mkdir -p $host
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=512000 hostroot $host \
     || fail "cannot mount the host root over 9p"
+if [ "$GOPROD_OVERLAY" = 1 ]; then
+    mkdir -p /changes
+    mount -t tmpfs -o mode=755 tmpfs /changes
+    mkdir -p /changes/upper /changes/work
+    mount -t overlay -o lowerdir=/host,upperdir=/changes/upper,workdir=/changes/work overlay /newroot \
+        || fail "cannot mount the overlay root"
+    # What the VM changed stays in sight (tests look there for leftovers).
+    mkdir -p /newroot/.goprod-vm-changes
+    mount -o move /changes /newroot/.goprod-vm-changes
+fi
 [ -n "$GOPROD_STAGE2" ] && [ -x "/newroot$GOPROD_STAGE2" ] || fail "no stage 2 script '$GOPROD_STAGE2'"
 mount -o move /dev /newroot/dev
 umount /proc
@@ -192,9 +211,10 @@ show_tail() {
 }
 
 cmd_run() {
-    local timeout=300 results=""
+    local timeout=300 results="" systemd=""
     while [ $# -gt 0 ]; do
         case $1 in
+            --systemd) systemd=1; shift ;;
             --timeout) [ $# -ge 2 ] || usage; timeout=$2; shift 2 ;;
             --timeout=*) timeout=${1#*=}; shift ;;
             --results) [ $# -ge 2 ] || usage; results=$2; shift 2 ;;
@@ -216,10 +236,14 @@ cmd_run() {
     results=$(cd "$results" && pwd -P)
     say "results in $results"
     # Stale files of an earlier run in the same folder would fake a result.
-    rm -rf "$results/.vm" "$results"/{exit-code,output.log,console.log,bluetoothd.log,bluetoothd-restarted.log,btvirt.log,dbus.log,modprobe.log}
+    rm -rf "$results/.vm" "$results"/{exit-code,output.log,console.log,bluetoothd.log,bluetoothd-restarted.log,btvirt.log,dbus.log,modprobe.log,journal.log,systemd-analyze.log}
     mkdir -p "$results/.vm"
 
-    local stage2=$here/stage2.sh cwd; cwd=$(pwd -P)
+    local stage2=$here/stage2.sh cwd boot_args=""; cwd=$(pwd -P)
+    if [ -n "$systemd" ]; then
+        stage2=$here/systemd-stage2.sh
+        boot_args=GOPROD_OVERLAY=1
+    fi
     # The kernel command line splits on blanks; only this path travels on it.
     [[ $stage2 =~ ^[^[:space:]\"]+$ ]] || die "the checkout path must not contain blanks: $stage2"
 
@@ -254,7 +278,7 @@ cmd_run() {
         -fsdev "local,id=results,path=$esc_results,security_model=none,multidevs=remap"
         -device virtio-9p-pci,fsdev=results,mount_tag=results
         # GOPROD_VM_APPEND: extra kernel parameters, e.g. "loglevel=7" to debug the boot.
-        -append "console=ttyS0 quiet panic=-1 GOPROD_STAGE2=$stage2 ${GOPROD_VM_APPEND:-}")
+        -append "console=ttyS0 quiet panic=-1 GOPROD_STAGE2=$stage2 $boot_args ${GOPROD_VM_APPEND:-}")
 
     local start=$SECONDS qpid tailpid="" rc=0 interrupted="" boot
     # Software emulation rarely oopses while the kernel boots (seen once in
