@@ -26,6 +26,7 @@ cat >"$dir/bus.conf" <<CONF
 </busconfig>
 CONF
 # A file it cannot parse stops it here, with the line and column.
+: >"$dir/address"  # there before tail(1) waits on it
 dbus-daemon --config-file="$dir/bus.conf" --nofork --nosyslog --print-address=3 3>"$dir/address" 2>"$dir/log" &
 bus_pid=$!
 read -r -t 10 _ < <(tail -f "$dir/address" --pid="$bus_pid") || true
