@@ -183,6 +183,25 @@ Request getCohnStatus(bool registerUpdates) {
     return protobufRequest(FeatureId::Query, action::kGetCohnStatus, body);
 }
 
+// issue 15 D: COHN (camera on the home network)
+Request createCohnCert(bool override) {
+    pb::RequestCreateCOHNCert body;
+    if (override) body.set_override(true);
+    return protobufRequest(FeatureId::Command, action::kCreateCohnCert, body);
+}
+
+Request clearCohnCert() {
+    return protobufRequest(FeatureId::Command, action::kClearCohnCert, pb::RequestClearCOHNCert{});
+}
+
+Request getCohnCert() { return protobufRequest(FeatureId::Query, action::kGetCohnCert, pb::RequestCOHNCert{}); }
+
+Request setCohnSetting(bool active) {
+    pb::RequestSetCOHNSetting body;
+    body.set_cohn_active(active);
+    return protobufRequest(FeatureId::Command, action::kSetCohnSetting, body);
+}
+
 }  // namespace operation
 
 std::optional<std::string_view> protobufTypeName(std::uint8_t feature, std::uint8_t act) {

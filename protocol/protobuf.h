@@ -64,6 +64,11 @@ Result<Request> pairingFinish(std::string_view clientName);
 Result<Request> setCameraControl(int status);  // open_gopro.EnumCameraControlStatus
 Request setTurboActive(bool active);
 Request getCohnStatus(bool registerUpdates);
+// issue 15 D: COHN (camera on the home network)
+Request createCohnCert(bool override);  // no body when !override, as the spec's vector `02 F1 67`
+Request clearCohnCert();
+Request getCohnCert();
+Request setCohnSetting(bool active);
 }  // namespace operation
 
 // The message type a (feature, action) pair carries, e.g. "open_gopro.ResponseGetApEntries".

@@ -198,12 +198,6 @@ bool readOnlyCommand(std::uint8_t id) {
     }
 }
 
-// A self-signed-looking PEM for Get COHN Certificate; clients only store it.
-constexpr std::string_view kCohnCertificate =
-    "-----BEGIN CERTIFICATE-----\n"
-    "MIIBszCCAVmgAwIBAgIUZ29wcm9kLXNpbS1jb2huLXJvb3QwCgYIKoZIzj0EAwIw\n"
-    "FjEUMBIGA1UEAwwLZ29wcm9kLXNpbTAeFw0yNDAxMDEwMDAwMDBaFw0zNDAxMDEw\n"
-    "-----END CERTIFICATE-----\n";
 
 }  // namespace
 
@@ -834,12 +828,15 @@ void Camera::handleProtobuf(Characteristic c, ByteView message, Batch& out) {
             return success();
         case kCommandFeature << 8 | a::kSetCohnSetting:
             cohnEnabled_ = decoded->as<pb::RequestSetCOHNSetting>()->cohn_active();
+            updateCohn();
             return success();
         case kCommandFeature << 8 | a::kClearCohnCert:
             cohnCert_ = false;
+            updateCohn();
             return success();
         case kCommandFeature << 8 | a::kCreateCohnCert:
             cohnCert_ = true;
+            updateCohn();
             return success();
         case kCommandFeature << 8 | a::kSetCameraControl: {
             // Clients may set IDLE (0) or EXTERNAL_CONTROL (2); 1 and 3 are the camera's own states.
@@ -859,7 +856,7 @@ void Camera::handleProtobuf(Characteristic c, ByteView message, Batch& out) {
         case kQueryFeature << 8 | a::kGetCohnCert: {
             pb::ResponseCOHNCert body;
             body.set_result(cohnCert_ ? pb::RESULT_SUCCESS : pb::RESULT_RESOURCE_NOT_AVAILABLE);
-            if (cohnCert_) body.set_cert(std::string(kCohnCertificate));
+            if (cohnCert_) body.set_cert(config_.cohnCertificate);
             return add(protocol::encodeProtobuf(feature, act | a::kResponseBit, body));
         }
         case kQueryFeature << 8 | a::kGetCohnStatus: {
@@ -987,6 +984,7 @@ void Camera::finishProvisioning(const std::string& ssid, bool passwordOk, Batch&
     }
     station_ = ssid;
     setStatusText(st::kStationSsid, ssid);
+    updateCohn();
     if (apToken_ != 0) cancelTimer(std::exchange(apToken_, 0));
     setStatus(st::kApMode, 0);  // the radio is a station now
     setStatus(st::kProvisioningState, kCompleted);
@@ -1005,6 +1003,7 @@ void Camera::leaveStation() {
     station_.clear();
     setStatusText(st::kStationSsid, "");
     for (auto& network : config_.networks) network.flags &= ~pb::SCAN_FLAG_ASSOCIATED;
+    updateCohn();
 }
 
 Bytes Camera::presetStatusMessage(std::uint8_t act) const {
@@ -1042,21 +1041,45 @@ Bytes Camera::presetStatusMessage(std::uint8_t act) const {
 Bytes Camera::cohnStatusMessage(std::uint8_t act) const {
     pb::NotifyCOHNStatus body;
     body.set_status(cohnCert_ ? pb::COHN_PROVISIONED : pb::COHN_UNPROVISIONED);
+    body.set_state(static_cast<pb::EnumCOHNNetworkState>(cohnState()));
     body.set_enabled(cohnEnabled_);
-    if (!cohnCert_) {
-        body.set_state(pb::COHN_STATE_Idle);
-    } else if (station_.empty()) {
-        body.set_state(pb::COHN_STATE_NetworkDisconnected);
-    } else {
-        // As tutorial 9 shows a connected camera.
-        body.set_state(pb::COHN_STATE_NetworkConnected);
-        body.set_username("gopro");
-        body.set_password("Gzt2m6YMvLAo");
-        body.set_ipaddress("192.168.50.103");
+    if (cohnCert_) {
+        // The HTTPS credentials exist with the certificate; the address once on the network (tutorial 9).
+        body.set_username(config_.cohnUsername);
+        body.set_password(config_.cohnPassword);
+    }
+    if (cohnConnected_) {
+        body.set_ipaddress(config_.cohnIpAddress);
         body.set_ssid(station_);
         body.set_macaddress(config_.apMac);
     }
     return protocol::encodeProtobuf(kQueryFeature, act, body);
+}
+
+// issue 15 D
+int Camera::cohnState() const {
+    if (!cohnCert_ || !cohnEnabled_) return pb::COHN_STATE_Idle;
+    if (station_.empty()) return pb::COHN_STATE_NetworkDisconnected;
+    return cohnConnected_ ? pb::COHN_STATE_NetworkConnected : pb::COHN_STATE_ConnectingToNetwork;
+}
+
+void Camera::updateCohn() {
+    if (!cohnCert_ || !cohnEnabled_ || station_.empty()) {
+        cohnConnected_ = false;
+        if (cohnToken_ != 0) cancelTimer(std::exchange(cohnToken_, 0));
+        return;
+    }
+    if (cohnConnected_ || cohnToken_ != 0 || cohnNeverConnects_) return;
+    cohnToken_ = schedule(Scope::Camera, config_.cohnConnectDelay, [this] {
+        cohnToken_ = 0;
+        mutate([this](Batch&) { cohnConnected_ = true; });
+    });
+}
+
+void Camera::cohnNeverConnects(bool never) {
+    cohnNeverConnects_ = never;
+    if (never && cohnToken_ != 0) cancelTimer(std::exchange(cohnToken_, 0));
+    if (!never) updateCohn();
 }
 
 // ---------------------------------------------------------------------------
@@ -1122,7 +1145,7 @@ void Camera::setAp(bool on) {
 void Camera::goToSleep() {
     asleep_ = true;
     cancelTimers(Scope::Camera);
-    captureToken_ = apToken_ = 0;
+    captureToken_ = apToken_ = cohnToken_ = 0;
     scanning_ = provisioning_ = false;
     setStatus(st::kApMode, 0);
     leaveStation();
@@ -1131,7 +1154,7 @@ void Camera::goToSleep() {
 
 void Camera::reboot() {
     cancelTimers(Scope::Camera);
-    captureToken_ = apToken_ = 0;
+    captureToken_ = apToken_ = cohnToken_ = 0;
     scanning_ = provisioning_ = false;
     setStatus(st::kEncoding, 0);
     setStatus(st::kApMode, 0);

@@ -146,6 +146,10 @@ public:
     void apStuck(bool stuck) { apStuck_ = stuck; }
     // The next scan gets this ID and the ones after it count on (a camera that scanned before).
     void numberScansFrom(int id) { scanCounter_ = id - 1; }
+    // issue 15 D: persistent: COHN stays ConnectingToNetwork once it would
+    // connect (a home network that never gives the camera an address).
+    void cohnNeverConnects(bool never);
+    int cohnState() const;  // open_gopro.EnumCOHNNetworkState, as Get COHN Status says
     // Request packets dropped because they broke the framing.
     std::size_t malformedPackets() const { return malformedPackets_; }
 
@@ -269,9 +273,15 @@ private:
     bool provisioning_ = false;
     std::string station_;  // joined network, "" when not in station mode
 
-    // COHN
+    // COHN (issue 15 D): NetworkConnected only with a certificate, enabled,
+    // and joined to a network in station mode, config_.cohnConnectDelay after
+    // the last of the three; ConnectingToNetwork until then.
+    void updateCohn();
     bool cohnCert_ = false;
-    bool cohnEnabled_ = false;
+    bool cohnEnabled_ = true;  // cameras ship with COHN on; Set COHN Setting turns it off
+    bool cohnConnected_ = false;
+    bool cohnNeverConnects_ = false;
+    std::uint64_t cohnToken_ = 0;  // the pending connection timer
 
     // Faults
     bool busy_ = false;

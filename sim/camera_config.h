@@ -43,6 +43,13 @@ struct CameraConfig {
     std::chrono::milliseconds connectDuration{500};  // Connect (New) → final NotifProvisioningState
     std::chrono::milliseconds photoDuration{500};    // shutter in a photo preset: encoding 1 this long
     std::string address = "D4:D9:19:50:07:02";       // BLE address, upper case with colons
+    // issue 15 D: COHN. goprod-sim replaces the certificate and password with
+    // ones generated at start (sim/cohn_cert.h); these fixed ones serve unit tests.
+    std::string cohnCertificate = "-----BEGIN CERTIFICATE-----\nTUlJQg==\n-----END CERTIFICATE-----\n";
+    std::string cohnUsername = "gopro";
+    std::string cohnPassword = "Gzt2m6YMvLAo";          // tutorial 9's
+    std::string cohnIpAddress = "192.168.50.103";       // on the home network, once connected
+    std::chrono::milliseconds cohnConnectDelay{300};  // station joined (with a certificate) → NetworkConnected
 
     // "GoPro 0702": the advertised local name, last 4 serial digits.
     std::string name() const;

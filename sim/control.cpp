@@ -104,6 +104,9 @@ Control::Control(sdbus::IConnection& connection, Backend& backend) : connection_
             agentManager().askAgent(owner, device, method,
                                     [reply](const std::string& error) { reply->returnResults(error); });
         });
+    // issue 15 D: COHN stays ConnectingToNetwork however the station joins (persistent until cleared).
+    o.registerMethod("CohnNeverConnects").onInterface(iface).withInputParamNames("camera", "never").implementedAs(
+        [this](const std::string& id, const bool& never) { camera(id).camera().cohnNeverConnects(never); });
     o.finishRegistration();
     connection_.requestName(kControlBusName);
 }

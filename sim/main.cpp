@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "sim/bluez.h"
+#include "sim/cohn_cert.h"
 #include "sim/control.h"
 #include "sim/event_loop.h"
 #include "sim/peripheral.h"
@@ -183,6 +184,10 @@ int main(int argc, char** argv) {
                 config.networks.push_back(parseNetwork(networks[n], static_cast<int>(n)));
             }
         }
+        // issue 15 D: a real root CA and random credentials per camera, as Create COHN Certificate would make.
+        config.cohnCertificate = goprod::sim::generateCohnCertificate("GoPro " + config.serial);
+        config.cohnPassword = goprod::sim::randomCohnPassword(12);
+        config.cohnIpAddress = "192.168.50." + std::to_string(100 + i);
         configs.push_back(std::move(config));
     }
 

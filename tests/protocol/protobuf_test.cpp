@@ -165,6 +165,69 @@ TEST(Protobuf, GetCohnStatusRegistersOnTheQueryCharacteristic) {
     EXPECT_EQ(dump(operation::getCohnStatus(false).message), "F5 6F 08 00");
 }
 
+// issue 15 D: COHN builders and answers (§8.1, §8.3, §9.3), checked against libprotobuf's own encoding.
+TEST(Protobuf, CohnCertificateOperationsGoToTheirCharacteristics) {
+    const Request create = operation::createCohnCert(false);
+    EXPECT_EQ(create.characteristic, Characteristic::CommandRequest);
+    EXPECT_EQ(create.expects, protobuf(0xF1, 0xE7));
+    EXPECT_EQ(dumpAll(test::framed(create)), Strings{"02 F1 67"});  // §9.3
+    open_gopro::RequestCreateCOHNCert override;
+    override.set_override(true);
+    EXPECT_EQ(dump(operation::createCohnCert(true).message), "F1 67 08 01");
+    EXPECT_EQ(operation::createCohnCert(true).message, encodeProtobuf(0xF1, 0x67, override));
+
+    const Request clear = operation::clearCohnCert();
+    EXPECT_EQ(clear.characteristic, Characteristic::CommandRequest);
+    EXPECT_EQ(clear.expects, protobuf(0xF1, 0xE6));
+    EXPECT_EQ(dumpAll(test::framed(clear)), Strings{"02 F1 66"});
+
+    const Request get = operation::getCohnCert();
+    EXPECT_EQ(get.characteristic, Characteristic::QueryRequest);
+    EXPECT_EQ(get.expects, protobuf(0xF5, 0xEE));
+    EXPECT_EQ(dumpAll(test::framed(get)), Strings{"02 F5 6E"});
+}
+
+TEST(Protobuf, SetCohnSettingCarriesCohnActive) {
+    const Request on = operation::setCohnSetting(true);
+    EXPECT_EQ(on.characteristic, Characteristic::CommandRequest);
+    EXPECT_EQ(on.expects, protobuf(0xF1, 0xE5));
+    EXPECT_EQ(dumpAll(test::framed(on)), Strings{"04 F1 65 08 01"});
+    EXPECT_EQ(dump(operation::setCohnSetting(false).message), "F1 65 08 00");
+    auto decoded = decodeProtobuf(operation::setCohnSetting(true).message);
+    ASSERT_TRUE(test::succeeds(decoded));
+    ASSERT_NE(decoded->as<open_gopro::RequestSetCOHNSetting>(), nullptr);
+    EXPECT_TRUE(decoded->as<open_gopro::RequestSetCOHNSetting>()->cohn_active());
+}
+
+TEST(Protobuf, CohnCertificateResponseCarriesThePem) {
+    open_gopro::ResponseCOHNCert built;
+    built.set_result(open_gopro::RESULT_SUCCESS);
+    built.set_cert("-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n");
+    const std::string body = built.SerializeAsString();
+    Bytes message{0xF5, 0xEE};
+    message.insert(message.end(), body.begin(), body.end());
+    // result 1, then field 2 (length-delimited) with the PEM's bytes.
+    EXPECT_EQ(dump(Bytes(message.begin(), message.begin() + 6)), "F5 EE 08 01 12 3B");
+    const Classified incoming = classify(Characteristic::QueryResponse, message);
+    EXPECT_EQ(incoming.kind, Incoming::Response);
+    EXPECT_TRUE(completes(operation::getCohnCert().expects, incoming));
+    auto decoded = decodeProtobuf(message);
+    ASSERT_TRUE(test::succeeds(decoded));
+    const auto* cert = decoded->as<open_gopro::ResponseCOHNCert>();
+    ASSERT_NE(cert, nullptr);
+    EXPECT_EQ(cert->result(), open_gopro::RESULT_SUCCESS);
+    EXPECT_EQ(cert->cert(), built.cert());
+}
+
+TEST(Protobuf, CohnPasswordIsRedactedInText) {
+    auto message = test::reassemble(test::cohnStatusPackets());
+    ASSERT_TRUE(message);
+    auto decoded = decodeProtobuf(*message);
+    ASSERT_TRUE(test::succeeds(decoded));
+    EXPECT_THAT(shortText(*decoded->body), ::testing::Not(HasSubstr("Gzt2m6YMvLAo")));
+    EXPECT_THAT(shortText(*decoded->body), HasSubstr("<redacted>"));
+}
+
 TEST(Protobuf, EncodeProtobufPrependsFeatureAndAction) {
     open_gopro::ResponseGeneric success;
     success.set_result(open_gopro::RESULT_SUCCESS);

@@ -724,6 +724,80 @@ TEST_F(CameraTest, CohnStatusFollowsTheCertificate) {
     EXPECT_EQ(decode<pb::NotifyCOHNStatus>(answer[1].second).status(), pb::COHN_PROVISIONED);
 }
 
+// issue 15 D: COHN reaches NetworkConnected only with a certificate, enabled, in station mode.
+TEST_F(CameraTest, CohnConnectsOnlyAfterStationModeWithACertificate) {
+    send(protocol::operation::getCohnStatus(true));
+    auto answer = takeMessages();
+    ASSERT_EQ(answer.size(), 1U);
+    auto status = decode<pb::NotifyCOHNStatus>(answer[0].second);
+    EXPECT_EQ(status.state(), pb::COHN_STATE_Idle);
+    EXPECT_TRUE(status.enabled());
+    EXPECT_FALSE(status.has_password()) << "no credentials before a certificate";
+
+    send(protocol::operation::createCohnCert(false));
+    answer = takeMessages(milliseconds{60000});
+    ASSERT_EQ(answer.size(), 2U) << "the response, then the registered status";
+    status = decode<pb::NotifyCOHNStatus>(answer[1].second);
+    EXPECT_EQ(status.status(), pb::COHN_PROVISIONED);
+    EXPECT_EQ(status.state(), pb::COHN_STATE_NetworkDisconnected) << "a certificate alone does not connect";
+    EXPECT_EQ(status.username(), "gopro");
+    EXPECT_EQ(status.password(), CameraConfig{}.cohnPassword);
+    EXPECT_FALSE(status.has_ipaddress());
+
+    send(protocol::operation::startScan());
+    takeMessages(milliseconds{300});
+    send(protocol::operation::connectNew("ATTTp4r6Fi", "att-p4r6-pass").value());
+    answer = takeMessages(milliseconds{500});
+    ASSERT_FALSE(answer.empty());
+    status = decode<pb::NotifyCOHNStatus>(answer.back().second);
+    EXPECT_EQ(status.state(), pb::COHN_STATE_ConnectingToNetwork);
+    answer = takeMessages(milliseconds{299});
+    EXPECT_TRUE(answer.empty()) << "connects cohnConnectDelay after the join";
+    answer = takeMessages(milliseconds{1});
+    ASSERT_EQ(answer.size(), 1U);
+    status = decode<pb::NotifyCOHNStatus>(answer[0].second);
+    EXPECT_EQ(status.state(), pb::COHN_STATE_NetworkConnected);
+    EXPECT_EQ(status.ipaddress(), CameraConfig{}.cohnIpAddress);
+    EXPECT_EQ(status.ssid(), "ATTTp4r6Fi");
+    EXPECT_EQ(camera().cohnState(), pb::COHN_STATE_NetworkConnected);
+
+    send(protocol::operation::getCohnCert());
+    answer = takeMessages();
+    ASSERT_EQ(answer.size(), 1U);
+    const auto cert = decode<pb::ResponseCOHNCert>(answer[0].second);
+    EXPECT_EQ(cert.result(), pb::RESULT_SUCCESS);
+    EXPECT_EQ(cert.cert(), CameraConfig{}.cohnCertificate);
+
+    send(protocol::operation::setCohnSetting(false));
+    answer = takeMessages();
+    ASSERT_EQ(answer.size(), 2U);
+    EXPECT_EQ(dump(answer[0].second), dump(hex("F1 E5 08 01")));
+    status = decode<pb::NotifyCOHNStatus>(answer[1].second);
+    EXPECT_FALSE(status.enabled());
+    EXPECT_EQ(status.state(), pb::COHN_STATE_Idle);
+
+    send(protocol::operation::clearCohnCert());
+    takeMessages();
+    send(protocol::operation::getCohnCert());
+    answer = takeMessages();
+    ASSERT_EQ(answer.size(), 1U);
+    EXPECT_EQ(decode<pb::ResponseCOHNCert>(answer[0].second).result(), pb::RESULT_RESOURCE_NOT_AVAILABLE);
+}
+
+TEST_F(CameraTest, CohnNeverConnectsFaultHoldsItConnecting) {
+    camera().cohnNeverConnects(true);
+    send(protocol::operation::createCohnCert(false));
+    send(protocol::operation::startScan());
+    takeMessages(milliseconds{300});
+    send(protocol::operation::connectNew("ATTTp4r6Fi", "att-p4r6-pass").value());
+    takeMessages(milliseconds{60000});
+    EXPECT_EQ(camera().stationSsid(), "ATTTp4r6Fi");
+    EXPECT_EQ(camera().cohnState(), pb::COHN_STATE_ConnectingToNetwork);
+    camera().cohnNeverConnects(false);
+    takeMessages(milliseconds{300});
+    EXPECT_EQ(camera().cohnState(), pb::COHN_STATE_NetworkConnected);
+}
+
 TEST_F(CameraTest, MalformedPacketsAreDroppedSilently) {
     EXPECT_THAT(exchange(C::CommandRequest, "80 01 02"), IsEmpty()) << "continuation with nothing in progress";
     EXPECT_THAT(exchange(C::CommandRequest, "60 01 02"), IsEmpty()) << "reserved header";
