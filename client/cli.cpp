@@ -84,6 +84,7 @@ struct Raw {
     std::int32_t utcOffset = 0;
     bool dst = false;
     bool localZone = false;
+    std::string certOut;  // issue 15 D
 };
 
 std::string joined(const std::vector<std::string>& words) {
@@ -103,6 +104,8 @@ bool singleCamera(Command command) {
         case Command::WifiScan:
         case Command::WifiConnect:
         case Command::Raw:
+        case Command::CohnProvision:  // issue 15 D
+        case Command::CohnCert:
             return true;
         default:
             return false;
@@ -240,12 +243,35 @@ struct Parser {
             ->excludes(dst);
         leaf(&app, "status", "Show goprod's health: BlueZ, adapters, cameras, streams; says what to fix",
              Command::Status);
+
+        // issue 15 D: COHN, the camera on the home network
+        CLI::App* cohn =
+            app.add_subcommand("cohn", "Camera on the home network (COHN): status, provisioning, certificate");
+        cohn->require_subcommand(1);
+        leaf(cohn, "status", "Show COHN status: provisioned, state, address and credentials", Command::CohnStatus);
+        CLI::App* provision = leaf(cohn, "provision",
+                                   "Put the camera on a network for HTTPS: date/time, join, new certificate, wait "
+                                   "until connected; prints address, username, password",
+                                   Command::CohnProvision);
+        provision->add_option("SSID", raw.ssid, "Network name (1..32 bytes)")->required();
+        auto* cohnStdin = provision->add_flag("--password-stdin", raw.passwordStdin,
+                                              "Read the network's password from the first line of standard input");
+        provision->add_flag("--ask", raw.ask, "Ask for the network's password on the terminal, without echo")
+            ->excludes(cohnStdin);
+        provision->add_option("--cert-out", raw.certOut, "Write the camera's root CA (PEM) to this file")
+            ->type_name("FILE");
+        leaf(cohn, "cert", "Print the camera's COHN root CA certificate (PEM)", Command::CohnCert)
+            ->add_option("--out", raw.certOut, "Write it to this file instead")
+            ->type_name("FILE");
+        leaf(cohn, "clear", "Clear the COHN certificate (the camera leaves COHN until a new one)", Command::CohnClear);
+        leaf(cohn, "on", "Enable COHN", Command::CohnOn);
+        leaf(cohn, "off", "Disable COHN", Command::CohnOff);
         app.footer(std::string(kFooter));
     }
 
     // CLI11 reports an unknown command as "A subcommand is required"; this
     // finds the word that was meant as one and is not.
-    // Only `get` and `wifi` need a second word, so the search goes as deep as they do.
+    // Only `get`, `wifi` and `cohn` need a second word, so the search goes as deep as they do.
     std::optional<std::string> unknownCommand(const std::vector<std::string>& args) const {
         const CLI::App* level = &app;
         std::string path = "";
@@ -424,6 +450,19 @@ Parsed<Invocation> convert(const Parser& parser, Command command, const Environm
                 return invalid("--dst goes with --utc-offset");
             }
             break;
+        // issue 15 D
+        case Command::CohnProvision:
+            if (raw.ssid.empty() || raw.ssid.size() > 32) {
+                return invalid("the SSID must be 1 to 32 bytes, got " + std::to_string(raw.ssid.size()));
+            }
+            out.ssid = raw.ssid;
+            if (raw.passwordStdin) out.passwordSource = PasswordSource::Stdin;
+            if (raw.ask) out.passwordSource = PasswordSource::Terminal;
+            out.certOut = raw.certOut;
+            break;
+        case Command::CohnCert:
+            out.certOut = raw.certOut;
+            break;
         default:
             break;
     }
@@ -482,6 +521,19 @@ std::string_view commandName(Command command) {
             return "date-time";
         case Command::Status:
             return "status";
+        // issue 15 D
+        case Command::CohnStatus:
+            return "cohn status";
+        case Command::CohnProvision:
+            return "cohn provision";
+        case Command::CohnCert:
+            return "cohn cert";
+        case Command::CohnClear:
+            return "cohn clear";
+        case Command::CohnOn:
+            return "cohn on";
+        case Command::CohnOff:
+            return "cohn off";
     }
     return "?";
 }
@@ -503,6 +555,9 @@ double timeoutSeconds(const Invocation& invocation) {
         // Scan, join, DHCP on the camera side.
         case Command::WifiConnect:
             return 120;
+        // issue 15 D: the join, then the camera's own connection to the network.
+        case Command::CohnProvision:
+            return 180;
         default:
             return 10;
     }

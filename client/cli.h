@@ -40,6 +40,13 @@ enum class Command {
     KeepAlive,
     DateTime,
     Status,
+    // issue 15 D: COHN
+    CohnStatus,
+    CohnProvision,
+    CohnCert,
+    CohnClear,
+    CohnOn,
+    CohnOff,
 };
 
 // "wifi connect", as typed.
@@ -77,6 +84,8 @@ struct Invocation {
     std::uint32_t keepAliveSeconds = 0;
     std::optional<std::int32_t> utcOffsetMinutes;  // date-time
     bool dst = false;
+    // issue 15 D: cohn cert --out, cohn provision --cert-out ("" = standard output / not written)
+    std::string certOut;
 };
 
 // The gRPC deadline in seconds (0 = none): --timeout, else the command's

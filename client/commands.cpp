@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <map>
 
 #include <strings.h>
@@ -574,6 +575,15 @@ int connectNetwork(Session& session, const Invocation& invocation) {
     return kExitOk;
 }
 
+// issue 15 D: "network connected"
+std::string cohnStateName(v1::CohnState state) {
+    std::string name = v1::CohnState_Name(state);
+    if (name.starts_with("COHN_STATE_")) name.erase(0, 11);
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::replace(name.begin(), name.end(), '_', ' ');
+    return name;
+}
+
 std::string eventDetail(const v1::Event& event) {
     switch (event.kind()) {
         case v1::Event::KIND_STATE_CHANGED: {
@@ -597,6 +607,12 @@ std::string eventDetail(const v1::Event& event) {
         case v1::Event::KIND_NOTIFICATION: {
             const auto& bytes = event.message();
             return protocol::toHex({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
+        }
+        case v1::Event::KIND_COHN_STATUS: {  // issue 15 D; the password stays out of the terminal's scrollback
+            const auto& cohn = event.cohn_status();
+            std::string text = cohnStateName(cohn.state());
+            if (!cohn.ip_address().empty()) text += " at " + printable(cohn.ip_address());
+            return text;
         }
         case v1::Event::KIND_REQUEST_DONE: {
             std::string text = printable(event.request()) + ": " + std::string(outcomeWord(event.code()));
@@ -678,6 +694,120 @@ int daemonStatus(Session& session, const Invocation& invocation) {
         for (const auto& problem : problems) session.out << "  " << problem << '\n';
     }
     return camerasReachable(response) ? kExitOk : kExitUnavailable;
+}
+
+// --- issue 15 D: COHN ---------------------------------------------------------------
+
+// The certificate to FILE; false (and a message) when it cannot be written.
+bool writeCert(Session& session, const std::string& path, const std::string& pem) {
+    std::ofstream file(path, std::ios::binary | std::ios::trunc);
+    file << pem;
+    file.close();
+    if (file) return true;
+    session.err << "goproctl: cannot write the certificate to " << path << '\n';
+    return false;
+}
+
+int cohnStatus(Session& session, const Invocation& invocation) {
+    v1::GetCohnStatusRequest request;
+    *request.mutable_target() = target(invocation);
+    v1::CohnStatusResponse response;
+    const auto status = callUnary(session, invocation, &v1::Goprod::StubInterface::GetCohnStatus, request, &response);
+    if (!status.ok()) return reportStatus(session, invocation, status);
+    if (invocation.json) {
+        session.out << jsonLine(response) << '\n';
+    } else {
+        Table table({"CAMERA", "PROVISIONED", "STATE", "ENABLED", "SSID", "ADDRESS", "USERNAME", "PASSWORD"});
+        for (const auto& camera : response.cameras()) {
+            if (camera.result().code() != 0) continue;
+            const auto& cohn = camera.status();
+            auto orDash = [](const std::string& text) { return text.empty() ? std::string("-") : printable(text); };
+            table.addRow({camera.result().identifier(), cohn.provisioned() ? "yes" : "no", cohnStateName(cohn.state()),
+                          cohn.enabled() ? "yes" : "no", orDash(cohn.ssid()), orDash(cohn.ip_address()),
+                          orDash(cohn.username()), orDash(cohn.password())});
+        }
+        table.print(session.out);
+    }
+    int code = kExitOk;
+    for (const auto& camera : response.cameras()) {
+        if (camera.result().code() == 0) continue;
+        const int failure = reportCameraFailure(session, camera.result());
+        if (code == kExitOk) code = failure;
+    }
+    return code;
+}
+
+int cohnCert(Session& session, const Invocation& invocation) {
+    v1::CohnCert response;
+    const auto status =
+        callUnary(session, invocation, &v1::Goprod::StubInterface::GetCohnCert, oneCamera(invocation), &response);
+    if (!status.ok()) return reportStatus(session, invocation, status);
+    if (!invocation.certOut.empty() && !writeCert(session, invocation.certOut, response.cert())) return kExitError;
+    if (invocation.json) {
+        session.out << jsonLine(response) << '\n';
+    } else if (invocation.certOut.empty()) {
+        session.out << response.cert();
+    }
+    return kExitOk;
+}
+
+std::string stepName(v1::ProvisionCohnProgress::Step step) {
+    std::string name = v1::ProvisionCohnProgress::Step_Name(step);
+    if (name.starts_with("STEP_")) name.erase(0, 5);
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::replace(name.begin(), name.end(), '_', ' ');
+    return name;
+}
+
+int cohnProvision(Session& session, const Invocation& invocation) {
+    v1::ProvisionCohnRequest request;
+    request.set_camera(firstCamera(invocation));
+    if (protocol::isUtf8(invocation.ssid)) {
+        request.set_ssid(invocation.ssid);
+    } else {
+        request.set_ssid_raw(invocation.ssid);
+    }
+    if (invocation.password) request.set_password(*invocation.password);
+
+    const auto start = session.clock();
+    auto elapsed = [&] {
+        char text[32];
+        std::snprintf(text, sizeof text, "[%5.1f s] ", std::chrono::duration<double>(session.clock() - start).count());
+        return std::string(text);
+    };
+    Progress progress(session.err, session.terminal, !invocation.json);
+    progress.update(elapsed() + "provisioning COHN on " + printable(invocation.ssid) + "...");
+
+    Call call(session, invocation);
+    auto reader = session.stub.ProvisionCohn(&call.context, request);
+    v1::ProvisionCohnProgress step;
+    std::optional<v1::CohnCredentials> credentials;
+    while (reader->Read(&step)) {
+        if (step.has_credentials()) credentials = step.credentials();
+        if (invocation.json) {
+            session.out << jsonLine(step) << std::endl;
+            continue;
+        }
+        progress.update(elapsed() + stepName(step.step()) +
+                        (step.detail().empty() ? "" : ": " + printable(step.detail())));
+    }
+    const auto status = reader->Finish();
+    progress.clear();
+    if (!status.ok()) return reportStatus(session, invocation, status);
+    if (!credentials) {
+        session.err << "goproctl: goprod ended provisioning without the credentials\n";
+        return kExitError;
+    }
+    if (!invocation.certOut.empty() && !writeCert(session, invocation.certOut, credentials->cert())) return kExitError;
+    if (!invocation.json) {
+        printFields(session.out, {{"SSID", printable(credentials->ssid())},
+                                  {"ADDRESS", printable(credentials->ip_address())},
+                                  {"USERNAME", printable(credentials->username())},
+                                  {"PASSWORD", printable(credentials->password())},
+                                  {"CERTIFICATE", invocation.certOut.empty() ? "(goproctl cohn cert prints it)"
+                                                                             : invocation.certOut}});
+    }
+    return kExitOk;
 }
 
 }  // namespace
@@ -764,6 +894,22 @@ int run(const Invocation& invocation, Session& session) {
         }
         case Command::Status:
             return daemonStatus(session, invocation);
+        // issue 15 D
+        case Command::CohnStatus:
+            return cohnStatus(session, invocation);
+        case Command::CohnProvision:
+            return cohnProvision(session, invocation);
+        case Command::CohnCert:
+            return cohnCert(session, invocation);
+        case Command::CohnClear:
+            return multi(session, invocation, &Stub::ClearCohnCert, target(invocation));
+        case Command::CohnOn:
+        case Command::CohnOff: {
+            v1::SetCohnRequest request;
+            *request.mutable_target() = target(invocation);
+            request.set_enabled(invocation.command == Command::CohnOn);
+            return multi(session, invocation, &Stub::SetCohn, request);
+        }
     }
     session.err << "goproctl: unknown command\n";
     return kExitError;

@@ -828,6 +828,26 @@ void Camera::onUnsolicited(const Answer& answer, const protocol::Classified& kin
             break;
         }
         case Incoming::Spurious: return;
+        case Incoming::Response:
+            // issue 15 D: a COHN status push (the same bytes as Get COHN Status' answer, with no request waiting).
+            if (kind.key == protocol::ResponseKey{protocol::ResponseKey::Kind::Protobuf,
+                                                  static_cast<std::uint8_t>(protocol::FeatureId::Query),
+                                                  protocol::action::kGetCohnStatus | protocol::action::kResponseBit}) {
+                if (!cohnWatchers_.empty()) {
+                    if (auto message = protocol::decodeProtobuf(answer.message)) {
+                        const auto watchers = cohnWatchers_;  // a watcher may unwatch
+                        for (const auto& watcher : watchers) watcher.push(*message);
+                    }
+                }
+                if (!host_.wants(Event::Kind::CohnStatus, *this)) return;
+                Event event;
+                event.kind = Event::Kind::CohnStatus;
+                event.camera = view();
+                event.message = answer.message;
+                host_.publish(std::move(event));
+                return;
+            }
+            break;
         default: break;
     }
     if (!host_.wants(Event::Kind::Notification, *this)) return;
@@ -890,9 +910,24 @@ void Camera::startNextNetworkOperation() {
 }
 
 void Camera::failNetwork(const Error& error) {
+    // issue 15 D: COHN status watchers wait for pushes of this link too.
+    auto watchers = std::exchange(cohnWatchers_, {});
+    for (const auto& watcher : watchers) watcher.lost(error);
     // Only the running operation waits for notifications of this link; the
     // waiting ones just send requests, which wait in the queue.
     if (auto running = network_) running->abort(error);
+}
+
+// issue 15 D
+std::uint64_t Camera::watchCohnStatus(std::function<void(const protocol::ProtobufMessage&)> push,
+                                      std::function<void(const Error&)> lost) {
+    const std::uint64_t id = nextCohnWatcher_++;
+    cohnWatchers_.push_back(CohnWatcher{id, std::move(push), std::move(lost)});
+    return id;
+}
+
+void Camera::unwatchCohnStatus(std::uint64_t id) {
+    std::erase_if(cohnWatchers_, [id](const CohnWatcher& watcher) { return watcher.id == id; });
 }
 
 void Camera::shutdown(const Error& error) {

@@ -128,6 +128,13 @@ public:
     // Fails everything pending (the camera is forgotten or the daemon stops).
     void shutdown(const Error& error);
 
+    // issue 15 D: COHN status pushes (0xF5/0xEF that no request waited for)
+    // reach each watcher until unwatchCohnStatus(); when the link ends, `lost`
+    // runs instead and the watcher is dropped.
+    std::uint64_t watchCohnStatus(std::function<void(const protocol::ProtobufMessage&)> push,
+                                  std::function<void(const Error&)> lost);
+    void unwatchCohnStatus(std::uint64_t id);
+
 private:
     // One connection attempt and the link it makes: made whole by startAttempt(),
     // dropped when that link ends (linkLost(), attemptFailed()). Callbacks that
@@ -241,6 +248,15 @@ private:
     // Station mode.
     std::shared_ptr<NetworkOperation> network_;
     std::deque<std::shared_ptr<NetworkOperation>> networkWaiting_;
+
+    // issue 15 D: COHN status watchers.
+    struct CohnWatcher {
+        std::uint64_t id = 0;
+        std::function<void(const protocol::ProtobufMessage&)> push;
+        std::function<void(const Error&)> lost;
+    };
+    std::vector<CohnWatcher> cohnWatchers_;
+    std::uint64_t nextCohnWatcher_ = 1;
 
     // Guards callbacks that belong to the camera, not to one link (those hold linkScope()).
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

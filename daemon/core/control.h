@@ -18,6 +18,7 @@
 
 #include "daemon/core/error.h"
 #include "daemon/core/request_queue.h"
+#include "protocol/commands.h"
 #include "protocol/matching.h"
 
 namespace goprod::core {
@@ -100,6 +101,20 @@ struct WifiProgress {
     bool savedPassword = false;
 };
 
+// issue 15 D: progress and result of COHN provisioning (core/cohn.h).
+struct CohnProgress {
+    enum class Step : std::uint8_t { DateTime, Network, Certificate, Waiting };
+    Step step = Step::DateTime;
+    std::string detail;  // "COHN_STATE_ConnectingToNetwork", a station-mode step's detail
+};
+struct CohnCredentials {
+    std::string ipAddress;
+    std::string username;
+    std::string password;  // never logged
+    std::string cert;      // PEM root CA
+    std::string ssid;
+};
+
 // What a camera sent or went through, for event subscribers.
 struct Event {
     enum class Kind : std::uint8_t {
@@ -108,6 +123,8 @@ struct Event {
         SettingPush,    // `entries`: setting ID → raw value
         Notification,   // `message`: another asynchronous message (scan, provisioning, preset)
         RequestDone,    // `request` finished with `error` (empty message = success)
+        // issue 15 D
+        CohnStatus,     // `message`: a COHN status push (0xF5/0xEF NotifyCOHNStatus)
     };
     Kind kind = Kind::StateChanged;
     CameraView camera;
@@ -203,6 +220,14 @@ public:
                              std::function<void(Result<void>)> done) = 0;
 
     virtual void status(std::function<void(RegistryStatus)> done) = 0;
+
+    // issue 15 D: COHN provisioning as tutorial 9: Set Local Date Time `now`,
+    // join `ssid` as wifiConnect does, Clear and Create the certificate,
+    // register for COHN status and wait for NetworkConnected, read the certificate.
+    virtual void provisionCohn(CallId call, std::string selector, std::string ssid,
+                               std::optional<std::string> password, protocol::LocalDateTime now, Deadline deadline,
+                               std::function<void(const CohnProgress&)> progress,
+                               std::function<void(Result<CohnCredentials>)> done) = 0;
 
     // Events until unsubscribe(); ResourceExhausted beyond the subscriber limit.
     virtual Result<std::uint64_t> subscribe(EventFilter filter, std::function<void(const Event&)> onEvent) = 0;

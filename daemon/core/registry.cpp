@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/core/cohn.h"
 #include "daemon/core/wifi.h"
 #include "protocol/text.h"
 
@@ -613,6 +614,29 @@ void Registry::wifiConnect(CallId call, std::string selector, std::string ssid, 
             if (auto o = weak.lock()) o->abort(Error{Errc::Cancelled, "cancelled by the caller", {}});
         });
         (*camera)->runNetworkOperation(std::move(op));
+    });
+}
+
+// issue 15 D
+void Registry::provisionCohn(CallId call, std::string selector, std::string ssid, std::optional<std::string> password,
+                             protocol::LocalDateTime now, Deadline deadline,
+                             std::function<void(const CohnProgress&)> progress,
+                             std::function<void(Result<CohnCredentials>)> done) {
+    executor_.post([this, call, selector = std::move(selector), ssid = std::move(ssid), password = std::move(password),
+                    now, deadline, progress = std::move(progress), done = std::move(done)]() mutable {
+        auto camera = reachable(selector);
+        if (!camera) return done(Unexpected{camera.error()});
+        if ((*camera)->state() != CameraState::Ready) {
+            return done(fail(Errc::Unavailable, "camera " + (*camera)->identifier() + " is not ready"));
+        }
+        auto again = [this, alive = alive_, id = (*camera)->identifier()] { return *alive ? find(id) : nullptr; };
+        auto finished = [this, alive = alive_, call, done = std::move(done)](Result<CohnCredentials> result) {
+            if (*alive) untrackCall(call);
+            done(std::move(result));
+        };
+        auto cancel = core::provisionCohn(executor_, std::move(again), std::move(ssid), std::move(password), now,
+                                          deadline, std::move(progress), std::move(finished));
+        if (cancel) trackCall(call, std::move(cancel));
     });
 }
 

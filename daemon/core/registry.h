@@ -85,6 +85,10 @@ public:
                      Deadline deadline, std::function<void(const WifiProgress&)> progress,
                      std::function<void(Result<void>)> done) override;
     void status(std::function<void(RegistryStatus)> done) override;
+    // issue 15 D
+    void provisionCohn(CallId call, std::string selector, std::string ssid, std::optional<std::string> password,
+                       protocol::LocalDateTime now, Deadline deadline, std::function<void(const CohnProgress&)> progress,
+                       std::function<void(Result<CohnCredentials>)> done) override;
     Result<std::uint64_t> subscribe(EventFilter filter, std::function<void(const Event&)> onEvent) override;
     void unsubscribe(std::uint64_t subscription) override;
 

@@ -6,8 +6,10 @@
 #include <utility>
 #include <variant>
 
+#include "cohn.pb.h"
 #include "daemon/rpc/service.h"
 #include "daemon/rpc/status.h"
+#include "protocol/protobuf.h"
 #include "protocol/queries.h"
 #include "protocol/settings.h"
 #include "protocol/utf8.h"
@@ -63,6 +65,20 @@ constexpr auto kEventKinds = enumTable<core::Event::Kind, v1::Event::Kind>({
     {core::Event::Kind::SettingPush, v1::Event::KIND_SETTING},
     {core::Event::Kind::Notification, v1::Event::KIND_NOTIFICATION},
     {core::Event::Kind::RequestDone, v1::Event::KIND_REQUEST_DONE},
+    // issue 15 D
+    {core::Event::Kind::CohnStatus, v1::Event::KIND_COHN_STATUS},
+});
+
+// issue 15 D
+constexpr auto kCohnStates = enumTable<open_gopro::EnumCOHNNetworkState, v1::CohnState>({
+    {open_gopro::COHN_STATE_Init, v1::COHN_STATE_INIT},
+    {open_gopro::COHN_STATE_Error, v1::COHN_STATE_ERROR},
+    {open_gopro::COHN_STATE_Exit, v1::COHN_STATE_EXIT},
+    {open_gopro::COHN_STATE_Idle, v1::COHN_STATE_IDLE},
+    {open_gopro::COHN_STATE_NetworkConnected, v1::COHN_STATE_NETWORK_CONNECTED},
+    {open_gopro::COHN_STATE_NetworkDisconnected, v1::COHN_STATE_NETWORK_DISCONNECTED},
+    {open_gopro::COHN_STATE_ConnectingToNetwork, v1::COHN_STATE_CONNECTING_TO_NETWORK},
+    {open_gopro::COHN_STATE_Invalid, v1::COHN_STATE_INVALID},
 });
 
 constexpr auto kCharacteristics = enumTable<protocol::Characteristic, v1::Characteristic>({
@@ -222,6 +238,7 @@ v1::Event toProto(const core::Event& event, std::chrono::system_clock::time_poin
     }
     out.set_message(std::string(event.message.begin(), event.message.end()));
     out.set_request(event.request);
+    if (event.kind == core::Event::Kind::CohnStatus) cohnStatusFromMessage(event.message, out.mutable_cohn_status());
     if (event.error) {
         out.set_code(static_cast<std::int32_t>(statusCode(event.error->code)));
         out.set_error(protocol::validUtf8(statusMessage(*event.error)));
@@ -289,6 +306,23 @@ void toProto(const core::RegistryStatus& status, v1::DaemonStatus* out) {
     out->mutable_event_subscribers()->set_count(count(status.subscribers));
     out->mutable_event_subscribers()->set_limit(count(status.maxSubscribers));
     out->set_discoveries(count(status.discoveries));
+}
+
+// issue 15 D
+bool cohnStatusFromMessage(const protocol::Bytes& message, v1::CohnStatus* out) {
+    const auto decoded = protocol::decodeProtobuf(message);
+    const auto* status = decoded ? decoded->as<open_gopro::NotifyCOHNStatus>() : nullptr;
+    if (status == nullptr) return false;
+    out->set_provisioned(status->status() == open_gopro::COHN_PROVISIONED);
+    out->set_state(status->has_state() ? kCohnStates.toApi(status->state()).value_or(v1::COHN_STATE_UNSPECIFIED)
+                                       : v1::COHN_STATE_UNSPECIFIED);
+    out->set_enabled(status->enabled());
+    out->set_username(protocol::validUtf8(status->username()));
+    out->set_password(protocol::validUtf8(status->password()));
+    out->set_ip_address(protocol::validUtf8(status->ipaddress()));
+    out->set_ssid(protocol::validUtf8(status->ssid()));
+    out->set_mac_address(protocol::validUtf8(status->macaddress()));
+    return true;
 }
 
 }  // namespace goprod::rpc

@@ -63,4 +63,7 @@ void toProto(const protocol::HardwareInfo& info, v1::HardwareInfo* out);
 // The registry's part of GetDaemonStatus (the service adds version, uptime and streams).
 void toProto(const core::RegistryStatus& status, v1::DaemonStatus* out);
 
+// issue 15 D: a camera's NotifyCOHNStatus message ([F5][EF][body]) as the API's; false if it does not decode.
+bool cohnStatusFromMessage(const protocol::Bytes& message, v1::CohnStatus* out);
+
 }  // namespace goprod::rpc

@@ -14,15 +14,19 @@
 
 #include <google/protobuf/descriptor.h>
 
+#include "cohn.pb.h"
 #include "daemon/rpc/convert.h"
 #include "daemon/rpc/reactors.h"
 #include "daemon/rpc/status.h"
 #include "daemon/rpc/unparsable.h"
 #include "protocol/commands.h"
 #include "protocol/framing.h"
+#include "protocol/protobuf.h"
 #include "protocol/queries.h"
+#include "protocol/result_codes.h"
 #include "protocol/settings.h"
 #include "protocol/utf8.h"
+#include "response_generic.pb.h"
 
 namespace goprod::rpc {
 
@@ -654,6 +658,13 @@ Service::Service(core::Control& control, Options options)
     refuseUnparsable("WatchEvents", &Service::WatchEvents);
     refuseUnparsable("SendRaw", &Service::SendRaw);
     refuseUnparsable("GetDaemonStatus", &Service::GetDaemonStatus);
+    // issue 15 D
+    refuseUnparsable("GetCohnStatus", &Service::GetCohnStatus);
+    refuseUnparsable("CreateCohnCert", &Service::CreateCohnCert);
+    refuseUnparsable("ClearCohnCert", &Service::ClearCohnCert);
+    refuseUnparsable("GetCohnCert", &Service::GetCohnCert);
+    refuseUnparsable("SetCohn", &Service::SetCohn);
+    refuseUnparsable("ProvisionCohn", &Service::ProvisionCohn);
 }
 
 void Service::setLimits(std::chrono::milliseconds requestTimeout, std::size_t maxStreams) {
@@ -1272,6 +1283,210 @@ grpc::ServerUnaryReactor* Service::GetDaemonStatus(grpc::CallbackServerContext* 
         });
         return {};
     });
+}
+
+// --- issue 15 D: COHN ------------------------------------------------------------
+
+namespace {
+
+// A protobuf answer, refused when the camera does not support the operation or it does not decode.
+core::Result<protocol::ProtobufMessage> protobufAnswer(const std::string& what, const core::Answer& answer) {
+    const auto incoming = protocol::classify(answer.from, answer.message);
+    if (incoming.kind == protocol::Incoming::UnsupportedReply) {
+        return Unexpected{core::Error{Errc::CameraRejected, what + " failed: the camera does not support it", {}}};
+    }
+    auto decoded = protocol::decodeProtobuf(answer.message);
+    if (!decoded) return Unexpected{malformedAnswer(what, decoded.error())};
+    return std::move(*decoded);
+}
+
+// Protobuf results are not status bytes: the result's name goes in the message.
+core::Error protobufRejected(const std::string& what, int result) {
+    return core::Error{Errc::CameraRejected, what + " failed: " + std::string(protocol::resultGenericName(result)), {}};
+}
+
+Check genericCheck(std::string what) {
+    return [what = std::move(what)](const core::Answer& answer) -> core::Result<void> {
+        auto decoded = protobufAnswer(what, answer);
+        if (!decoded) return Unexpected{decoded.error()};
+        const auto* response = decoded->as<open_gopro::ResponseGeneric>();
+        if (response == nullptr) return Unexpected{core::Error{Errc::Internal, "unexpected answer to " + what, {}}};
+        if (response->result() != open_gopro::RESULT_SUCCESS)
+            return Unexpected{protobufRejected(what, response->result())};
+        return {};
+    };
+}
+
+core::Result<v1::CohnStatus> cohnStatusFrom(const std::string& what, const core::Answer& answer) {
+    auto decoded = protobufAnswer(what, answer);
+    if (!decoded) return Unexpected{decoded.error()};
+    v1::CohnStatus status;
+    if (!cohnStatusFromMessage(answer.message, &status)) {
+        return Unexpected{core::Error{Errc::Internal, "unexpected answer to " + what, {}}};
+    }
+    return status;
+}
+
+core::Result<std::string> cohnCertFrom(const std::string& what, const core::Answer& answer) {
+    auto decoded = protobufAnswer(what, answer);
+    if (!decoded) return Unexpected{decoded.error()};
+    const auto* response = decoded->as<open_gopro::ResponseCOHNCert>();
+    if (response == nullptr) return Unexpected{core::Error{Errc::Internal, "unexpected answer to " + what, {}}};
+    if (response->result() != open_gopro::RESULT_SUCCESS) return Unexpected{protobufRejected(what, response->result())};
+    return response->cert();
+}
+
+v1::ProvisionCohnProgress::Step toProto(core::CohnProgress::Step step) {
+    switch (step) {
+        case core::CohnProgress::Step::DateTime:
+            return v1::ProvisionCohnProgress::STEP_DATE_TIME;
+        case core::CohnProgress::Step::Network:
+            return v1::ProvisionCohnProgress::STEP_NETWORK;
+        case core::CohnProgress::Step::Certificate:
+            return v1::ProvisionCohnProgress::STEP_CERTIFICATE;
+        case core::CohnProgress::Step::Waiting:
+            return v1::ProvisionCohnProgress::STEP_WAITING;
+    }
+    return v1::ProvisionCohnProgress::STEP_UNSPECIFIED;
+}
+
+struct CohnTarget {
+    NetworkTarget network;
+    protocol::LocalDateTime now;
+};
+
+// The network as ConnectNetwork checks it, and the host's local time with its UTC offset (DST included).
+core::Result<CohnTarget> cohnTarget(const v1::ProvisionCohnRequest& request, const Clock& clock) {
+    v1::ConnectNetworkRequest network;
+    network.set_camera(request.camera());
+    network.set_ssid(request.ssid());
+    network.set_ssid_raw(request.ssid_raw());
+    if (request.has_password()) network.set_password(request.password());
+    auto target = networkTarget(network);
+    if (!target) return Unexpected{target.error()};
+    const time_t seconds = std::chrono::system_clock::to_time_t(clock.systemNow());
+    struct tm fields {};
+    localtime_r(&seconds, &fields);
+    const protocol::LocalDateTime now{protocol::dateTimeFrom(fields), static_cast<std::int16_t>(fields.tm_gmtoff / 60),
+                                      fields.tm_isdst > 0};
+    return CohnTarget{std::move(*target), now};
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* Service::GetCohnStatus(grpc::CallbackServerContext* context,
+                                                 const v1::GetCohnStatusRequest* request,
+                                                 v1::CohnStatusResponse* response) {
+    return onSelection(request->target(), [&](const Call& call, core::Selection selection) -> core::Result<void> {
+        const TimeBase time = TimeBase::now(options_.clock);
+        eachCamera<v1::CameraCohnStatus>(
+            call, std::move(selection), protocol::operation::getCohnStatus(request->register_updates()),
+            deadlineFor(context, options_.requestTimeout),
+            [time](const core::CameraView& camera, const core::Result<core::Answer>& answer) {
+                v1::CameraCohnStatus out;
+                readAnswer(
+                    camera, answer, time, out.mutable_result(),
+                    [](const core::Answer& read) { return cohnStatusFrom("Get COHN Status", read); },
+                    [&out](const v1::CohnStatus& status) { *out.mutable_status() = status; });
+                return out;
+            },
+            response->mutable_cameras());
+        return {};
+    });
+}
+
+grpc::ServerUnaryReactor* Service::CreateCohnCert(grpc::CallbackServerContext* context,
+                                                  const v1::CreateCohnCertRequest* request, v1::MultiResult* response) {
+    return commandOnEach(context, request->target(), response, [&] {
+        return Command{protocol::operation::createCohnCert(request->override()),
+                       genericCheck("Create COHN Certificate")};
+    });
+}
+
+grpc::ServerUnaryReactor* Service::ClearCohnCert(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
+                                                 v1::MultiResult* response) {
+    return commandOnEach(context, *request, response, [] {
+        return Command{protocol::operation::clearCohnCert(), genericCheck("Clear COHN Certificate")};
+    });
+}
+
+grpc::ServerUnaryReactor* Service::GetCohnCert(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
+                                               v1::CohnCert* response) {
+    return onSelection(*request, [&](const Call& call, core::Selection selection) -> core::Result<void> {
+        const core::Deadline deadline = deadlineFor(context, options_.requestTimeout);
+        const TimeBase time = TimeBase::now(options_.clock);
+        resolveOne(control_, call, std::move(selection), "GetCohnCert",
+                   [call, deadline, time, response](const core::CameraView& camera) {
+                       requestOn(call, camera, protocol::operation::getCohnCert(), deadline,
+                                 [call, camera, time, response](core::Result<core::Answer> answer) {
+                                     // One camera: its failure is the RPC's, as GetApInfo's.
+                                     auto cert = answer ? cohnCertFrom("Get COHN Certificate", *answer)
+                                                        : core::Result<std::string>(Unexpected{answer.error()});
+                                     if (!cert) {
+                                         call->fail(cert.error());
+                                         return;
+                                     }
+                                     call->finish(grpc::Status::OK, [&] {
+                                         *response->mutable_result() = okResult(camera);
+                                         setAnswerTimes(response->mutable_result(), *answer, time);
+                                         response->set_cert(protocol::validUtf8(*cert));
+                                     });
+                                 });
+                   });
+        return {};
+    });
+}
+
+grpc::ServerUnaryReactor* Service::SetCohn(grpc::CallbackServerContext* context, const v1::SetCohnRequest* request,
+                                           v1::MultiResult* response) {
+    return commandOnEach(context, request->target(), response, [&] {
+        return Command{protocol::operation::setCohnSetting(request->enabled()),
+                       genericCheck(std::string("Set COHN Setting ") + (request->enabled() ? "on" : "off"))};
+    });
+}
+
+grpc::ServerWriteReactor<v1::ProvisionCohnProgress>* Service::ProvisionCohn(grpc::CallbackServerContext* context,
+                                                                            const v1::ProvisionCohnRequest* request) {
+    using Progress = v1::ProvisionCohnProgress;
+    return openStream<Progress>(
+        cohnTarget(*request, options_.clock), [this, context](auto* reactor, CohnTarget target) {
+            auto stream = reactor->stream();
+            core::Control* control = &control_;
+            const core::CallId id = streamCall(control_, *stream);
+            const core::Deadline deadline = deadlineFor(context, options_.longTimeout);
+            resolveOne(control_, stream, std::move(target.network.selection), "ProvisionCohn",
+                       [stream, control, id, deadline, now = target.now, ssid = std::move(target.network.ssid),
+                        password = std::move(target.network.password)](const core::CameraView& camera) {
+                           control->provisionCohn(
+                               id, camera.address, ssid, password, now, deadline,
+                               [stream](const core::CohnProgress& progress) {
+                                   Progress message;
+                                   message.set_step(toProto(progress.step));
+                                   message.set_detail(protocol::validUtf8(progress.detail));
+                                   stream->write(std::move(message));
+                               },
+                               [stream](core::Result<core::CohnCredentials> done) {
+                                   if (!done) {
+                                       stream->fail(done.error());
+                                       return;
+                                   }
+                                   Progress message;
+                                   message.set_step(Progress::STEP_PROVISIONED);
+                                   message.set_detail(protocol::validUtf8("on the network \"" + done->ssid + "\" at " +
+                                                                          done->ipAddress));
+                                   auto* credentials = message.mutable_credentials();
+                                   credentials->set_ip_address(protocol::validUtf8(done->ipAddress));
+                                   credentials->set_username(protocol::validUtf8(done->username));
+                                   credentials->set_password(protocol::validUtf8(done->password));
+                                   credentials->set_cert(protocol::validUtf8(done->cert));
+                                   credentials->set_ssid(protocol::validUtf8(done->ssid));
+                                   stream->write(std::move(message));
+                                   stream->finish(grpc::Status::OK);
+                               });
+                           // A cancel between resolve and here reached Control before it knew the id.
+                           if (stream->ended()) control->cancel(id);
+                       });
+        });
 }
 
 }  // namespace goprod::rpc

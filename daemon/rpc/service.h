@@ -149,6 +149,22 @@ public:
                                               const v1::GetDaemonStatusRequest* request,
                                               v1::DaemonStatus* response) override;
 
+    // issue 15 D: COHN
+    grpc::ServerUnaryReactor* GetCohnStatus(grpc::CallbackServerContext* context,
+                                            const v1::GetCohnStatusRequest* request,
+                                            v1::CohnStatusResponse* response) override;
+    grpc::ServerUnaryReactor* CreateCohnCert(grpc::CallbackServerContext* context,
+                                             const v1::CreateCohnCertRequest* request,
+                                             v1::MultiResult* response) override;
+    grpc::ServerUnaryReactor* ClearCohnCert(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
+                                            v1::MultiResult* response) override;
+    grpc::ServerUnaryReactor* GetCohnCert(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
+                                          v1::CohnCert* response) override;
+    grpc::ServerUnaryReactor* SetCohn(grpc::CallbackServerContext* context, const v1::SetCohnRequest* request,
+                                      v1::MultiResult* response) override;
+    grpc::ServerWriteReactor<v1::ProvisionCohnProgress>* ProvisionCohn(
+        grpc::CallbackServerContext* context, const v1::ProvisionCohnRequest* request) override;
+
 private:
     // The shapes of the handlers (service.cpp).
     template <class Start>

@@ -86,6 +86,10 @@ public:
     std::function<std::pair<std::vector<core::WifiProgress>, Reply<void>>(const std::string&, const std::string&,
                                                                           const std::optional<std::string>&)>
         onWifiConnect;
+    // issue 15 D
+    std::function<std::pair<std::vector<core::CohnProgress>, Reply<core::CohnCredentials>>(
+        const std::string&, const std::string&, const std::optional<std::string>&)>
+        onProvisionCohn;
     std::vector<core::CameraView> discoverFinds;  // what discover() reports
     bool discoverHolds = false;                   // then discover() waits for cancel
     std::size_t maxSubscribers = 64;
@@ -379,6 +383,22 @@ public:
             for (const auto& step : steps) progress(step);
         });
         reply<void>(call, script.second, std::move(done));
+    }
+
+    // issue 15 D
+    void provisionCohn(core::CallId call, std::string selector, std::string ssid, std::optional<std::string> password,
+                       protocol::LocalDateTime now, core::Deadline deadline,
+                       std::function<void(const core::CohnProgress&)> progress,
+                       std::function<void(core::Result<core::CohnCredentials>)> done) override {
+        (void)now;
+        record("provisionCohn " + selector + " " + ssid + (password ? " password=" + *password : " no-password"), call,
+               deadline);
+        auto script = onProvisionCohn ? onProvisionCohn(selector, ssid, password)
+                                      : std::pair<std::vector<core::CohnProgress>, Reply<core::CohnCredentials>>{};
+        post([progress, steps = script.first] {
+            for (const auto& step : steps) progress(step);
+        });
+        reply<core::CohnCredentials>(call, script.second, std::move(done));
     }
 
     void status(std::function<void(core::RegistryStatus)> done) override {
