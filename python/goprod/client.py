@@ -135,6 +135,38 @@ class Client:
         (or `ssid_raw` / `password_raw` when not UTF-8)."""
         return self.call("GetApInfo", _selection(camera, False), timeout, "wifi ap info")
 
+    # COHN, the camera on the home network (issue 15 D)
+
+    def cohn_status(self, cameras=None, *, all=False, register=False, timeout=None):
+        """Get COHN Status: a list of pb2.CameraCohnStatus (`result`, `status`:
+        provisioned, state, enabled, username, password, ip_address, ssid). With
+        `register`, the cameras push changes: events of kind KIND_COHN_STATUS."""
+        request = pb2.GetCohnStatusRequest(target=_selection(cameras, all), register_updates=register)
+        return list(self.call("GetCohnStatus", request, timeout, "cohn status").cameras)
+
+    def cohn_cert(self, camera=None, timeout=None):
+        """The camera's COHN root CA certificate, PEM text."""
+        return self.call("GetCohnCert", _selection(camera, False), timeout, "cohn cert").cert
+
+    def provision_cohn(self, ssid, password=None, camera=None, progress=None, timeout=180.0):
+        """Puts one camera on the network `ssid` for HTTPS (tutorial 9: date and
+        time, station-mode join, new certificate, wait until connected). `progress`,
+        if given, is called with each pb2.ProvisionCohnProgress. Returns
+        pb2.CohnCredentials: ip_address, username, password, cert (PEM), ssid."""
+        request = pb2.ProvisionCohnRequest(camera=camera or "", ssid=ssid)
+        if password is not None:
+            request.password = password.encode() if isinstance(password, str) else password
+        credentials = None
+        try:
+            for step in self.stub.ProvisionCohn(request, timeout=timeout):
+                if progress is not None:
+                    progress(step)
+                if step.HasField("credentials"):
+                    credentials = step.credentials
+        except grpc.RpcError as error:
+            raise from_rpc_error("ProvisionCohn", error, self.address, timeout) from error
+        return credentials
+
     # The daemon
 
     def daemon_status(self, timeout=None):

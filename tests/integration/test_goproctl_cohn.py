@@ -168,3 +168,25 @@ def test_cohn_help_and_usage_errors():
             code, _, err = await ctl(rig, "--all", "cohn", "cert")
             assert code == 2 and "one camera" in err, err
     run(scenario())
+
+
+def test_python_package_provisions_cohn():
+    import goprod
+
+    async def scenario():
+        async with Rig() as rig:
+            cam = await ready_camera(rig)
+
+            def provision():
+                steps = []
+                with goprod.Client(rig.daemon.target) as client:
+                    before = client.cohn_status(cam)
+                    credentials = client.provision_cohn(SSID, PASSWORD, camera=cam, progress=steps.append)
+                    return before, credentials, steps, client.cohn_cert(cam)
+            before, credentials, steps, cert = await asyncio.to_thread(provision)
+            assert before[0].status.state == pb.COHN_STATE_IDLE
+            assert credentials.ip_address == "192.168.50.100" and credentials.username == "gopro"
+            assert credentials.cert == cert and cert.startswith("-----BEGIN CERTIFICATE-----")
+            assert steps[0].step == pb.ProvisionCohnProgress.STEP_DATE_TIME
+            assert steps[-1].step == pb.ProvisionCohnProgress.STEP_PROVISIONED
+    run(scenario())
