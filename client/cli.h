@@ -40,6 +40,10 @@ enum class Command {
     KeepAlive,
     DateTime,
     Status,
+    // group C: live streaming
+    LiveStreamStart,
+    LiveStreamStatus,
+    LiveStreamStop,
 };
 
 // "wifi connect", as typed.
@@ -77,6 +81,7 @@ struct Invocation {
     std::uint32_t keepAliveSeconds = 0;
     std::optional<std::int32_t> utcOffsetMinutes;  // date-time
     bool dst = false;
+    v1::StartLiveStreamRequest liveStream;  // group C: livestream start (no camera)
 };
 
 // The gRPC deadline in seconds (0 = none): --timeout, else the command's

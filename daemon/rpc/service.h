@@ -149,6 +149,15 @@ public:
                                               const v1::GetDaemonStatusRequest* request,
                                               v1::DaemonStatus* response) override;
 
+    // group C: live streaming
+    grpc::ServerWriteReactor<v1::LiveStreamProgress>* StartLiveStream(
+        grpc::CallbackServerContext* context, const v1::StartLiveStreamRequest* request) override;
+    grpc::ServerUnaryReactor* GetLiveStreamStatus(grpc::CallbackServerContext* context,
+                                                  const v1::CameraRequest* request,
+                                                  v1::LiveStreamStatusResponse* response) override;
+    grpc::ServerUnaryReactor* StopLiveStream(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
+                                             v1::MultiResult* response) override;
+
 private:
     // The shapes of the handlers (service.cpp).
     template <class Start>
