@@ -140,3 +140,20 @@ def test_stop_on_several_cameras():
             assert code == 0, err
             assert out.count("ok") >= 2, out
     run(scenario())
+
+
+def test_python_package_reads_the_status_and_stops():
+    async def scenario():
+        async with Rig() as rig:
+            import goprod
+            cam = await on_network(rig)
+            code, _, err = await ctl(rig, "-i", cam, "livestream", "start", URL, "--start-kbps", "2000")
+            assert code == 0, err
+            with goprod.Client(rig.daemon.target) as client:
+                (status,) = await asyncio.to_thread(client.live_stream_status, cam)
+                assert status.result.identifier == cam
+                assert status.status.state == pb.LIVE_STREAM_STATE_STREAMING and status.status.bitrate_kbps == 2000
+                (result,) = await asyncio.to_thread(client.stop_live_stream, cam)
+                assert result.identifier == cam
+            assert ("GP-0072", bytes.fromhex("01 01 00")) in await rig.received(cam)
+    run(scenario())
