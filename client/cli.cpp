@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <fstream>
+#include <iterator>
 #include <ostream>
 
 #include <CLI/CLI.hpp>
@@ -10,6 +12,7 @@
 #include "client/exit_codes.h"
 #include "client/output.h"
 #include "client/values.h"
+#include "protocol/text.h"  // group C
 #include "protocol/utf8.h"
 
 #ifndef GOPROD_VERSION
@@ -85,6 +88,13 @@ struct Raw {
     bool dst = false;
     bool localZone = false;
     std::string certOut;  // issue 15 D
+    // group C: livestream start
+    std::string url;
+    std::uint32_t window = 0;
+    std::string lens;
+    std::uint32_t minKbps = 0, maxKbps = 0, startKbps = 0;
+    std::string certFile;
+    bool noEncode = false;
 };
 
 std::string joined(const std::vector<std::string>& words) {
@@ -106,6 +116,7 @@ bool singleCamera(Command command) {
         case Command::Raw:
         case Command::CohnProvision:  // issue 15 D
         case Command::CohnCert:
+        case Command::LiveStreamStart:  // group C
             return true;
         default:
             return false;
@@ -266,6 +277,26 @@ struct Parser {
         leaf(cohn, "clear", "Clear the COHN certificate (the camera leaves COHN until a new one)", Command::CohnClear);
         leaf(cohn, "on", "Enable COHN", Command::CohnOn);
         leaf(cohn, "off", "Disable COHN", Command::CohnOff);
+        // group C: live streaming
+        CLI::App* live =
+            app.add_subcommand("livestream", "Live streaming (the camera must be on a network: wifi connect)");
+        live->require_subcommand(1);
+        CLI::App* start = leaf(live, "start",
+                               "Set the live-stream mode, wait until the camera is READY, start streaming (shutter on)",
+                               Command::LiveStreamStart);
+        start->add_option("URL", raw.url, "rtmp:// or rtmps:// URL of the server")->required();
+        start->add_option("--window", raw.window, "Window size: 480, 720 or 1080")
+            ->check(CLI::IsMember({480, 720, 1080}));
+        start->add_option("--lens", raw.lens, "wide, linear or superview");
+        start->add_option("--min-kbps", raw.minKbps, "Minimum bitrate, 800..8000")->check(CLI::Range(800, 8000));
+        start->add_option("--max-kbps", raw.maxKbps, "Maximum bitrate, 800..8000")->check(CLI::Range(800, 8000));
+        start->add_option("--start-kbps", raw.startKbps, "Starting bitrate, 800..8000")->check(CLI::Range(800, 8000));
+        start->add_option("--cert", raw.certFile, "PEM file of the server's certificate authority (rtmps)")
+            ->check(CLI::ExistingFile);
+        start->add_flag("--no-encode", raw.noEncode, "Do not record to the SD card while streaming");
+        leaf(live, "status", "Show the live-stream status (and register for its changes: watch --kind live-stream)",
+             Command::LiveStreamStatus);
+        leaf(live, "stop", "Stop streaming (shutter off)", Command::LiveStreamStop);
         app.footer(std::string(kFooter));
     }
 
@@ -417,6 +448,34 @@ Parsed<Invocation> convert(const Parser& parser, Command command, const Environm
                 out.password = raw.password.front();
             }
             break;
+        case Command::LiveStreamStart: {  // group C
+            auto& request = out.liveStream;
+            request.set_url(raw.url);
+            request.set_window(raw.window);
+            if (!raw.lens.empty()) {
+                const std::string lens = protocol::asciiLower(raw.lens);
+                if (lens == "wide") {
+                    request.set_lens(v1::LIVE_STREAM_LENS_WIDE);
+                } else if (lens == "linear") {
+                    request.set_lens(v1::LIVE_STREAM_LENS_LINEAR);
+                } else if (lens == "superview") {
+                    request.set_lens(v1::LIVE_STREAM_LENS_SUPERVIEW);
+                } else {
+                    return invalid("--lens: expected wide, linear or superview, got \"" + raw.lens + "\"");
+                }
+            }
+            request.set_minimum_kbps(raw.minKbps);
+            request.set_maximum_kbps(raw.maxKbps);
+            request.set_starting_kbps(raw.startKbps);
+            request.set_no_encode(raw.noEncode);
+            if (!raw.certFile.empty()) {
+                std::ifstream file(raw.certFile, std::ios::binary);
+                std::string pem((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+                if (file.bad()) return invalid("--cert: cannot read " + raw.certFile);
+                request.set_certificate(std::move(pem));
+            }
+            break;
+        }
         case Command::Watch:
             for (const auto& text : raw.kinds) {
                 auto kind = parseEventKind(text);
@@ -534,6 +593,12 @@ std::string_view commandName(Command command) {
             return "cohn on";
         case Command::CohnOff:
             return "cohn off";
+        case Command::LiveStreamStart:  // group C
+            return "livestream start";
+        case Command::LiveStreamStatus:
+            return "livestream status";
+        case Command::LiveStreamStop:
+            return "livestream stop";
     }
     return "?";
 }
@@ -558,6 +623,9 @@ double timeoutSeconds(const Invocation& invocation) {
         // issue 15 D: the join, then the camera's own connection to the network.
         case Command::CohnProvision:
             return 180;
+        // group C: the camera configures the stream before it is READY.
+        case Command::LiveStreamStart:
+            return 60;
         default:
             return 10;
     }

@@ -47,6 +47,10 @@ enum class Command {
     CohnClear,
     CohnOn,
     CohnOff,
+    // group C: live streaming
+    LiveStreamStart,
+    LiveStreamStatus,
+    LiveStreamStop,
 };
 
 // "wifi connect", as typed.
@@ -86,6 +90,7 @@ struct Invocation {
     bool dst = false;
     // issue 15 D: cohn cert --out, cohn provision --cert-out ("" = standard output / not written)
     std::string certOut;
+    v1::StartLiveStreamRequest liveStream;  // group C: livestream start (no camera)
 };
 
 // The gRPC deadline in seconds (0 = none): --timeout, else the command's

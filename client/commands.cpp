@@ -584,6 +584,81 @@ std::string cohnStateName(v1::CohnState state) {
     return name;
 }
 
+// --- group C: live streaming ---------------------------------------------------
+
+// "streaming", "failed-stay-on"
+std::string liveStateName(v1::LiveStreamState state) {
+    std::string name = v1::LiveStreamState_Name(state);
+    if (name.starts_with("LIVE_STREAM_STATE_")) name.erase(0, 18);
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return c == '_' ? '-' : static_cast<char>(std::tolower(c)); });
+    return name;
+}
+
+std::string liveStatusText(const v1::LiveStreamStatus& status) {
+    std::string text = liveStateName(status.state());
+    if (!status.error_name().empty()) text += " (" + status.error_name() + ")";
+    if (status.bitrate_kbps() > 0) text += ", " + std::to_string(status.bitrate_kbps()) + " kbps";
+    return text;
+}
+
+int liveStreamStart(Session& session, const Invocation& invocation) {
+    v1::StartLiveStreamRequest request = invocation.liveStream;
+    request.set_camera(firstCamera(invocation));
+    Progress progress(session.err, session.terminal, !invocation.json);
+    progress.update("setting the live-stream mode...");
+    Call call(session, invocation);
+    auto reader = session.stub.StartLiveStream(&call.context, request);
+    v1::LiveStreamProgress step;
+    bool streaming = false;
+    while (reader->Read(&step)) {
+        streaming = streaming || step.step() == v1::LiveStreamProgress::STEP_STREAMING;
+        if (invocation.json) {
+            session.out << jsonLine(step) << std::endl;
+            continue;
+        }
+        std::string name = v1::LiveStreamProgress::Step_Name(step.step());
+        if (name.starts_with("STEP_")) name.erase(0, 5);
+        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+        progress.update(name + (step.detail().empty() ? "" : ": " + printable(step.detail())));
+    }
+    const auto status = reader->Finish();
+    progress.clear();
+    if (!status.ok()) return reportStatus(session, invocation, status);
+    if (!invocation.json) {
+        session.out << (streaming ? "streaming to " : "finished starting the stream to ")
+                    << printable(invocation.liveStream.url()) << '\n';
+    }
+    return kExitOk;
+}
+
+int liveStreamStatus(Session& session, const Invocation& invocation) {
+    v1::LiveStreamStatusResponse response;
+    const auto status = callUnary(session, invocation, &v1::Goprod::StubInterface::GetLiveStreamStatus,
+                                  target(invocation), &response);
+    if (!status.ok()) return reportStatus(session, invocation, status);
+    if (invocation.json) {
+        session.out << jsonLine(response) << '\n';
+    } else {
+        Table table({"CAMERA", "STATE", "ERROR", "ENCODE", "BITRATE"});
+        for (const auto& camera : response.cameras()) {
+            if (camera.result().code() != 0) continue;
+            const auto& s = camera.status();
+            table.addRow({camera.result().identifier(), liveStateName(s.state()),
+                          s.error_name().empty() ? "-" : s.error_name(), s.encode() ? "yes" : "no",
+                          s.bitrate_kbps() > 0 ? std::to_string(s.bitrate_kbps()) + " kbps" : "-"});
+        }
+        if (!table.empty()) table.print(session.out);
+    }
+    int code = kExitOk;
+    for (const auto& camera : response.cameras()) {
+        if (camera.result().code() == 0) continue;
+        const int failure = reportCameraFailure(session, camera.result());
+        if (code == kExitOk) code = failure;
+    }
+    return code;
+}
+
 std::string eventDetail(const v1::Event& event) {
     switch (event.kind()) {
         case v1::Event::KIND_STATE_CHANGED: {
@@ -604,6 +679,8 @@ std::string eventDetail(const v1::Event& event) {
             }
             return text;
         }
+        case v1::Event::KIND_LIVE_STREAM:  // group C
+            return liveStatusText(event.live_stream());
         case v1::Event::KIND_NOTIFICATION: {
             const auto& bytes = event.message();
             return protocol::toHex({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
@@ -910,6 +987,13 @@ int run(const Invocation& invocation, Session& session) {
             request.set_enabled(invocation.command == Command::CohnOn);
             return multi(session, invocation, &Stub::SetCohn, request);
         }
+        // group C: live streaming
+        case Command::LiveStreamStart:
+            return liveStreamStart(session, invocation);
+        case Command::LiveStreamStatus:
+            return liveStreamStatus(session, invocation);
+        case Command::LiveStreamStop:
+            return multi(session, invocation, &Stub::StopLiveStream, target(invocation));
     }
     session.err << "goproctl: unknown command\n";
     return kExitError;

@@ -109,6 +109,10 @@ Classified classify(Characteristic from, ByteView message) {
         if (id == static_cast<std::uint8_t>(FeatureId::Query) && act == action::kPresetStatusNotification) {
             return {Incoming::PresetNotification, key};
         }
+        // group C: 0xF5 has bit 7 set, yet it is a push, never a response.
+        if (id == static_cast<std::uint8_t>(FeatureId::Query) && act == action::kLiveStreamNotification) {
+            return {Incoming::LiveStreamNotification, key};
+        }
         // [feature][status]: the 2-byte reply to an operation the camera does not
         // support. The status byte can look like a request action, never like a
         // response action (bit 7) or a notification.
@@ -156,6 +160,7 @@ std::string_view incomingName(Incoming kind) {
         case Incoming::ProvisioningNotification: return "provisioning notification";
         case Incoming::PresetNotification: return "preset notification";
         case Incoming::Spurious: return "spurious notification";
+        case Incoming::LiveStreamNotification: return "live stream notification";  // group C
         case Incoming::Unknown: return "unknown";
     }
     return "unknown";

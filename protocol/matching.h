@@ -70,6 +70,8 @@ enum class Incoming : std::uint8_t {
     ProvisioningNotification,  // 0x02/0x0C NotifProvisioningState
     PresetNotification,        // 0xF5/0xF3 NotifyPresetStatus
     Spurious,                  // 0xF5/0xFF after station mode: ignore
+    // group C
+    LiveStreamNotification,  // 0xF5/0xF5 NotifyLiveStreamStatus (a registered client's push)
     Unknown,                   // not from a response characteristic, or empty
 };
 

@@ -10,6 +10,7 @@
 
 #include "camera_control.pb.h"
 #include "cohn.pb.h"
+#include "live_streaming.pb.h"
 #include "network_management.pb.h"
 #include "preset_status.pb.h"
 #include "response_generic.pb.h"
@@ -70,6 +71,12 @@ const std::vector<Route>& routes() {
         {kQuery, 0x72, "Get Preset Status", &pb::RequestGetPresetStatus::default_instance()},
         {kQuery, 0xF2, "Preset status", &pb::NotifyPresetStatus::default_instance()},
         {kQuery, 0xF3, "Preset status notification", &pb::NotifyPresetStatus::default_instance()},
+        // group C: live streaming
+        {kCommand, 0x79, "Set Live Stream Mode", &pb::RequestSetLiveStreamMode::default_instance()},
+        {kCommand, 0xF9, "Set Live Stream Mode response", &pb::ResponseGeneric::default_instance()},
+        {kQuery, 0x74, "Get Live Stream Status", &pb::RequestGetLiveStreamStatus::default_instance()},
+        {kQuery, 0xF4, "Live stream status", &pb::NotifyLiveStreamStatus::default_instance()},
+        {kQuery, 0xF5, "Live stream status notification", &pb::NotifyLiveStreamStatus::default_instance()},
     }};
     return table;
 }
@@ -200,6 +207,65 @@ Request setCohnSetting(bool active) {
     pb::RequestSetCOHNSetting body;
     body.set_cohn_active(active);
     return protobufRequest(FeatureId::Command, action::kSetCohnSetting, body);
+}
+
+// group C: live streaming
+namespace {
+constexpr std::int32_t kMinKbps = 800, kMaxKbps = 8000;
+constexpr std::size_t kMaxUrl = 2048;
+}  // namespace
+
+Result<Request> setLiveStreamMode(const LiveStreamMode& mode) {
+    if (mode.url.empty()) return fail(Errc::InvalidArgument, "the stream URL is empty");
+    if (mode.url.size() > kMaxUrl) {
+        return fail(Errc::InvalidArgument, "the stream URL is " + std::to_string(mode.url.size()) +
+                                               " bytes, at most " + std::to_string(kMaxUrl));
+    }
+    pb::RequestSetLiveStreamMode body;
+    body.set_url(mode.url);
+    body.set_encode(mode.encode);
+    if (mode.windowSize) {
+        if (!pb::EnumWindowSize_IsValid(*mode.windowSize)) {
+            return fail(Errc::InvalidArgument,
+                        "window size " + std::to_string(*mode.windowSize) + " is not 4, 7 or 12");
+        }
+        body.set_window_size(static_cast<pb::EnumWindowSize>(*mode.windowSize));
+    }
+    if (!mode.certificate.empty()) body.set_cert(mode.certificate);
+    const std::pair<const std::optional<std::int32_t>*, const char*> rates[] = {
+        {&mode.minimumKbps, "minimum"}, {&mode.maximumKbps, "maximum"}, {&mode.startingKbps, "starting"}};
+    for (const auto& [rate, name] : rates) {
+        if (*rate && (**rate < kMinKbps || **rate > kMaxKbps)) {
+            return fail(Errc::InvalidArgument, std::string("the ") + name + " bitrate " + std::to_string(**rate) +
+                                                   " kbps is outside 800..8000");
+        }
+    }
+    const auto lo = mode.minimumKbps.value_or(kMinKbps), hi = mode.maximumKbps.value_or(kMaxKbps);
+    if (lo > hi) return fail(Errc::InvalidArgument, "the minimum bitrate is above the maximum");
+    if (mode.startingKbps && (*mode.startingKbps < lo || *mode.startingKbps > hi)) {
+        return fail(Errc::InvalidArgument, "the starting bitrate is outside minimum..maximum");
+    }
+    if (mode.minimumKbps) body.set_minimum_bitrate(*mode.minimumKbps);
+    if (mode.maximumKbps) body.set_maximum_bitrate(*mode.maximumKbps);
+    if (mode.startingKbps) body.set_starting_bitrate(*mode.startingKbps);
+    if (mode.lens) {
+        if (!pb::EnumLens_IsValid(*mode.lens)) {
+            return fail(Errc::InvalidArgument, "lens " + std::to_string(*mode.lens) + " is not 0, 3 or 4");
+        }
+        body.set_lens(static_cast<pb::EnumLens>(*mode.lens));
+    }
+    return protobufRequest(FeatureId::Command, action::kSetLiveStreamMode, body);
+}
+
+Request getLiveStreamStatus(bool registerUpdates) {
+    pb::RequestGetLiveStreamStatus body;
+    if (registerUpdates) {
+        for (const auto kind : {pb::REGISTER_LIVE_STREAM_STATUS_STATUS, pb::REGISTER_LIVE_STREAM_STATUS_ERROR,
+                                pb::REGISTER_LIVE_STREAM_STATUS_MODE, pb::REGISTER_LIVE_STREAM_STATUS_BITRATE}) {
+            body.add_register_live_stream_status(kind);
+        }
+    }
+    return protobufRequest(FeatureId::Query, action::kGetLiveStreamStatus, body);
 }
 
 }  // namespace operation

@@ -42,6 +42,9 @@ inline constexpr std::uint8_t kReleaseNetwork = 0x78;
 inline constexpr std::uint8_t kGetCohnCert = 0x6E, kGetCohnStatus = 0x6F, kGetPresetStatus = 0x72;
 inline constexpr std::uint8_t kPresetStatusNotification = 0xF3, kLiveStreamNotification = 0xF5;
 inline constexpr std::uint8_t kSpurious = 0xFF;
+// group C: live streaming
+inline constexpr std::uint8_t kSetLiveStreamMode = 0x79, kSetLiveStreamModeResponse = 0xF9;
+inline constexpr std::uint8_t kGetLiveStreamStatus = 0x74, kGetLiveStreamStatusResponse = 0xF4;
 inline constexpr std::uint8_t kResponseBit = 0x80;
 }  // namespace action
 
@@ -69,6 +72,22 @@ Request createCohnCert(bool override);  // no body when !override, as the spec's
 Request clearCohnCert();
 Request getCohnCert();
 Request setCohnSetting(bool active);
+
+// group C: live streaming
+// Set Live Stream Mode. Optional fields stay off the wire when unset; the
+// bitrates are kbps in 800..8000 (the spec's range), min <= start <= max.
+struct LiveStreamMode {
+    std::string url;  // rtmp://..., 1..2048 bytes
+    bool encode = true;  // also record to the SD card
+    std::optional<int> windowSize;  // open_gopro.EnumWindowSize: 4 (480), 7 (720), 12 (1080)
+    std::optional<int> lens;        // open_gopro.EnumLens: 0 wide, 3 superview, 4 linear
+    std::optional<std::int32_t> minimumKbps, maximumKbps, startingKbps;
+    std::string certificate;  // PEM, empty = none
+};
+Result<Request> setLiveStreamMode(const LiveStreamMode& mode);
+// Get Live Stream Status; `registerUpdates` registers for every push kind
+// (status, error, mode, bitrate), so that the camera pushes 0xF5/0xF5 on changes.
+Request getLiveStreamStatus(bool registerUpdates);
 }  // namespace operation
 
 // The message type a (feature, action) pair carries, e.g. "open_gopro.ResponseGetApEntries".

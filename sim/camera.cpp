@@ -6,6 +6,7 @@
 
 #include "camera_control.pb.h"
 #include "cohn.pb.h"
+#include "live_streaming.pb.h"
 #include "network_management.pb.h"
 #include "preset_status.pb.h"
 #include "protocol/commands.h"
@@ -171,9 +172,11 @@ bool implemented(std::uint8_t feature, std::uint8_t act, std::uint32_t modelNumb
             // Set Camera Name exists on MAX 2 (64) and LIT HERO (70) only.
             if (act == a::kSetCameraName) return modelNumber == 64 || modelNumber == 70;
             return act == a::kSetCohnSetting || act == a::kClearCohnCert || act == a::kCreateCohnCert ||
-                   act == a::kSetCameraControl || act == a::kSetTurboActive || act == a::kReleaseNetwork;
+                   act == a::kSetCameraControl || act == a::kSetTurboActive || act == a::kReleaseNetwork ||
+                   act == a::kSetLiveStreamMode;  // group C
         case kQueryFeature:
-            return act == a::kGetCohnCert || act == a::kGetCohnStatus || act == a::kGetPresetStatus;
+            return act == a::kGetCohnCert || act == a::kGetCohnStatus || act == a::kGetPresetStatus ||
+                   act == a::kGetLiveStreamStatus;  // group C
         default:
             return false;
     }
@@ -278,6 +281,7 @@ void Camera::linkDown() {
     capabilityRegistrations_.clear();
     presetRegistered_ = false;
     cohnRegistered_ = false;
+    liveStreamRegistered_ = false;  // group C
     lastDue_ = {};
 }
 
@@ -485,6 +489,12 @@ Camera::Snapshot Camera::snapshot(std::set<std::uint8_t> settingIds, std::set<st
     s.capabilityIds = std::move(capabilityIds);
     s.preset = preset;
     s.cohn = cohn;
+    // group C: `after` has it only when `before` had it (a registration made by the change pushes nothing).
+    if (liveStreamRegistered_) {
+        const auto message = liveStreamStatusMessage(protocol::action::kLiveStreamNotification);
+        s.liveStream = true;
+        s.liveStreamStatus.assign(message.begin(), message.end());
+    }
     return s;
 }
 
@@ -534,6 +544,10 @@ void Camera::appendPushes(const Snapshot& before, Batch& out) const {
     if (cohnRegistered_ && before.cohn && before.cohnStatus != after.cohnStatus) {
         out.push_back({C::QueryResponse, Bytes(after.cohnStatus.begin(), after.cohnStatus.end()), {}});
     }
+    // group C
+    if (before.liveStream && after.liveStream && before.liveStreamStatus != after.liveStreamStatus) {
+        out.push_back({C::QueryResponse, Bytes(after.liveStreamStatus.begin(), after.liveStreamStatus.end()), {}});
+    }
 }
 
 void Camera::mutate(const std::function<void(Batch&)>& change) {
@@ -549,7 +563,8 @@ void Camera::mutate(const std::function<void(Batch&)>& change) {
 // there is nothing to compare for, so the (not cheap) snapshot is skipped.
 std::optional<Camera::Snapshot> Camera::snapshotIfWatched() const {
     const bool watched = !settingRegistrations_.empty() || !statusRegistrations_.empty() ||
-                         !capabilityRegistrations_.empty() || presetRegistered_ || cohnRegistered_;
+                         !capabilityRegistrations_.empty() || presetRegistered_ || cohnRegistered_ ||
+                         liveStreamRegistered_;  // group C
     if (!watched) return std::nullopt;
     return snapshot(settingRegistrations_, statusRegistrations_, capabilityRegistrations_, presetRegistered_,
                     cohnRegistered_);
@@ -603,6 +618,7 @@ void Camera::handleCommand(ByteView message, Batch& out) {
         case CommandId::SetShutter: {
             const Bytes* on = single(1, 1);
             if (on == nullptr || (*on)[0] > 1) return reply(kInvalid);
+            if (liveStreamShutter((*on)[0] == 1)) return reply(kOk);  // group C
             if ((*on)[0] == 1) {
                 startCapture();
             } else {
@@ -870,6 +886,15 @@ void Camera::handleProtobuf(Characteristic c, ByteView message, Batch& out) {
             if (request->unregister_preset_status_size() > 0) presetRegistered_ = false;
             return add(presetStatusMessage(act | a::kResponseBit));
         }
+        // group C: live streaming
+        case kCommandFeature << 8 | a::kSetLiveStreamMode:
+            return setLiveStreamMode(message, out);
+        case kQueryFeature << 8 | a::kGetLiveStreamStatus: {
+            const auto* request = decoded->as<pb::RequestGetLiveStreamStatus>();
+            if (request->register_live_stream_status_size() > 0) liveStreamRegistered_ = true;
+            if (request->unregister_live_stream_status_size() > 0) liveStreamRegistered_ = false;
+            return add(liveStreamStatusMessage(act | a::kResponseBit));
+        }
         default:
             return unsupported();
     }
@@ -1001,6 +1026,12 @@ void Camera::finishProvisioning(const std::string& ssid, bool passwordOk, Batch&
 void Camera::leaveStation() {
     if (station_.empty()) return;
     station_.clear();
+    // group C: the stream's network is gone.
+    const int stream = liveStream_.state;
+    if (stream == pb::LIVE_STREAM_STATE_CONFIG || stream == pb::LIVE_STREAM_STATE_READY ||
+        stream == pb::LIVE_STREAM_STATE_STREAMING) {
+        liveStreamFailed(pb::LIVE_STREAM_ERROR_NETWORK);
+    }
     setStatusText(st::kStationSsid, "");
     for (auto& network : config_.networks) network.flags &= ~pb::SCAN_FLAG_ASSOCIATED;
     updateCohn();
@@ -1080,6 +1111,104 @@ void Camera::cohnNeverConnects(bool never) {
     cohnNeverConnects_ = never;
     if (never && cohnToken_ != 0) cancelTimer(std::exchange(cohnToken_, 0));
     if (!never) updateCohn();
+}
+
+// ---------------------------------------------------------------------------
+// group C: live streaming
+
+void Camera::setLiveStreamMode(ByteView message, Batch& out) {
+    const auto respond = [&](int result) {
+        out.push_back(
+            {C::CommandResponse, genericResponse(kCommandFeature, protocol::action::kSetLiveStreamMode, result), {}});
+    };
+    pb::RequestSetLiveStreamMode request;
+    request.ParsePartialFromArray(message.data() + 2, static_cast<int>(message.size() - 2));
+    const std::string& url = request.url();
+    if (url.rfind("rtmp://", 0) != 0 && url.rfind("rtmps://", 0) != 0) return respond(pb::RESULT_ARGUMENT_INVALID);
+    const auto outOfRange = [](bool has, int kbps) { return has && (kbps < 800 || kbps > 8000); };
+    if (outOfRange(request.has_minimum_bitrate(), request.minimum_bitrate()) ||
+        outOfRange(request.has_maximum_bitrate(), request.maximum_bitrate()) ||
+        outOfRange(request.has_starting_bitrate(), request.starting_bitrate())) {
+        return respond(pb::RESULT_ARGUMENT_OUT_OF_BOUNDS);
+    }
+    // Streaming needs the camera on a network (station mode), and not a stream under way.
+    if (station_.empty() || liveStream_.state == pb::LIVE_STREAM_STATE_STREAMING) {
+        return respond(pb::RESULT_RESOURCE_NOT_AVAILABLE);
+    }
+    respond(pb::RESULT_SUCCESS);
+    // rtmp://host[:port]/path: the host decides whether the server is reachable.
+    const auto hostStart = url.find("://") + 3;
+    std::string host = url.substr(hostStart, url.find_first_of(":/", hostStart) - hostStart);
+    const bool unreachable = host.size() >= 8 && host.compare(host.size() - 8, 8, ".invalid") == 0;
+    liveStream_ = LiveStream{pb::LIVE_STREAM_STATE_CONFIG, pb::LIVE_STREAM_ERROR_NONE, request.encode(),
+                             request.has_starting_bitrate() ? request.starting_bitrate() : 1000, 0};
+    if (liveStreamToken_ != 0) cancelTimer(liveStreamToken_);
+    liveStreamToken_ = schedule(Scope::Camera, config_.liveStreamConfigDelay, [this, unreachable] {
+        liveStreamToken_ = 0;
+        mutate([this, unreachable](Batch&) {
+            if (liveStream_.state != pb::LIVE_STREAM_STATE_CONFIG) return;
+            if (unreachable) return liveStreamFailed(pb::LIVE_STREAM_ERROR_CREATESTREAM);
+            liveStream_.state = pb::LIVE_STREAM_STATE_READY;
+        });
+    });
+}
+
+bool Camera::liveStreamShutter(bool on) {
+    if (on && liveStream_.state == pb::LIVE_STREAM_STATE_READY) {
+        if (std::exchange(liveStreamFails_, false)) {
+            liveStreamFailed(pb::LIVE_STREAM_ERROR_NETWORK);
+            return true;
+        }
+        liveStream_.state = pb::LIVE_STREAM_STATE_STREAMING;
+        liveStream_.bitrate = liveStream_.startingKbps;
+        setStatus(st::kEncoding, 1);
+        encodingSince_ = scheduler_.now();
+        return true;
+    }
+    if (!on && liveStream_.state == pb::LIVE_STREAM_STATE_STREAMING) {
+        liveStream_.state = pb::LIVE_STREAM_STATE_COMPLETE_STAY_ON;
+        liveStream_.bitrate = 0;
+        setStatus(st::kEncoding, 0);
+        if (liveStream_.encode) setStatus(st::kVideos, statusInt(st::kVideos) + 1);
+        return true;
+    }
+    return false;
+}
+
+void Camera::liveStreamFailed(int error) {
+    if (liveStream_.state == pb::LIVE_STREAM_STATE_STREAMING) setStatus(st::kEncoding, 0);
+    if (liveStreamToken_ != 0) cancelTimer(std::exchange(liveStreamToken_, 0));
+    liveStream_.state = pb::LIVE_STREAM_STATE_FAILED_STAY_ON;
+    liveStream_.error = error;
+    liveStream_.bitrate = 0;
+}
+
+void Camera::failLiveStream() {
+    if (liveStream_.state != pb::LIVE_STREAM_STATE_STREAMING) {
+        liveStreamFails_ = true;
+        return;
+    }
+    mutate([this](Batch&) { liveStreamFailed(pb::LIVE_STREAM_ERROR_NETWORK); });
+}
+
+Bytes Camera::liveStreamStatusMessage(std::uint8_t act) const {
+    pb::NotifyLiveStreamStatus body;
+    body.set_live_stream_status(static_cast<pb::EnumLiveStreamStatus>(liveStream_.state));
+    body.set_live_stream_error(static_cast<pb::EnumLiveStreamError>(liveStream_.error));
+    body.set_live_stream_encode(liveStream_.encode);
+    body.set_live_stream_bitrate(liveStream_.bitrate);
+    for (const auto size : {pb::WINDOW_SIZE_480, pb::WINDOW_SIZE_720, pb::WINDOW_SIZE_1080}) {
+        body.add_live_stream_window_size_supported_array(size);
+    }
+    body.set_live_stream_encode_supported(true);
+    body.set_live_stream_max_lens_unsupported(false);
+    body.set_live_stream_minimum_stream_bitrate(800);
+    body.set_live_stream_maximum_stream_bitrate(8000);
+    body.set_live_stream_lens_supported(true);
+    for (const auto lens : {pb::LENS_WIDE, pb::LENS_SUPERVIEW, pb::LENS_LINEAR}) {
+        body.add_live_stream_lens_supported_array(lens);
+    }
+    return protocol::encodeProtobuf(kQueryFeature, act, body);
 }
 
 // ---------------------------------------------------------------------------

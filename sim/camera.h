@@ -23,7 +23,19 @@
 //   station mode. Each join is followed by one spurious F5/FF on GP-0077.
 // - Protobuf refusals use the operation's own response type: ill-formed body
 //   RESULT_ILL_FORMED, busy RESULT_RESOURCE_NOT_AVAILABLE; operations this
-//   camera lacks (Set Camera Name on a HERO12, live streaming) get [feature][2].
+//   camera lacks (Set Camera Name on a HERO12) get [feature][2].
+// - Live streaming (group C): Set Live Stream Mode needs station mode (else
+//   RESULT_RESOURCE_NOT_AVAILABLE), an rtmp:// or rtmps:// URL (else
+//   RESULT_ARGUMENT_INVALID) and bitrates in 800..8000 kbps (else
+//   RESULT_ARGUMENT_OUT_OF_BOUNDS). The stream goes CONFIG, then after
+//   config.liveStreamConfigDelay READY, or FAILED_STAY_ON with
+//   LIVE_STREAM_ERROR_CREATESTREAM when the URL's host ends in ".invalid" (the
+//   reserved name that never resolves: the sim's unreachable server). Shutter
+//   on while READY streams (STREAMING, encoding 1); shutter off ends it
+//   (COMPLETE_STAY_ON). Leaving station mode fails a configured or running
+//   stream (FAILED_STAY_ON, LIVE_STREAM_ERROR_NETWORK). Any registration of
+//   Get Live Stream Status turns pushes (0xF5/0xF5) on for every change, any
+//   unregistration off.
 //
 // Single-threaded: construct, call and destroy it on the thread that runs the
 // Scheduler; hooks are called on that thread, from timer callbacks only.
@@ -150,6 +162,10 @@ public:
     // connect (a home network that never gives the camera an address).
     void cohnNeverConnects(bool never);
     int cohnState() const;  // open_gopro.EnumCOHNNetworkState, as Get COHN Status says
+    // group C: live streaming. One-shot: the running stream fails now, or the
+    // next one when the shutter starts it (FAILED_STAY_ON, LIVE_STREAM_ERROR_NETWORK).
+    void failLiveStream();
+    int liveStreamState() const { return liveStream_.state; }  // open_gopro.EnumLiveStreamStatus
     // Request packets dropped because they broke the framing.
     std::size_t malformedPackets() const { return malformedPackets_; }
 
@@ -175,6 +191,9 @@ private:
         std::map<std::uint8_t, std::vector<std::uint64_t>> capabilities;
         std::string presetStatus;
         std::string cohnStatus;
+        // group C: the live-stream status when a client registered for it
+        bool liveStream = false;
+        std::string liveStreamStatus;
     };
 
     enum class Scope : std::uint8_t { Link, Camera };
@@ -205,6 +224,11 @@ private:
     void leaveStation();
     protocol::Bytes presetStatusMessage(std::uint8_t action) const;
     protocol::Bytes cohnStatusMessage(std::uint8_t action) const;
+    // group C: live streaming
+    void setLiveStreamMode(protocol::ByteView message, Batch& out);
+    bool liveStreamShutter(bool on);  // true: the shutter started or ended a stream
+    void liveStreamFailed(int error);
+    protocol::Bytes liveStreamStatusMessage(std::uint8_t action) const;
 
     // State changes outside a request (timers, faults): pushes what changed.
     void mutate(const std::function<void(Batch&)>& change);
@@ -282,6 +306,19 @@ private:
     bool cohnConnected_ = false;
     bool cohnNeverConnects_ = false;
     std::uint64_t cohnToken_ = 0;  // the pending connection timer
+
+    // group C: live streaming
+    struct LiveStream {
+        int state = 0;  // open_gopro.EnumLiveStreamStatus
+        int error = 0;  // open_gopro.EnumLiveStreamError
+        bool encode = false;
+        int startingKbps = 0;
+        int bitrate = 0;  // kbps while streaming
+    };
+    LiveStream liveStream_;
+    bool liveStreamRegistered_ = false;
+    bool liveStreamFails_ = false;  // failLiveStream() for the next stream
+    std::uint64_t liveStreamToken_ = 0;  // CONFIG → READY/FAILED
 
     // Faults
     bool busy_ = false;

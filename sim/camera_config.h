@@ -42,6 +42,8 @@ struct CameraConfig {
     std::chrono::milliseconds scanDuration{300};     // Start Scan → NotifStartScanning
     std::chrono::milliseconds connectDuration{500};  // Connect (New) → final NotifProvisioningState
     std::chrono::milliseconds photoDuration{500};    // shutter in a photo preset: encoding 1 this long
+    // group C: Set Live Stream Mode → READY (or FAILED)
+    std::chrono::milliseconds liveStreamConfigDelay{300};
     std::string address = "D4:D9:19:50:07:02";       // BLE address, upper case with colons
     // issue 15 D: COHN. goprod-sim replaces the certificate and password with
     // ones generated at start (sim/cohn_cert.h); these fixed ones serve unit tests.

@@ -69,6 +69,9 @@ Control::Control(sdbus::IConnection& connection, Backend& backend) : connection_
         cancelRestart();
         if (!backend_.running()) backend_.start();
     });
+    // group C: the running live stream fails now, or the next one when the shutter starts it.
+    o.registerMethod("FailLiveStream").onInterface(iface).withInputParamNames("camera").implementedAs(
+        [this](const std::string& id) { camera(id).camera().failLiveStream(); });
     // Every request message the camera reassembled, in order: (characteristic "GP-0072", bytes).
     o.registerMethod("FailConnections")
         .onInterface(iface)

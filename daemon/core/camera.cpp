@@ -848,6 +848,19 @@ void Camera::onUnsolicited(const Answer& answer, const protocol::Classified& kin
                 return;
             }
             break;
+        // group C: to a running live-stream start, and to subscribers as its own kind.
+        case Incoming::LiveStreamNotification: {
+            if (network_) {
+                if (auto message = protocol::decodeProtobuf(answer.message)) network_->notification(*message);
+            }
+            if (!host_.wants(Event::Kind::LiveStream, *this)) return;
+            Event event;
+            event.kind = Event::Kind::LiveStream;
+            event.camera = view();
+            event.message = answer.message;
+            host_.publish(std::move(event));
+            return;
+        }
         default: break;
     }
     if (!host_.wants(Event::Kind::Notification, *this)) return;

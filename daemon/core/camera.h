@@ -60,7 +60,7 @@ class NetworkOperation {
 public:
     virtual ~NetworkOperation() = default;
     virtual void start() = 0;
-    // A scan or provisioning notification (feature 0x02).
+    // A scan or provisioning notification (feature 0x02), or a live-stream push (group C).
     virtual void notification(const protocol::ProtobufMessage& message) = 0;
     // The link dropped, or the camera is going away: fail now.
     virtual void abort(const Error& error) = 0;

@@ -20,6 +20,7 @@
 #include "daemon/core/request_queue.h"
 #include "protocol/commands.h"
 #include "protocol/matching.h"
+#include "protocol/protobuf.h"
 
 namespace goprod::core {
 
@@ -115,6 +116,14 @@ struct CohnCredentials {
     std::string ssid;
 };
 
+// group C: progress of a live-stream start.
+struct LiveStreamProgress {
+    enum class Step : std::uint8_t { Configuring, Ready, Starting, Streaming };
+    Step step = Step::Configuring;
+    std::string detail;
+    protocol::Bytes status;  // the camera's NotifyLiveStreamStatus message (F5 F4/F5 ...) behind the step; may be empty
+};
+
 // What a camera sent or went through, for event subscribers.
 struct Event {
     enum class Kind : std::uint8_t {
@@ -125,6 +134,7 @@ struct Event {
         RequestDone,    // `request` finished with `error` (empty message = success)
         // issue 15 D
         CohnStatus,     // `message`: a COHN status push (0xF5/0xEF NotifyCOHNStatus)
+        LiveStream,     // group C: `message` is a live-stream status push (0xF5/0xF5)
     };
     Kind kind = Kind::StateChanged;
     CameraView camera;
@@ -218,6 +228,12 @@ public:
     virtual void wifiConnect(CallId call, std::string selector, std::string ssid, std::optional<std::string> password,
                              Deadline deadline, std::function<void(const WifiProgress&)> progress,
                              std::function<void(Result<void>)> done) = 0;
+
+    // group C: Set Live Stream Mode, wait for READY, shutter on, wait for
+    // STREAMING (see core/live_stream.h).
+    virtual void liveStreamStart(CallId call, std::string selector, protocol::operation::LiveStreamMode mode,
+                                 Deadline deadline, std::function<void(const LiveStreamProgress&)> progress,
+                                 std::function<void(Result<void>)> done) = 0;
 
     virtual void status(std::function<void(RegistryStatus)> done) = 0;
 

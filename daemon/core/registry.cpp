@@ -7,6 +7,7 @@
 
 #include "daemon/core/cohn.h"
 #include "daemon/core/wifi.h"
+#include "daemon/core/live_stream.h"  // group C
 #include "protocol/text.h"
 
 namespace goprod::core {
@@ -637,6 +638,29 @@ void Registry::provisionCohn(CallId call, std::string selector, std::string ssid
         auto cancel = core::provisionCohn(executor_, std::move(again), std::move(ssid), std::move(password), now,
                                           deadline, std::move(progress), std::move(finished));
         if (cancel) trackCall(call, std::move(cancel));
+    });
+}
+
+// group C: live streaming
+void Registry::liveStreamStart(CallId call, std::string selector, protocol::operation::LiveStreamMode mode,
+                               Deadline deadline, std::function<void(const LiveStreamProgress&)> progress,
+                               std::function<void(Result<void>)> done) {
+    executor_.post([this, call, selector = std::move(selector), mode = std::move(mode), deadline,
+                    progress = std::move(progress), done = std::move(done)]() mutable {
+        auto camera = reachable(selector);
+        if (!camera) return done(Unexpected{camera.error()});
+        if ((*camera)->state() != CameraState::Ready) {
+            return done(fail(Errc::Unavailable, "camera " + (*camera)->identifier() + " is not ready"));
+        }
+        auto op = makeLiveStreamStart(executor_, **camera, std::move(mode), deadline, std::move(progress),
+                                      [this, alive = alive_, call, done = std::move(done)](Result<void> result) {
+                                          if (*alive) untrackCall(call);
+                                          done(std::move(result));
+                                      });
+        trackCall(call, [weak = std::weak_ptr<NetworkOperation>(op)] {
+            if (auto o = weak.lock()) o->abort(Error{Errc::Cancelled, "cancelled by the caller", {}});
+        });
+        (*camera)->runNetworkOperation(std::move(op));
     });
 }
 

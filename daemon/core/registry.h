@@ -81,6 +81,9 @@ public:
                std::function<void(Result<void>)> done) override;
     void wifiScan(CallId call, std::string selector, Deadline deadline,
                   std::function<void(Result<std::vector<ScanEntry>>)> done) override;
+    void liveStreamStart(CallId call, std::string selector, protocol::operation::LiveStreamMode mode,
+                         Deadline deadline, std::function<void(const LiveStreamProgress&)> progress,
+                         std::function<void(Result<void>)> done) override;  // group C
     void wifiConnect(CallId call, std::string selector, std::string ssid, std::optional<std::string> password,
                      Deadline deadline, std::function<void(const WifiProgress&)> progress,
                      std::function<void(Result<void>)> done) override;

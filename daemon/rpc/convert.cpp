@@ -9,6 +9,7 @@
 #include "cohn.pb.h"
 #include "daemon/rpc/service.h"
 #include "daemon/rpc/status.h"
+#include "live_streaming.pb.h"  // group C
 #include "protocol/protobuf.h"
 #include "protocol/queries.h"
 #include "protocol/settings.h"
@@ -65,6 +66,7 @@ constexpr auto kEventKinds = enumTable<core::Event::Kind, v1::Event::Kind>({
     {core::Event::Kind::SettingPush, v1::Event::KIND_SETTING},
     {core::Event::Kind::Notification, v1::Event::KIND_NOTIFICATION},
     {core::Event::Kind::RequestDone, v1::Event::KIND_REQUEST_DONE},
+    {core::Event::Kind::LiveStream, v1::Event::KIND_LIVE_STREAM},  // group C
     // issue 15 D
     {core::Event::Kind::CohnStatus, v1::Event::KIND_COHN_STATUS},
 });
@@ -239,6 +241,9 @@ v1::Event toProto(const core::Event& event, std::chrono::system_clock::time_poin
     out.set_message(std::string(event.message.begin(), event.message.end()));
     out.set_request(event.request);
     if (event.kind == core::Event::Kind::CohnStatus) cohnStatusFromMessage(event.message, out.mutable_cohn_status());
+    if (event.kind == core::Event::Kind::LiveStream) {  // group C
+        if (auto status = liveStreamStatus(event.message)) *out.mutable_live_stream() = std::move(*status);
+    }
     if (event.error) {
         out.set_code(static_cast<std::int32_t>(statusCode(event.error->code)));
         out.set_error(protocol::validUtf8(statusMessage(*event.error)));
@@ -323,6 +328,64 @@ bool cohnStatusFromMessage(const protocol::Bytes& message, v1::CohnStatus* out) 
     out->set_ssid(protocol::validUtf8(status->ssid()));
     out->set_mac_address(protocol::validUtf8(status->macaddress()));
     return true;
+}
+
+// --- group C: live streaming ---------------------------------------------------
+
+namespace {
+constexpr auto kLiveStreamSteps = enumTable<core::LiveStreamProgress::Step, v1::LiveStreamProgress::Step>({
+    {core::LiveStreamProgress::Step::Configuring, v1::LiveStreamProgress::STEP_CONFIGURING},
+    {core::LiveStreamProgress::Step::Ready, v1::LiveStreamProgress::STEP_READY},
+    {core::LiveStreamProgress::Step::Starting, v1::LiveStreamProgress::STEP_STARTING},
+    {core::LiveStreamProgress::Step::Streaming, v1::LiveStreamProgress::STEP_STREAMING},
+});
+// The camera's open_gopro.EnumLens values.
+constexpr auto kLenses = enumTable<int, v1::LiveStreamLens>({
+    {0, v1::LIVE_STREAM_LENS_WIDE},
+    {4, v1::LIVE_STREAM_LENS_LINEAR},
+    {3, v1::LIVE_STREAM_LENS_SUPERVIEW},
+});
+// open_gopro.EnumWindowSize → lines.
+constexpr std::pair<int, std::uint32_t> kWindows[] = {{4, 480}, {7, 720}, {12, 1080}};
+}  // namespace
+
+v1::LiveStreamProgress::Step toProto(core::LiveStreamProgress::Step step) {
+    return kLiveStreamSteps.toApi(step).value_or(v1::LiveStreamProgress::STEP_UNSPECIFIED);
+}
+
+std::optional<int> lensFromProto(v1::LiveStreamLens lens) { return kLenses.fromApi(lens); }
+
+std::optional<int> windowFromLines(std::uint32_t lines) {
+    for (const auto& [id, l] : kWindows) {
+        if (l == lines) return id;
+    }
+    return std::nullopt;
+}
+
+std::optional<v1::LiveStreamStatus> liveStreamStatus(const protocol::Bytes& message) {
+    auto decoded = protocol::decodeProtobuf(message);
+    if (!decoded) return std::nullopt;
+    const auto* in = decoded->as<open_gopro::NotifyLiveStreamStatus>();
+    if (!in) return std::nullopt;
+    v1::LiveStreamStatus out;
+    out.set_state(static_cast<v1::LiveStreamState>(in->live_stream_status()));
+    out.set_error(in->live_stream_error());
+    if (in->live_stream_error() != open_gopro::LIVE_STREAM_ERROR_NONE) {
+        out.set_error_name(open_gopro::EnumLiveStreamError_Name(in->live_stream_error()));
+    }
+    out.set_encode(in->live_stream_encode());
+    out.set_bitrate_kbps(in->live_stream_bitrate());
+    for (const int size : in->live_stream_window_size_supported_array()) {
+        for (const auto& [id, lines] : kWindows) {
+            if (id == size) out.add_window_sizes(lines);
+        }
+    }
+    out.set_minimum_bitrate_kbps(in->live_stream_minimum_stream_bitrate());
+    out.set_maximum_bitrate_kbps(in->live_stream_maximum_stream_bitrate());
+    for (const int lens : in->live_stream_lens_supported_array()) {
+        if (auto api = kLenses.toApi(lens)) out.add_lenses(*api);
+    }
+    return out;
 }
 
 }  // namespace goprod::rpc

@@ -65,5 +65,11 @@ void toProto(const core::RegistryStatus& status, v1::DaemonStatus* out);
 
 // issue 15 D: a camera's NotifyCOHNStatus message ([F5][EF][body]) as the API's; false if it does not decode.
 bool cohnStatusFromMessage(const protocol::Bytes& message, v1::CohnStatus* out);
+// group C: live streaming
+v1::LiveStreamProgress::Step toProto(core::LiveStreamProgress::Step step);
+std::optional<int> lensFromProto(v1::LiveStreamLens lens);  // open_gopro.EnumLens; nullopt for UNSPECIFIED
+std::optional<int> windowFromLines(std::uint32_t lines);    // 480/720/1080 → open_gopro.EnumWindowSize
+// A NotifyLiveStreamStatus message ([F5][F4 or F5][body]); nullopt when it is not one.
+std::optional<v1::LiveStreamStatus> liveStreamStatus(const protocol::Bytes& message);
 
 }  // namespace goprod::rpc

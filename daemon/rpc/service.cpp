@@ -665,6 +665,10 @@ Service::Service(core::Control& control, Options options)
     refuseUnparsable("GetCohnCert", &Service::GetCohnCert);
     refuseUnparsable("SetCohn", &Service::SetCohn);
     refuseUnparsable("ProvisionCohn", &Service::ProvisionCohn);
+    // group C
+    refuseUnparsable("StartLiveStream", &Service::StartLiveStream);
+    refuseUnparsable("GetLiveStreamStatus", &Service::GetLiveStreamStatus);
+    refuseUnparsable("StopLiveStream", &Service::StopLiveStream);
 }
 
 void Service::setLimits(std::chrono::milliseconds requestTimeout, std::size_t maxStreams) {
@@ -1395,6 +1399,108 @@ grpc::ServerUnaryReactor* Service::GetCohnStatus(grpc::CallbackServerContext* co
     });
 }
 
+// --- group C: live streaming ---------------------------------------------------
+
+namespace {
+struct LiveStreamTarget {
+    core::Selection selection;
+    protocol::operation::LiveStreamMode mode;
+};
+
+core::Result<LiveStreamTarget> liveStreamTarget(const v1::StartLiveStreamRequest& request) {
+    auto selection = singleSelection(request.camera());
+    if (!selection) return Unexpected{selection.error()};
+    protocol::operation::LiveStreamMode mode;
+    mode.url = request.url();
+    mode.encode = !request.no_encode();
+    if (request.window() != 0) {
+        mode.windowSize = windowFromLines(request.window());
+        if (!mode.windowSize) {
+            return Unexpected{invalid("window " + std::to_string(request.window()) + " is not 480, 720 or 1080")};
+        }
+    }
+    if (request.lens() != v1::LIVE_STREAM_LENS_UNSPECIFIED) {
+        mode.lens = lensFromProto(request.lens());
+        if (!mode.lens) return Unexpected{invalid("unknown lens " + std::to_string(request.lens()))};
+    }
+    const auto kbps = [](std::uint32_t v) -> std::optional<std::int32_t> {
+        if (v == 0) return std::nullopt;
+        return static_cast<std::int32_t>(std::min<std::uint32_t>(v, 1U << 30));
+    };
+    mode.minimumKbps = kbps(request.minimum_kbps());
+    mode.maximumKbps = kbps(request.maximum_kbps());
+    mode.startingKbps = kbps(request.starting_kbps());
+    mode.certificate = request.certificate();
+    // The protocol library's checks, before anything reaches a camera.
+    if (auto built = protocol::operation::setLiveStreamMode(mode); !built) {
+        return Unexpected{invalid(built.error().detail)};
+    }
+    return LiveStreamTarget{std::move(*selection), std::move(mode)};
+}
+}  // namespace
+
+grpc::ServerWriteReactor<v1::LiveStreamProgress>* Service::StartLiveStream(
+    grpc::CallbackServerContext* context, const v1::StartLiveStreamRequest* request) {
+    using Progress = v1::LiveStreamProgress;
+    return openStream<Progress>(liveStreamTarget(*request), [this, context](auto* reactor, LiveStreamTarget target) {
+        auto stream = reactor->stream();
+        core::Control* control = &control_;
+        const core::CallId id = streamCall(control_, *stream);
+        const core::Deadline deadline = deadlineFor(context, options_.longTimeout);
+        resolveOne(control_, stream, std::move(target.selection), "StartLiveStream",
+                   [stream, control, id, deadline, mode = std::move(target.mode)](const core::CameraView& camera) {
+                       control->liveStreamStart(
+                           id, camera.address, mode, deadline,
+                           [stream](const core::LiveStreamProgress& progress) {
+                               Progress message;
+                               message.set_step(toProto(progress.step));
+                               message.set_detail(progress.detail);
+                               if (auto status = liveStreamStatus(progress.status)) {
+                                   *message.mutable_status() = std::move(*status);
+                               }
+                               stream->write(std::move(message));
+                           },
+                           [stream](core::Result<void> done) {
+                               if (!done) {
+                                   stream->fail(done.error());
+                                   return;
+                               }
+                               stream->finish(grpc::Status::OK);
+                           });
+                       if (stream->ended()) control->cancel(id);
+                   });
+    });
+}
+
+grpc::ServerUnaryReactor* Service::GetLiveStreamStatus(grpc::CallbackServerContext* context,
+                                                       const v1::CameraRequest* request,
+                                                       v1::LiveStreamStatusResponse* response) {
+    return onSelection(*request, [&](const Call& call, core::Selection selection) -> core::Result<void> {
+        const TimeBase time = TimeBase::now(options_.clock);
+        // Registered: the camera's later changes become KIND_LIVE_STREAM events.
+        eachCamera<v1::CameraLiveStreamStatus>(
+            call, std::move(selection), protocol::operation::getLiveStreamStatus(true),
+            deadlineFor(context, options_.requestTimeout),
+            [time](const core::CameraView& camera, const core::Result<core::Answer>& answer) {
+                v1::CameraLiveStreamStatus out;
+                const auto parse = [](const core::Answer& a) -> core::Result<v1::LiveStreamStatus> {
+                    if (a.message.size() == 2) {
+                        return Unexpected{core::Error{Errc::CameraRejected,
+                                                      "the camera does not support live streaming", {}}};
+                    }
+                    auto status = liveStreamStatus(a.message);
+                    if (!status) return Unexpected{core::Error{Errc::Internal, "malformed live-stream status", {}}};
+                    return std::move(*status);
+                };
+                readAnswer(camera, answer, time, out.mutable_result(), parse,
+                           [&out](const v1::LiveStreamStatus& status) { *out.mutable_status() = status; });
+                return out;
+            },
+            response->mutable_cameras());
+        return {};
+    });
+}
+
 grpc::ServerUnaryReactor* Service::CreateCohnCert(grpc::CallbackServerContext* context,
                                                   const v1::CreateCohnCertRequest* request, v1::MultiResult* response) {
     return commandOnEach(context, request->target(), response, [&] {
@@ -1487,6 +1593,14 @@ grpc::ServerWriteReactor<v1::ProvisionCohnProgress>* Service::ProvisionCohn(grpc
                            if (stream->ended()) control->cancel(id);
                        });
         });
+}
+
+grpc::ServerUnaryReactor* Service::StopLiveStream(grpc::CallbackServerContext* context,
+                                                  const v1::CameraRequest* request, v1::MultiResult* response) {
+    // The spec's way: shutter off ends the stream.
+    return commandOnEach(context, *request, response, [] {
+        return tlvCommand(protocol::command::setShutter(false), "stop live stream (shutter off)");
+    });
 }
 
 }  // namespace goprod::rpc

@@ -164,6 +164,14 @@ public:
                                       v1::MultiResult* response) override;
     grpc::ServerWriteReactor<v1::ProvisionCohnProgress>* ProvisionCohn(
         grpc::CallbackServerContext* context, const v1::ProvisionCohnRequest* request) override;
+    // group C: live streaming
+    grpc::ServerWriteReactor<v1::LiveStreamProgress>* StartLiveStream(
+        grpc::CallbackServerContext* context, const v1::StartLiveStreamRequest* request) override;
+    grpc::ServerUnaryReactor* GetLiveStreamStatus(grpc::CallbackServerContext* context,
+                                                  const v1::CameraRequest* request,
+                                                  v1::LiveStreamStatusResponse* response) override;
+    grpc::ServerUnaryReactor* StopLiveStream(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
+                                             v1::MultiResult* response) override;
 
 private:
     // The shapes of the handlers (service.cpp).

@@ -167,6 +167,19 @@ class Client:
             raise from_rpc_error("ProvisionCohn", error, self.address, timeout) from error
         return credentials
 
+    # group C: live streaming (start it with the stub's StartLiveStream, a server stream)
+
+    def live_stream_status(self, cameras=None, *, all=False, timeout=None):
+        """Get Live Stream Status: a list of pb2.CameraLiveStreamStatus, each with
+        `result.identifier` and `status` (state, error_name, bitrate_kbps...).
+        It registers: later changes come as KIND_LIVE_STREAM events."""
+        request = _selection(cameras, all)
+        return list(self.call("GetLiveStreamStatus", request, timeout, "live stream status").cameras)
+
+    def stop_live_stream(self, cameras=None, *, all=False, timeout=None):
+        """Shutter off on each camera: the list of pb2.CameraResult."""
+        return list(self.call("StopLiveStream", _selection(cameras, all), timeout, "stop live stream").results)
+
     # The daemon
 
     def daemon_status(self, timeout=None):

@@ -10,6 +10,7 @@
 
 #include "camera_control.pb.h"
 #include "cohn.pb.h"
+#include "live_streaming.pb.h"
 #include "network_management.pb.h"
 #include "preset_status.pb.h"
 #include "response_generic.pb.h"
@@ -384,6 +385,124 @@ TEST(Protobuf, DecodedBodiesHaveTheRoutedType) {
     EXPECT_EQ(decoded->as<open_gopro::NotifProvisioningState>()->provisioning_state(),
               open_gopro::PROVISIONING_SUCCESS_NEW_AP);
     EXPECT_EQ(decoded->as<open_gopro::ResponseGeneric>(), nullptr);
+}
+
+// ---- group C: live streaming (§8.1: F1 79 -> F1 F9; F5 74 -> F5 F4, pushes F5 F5) ----
+
+TEST(Protobuf, SetLiveStreamModeCarriesEveryFieldOfTheSpecTable) {
+    operation::LiveStreamMode mode;
+    mode.url = "rtmp://a/b";
+    mode.windowSize = 7;  // 720
+    mode.minimumKbps = 800;
+    mode.maximumKbps = 8000;
+    mode.startingKbps = 1000;
+    mode.lens = 4;  // linear
+    mode.certificate = "PEM";
+    auto request = operation::setLiveStreamMode(mode);
+    ASSERT_TRUE(test::succeeds(request));
+    EXPECT_EQ(request->characteristic, Characteristic::CommandRequest);
+    EXPECT_EQ(request->expects, protobuf(0xF1, 0xF9));
+    // url (1) "rtmp://a/b", encode (2) 1, window_size (3) 7, cert (6) "PEM", minimum (7) 800,
+    // maximum (8) 8000, starting (9) 1000, lens (10) 4: field order, varints by hand.
+    EXPECT_EQ(dump(request->message),
+              "F1 79 0A 0A 72 74 6D 70 3A 2F 2F 61 2F 62 10 01 18 07 32 03 50 45 4D 38 A0 06 40 C0 3E 48 E8 07 50 04");
+    // libprotobuf reads the same fields back.
+    auto decoded = decodeProtobuf(request->message);
+    ASSERT_TRUE(test::succeeds(decoded));
+    const auto* body = decoded->as<open_gopro::RequestSetLiveStreamMode>();
+    ASSERT_NE(body, nullptr);
+    EXPECT_EQ(body->url(), "rtmp://a/b");
+    EXPECT_TRUE(body->encode());
+    EXPECT_EQ(body->window_size(), open_gopro::WINDOW_SIZE_720);
+    EXPECT_EQ(body->cert(), "PEM");
+    EXPECT_EQ(body->minimum_bitrate(), 800);
+    EXPECT_EQ(body->maximum_bitrate(), 8000);
+    EXPECT_EQ(body->starting_bitrate(), 1000);
+    EXPECT_EQ(body->lens(), open_gopro::LENS_LINEAR);
+}
+
+TEST(Protobuf, SetLiveStreamModeLeavesUnsetOptionsOffTheWire) {
+    operation::LiveStreamMode mode;
+    mode.url = "rtmp://h/x";
+    mode.encode = false;
+    auto request = operation::setLiveStreamMode(mode);
+    ASSERT_TRUE(test::succeeds(request));
+    EXPECT_EQ(dumpAll(test::framed(*request)), Strings{"10 F1 79 0A 0A 72 74 6D 70 3A 2F 2F 68 2F 78 10 00"});
+}
+
+void refused(const operation::LiveStreamMode& mode, const std::string& why) {
+    const auto request = operation::setLiveStreamMode(mode);
+    ASSERT_TRUE(failsWith(request, Errc::InvalidArgument));
+    EXPECT_THAT(request.error().detail, HasSubstr(why));
+}
+
+TEST(Protobuf, SetLiveStreamModeRefusesWhatTheCameraWould) {
+    operation::LiveStreamMode mode;
+    refused(mode, "URL is empty");
+    mode.url = "rtmp://h/x";
+    mode.windowSize = 5;
+    refused(mode, "window size 5");
+    mode.windowSize.reset();
+    mode.lens = 1;
+    refused(mode, "lens 1");
+    mode.lens.reset();
+    mode.maximumKbps = 8001;
+    refused(mode, "maximum bitrate 8001");
+    mode.maximumKbps = 1000;
+    mode.minimumKbps = 2000;
+    refused(mode, "above the maximum");
+    mode.minimumKbps = 800;
+    mode.startingKbps = 1500;
+    refused(mode, "outside minimum..maximum");
+}
+
+TEST(Protobuf, GetLiveStreamStatusRegistersEveryKindUnpacked) {
+    const Request request = operation::getLiveStreamStatus(true);
+    EXPECT_EQ(request.characteristic, Characteristic::QueryRequest);
+    EXPECT_EQ(request.expects, protobuf(0xF5, 0xF4));
+    EXPECT_EQ(dumpAll(test::framed(request)), Strings{"0A F5 74 08 01 08 02 08 03 08 04"});
+    EXPECT_EQ(dump(operation::getLiveStreamStatus(false).message), "F5 74");
+    // §9.3, seen on the air (issue #270): the same registrations in another order.
+    auto seen = decodeProtobuf(hex("F5 74 08 04 08 02 08 03 08 01"));
+    ASSERT_TRUE(test::succeeds(seen));
+    const auto* body = seen->as<open_gopro::RequestGetLiveStreamStatus>();
+    ASSERT_NE(body, nullptr);
+    ASSERT_EQ(body->register_live_stream_status_size(), 4);
+    EXPECT_EQ(body->register_live_stream_status(0), open_gopro::REGISTER_LIVE_STREAM_STATUS_BITRATE);
+    EXPECT_EQ(body->register_live_stream_status(3), open_gopro::REGISTER_LIVE_STREAM_STATUS_STATUS);
+}
+
+TEST(Protobuf, LiveStreamStatusResponseAndPushAreToldApart) {
+    // READY, no error, encode, 1000 kbps, window sizes 4 and 12, lenses 0 and 4.
+    const Bytes body = hex("08 02 10 00 18 01 20 E8 07 28 04 28 0C 58 00 58 04");
+    Bytes response{0xF5, 0xF4};
+    response.insert(response.end(), body.begin(), body.end());
+    Bytes push{0xF5, 0xF5};
+    push.insert(push.end(), body.begin(), body.end());
+
+    const Classified answer = classify(Characteristic::QueryResponse, response);
+    EXPECT_EQ(answer.kind, Incoming::Response);
+    EXPECT_TRUE(completes(operation::getLiveStreamStatus(true).expects, answer));
+    const Classified pushed = classify(Characteristic::QueryResponse, push);
+    EXPECT_EQ(pushed.kind, Incoming::LiveStreamNotification);
+    EXPECT_FALSE(completes(operation::getLiveStreamStatus(true).expects, pushed));
+
+    for (const auto& message : {response, push}) {
+        auto decoded = decodeProtobuf(message);
+        ASSERT_TRUE(test::succeeds(decoded));
+        const auto* status = decoded->as<open_gopro::NotifyLiveStreamStatus>();
+        ASSERT_NE(status, nullptr);
+        EXPECT_EQ(status->live_stream_status(), open_gopro::LIVE_STREAM_STATE_READY);
+        EXPECT_EQ(status->live_stream_error(), open_gopro::LIVE_STREAM_ERROR_NONE);
+        EXPECT_TRUE(status->live_stream_encode());
+        EXPECT_EQ(status->live_stream_bitrate(), 1000);
+        ASSERT_EQ(status->live_stream_window_size_supported_array_size(), 2);
+        EXPECT_EQ(status->live_stream_window_size_supported_array(1), open_gopro::WINDOW_SIZE_1080);
+        ASSERT_EQ(status->live_stream_lens_supported_array_size(), 2);
+        EXPECT_EQ(status->live_stream_lens_supported_array(1), open_gopro::LENS_LINEAR);
+    }
+    EXPECT_EQ(protobufTypeName(0xF1, 0xF9), "open_gopro.ResponseGeneric");
+    EXPECT_EQ(protobufTypeName(0xF5, 0xF5), "open_gopro.NotifyLiveStreamStatus");
 }
 
 }  // namespace

@@ -401,6 +401,14 @@ public:
         reply<core::CohnCredentials>(call, script.second, std::move(done));
     }
 
+    // group C
+    void liveStreamStart(core::CallId call, std::string selector, protocol::operation::LiveStreamMode mode,
+                         core::Deadline deadline, std::function<void(const core::LiveStreamProgress&)> /*progress*/,
+                         std::function<void(core::Result<void>)> done) override {
+        record("liveStreamStart " + selector + " " + mode.url, call, deadline);
+        reply<void>(call, Reply<void>{}, std::move(done));
+    }
+
     void status(std::function<void(core::RegistryStatus)> done) override {
         core::RegistryStatus out;
         {

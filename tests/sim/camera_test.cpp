@@ -17,6 +17,7 @@
 
 #include "camera_control.pb.h"
 #include "cohn.pb.h"
+#include "live_streaming.pb.h"
 #include "network_management.pb.h"
 #include "preset_status.pb.h"
 #include "protocol/commands.h"
@@ -678,8 +679,6 @@ TEST_F(CameraTest, PairingFinishAnswersSuccess) {
 }
 
 TEST_F(CameraTest, UnsupportedOperationsGetTheTwoByteReply) {
-    EXPECT_THAT(exchange(C::QueryRequest, "0A F5 74 08 04 08 02 08 03 08 01"), ElementsAre(pk("0077", "02 F5 02")));
-    EXPECT_THAT(exchange(C::CommandRequest, "02 F1 79"), ElementsAre(pk("0073", "02 F1 02")));
     EXPECT_THAT(exchange(C::CommandRequest, "02 F1 62"), ElementsAre(pk("0073", "02 F1 02")))
         << "Set Camera Name is MAX 2 and LIT HERO only";
     EXPECT_THAT(exchange(C::NetworkManagementRequest, "02 02 06"), ElementsAre(pk("0092", "02 02 02")));
@@ -950,6 +949,168 @@ TEST(CameraConfig, CamerasOfARunAreDistinct) {
     }
     for (const auto* set : {&serials, &names, &addresses, &ssids, &passwords, &macs}) EXPECT_EQ(set->size(), 16U);
     EXPECT_EQ(makeCameraConfig(1).name(), "GoPro 0703");
+}
+
+// ---- group C: live streaming -------------------------------------------------
+
+class LiveStreamTest : public CameraTest {
+protected:
+    void joinNetwork() {
+        send(protocol::operation::startScan());
+        takeMessages(milliseconds{300});
+        send(protocol::operation::connect("dabugdabug").value());
+        takeMessages(milliseconds{1000});
+        ASSERT_EQ(camera().stationSsid(), "dabugdabug");
+    }
+    // Set Live Stream Mode; the camera's result.
+    int setMode(const std::string& url) {
+        protocol::operation::LiveStreamMode mode;
+        mode.url = url;
+        mode.startingKbps = 1500;
+        send(protocol::operation::setLiveStreamMode(mode).value());
+        auto answer = takeMessages();
+        EXPECT_FALSE(answer.empty());
+        if (answer.empty()) return -1;
+        EXPECT_EQ(dump(Bytes(answer[0].second.begin(), answer[0].second.begin() + 2)), "F1 F9");
+        return decode<pb::ResponseGeneric>(answer[0].second).result();
+    }
+    // Registers; the status in the answer.
+    pb::NotifyLiveStreamStatus registerStatus() {
+        send(protocol::operation::getLiveStreamStatus(true));
+        auto answer = takeMessages();
+        EXPECT_EQ(answer.size(), 1U);
+        if (answer.empty()) return {};
+        EXPECT_EQ(answer[0].second[1], 0xF4);
+        return decode<pb::NotifyLiveStreamStatus>(answer[0].second);
+    }
+    // The live-stream pushes among the messages notified after `advance`.
+    std::vector<pb::NotifyLiveStreamStatus> pushes(milliseconds advance = milliseconds{0}) {
+        std::vector<pb::NotifyLiveStreamStatus> out;
+        for (const auto& [c, message] : takeMessages(advance)) {
+            if (protocol::classify(c, message).kind == protocol::Incoming::LiveStreamNotification) {
+                out.push_back(decode<pb::NotifyLiveStreamStatus>(message));
+            }
+        }
+        return out;
+    }
+};
+
+TEST_F(LiveStreamTest, ModeIsRefusedWithoutANetwork) {
+    EXPECT_EQ(registerStatus().live_stream_status(), pb::LIVE_STREAM_STATE_IDLE);
+    EXPECT_EQ(setMode("rtmp://stream.example/live"), pb::RESULT_RESOURCE_NOT_AVAILABLE);
+    EXPECT_THAT(pushes(milliseconds{1000}), IsEmpty()) << "nothing changed";
+}
+
+TEST_F(LiveStreamTest, ConfigReadyStreamingAndCompleteArePushedToARegisteredClient) {
+    joinNetwork();
+    const auto idle = registerStatus();
+    EXPECT_EQ(idle.live_stream_status(), pb::LIVE_STREAM_STATE_IDLE);
+    EXPECT_EQ(idle.live_stream_window_size_supported_array_size(), 3);
+    EXPECT_EQ(idle.live_stream_minimum_stream_bitrate(), 800);
+    EXPECT_EQ(idle.live_stream_maximum_stream_bitrate(), 8000);
+
+    ASSERT_EQ(setMode("rtmp://stream.example/live"), pb::RESULT_SUCCESS);
+    // CONFIG came with the answer (takeMessages in setMode); READY after the configuration delay.
+    auto pushed = pushes(milliseconds{299});
+    EXPECT_THAT(pushed, IsEmpty());
+    pushed = pushes(milliseconds{1});
+    ASSERT_EQ(pushed.size(), 1U);
+    EXPECT_EQ(pushed[0].live_stream_status(), pb::LIVE_STREAM_STATE_READY);
+
+    exchange(C::CommandRequest, "03 01 01 01");  // shutter on
+    EXPECT_EQ(camera().liveStreamState(), pb::LIVE_STREAM_STATE_STREAMING);
+    EXPECT_TRUE(camera().encoding());
+    send(protocol::operation::getLiveStreamStatus(false));
+    auto answer = takeMessages();
+    ASSERT_EQ(answer.size(), 1U);
+    EXPECT_EQ(decode<pb::NotifyLiveStreamStatus>(answer[0].second).live_stream_bitrate(), 1500);
+
+    sendPacket(C::CommandRequest, "03 01 01 00");  // shutter off
+    pushed = pushes();
+    ASSERT_EQ(pushed.size(), 1U);
+    EXPECT_EQ(pushed[0].live_stream_status(), pb::LIVE_STREAM_STATE_COMPLETE_STAY_ON);
+    EXPECT_FALSE(camera().encoding());
+}
+
+TEST_F(LiveStreamTest, SetModePushesConfigRightBehindItsAnswer) {
+    joinNetwork();
+    registerStatus();
+    protocol::operation::LiveStreamMode mode;
+    mode.url = "rtmp://stream.example/live";
+    send(protocol::operation::setLiveStreamMode(mode).value());
+    auto answer = takeMessages();
+    ASSERT_EQ(answer.size(), 2U);
+    EXPECT_EQ(dump(answer[0].second), "F1 F9 08 01");
+    EXPECT_EQ(protocol::classify(answer[1].first, answer[1].second).kind, protocol::Incoming::LiveStreamNotification);
+    EXPECT_EQ(decode<pb::NotifyLiveStreamStatus>(answer[1].second).live_stream_status(),
+              pb::LIVE_STREAM_STATE_CONFIG);
+}
+
+TEST_F(LiveStreamTest, AnUnreachableServerFailsTheConfiguration) {
+    joinNetwork();
+    registerStatus();
+    ASSERT_EQ(setMode("rtmp://nowhere.invalid:1935/live"), pb::RESULT_SUCCESS);
+    const auto pushed = pushes(milliseconds{300});
+    ASSERT_EQ(pushed.size(), 1U);
+    EXPECT_EQ(pushed[0].live_stream_status(), pb::LIVE_STREAM_STATE_FAILED_STAY_ON);
+    EXPECT_EQ(pushed[0].live_stream_error(), pb::LIVE_STREAM_ERROR_CREATESTREAM);
+    exchange(C::CommandRequest, "03 01 01 01");
+    EXPECT_NE(camera().liveStreamState(), pb::LIVE_STREAM_STATE_STREAMING);
+}
+
+TEST_F(LiveStreamTest, BadUrlsAndBitratesAreRefused) {
+    joinNetwork();
+    EXPECT_EQ(setMode("http://stream.example/live"), pb::RESULT_ARGUMENT_INVALID);
+    pb::RequestSetLiveStreamMode body;
+    body.set_url("rtmp://stream.example/live");
+    body.set_maximum_bitrate(9000);
+    send(protocol::protobufRequest(protocol::FeatureId::Command, protocol::action::kSetLiveStreamMode, body));
+    auto answer = takeMessages();
+    ASSERT_EQ(answer.size(), 1U);
+    EXPECT_EQ(decode<pb::ResponseGeneric>(answer[0].second).result(), pb::RESULT_ARGUMENT_OUT_OF_BOUNDS);
+    EXPECT_EQ(camera().liveStreamState(), pb::LIVE_STREAM_STATE_IDLE);
+}
+
+TEST_F(LiveStreamTest, TheFaultFailsTheRunningStreamOrTheNextOne) {
+    joinNetwork();
+    ASSERT_EQ(setMode("rtmp://stream.example/live"), pb::RESULT_SUCCESS);
+    take(milliseconds{300});
+    registerStatus();
+    camera().failLiveStream();  // not streaming yet: the next stream fails
+    exchange(C::CommandRequest, "03 01 01 01");
+    EXPECT_EQ(camera().liveStreamState(), pb::LIVE_STREAM_STATE_FAILED_STAY_ON);
+    EXPECT_FALSE(camera().encoding());
+
+    ASSERT_EQ(setMode("rtmp://stream.example/live"), pb::RESULT_SUCCESS);
+    take(milliseconds{300});
+    exchange(C::CommandRequest, "03 01 01 01");
+    ASSERT_EQ(camera().liveStreamState(), pb::LIVE_STREAM_STATE_STREAMING);
+    camera().failLiveStream();
+    const auto pushed = pushes();
+    ASSERT_EQ(pushed.size(), 1U);
+    EXPECT_EQ(pushed[0].live_stream_status(), pb::LIVE_STREAM_STATE_FAILED_STAY_ON);
+    EXPECT_EQ(pushed[0].live_stream_error(), pb::LIVE_STREAM_ERROR_NETWORK);
+    EXPECT_FALSE(camera().encoding());
+}
+
+TEST_F(LiveStreamTest, LeavingTheNetworkFailsTheStream) {
+    joinNetwork();
+    ASSERT_EQ(setMode("rtmp://stream.example/live"), pb::RESULT_SUCCESS);
+    take(milliseconds{300});
+    exchange(C::CommandRequest, "03 01 01 01");
+    exchange(C::CommandRequest, "03 17 01 01");  // AP on: station mode ends
+    take(milliseconds{200});
+    EXPECT_EQ(camera().liveStreamState(), pb::LIVE_STREAM_STATE_FAILED_STAY_ON);
+    EXPECT_FALSE(camera().encoding());
+}
+
+TEST_F(LiveStreamTest, RegistrationEndsWithTheLink) {
+    joinNetwork();
+    registerStatus();
+    camera().disconnected();
+    camera().connected();
+    ASSERT_EQ(setMode("rtmp://stream.example/live"), pb::RESULT_SUCCESS);
+    EXPECT_THAT(pushes(milliseconds{300}), IsEmpty());
 }
 
 }  // namespace
