@@ -84,6 +84,7 @@ struct Raw {
     std::int32_t utcOffset = 0;
     bool dst = false;
     bool localZone = false;
+    std::string control;  // issue 15 group A
 };
 
 std::string joined(const std::vector<std::string>& words) {
@@ -240,6 +241,16 @@ struct Parser {
             ->excludes(dst);
         leaf(&app, "status", "Show goprod's health: BlueZ, adapters, cameras, streams; says what to fix",
              Command::Status);
+        // issue 15 group A
+        leaf(&app, "hilight", "Tag the moment in the video being recorded (HiLight)", Command::Hilight);
+        leaf(&app, "power-down", "Power cameras down", Command::PowerDown);
+        leaf(&app, "reboot", "Reboot cameras (they reconnect if auto-connect is on)", Command::Reboot);
+        leaf(&app, "turbo", "Turn turbo transfer on or off", Command::Turbo)
+            ->add_option("STATE", raw.onOff, "on or off")
+            ->required();
+        leaf(&app, "control", "Set who the camera says is in control (Set Camera Control Status)", Command::Control)
+            ->add_option("STATE", raw.control, "idle, control (the camera's user) or external (this client)")
+            ->required();
         app.footer(std::string(kFooter));
     }
 
@@ -316,6 +327,7 @@ Parsed<Invocation> convert(const Parser& parser, Command command, const Environm
             out.discoverSeconds = raw.duration;
             break;
         case Command::AutoConnect:
+        case Command::Turbo:
         case Command::Shutter: {
             auto on = parseOnOff(raw.onOff);
             if (!on) return invalid(on.error());
@@ -424,6 +436,13 @@ Parsed<Invocation> convert(const Parser& parser, Command command, const Environm
                 return invalid("--dst goes with --utc-offset");
             }
             break;
+        // issue 15 group A
+        case Command::Control: {
+            auto control = parseCameraControl(raw.control);
+            if (!control) return invalid(control.error());
+            out.control = *control;
+            break;
+        }
         default:
             break;
     }
@@ -482,6 +501,17 @@ std::string_view commandName(Command command) {
             return "date-time";
         case Command::Status:
             return "status";
+        // issue 15 group A
+        case Command::Hilight:
+            return "hilight";
+        case Command::PowerDown:
+            return "power-down";
+        case Command::Reboot:
+            return "reboot";
+        case Command::Turbo:
+            return "turbo";
+        case Command::Control:
+            return "control";
     }
     return "?";
 }

@@ -40,6 +40,12 @@ enum class Command {
     KeepAlive,
     DateTime,
     Status,
+    // issue 15 group A
+    Hilight,
+    PowerDown,
+    Reboot,
+    Turbo,
+    Control,
 };
 
 // "wifi connect", as typed.
@@ -77,6 +83,8 @@ struct Invocation {
     std::uint32_t keepAliveSeconds = 0;
     std::optional<std::int32_t> utcOffsetMinutes;  // date-time
     bool dst = false;
+    // issue 15 group A
+    v1::CameraControl control = v1::CAMERA_CONTROL_UNSPECIFIED;  // control
 };
 
 // The gRPC deadline in seconds (0 = none): --timeout, else the command's

@@ -764,6 +764,25 @@ int run(const Invocation& invocation, Session& session) {
         }
         case Command::Status:
             return daemonStatus(session, invocation);
+        // issue 15 group A
+        case Command::Hilight:
+            return multi(session, invocation, &Stub::Hilight, target(invocation));
+        case Command::PowerDown:
+            return multi(session, invocation, &Stub::PowerDown, target(invocation));
+        case Command::Reboot:
+            return multi(session, invocation, &Stub::Reboot, target(invocation));
+        case Command::Turbo: {
+            v1::SetTurboTransferRequest request;
+            *request.mutable_target() = target(invocation);
+            request.set_on(invocation.on);
+            return multi(session, invocation, &Stub::SetTurboTransfer, request);
+        }
+        case Command::Control: {
+            v1::SetCameraControlRequest request;
+            *request.mutable_target() = target(invocation);
+            request.set_control(invocation.control);
+            return multi(session, invocation, &Stub::SetCameraControl, request);
+        }
     }
     session.err << "goproctl: unknown command\n";
     return kExitError;

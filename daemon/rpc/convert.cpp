@@ -291,4 +291,18 @@ void toProto(const core::RegistryStatus& status, v1::DaemonStatus* out) {
     out->set_discoveries(count(status.discoveries));
 }
 
+// issue 15 group A
+std::optional<int> cameraControlStatus(v1::CameraControl control) {
+    switch (control) {
+        case v1::CAMERA_CONTROL_IDLE:
+            return 0;
+        case v1::CAMERA_CONTROL_CAMERA:
+            return 1;
+        case v1::CAMERA_CONTROL_EXTERNAL:
+            return 2;
+        default:
+            return std::nullopt;
+    }
+}
+
 }  // namespace goprod::rpc

@@ -63,4 +63,8 @@ void toProto(const protocol::HardwareInfo& info, v1::HardwareInfo* out);
 // The registry's part of GetDaemonStatus (the service adds version, uptime and streams).
 void toProto(const core::RegistryStatus& status, v1::DaemonStatus* out);
 
+// issue 15 group A: the camera's EnumCameraControlStatus an API CameraControl names (unset for UNSPECIFIED or
+// unknown values).
+std::optional<int> cameraControlStatus(v1::CameraControl control);
+
 }  // namespace goprod::rpc
