@@ -85,6 +85,7 @@ struct Raw {
     bool dst = false;
     bool localZone = false;
     std::string control;  // issue 15 group A
+    std::string name;
 };
 
 std::string joined(const std::vector<std::string>& words) {
@@ -251,6 +252,11 @@ struct Parser {
         leaf(&app, "control", "Set who the camera says is in control (Set Camera Control Status)", Command::Control)
             ->add_option("STATE", raw.control, "idle, control (the camera's user) or external (this client)")
             ->required();
+        leaf(&app, "name", "Set the camera's name (MAX 2, LIT HERO)", Command::Name)
+            ->add_option("NAME", raw.name, "1..32 bytes")
+            ->required();
+        leaf(wifi, "release", "Leave the network joined in station mode (back to the access point)",
+             Command::WifiRelease);
         app.footer(std::string(kFooter));
     }
 
@@ -443,6 +449,12 @@ Parsed<Invocation> convert(const Parser& parser, Command command, const Environm
             out.control = *control;
             break;
         }
+        case Command::Name:
+            if (raw.name.empty() || raw.name.size() > 32) {
+                return invalid("the camera name must be 1 to 32 bytes, got " + std::to_string(raw.name.size()));
+            }
+            out.name = raw.name;
+            break;
         default:
             break;
     }
@@ -512,6 +524,10 @@ std::string_view commandName(Command command) {
             return "turbo";
         case Command::Control:
             return "control";
+        case Command::Name:
+            return "name";
+        case Command::WifiRelease:
+            return "wifi release";
     }
     return "?";
 }

@@ -46,6 +46,8 @@ enum class Command {
     Reboot,
     Turbo,
     Control,
+    Name,
+    WifiRelease,
 };
 
 // "wifi connect", as typed.
@@ -85,6 +87,7 @@ struct Invocation {
     bool dst = false;
     // issue 15 group A
     v1::CameraControl control = v1::CAMERA_CONTROL_UNSPECIFIED;  // control
+    std::string name;                                            // name
 };
 
 // The gRPC deadline in seconds (0 = none): --timeout, else the command's

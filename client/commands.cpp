@@ -783,6 +783,14 @@ int run(const Invocation& invocation, Session& session) {
             request.set_control(invocation.control);
             return multi(session, invocation, &Stub::SetCameraControl, request);
         }
+        case Command::Name: {
+            v1::SetCameraNameRequest request;
+            *request.mutable_target() = target(invocation);
+            request.set_name(invocation.name);
+            return multi(session, invocation, &Stub::SetCameraName, request);
+        }
+        case Command::WifiRelease:
+            return multi(session, invocation, &Stub::ReleaseNetwork, target(invocation));
     }
     session.err << "goproctl: unknown command\n";
     return kExitError;

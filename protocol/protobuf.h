@@ -64,6 +64,9 @@ Result<Request> pairingFinish(std::string_view clientName);
 Result<Request> setCameraControl(int status);  // open_gopro.EnumCameraControlStatus
 Request setTurboActive(bool active);
 Request getCohnStatus(bool registerUpdates);
+// issue 15 group A
+Request releaseNetwork();
+Request setCameraName(std::string_view name);
 }  // namespace operation
 
 // The message type a (feature, action) pair carries, e.g. "open_gopro.ResponseGetApEntries".

@@ -691,6 +691,8 @@ Service::Service(core::Control& control, Options options)
     refuseUnparsable("Reboot", &Service::Reboot);
     refuseUnparsable("SetTurboTransfer", &Service::SetTurboTransfer);
     refuseUnparsable("SetCameraControl", &Service::SetCameraControl);
+    refuseUnparsable("SetCameraName", &Service::SetCameraName);
+    refuseUnparsable("ReleaseNetwork", &Service::ReleaseNetwork);
 }
 
 void Service::setLimits(std::chrono::milliseconds requestTimeout, std::size_t maxStreams) {
@@ -1355,6 +1357,25 @@ grpc::ServerUnaryReactor* Service::SetCameraControl(grpc::CallbackServerContext*
         auto built = protocol::operation::setCameraControl(*status);
         if (!built) return Unexpected{invalid(protocol::describe(built.error()))};
         return genericCommand(std::move(*built), "Set Camera Control Status " + std::to_string(*status));
+    });
+}
+
+grpc::ServerUnaryReactor* Service::SetCameraName(grpc::CallbackServerContext* context,
+                                                 const v1::SetCameraNameRequest* request, v1::MultiResult* response) {
+    return commandOnEach(context, request->target(), response, [&]() -> core::Result<Command> {
+        if (auto ok = checkSsid(request->name()); !ok) {
+            return Unexpected{invalid("the camera name is " + std::to_string(request->name().size()) +
+                                      " bytes long; 1 to 32 are allowed")};
+        }
+        return genericCommand(protocol::operation::setCameraName(request->name()),
+                              "Set Camera Name " + quoted(request->name()));
+    });
+}
+
+grpc::ServerUnaryReactor* Service::ReleaseNetwork(grpc::CallbackServerContext* context,
+                                                  const v1::CameraRequest* request, v1::MultiResult* response) {
+    return commandOnEach(context, *request, response, [] {
+        return genericCommand(protocol::operation::releaseNetwork(), "Release Network");
     });
 }
 

@@ -162,6 +162,11 @@ public:
     grpc::ServerUnaryReactor* SetCameraControl(grpc::CallbackServerContext* context,
                                                const v1::SetCameraControlRequest* request,
                                                v1::MultiResult* response) override;
+    grpc::ServerUnaryReactor* SetCameraName(grpc::CallbackServerContext* context,
+                                            const v1::SetCameraNameRequest* request,
+                                            v1::MultiResult* response) override;
+    grpc::ServerUnaryReactor* ReleaseNetwork(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
+                                             v1::MultiResult* response) override;
 
 private:
     // The shapes of the handlers (service.cpp).

@@ -168,6 +168,10 @@ class Client:
         request = pb2.SetCameraControlRequest(target=_selection(cameras, all), control=control)
         return list(self.call("SetCameraControl", request, timeout, "control %s" % name).results)
 
+    def release_network(self, cameras=None, *, all=False, timeout=None):
+        """Leave station mode (back to the camera's access point)."""
+        return list(self.call("ReleaseNetwork", _selection(cameras, all), timeout, "wifi release").results)
+
     # The daemon
 
     def daemon_status(self, timeout=None):

@@ -165,10 +165,52 @@ def test_usage_errors_exit_2_before_any_request():
     run(scenario())
 
 
-@pytest.mark.parametrize("command", ["hilight", "power-down", "reboot", "turbo", "control"])
+@pytest.mark.parametrize("command", ["hilight", "power-down", "reboot", "turbo", "control", "name"])
 def test_help(command):
     async def scenario():
         async with Rig() as rig:
             code, out, _ = await ctl(rig, command, "--help")
             assert code == 0 and "Usage" in out and command in out
+    run(scenario())
+
+
+async def text_status(rig, cam, status_id):
+    answer = await rig.stub.GetStatuses(pb.GetValuesRequest(target=pb.CameraRequest(cameras=[cam]), ids=[status_id]))
+    (values,) = answer.cameras
+    (value,) = values.values
+    return value.text
+
+
+STATION_SSID = 29
+
+
+def test_wifi_release_leaves_the_network():
+    async def scenario():
+        async with Rig() as rig:
+            (cam,) = await rig.ready(1)
+            code, out, err = await ctl(rig, "-i", cam, "wifi", "connect", "dabugdabug")
+            assert code == 0, (out, err)
+            assert await text_status(rig, cam, STATION_SSID) == "dabugdabug"
+            await rig.sim.control("ClearReceived", "s", cam)
+            code, out, err = await ctl(rig, "--json", "-i", cam, "wifi", "release")
+            assert code == 0 and json.loads(out)["results"][0]["identifier"] == cam, (out, err)
+            assert await sent(rig, cam, "GP-0072") == [bytes.fromhex("f1 78")]
+            assert await text_status(rig, cam, STATION_SSID) == ""
+    run(scenario())
+
+
+def test_camera_name_where_the_model_has_it_and_where_it_does_not():
+    async def scenario():
+        async with Rig(["--model", "max2"]) as rig:
+            (cam,) = await rig.ready(1)
+            await rig.sim.control("ClearReceived", "s", cam)
+            code, out, err = await ctl(rig, "-i", cam, "name", "Rig")
+            assert code == 0, (out, err)
+            assert await sent(rig, cam, "GP-0072") == [bytes.fromhex("f1 62 0a 03 52 69 67")]
+            code, out, err = await ctl(rig, "-i", cam, "name", "x" * 33)
+            assert code == 2, (out, err)
+        async with Rig() as rig:  # a HERO12 lacks the operation: the 2-byte unsupported reply
+            (cam,) = await rig.ready(1)
+            code, out, err = await ctl(rig, "-i", cam, "name", "Rig")
+            assert code == 4 and "does not support" in err, (out, err)
     run(scenario())

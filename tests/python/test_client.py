@@ -96,6 +96,10 @@ class FakeGoprod(pb2_grpc.GoprodServicer):
         self.record("SetCameraControl", request, context)
         return pb2.MultiResult(results=self.results)
 
+    def ReleaseNetwork(self, request, context):
+        self.record("ReleaseNetwork", request, context)
+        return pb2.MultiResult(results=self.results)
+
     def WatchEvents(self, request, context):
         """Like goprod: subscribes, then sends the headers; events published after that reach the client."""
         self.record("WatchEvents", request, context)
@@ -359,6 +363,7 @@ def test_what_the_camera_command_calls_send(fake):
         client.turbo(False, ["0456"])
         client.camera_control("external", "0456")
         client.camera_control(pb2.CAMERA_CONTROL_IDLE)
+        client.release_network("0456")
         with pytest.raises(ValueError, match="unknown camera control 'remote'"):
             client.camera_control("remote")
     one = pb2.CameraRequest(cameras=["0456"])
@@ -370,4 +375,5 @@ def test_what_the_camera_command_calls_send(fake):
         ("SetTurboTransfer", pb2.SetTurboTransferRequest(target=one, on=False)),
         ("SetCameraControl", pb2.SetCameraControlRequest(target=one, control=pb2.CAMERA_CONTROL_EXTERNAL)),
         ("SetCameraControl", pb2.SetCameraControlRequest(target=pb2.CameraRequest(), control=pb2.CAMERA_CONTROL_IDLE)),
+        ("ReleaseNetwork", one),
     ]
