@@ -95,6 +95,8 @@ struct Raw {
     std::uint32_t minKbps = 0, maxKbps = 0, startKbps = 0;
     std::string certFile;
     bool noEncode = false;
+    std::string control;  // issue 15 group A
+    std::string name;
 };
 
 std::string joined(const std::vector<std::string>& words) {
@@ -297,6 +299,21 @@ struct Parser {
         leaf(live, "status", "Show the live-stream status (and register for its changes: watch --kind live-stream)",
              Command::LiveStreamStatus);
         leaf(live, "stop", "Stop streaming (shutter off)", Command::LiveStreamStop);
+        // issue 15 group A
+        leaf(&app, "hilight", "Tag the moment in the video being recorded (HiLight)", Command::Hilight);
+        leaf(&app, "power-down", "Power cameras down", Command::PowerDown);
+        leaf(&app, "reboot", "Reboot cameras (they reconnect if auto-connect is on)", Command::Reboot);
+        leaf(&app, "turbo", "Turn turbo transfer on or off", Command::Turbo)
+            ->add_option("STATE", raw.onOff, "on or off")
+            ->required();
+        leaf(&app, "control", "Set who the camera says is in control (Set Camera Control Status)", Command::Control)
+            ->add_option("STATE", raw.control, "idle, control (the camera's user) or external (this client)")
+            ->required();
+        leaf(&app, "name", "Set the camera's name (MAX 2, LIT HERO)", Command::Name)
+            ->add_option("NAME", raw.name, "1..32 bytes")
+            ->required();
+        leaf(wifi, "release", "Leave the network joined in station mode (back to the access point)",
+             Command::WifiRelease);
         app.footer(std::string(kFooter));
     }
 
@@ -373,6 +390,7 @@ Parsed<Invocation> convert(const Parser& parser, Command command, const Environm
             out.discoverSeconds = raw.duration;
             break;
         case Command::AutoConnect:
+        case Command::Turbo:
         case Command::Shutter: {
             auto on = parseOnOff(raw.onOff);
             if (!on) return invalid(on.error());
@@ -522,6 +540,19 @@ Parsed<Invocation> convert(const Parser& parser, Command command, const Environm
         case Command::CohnCert:
             out.certOut = raw.certOut;
             break;
+        // issue 15 group A
+        case Command::Control: {
+            auto control = parseCameraControl(raw.control);
+            if (!control) return invalid(control.error());
+            out.control = *control;
+            break;
+        }
+        case Command::Name:
+            if (raw.name.empty() || raw.name.size() > 32) {
+                return invalid("the camera name must be 1 to 32 bytes, got " + std::to_string(raw.name.size()));
+            }
+            out.name = raw.name;
+            break;
         default:
             break;
     }
@@ -599,6 +630,21 @@ std::string_view commandName(Command command) {
             return "livestream status";
         case Command::LiveStreamStop:
             return "livestream stop";
+        // issue 15 group A
+        case Command::Hilight:
+            return "hilight";
+        case Command::PowerDown:
+            return "power-down";
+        case Command::Reboot:
+            return "reboot";
+        case Command::Turbo:
+            return "turbo";
+        case Command::Control:
+            return "control";
+        case Command::Name:
+            return "name";
+        case Command::WifiRelease:
+            return "wifi release";
     }
     return "?";
 }

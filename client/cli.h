@@ -51,6 +51,14 @@ enum class Command {
     LiveStreamStart,
     LiveStreamStatus,
     LiveStreamStop,
+    // issue 15 group A
+    Hilight,
+    PowerDown,
+    Reboot,
+    Turbo,
+    Control,
+    Name,
+    WifiRelease,
 };
 
 // "wifi connect", as typed.
@@ -91,6 +99,9 @@ struct Invocation {
     // issue 15 D: cohn cert --out, cohn provision --cert-out ("" = standard output / not written)
     std::string certOut;
     v1::StartLiveStreamRequest liveStream;  // group C: livestream start (no camera)
+    // issue 15 group A
+    v1::CameraControl control = v1::CAMERA_CONTROL_UNSPECIFIED;  // control
+    std::string name;                                            // name
 };
 
 // The gRPC deadline in seconds (0 = none): --timeout, else the command's

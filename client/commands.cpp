@@ -994,6 +994,33 @@ int run(const Invocation& invocation, Session& session) {
             return liveStreamStatus(session, invocation);
         case Command::LiveStreamStop:
             return multi(session, invocation, &Stub::StopLiveStream, target(invocation));
+        // issue 15 group A
+        case Command::Hilight:
+            return multi(session, invocation, &Stub::Hilight, target(invocation));
+        case Command::PowerDown:
+            return multi(session, invocation, &Stub::PowerDown, target(invocation));
+        case Command::Reboot:
+            return multi(session, invocation, &Stub::Reboot, target(invocation));
+        case Command::Turbo: {
+            v1::SetTurboTransferRequest request;
+            *request.mutable_target() = target(invocation);
+            request.set_on(invocation.on);
+            return multi(session, invocation, &Stub::SetTurboTransfer, request);
+        }
+        case Command::Control: {
+            v1::SetCameraControlRequest request;
+            *request.mutable_target() = target(invocation);
+            request.set_control(invocation.control);
+            return multi(session, invocation, &Stub::SetCameraControl, request);
+        }
+        case Command::Name: {
+            v1::SetCameraNameRequest request;
+            *request.mutable_target() = target(invocation);
+            request.set_name(invocation.name);
+            return multi(session, invocation, &Stub::SetCameraName, request);
+        }
+        case Command::WifiRelease:
+            return multi(session, invocation, &Stub::ReleaseNetwork, target(invocation));
     }
     session.err << "goproctl: unknown command\n";
     return kExitError;

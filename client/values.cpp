@@ -249,4 +249,13 @@ std::string valueNames(std::uint8_t settingId) {
     return names;
 }
 
+// issue 15 group A
+Parsed<v1::CameraControl> parseCameraControl(std::string_view text) {
+    const std::string word = protocol::asciiLower(text);
+    if (word == "idle") return v1::CAMERA_CONTROL_IDLE;
+    if (word == "control") return v1::CAMERA_CONTROL_CAMERA;
+    if (word == "external") return v1::CAMERA_CONTROL_EXTERNAL;
+    return invalid("unknown camera control " + quoted(text) + "; known: idle, control, external");
+}
+
 }  // namespace goprod::client

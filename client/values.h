@@ -60,4 +60,7 @@ std::string eventKindName(v1::Event::Kind kind);
 // "4K, 2.7K, ..." for error messages.
 std::string valueNames(std::uint8_t settingId);
 
+// issue 15 group A: idle | control | external (any case).
+Parsed<v1::CameraControl> parseCameraControl(std::string_view text);
+
 }  // namespace goprod::client

@@ -78,6 +78,7 @@ void appendField(Bytes& out, std::string_view text) {
 std::optional<std::string_view> commandName(std::uint8_t id) {
     switch (static_cast<CommandId>(id)) {
         case CommandId::SetShutter: return "Set Shutter";
+        case CommandId::PowerDown: return "Power Down";
         case CommandId::Sleep: return "Sleep";
         case CommandId::SetDateTime: return "Set Date Time";
         case CommandId::GetDateTime: return "Get Date Time";
@@ -137,6 +138,8 @@ Request getDateTime() { return commandRequest(CommandId::GetDateTime); }
 Request getLocalDateTime() { return commandRequest(CommandId::GetLocalDateTime); }
 Request hilight() { return commandRequest(CommandId::Hilight); }
 Request reboot() { return commandRequest(CommandId::Reboot); }
+// A camera that powers down on request is no loss, as with Sleep.
+Request powerDown() { return commandRequest(CommandId::PowerDown, {}, RequestKind::Sleep); }
 
 Request setApControl(ApControl mode) { return commandRequest(CommandId::SetApControl, {static_cast<std::uint8_t>(mode)}); }
 

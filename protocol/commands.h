@@ -20,6 +20,7 @@ namespace goprod::protocol {
 
 enum class CommandId : std::uint8_t {
     SetShutter = 0x01,
+    PowerDown = 0x04,  // the SDK's power_down; not in the spec's table
     Sleep = 0x05,
     SetDateTime = 0x0D,
     GetDateTime = 0x0E,
@@ -78,6 +79,8 @@ Request getDateTime();
 Request getLocalDateTime();
 Request hilight();
 Request reboot();
+// issue 15 group A: Power Down (0x04); the camera drops the link as after Sleep.
+Request powerDown();
 }  // namespace command
 
 // [id][len][value]{[len][value]}*: the parameters as the length/value pairs they were sent as.

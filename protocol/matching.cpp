@@ -27,7 +27,8 @@ RequestKind kindOf(Characteristic characteristic, ByteView message) {
     if (message.empty() || isProtobuf(characteristic, message)) return RequestKind::Other;
     switch (characteristic) {
         case Characteristic::CommandRequest:
-            if (message.size() == 1 && message[0] == static_cast<std::uint8_t>(CommandId::Sleep)) {
+            if (message.size() == 1 && (message[0] == static_cast<std::uint8_t>(CommandId::Sleep) ||
+                                        message[0] == static_cast<std::uint8_t>(CommandId::PowerDown))) {
                 return RequestKind::Sleep;
             }
             if (message.size() == 3 && message[0] == static_cast<std::uint8_t>(CommandId::SetShutter) &&

@@ -184,6 +184,17 @@ Request setTurboActive(bool active) {
     return protobufRequest(FeatureId::Command, action::kSetTurboActive, body);
 }
 
+// issue 15 group A
+Request releaseNetwork() {
+    return protobufRequest(FeatureId::Command, action::kReleaseNetwork, pb::RequestReleaseNetwork{});
+}
+
+Request setCameraName(std::string_view name) {
+    pb::RequestSetCameraName body;
+    body.set_name(std::string(name));
+    return protobufRequest(FeatureId::Command, action::kSetCameraName, body);
+}
+
 Request getCohnStatus(bool registerUpdates) {
     pb::RequestGetCOHNStatus body;
     body.set_register_cohn_status(registerUpdates);

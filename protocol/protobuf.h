@@ -88,6 +88,9 @@ Result<Request> setLiveStreamMode(const LiveStreamMode& mode);
 // Get Live Stream Status; `registerUpdates` registers for every push kind
 // (status, error, mode, bitrate), so that the camera pushes 0xF5/0xF5 on changes.
 Request getLiveStreamStatus(bool registerUpdates);
+// issue 15 group A
+Request releaseNetwork();
+Request setCameraName(std::string_view name);
 }  // namespace operation
 
 // The message type a (feature, action) pair carries, e.g. "open_gopro.ResponseGetApEntries".

@@ -633,6 +633,11 @@ void Camera::handleCommand(ByteView message, Batch& out) {
         case CommandId::Reboot:
             out.push_back({C::CommandResponse, protocol::encodeCommandResponse(id, kOk), [this] { reboot(); }});
             return;
+        // issue 15 group A: the model has no "off"; a camera powered down over BLE behaves as one asleep.
+        case CommandId::PowerDown:
+            if (encoding()) return reply(kError);
+            out.push_back({C::CommandResponse, protocol::encodeCommandResponse(id, kOk), [this] { goToSleep(); }});
+            return;
         case CommandId::SetDateTime: {
             const Bytes* value = single(7, 7);
             if (value == nullptr) return reply(kInvalid);

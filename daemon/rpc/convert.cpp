@@ -388,4 +388,18 @@ std::optional<v1::LiveStreamStatus> liveStreamStatus(const protocol::Bytes& mess
     return out;
 }
 
+// issue 15 group A
+std::optional<int> cameraControlStatus(v1::CameraControl control) {
+    switch (control) {
+        case v1::CAMERA_CONTROL_IDLE:
+            return 0;
+        case v1::CAMERA_CONTROL_CAMERA:
+            return 1;
+        case v1::CAMERA_CONTROL_EXTERNAL:
+            return 2;
+        default:
+            return std::nullopt;
+    }
+}
+
 }  // namespace goprod::rpc

@@ -71,5 +71,8 @@ std::optional<int> lensFromProto(v1::LiveStreamLens lens);  // open_gopro.EnumLe
 std::optional<int> windowFromLines(std::uint32_t lines);    // 480/720/1080 → open_gopro.EnumWindowSize
 // A NotifyLiveStreamStatus message ([F5][F4 or F5][body]); nullopt when it is not one.
 std::optional<v1::LiveStreamStatus> liveStreamStatus(const protocol::Bytes& message);
+// issue 15 group A: the camera's EnumCameraControlStatus an API CameraControl names (unset for UNSPECIFIED or
+// unknown values).
+std::optional<int> cameraControlStatus(v1::CameraControl control);
 
 }  // namespace goprod::rpc

@@ -455,6 +455,34 @@ Command tlvCommand(protocol::Request request, std::string what) {
     return {std::move(request), commandCheck(std::move(what))};
 }
 
+// issue 15 group A: a protobuf operation answered by ResponseGeneric, or by
+// [feature][status] from a camera that lacks it. Results are not status bytes:
+// their name goes in the message (as in daemon/core/wifi.cpp).
+Command genericCommand(protocol::Request request, std::string what) {
+    Check check = [what = std::move(what)](const core::Answer& answer) -> core::Result<void> {
+        if (answer.message.size() == 2) {
+            return Unexpected{core::Error{
+                Errc::CameraRejected,
+                what + " failed: the camera does not support it (status " + std::to_string(answer.message[1]) + ")",
+                {}}};
+        }
+        auto decoded = protocol::decodeProtobuf(answer.message);
+        if (!decoded) return Unexpected{malformedAnswer(what, decoded.error())};
+        const auto* generic = decoded->as<open_gopro::ResponseGeneric>();
+        if (generic == nullptr) {
+            return Unexpected{core::Error{Errc::Internal, "unexpected answer to " + what, {}}};
+        }
+        if (generic->result() != protocol::kResultSuccess) {
+            return Unexpected{
+                core::Error{Errc::CameraRejected,
+                            what + " failed: " + std::string(protocol::resultGenericName(generic->result())),
+                            {}}};
+        }
+        return {};
+    };
+    return {std::move(request), std::move(check)};
+}
+
 // A stream's Control call id, cancelled when the stream ends early.
 template <class Message>
 core::CallId streamCall(core::Control& control, Stream<Message>& stream) {
@@ -669,6 +697,14 @@ Service::Service(core::Control& control, Options options)
     refuseUnparsable("StartLiveStream", &Service::StartLiveStream);
     refuseUnparsable("GetLiveStreamStatus", &Service::GetLiveStreamStatus);
     refuseUnparsable("StopLiveStream", &Service::StopLiveStream);
+    // issue 15 group A
+    refuseUnparsable("Hilight", &Service::Hilight);
+    refuseUnparsable("PowerDown", &Service::PowerDown);
+    refuseUnparsable("Reboot", &Service::Reboot);
+    refuseUnparsable("SetTurboTransfer", &Service::SetTurboTransfer);
+    refuseUnparsable("SetCameraControl", &Service::SetCameraControl);
+    refuseUnparsable("SetCameraName", &Service::SetCameraName);
+    refuseUnparsable("ReleaseNetwork", &Service::ReleaseNetwork);
 }
 
 void Service::setLimits(std::chrono::milliseconds requestTimeout, std::size_t maxStreams) {
@@ -1600,6 +1636,72 @@ grpc::ServerUnaryReactor* Service::StopLiveStream(grpc::CallbackServerContext* c
     // The spec's way: shutter off ends the stream.
     return commandOnEach(context, *request, response, [] {
         return tlvCommand(protocol::command::setShutter(false), "stop live stream (shutter off)");
+    });
+}
+
+// --- issue 15 group A: more camera commands -------------------------------------
+
+grpc::ServerUnaryReactor* Service::Hilight(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
+                                           v1::MultiResult* response) {
+    return commandOnEach(context, *request, response, [] {
+        return tlvCommand(protocol::command::hilight(), commandText(protocol::CommandId::Hilight));
+    });
+}
+
+grpc::ServerUnaryReactor* Service::PowerDown(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
+                                             v1::MultiResult* response) {
+    return commandOnEach(context, *request, response, [] {
+        return tlvCommand(protocol::command::powerDown(), commandText(protocol::CommandId::PowerDown));
+    });
+}
+
+grpc::ServerUnaryReactor* Service::Reboot(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
+                                          v1::MultiResult* response) {
+    return commandOnEach(context, *request, response, [] {
+        return tlvCommand(protocol::command::reboot(), commandText(protocol::CommandId::Reboot));
+    });
+}
+
+grpc::ServerUnaryReactor* Service::SetTurboTransfer(grpc::CallbackServerContext* context,
+                                                    const v1::SetTurboTransferRequest* request,
+                                                    v1::MultiResult* response) {
+    return commandOnEach(context, request->target(), response, [&] {
+        return genericCommand(protocol::operation::setTurboActive(request->on()),
+                              std::string("Set Turbo Transfer ") + (request->on() ? "on" : "off"));
+    });
+}
+
+grpc::ServerUnaryReactor* Service::SetCameraControl(grpc::CallbackServerContext* context,
+                                                    const v1::SetCameraControlRequest* request,
+                                                    v1::MultiResult* response) {
+    return commandOnEach(context, request->target(), response, [&]() -> core::Result<Command> {
+        const auto status = cameraControlStatus(request->control());
+        if (!status) {
+            return Unexpected{invalid("unknown camera control " + std::to_string(request->control()) +
+                                      " (idle 1, camera 2, external 3)")};
+        }
+        auto built = protocol::operation::setCameraControl(*status);
+        if (!built) return Unexpected{invalid(protocol::describe(built.error()))};
+        return genericCommand(std::move(*built), "Set Camera Control Status " + std::to_string(*status));
+    });
+}
+
+grpc::ServerUnaryReactor* Service::SetCameraName(grpc::CallbackServerContext* context,
+                                                 const v1::SetCameraNameRequest* request, v1::MultiResult* response) {
+    return commandOnEach(context, request->target(), response, [&]() -> core::Result<Command> {
+        if (auto ok = checkSsid(request->name()); !ok) {
+            return Unexpected{invalid("the camera name is " + std::to_string(request->name().size()) +
+                                      " bytes long; 1 to 32 are allowed")};
+        }
+        return genericCommand(protocol::operation::setCameraName(request->name()),
+                              "Set Camera Name " + quoted(request->name()));
+    });
+}
+
+grpc::ServerUnaryReactor* Service::ReleaseNetwork(grpc::CallbackServerContext* context,
+                                                  const v1::CameraRequest* request, v1::MultiResult* response) {
+    return commandOnEach(context, *request, response, [] {
+        return genericCommand(protocol::operation::releaseNetwork(), "Release Network");
     });
 }
 

@@ -172,6 +172,24 @@ public:
                                                   v1::LiveStreamStatusResponse* response) override;
     grpc::ServerUnaryReactor* StopLiveStream(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
                                              v1::MultiResult* response) override;
+    // issue 15 group A: more camera commands (several cameras, one result each)
+    grpc::ServerUnaryReactor* Hilight(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
+                                      v1::MultiResult* response) override;
+    grpc::ServerUnaryReactor* PowerDown(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
+                                        v1::MultiResult* response) override;
+    grpc::ServerUnaryReactor* Reboot(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
+                                     v1::MultiResult* response) override;
+    grpc::ServerUnaryReactor* SetTurboTransfer(grpc::CallbackServerContext* context,
+                                               const v1::SetTurboTransferRequest* request,
+                                               v1::MultiResult* response) override;
+    grpc::ServerUnaryReactor* SetCameraControl(grpc::CallbackServerContext* context,
+                                               const v1::SetCameraControlRequest* request,
+                                               v1::MultiResult* response) override;
+    grpc::ServerUnaryReactor* SetCameraName(grpc::CallbackServerContext* context,
+                                            const v1::SetCameraNameRequest* request,
+                                            v1::MultiResult* response) override;
+    grpc::ServerUnaryReactor* ReleaseNetwork(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
+                                             v1::MultiResult* response) override;
 
 private:
     // The shapes of the handlers (service.cpp).

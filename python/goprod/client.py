@@ -23,6 +23,13 @@ PRESET_GROUPS = {
     "timelapse": pb2.PRESET_GROUP_TIMELAPSE,
 }
 
+# issue 15 group A
+CAMERA_CONTROLS = {
+    "idle": pb2.CAMERA_CONTROL_IDLE,
+    "control": pb2.CAMERA_CONTROL_CAMERA,
+    "external": pb2.CAMERA_CONTROL_EXTERNAL,
+}
+
 
 def resolve_address(address=None):
     """The gRPC target for `address`: None means $GOPROD_SOCKET, else the default
@@ -179,6 +186,36 @@ class Client:
     def stop_live_stream(self, cameras=None, *, all=False, timeout=None):
         """Shutter off on each camera: the list of pb2.CameraResult."""
         return list(self.call("StopLiveStream", _selection(cameras, all), timeout, "stop live stream").results)
+
+    # issue 15 group A: more camera commands, as shutter().
+
+    def hilight(self, cameras=None, *, all=False, timeout=None):
+        """Tag the moment in the video being recorded."""
+        return list(self.call("Hilight", _selection(cameras, all), timeout, "hilight").results)
+
+    def power_down(self, cameras=None, *, all=False, timeout=None):
+        return list(self.call("PowerDown", _selection(cameras, all), timeout, "power down").results)
+
+    def reboot(self, cameras=None, *, all=False, timeout=None):
+        return list(self.call("Reboot", _selection(cameras, all), timeout, "reboot").results)
+
+    def turbo(self, on, cameras=None, *, all=False, timeout=None):
+        request = pb2.SetTurboTransferRequest(target=_selection(cameras, all), on=on)
+        return list(self.call("SetTurboTransfer", request, timeout, "turbo " + ("on" if on else "off")).results)
+
+    def camera_control(self, control, cameras=None, *, all=False, timeout=None):
+        """`control`: "idle", "control", "external" or a pb2.CameraControl value."""
+        name = control
+        if isinstance(control, str):
+            if control not in CAMERA_CONTROLS:
+                raise ValueError("unknown camera control %r (idle, control or external)" % control)
+            control = CAMERA_CONTROLS[control]
+        request = pb2.SetCameraControlRequest(target=_selection(cameras, all), control=control)
+        return list(self.call("SetCameraControl", request, timeout, "control %s" % name).results)
+
+    def release_network(self, cameras=None, *, all=False, timeout=None):
+        """Leave station mode (back to the camera's access point)."""
+        return list(self.call("ReleaseNetwork", _selection(cameras, all), timeout, "wifi release").results)
 
     # The daemon
 

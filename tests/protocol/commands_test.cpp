@@ -47,6 +47,8 @@ TEST(Commands, SimpleCommandsAreTheirIdAloneOnTheCommandRequestCharacteristic) {
         {command::getLocalDateTime(), "01 10"},
         {command::hilight(), "01 18"},
         {command::reboot(), "01 11"},
+        // issue 15 group A
+        {command::powerDown(), "01 04"},
     };
     for (const auto& [request, packet] : cases) {
         SCOPED_TRACE(packet);

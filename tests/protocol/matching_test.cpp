@@ -83,6 +83,7 @@ TEST(RequestKinds, BuildersSayWhatTheyBuild) {
     EXPECT_EQ(command::setShutter(false).kind, RequestKind::ShutterOff);
     EXPECT_EQ(command::setShutter(true).kind, RequestKind::Other);
     EXPECT_EQ(command::hilight().kind, RequestKind::Other);
+    EXPECT_EQ(command::powerDown().kind, RequestKind::Sleep);  // issue 15 group A: an expected disconnection
     EXPECT_EQ(query(QueryId::RegisterStatusUpdates, hex("08 0A")).kind, RequestKind::RegisterStatuses);
     EXPECT_EQ(query(QueryId::UnregisterStatusUpdates, hex("08")).kind, RequestKind::UnregisterStatuses);
     EXPECT_EQ(query(QueryId::RegisterSettingUpdates, hex("02")).kind, RequestKind::RegisterSettings);
@@ -99,6 +100,7 @@ TEST(RequestKinds, RawBytesHaveTheKindOfTheBuilderThatMakesThem) {
                                   command::setShutter(false),
                                   command::setShutter(true),
                                   command::hilight(),
+                                  command::powerDown(),
                                   command::getHardwareInfo(),
                                   query(QueryId::RegisterStatusUpdates, hex("08 0A")),
                                   query(QueryId::RegisterStatusUpdates),

@@ -505,5 +505,22 @@ TEST(Protobuf, LiveStreamStatusResponseAndPushAreToldApart) {
     EXPECT_EQ(protobufTypeName(0xF5, 0xF5), "open_gopro.NotifyLiveStreamStatus");
 }
 
+// issue 15 group A: §8.1/§8.3 — Release Network F1 78 (no fields), Set Camera Name F1 62 {1: name}.
+TEST(Protobuf, ReleaseNetworkAndSetCameraName) {
+    const Request release = operation::releaseNetwork();
+    EXPECT_EQ(release.characteristic, Characteristic::CommandRequest);
+    EXPECT_EQ(release.expects, protobuf(0xF1, 0xF8));
+    EXPECT_EQ(dumpAll(test::framed(release)), Strings{"02 F1 78"});
+
+    const Request name = operation::setCameraName("Rig");
+    EXPECT_EQ(name.characteristic, Characteristic::CommandRequest);
+    EXPECT_EQ(name.expects, protobuf(0xF1, 0xE2));
+    EXPECT_EQ(dumpAll(test::framed(name)), Strings{"07 F1 62 0A 03 52 69 67"});
+    auto decoded = decodeProtobuf(name.message);
+    ASSERT_TRUE(test::succeeds(decoded));
+    ASSERT_NE(decoded->as<open_gopro::RequestSetCameraName>(), nullptr);
+    EXPECT_EQ(decoded->as<open_gopro::RequestSetCameraName>()->name(), "Rig");
+}
+
 }  // namespace
 }  // namespace goprod::protocol

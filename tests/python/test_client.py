@@ -75,6 +75,31 @@ class FakeGoprod(pb2_grpc.GoprodServicer):
         self.record("GetDaemonStatus", request, context)
         return pb2.DaemonStatus(version="0.1.0", bluez_running=True)
 
+    # issue 15 group A
+    def Hilight(self, request, context):
+        self.record("Hilight", request, context)
+        return pb2.MultiResult(results=self.results)
+
+    def PowerDown(self, request, context):
+        self.record("PowerDown", request, context)
+        return pb2.MultiResult(results=self.results)
+
+    def Reboot(self, request, context):
+        self.record("Reboot", request, context)
+        return pb2.MultiResult(results=self.results)
+
+    def SetTurboTransfer(self, request, context):
+        self.record("SetTurboTransfer", request, context)
+        return pb2.MultiResult(results=self.results)
+
+    def SetCameraControl(self, request, context):
+        self.record("SetCameraControl", request, context)
+        return pb2.MultiResult(results=self.results)
+
+    def ReleaseNetwork(self, request, context):
+        self.record("ReleaseNetwork", request, context)
+        return pb2.MultiResult(results=self.results)
+
     def WatchEvents(self, request, context):
         """Like goprod: subscribes, then sends the headers; events published after that reach the client."""
         self.record("WatchEvents", request, context)
@@ -326,3 +351,29 @@ def test_events_without_a_daemon_fail_at_once():
                 client.events(seconds=30)
     assert error.value.code == grpc.StatusCode.UNAVAILABLE
     assert "is goprod running and serving" in str(error.value)
+
+
+# issue 15 group A
+def test_what_the_camera_command_calls_send(fake):
+    with goprod.Client(fake.socket) as client:
+        (only,) = client.hilight()
+        assert only.identifier == "0456"
+        client.power_down("0456")
+        client.reboot(all=True)
+        client.turbo(False, ["0456"])
+        client.camera_control("external", "0456")
+        client.camera_control(pb2.CAMERA_CONTROL_IDLE)
+        client.release_network("0456")
+        with pytest.raises(ValueError, match="unknown camera control 'remote'"):
+            client.camera_control("remote")
+    one = pb2.CameraRequest(cameras=["0456"])
+    sent = [(rpc, request) for rpc, request, _ in fake.calls]
+    assert sent == [
+        ("Hilight", pb2.CameraRequest()),
+        ("PowerDown", one),
+        ("Reboot", pb2.CameraRequest(all=True)),
+        ("SetTurboTransfer", pb2.SetTurboTransferRequest(target=one, on=False)),
+        ("SetCameraControl", pb2.SetCameraControlRequest(target=one, control=pb2.CAMERA_CONTROL_EXTERNAL)),
+        ("SetCameraControl", pb2.SetCameraControlRequest(target=pb2.CameraRequest(), control=pb2.CAMERA_CONTROL_IDLE)),
+        ("ReleaseNetwork", one),
+    ]

@@ -493,6 +493,17 @@ TEST_F(CameraTest, RebootAnswersThenDropsTheLinkAwake) {
     EXPECT_FALSE(camera().asleep());
 }
 
+// issue 15 group A
+TEST_F(CameraTest, PowerDownAnswersThenDropsTheLinkButNotWhileRecording) {
+    exchange(C::CommandRequest, "03 01 01 01");
+    EXPECT_THAT(exchange(C::CommandRequest, "01 04"), ElementsAre(pk("0073", "02 04 01")));
+    EXPECT_TRUE(camera().linkUp());
+    exchange(C::CommandRequest, "03 01 01 00");
+    EXPECT_THAT(exchange(C::CommandRequest, "01 04"), ElementsAre(pk("0073", "02 04 00"), "dropLink"));
+    EXPECT_TRUE(camera().asleep());
+    EXPECT_FALSE(camera().linkUp());
+}
+
 TEST_F(CameraTest, BusyRejectsCommandsButNotQueriesOrShutterOff) {
     exchange(C::CommandRequest, "03 01 01 01");
     exchange(C::QueryRequest, "02 53 08");
