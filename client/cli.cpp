@@ -84,6 +84,7 @@ struct Raw {
     std::int32_t utcOffset = 0;
     bool dst = false;
     bool localZone = false;
+    bool hidden = false;  // issue 15 B: presets --all
 };
 
 std::string joined(const std::vector<std::string>& words) {
@@ -103,6 +104,7 @@ bool singleCamera(Command command) {
         case Command::WifiScan:
         case Command::WifiConnect:
         case Command::Raw:
+        case Command::Presets:  // issue 15 B: its --all means the hidden presets
             return true;
         default:
             return false;
@@ -240,6 +242,13 @@ struct Parser {
             ->excludes(dst);
         leaf(&app, "status", "Show goprod's health: BlueZ, adapters, cameras, streams; says what to fix",
              Command::Status);
+        // issue 15 B: presets and setting capabilities
+        leaf(&app, "presets", "List the camera's preset groups and presets (* marks each group's active one)",
+             Command::Presets)
+            ->add_flag("--all", raw.hidden, "Hidden presets too");
+        leaf(&app, "capabilities", "Show the values each setting accepts now (all, or the settings given)",
+             Command::Capabilities)
+            ->add_option("SETTING", raw.ids, "Setting IDs or names");
         app.footer(std::string(kFooter));
     }
 
@@ -353,8 +362,9 @@ Parsed<Invocation> convert(const Parser& parser, Command command, const Environm
         }
         case Command::GetSettings:
         case Command::GetStatus:
+        case Command::Capabilities:  // issue 15 B
             for (const auto& text : raw.ids) {
-                auto id = command == Command::GetSettings ? parseSettingId(text) : parseStatusId(text);
+                auto id = command == Command::GetStatus ? parseStatusId(text) : parseSettingId(text);
                 if (!id) return invalid(id.error());
                 out.ids.push_back(*id);
             }
@@ -413,6 +423,9 @@ Parsed<Invocation> convert(const Parser& parser, Command command, const Environm
             out.keepAliveSeconds = static_cast<std::uint32_t>(*seconds);
             break;
         }
+        case Command::Presets:  // issue 15 B
+            out.includeHidden = raw.hidden;
+            break;
         case Command::DateTime:
             if (parser.utcOffset->count() > 0) {
                 out.utcOffsetMinutes = raw.utcOffset;
@@ -482,6 +495,11 @@ std::string_view commandName(Command command) {
             return "date-time";
         case Command::Status:
             return "status";
+        // issue 15 B
+        case Command::Presets:
+            return "presets";
+        case Command::Capabilities:
+            return "capabilities";
     }
     return "?";
 }

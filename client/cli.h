@@ -40,6 +40,9 @@ enum class Command {
     KeepAlive,
     DateTime,
     Status,
+    // issue 15 B: presets and setting capabilities
+    Presets,
+    Capabilities,
 };
 
 // "wifi connect", as typed.
@@ -77,6 +80,7 @@ struct Invocation {
     std::uint32_t keepAliveSeconds = 0;
     std::optional<std::int32_t> utcOffsetMinutes;  // date-time
     bool dst = false;
+    bool includeHidden = false;  // issue 15 B: presets --all
 };
 
 // The gRPC deadline in seconds (0 = none): --timeout, else the command's

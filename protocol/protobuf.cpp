@@ -183,6 +183,18 @@ Request getCohnStatus(bool registerUpdates) {
     return protobufRequest(FeatureId::Query, action::kGetCohnStatus, body);
 }
 
+// issue 15 B: presets
+Request getPresetStatus(bool includeHidden, bool registerUpdates) {
+    pb::RequestGetPresetStatus body;
+    if (registerUpdates) {
+        body.add_register_preset_status(pb::REGISTER_PRESET_STATUS_PRESET);
+        body.add_register_preset_status(pb::REGISTER_PRESET_STATUS_PRESET_GROUP_ARRAY);
+    }
+    // Only when asked: the request of the spec's examples has no fields.
+    if (includeHidden) body.set_include_hidden(true);
+    return protobufRequest(FeatureId::Query, action::kGetPresetStatus, body);
+}
+
 }  // namespace operation
 
 std::optional<std::string_view> protobufTypeName(std::uint8_t feature, std::uint8_t act) {

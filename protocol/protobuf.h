@@ -64,6 +64,10 @@ Result<Request> pairingFinish(std::string_view clientName);
 Result<Request> setCameraControl(int status);  // open_gopro.EnumCameraControlStatus
 Request setTurboActive(bool active);
 Request getCohnStatus(bool registerUpdates);
+// issue 15 B: presets
+// Get Preset Status; `includeHidden` asks for the hidden presets too,
+// `registerUpdates` registers for 0xF3 pushes (presets and groups).
+Request getPresetStatus(bool includeHidden, bool registerUpdates = false);
 }  // namespace operation
 
 // The message type a (feature, action) pair carries, e.g. "open_gopro.ResponseGetApEntries".

@@ -12,6 +12,11 @@
 #include "protocol/bytes.h"
 #include "protocol/commands.h"
 #include "protocol/gatt.h"
+#include "protocol/queries.h"
+
+namespace open_gopro {
+class NotifyPresetStatus;
+}
 
 namespace goprod::rpc {
 
@@ -62,5 +67,13 @@ void toProto(const protocol::HardwareInfo& info, v1::HardwareInfo* out);
 
 // The registry's part of GetDaemonStatus (the service adds version, uptime and streams).
 void toProto(const core::RegistryStatus& status, v1::DaemonStatus* out);
+
+// issue 15 B: presets and setting capabilities
+// The camera's preset groups and presets, with names from the protocol tables.
+void toProto(const open_gopro::NotifyPresetStatus& status, v1::CameraPresets* out);
+// A capability answer's [id][len][value] entries, one SettingCapability per ID
+// in the order of first appearance; `asked` IDs the camera left out allow nothing.
+void toProto(const std::vector<protocol::QueryEntry>& entries, const protocol::Bytes& asked,
+             v1::CameraCapabilities* out);
 
 }  // namespace goprod::rpc

@@ -149,6 +149,12 @@ public:
                                               const v1::GetDaemonStatusRequest* request,
                                               v1::DaemonStatus* response) override;
 
+    // issue 15 B: presets and setting capabilities
+    grpc::ServerUnaryReactor* GetPresets(grpc::CallbackServerContext* context, const v1::GetPresetsRequest* request,
+                                         v1::PresetsResponse* response) override;
+    grpc::ServerUnaryReactor* GetCapabilities(grpc::CallbackServerContext* context, const v1::GetValuesRequest* request,
+                                              v1::CapabilitiesResponse* response) override;
+
 private:
     // The shapes of the handlers (service.cpp).
     template <class Start>

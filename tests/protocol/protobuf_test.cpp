@@ -165,6 +165,38 @@ TEST(Protobuf, GetCohnStatusRegistersOnTheQueryCharacteristic) {
     EXPECT_EQ(dump(operation::getCohnStatus(false).message), "F5 6F 08 00");
 }
 
+// issue 15 B: presets
+TEST(Protobuf, GetPresetStatusOnTheQueryCharacteristic) {
+    // §8.1: F5 72 RequestGetPresetStatus -> F5 F2 NotifyPresetStatus; §8.3 fields:
+    // 1 register_preset_status (repeated, not packed), 4 include_hidden.
+    const Request request = operation::getPresetStatus(false);
+    EXPECT_EQ(request.characteristic, Characteristic::QueryRequest);
+    EXPECT_EQ(request.expects, protobuf(0xF5, 0xF2));
+    EXPECT_EQ(dumpAll(test::framed(request)), Strings{"02 F5 72"});
+    EXPECT_EQ(dump(operation::getPresetStatus(true).message), "F5 72 20 01");
+    EXPECT_EQ(dump(operation::getPresetStatus(false, true).message), "F5 72 08 01 08 02");
+}
+
+TEST(Protobuf, PresetStatusResponseParses) {
+    // One group (1000 VIDEO) with preset {id 1, mode 12 VIDEO, is_visible}, active preset 1.
+    auto decoded = receive({hex("11 F5 F2 0A 0D 08 E8 07 12 06 08 01 10 0C 58 01 38 01")});
+    ASSERT_TRUE(test::succeeds(decoded));
+    const auto* status = decoded->as<open_gopro::NotifyPresetStatus>();
+    ASSERT_NE(status, nullptr);
+    ASSERT_EQ(status->preset_group_array_size(), 1);
+    const auto& group = status->preset_group_array(0);
+    EXPECT_EQ(group.id(), open_gopro::PRESET_GROUP_ID_VIDEO);
+    EXPECT_EQ(group.active_preset_id(), 1);
+    ASSERT_EQ(group.preset_array_size(), 1);
+    EXPECT_EQ(group.preset_array(0).id(), 1);
+    EXPECT_EQ(group.preset_array(0).mode(), open_gopro::FLAT_MODE_VIDEO);
+    EXPECT_TRUE(group.preset_array(0).is_visible());
+    // The same body as a 0xF3 push.
+    auto push = receive({hex("11 F5 F3 0A 0D 08 E8 07 12 06 08 01 10 0C 58 01 38 01")});
+    ASSERT_TRUE(test::succeeds(push));
+    EXPECT_NE(push->as<open_gopro::NotifyPresetStatus>(), nullptr);
+}
+
 TEST(Protobuf, EncodeProtobufPrependsFeatureAndAction) {
     open_gopro::ResponseGeneric success;
     success.set_result(open_gopro::RESULT_SUCCESS);
