@@ -127,3 +127,21 @@ def test_rejected_setting_names_the_allowed_values():
             assert code == 0 and "accepts now" not in err
             assert received == [("GP-0074", bytes.fromhex("02 01 04"))], received
     run(scenario())
+
+
+def test_python_client_presets_and_capabilities():
+    import goprod  # the package built in build/python (PYTHONPATH)
+
+    async def scenario():
+        async with Rig() as rig:
+            cam = await ready_camera(rig)
+            with goprod.Client(rig.daemon.target) as client:
+                groups = client.presets(cam, include_hidden=True)
+                assert [g.id for g in groups] == [1000, 1001, 1002]
+                assert "Burst" in [p.custom_name for p in groups[1].presets]
+                (camera,) = client.capabilities([2], cam)
+                assert camera.result.identifier == cam and [s.id for s in camera.settings] == [2]
+                assert camera.settings[0].allowed
+            received = await rig.received(cam)
+            assert received == [("GP-0076", bytes.fromhex("f5 72 20 01")), ("GP-0076", bytes.fromhex("32 02"))]
+    run(scenario())
