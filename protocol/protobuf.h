@@ -42,6 +42,8 @@ inline constexpr std::uint8_t kReleaseNetwork = 0x78;
 inline constexpr std::uint8_t kGetCohnCert = 0x6E, kGetCohnStatus = 0x6F, kGetPresetStatus = 0x72;
 inline constexpr std::uint8_t kPresetStatusNotification = 0xF3, kLiveStreamNotification = 0xF5;
 inline constexpr std::uint8_t kSpurious = 0xFF;
+// issue 15 B: presets (0xF1)
+inline constexpr std::uint8_t kPresetSetVisibility = 0x63, kCustomPresetUpdate = 0x64;
 inline constexpr std::uint8_t kResponseBit = 0x80;
 }  // namespace action
 
@@ -68,6 +70,12 @@ Request getCohnStatus(bool registerUpdates);
 // Get Preset Status; `includeHidden` asks for the hidden presets too,
 // `registerUpdates` registers for 0xF3 pushes (presets and groups).
 Request getPresetStatus(bool includeHidden, bool registerUpdates = false);
+Request presetSetVisibility(std::int32_t presetId, bool visible);
+// Of the active (custom) preset; each part optional. A name (1..16 bytes)
+// goes with title 94 (custom name), which is sent for it when no title is given.
+inline constexpr std::int32_t kCustomNameTitle = 94;
+Result<Request> customPresetUpdate(std::optional<std::int32_t> titleId, std::optional<std::string_view> name,
+                                   std::optional<std::int32_t> iconId);
 }  // namespace operation
 
 // The message type a (feature, action) pair carries, e.g. "open_gopro.ResponseGetApEntries".

@@ -197,6 +197,35 @@ TEST(Protobuf, PresetStatusResponseParses) {
     EXPECT_NE(push->as<open_gopro::NotifyPresetStatus>(), nullptr);
 }
 
+TEST(Protobuf, PresetVisibilityOnTheCommandCharacteristic) {
+    // §8.1: F1 63 RequestPresetSetVisibility {1 id, 2 visible} -> F1 E3 ResponseGeneric.
+    const Request request = operation::presetSetVisibility(0x00010002, false);
+    EXPECT_EQ(request.characteristic, Characteristic::CommandRequest);
+    EXPECT_EQ(request.expects, protobuf(0xF1, 0xE3));
+    EXPECT_EQ(dumpAll(test::framed(request)), Strings{"08 F1 63 08 82 80 04 10 00"});
+    auto decoded = receive({hex("04 F1 E3 08 01")});
+    ASSERT_TRUE(test::succeeds(decoded));
+    EXPECT_EQ(decoded->as<open_gopro::ResponseGeneric>()->result(), open_gopro::RESULT_SUCCESS);
+}
+
+TEST(Protobuf, CustomPresetUpdateSendsTitle94WithAName) {
+    // §8.3: 1 title_id, 2 custom_name (1..16, title 94), 3 icon_id.
+    auto named = operation::customPresetUpdate(std::nullopt, "Dive", 3);
+    ASSERT_TRUE(test::succeeds(named));
+    EXPECT_EQ(named->expects, protobuf(0xF1, 0xE4));
+    EXPECT_EQ(named->characteristic, Characteristic::CommandRequest);
+    EXPECT_EQ(dump(named->message), "F1 64 08 5E 12 04 44 69 76 65 18 03");
+    auto titled = operation::customPresetUpdate(5, std::nullopt, std::nullopt);
+    ASSERT_TRUE(test::succeeds(titled));
+    EXPECT_EQ(dump(titled->message), "F1 64 08 05");
+    EXPECT_TRUE(failsWith(operation::customPresetUpdate(5, "Dive", std::nullopt), Errc::InvalidArgument));
+    EXPECT_TRUE(failsWith(operation::customPresetUpdate(std::nullopt, "", std::nullopt), Errc::InvalidArgument));
+    EXPECT_TRUE(failsWith(operation::customPresetUpdate(std::nullopt, "seventeen chars!!", std::nullopt),
+                          Errc::InvalidArgument));
+    EXPECT_TRUE(
+        failsWith(operation::customPresetUpdate(std::nullopt, std::nullopt, std::nullopt), Errc::InvalidArgument));
+}
+
 TEST(Protobuf, EncodeProtobufPrependsFeatureAndAction) {
     open_gopro::ResponseGeneric success;
     success.set_result(open_gopro::RESULT_SUCCESS);
