@@ -97,6 +97,7 @@ struct Raw {
     bool noEncode = false;
     std::string control;  // issue 15 group A
     std::string name;
+    bool hidden = false;  // issue 15 B: presets --all
 };
 
 std::string joined(const std::vector<std::string>& words) {
@@ -119,6 +120,7 @@ bool singleCamera(Command command) {
         case Command::CohnProvision:  // issue 15 D
         case Command::CohnCert:
         case Command::LiveStreamStart:  // group C
+        case Command::Presets:  // issue 15 B: its --all means the hidden presets
             return true;
         default:
             return false;
@@ -314,6 +316,13 @@ struct Parser {
             ->required();
         leaf(wifi, "release", "Leave the network joined in station mode (back to the access point)",
              Command::WifiRelease);
+        // issue 15 B: presets and setting capabilities
+        leaf(&app, "presets", "List the camera's preset groups and presets (* marks each group's active one)",
+             Command::Presets)
+            ->add_flag("--all", raw.hidden, "Hidden presets too");
+        leaf(&app, "capabilities", "Show the values each setting accepts now (all, or the settings given)",
+             Command::Capabilities)
+            ->add_option("SETTING", raw.ids, "Setting IDs or names");
         app.footer(std::string(kFooter));
     }
 
@@ -428,8 +437,9 @@ Parsed<Invocation> convert(const Parser& parser, Command command, const Environm
         }
         case Command::GetSettings:
         case Command::GetStatus:
+        case Command::Capabilities:  // issue 15 B
             for (const auto& text : raw.ids) {
-                auto id = command == Command::GetSettings ? parseSettingId(text) : parseStatusId(text);
+                auto id = command == Command::GetStatus ? parseStatusId(text) : parseSettingId(text);
                 if (!id) return invalid(id.error());
                 out.ids.push_back(*id);
             }
@@ -516,6 +526,9 @@ Parsed<Invocation> convert(const Parser& parser, Command command, const Environm
             out.keepAliveSeconds = static_cast<std::uint32_t>(*seconds);
             break;
         }
+        case Command::Presets:  // issue 15 B
+            out.includeHidden = raw.hidden;
+            break;
         case Command::DateTime:
             if (parser.utcOffset->count() > 0) {
                 out.utcOffsetMinutes = raw.utcOffset;
@@ -645,6 +658,11 @@ std::string_view commandName(Command command) {
             return "name";
         case Command::WifiRelease:
             return "wifi release";
+        // issue 15 B
+        case Command::Presets:
+            return "presets";
+        case Command::Capabilities:
+            return "capabilities";
     }
     return "?";
 }

@@ -59,6 +59,9 @@ enum class Command {
     Control,
     Name,
     WifiRelease,
+    // issue 15 B: presets and setting capabilities
+    Presets,
+    Capabilities,
 };
 
 // "wifi connect", as typed.
@@ -102,6 +105,7 @@ struct Invocation {
     // issue 15 group A
     v1::CameraControl control = v1::CAMERA_CONTROL_UNSPECIFIED;  // control
     std::string name;                                            // name
+    bool includeHidden = false;  // issue 15 B: presets --all
 };
 
 // The gRPC deadline in seconds (0 = none): --timeout, else the command's

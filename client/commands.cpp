@@ -814,6 +814,20 @@ int cohnStatus(Session& session, const Invocation& invocation) {
     return code;
 }
 
+// --- issue 15 B: presets and setting capabilities ---
+
+// Exit code of the first camera that failed (each failure on stderr), else OK.
+template <class Cameras>
+int cameraFailures(Session& session, const Cameras& cameras) {
+    int code = kExitOk;
+    for (const auto& camera : cameras) {
+        if (camera.result().code() == 0) continue;
+        const int failure = reportCameraFailure(session, camera.result());
+        if (code == kExitOk) code = failure;
+    }
+    return code;
+}
+
 int cohnCert(Session& session, const Invocation& invocation) {
     v1::CohnCert response;
     const auto status =
@@ -887,6 +901,106 @@ int cohnProvision(Session& session, const Invocation& invocation) {
     return kExitOk;
 }
 
+// Set Setting; when a camera rejects the value, asks it which values it accepts
+// now (Get Setting Capabilities) and names them on stderr.
+int setSetting(Session& session, const Invocation& invocation) {
+    v1::SetSettingRequest request = invocation.setting;
+    *request.mutable_target() = target(invocation);
+    v1::MultiResult result;
+    const auto status = callUnary(session, invocation, &v1::Goprod::StubInterface::SetSetting, request, &result);
+    if (!status.ok()) return reportStatus(session, invocation, status);
+    const int code = reportMulti(session, invocation, result, false);
+    v1::GetValuesRequest ask;
+    ask.add_ids(request.has_resolution() ? 2 : request.has_fps() ? 3 : request.generic().id());
+    for (const auto& camera : result.results()) {
+        if (camera.has_camera_status()) ask.mutable_target()->add_cameras(camera.identifier());
+    }
+    if (ask.target().cameras().empty()) return code;
+    v1::CapabilitiesResponse capabilities;
+    if (!callUnary(session, invocation, &v1::Goprod::StubInterface::GetCapabilities, ask, &capabilities).ok()) {
+        return code;  // the rejection above is the answer; the hint is a bonus
+    }
+    for (const auto& camera : capabilities.cameras()) {
+        if (camera.result().code() != 0) continue;
+        for (const auto& setting : camera.settings()) {
+            std::string allowed;
+            for (const auto& value : setting.allowed()) allowed += (allowed.empty() ? "" : ", ") + value.display();
+            session.err << "goproctl: " << camera.result().identifier() << ": "
+                        << (setting.name().empty() ? "setting " + std::to_string(setting.id()) : setting.name())
+                        << " accepts now: " << (allowed.empty() ? "no value" : printable(allowed)) << '\n';
+        }
+    }
+    return code;
+}
+
+int presets(Session& session, const Invocation& invocation) {
+    v1::GetPresetsRequest request;
+    *request.mutable_target() = target(invocation);
+    request.set_include_hidden(invocation.includeHidden);
+    v1::PresetsResponse response;
+    const auto status = callUnary(session, invocation, &v1::Goprod::StubInterface::GetPresets, request, &response);
+    if (!status.ok()) return reportStatus(session, invocation, status);
+    if (invocation.json) {
+        session.out << jsonLine(response) << '\n';
+    } else {
+        Table table({"GROUP", "ID", "ACTIVE", "MODE", "NAME", "TITLE", "VISIBLE", "SETTINGS"});
+        table.alignRight(1);
+        for (const auto& camera : response.cameras()) {
+            if (camera.result().code() != 0) continue;
+            for (const auto& group : camera.groups()) {
+                const std::string groupName = group.name().empty() ? std::to_string(group.id()) : group.name();
+                for (const auto& preset : group.presets()) {
+                    std::string settings;
+                    for (const auto& setting : preset.settings()) {
+                        if (!settings.empty()) settings += ", ";
+                        settings += (setting.name().empty() ? std::to_string(setting.id()) : setting.name()) + " " +
+                                    setting.display();
+                    }
+                    table.addRow({groupName, std::to_string(preset.id()), preset.active() ? "*" : "",
+                                  preset.mode_name().empty() ? std::to_string(preset.mode()) : preset.mode_name(),
+                                  printable(preset.custom_name()), std::to_string(preset.title_id()),
+                                  preset.visible() ? "yes" : "no", printable(settings)});
+                }
+            }
+        }
+        if (!table.empty()) table.print(session.out);
+    }
+    return cameraFailures(session, response.cameras());
+}
+
+int capabilities(Session& session, const Invocation& invocation) {
+    v1::GetValuesRequest request;
+    *request.mutable_target() = target(invocation);
+    for (auto id : invocation.ids) request.add_ids(id);
+    v1::CapabilitiesResponse response;
+    const auto status = callUnary(session, invocation, &v1::Goprod::StubInterface::GetCapabilities, request, &response);
+    if (!status.ok()) return reportStatus(session, invocation, status);
+    if (invocation.json) {
+        session.out << jsonLine(response) << '\n';
+    } else {
+        const bool several = response.cameras_size() > 1;
+        std::vector<std::string> headers{"ID", "NAME", "ALLOWED"};
+        if (several) headers.insert(headers.begin(), "CAMERA");
+        Table table(std::move(headers));
+        table.alignRight(several ? 1 : 0);
+        for (const auto& camera : response.cameras()) {
+            if (camera.result().code() != 0) continue;
+            for (const auto& setting : camera.settings()) {
+                std::string allowed;
+                for (const auto& value : setting.allowed()) {
+                    allowed += (allowed.empty() ? "" : ", ") + value.display();
+                }
+                std::vector<std::string> row{std::to_string(setting.id()), setting.name(),
+                                             allowed.empty() ? "(none now)" : printable(allowed)};
+                if (several) row.insert(row.begin(), camera.result().identifier());
+                table.addRow(std::move(row));
+            }
+        }
+        if (!table.empty()) table.print(session.out);
+    }
+    return cameraFailures(session, response.cameras());
+}
+
 }  // namespace
 
 int run(const Invocation& invocation, Session& session) {
@@ -926,11 +1040,8 @@ int run(const Invocation& invocation, Session& session) {
         }
         case Command::Analytics:
             return multi(session, invocation, &Stub::EnableAnalytics, target(invocation));
-        case Command::Set: {
-            v1::SetSettingRequest request = invocation.setting;
-            *request.mutable_target() = target(invocation);
-            return multi(session, invocation, &Stub::SetSetting, request);
-        }
+        case Command::Set:
+            return setSetting(session, invocation);  // issue 15 B
         case Command::GetSettings:
             return getValues(session, invocation, true);
         case Command::GetStatus:
@@ -1021,6 +1132,11 @@ int run(const Invocation& invocation, Session& session) {
         }
         case Command::WifiRelease:
             return multi(session, invocation, &Stub::ReleaseNetwork, target(invocation));
+        // issue 15 B: presets and setting capabilities
+        case Command::Presets:
+            return presets(session, invocation);
+        case Command::Capabilities:
+            return capabilities(session, invocation);
     }
     session.err << "goproctl: unknown command\n";
     return kExitError;

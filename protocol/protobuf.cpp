@@ -77,6 +77,11 @@ const std::vector<Route>& routes() {
         {kQuery, 0x74, "Get Live Stream Status", &pb::RequestGetLiveStreamStatus::default_instance()},
         {kQuery, 0xF4, "Live stream status", &pb::NotifyLiveStreamStatus::default_instance()},
         {kQuery, 0xF5, "Live stream status notification", &pb::NotifyLiveStreamStatus::default_instance()},
+        // issue 15 B: presets
+        {kCommand, 0x63, "Set Preset Visibility", &pb::RequestPresetSetVisibility::default_instance()},
+        {kCommand, 0xE3, "Set Preset Visibility response", &pb::ResponseGeneric::default_instance()},
+        {kCommand, 0x64, "Custom Preset Update", &pb::RequestCustomPresetUpdate::default_instance()},
+        {kCommand, 0xE4, "Custom Preset Update response", &pb::ResponseGeneric::default_instance()},
     }};
     return table;
 }
@@ -277,6 +282,46 @@ Request getLiveStreamStatus(bool registerUpdates) {
         }
     }
     return protobufRequest(FeatureId::Query, action::kGetLiveStreamStatus, body);
+}
+
+// issue 15 B: presets
+Request getPresetStatus(bool includeHidden, bool registerUpdates) {
+    pb::RequestGetPresetStatus body;
+    if (registerUpdates) {
+        body.add_register_preset_status(pb::REGISTER_PRESET_STATUS_PRESET);
+        body.add_register_preset_status(pb::REGISTER_PRESET_STATUS_PRESET_GROUP_ARRAY);
+    }
+    // Only when asked: the request of the spec's examples has no fields.
+    if (includeHidden) body.set_include_hidden(true);
+    return protobufRequest(FeatureId::Query, action::kGetPresetStatus, body);
+}
+
+Request presetSetVisibility(std::int32_t presetId, bool visible) {
+    pb::RequestPresetSetVisibility body;
+    body.set_id(presetId);
+    body.set_visible(visible);
+    return protobufRequest(FeatureId::Command, action::kPresetSetVisibility, body);
+}
+
+Result<Request> customPresetUpdate(std::optional<std::int32_t> titleId, std::optional<std::string_view> name,
+                                   std::optional<std::int32_t> iconId) {
+    if (!titleId && !name && !iconId) return fail(Errc::InvalidArgument, "nothing to update: no title, name or icon");
+    if (name) {
+        if (name->empty() || name->size() > 16) {
+            return fail(Errc::InvalidArgument,
+                        "the custom name is " + std::to_string(name->size()) + " bytes, 1 to 16 allowed");
+        }
+        if (titleId && *titleId != kCustomNameTitle) {
+            return fail(Errc::InvalidArgument,
+                        "a custom name needs title 94 (custom name), not " + std::to_string(*titleId));
+        }
+        titleId = kCustomNameTitle;
+    }
+    pb::RequestCustomPresetUpdate body;
+    if (titleId) body.set_title_id(*titleId);
+    if (name) body.set_custom_name(std::string(*name));
+    if (iconId) body.set_icon_id(*iconId);
+    return protobufRequest(FeatureId::Command, action::kCustomPresetUpdate, body);
 }
 
 }  // namespace operation

@@ -45,6 +45,8 @@ inline constexpr std::uint8_t kSpurious = 0xFF;
 // group C: live streaming
 inline constexpr std::uint8_t kSetLiveStreamMode = 0x79, kSetLiveStreamModeResponse = 0xF9;
 inline constexpr std::uint8_t kGetLiveStreamStatus = 0x74, kGetLiveStreamStatusResponse = 0xF4;
+// issue 15 B: presets (0xF1)
+inline constexpr std::uint8_t kPresetSetVisibility = 0x63, kCustomPresetUpdate = 0x64;
 inline constexpr std::uint8_t kResponseBit = 0x80;
 }  // namespace action
 
@@ -91,6 +93,16 @@ Request getLiveStreamStatus(bool registerUpdates);
 // issue 15 group A
 Request releaseNetwork();
 Request setCameraName(std::string_view name);
+// issue 15 B: presets
+// Get Preset Status; `includeHidden` asks for the hidden presets too,
+// `registerUpdates` registers for 0xF3 pushes (presets and groups).
+Request getPresetStatus(bool includeHidden, bool registerUpdates = false);
+Request presetSetVisibility(std::int32_t presetId, bool visible);
+// Of the active (custom) preset; each part optional. A name (1..16 bytes)
+// goes with title 94 (custom name), which is sent for it when no title is given.
+inline constexpr std::int32_t kCustomNameTitle = 94;
+Result<Request> customPresetUpdate(std::optional<std::int32_t> titleId, std::optional<std::string_view> name,
+                                   std::optional<std::int32_t> iconId);
 }  // namespace operation
 
 // The message type a (feature, action) pair carries, e.g. "open_gopro.ResponseGetApEntries".

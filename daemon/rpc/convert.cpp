@@ -1,7 +1,9 @@
 #include "daemon/rpc/convert.h"
 
 #include <array>
+#include <cctype>
 #include <limits>
+#include <map>
 #include <string>
 #include <utility>
 #include <variant>
@@ -11,6 +13,7 @@
 #include "daemon/rpc/status.h"
 #include "live_streaming.pb.h"  // group C
 #include "protocol/protobuf.h"
+#include "preset_status.pb.h"
 #include "protocol/queries.h"
 #include "protocol/settings.h"
 #include "protocol/utf8.h"
@@ -400,6 +403,89 @@ std::optional<int> cameraControlStatus(v1::CameraControl control) {
         default:
             return std::nullopt;
     }
+}
+
+// --- issue 15 B: presets and setting capabilities ---
+
+namespace {
+
+// "FLAT_MODE_TIME_LAPSE_VIDEO" -> "time_lapse_video"; empty for modes the proto does not know.
+std::string flatModeName(int mode) {
+    if (!open_gopro::EnumFlatMode_IsValid(mode)) return {};
+    std::string name = open_gopro::EnumFlatMode_Name(static_cast<open_gopro::EnumFlatMode>(mode));
+    constexpr std::string_view kPrefix = "FLAT_MODE_";
+    if (name.starts_with(kPrefix)) name.erase(0, kPrefix.size());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return name;
+}
+
+v1::PresetSettingValue presetSetting(const open_gopro::PresetSetting& setting) {
+    v1::PresetSettingValue out;
+    out.set_id(static_cast<std::uint32_t>(setting.id()));
+    out.set_value(setting.value());
+    out.set_caption(setting.is_caption());
+    std::string display = std::to_string(setting.value());
+    if (setting.id() >= 0 && setting.id() <= 255) {
+        const auto id = static_cast<std::uint8_t>(setting.id());
+        if (const auto* info = protocol::findSetting(id)) out.set_name(std::string(info->name));
+        if (setting.value() >= 0) {
+            if (auto name = protocol::settingValueName(id, static_cast<std::uint64_t>(setting.value()))) {
+                display += " (" + std::string(*name) + ")";
+            }
+        }
+    }
+    out.set_display(protocol::validUtf8(display));
+    return out;
+}
+
+}  // namespace
+
+void toProto(const open_gopro::NotifyPresetStatus& status, v1::CameraPresets* out) {
+    for (const auto& group : status.preset_group_array()) {
+        auto* g = out->add_groups();
+        g->set_id(static_cast<std::uint32_t>(group.id()));
+        g->set_name(std::string(protocol::presetGroupName(static_cast<std::uint32_t>(group.id())).value_or("")));
+        g->set_active_preset_id(group.active_preset_id());
+        g->set_can_add_preset(group.can_add_preset());
+        g->set_icon(group.icon());
+        g->set_custom_name(protocol::validUtf8(group.custom_name()));
+        for (const auto& preset : group.preset_array()) {
+            auto* p = g->add_presets();
+            p->set_id(preset.id());
+            p->set_mode(preset.mode());
+            p->set_mode_name(flatModeName(preset.mode()));
+            p->set_title_id(preset.title_id());
+            p->set_title_number(preset.title_number());
+            p->set_custom_name(protocol::validUtf8(preset.custom_name()));
+            p->set_icon(preset.icon());
+            p->set_active(group.has_active_preset_id() && preset.id() == group.active_preset_id());
+            p->set_visible(preset.is_visible());
+            p->set_user_defined(preset.user_defined());
+            p->set_modified(preset.is_modified());
+            p->set_fixed(preset.is_fixed());
+            for (const auto& setting : preset.setting_array()) *p->add_settings() = presetSetting(setting);
+        }
+    }
+}
+
+void toProto(const std::vector<protocol::QueryEntry>& entries, const protocol::Bytes& asked,
+             v1::CameraCapabilities* out) {
+    std::map<std::uint8_t, v1::SettingCapability*> byId;
+    const auto capability = [&](std::uint8_t id) {
+        auto& slot = byId[id];
+        if (slot == nullptr) {
+            slot = out->add_settings();
+            slot->set_id(id);
+            if (const auto* info = protocol::findSetting(id)) slot->set_name(std::string(info->name));
+        }
+        return slot;
+    };
+    for (const auto& entry : entries) {
+        auto* setting = capability(entry.id);
+        // A zero-length value (§6: a push with no options) lists no option.
+        if (!entry.value.empty()) *setting->add_allowed() = settingValue(entry.id, entry.value);
+    }
+    for (const auto id : asked) capability(id);
 }
 
 }  // namespace goprod::rpc

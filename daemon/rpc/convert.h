@@ -12,6 +12,11 @@
 #include "protocol/bytes.h"
 #include "protocol/commands.h"
 #include "protocol/gatt.h"
+#include "protocol/queries.h"
+
+namespace open_gopro {
+class NotifyPresetStatus;
+}
 
 namespace goprod::rpc {
 
@@ -74,5 +79,12 @@ std::optional<v1::LiveStreamStatus> liveStreamStatus(const protocol::Bytes& mess
 // issue 15 group A: the camera's EnumCameraControlStatus an API CameraControl names (unset for UNSPECIFIED or
 // unknown values).
 std::optional<int> cameraControlStatus(v1::CameraControl control);
+// issue 15 B: presets and setting capabilities
+// The camera's preset groups and presets, with names from the protocol tables.
+void toProto(const open_gopro::NotifyPresetStatus& status, v1::CameraPresets* out);
+// A capability answer's [id][len][value] entries, one SettingCapability per ID
+// in the order of first appearance; `asked` IDs the camera left out allow nothing.
+void toProto(const std::vector<protocol::QueryEntry>& entries, const protocol::Bytes& asked,
+             v1::CameraCapabilities* out);
 
 }  // namespace goprod::rpc

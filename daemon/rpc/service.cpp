@@ -19,6 +19,7 @@
 #include "daemon/rpc/reactors.h"
 #include "daemon/rpc/status.h"
 #include "daemon/rpc/unparsable.h"
+#include "preset_status.pb.h"
 #include "protocol/commands.h"
 #include "protocol/framing.h"
 #include "protocol/protobuf.h"
@@ -705,6 +706,9 @@ Service::Service(core::Control& control, Options options)
     refuseUnparsable("SetCameraControl", &Service::SetCameraControl);
     refuseUnparsable("SetCameraName", &Service::SetCameraName);
     refuseUnparsable("ReleaseNetwork", &Service::ReleaseNetwork);
+    // issue 15 B: presets and setting capabilities
+    refuseUnparsable("GetPresets", &Service::GetPresets);
+    refuseUnparsable("GetCapabilities", &Service::GetCapabilities);
 }
 
 void Service::setLimits(std::chrono::milliseconds requestTimeout, std::size_t maxStreams) {
@@ -1428,6 +1432,62 @@ grpc::ServerUnaryReactor* Service::GetCohnStatus(grpc::CallbackServerContext* co
                     camera, answer, time, out.mutable_result(),
                     [](const core::Answer& read) { return cohnStatusFrom("Get COHN Status", read); },
                     [&out](const v1::CohnStatus& status) { *out.mutable_status() = status; });
+                return out;
+            },
+            response->mutable_cameras());
+        return {};
+    });
+}
+
+// --- issue 15 B: presets and setting capabilities ---------------------------------
+
+grpc::ServerUnaryReactor* Service::GetPresets(grpc::CallbackServerContext* context,
+                                              const v1::GetPresetsRequest* request, v1::PresetsResponse* response) {
+    return onSelection(request->target(), [&](const Call& call, core::Selection selection) -> core::Result<void> {
+        const TimeBase time = TimeBase::now(options_.clock);
+        eachCamera<v1::CameraPresets>(
+            call, std::move(selection), protocol::operation::getPresetStatus(request->include_hidden()),
+            deadlineFor(context, options_.requestTimeout),
+            [time](const core::CameraView& camera, const core::Result<core::Answer>& answer) {
+                v1::CameraPresets out;
+                const auto presets = [](const core::Answer& read) -> core::Result<protocol::ProtobufMessage> {
+                    auto message = protocol::decodeProtobuf(read.message);
+                    if (!message) return Unexpected{malformedAnswer("Get Preset Status", message.error())};
+                    if (message->as<open_gopro::NotifyPresetStatus>() == nullptr) {
+                        return Unexpected{core::Error{Errc::Internal, "unexpected answer to Get Preset Status", {}}};
+                    }
+                    return std::move(*message);
+                };
+                readAnswer(camera, answer, time, out.mutable_result(), presets,
+                           [&out](const protocol::ProtobufMessage& message) {
+                               toProto(*message.as<open_gopro::NotifyPresetStatus>(), &out);
+                           });
+                return out;
+            },
+            response->mutable_cameras());
+        return {};
+    });
+}
+
+grpc::ServerUnaryReactor* Service::GetCapabilities(grpc::CallbackServerContext* context,
+                                                   const v1::GetValuesRequest* request,
+                                                   v1::CapabilitiesResponse* response) {
+    return onSelection(request->target(), [&](const Call& call, core::Selection selection) -> core::Result<void> {
+        auto ids = valueIds(request->ids());
+        if (!ids) return Unexpected{ids.error()};
+        const TimeBase time = TimeBase::now(options_.clock);
+        const auto query = protocol::QueryId::GetSettingCapabilities;
+        eachCamera<v1::CameraCapabilities>(
+            call, std::move(selection), protocol::query(query, *ids), deadlineFor(context, options_.requestTimeout),
+            [time, asked = *ids](const core::CameraView& camera, const core::Result<core::Answer>& answer) {
+                v1::CameraCapabilities out;
+                const std::string what(
+                    protocol::queryName(static_cast<std::uint8_t>(protocol::QueryId::GetSettingCapabilities))
+                        .value_or("query"));
+                readAnswer(
+                    camera, answer, time, out.mutable_result(),
+                    [&what](const core::Answer& read) { return queryAnswer(what, read); },
+                    [&out, &asked](const protocol::QueryResponse& parsed) { toProto(parsed.entries, asked, &out); });
                 return out;
             },
             response->mutable_cameras());

@@ -190,6 +190,11 @@ public:
                                             v1::MultiResult* response) override;
     grpc::ServerUnaryReactor* ReleaseNetwork(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
                                              v1::MultiResult* response) override;
+    // issue 15 B: presets and setting capabilities
+    grpc::ServerUnaryReactor* GetPresets(grpc::CallbackServerContext* context, const v1::GetPresetsRequest* request,
+                                         v1::PresetsResponse* response) override;
+    grpc::ServerUnaryReactor* GetCapabilities(grpc::CallbackServerContext* context, const v1::GetValuesRequest* request,
+                                              v1::CapabilitiesResponse* response) override;
 
 private:
     // The shapes of the handlers (service.cpp).

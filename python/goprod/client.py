@@ -217,6 +217,20 @@ class Client:
         """Leave station mode (back to the camera's access point)."""
         return list(self.call("ReleaseNetwork", _selection(cameras, all), timeout, "wifi release").results)
 
+    # issue 15 B: presets and setting capabilities
+
+    def presets(self, camera=None, *, include_hidden=False, timeout=None):
+        """Get Preset Status: a list of pb2.PresetGroupInfo (id, name, presets with
+        id, mode, custom_name, active, visible, settings) of one camera."""
+        request = pb2.GetPresetsRequest(target=_selection(camera, False), include_hidden=include_hidden)
+        return list(self.call("GetPresets", request, timeout, "presets").cameras[0].groups)
+
+    def capabilities(self, ids=(), cameras=None, *, all=False, timeout=None):
+        """Get Setting Capabilities (`ids`, empty = all): a list of
+        pb2.CameraCapabilities, each with `settings` (id, name, allowed values)."""
+        request = pb2.GetValuesRequest(target=_selection(cameras, all), ids=list(ids))
+        return list(self.call("GetCapabilities", request, timeout, "capabilities").cameras)
+
     # The daemon
 
     def daemon_status(self, timeout=None):

@@ -24,6 +24,8 @@ expect() {  # expect "WANTED" WORD...: WANTED is among the completions
 }
 
 expect shutter goproctl sh
+expect presets goproctl pres  # issue 15 B
+expect capabilities goproctl cap
 expect sleep goproctl -i 0456 sl
 expect resolution goproctl set r
 expect 1080 goproctl set resolution 10
@@ -43,4 +45,12 @@ expect --utc-offset goproctl date-time --u
 expect --json goproctl list --j
 expect status goproctl st
 expect --json goproctl status --j
+# issue 15: the new commands and their words
+expect hilight goproctl hil
+expect external goproctl control ex
+expect release goproctl wifi rel
+expect start goproctl livestream st
+expect --max-kbps goproctl livestream start rtmp://example/live --max
+expect provision goproctl cohn pro
+expect --cert-out goproctl cohn provision Home --cert
 echo "completion ok"

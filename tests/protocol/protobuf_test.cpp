@@ -229,6 +229,67 @@ TEST(Protobuf, CohnPasswordIsRedactedInText) {
     EXPECT_THAT(shortText(*decoded->body), HasSubstr("<redacted>"));
 }
 
+// issue 15 B: presets
+TEST(Protobuf, GetPresetStatusOnTheQueryCharacteristic) {
+    // §8.1: F5 72 RequestGetPresetStatus -> F5 F2 NotifyPresetStatus; §8.3 fields:
+    // 1 register_preset_status (repeated, not packed), 4 include_hidden.
+    const Request request = operation::getPresetStatus(false);
+    EXPECT_EQ(request.characteristic, Characteristic::QueryRequest);
+    EXPECT_EQ(request.expects, protobuf(0xF5, 0xF2));
+    EXPECT_EQ(dumpAll(test::framed(request)), Strings{"02 F5 72"});
+    EXPECT_EQ(dump(operation::getPresetStatus(true).message), "F5 72 20 01");
+    EXPECT_EQ(dump(operation::getPresetStatus(false, true).message), "F5 72 08 01 08 02");
+}
+
+TEST(Protobuf, PresetStatusResponseParses) {
+    // One group (1000 VIDEO) with preset {id 1, mode 12 VIDEO, is_visible}, active preset 1.
+    auto decoded = receive({hex("11 F5 F2 0A 0D 08 E8 07 12 06 08 01 10 0C 58 01 38 01")});
+    ASSERT_TRUE(test::succeeds(decoded));
+    const auto* status = decoded->as<open_gopro::NotifyPresetStatus>();
+    ASSERT_NE(status, nullptr);
+    ASSERT_EQ(status->preset_group_array_size(), 1);
+    const auto& group = status->preset_group_array(0);
+    EXPECT_EQ(group.id(), open_gopro::PRESET_GROUP_ID_VIDEO);
+    EXPECT_EQ(group.active_preset_id(), 1);
+    ASSERT_EQ(group.preset_array_size(), 1);
+    EXPECT_EQ(group.preset_array(0).id(), 1);
+    EXPECT_EQ(group.preset_array(0).mode(), open_gopro::FLAT_MODE_VIDEO);
+    EXPECT_TRUE(group.preset_array(0).is_visible());
+    // The same body as a 0xF3 push.
+    auto push = receive({hex("11 F5 F3 0A 0D 08 E8 07 12 06 08 01 10 0C 58 01 38 01")});
+    ASSERT_TRUE(test::succeeds(push));
+    EXPECT_NE(push->as<open_gopro::NotifyPresetStatus>(), nullptr);
+}
+
+TEST(Protobuf, PresetVisibilityOnTheCommandCharacteristic) {
+    // §8.1: F1 63 RequestPresetSetVisibility {1 id, 2 visible} -> F1 E3 ResponseGeneric.
+    const Request request = operation::presetSetVisibility(0x00010002, false);
+    EXPECT_EQ(request.characteristic, Characteristic::CommandRequest);
+    EXPECT_EQ(request.expects, protobuf(0xF1, 0xE3));
+    EXPECT_EQ(dumpAll(test::framed(request)), Strings{"08 F1 63 08 82 80 04 10 00"});
+    auto decoded = receive({hex("04 F1 E3 08 01")});
+    ASSERT_TRUE(test::succeeds(decoded));
+    EXPECT_EQ(decoded->as<open_gopro::ResponseGeneric>()->result(), open_gopro::RESULT_SUCCESS);
+}
+
+TEST(Protobuf, CustomPresetUpdateSendsTitle94WithAName) {
+    // §8.3: 1 title_id, 2 custom_name (1..16, title 94), 3 icon_id.
+    auto named = operation::customPresetUpdate(std::nullopt, "Dive", 3);
+    ASSERT_TRUE(test::succeeds(named));
+    EXPECT_EQ(named->expects, protobuf(0xF1, 0xE4));
+    EXPECT_EQ(named->characteristic, Characteristic::CommandRequest);
+    EXPECT_EQ(dump(named->message), "F1 64 08 5E 12 04 44 69 76 65 18 03");
+    auto titled = operation::customPresetUpdate(5, std::nullopt, std::nullopt);
+    ASSERT_TRUE(test::succeeds(titled));
+    EXPECT_EQ(dump(titled->message), "F1 64 08 05");
+    EXPECT_TRUE(failsWith(operation::customPresetUpdate(5, "Dive", std::nullopt), Errc::InvalidArgument));
+    EXPECT_TRUE(failsWith(operation::customPresetUpdate(std::nullopt, "", std::nullopt), Errc::InvalidArgument));
+    EXPECT_TRUE(failsWith(operation::customPresetUpdate(std::nullopt, "seventeen chars!!", std::nullopt),
+                          Errc::InvalidArgument));
+    EXPECT_TRUE(
+        failsWith(operation::customPresetUpdate(std::nullopt, std::nullopt, std::nullopt), Errc::InvalidArgument));
+}
+
 TEST(Protobuf, EncodeProtobufPrependsFeatureAndAction) {
     open_gopro::ResponseGeneric success;
     success.set_result(open_gopro::RESULT_SUCCESS);
