@@ -600,22 +600,28 @@ void Registry::wifiConnect(CallId call, std::string selector, std::string ssid, 
                            std::function<void(Result<void>)> done) {
     executor_.post([this, call, selector = std::move(selector), ssid = std::move(ssid), password = std::move(password),
                     deadline, progress = std::move(progress), done = std::move(done)]() mutable {
-        auto camera = reachable(selector);
-        if (!camera) return done(Unexpected{camera.error()});
-        if ((*camera)->state() != CameraState::Ready) {
-            return done(fail(Errc::Unavailable, "camera " + (*camera)->identifier() + " is not ready"));
-        }
-        auto op = makeWifiConnect(executor_, **camera, std::move(ssid), std::move(password), deadline,
-                                  std::move(progress),
-                                  [this, alive = alive_, call, done = std::move(done)](Result<void> result) {
-                                      if (*alive) untrackCall(call);
-                                      done(std::move(result));
-                                  });
-        trackCall(call, [weak = std::weak_ptr<NetworkOperation>(op)] {
-            if (auto o = weak.lock()) o->abort(Error{Errc::Cancelled, "cancelled by the caller", {}});
+        startNetworkOperation(call, selector, std::move(done), [&](Camera& camera, auto finished) {
+            return makeWifiConnect(executor_, camera, std::move(ssid), std::move(password), deadline,
+                                   std::move(progress), std::move(finished));
         });
-        (*camera)->runNetworkOperation(std::move(op));
     });
+}
+
+void Registry::startNetworkOperation(CallId call, const std::string& selector, std::function<void(Result<void>)> done,
+                                     const NetworkOperationMaker& make) {
+    auto camera = reachable(selector);
+    if (!camera) return done(Unexpected{camera.error()});
+    if ((*camera)->state() != CameraState::Ready) {
+        return done(fail(Errc::Unavailable, "camera " + (*camera)->identifier() + " is not ready"));
+    }
+    auto op = make(**camera, [this, alive = alive_, call, done = std::move(done)](Result<void> result) {
+        if (*alive) untrackCall(call);
+        done(std::move(result));
+    });
+    trackCall(call, [weak = std::weak_ptr<NetworkOperation>(op)] {
+        if (auto o = weak.lock()) o->abort(Error{Errc::Cancelled, "cancelled by the caller", {}});
+    });
+    (*camera)->runNetworkOperation(std::move(op));
 }
 
 // issue 15 D
@@ -647,20 +653,10 @@ void Registry::liveStreamStart(CallId call, std::string selector, protocol::oper
                                std::function<void(Result<void>)> done) {
     executor_.post([this, call, selector = std::move(selector), mode = std::move(mode), deadline,
                     progress = std::move(progress), done = std::move(done)]() mutable {
-        auto camera = reachable(selector);
-        if (!camera) return done(Unexpected{camera.error()});
-        if ((*camera)->state() != CameraState::Ready) {
-            return done(fail(Errc::Unavailable, "camera " + (*camera)->identifier() + " is not ready"));
-        }
-        auto op = makeLiveStreamStart(executor_, **camera, std::move(mode), deadline, std::move(progress),
-                                      [this, alive = alive_, call, done = std::move(done)](Result<void> result) {
-                                          if (*alive) untrackCall(call);
-                                          done(std::move(result));
-                                      });
-        trackCall(call, [weak = std::weak_ptr<NetworkOperation>(op)] {
-            if (auto o = weak.lock()) o->abort(Error{Errc::Cancelled, "cancelled by the caller", {}});
+        startNetworkOperation(call, selector, std::move(done), [&](Camera& camera, auto finished) {
+            return makeLiveStreamStart(executor_, camera, std::move(mode), deadline, std::move(progress),
+                                       std::move(finished));
         });
-        (*camera)->runNetworkOperation(std::move(op));
     });
 }
 

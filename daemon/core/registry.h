@@ -109,6 +109,12 @@ public:
     void notification(const ObjectPath& characteristic, protocol::Bytes value) override;
 
 private:
+    // A network operation (station-mode join, live-stream start) on the ready camera `selector` names,
+    // cancellable through `call`; `make` builds it with the completion that untracks the call. Core thread.
+    using NetworkOperationMaker =
+        std::function<std::shared_ptr<NetworkOperation>(Camera&, std::function<void(Result<void>)>)>;
+    void startNetworkOperation(CallId call, const std::string& selector, std::function<void(Result<void>)> done,
+                               const NetworkOperationMaker& make);
     struct ConnectWaiter {
         CallId call = 0;
         std::string identifier;
