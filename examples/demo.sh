@@ -2,7 +2,8 @@
 # The goprod walk-through: three virtual cameras on a private D-Bus bus, the
 # real goprod daemon on a temporary socket and state directory, and the real
 # goproctl going through both Open GoPro tutorials (sending BLE commands,
-# connecting WiFi).
+# connecting WiFi), then the camera's presets, a live stream and COHN (the
+# camera on the home network, for HTTPS).
 #
 #   examples/demo.sh [BUILD_DIR]           walk through, then tear down
 #   examples/demo.sh --keep [BUILD_DIR]    set up, print how to use it, keep running until Ctrl-C
@@ -33,6 +34,9 @@ trap 'echo; echo "demo: interrupted, cleaning up"; exit 130' INT TERM
 bold() { printf '\n\033[1m%s\033[0m\n' "$*"; }
 say() { printf '\033[36m$ goproctl %s\033[0m\n' "$*"; }
 step() { say "$*"; "$ctl" --socket "unix:$work/goprod.sock" "$@"; }
+# A step with progress: through a pipe goproctl prints each step on a line of
+# its own (on a terminal it redraws one line, which would leave nothing to see).
+progress_step() { say "$*"; "$ctl" --socket "unix:$work/goprod.sock" "$@" 2>&1 | cat; }
 # A step that is meant to fail: show the error and the exit code.
 failing_step() {
   say "$*"
@@ -40,6 +44,17 @@ failing_step() {
   "$ctl" --socket "unix:$work/goprod.sock" "$@" || code=$?
   printf '\033[33m(exit code %d, as expected)\033[0m\n' "$code"
   [ "$code" -ne 0 ]
+}
+
+# The root CA a COHN client trusts, as OpenSSL reads it (through Python's ssl; fails if it does not parse).
+show_ca() {
+  /usr/bin/python3 -c 'import ssl, sys
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+context.load_verify_locations(cafile=sys.argv[1])
+cas = context.get_ca_certs()  # only certificates with CA:TRUE
+if not cas: sys.exit(sys.argv[1] + ": not a root CA")
+subject = dict(field for rdn in cas[0]["subject"] for field in rdn)
+print(sys.argv[1] + ": root CA", repr(subject["commonName"]), "valid until", cas[0]["notAfter"])' "$1"
 }
 
 # Waits, on events, until a log line shows up (tail -f follows the file with inotify).
@@ -98,13 +113,31 @@ bold "4. The WiFi tutorial: the camera's access point, then station mode"
 step -i "$cam" wifi ap info
 step -i "$cam" wifi ap on
 step -i "$cam" wifi scan
-step -i "$cam" wifi connect ATTTp4r6Fi att-p4r6-pass
+progress_step -i "$cam" wifi connect ATTTp4r6Fi att-p4r6-pass
 
-bold "5. All three cameras at once: start recording, and the start skew between them"
+bold "5. The camera's presets: its groups, and the presets in each"
+step -i "$cam" presets
+
+bold "6. A live stream: on the network it just joined, the camera streams to an RTMP server"
+echo "goprod sets the stream up, waits for the camera to say READY, then starts it with the shutter."
+progress_step -i "$cam" livestream start rtmp://stream.example/live --window 720 --lens linear
+step -i "$cam" livestream status
+step -i "$cam" livestream stop
+
+bold "7. COHN: camera ${cameras[1]} on the home network, provisioned end to end"
+echo "Date and time, joining the network, a new certificate, then waiting until the camera is on the"
+echo "network; the answer is its address, the HTTPS credentials and the root CA to trust."
+echo "The network's password goes in on stdin (--password-stdin), never on the command line."
+printf 'att-p4r6-pass\n' |
+  progress_step -i "${cameras[1]}" cohn provision ATTTp4r6Fi --password-stdin --cert-out "$work/cohn-ca.pem"
+show_ca "$work/cohn-ca.pem"
+step -i "${cameras[1]}" cohn status
+
+bold "8. All three cameras at once: start recording, and the start skew between them"
 step --all shutter on
 step --all shutter off
 
-bold "6. Put one camera to sleep"
+bold "9. Put one camera to sleep"
 echo "With auto-connect on, goprod would wake it again at once; turn it off first."
 # The watch starts first, so that it is subscribed by the time the camera sleeps.
 say "-i ${cameras[2]} watch --kind state   (until it sleeps)"

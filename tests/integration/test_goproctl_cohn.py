@@ -6,6 +6,7 @@ events, and the COHN password kept out of goprod's log."""
 import asyncio
 import json
 import os
+import re
 import ssl
 import tempfile
 
@@ -97,51 +98,60 @@ def test_cohn_status_certificate_and_setting_through_goproctl():
     run(scenario())
 
 
+async def check_cohn_provision(rig, cam, ssid=SSID, password=PASSWORD):
+    """`goproctl cohn provision` end to end on a ready camera new to the network `ssid` (nothing received yet):
+    tutorial 9's steps in order, the credentials, the root CA, the NetworkConnected push as an event, and
+    no password in goprod's log. Also run through the real bluetoothd by tests/vm."""
+    events = await rig.watch(cameras=[cam], kinds=[pb.Event.KIND_COHN_STATUS])
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "ca.pem")
+        code, out, err = await ctl(rig, "-i", cam, "cohn", "provision", ssid, "--password-stdin",
+                                   "--cert-out", path, stdin=(password + "\n").encode())
+        assert code == 0, (out, err)
+        # The progress, on stderr a line per step (not a terminal), each step in the flow's order.
+        steps = re.findall(r"^\[ *[\d.]+ s\] ([a-z ]+): ", err, re.M)
+        assert list(dict.fromkeys(steps)) == ["date time", "network", "certificate", "waiting", "provisioned"], err
+        fields = dict(line.split(None, 1) for line in out.strip().splitlines())
+        assert fields["SSID"] == ssid and fields["USERNAME"] == "gopro"
+        assert fields["ADDRESS"] == "192.168.50.100"
+        load_ca(path)
+        code, cert, _ = await ctl(rig, "-i", cam, "cohn", "cert")
+        assert cert == open(path).read()
+
+    # Tutorial 9's order, each step's bytes as the camera received them.
+    received = [(c, m) for c, m in await rig.received(cam)]
+    firsts = [(c, m[:2] if c != "GP-0072" or m[0] != 0x0F else m[:1]) for c, m in received]
+    want = [("GP-0072", bytes([0x0F])),            # Set Local Date Time
+            ("GP-0091", bytes.fromhex("02 02")),   # scan
+            ("GP-0091", bytes.fromhex("02 05")),   # Connect New
+            ("GP-0072", bytes.fromhex("F1 66")),   # Clear COHN Certificate
+            ("GP-0072", bytes.fromhex("F1 67")),   # Create COHN Certificate
+            ("GP-0076", bytes.fromhex("F5 6F")),   # Get COHN Status, registering
+            ("GP-0076", bytes.fromhex("F5 6E"))]   # Get COHN Certificate
+    positions = [firsts.index(step) for step in want]
+    assert positions == sorted(positions), received
+    assert ("GP-0076", bytes.fromhex("F5 6F 08 01")) in received
+    set_time = next(m for c, m in received if c == "GP-0072" and m[0] == 0x0F)
+    assert len(set_time) == 12 and set_time[1] == 10  # Set Local Date Time's 10 bytes
+
+    # The push that said NetworkConnected reached WatchEvents as a COHN status event.
+    async def connected():
+        async for event in events:
+            if event.cohn_status.state == pb.COHN_STATE_NETWORK_CONNECTED:
+                return event
+    event = await asyncio.wait_for(connected(), 10)
+    events.cancel()
+    assert event.cohn_status.ip_address == "192.168.50.100" and event.camera.identifier == cam
+
+    assert fields["PASSWORD"] == (await status(rig, cam))["password"]
+    assert fields["PASSWORD"] not in rig.daemon.output()
+    assert password not in rig.daemon.output()
+
+
 def test_cohn_provision_end_to_end_through_goproctl():
     async def scenario():
         async with Rig() as rig:
-            cam = await ready_camera(rig)
-            events = await rig.watch(cameras=[cam], kinds=[pb.Event.KIND_COHN_STATUS])
-            with tempfile.TemporaryDirectory() as folder:
-                path = os.path.join(folder, "ca.pem")
-                code, out, err = await ctl(rig, "-i", cam, "cohn", "provision", SSID, "--password-stdin",
-                                           "--cert-out", path, stdin=(PASSWORD + "\n").encode())
-                assert code == 0, (out, err)
-                fields = dict(line.split(None, 1) for line in out.strip().splitlines())
-                assert fields["SSID"] == SSID and fields["USERNAME"] == "gopro"
-                assert fields["ADDRESS"] == "192.168.50.100"
-                load_ca(path)
-                code, cert, _ = await ctl(rig, "-i", cam, "cohn", "cert")
-                assert cert == open(path).read()
-
-            # Tutorial 9's order, each step's bytes as the camera received them.
-            received = [(c, m) for c, m in await rig.received(cam)]
-            firsts = [(c, m[:2] if c != "GP-0072" or m[0] != 0x0F else m[:1]) for c, m in received]
-            want = [("GP-0072", bytes([0x0F])),            # Set Local Date Time
-                    ("GP-0091", bytes.fromhex("02 02")),   # scan
-                    ("GP-0091", bytes.fromhex("02 05")),   # Connect New
-                    ("GP-0072", bytes.fromhex("F1 66")),   # Clear COHN Certificate
-                    ("GP-0072", bytes.fromhex("F1 67")),   # Create COHN Certificate
-                    ("GP-0076", bytes.fromhex("F5 6F")),   # Get COHN Status, registering
-                    ("GP-0076", bytes.fromhex("F5 6E"))]   # Get COHN Certificate
-            positions = [firsts.index(step) for step in want]
-            assert positions == sorted(positions), received
-            assert ("GP-0076", bytes.fromhex("F5 6F 08 01")) in received
-            set_time = next(m for c, m in received if c == "GP-0072" and m[0] == 0x0F)
-            assert len(set_time) == 12 and set_time[1] == 10  # Set Local Date Time's 10 bytes
-
-            # The push that said NetworkConnected reached WatchEvents as a COHN status event.
-            async def connected():
-                async for event in events:
-                    if event.cohn_status.state == pb.COHN_STATE_NETWORK_CONNECTED:
-                        return event
-            event = await asyncio.wait_for(connected(), 10)
-            events.cancel()
-            assert event.cohn_status.ip_address == "192.168.50.100" and event.camera.identifier == cam
-
-            assert fields["PASSWORD"] == (await status(rig, cam))["password"]
-            assert fields["PASSWORD"] not in rig.daemon.output()
-            assert PASSWORD not in rig.daemon.output()
+            await check_cohn_provision(rig, await ready_camera(rig))
     run(scenario())
 
 

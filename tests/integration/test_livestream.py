@@ -4,6 +4,7 @@ the refusal without a network, the unreachable server, the sim's fault, and
 the camera's pushes as KIND_LIVE_STREAM events."""
 import asyncio
 import json
+import re
 
 from goprod.v1 import goprod_pb2 as pb
 from harness import goproctl, run
@@ -25,36 +26,43 @@ async def on_network(rig):
     return cam
 
 
+async def check_start_status_and_stop(rig, cam):
+    """A stream started with its progress to streaming, its status, stopped: through goproctl on a camera
+    in station mode, with the bytes the camera received. Also run through the real bluetoothd by tests/vm."""
+    code, out, err = await ctl(rig, "-i", cam, "livestream", "start", URL, "--window", "720", "--lens",
+                               "linear", "--min-kbps", "800", "--max-kbps", "8000", "--start-kbps", "1000")
+    assert code == 0, (out, err)
+    assert "streaming to " + URL in out
+    # The progress, on stderr a line per step (not a terminal), in the flow's order.
+    assert re.findall(r"^([a-z]+): ", err, re.M) == ["configuring", "ready", "starting", "streaming"], err
+    sent = [m for c, m in await rig.received(cam) if c in ("GP-0072", "GP-0076")]
+    # Set Live Stream Mode: url, encode, window 7, min 800, max 8000, start 1000, lens 4 (linear).
+    mode = bytes.fromhex("f1 79 0a 1a") + URL.encode() + bytes.fromhex("10 01 18 07 38 a0 06 40 c0 3e 48 e8 07 50 04")
+    register = bytes.fromhex("f5 74 08 01 08 02 08 03 08 04")
+    shutter_on = bytes.fromhex("01 01 01")
+    assert mode in sent and register in sent and shutter_on in sent, sent
+    assert sent.index(mode) < sent.index(register) < sent.index(shutter_on), sent
+
+    code, out, err = await ctl(rig, "-i", cam, "livestream", "status")
+    assert code == 0, err
+    assert cam in out and "streaming" in out and "1000 kbps" in out, out
+    code, out, err = await ctl(rig, "--json", "-i", cam, "livestream", "status")
+    status = json.loads(out)["cameras"][0]["status"]
+    assert status["state"] == "LIVE_STREAM_STATE_STREAMING" and status["bitrateKbps"] == 1000, status
+    assert status["windowSizes"] == [480, 720, 1080]
+
+    await rig.sim.control("ClearReceived", "s", cam)
+    code, out, err = await ctl(rig, "-i", cam, "livestream", "stop")
+    assert code == 0 and cam in out and "ok" in out, (out, err)
+    assert ("GP-0072", bytes.fromhex("01 01 00")) in await rig.received(cam)
+    code, out, _ = await ctl(rig, "-i", cam, "livestream", "status")
+    assert "complete-stay-on" in out, out
+
+
 def test_start_status_and_stop_through_goproctl():
     async def scenario():
         async with Rig() as rig:
-            cam = await on_network(rig)
-            code, out, err = await ctl(rig, "-i", cam, "livestream", "start", URL, "--window", "720", "--lens",
-                                       "linear", "--min-kbps", "800", "--max-kbps", "8000", "--start-kbps", "1000")
-            assert code == 0, (out, err)
-            assert "streaming to " + URL in out
-            sent = [m for c, m in await rig.received(cam) if c in ("GP-0072", "GP-0076")]
-            # Set Live Stream Mode: url, encode, window 7, min 800, max 8000, start 1000, lens 4 (linear).
-            mode = bytes.fromhex("f1 79 0a 1a") + URL.encode() + bytes.fromhex("10 01 18 07 38 a0 06 40 c0 3e 48 e8 07 50 04")
-            register = bytes.fromhex("f5 74 08 01 08 02 08 03 08 04")
-            shutter_on = bytes.fromhex("01 01 01")
-            assert mode in sent and register in sent and shutter_on in sent, sent
-            assert sent.index(mode) < sent.index(register) < sent.index(shutter_on), sent
-
-            code, out, err = await ctl(rig, "-i", cam, "livestream", "status")
-            assert code == 0, err
-            assert cam in out and "streaming" in out and "1000 kbps" in out, out
-            code, out, err = await ctl(rig, "--json", "-i", cam, "livestream", "status")
-            status = json.loads(out)["cameras"][0]["status"]
-            assert status["state"] == "LIVE_STREAM_STATE_STREAMING" and status["bitrateKbps"] == 1000, status
-            assert status["windowSizes"] == [480, 720, 1080]
-
-            await rig.sim.control("ClearReceived", "s", cam)
-            code, out, err = await ctl(rig, "-i", cam, "livestream", "stop")
-            assert code == 0 and cam in out and "ok" in out, (out, err)
-            assert ("GP-0072", bytes.fromhex("01 01 00")) in await rig.received(cam)
-            code, out, _ = await ctl(rig, "-i", cam, "livestream", "status")
-            assert "complete-stay-on" in out, out
+            await check_start_status_and_stop(rig, await on_network(rig))
     run(scenario())
 
 

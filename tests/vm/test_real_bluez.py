@@ -29,6 +29,8 @@ import grpc  # noqa: E402
 from harness import BLUEZ, Sim, call, connect, goproctl, run, wait_for_name, wait_for_name_released  # noqa: E402
 from rig import Rig  # noqa: E402
 from test_goproctl import check_seed_commands, check_station_mode  # noqa: E402
+from test_goproctl_cohn import check_cohn_provision  # noqa: E402
+from test_livestream import check_start_status_and_stop  # noqa: E402
 import test_sim_bleak as bleak_seeds  # noqa: E402
 
 # bleak scans from the central's adapter: left to itself it picks either
@@ -249,9 +251,14 @@ def test_seed_commands_settings_and_ap_through_the_real_stack():
     run(scenario())
 
 
-# --------------------------------------------------------------------- 3. station mode
+# --------------------------------------------------------------------- 3. station mode, live stream, COHN
 
-def test_wifi_station_mode_flow_through_the_real_stack():
+def test_wifi_station_mode_then_a_live_stream_and_cohn_through_the_real_stack():
+    """The WiFi seed's station-mode flow; then what station mode is for, on the same link (one rig, to
+    keep the VM run short): a live stream on the network just joined (started with its progress to
+    streaming, its status, stopped), and tutorial 9's COHN provisioning on another network, new to the
+    camera (date and time, the station-mode join, certificate cleared and created, NetworkConnected; the
+    credentials and the root CA PEM checked)."""
     async def scenario():
         async with VmRig() as rig:
             (cam,) = await rig.ready(1)
@@ -260,6 +267,10 @@ def test_wifi_station_mode_flow_through_the_real_stack():
             # Connect (New) crossed the air as several 20-byte writes.
             sent = [m for c, m in await rig.received(cam) if c == "GP-0091" and m[:2] == bytes.fromhex("02 05")]
             assert sent and len(sent[0]) > 19
+            await rig.sim.control("ClearReceived", "s", cam)
+            await check_start_status_and_stop(rig, cam)
+            await rig.sim.control("ClearReceived", "s", cam)
+            await check_cohn_provision(rig, cam, "ATTb7JgAwa", "att-b7jg-pass")
     run(scenario())
 
 
