@@ -259,7 +259,7 @@ class Client:
         return list(self.call("SetCohn", request, timeout, "cohn " + ("on" if enabled else "off")).results)
 
     def start_live_stream(self, url, camera=None, *, window=0, lens=None, min_kbps=0, max_kbps=0, start_kbps=0,
-                          certificate=b"", encode=True, progress=None, timeout=120.0):
+                          certificate=b"", encode=True, progress=None, timeout=60.0):
         """Starts streaming to `url` (rtmp:// or rtmps://) on one camera: sets the
         mode, waits for READY, then shutter on. `window`: 480, 720 or 1080 (0: the
         camera's); `lens`: "wide", "linear", "superview" or a pb2.LiveStreamLens;
