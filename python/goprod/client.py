@@ -240,9 +240,9 @@ class Client:
 
     # issue 15 G: the rest of issue 15's calls
 
-    def set_camera_name(self, name, cameras=None, *, all=False, timeout=None):
-        """Set Camera Name (1 to 32 bytes; the camera's access point is named after it)."""
-        request = pb2.SetCameraNameRequest(target=_selection(cameras, all), name=name)
+    def set_camera_name(self, name, camera=None, timeout=None):
+        """Set Camera Name of one camera (1 to 32 bytes; its access point is named after it)."""
+        request = pb2.SetCameraNameRequest(target=_selection(camera, False), name=name)
         return list(self.call("SetCameraName", request, timeout, "name %r" % name).results)
 
     def create_cohn_cert(self, cameras=None, *, all=False, override=False, timeout=None):

@@ -479,7 +479,7 @@ def test_a_camera_that_failed_an_issue_15_call_is_named(fake):
                                                                         "EnumResultGeneric 5 (ill-formed)")]
     with goprod.Client(fake.socket) as client:
         with pytest.raises(goprod.CameraError) as error:
-            client.set_camera_name("Helmet", all=True)
+            client.set_camera_name("Helmet", "1234")
     assert str(error.value) == ("name 'Helmet' failed on camera 1234: the camera rejected Set Camera Name: "
                                 "EnumResultGeneric 5 (ill-formed)")
     assert error.value.code == grpc.StatusCode.FAILED_PRECONDITION
