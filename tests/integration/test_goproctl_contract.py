@@ -7,7 +7,7 @@ import os
 import tempfile
 
 from goprod.v1 import goprod_pb2 as pb
-from harness import goproctl, run
+from harness import GOPROCTL, goproctl, run
 from rig import Rig
 
 URL = "rtmp://stream.example/live"
@@ -130,4 +130,28 @@ def test_name_is_for_one_camera():
             assert code == 0 and cams[1] in out, (out, err)
             assert await rig.received(cams[0]) == []
             assert await rig.received(cams[1]) == [("GP-0072", bytes.fromhex("f1 62 0a 03 52 69 67"))]
+    run(scenario())
+
+
+async def ctl_stdin(rig, *args, stdin):
+    proc = await asyncio.create_subprocess_exec(
+        GOPROCTL, "--socket", rig.daemon.target, *args, stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(stdin), 60)
+    return proc.returncode, out.decode(), err.decode()
+
+
+def test_cohn_provision_exit_codes_as_documented():
+    async def scenario():
+        async with Rig() as rig:
+            (cam,) = await rig.ready(1)
+            # 3: a network the camera does not see.
+            code, out, err = await ctl_stdin(rig, "-i", cam, "cohn", "provision", "NoSuchNetwork",
+                                             "--password-stdin", stdin=b"password1\n")
+            assert code == 3 and 'does not see a network named "NoSuchNetwork"' in err, (out, err)
+            # 4: the network refuses the password.
+            code, out, err = await ctl_stdin(rig, "-i", cam, "cohn", "provision", "ATTTp4r6Fi",
+                                             "--password-stdin", stdin=b"wrong-password\n")
+            assert code == 4 and "the network refused the password" in err, (out, err)
+            assert out == ""
     run(scenario())
