@@ -91,8 +91,7 @@ public:
         const std::string&, const std::string&, const std::optional<std::string>&)>
         onProvisionCohn;
     // issue 15 G: progress steps of a live-stream start, then its outcome (nullopt: hold)
-    std::function<std::pair<std::vector<core::LiveStreamProgress>, Reply<void>>(const std::string&)>
-        onLiveStreamStart;
+    std::function<std::pair<std::vector<core::LiveStreamProgress>, Reply<void>>(const std::string&)> onLiveStreamStart;
     std::vector<core::CameraView> discoverFinds;  // what discover() reports
     bool discoverHolds = false;                   // then discover() waits for cancel
     std::size_t maxSubscribers = 64;
