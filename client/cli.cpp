@@ -107,6 +107,7 @@ std::string joined(const std::vector<std::string>& words) {
 }
 
 // The commands that act on one camera: a second -i or --all is a mistake.
+// issue 15 G: name too: one name on several cameras would be one access-point SSID.
 bool singleCamera(Command command) {
     switch (command) {
         case Command::Connect:
@@ -121,6 +122,7 @@ bool singleCamera(Command command) {
         case Command::CohnCert:
         case Command::LiveStreamStart:  // group C
         case Command::Presets:  // issue 15 B: its --all means the hidden presets
+        case Command::Name:
             return true;
         default:
             return false;

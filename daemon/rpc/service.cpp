@@ -26,6 +26,7 @@
 #include "protocol/queries.h"
 #include "protocol/result_codes.h"
 #include "protocol/settings.h"
+#include "protocol/text.h"  // issue 15 G
 #include "protocol/utf8.h"
 #include "response_generic.pb.h"
 
@@ -1503,6 +1504,18 @@ struct LiveStreamTarget {
     protocol::operation::LiveStreamMode mode;
 };
 
+// issue 15 G: an rtmp:// or rtmps:// URL (any case), a PEM certificate or none.
+core::Result<void> checkStreamUrlAndCertificate(const protocol::operation::LiveStreamMode& mode) {
+    const std::string url = protocol::asciiLower(mode.url.substr(0, 8));
+    if (!mode.url.empty() && !url.starts_with("rtmp://") && !url.starts_with("rtmps://")) {
+        return Unexpected{invalid("the stream URL must start with rtmp:// or rtmps://")};
+    }
+    if (!mode.certificate.empty() && mode.certificate.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+        return Unexpected{invalid("the certificate is not PEM (no -----BEGIN CERTIFICATE----- line)")};
+    }
+    return {};
+}
+
 core::Result<LiveStreamTarget> liveStreamTarget(const v1::StartLiveStreamRequest& request) {
     auto selection = singleSelection(request.camera());
     if (!selection) return Unexpected{selection.error()};
@@ -1527,9 +1540,17 @@ core::Result<LiveStreamTarget> liveStreamTarget(const v1::StartLiveStreamRequest
     mode.maximumKbps = kbps(request.maximum_kbps());
     mode.startingKbps = kbps(request.starting_kbps());
     mode.certificate = request.certificate();
+    // issue 15 G: what the camera would refuse (a URL it cannot stream to, a
+    // certificate it cannot read) or goprod could not send (one message is at
+    // most 8191 bytes) is the caller's mistake, not the camera's rejection.
+    if (auto ok = checkStreamUrlAndCertificate(mode); !ok) return Unexpected{ok.error()};
     // The protocol library's checks, before anything reaches a camera.
-    if (auto built = protocol::operation::setLiveStreamMode(mode); !built) {
-        return Unexpected{invalid(built.error().detail)};
+    auto built = protocol::operation::setLiveStreamMode(mode);
+    if (!built) return Unexpected{invalid(built.error().detail)};
+    if (built->message.size() > protocol::kMax13BitLength) {  // issue 15 G
+        return Unexpected{invalid("the live-stream mode is " + std::to_string(built->message.size()) +
+                                  " bytes with its URL and certificate; at most " +
+                                  std::to_string(protocol::kMax13BitLength) + " fit in one message")};
     }
     return LiveStreamTarget{std::move(*selection), std::move(mode)};
 }

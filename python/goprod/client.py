@@ -30,6 +30,13 @@ CAMERA_CONTROLS = {
     "external": pb2.CAMERA_CONTROL_EXTERNAL,
 }
 
+# issue 15 G
+LIVE_STREAM_LENSES = {
+    "wide": pb2.LIVE_STREAM_LENS_WIDE,
+    "linear": pb2.LIVE_STREAM_LENS_LINEAR,
+    "superview": pb2.LIVE_STREAM_LENS_SUPERVIEW,
+}
+
 
 def resolve_address(address=None):
     """The gRPC target for `address`: None means $GOPROD_SOCKET, else the default
@@ -174,7 +181,7 @@ class Client:
             raise from_rpc_error("ProvisionCohn", error, self.address, timeout) from error
         return credentials
 
-    # group C: live streaming (start it with the stub's StartLiveStream, a server stream)
+    # group C: live streaming (start_live_stream is with the issue 15 G calls below)
 
     def live_stream_status(self, cameras=None, *, all=False, timeout=None):
         """Get Live Stream Status: a list of pb2.CameraLiveStreamStatus, each with
@@ -230,6 +237,55 @@ class Client:
         pb2.CameraCapabilities, each with `settings` (id, name, allowed values)."""
         request = pb2.GetValuesRequest(target=_selection(cameras, all), ids=list(ids))
         return list(self.call("GetCapabilities", request, timeout, "capabilities").cameras)
+
+    # issue 15 G: the rest of issue 15's calls
+
+    def set_camera_name(self, name, camera=None, timeout=None):
+        """Set Camera Name of one camera (1 to 32 bytes; its access point is named after it)."""
+        request = pb2.SetCameraNameRequest(target=_selection(camera, False), name=name)
+        return list(self.call("SetCameraName", request, timeout, "name %r" % name).results)
+
+    def create_cohn_cert(self, cameras=None, *, all=False, override=False, timeout=None):
+        """Create COHN Certificate; `override` replaces one the camera has."""
+        request = pb2.CreateCohnCertRequest(target=_selection(cameras, all), override=override)
+        return list(self.call("CreateCohnCert", request, timeout, "cohn create certificate").results)
+
+    def clear_cohn_cert(self, cameras=None, *, all=False, timeout=None):
+        return list(self.call("ClearCohnCert", _selection(cameras, all), timeout, "cohn clear").results)
+
+    def set_cohn(self, enabled, cameras=None, *, all=False, timeout=None):
+        """Set COHN Setting: whether the camera joins its COHN network by itself."""
+        request = pb2.SetCohnRequest(target=_selection(cameras, all), enabled=enabled)
+        return list(self.call("SetCohn", request, timeout, "cohn " + ("on" if enabled else "off")).results)
+
+    def start_live_stream(self, url, camera=None, *, window=0, lens=None, min_kbps=0, max_kbps=0, start_kbps=0,
+                          certificate=b"", encode=True, progress=None, timeout=60.0):
+        """Starts streaming to `url` (rtmp:// or rtmps://) on one camera: sets the
+        mode, waits for READY, then shutter on. `window`: 480, 720 or 1080 (0: the
+        camera's); `lens`: "wide", "linear", "superview" or a pb2.LiveStreamLens;
+        the bitrates in kbps (0: the camera's); `certificate`: the server's CA (PEM,
+        str or bytes); `encode=False` does not record to the SD card. `progress`,
+        if given, is called with each pb2.LiveStreamProgress. Returns the camera's
+        pb2.LiveStreamStatus when it streams; raises GoprodError otherwise."""
+        if isinstance(lens, str):
+            if lens not in LIVE_STREAM_LENSES:
+                raise ValueError("unknown lens %r (wide, linear or superview)" % lens)
+            lens = LIVE_STREAM_LENSES[lens]
+        if isinstance(certificate, str):
+            certificate = certificate.encode()
+        request = pb2.StartLiveStreamRequest(camera=camera or "", url=url, window=window, lens=lens or 0,
+                                             minimum_kbps=min_kbps, maximum_kbps=max_kbps, starting_kbps=start_kbps,
+                                             certificate=certificate, no_encode=not encode)
+        status = None
+        try:
+            for step in self.stub.StartLiveStream(request, timeout=timeout):
+                if progress is not None:
+                    progress(step)
+                if step.step == pb2.LiveStreamProgress.STEP_STREAMING:
+                    status = step.status
+        except grpc.RpcError as error:
+            raise from_rpc_error("StartLiveStream", error, self.address, timeout) from error
+        return status
 
     # The daemon
 

@@ -4,6 +4,9 @@
 
 #include <sstream>
 
+#include <stdlib.h>  // issue 15 G: mkstemp
+#include <unistd.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -366,6 +369,238 @@ TEST(Cli, OtherParameters) {
     EXPECT_THAT(parsed({"get", "status", "busy", "70"}).ids, ElementsAre(8U, 70U));
     EXPECT_THAT(parsed({"get", "settings", "resolution", "fps"}).ids, ElementsAre(2U, 3U));
     EXPECT_TRUE(parsed({"auto-connect", "ON"}).on);
+}
+
+// --- issue 15 G: the contract of the issue-15 commands ---------------------------
+
+TEST(Cli, EveryIssue15CommandParsesWithItsParameters) {
+    const CommandCase cases[] = {
+        {{"hilight"}, Command::Hilight},
+        {{"power-down"}, Command::PowerDown},
+        {{"reboot"}, Command::Reboot},
+        {{"capabilities"}, Command::Capabilities},
+        {{"capabilities", "resolution", "3"}, Command::Capabilities},
+        {{"control", "idle"}, Command::Control},
+        {{"control", "control"}, Command::Control},
+        {{"control", "external"}, Command::Control},
+        {{"name", "Rig"}, Command::Name},
+        {{"turbo", "on"}, Command::Turbo},
+        {{"turbo", "off"}, Command::Turbo},
+        {{"presets"}, Command::Presets},
+        {{"presets", "--all"}, Command::Presets},
+        {{"livestream", "start", "rtmp://example/live"}, Command::LiveStreamStart},
+        {{"livestream", "status"}, Command::LiveStreamStatus},
+        {{"livestream", "stop"}, Command::LiveStreamStop},
+        {{"cohn", "status"}, Command::CohnStatus},
+        {{"cohn", "provision", "HomeNet"}, Command::CohnProvision},
+        {{"cohn", "cert"}, Command::CohnCert},
+        {{"cohn", "clear"}, Command::CohnClear},
+        {{"cohn", "on"}, Command::CohnOn},
+        {{"cohn", "off"}, Command::CohnOff},
+        {{"wifi", "release"}, Command::WifiRelease},
+    };
+    for (auto [args, command] : cases) {
+        args.emplace_back("--json");  // every one has --json
+        const auto result = parse(args);
+        ASSERT_TRUE(result.outcome.invocation) << args.front() << ": " << result.err;
+        EXPECT_EQ(result.outcome.invocation->command, command) << args.front() << " " << args[1];
+        EXPECT_TRUE(result.outcome.invocation->json) << args.front();
+        EXPECT_EQ(result.err, "");
+    }
+    EXPECT_THAT(parsed({"capabilities", "resolution", "3"}).ids, ElementsAre(2U, 3U));
+    EXPECT_EQ(parsed({"control", "EXTERNAL"}).control, v1::CAMERA_CONTROL_EXTERNAL);
+    EXPECT_EQ(parsed({"control", "idle"}).control, v1::CAMERA_CONTROL_IDLE);
+    EXPECT_EQ(parsed({"control", "control"}).control, v1::CAMERA_CONTROL_CAMERA);
+    EXPECT_EQ(parsed({"name", std::string(32, 'n')}).name, std::string(32, 'n'));
+    EXPECT_TRUE(parsed({"turbo", "on"}).on);
+    EXPECT_FALSE(parsed({"turbo", "off"}).on);
+    EXPECT_TRUE(parsed({"presets", "--all"}).includeHidden);
+    EXPECT_FALSE(parsed({"presets", "--all"}).all);  // here --all means the hidden presets
+    EXPECT_FALSE(parsed({"presets"}).includeHidden);
+    EXPECT_EQ(parsed({"cohn", "cert", "--out", "ca.pem"}).certOut, "ca.pem");
+    const auto provision = parsed({"cohn", "provision", "HomeNet", "--password-stdin", "--cert-out", "ca.pem"});
+    EXPECT_EQ(provision.ssid, "HomeNet");
+    EXPECT_EQ(provision.passwordSource, PasswordSource::Stdin);
+    EXPECT_EQ(provision.certOut, "ca.pem");
+    EXPECT_EQ(parsed({"cohn", "provision", "HomeNet", "--ask"}).passwordSource, PasswordSource::Terminal);
+    EXPECT_EQ(parsed({"cohn", "provision", "HomeNet"}).passwordSource, PasswordSource::Argument);
+    EXPECT_FALSE(parsed({"cohn", "provision", "HomeNet"}).password);  // a network the camera knows
+}
+
+TEST(Cli, LivestreamStartTakesEveryOptionOfTheIssue) {
+    const auto invocation =
+        parsed({"livestream", "start", "rtmp://example/live", "--window", "720", "--lens", "SuperView", "--min-kbps",
+                "800", "--max-kbps", "8000", "--start-kbps", "1000", "--no-encode"});
+    const auto& request = invocation.liveStream;
+    EXPECT_EQ(request.url(), "rtmp://example/live");
+    EXPECT_EQ(request.window(), 720U);
+    EXPECT_EQ(request.lens(), v1::LIVE_STREAM_LENS_SUPERVIEW);
+    EXPECT_EQ(request.minimum_kbps(), 800U);
+    EXPECT_EQ(request.maximum_kbps(), 8000U);
+    EXPECT_EQ(request.starting_kbps(), 1000U);
+    EXPECT_TRUE(request.no_encode());
+    EXPECT_TRUE(request.camera().empty());  // commands.cpp sets it from -i
+    EXPECT_EQ(parsed({"livestream", "start", "rtmp://x", "--lens", "wide"}).liveStream.lens(),
+              v1::LIVE_STREAM_LENS_WIDE);
+    EXPECT_EQ(parsed({"livestream", "start", "rtmp://x", "--lens", "linear"}).liveStream.lens(),
+              v1::LIVE_STREAM_LENS_LINEAR);
+    const auto defaults = parsed({"livestream", "start", "rtmps://x"}).liveStream;
+    EXPECT_EQ(defaults.window(), 0U);
+    EXPECT_EQ(defaults.lens(), v1::LIVE_STREAM_LENS_UNSPECIFIED);
+    EXPECT_FALSE(defaults.no_encode());
+    EXPECT_TRUE(defaults.certificate().empty());
+}
+
+TEST(Cli, LivestreamStartReadsTheCertificateFile) {
+    char path[] = "/tmp/goproctl-cert-XXXXXX";
+    const int fd = mkstemp(path);
+    ASSERT_GE(fd, 0);
+    const std::string pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    ASSERT_EQ(write(fd, pem.data(), pem.size()), static_cast<ssize_t>(pem.size()));
+    close(fd);
+    EXPECT_EQ(parsed({"livestream", "start", "rtmps://x", "--cert", path}).liveStream.certificate(), pem);
+    unlink(path);
+}
+
+TEST(Cli, HelpOnEveryIssue15Command) {
+    const std::vector<std::vector<std::string>> commands = {
+        {"hilight"},
+        {"power-down"},
+        {"reboot"},
+        {"capabilities"},
+        {"control"},
+        {"name"},
+        {"turbo"},
+        {"presets"},
+        {"livestream"},
+        {"livestream", "start"},
+        {"livestream", "status"},
+        {"livestream", "stop"},
+        {"cohn"},
+        {"cohn", "status"},
+        {"cohn", "provision"},
+        {"cohn", "cert"},
+        {"cohn", "clear"},
+        {"cohn", "on"},
+        {"cohn", "off"},
+        {"wifi", "release"},
+    };
+    for (auto args : commands) {
+        std::string path = "goproctl";
+        for (const auto& word : args) path += " " + word;
+        args.emplace_back("--help");
+        const auto result = parse(args);
+        EXPECT_FALSE(result.outcome.invocation) << path;
+        EXPECT_EQ(result.outcome.exitCode, kExitOk) << path;
+        EXPECT_THAT(result.out, HasSubstr("Usage: " + path)) << path;
+        EXPECT_THAT(result.out, HasSubstr("see 'goproctl --help' for them and the exit codes")) << path;
+    }
+    // The options of the issue's contract are in their commands' help.
+    const auto start = parse({"livestream", "start", "--help"}).out;
+    for (const char* option :
+         {"--window", "--lens", "--min-kbps", "--max-kbps", "--start-kbps", "--cert", "--no-encode"}) {
+        EXPECT_THAT(start, HasSubstr(option));
+    }
+    const auto provision = parse({"cohn", "provision", "--help"}).out;
+    for (const char* option : {"--password-stdin", "--ask", "--cert-out"}) EXPECT_THAT(provision, HasSubstr(option));
+    EXPECT_THAT(parse({"cohn", "cert", "--help"}).out, HasSubstr("--out"));
+    EXPECT_THAT(parse({"presets", "--help"}).out, HasSubstr("--all"));
+}
+
+TEST(Cli, SeveralCamerasWhereTheIssueSaysSoOneWhereItActsOnOne) {
+    for (const std::vector<std::string>& command : {std::vector<std::string>{"hilight"},
+                                                    {"control", "external"},
+                                                    {"turbo", "on"},
+                                                    {"power-down"},
+                                                    {"reboot"},
+                                                    {"livestream", "stop"}}) {
+        std::vector<std::string> args{"-i", "0456", "-i", "1234"};
+        args.insert(args.end(), command.begin(), command.end());
+        EXPECT_THAT(parsed(args).cameras, ElementsAre("0456", "1234")) << command.front();
+        args = {"--all"};
+        args.insert(args.end(), command.begin(), command.end());
+        EXPECT_TRUE(parsed(args).all) << command.front();
+    }
+    const std::pair<std::vector<std::string>, const char*> single[] = {
+        {{"livestream", "start", "rtmp://x"}, "livestream start works on one camera"},
+        {{"cohn", "provision", "HomeNet"}, "cohn provision works on one camera"},
+        {{"cohn", "cert"}, "cohn cert works on one camera"},
+        {{"presets"}, "presets works on one camera"},
+        {{"name", "Rig"}, "name works on one camera"},
+    };
+    for (const auto& [command, message] : single) {
+        for (const std::vector<std::string>& selection :
+             {std::vector<std::string>{"-i", "0456", "-i", "1234"}, std::vector<std::string>{"--all"}}) {
+            auto args = selection;
+            args.insert(args.end(), command.begin(), command.end());
+            const auto result = parse(args);
+            EXPECT_FALSE(result.outcome.invocation) << message;
+            EXPECT_EQ(result.outcome.exitCode, kExitUsage) << message;
+            EXPECT_THAT(result.err, HasSubstr(message));
+        }
+    }
+}
+
+TEST(Cli, Issue15UsageErrorsExit2BeforeAnyRequest) {
+    const std::pair<std::vector<std::string>, const char*> cases[] = {
+        {{"hilight", "now"}, "not expected"},
+        {{"power-down", "now"}, "not expected"},
+        {{"reboot", "now"}, "not expected"},
+        {{"capabilities", "bogus"}, "unknown setting \"bogus\""},
+        {{"capabilities", "256"}, "out of range"},
+        {{"control"}, "STATE is required"},
+        {{"control", "remote"}, "unknown camera control \"remote\""},
+        {{"name"}, "NAME is required"},
+        {{"name", ""}, "the camera name must be 1 to 32 bytes, got 0"},
+        {{"name", std::string(33, 'n')}, "the camera name must be 1 to 32 bytes, got 33"},
+        {{"turbo"}, "STATE is required"},
+        {{"turbo", "maybe"}, "expected on or off"},
+        {{"presets", "extra"}, "not expected"},
+        {{"livestream"}, "A subcommand is required"},
+        {{"livestream", "bogus"}, "unknown command livestream \"bogus\""},
+        {{"livestream", "start"}, "URL is required"},
+        {{"livestream", "start", "rtmp://x", "--window", "600"}, "--window"},
+        {{"livestream", "start", "rtmp://x", "--lens", "fisheye"}, "--lens: expected wide, linear or superview"},
+        {{"livestream", "start", "rtmp://x", "--min-kbps", "799"}, "--min-kbps"},
+        {{"livestream", "start", "rtmp://x", "--max-kbps", "8001"}, "--max-kbps"},
+        {{"livestream", "start", "rtmp://x", "--start-kbps", "9000"}, "--start-kbps"},
+        {{"livestream", "start", "rtmp://x", "--cert", "/nonexistent/ca.pem"}, "--cert"},
+        {{"livestream", "status", "extra"}, "not expected"},
+        {{"livestream", "stop", "extra"}, "not expected"},
+        {{"cohn"}, "A subcommand is required"},
+        {{"cohn", "bogus"}, "unknown command cohn \"bogus\""},
+        {{"cohn", "provision"}, "SSID is required"},
+        {{"cohn", "provision", ""}, "SSID must be 1 to 32 bytes"},
+        {{"cohn", "provision", std::string(33, 's')}, "SSID must be 1 to 32 bytes"},
+        {{"cohn", "provision", "HomeNet", "--password-stdin", "--ask"}, "excludes"},
+        {{"cohn", "provision", "HomeNet", "secret"}, "not expected"},  // never a password argument
+        {{"cohn", "on", "extra"}, "not expected"},
+        {{"wifi", "release", "extra"}, "not expected"},
+    };
+    for (const auto& [args, message] : cases) {
+        std::string line;
+        for (const auto& word : args) line += word + " ";
+        const auto result = parse(args);
+        EXPECT_FALSE(result.outcome.invocation) << line;
+        EXPECT_EQ(result.outcome.exitCode, kExitUsage) << line;
+        EXPECT_THAT(result.err, HasSubstr(message)) << line;
+        EXPECT_THAT(result.err, StartsWith("goproctl: ")) << line;
+    }
+}
+
+TEST(Cli, Issue15TimeoutsPerCommand) {
+    EXPECT_EQ(timeoutSeconds(parsed({"livestream", "start", "rtmp://x"})), 60);
+    EXPECT_EQ(timeoutSeconds(parsed({"cohn", "provision", "HomeNet"})), 180);
+    for (const std::vector<std::string>& args : {std::vector<std::string>{"hilight"},
+                                                 {"reboot"},
+                                                 {"power-down"},
+                                                 {"presets"},
+                                                 {"cohn", "cert"},
+                                                 {"livestream", "stop"},
+                                                 {"wifi", "release"}}) {
+        EXPECT_EQ(timeoutSeconds(parsed(args)), 10) << args.front();
+    }
+    EXPECT_EQ(timeoutSeconds(parsed({"--timeout", "5", "cohn", "provision", "HomeNet"})), 5);
 }
 
 }  // namespace

@@ -904,5 +904,293 @@ TEST_F(Commands, WatchShowsAnErrorOnlyOnTheStateChangeItCaused) {
     EXPECT_THAT(printed[1], AllOf(HasSubstr("state-changed  connecting"), Not(HasSubstr("disconnected"))));
 }
 
+// --- issue 15 G: the issue-15 commands against the mock ------------------------------
+
+v1::MultiResult twoCameras(const v1::CameraResult& second) {
+    v1::MultiResult result;
+    *result.add_results() = ok("0456");
+    *result.add_results() = second;
+    return result;
+}
+
+// Each multi-camera command: the RPC, the selection as given, one line per camera,
+// --json the MultiResult, and the first failing camera's exit code.
+TEST_F(Commands, EveryIssue15MultiCameraCommandSendsTheSelectionAndPrintsEachCamera) {
+    v1::CameraRequest hilight, powerDown, reboot, stop, release, clear;
+    v1::SetTurboTransferRequest turbo;
+    v1::SetCameraControlRequest control;
+    v1::SetCameraNameRequest name;
+    v1::SetCohnRequest cohn;
+    const auto answer = twoCameras(ok("1234"));
+    EXPECT_CALL(stub_, Hilight(_, _, _))
+        .WillOnce(DoAll(SaveArg<1>(&hilight), SetArgPointee<2>(answer), Return(grpc::Status::OK)));
+    EXPECT_CALL(stub_, PowerDown(_, _, _))
+        .WillOnce(DoAll(SaveArg<1>(&powerDown), SetArgPointee<2>(answer), Return(grpc::Status::OK)));
+    EXPECT_CALL(stub_, Reboot(_, _, _))
+        .WillOnce(DoAll(SaveArg<1>(&reboot), SetArgPointee<2>(answer), Return(grpc::Status::OK)));
+    EXPECT_CALL(stub_, StopLiveStream(_, _, _))
+        .WillOnce(DoAll(SaveArg<1>(&stop), SetArgPointee<2>(answer), Return(grpc::Status::OK)));
+    EXPECT_CALL(stub_, ReleaseNetwork(_, _, _))
+        .WillOnce(DoAll(SaveArg<1>(&release), SetArgPointee<2>(answer), Return(grpc::Status::OK)));
+    EXPECT_CALL(stub_, ClearCohnCert(_, _, _))
+        .WillOnce(DoAll(SaveArg<1>(&clear), SetArgPointee<2>(answer), Return(grpc::Status::OK)));
+    EXPECT_CALL(stub_, SetTurboTransfer(_, _, _))
+        .WillOnce(DoAll(SaveArg<1>(&turbo), SetArgPointee<2>(answer), Return(grpc::Status::OK)));
+    EXPECT_CALL(stub_, SetCameraControl(_, _, _))
+        .WillOnce(DoAll(SaveArg<1>(&control), SetArgPointee<2>(answer), Return(grpc::Status::OK)));
+    EXPECT_CALL(stub_, SetCameraName(_, _, _))
+        .WillOnce(DoAll(SaveArg<1>(&name), SetArgPointee<2>(answer), Return(grpc::Status::OK)));
+    EXPECT_CALL(stub_, SetCohn(_, _, _))
+        .WillOnce(DoAll(SaveArg<1>(&cohn), SetArgPointee<2>(answer), Return(grpc::Status::OK)));
+
+    const std::vector<std::vector<std::string>> commands = {
+        {"-i", "0456", "-i", "1234", "hilight"},
+        {"--all", "power-down"},
+        {"-i", "0456", "-i", "1234", "reboot"},
+        {"--all", "livestream", "stop"},
+        {"wifi", "release", "-i", "0456"},
+        {"cohn", "clear"},
+        {"-i", "0456", "-i", "1234", "turbo", "off"},
+        {"--all", "control", "external"},
+        {"name", "Rig", "-i", "1234"},
+        {"cohn", "on", "--all"},
+    };
+    for (const auto& args : commands) {
+        out_.str("");
+        EXPECT_EQ(goproctl(args), kExitOk) << args.back();
+        EXPECT_THAT(lines(out()), ElementsAre("CAMERA  RESULT", "0456    ok", "1234    ok")) << args.back();
+    }
+    EXPECT_THAT(hilight.cameras(), ElementsAre("0456", "1234"));
+    EXPECT_TRUE(powerDown.all());
+    EXPECT_THAT(reboot.cameras(), ElementsAre("0456", "1234"));
+    EXPECT_TRUE(stop.all());
+    EXPECT_THAT(release.cameras(), ElementsAre("0456"));
+    EXPECT_TRUE(clear.cameras().empty());
+    EXPECT_FALSE(clear.all());  // the only connected camera
+    EXPECT_THAT(turbo.target().cameras(), ElementsAre("0456", "1234"));
+    EXPECT_FALSE(turbo.on());
+    EXPECT_TRUE(control.target().all());
+    EXPECT_EQ(control.control(), v1::CAMERA_CONTROL_EXTERNAL);
+    EXPECT_THAT(name.target().cameras(), ElementsAre("1234"));
+    EXPECT_EQ(name.name(), "Rig");
+    EXPECT_TRUE(cohn.target().all());
+    EXPECT_TRUE(cohn.enabled());
+    EXPECT_EQ(err(), "");
+}
+
+TEST_F(Commands, Issue15MultiCameraJsonAndTheFirstFailingCamerasExitCode) {
+    const auto answer = twoCameras(failed("1234", grpc::StatusCode::FAILED_PRECONDITION,
+                                          "the camera rejected Hilight Moment: camera status 1 (error)"));
+    EXPECT_CALL(stub_, Hilight(_, _, _)).WillOnce(DoAll(SetArgPointee<2>(answer), Return(grpc::Status::OK)));
+    EXPECT_EQ(goproctl({"--json", "--all", "hilight"}), kExitRejected);
+    v1::MultiResult parsed;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(lines(out()).at(0), &parsed).ok());
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(parsed, answer));
+    EXPECT_EQ(err(), "goproctl: 1234: the camera rejected Hilight Moment: camera status 1 (error)\n");
+
+    const auto unavailable = twoCameras(failed("1234", grpc::StatusCode::UNAVAILABLE, "camera 1234 is not connected"));
+    EXPECT_CALL(stub_, SetTurboTransfer(_, _, _))
+        .WillOnce(DoAll(SetArgPointee<2>(unavailable), Return(grpc::Status::OK)));
+    EXPECT_EQ(goproctl({"--all", "turbo", "on"}), kExitUnavailable);
+    EXPECT_CALL(stub_, Reboot(_, _, _)).WillOnce(Return(grpc::Status(grpc::StatusCode::NOT_FOUND, "no camera 9999")));
+    EXPECT_EQ(goproctl({"-i", "9999", "reboot"}), kExitNotFound);
+    EXPECT_CALL(stub_, SetCameraName(_, _, _))
+        .WillOnce(Return(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "several cameras are connected")));
+    EXPECT_EQ(goproctl({"name", "Rig"}), kExitUsage);
+}
+
+TEST_F(Commands, LivestreamStartSendsTheOptionsShowsEachStepAndSaysWhereItStreams) {
+    v1::StartLiveStreamRequest sent;
+    auto step = [](v1::LiveStreamProgress::Step s, const std::string& detail) {
+        v1::LiveStreamProgress progress;
+        progress.set_step(s);
+        progress.set_detail(detail);
+        return progress;
+    };
+    auto* reader = new MockClientReader<v1::LiveStreamProgress>();
+    EXPECT_CALL(*reader, Read(_))
+        .WillOnce(DoAll(SetArgPointee<0>(step(v1::LiveStreamProgress::STEP_CONFIGURING, "")), Return(true)))
+        .WillOnce(DoAll(SetArgPointee<0>(step(v1::LiveStreamProgress::STEP_READY, "READY")), Return(true)))
+        .WillOnce(DoAll(SetArgPointee<0>(step(v1::LiveStreamProgress::STEP_STREAMING, "")), Return(true)))
+        .WillOnce(Return(false));
+    EXPECT_CALL(*reader, Finish()).WillOnce(Return(grpc::Status::OK));
+    EXPECT_CALL(stub_, StartLiveStreamRaw(_, _)).WillOnce(DoAll(SaveArg<1>(&sent), Return(reader)));
+    EXPECT_EQ(goproctl({"-i", "0456", "livestream", "start", "rtmp://example/live", "--window", "1080", "--lens",
+                        "wide", "--min-kbps", "1000", "--max-kbps", "4000", "--start-kbps", "2000"}),
+              kExitOk);
+    EXPECT_EQ(sent.camera(), "0456");
+    EXPECT_EQ(sent.url(), "rtmp://example/live");
+    EXPECT_EQ(sent.window(), 1080U);
+    EXPECT_EQ(sent.lens(), v1::LIVE_STREAM_LENS_WIDE);
+    EXPECT_EQ(sent.minimum_kbps(), 1000U);
+    EXPECT_EQ(sent.maximum_kbps(), 4000U);
+    EXPECT_EQ(sent.starting_kbps(), 2000U);
+    EXPECT_FALSE(sent.no_encode());
+    EXPECT_EQ(out(), "streaming to rtmp://example/live\n");
+    EXPECT_THAT(err(), AllOf(HasSubstr("configuring"), HasSubstr("ready: READY"), HasSubstr("streaming")));
+}
+
+TEST_F(Commands, LivestreamStartJsonIsOneLinePerStepAndFailuresMapTheirCodes) {
+    auto* reader = new MockClientReader<v1::LiveStreamProgress>();
+    v1::LiveStreamProgress configuring;
+    configuring.set_step(v1::LiveStreamProgress::STEP_CONFIGURING);
+    EXPECT_CALL(*reader, Read(_)).WillOnce(DoAll(SetArgPointee<0>(configuring), Return(true))).WillOnce(Return(false));
+    EXPECT_CALL(*reader, Finish())
+        .WillOnce(Return(
+            grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "waiting for the live stream to be READY timed out")));
+    EXPECT_CALL(stub_, StartLiveStreamRaw(_, _)).WillOnce(Return(reader));
+    EXPECT_EQ(goproctl({"--json", "livestream", "start", "rtmp://example/live"}), kExitTimeout);
+    EXPECT_THAT(lines(out()), ElementsAre("{\"step\":\"STEP_CONFIGURING\",\"detail\":\"\"}"));
+    EXPECT_EQ(err(), "goproctl: waiting for the live stream to be READY timed out\n");
+
+    for (const auto& [code, exit] : {std::pair{grpc::StatusCode::FAILED_PRECONDITION, kExitRejected},
+                                     std::pair{grpc::StatusCode::INVALID_ARGUMENT, kExitUsage},
+                                     std::pair{grpc::StatusCode::UNAVAILABLE, kExitUnavailable}}) {
+        auto* failing = new MockClientReader<v1::LiveStreamProgress>();
+        EXPECT_CALL(*failing, Read(_)).WillOnce(Return(false));
+        EXPECT_CALL(*failing, Finish()).WillOnce(Return(grpc::Status(code, "the daemon's words")));
+        EXPECT_CALL(stub_, StartLiveStreamRaw(_, _)).WillOnce(Return(failing));
+        EXPECT_EQ(goproctl({"livestream", "start", "rtmp://example/live"}), exit);
+    }
+}
+
+TEST_F(Commands, LivestreamStatusPrintsEachCameraAndFailsWithTheFailingOne) {
+    v1::LiveStreamStatusResponse response;
+    auto* streaming = response.add_cameras();
+    *streaming->mutable_result() = ok("0456");
+    streaming->mutable_status()->set_state(v1::LIVE_STREAM_STATE_STREAMING);
+    streaming->mutable_status()->set_encode(true);
+    streaming->mutable_status()->set_bitrate_kbps(2000);
+    *response.add_cameras()->mutable_result() =
+        failed("1234", grpc::StatusCode::FAILED_PRECONDITION, "the camera does not support live streaming");
+    v1::CameraRequest sent;
+    EXPECT_CALL(stub_, GetLiveStreamStatus(_, _, _))
+        .WillRepeatedly(DoAll(SaveArg<1>(&sent), SetArgPointee<2>(response), Return(grpc::Status::OK)));
+    EXPECT_EQ(goproctl({"--all", "livestream", "status"}), kExitRejected);
+    EXPECT_TRUE(sent.all());
+    ASSERT_EQ(lines(out()).size(), 2U);
+    EXPECT_THAT(lines(out())[1], AllOf(HasSubstr("0456"), HasSubstr("streaming"), HasSubstr("2000 kbps")));
+    EXPECT_EQ(err(), "goproctl: 1234: the camera does not support live streaming\n");
+    out_.str("");
+    EXPECT_EQ(goproctl({"--all", "--json", "livestream", "status"}), kExitRejected);
+    v1::LiveStreamStatusResponse parsed;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(lines(out()).at(0), &parsed).ok());
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(parsed, response));
+}
+
+TEST_F(Commands, CohnStatusCertAndTheirJson) {
+    v1::CohnStatusResponse status;
+    auto* camera = status.add_cameras();
+    *camera->mutable_result() = ok("0456");
+    camera->mutable_status()->set_provisioned(true);
+    camera->mutable_status()->set_state(v1::COHN_STATE_NETWORK_CONNECTED);
+    camera->mutable_status()->set_ip_address("192.168.50.100");
+    EXPECT_CALL(stub_, GetCohnStatus(_, _, _))
+        .WillRepeatedly(DoAll(SetArgPointee<2>(status), Return(grpc::Status::OK)));
+    EXPECT_EQ(goproctl({"cohn", "status"}), kExitOk);
+    EXPECT_THAT(out(), AllOf(HasSubstr("0456"), HasSubstr("192.168.50.100")));
+    out_.str("");
+    EXPECT_EQ(goproctl({"cohn", "status", "--json"}), kExitOk);
+    v1::CohnStatusResponse parsed;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(lines(out()).at(0), &parsed).ok());
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(parsed, status));
+
+    v1::CohnCert cert;
+    *cert.mutable_result() = ok("0456");
+    cert.set_cert("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+    EXPECT_CALL(stub_, GetCohnCert(_, _, _))
+        .WillOnce(DoAll(SetArgPointee<2>(cert), Return(grpc::Status::OK)))
+        .WillOnce(DoAll(SetArgPointee<2>(cert), Return(grpc::Status::OK)))
+        .WillOnce(Return(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                                      "Get COHN Certificate failed: RESULT_RESOURCE_NOT_AVAILABLE")));
+    out_.str("");
+    EXPECT_EQ(goproctl({"cohn", "cert"}), kExitOk);
+    EXPECT_EQ(out(), cert.cert());
+    out_.str("");
+    EXPECT_EQ(goproctl({"cohn", "cert", "--json"}), kExitOk);
+    v1::CohnCert parsedCert;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(lines(out()).at(0), &parsedCert).ok());
+    EXPECT_EQ(parsedCert.cert(), cert.cert());
+    EXPECT_EQ(goproctl({"cohn", "cert"}), kExitRejected);
+    EXPECT_THAT(err(), HasSubstr("RESULT_RESOURCE_NOT_AVAILABLE"));
+}
+
+TEST_F(Commands, CohnProvisionPrintsTheCredentialsOrFailsWithItsCode) {
+    auto provisioned = [] {
+        v1::ProvisionCohnProgress step;
+        step.set_step(v1::ProvisionCohnProgress::STEP_PROVISIONED);
+        auto* credentials = step.mutable_credentials();
+        credentials->set_ip_address("192.168.50.100");
+        credentials->set_username("gopro");
+        credentials->set_password("cohn-pass");
+        credentials->set_ssid("HomeNet");
+        return step;
+    }();
+    v1::ProvisionCohnRequest sent;
+    auto* reader = new MockClientReader<v1::ProvisionCohnProgress>();
+    EXPECT_CALL(*reader, Read(_)).WillOnce(DoAll(SetArgPointee<0>(provisioned), Return(true))).WillOnce(Return(false));
+    EXPECT_CALL(*reader, Finish()).WillOnce(Return(grpc::Status::OK));
+    EXPECT_CALL(stub_, ProvisionCohnRaw(_, _)).WillOnce(DoAll(SaveArg<1>(&sent), Return(reader)));
+    EXPECT_EQ(goproctl({"-i", "0456", "cohn", "provision", "HomeNet"}), kExitOk);
+    EXPECT_EQ(sent.camera(), "0456");
+    EXPECT_EQ(sent.ssid(), "HomeNet");
+    EXPECT_FALSE(sent.has_password());
+    EXPECT_THAT(out(), AllOf(HasSubstr("192.168.50.100"), HasSubstr("gopro"), HasSubstr("cohn-pass")));
+
+    auto* timeout = new MockClientReader<v1::ProvisionCohnProgress>();
+    EXPECT_CALL(*timeout, Read(_)).WillOnce(Return(false));
+    EXPECT_CALL(*timeout, Finish())
+        .WillOnce(Return(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "COHN_STATE_ConnectingToNetwork")));
+    EXPECT_CALL(stub_, ProvisionCohnRaw(_, _)).WillOnce(Return(timeout));
+    EXPECT_EQ(goproctl({"cohn", "provision", "HomeNet"}), kExitTimeout);
+
+    auto* empty = new MockClientReader<v1::ProvisionCohnProgress>();  // ended without the credentials
+    EXPECT_CALL(*empty, Read(_)).WillOnce(Return(false));
+    EXPECT_CALL(*empty, Finish()).WillOnce(Return(grpc::Status::OK));
+    EXPECT_CALL(stub_, ProvisionCohnRaw(_, _)).WillOnce(Return(empty));
+    EXPECT_EQ(goproctl({"cohn", "provision", "HomeNet"}), kExitError);
+}
+
+TEST_F(Commands, PresetsAndCapabilitiesJsonAndTheirRequests) {
+    v1::GetPresetsRequest presetsSent;
+    v1::PresetsResponse presets;
+    auto* camera = presets.add_cameras();
+    *camera->mutable_result() = ok("0456");
+    auto* group = camera->add_groups();
+    group->set_id(1000);
+    group->set_name("Video");
+    auto* preset = group->add_presets();
+    preset->set_id(0);
+    preset->set_mode_name("video");
+    preset->set_active(true);
+    preset->set_visible(true);
+    EXPECT_CALL(stub_, GetPresets(_, _, _))
+        .WillRepeatedly(DoAll(SaveArg<1>(&presetsSent), SetArgPointee<2>(presets), Return(grpc::Status::OK)));
+    EXPECT_EQ(goproctl({"-i", "0456", "presets", "--all"}), kExitOk);
+    EXPECT_TRUE(presetsSent.include_hidden());
+    EXPECT_FALSE(presetsSent.target().all());
+    EXPECT_THAT(presetsSent.target().cameras(), ElementsAre("0456"));
+    EXPECT_THAT(lines(out()).at(1), AllOf(HasSubstr("Video"), HasSubstr("*"), HasSubstr("video")));
+    out_.str("");
+    EXPECT_EQ(goproctl({"presets", "--json"}), kExitOk);
+    EXPECT_FALSE(presetsSent.include_hidden());
+    v1::PresetsResponse parsed;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(lines(out()).at(0), &parsed).ok());
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(parsed, presets));
+
+    v1::GetValuesRequest capabilitiesSent;
+    v1::CapabilitiesResponse capabilities;
+    *capabilities.add_cameras()->mutable_result() =
+        failed("0456", grpc::StatusCode::DEADLINE_EXCEEDED, "no answer within 10 s");
+    EXPECT_CALL(stub_, GetCapabilities(_, _, _))
+        .WillOnce(DoAll(SaveArg<1>(&capabilitiesSent), SetArgPointee<2>(capabilities), Return(grpc::Status::OK)));
+    out_.str("");
+    EXPECT_EQ(goproctl({"--json", "capabilities", "resolution", "fps"}), kExitTimeout);
+    EXPECT_THAT(capabilitiesSent.ids(), ElementsAre(2U, 3U));
+    v1::CapabilitiesResponse parsedCapabilities;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(lines(out()).at(0), &parsedCapabilities).ok());
+    EXPECT_THAT(err(), HasSubstr("goproctl: 0456: no answer within 10 s"));
+}
+
 }  // namespace
 }  // namespace goprod::client

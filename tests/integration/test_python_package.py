@@ -179,3 +179,149 @@ def test_the_python_example_takes_a_photo():
             received = [m for m in await sim.received(cam) if m[0] == "GP-0072"]
             assert received == [("GP-0072", bytes.fromhex("3e 02 03 e9")), ("GP-0072", bytes.fromhex("01 01 01"))]
     run(scenario())
+
+
+# issue 15 G: the wrappers of the issue-15 calls against the real goprod on goprod-sim
+# (presets/capabilities: test_presets.py; provision_cohn: test_goproctl_cohn.py).
+from harness import goproctl  # noqa: E402
+from rig import Rig  # noqa: E402
+
+STREAM_URL = "rtmp://stream.example/live"
+
+
+async def sent_to(rig, cam, characteristic="GP-0072"):
+    return [m for c, m in await rig.received(cam) if c == characteristic]
+
+
+def test_the_camera_commands_act_on_every_camera_given():
+    async def scenario():
+        async with Rig(["--cameras", "2"]) as rig:
+            cams = await rig.ready(2)
+            client = goprod.Client(rig.daemon.target)
+            call = lambda fn, *args, **kwargs: asyncio.to_thread(fn, *args, **kwargs)  # noqa: E731
+            try:
+                await call(client.shutter, True, all=True)
+                for cam in cams:
+                    await rig.sim.control("ClearReceived", "s", cam)
+                results = await call(client.hilight, all=True)
+                assert sorted(r.identifier for r in results) == cams
+                results = await call(client.turbo, True, cams)
+                assert [r.identifier for r in results] == cams
+                await call(client.camera_control, "external", cams)
+                for cam in cams:
+                    assert await sent_to(rig, cam) == [bytes.fromhex("18"), bytes.fromhex("f1 6b 08 01"),
+                                                       bytes.fromhex("f1 69 08 02")]
+                # The camera's own state is refused by both: one CameraError naming each.
+                with pytest.raises(goprod.CameraError) as error:
+                    await call(client.camera_control, "control", all=True)
+                assert sorted(f.identifier for f in error.value.failures) == cams
+                assert error.value.code == grpc.StatusCode.FAILED_PRECONDITION
+                assert "RESULT_ARGUMENT_INVALID" in str(error.value)
+
+                await call(client.shutter, False, all=True)
+                for cam in cams:
+                    await rig.sim.control("ClearReceived", "s", cam)
+                (down,) = await call(client.power_down, cams[0])
+                (rebooted,) = await call(client.reboot, [cams[1]])
+                assert (down.identifier, rebooted.identifier) == tuple(cams)
+                assert await sent_to(rig, cams[0]) == [bytes.fromhex("04")]
+                assert await sent_to(rig, cams[1]) == [bytes.fromhex("11")]
+            finally:
+                client.close()
+    run(scenario())
+
+
+def test_camera_name_and_its_length():
+    async def scenario():
+        async with Rig(["--model", "max2"]) as rig:
+            (cam,) = await rig.ready(1)
+            await rig.sim.control("ClearReceived", "s", cam)
+            with goprod.Client(rig.daemon.target) as client:
+                (result,) = await asyncio.to_thread(client.set_camera_name, "Rig", cam)
+                assert result.identifier == cam
+                with pytest.raises(goprod.GoprodError) as error:
+                    await asyncio.to_thread(client.set_camera_name, "x" * 33, cam)
+                assert error.value.code == grpc.StatusCode.INVALID_ARGUMENT
+                assert "1 to 32" in error.value.details
+            assert await sent_to(rig, cam) == [bytes.fromhex("f1 62 0a 03 52 69 67")]
+    run(scenario())
+
+
+def test_cohn_certificate_and_setting():
+    async def scenario():
+        async with Rig() as rig:
+            (cam,) = await rig.ready(1)
+            await rig.sim.control("ClearReceived", "s", cam)
+
+            def steps():
+                with goprod.Client(rig.daemon.target) as client:
+                    with pytest.raises(goprod.GoprodError) as refused:
+                        client.cohn_cert(cam)  # none yet
+                    client.create_cohn_cert(cam)
+                    client.create_cohn_cert(cam, override=True)
+                    (status,) = client.cohn_status(cam)
+                    cert = client.cohn_cert(cam)
+                    client.set_cohn(False, cam)
+                    (disabled,) = client.cohn_status(cam)
+                    client.set_cohn(True, [cam])
+                    client.clear_cohn_cert(cam)
+                    (cleared,) = client.cohn_status(cam)
+                    return refused.value, status.status, cert, disabled.status, cleared.status
+            refused, status, cert, disabled, cleared = await asyncio.to_thread(steps)
+            assert refused.code == grpc.StatusCode.FAILED_PRECONDITION
+            assert "RESULT_RESOURCE_NOT_AVAILABLE" in refused.details
+            assert status.provisioned and status.username == "gopro" and len(status.password) == 12
+            assert cert.startswith("-----BEGIN CERTIFICATE-----\n")
+            assert not disabled.enabled and disabled.provisioned
+            assert not cleared.provisioned and cleared.enabled
+            assert await sent_to(rig, cam) == [bytes.fromhex("f1 67"), bytes.fromhex("f1 67 08 01"),
+                                               bytes.fromhex("f1 65 08 00"), bytes.fromhex("f1 65 08 01"),
+                                               bytes.fromhex("f1 66")]
+    run(scenario())
+
+
+def test_live_stream_start_status_stop_and_release_network():
+    async def scenario():
+        async with Rig() as rig:
+            (cam,) = await rig.ready(1)
+            client = goprod.Client(rig.daemon.target)
+            try:
+                # No network yet: the camera refuses the mode, and the shutter is never pressed.
+                with pytest.raises(goprod.GoprodError) as refused:
+                    await asyncio.to_thread(client.start_live_stream, STREAM_URL, cam)
+                assert refused.value.code == grpc.StatusCode.FAILED_PRECONDITION
+                assert refused.value.rpc == "StartLiveStream"
+                assert "RESULT_RESOURCE_NOT_AVAILABLE" in str(refused.value)
+                assert bytes.fromhex("01 01 01") not in await sent_to(rig, cam)
+
+                code, out, err = await goproctl(rig.daemon, "-i", cam, "wifi", "connect", "dabugdabug", timeout=60)
+                assert code == 0, (out, err)
+                await rig.sim.control("ClearReceived", "s", cam)
+                steps = []
+                status = await asyncio.to_thread(
+                    client.start_live_stream, STREAM_URL, cam, window=720, lens="linear", min_kbps=800,
+                    max_kbps=8000, start_kbps=1000, progress=steps.append)
+                Step = pb2.LiveStreamProgress
+                assert [s.step for s in steps] == [Step.STEP_CONFIGURING, Step.STEP_READY, Step.STEP_STARTING,
+                                                   Step.STEP_STREAMING]
+                assert status.state == pb2.LIVE_STREAM_STATE_STREAMING and status.bitrate_kbps == 1000
+                assert status.encode
+                # Set Live Stream Mode: url, encode, window 7, min 800, max 8000, start 1000, lens 4 (linear).
+                mode = (bytes.fromhex("f1 79 0a 1a") + STREAM_URL.encode() +
+                        bytes.fromhex("10 01 18 07 38 a0 06 40 c0 3e 48 e8 07 50 04"))
+                assert mode in await sent_to(rig, cam)
+
+                (live,) = await asyncio.to_thread(client.live_stream_status, cam)
+                assert live.status.state == pb2.LIVE_STREAM_STATE_STREAMING
+                (stopped,) = await asyncio.to_thread(client.stop_live_stream, cam)
+                assert stopped.identifier == cam
+                (live,) = await asyncio.to_thread(client.live_stream_status, cam)
+                assert live.status.state == pb2.LIVE_STREAM_STATE_COMPLETE_STAY_ON
+
+                await rig.sim.control("ClearReceived", "s", cam)
+                (released,) = await asyncio.to_thread(client.release_network, cam)
+                assert released.identifier == cam
+                assert await sent_to(rig, cam) == [bytes.fromhex("f1 78")]
+            finally:
+                client.close()
+    run(scenario())

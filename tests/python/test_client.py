@@ -119,6 +119,64 @@ class FakeGoprod(pb2_grpc.GoprodServicer):
             for subscriber in self.subscribers:
                 subscriber.put(event)
 
+    # issue 15 G: the other issue-15 calls
+    def SetCameraName(self, request, context):
+        self.record("SetCameraName", request, context)
+        return pb2.MultiResult(results=self.results)
+
+    def CreateCohnCert(self, request, context):
+        self.record("CreateCohnCert", request, context)
+        return pb2.MultiResult(results=self.results)
+
+    def ClearCohnCert(self, request, context):
+        self.record("ClearCohnCert", request, context)
+        return pb2.MultiResult(results=self.results)
+
+    def SetCohn(self, request, context):
+        self.record("SetCohn", request, context)
+        return pb2.MultiResult(results=self.results)
+
+    def GetCohnStatus(self, request, context):
+        self.record("GetCohnStatus", request, context)
+        return pb2.CohnStatusResponse(cameras=[pb2.CameraCohnStatus(result=r) for r in self.results])
+
+    def GetCohnCert(self, request, context):
+        self.record("GetCohnCert", request, context)
+        return pb2.CohnCert(result=self.results[0], cert="-----BEGIN CERTIFICATE-----\n")
+
+    def GetLiveStreamStatus(self, request, context):
+        self.record("GetLiveStreamStatus", request, context)
+        return pb2.LiveStreamStatusResponse(cameras=[pb2.CameraLiveStreamStatus(result=r) for r in self.results])
+
+    def StopLiveStream(self, request, context):
+        self.record("StopLiveStream", request, context)
+        return pb2.MultiResult(results=self.results)
+
+    def GetPresets(self, request, context):
+        self.record("GetPresets", request, context)
+        groups = [pb2.PresetGroupInfo(id=1000, name="Video")]
+        return pb2.PresetsResponse(cameras=[pb2.CameraPresets(result=self.results[0], groups=groups)])
+
+    def GetCapabilities(self, request, context):
+        self.record("GetCapabilities", request, context)
+        return pb2.CapabilitiesResponse(cameras=[pb2.CameraCapabilities(result=r) for r in self.results])
+
+    # Streams: the steps the test set (`stream_steps`), then `stream_error` (a status code) or the end.
+    stream_steps = ()
+    stream_error = None
+
+    def stream(self, rpc, request, context):
+        self.record(rpc, request, context)
+        yield from self.stream_steps
+        if self.stream_error is not None:
+            context.abort(self.stream_error, "the camera rejected Set Live Stream Mode: EnumResultGeneric 2")
+
+    def StartLiveStream(self, request, context):
+        yield from self.stream("StartLiveStream", request, context)
+
+    def ProvisionCohn(self, request, context):
+        yield from self.stream("ProvisionCohn", request, context)
+
 
 @pytest.fixture
 def fake(monkeypatch):
@@ -377,3 +435,110 @@ def test_what_the_camera_command_calls_send(fake):
         ("SetCameraControl", pb2.SetCameraControlRequest(target=pb2.CameraRequest(), control=pb2.CAMERA_CONTROL_IDLE)),
         ("ReleaseNetwork", one),
     ]
+
+
+# issue 15 G
+def test_what_the_other_issue_15_calls_send(fake):
+    with goprod.Client(fake.socket, timeout=7) as client:
+        assert [r.identifier for r in client.set_camera_name("Helmet", "0456")] == ["0456"]
+        client.create_cohn_cert(override=True)
+        client.clear_cohn_cert(all=True)
+        client.set_cohn(True, ["0456"])
+        client.set_cohn(False)
+        (status,) = client.cohn_status("0456", register=True)
+        assert status.result.identifier == "0456"
+        assert client.cohn_cert("0456").startswith("-----BEGIN CERTIFICATE-----")
+        (live,) = client.live_stream_status(all=True)
+        assert live.result.identifier == "0456"
+        client.stop_live_stream("0456")
+        (group,) = client.presets("0456", include_hidden=True)
+        assert group.id == 1000
+        (capabilities,) = client.capabilities([2, 3], "0456")
+        assert capabilities.result.identifier == "0456"
+    one = pb2.CameraRequest(cameras=["0456"])
+    every = pb2.CameraRequest(all=True)
+    assert [(rpc, request) for rpc, request, _ in fake.calls] == [
+        ("SetCameraName", pb2.SetCameraNameRequest(target=one, name="Helmet")),
+        ("CreateCohnCert", pb2.CreateCohnCertRequest(target=pb2.CameraRequest(), override=True)),
+        ("ClearCohnCert", every),
+        ("SetCohn", pb2.SetCohnRequest(target=one, enabled=True)),
+        ("SetCohn", pb2.SetCohnRequest(target=pb2.CameraRequest(), enabled=False)),
+        ("GetCohnStatus", pb2.GetCohnStatusRequest(target=one, register_updates=True)),
+        ("GetCohnCert", one),
+        ("GetLiveStreamStatus", every),
+        ("StopLiveStream", one),
+        ("GetPresets", pb2.GetPresetsRequest(target=one, include_hidden=True)),
+        ("GetCapabilities", pb2.GetValuesRequest(target=one, ids=[2, 3])),
+    ]
+    for rpc, _, seconds in fake.calls:  # the client's deadline on every call (a few ms more may arrive)
+        assert seconds is not None and 5 < seconds < 7.5, (rpc, seconds)
+
+
+def test_a_camera_that_failed_an_issue_15_call_is_named(fake):
+    fake.results = [result("0456"), result("1234", FAILED_PRECONDITION, "the camera rejected Set Camera Name: "
+                                                                        "EnumResultGeneric 5 (ill-formed)")]
+    with goprod.Client(fake.socket) as client:
+        with pytest.raises(goprod.CameraError) as error:
+            client.set_camera_name("Helmet", "1234")
+    assert str(error.value) == ("name 'Helmet' failed on camera 1234: the camera rejected Set Camera Name: "
+                                "EnumResultGeneric 5 (ill-formed)")
+    assert error.value.code == grpc.StatusCode.FAILED_PRECONDITION
+    assert [r.identifier for r in error.value.results] == ["0456", "1234"]
+
+
+def test_start_live_stream_sends_the_options_reports_each_step_and_returns_the_streaming_status(fake):
+    Step = pb2.LiveStreamProgress
+    streaming = pb2.LiveStreamStatus(state=pb2.LIVE_STREAM_STATE_STREAMING, bitrate_kbps=2000)
+    fake.stream_steps = [Step(step=Step.STEP_CONFIGURING), Step(step=Step.STEP_READY),
+                         Step(step=Step.STEP_STARTING), Step(step=Step.STEP_STREAMING, status=streaming)]
+    steps = []
+    with goprod.Client(fake.socket) as client:
+        status = client.start_live_stream("rtmp://example.com/live", "0456", window=720, lens="linear",
+                                          min_kbps=1000, max_kbps=4000, start_kbps=2000,
+                                          certificate="-----BEGIN CERTIFICATE-----\n", encode=False,
+                                          progress=steps.append, timeout=30)
+        assert status == streaming
+        assert [s.step for s in steps] == [Step.STEP_CONFIGURING, Step.STEP_READY, Step.STEP_STARTING,
+                                           Step.STEP_STREAMING]
+        client.start_live_stream("rtmps://example.com/live", lens=pb2.LIVE_STREAM_LENS_WIDE)
+        with pytest.raises(ValueError, match="unknown lens 'fisheye'"):
+            client.start_live_stream("rtmp://example.com/live", lens="fisheye")
+    (_, first, seconds), (_, second, default_seconds) = fake.calls
+    assert first == pb2.StartLiveStreamRequest(camera="0456", url="rtmp://example.com/live", window=720,
+                                               lens=pb2.LIVE_STREAM_LENS_LINEAR, minimum_kbps=1000,
+                                               maximum_kbps=4000, starting_kbps=2000,
+                                               certificate=b"-----BEGIN CERTIFICATE-----\n", no_encode=True)
+    assert second == pb2.StartLiveStreamRequest(url="rtmps://example.com/live", lens=pb2.LIVE_STREAM_LENS_WIDE)
+    assert 25 < seconds < 31 and 50 < default_seconds < 61.5  # gRPC rounds long deadlines up
+
+
+def test_a_live_stream_that_fails_raises_after_its_progress(fake):
+    Step = pb2.LiveStreamProgress
+    fake.stream_steps = [Step(step=Step.STEP_CONFIGURING)]
+    fake.stream_error = grpc.StatusCode.FAILED_PRECONDITION
+    steps = []
+    with goprod.Client(fake.socket) as client:
+        with pytest.raises(goprod.GoprodError) as error:
+            client.start_live_stream("rtmp://example.com/live", progress=steps.append)
+    assert [s.step for s in steps] == [Step.STEP_CONFIGURING]
+    assert error.value.code == grpc.StatusCode.FAILED_PRECONDITION and error.value.rpc == "StartLiveStream"
+    assert str(error.value) == ("StartLiveStream failed: FAILED_PRECONDITION: the camera rejected Set Live Stream "
+                                "Mode: EnumResultGeneric 2")
+
+
+def test_provision_cohn_sends_the_password_and_returns_the_credentials(fake):
+    Step = pb2.ProvisionCohnProgress
+    credentials = pb2.CohnCredentials(ip_address="192.168.50.100", username="gopro", password="pw", ssid="home")
+    fake.stream_steps = [Step(step=Step.STEP_DATE_TIME), Step(step=Step.STEP_NETWORK),
+                         Step(step=Step.STEP_PROVISIONED, credentials=credentials)]
+    steps = []
+    with goprod.Client(fake.socket) as client:
+        assert client.provision_cohn("home", "secret12", camera="0456", progress=steps.append) == credentials
+        fake.stream_steps, fake.stream_error = [], grpc.StatusCode.DEADLINE_EXCEEDED
+        with pytest.raises(goprod.GoprodError) as error:
+            client.provision_cohn("home")
+    assert [s.step for s in steps] == [Step.STEP_DATE_TIME, Step.STEP_NETWORK, Step.STEP_PROVISIONED]
+    assert error.value.code == grpc.StatusCode.DEADLINE_EXCEEDED
+    assert [request for _, request, _ in fake.calls] == [
+        pb2.ProvisionCohnRequest(camera="0456", ssid="home", password=b"secret12"),
+        pb2.ProvisionCohnRequest(ssid="home")]

@@ -90,6 +90,8 @@ public:
     std::function<std::pair<std::vector<core::CohnProgress>, Reply<core::CohnCredentials>>(
         const std::string&, const std::string&, const std::optional<std::string>&)>
         onProvisionCohn;
+    // issue 15 G: progress steps of a live-stream start, then its outcome (nullopt: hold)
+    std::function<std::pair<std::vector<core::LiveStreamProgress>, Reply<void>>(const std::string&)> onLiveStreamStart;
     std::vector<core::CameraView> discoverFinds;  // what discover() reports
     bool discoverHolds = false;                   // then discover() waits for cancel
     std::size_t maxSubscribers = 64;
@@ -126,6 +128,10 @@ public:
         std::vector<core::CallId> ids;
         for (const auto& [id, fail] : held_) ids.push_back(id);
         return ids;
+    }
+    std::vector<protocol::operation::LiveStreamMode> liveStreamModes() const {  // issue 15 G
+        std::lock_guard lock(mutex_);
+        return liveStreamModes_;
     }
     std::optional<core::Deadline> lastDeadline() const {
         std::lock_guard lock(mutex_);
@@ -403,10 +409,20 @@ public:
 
     // group C
     void liveStreamStart(core::CallId call, std::string selector, protocol::operation::LiveStreamMode mode,
-                         core::Deadline deadline, std::function<void(const core::LiveStreamProgress&)> /*progress*/,
+                         core::Deadline deadline, std::function<void(const core::LiveStreamProgress&)> progress,
                          std::function<void(core::Result<void>)> done) override {
         record("liveStreamStart " + selector + " " + mode.url, call, deadline);
-        reply<void>(call, Reply<void>{}, std::move(done));
+        // issue 15 G: the mode is recorded; the test may script progress and outcome (default: hold).
+        {
+            std::lock_guard lock(mutex_);
+            liveStreamModes_.push_back(mode);
+        }
+        auto script = onLiveStreamStart ? onLiveStreamStart(selector)
+                                        : std::pair<std::vector<core::LiveStreamProgress>, Reply<void>>{};
+        post([progress, steps = script.first] {
+            for (const auto& step : steps) progress(step);
+        });
+        reply<void>(call, script.second, std::move(done));
     }
 
     void status(std::function<void(core::RegistryStatus)> done) override {
@@ -588,6 +604,7 @@ private:
     std::atomic<bool> calledBack_{false};
     std::map<core::CallId, std::function<void(core::Error)>> held_;
     std::map<core::CallId, std::function<void(core::Result<core::Answer>)>> heldRequests_;
+    std::vector<protocol::operation::LiveStreamMode> liveStreamModes_;  // issue 15 G
 
     std::thread thread_;  // last: starts after every member above exists
 };
