@@ -709,6 +709,9 @@ Service::Service(core::Control& control, Options options)
     // issue 15 B: presets and setting capabilities
     refuseUnparsable("GetPresets", &Service::GetPresets);
     refuseUnparsable("GetCapabilities", &Service::GetCapabilities);
+    // issue 15 F
+    refuseUnparsable("SetPresetVisibility", &Service::SetPresetVisibility);
+    refuseUnparsable("UpdateCustomPreset", &Service::UpdateCustomPreset);
 }
 
 void Service::setLimits(std::chrono::milliseconds requestTimeout, std::size_t maxStreams) {
@@ -1446,7 +1449,8 @@ grpc::ServerUnaryReactor* Service::GetPresets(grpc::CallbackServerContext* conte
     return onSelection(request->target(), [&](const Call& call, core::Selection selection) -> core::Result<void> {
         const TimeBase time = TimeBase::now(options_.clock);
         eachCamera<v1::CameraPresets>(
-            call, std::move(selection), protocol::operation::getPresetStatus(request->include_hidden()),
+            call, std::move(selection),
+            protocol::operation::getPresetStatus(request->include_hidden(), request->register_updates()),
             deadlineFor(context, options_.requestTimeout),
             [time](const core::CameraView& camera, const core::Result<core::Answer>& answer) {
                 v1::CameraPresets out;
@@ -1760,8 +1764,78 @@ grpc::ServerUnaryReactor* Service::SetCameraName(grpc::CallbackServerContext* co
 
 grpc::ServerUnaryReactor* Service::ReleaseNetwork(grpc::CallbackServerContext* context,
                                                   const v1::CameraRequest* request, v1::MultiResult* response) {
-    return commandOnEach(context, *request, response, [] {
-        return genericCommand(protocol::operation::releaseNetwork(), "Release Network");
+    return commandOnEach(context, *request, response,
+                         [] { return genericCommand(protocol::operation::releaseNetwork(), "Release Network"); });
+}
+
+// --- issue 15 F: preset visibility and the custom preset update ---------------------
+
+grpc::ServerUnaryReactor* Service::SetPresetVisibility(grpc::CallbackServerContext* context,
+                                                       const v1::SetPresetVisibilityRequest* request,
+                                                       v1::MultiResult* response) {
+    return commandOnEach(context, request->target(), response, [&] {
+        return genericCommand(protocol::operation::presetSetVisibility(request->preset_id(), request->visible()),
+                              "Set Preset Visibility of preset " + std::to_string(request->preset_id()) +
+                                  (request->visible() ? " (visible)" : " (hidden)"));
+    });
+}
+
+// The camera updates whichever preset is active. So that a client names the
+// preset it means, the daemon reads the active one (status 97) first and sends
+// the update only when it is `preset_id`; it does not load the preset itself
+// (that would change what the camera records, behind the user's back).
+grpc::ServerUnaryReactor* Service::UpdateCustomPreset(grpc::CallbackServerContext* context,
+                                                      const v1::UpdateCustomPresetRequest* request,
+                                                      v1::MultiResult* response) {
+    return onSelection(request->target(), [&](const Call& call, core::Selection selection) -> core::Result<void> {
+        std::optional<std::string_view> name;
+        if (!request->custom_name().empty()) name = request->custom_name();
+        const auto title = request->has_title_id() ? std::optional(request->title_id()) : std::nullopt;
+        const auto icon = request->has_icon_id() ? std::optional(request->icon_id()) : std::nullopt;
+        auto built = protocol::operation::customPresetUpdate(title, name, icon);
+        if (!built) return Unexpected{invalid(protocol::describe(built.error()))};
+        const std::int32_t presetId = request->preset_id();
+        auto update = std::make_shared<Command>(
+            genericCommand(std::move(*built), "Custom Preset Update of preset " + std::to_string(presetId)));
+        const auto deadline = deadlineFor(context, options_.requestTimeout);
+        const TimeBase time = TimeBase::now(options_.clock);
+        resolveOne(control_, call, std::move(selection), "UpdateCustomPreset",
+                   [call, update, presetId, deadline, time, response](const core::CameraView& camera) {
+                       const auto finish = [call, response](v1::CameraResult result) {
+                           call->finish(grpc::Status::OK, [&] { *response->add_results() = std::move(result); });
+                       };
+                       const protocol::Bytes preset{protocol::status_id::kPreset};
+                       requestOn(call, camera, protocol::query(protocol::QueryId::GetStatusValues, preset), deadline,
+                                 [=](core::Result<core::Answer> answer) {
+                                     if (call->ended()) return;
+                                     const auto active = [&]() -> core::Result<void> {
+                                         auto read = queryAnswer("Get Status 97 (active preset)", *answer);
+                                         if (!read) return Unexpected{read.error()};
+                                         for (const auto& entry : read->entries) {
+                                             if (entry.id != protocol::status_id::kPreset) continue;
+                                             const auto now = protocol::readBigEndian(entry.value);
+                                             if (now == static_cast<std::uint32_t>(presetId)) return {};
+                                             return Unexpected{core::Error{
+                                                 Errc::CameraRejected,
+                                                 "preset " + std::to_string(presetId) + " is not the active preset (" +
+                                                     std::to_string(now) +
+                                                     " is); the camera updates only its active custom preset: "
+                                                     "load it first",
+                                                 {}}};
+                                         }
+                                         return Unexpected{core::Error{
+                                             Errc::Internal, "the camera did not report its active preset", {}}};
+                                     };
+                                     if (!answer) return finish(errorResult(camera, answer.error()));
+                                     if (auto ok = active(); !ok) return finish(errorResult(camera, ok.error()));
+                                     requestOn(call, camera, update->request, deadline,
+                                               [=](core::Result<core::Answer> updated) {
+                                                   if (call->ended()) return;
+                                                   finish(resultOf(camera, updated, time, update->check));
+                                               });
+                                 });
+                   });
+        return {};
     });
 }
 
