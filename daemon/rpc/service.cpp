@@ -1764,8 +1764,9 @@ grpc::ServerUnaryReactor* Service::SetCameraName(grpc::CallbackServerContext* co
 
 grpc::ServerUnaryReactor* Service::ReleaseNetwork(grpc::CallbackServerContext* context,
                                                   const v1::CameraRequest* request, v1::MultiResult* response) {
-    return commandOnEach(context, *request, response,
-                         [] { return genericCommand(protocol::operation::releaseNetwork(), "Release Network"); });
+    return commandOnEach(context, *request, response, [] {
+        return genericCommand(protocol::operation::releaseNetwork(), "Release Network");
+    });
 }
 
 // --- issue 15 F: preset visibility and the custom preset update ---------------------
@@ -1779,6 +1780,27 @@ grpc::ServerUnaryReactor* Service::SetPresetVisibility(grpc::CallbackServerConte
                                   (request->visible() ? " (visible)" : " (hidden)"));
     });
 }
+
+namespace {
+
+// Whether the camera's answer to Get Status Values 97 names `presetId` as its active preset.
+core::Result<void> checkActivePreset(std::int32_t presetId, const core::Answer& answer) {
+    auto read = queryAnswer("Get Status 97 (active preset)", answer);
+    if (!read) return Unexpected{read.error()};
+    for (const auto& entry : read->entries) {
+        if (entry.id != protocol::status_id::kPreset) continue;
+        const auto active = protocol::readBigEndian(entry.value);
+        if (active == static_cast<std::uint32_t>(presetId)) return {};
+        return Unexpected{core::Error{Errc::CameraRejected,
+                                      "preset " + std::to_string(presetId) + " is not the active preset (" +
+                                          std::to_string(active) +
+                                          " is); the camera updates only its active custom preset: load it first",
+                                      {}}};
+    }
+    return Unexpected{core::Error{Errc::Internal, "the camera did not report its active preset", {}}};
+}
+
+}  // namespace
 
 // The camera updates whichever preset is active. So that a client names the
 // preset it means, the daemon reads the active one (status 97) first and sends
@@ -1804,36 +1826,19 @@ grpc::ServerUnaryReactor* Service::UpdateCustomPreset(grpc::CallbackServerContex
                        const auto finish = [call, response](v1::CameraResult result) {
                            call->finish(grpc::Status::OK, [&] { *response->add_results() = std::move(result); });
                        };
+                       const auto updateIfActive = [=](core::Result<core::Answer> answer) {
+                           if (call->ended()) return;
+                           if (!answer) return finish(errorResult(camera, answer.error()));
+                           if (auto ok = checkActivePreset(presetId, *answer); !ok) {
+                               return finish(errorResult(camera, ok.error()));
+                           }
+                           requestOn(call, camera, update->request, deadline, [=](core::Result<core::Answer> done) {
+                               if (!call->ended()) finish(resultOf(camera, done, time, update->check));
+                           });
+                       };
                        const protocol::Bytes preset{protocol::status_id::kPreset};
                        requestOn(call, camera, protocol::query(protocol::QueryId::GetStatusValues, preset), deadline,
-                                 [=](core::Result<core::Answer> answer) {
-                                     if (call->ended()) return;
-                                     const auto active = [&]() -> core::Result<void> {
-                                         auto read = queryAnswer("Get Status 97 (active preset)", *answer);
-                                         if (!read) return Unexpected{read.error()};
-                                         for (const auto& entry : read->entries) {
-                                             if (entry.id != protocol::status_id::kPreset) continue;
-                                             const auto now = protocol::readBigEndian(entry.value);
-                                             if (now == static_cast<std::uint32_t>(presetId)) return {};
-                                             return Unexpected{core::Error{
-                                                 Errc::CameraRejected,
-                                                 "preset " + std::to_string(presetId) + " is not the active preset (" +
-                                                     std::to_string(now) +
-                                                     " is); the camera updates only its active custom preset: "
-                                                     "load it first",
-                                                 {}}};
-                                         }
-                                         return Unexpected{core::Error{
-                                             Errc::Internal, "the camera did not report its active preset", {}}};
-                                     };
-                                     if (!answer) return finish(errorResult(camera, answer.error()));
-                                     if (auto ok = active(); !ok) return finish(errorResult(camera, ok.error()));
-                                     requestOn(call, camera, update->request, deadline,
-                                               [=](core::Result<core::Answer> updated) {
-                                                   if (call->ended()) return;
-                                                   finish(resultOf(camera, updated, time, update->check));
-                                               });
-                                 });
+                                 updateIfActive);
                    });
         return {};
     });
