@@ -98,6 +98,9 @@ struct Raw {
     std::string control;  // issue 15 group A
     std::string name;
     bool hidden = false;  // issue 15 B: presets --all
+    // issue 15 F
+    bool registerPresets = false;
+    std::string presetTitle, presetName, presetIcon;
 };
 
 std::string joined(const std::vector<std::string>& words) {
@@ -123,6 +126,7 @@ bool singleCamera(Command command) {
         case Command::LiveStreamStart:  // group C
         case Command::Presets:  // issue 15 B: its --all means the hidden presets
         case Command::Name:
+        case Command::PresetCustom:  // issue 15 F: it checks that camera's active preset
             return true;
         default:
             return false;
@@ -138,6 +142,7 @@ struct Parser {
     CLI::Option* timeout = nullptr;
     CLI::Option* socket = nullptr;
     CLI::Option* utcOffset = nullptr;
+    CLI::Option* presetName = nullptr;  // issue 15 F: preset-custom --name ("" given is an error, not absent)
 
     CLI::App* leaf(CLI::App* parent, std::string name, std::string description, Command command) {
         CLI::App* sub = parent->add_subcommand(std::move(name), std::move(description));
@@ -319,12 +324,31 @@ struct Parser {
         leaf(wifi, "release", "Leave the network joined in station mode (back to the access point)",
              Command::WifiRelease);
         // issue 15 B: presets and setting capabilities
-        leaf(&app, "presets", "List the camera's preset groups and presets (* marks each group's active one)",
-             Command::Presets)
-            ->add_flag("--all", raw.hidden, "Hidden presets too");
+        auto* presets =
+            leaf(&app, "presets", "List the camera's preset groups and presets (* marks each group's active one)",
+                 Command::Presets);
+        presets->add_flag("--all", raw.hidden, "Hidden presets too");
+        // issue 15 F
+        presets->add_flag("--register", raw.registerPresets,
+                          "Also register for preset changes (watch --kind presets; kept across reconnections)");
         leaf(&app, "capabilities", "Show the values each setting accepts now (all, or the settings given)",
              Command::Capabilities)
             ->add_option("SETTING", raw.ids, "Setting IDs or names");
+        // issue 15 F: preset visibility and the custom preset update
+        auto* visibility = leaf(&app, "preset-visibility", "Show or hide a preset in the camera's lists (MAX 2)",
+                                Command::PresetVisibility);
+        visibility->add_option("ID", raw.preset, "Preset ID (decimal or 0x hex)")->required();
+        visibility->add_option("STATE", raw.onOff, "on (visible) or off (hidden)")->required();
+        auto* custom = leaf(&app, "preset-custom",
+                            "Rename or re-icon the active custom preset (HERO12 v2.0+, HERO13, MAX 2); ID must be "
+                            "the active preset",
+                            Command::PresetCustom);
+        custom->add_option("ID", raw.preset, "Preset ID (decimal or 0x hex): the camera's active preset")->required();
+        custom->add_option("--title", raw.presetTitle, "Title ID (open_gopro.EnumPresetTitle; 94 = custom name)")
+            ->type_name("T");
+        presetName = custom->add_option("--name", raw.presetName, "Custom name, 1 to 16 bytes of UTF-8 (title 94)")
+                         ->type_name("N");
+        custom->add_option("--icon", raw.presetIcon, "Icon ID (open_gopro.EnumPresetIcon)")->type_name("I");
         app.footer(std::string(kFooter));
     }
 
@@ -530,6 +554,7 @@ Parsed<Invocation> convert(const Parser& parser, Command command, const Environm
         }
         case Command::Presets:  // issue 15 B
             out.includeHidden = raw.hidden;
+            out.registerUpdates = raw.registerPresets;  // issue 15 F
             break;
         case Command::DateTime:
             if (parser.utcOffset->count() > 0) {
@@ -568,6 +593,44 @@ Parsed<Invocation> convert(const Parser& parser, Command command, const Environm
             }
             out.name = raw.name;
             break;
+        // issue 15 F
+        case Command::PresetVisibility:
+        case Command::PresetCustom: {
+            auto id = parseUnsigned(raw.preset, 0x7FFFFFFF, "preset ID");
+            if (!id) return invalid(id.error());
+            out.presetId = static_cast<std::int32_t>(*id);
+            if (command == Command::PresetVisibility) {
+                auto on = parseOnOff(raw.onOff);
+                if (!on) return invalid(on.error());
+                out.on = *on;
+                break;
+            }
+            if (raw.presetTitle.empty() && parser.presetName->count() == 0 && raw.presetIcon.empty()) {
+                return invalid("nothing to update: give --title, --name or --icon");
+            }
+            if (!raw.presetTitle.empty()) {
+                auto title = parseUnsigned(raw.presetTitle, 0x7FFFFFFF, "title ID");
+                if (!title) return invalid(title.error());
+                out.presetTitle = static_cast<std::int32_t>(*title);
+            }
+            if (!raw.presetIcon.empty()) {
+                auto icon = parseUnsigned(raw.presetIcon, 0x7FFFFFFF, "icon ID");
+                if (!icon) return invalid(icon.error());
+                out.presetIcon = static_cast<std::int32_t>(*icon);
+            }
+            if (parser.presetName->count() > 0) {
+                if (!protocol::isUtf8(raw.presetName)) return invalid("--name is not valid UTF-8");
+                if (raw.presetName.empty() || raw.presetName.size() > 16) {
+                    return invalid("--name must be 1 to 16 bytes, got " + std::to_string(raw.presetName.size()));
+                }
+                if (out.presetTitle && *out.presetTitle != 94) {
+                    return invalid("--name goes with title 94 (custom name), not --title " +
+                                   std::to_string(*out.presetTitle));
+                }
+                out.presetName = raw.presetName;
+            }
+            break;
+        }
         default:
             break;
     }
@@ -665,6 +728,11 @@ std::string_view commandName(Command command) {
             return "presets";
         case Command::Capabilities:
             return "capabilities";
+        // issue 15 F
+        case Command::PresetVisibility:
+            return "preset-visibility";
+        case Command::PresetCustom:
+            return "preset-custom";
     }
     return "?";
 }

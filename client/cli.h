@@ -62,6 +62,9 @@ enum class Command {
     // issue 15 B: presets and setting capabilities
     Presets,
     Capabilities,
+    // issue 15 F: preset visibility and the custom preset update
+    PresetVisibility,
+    PresetCustom,
 };
 
 // "wifi connect", as typed.
@@ -106,6 +109,12 @@ struct Invocation {
     v1::CameraControl control = v1::CAMERA_CONTROL_UNSPECIFIED;  // control
     std::string name;                                            // name
     bool includeHidden = false;  // issue 15 B: presets --all
+    // issue 15 F
+    bool registerUpdates = false;             // presets --register
+    std::int32_t presetId = 0;                // preset-visibility, preset-custom
+    std::optional<std::int32_t> presetTitle;  // preset-custom --title
+    std::string presetName;                   // preset-custom --name ("" = unchanged)
+    std::optional<std::int32_t> presetIcon;   // preset-custom --icon
 };
 
 // The gRPC deadline in seconds (0 = none): --timeout, else the command's

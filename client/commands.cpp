@@ -691,6 +691,19 @@ std::string eventDetail(const v1::Event& event) {
             if (!cohn.ip_address().empty()) text += " at " + printable(cohn.ip_address());
             return text;
         }
+        case v1::Event::KIND_PRESETS: {  // issue 15 F: each group's active preset, modified ones marked
+            std::string text;
+            for (const auto& group : event.preset_groups()) {
+                text += (text.empty() ? "" : ", ") + (group.name().empty() ? std::to_string(group.id()) : group.name());
+                text += " " + std::to_string(group.active_preset_id());
+                for (const auto& preset : group.presets()) {
+                    if (preset.id() != group.active_preset_id()) continue;
+                    if (!preset.custom_name().empty()) text += " " + printable(preset.custom_name());
+                    if (preset.modified()) text += " (modified)";
+                }
+            }
+            return text;
+        }
         case v1::Event::KIND_REQUEST_DONE: {
             std::string text = printable(event.request()) + ": " + std::string(outcomeWord(event.code()));
             if (!event.error().empty()) text += ": " + printable(event.error());
@@ -937,6 +950,7 @@ int presets(Session& session, const Invocation& invocation) {
     v1::GetPresetsRequest request;
     *request.mutable_target() = target(invocation);
     request.set_include_hidden(invocation.includeHidden);
+    request.set_register_updates(invocation.registerUpdates);  // issue 15 F
     v1::PresetsResponse response;
     const auto status = callUnary(session, invocation, &v1::Goprod::StubInterface::GetPresets, request, &response);
     if (!status.ok()) return reportStatus(session, invocation, status);
@@ -1137,6 +1151,23 @@ int run(const Invocation& invocation, Session& session) {
             return presets(session, invocation);
         case Command::Capabilities:
             return capabilities(session, invocation);
+        // issue 15 F: preset visibility and the custom preset update
+        case Command::PresetVisibility: {
+            v1::SetPresetVisibilityRequest request;
+            *request.mutable_target() = target(invocation);
+            request.set_preset_id(invocation.presetId);
+            request.set_visible(invocation.on);
+            return multi(session, invocation, &Stub::SetPresetVisibility, request);
+        }
+        case Command::PresetCustom: {
+            v1::UpdateCustomPresetRequest request;
+            *request.mutable_target() = target(invocation);
+            request.set_preset_id(invocation.presetId);
+            if (invocation.presetTitle) request.set_title_id(*invocation.presetTitle);
+            request.set_custom_name(invocation.presetName);
+            if (invocation.presetIcon) request.set_icon_id(*invocation.presetIcon);
+            return multi(session, invocation, &Stub::UpdateCustomPreset, request);
+        }
     }
     session.err << "goproctl: unknown command\n";
     return kExitError;

@@ -34,6 +34,9 @@ enum class RequestKind : std::uint8_t {
     UnregisterStatuses,
     RegisterSettings,
     UnregisterSettings,
+    // issue 15 F: Get Preset Status registering for 0xF3 pushes (tagged by its
+    // builder; raw protobuf requests stay Other, as kindOf() reads no protobuf)
+    RegisterPresetStatus,
 };
 
 // One framed-before-sending request message, with where it goes, what answers it

@@ -13,6 +13,7 @@
 #include "live_streaming.pb.h"
 #include "network_management.pb.h"
 #include "preset_status.pb.h"
+#include "protocol/utf8.h"  // issue 15 F
 #include "response_generic.pb.h"
 
 namespace goprod::protocol {
@@ -293,7 +294,9 @@ Request getPresetStatus(bool includeHidden, bool registerUpdates) {
     }
     // Only when asked: the request of the spec's examples has no fields.
     if (includeHidden) body.set_include_hidden(true);
-    return protobufRequest(FeatureId::Query, action::kGetPresetStatus, body);
+    auto request = protobufRequest(FeatureId::Query, action::kGetPresetStatus, body);
+    if (registerUpdates) request.kind = RequestKind::RegisterPresetStatus;  // issue 15 F: restored on reconnection
+    return request;
 }
 
 Request presetSetVisibility(std::int32_t presetId, bool visible) {
@@ -311,6 +314,8 @@ Result<Request> customPresetUpdate(std::optional<std::int32_t> titleId, std::opt
             return fail(Errc::InvalidArgument,
                         "the custom name is " + std::to_string(name->size()) + " bytes, 1 to 16 allowed");
         }
+        // issue 15 F: a proto `string`, shown on the camera's screen
+        if (!isUtf8(*name)) return fail(Errc::InvalidArgument, "the custom name is not valid UTF-8");
         if (titleId && *titleId != kCustomNameTitle) {
             return fail(Errc::InvalidArgument,
                         "a custom name needs title 94 (custom name), not " + std::to_string(*titleId));

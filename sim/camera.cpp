@@ -171,6 +171,10 @@ bool implemented(std::uint8_t feature, std::uint8_t act, std::uint32_t modelNumb
         case kCommandFeature:
             // Set Camera Name exists on MAX 2 (64) and LIT HERO (70) only.
             if (act == a::kSetCameraName) return modelNumber == 64 || modelNumber == 70;
+            // issue 15 F: preset visibility on MAX 2 only; the custom preset update on HERO12
+            // (from v2.0: handleProtobuf checks the firmware), HERO13 and MAX 2.
+            if (act == a::kPresetSetVisibility) return modelNumber == 64;
+            if (act == a::kCustomPresetUpdate) return modelNumber == 62 || modelNumber == 64 || modelNumber == 65;
             return act == a::kSetCohnSetting || act == a::kClearCohnCert || act == a::kCreateCohnCert ||
                    act == a::kSetCameraControl || act == a::kSetTurboActive || act == a::kReleaseNetwork ||
                    act == a::kSetLiveStreamMode;  // group C
@@ -217,6 +221,9 @@ Camera::Camera(CameraConfig config, Scheduler& scheduler, Hooks hooks)
     setStatusText(st::kApSsid, config_.apSsid);
     for (std::uint32_t group : {kVideoGroup, kPhotoGroup, kTimelapseGroup}) {
         activePreset_[group] = static_cast<std::uint32_t>(statusInt(presetStatusOf(group)));
+    }
+    for (const auto& info : presetTable()) {  // issue 15 F
+        if (isCustomPreset(info.id)) customPresets_[info.id].name = std::string(info.name);
     }
     const auto now = scheduler_.now();
     clockBase_ = std::chrono::floor<std::chrono::seconds>(now);
@@ -477,7 +484,7 @@ Camera::Snapshot Camera::snapshot(std::set<std::uint8_t> settingIds, std::set<st
         if (const auto status = statuses_.find(id); status != statuses_.end()) s.statuses.insert(*status);
     }
     if (preset) {
-        const auto message = presetStatusMessage(protocol::action::kPresetStatusNotification);
+        const auto message = presetStatusMessage(protocol::action::kPresetStatusNotification, presetPushHidden_);
         s.presetStatus.assign(message.begin(), message.end());
     }
     if (cohn) {
@@ -726,6 +733,7 @@ void Camera::handleSetting(ByteView message, Batch& out) {
     if (busy_ || encoding()) return reply(kError);
     if (needsVideoGroup(id) && presetGroup() != kVideoGroup) return reply(kError);
     if (!fitsWith(id, value, settings_)) return reply(kInvalid);
+    if (settings_[id] != value) modifiedPresets_.insert(preset());  // issue 15 F: the active preset changed
     settings_[id] = value;
     reply(kOk);
 }
@@ -887,9 +895,26 @@ void Camera::handleProtobuf(Characteristic c, ByteView message, Batch& out) {
         }
         case kQueryFeature << 8 | a::kGetPresetStatus: {
             const auto* request = decoded->as<pb::RequestGetPresetStatus>();
-            if (request->register_preset_status_size() > 0) presetRegistered_ = true;
+            if (request->register_preset_status_size() > 0) {
+                presetRegistered_ = true;
+                presetPushHidden_ = request->include_hidden();  // issue 15 F
+            }
             if (request->unregister_preset_status_size() > 0) presetRegistered_ = false;
-            return add(presetStatusMessage(act | a::kResponseBit));
+            return add(presetStatusMessage(act | a::kResponseBit, request->include_hidden()));
+        }
+        // issue 15 F: presets
+        case kCommandFeature << 8 | a::kPresetSetVisibility: {
+            const auto* request = decoded->as<pb::RequestPresetSetVisibility>();
+            return add(genericResponse(feature, act, presetVisibility(request->id(), request->visible())));
+        }
+        case kCommandFeature << 8 | a::kCustomPresetUpdate: {
+            // HERO12 firmware H23.01.MM...: MM 02 and later are v2.0 and later.
+            if (config_.modelNumber == 62 && config_.firmware.compare(0, 9, "H23.01.02") < 0) return unsupported();
+            const auto* request = decoded->as<pb::RequestCustomPresetUpdate>();
+            const auto title = request->has_title_id() ? std::optional<int>(request->title_id()) : std::nullopt;
+            const auto name = request->has_custom_name() ? std::optional(request->custom_name()) : std::nullopt;
+            const auto icon = request->has_icon_id() ? std::optional<int>(request->icon_id()) : std::nullopt;
+            return add(genericResponse(feature, act, updateCustomPreset(title, name, icon)));
         }
         // group C: live streaming
         case kCommandFeature << 8 | a::kSetLiveStreamMode:
@@ -1042,7 +1067,7 @@ void Camera::leaveStation() {
     updateCohn();
 }
 
-Bytes Camera::presetStatusMessage(std::uint8_t act) const {
+Bytes Camera::presetStatusMessage(std::uint8_t act, bool includeHidden) const {
     pb::NotifyPresetStatus body;
     for (std::uint32_t groupId : {kVideoGroup, kPhotoGroup, kTimelapseGroup}) {
         auto* group = body.add_preset_group_array();
@@ -1052,15 +1077,29 @@ Bytes Camera::presetStatusMessage(std::uint8_t act) const {
         if (active != activePreset_.end()) group->set_active_preset_id(static_cast<std::int32_t>(active->second));
         for (const auto& info : presetTable()) {
             if (info.group != groupId) continue;
+            const bool hidden = hiddenPresets_.contains(info.id);  // issue 15 F
+            if (hidden && !includeHidden) continue;
             auto* preset = group->add_preset_array();
             preset->set_id(static_cast<std::int32_t>(info.id));
             preset->set_mode(static_cast<pb::EnumFlatMode>(info.flatMode));
             preset->set_user_defined(false);
-            preset->set_is_modified(false);
+            preset->set_is_modified(modifiedPresets_.contains(info.id));
             preset->set_is_fixed(true);
-            preset->set_is_visible(true);
+            preset->set_is_visible(!hidden);
             // Real cameras send a title_id; the name is easier to show and to test.
             preset->set_custom_name(std::string(info.name));
+            if (const auto custom = customPresets_.find(info.id); custom != customPresets_.end()) {  // issue 15 F
+                preset->set_user_defined(true);
+                preset->set_is_fixed(false);
+                preset->set_title_id(custom->second.title);
+                preset->set_icon(custom->second.icon);
+                // The name is shown only under the custom-name title.
+                if (custom->second.title == protocol::operation::kCustomNameTitle) {
+                    preset->set_custom_name(custom->second.name);
+                } else {
+                    preset->clear_custom_name();
+                }
+            }
             if (groupId != kVideoGroup) continue;
             for (std::uint8_t id : {protocol::setting_id::kVideoResolution, protocol::setting_id::kFramesPerSecond,
                                     protocol::setting_id::kVideoLens}) {
@@ -1072,6 +1111,36 @@ Bytes Camera::presetStatusMessage(std::uint8_t act) const {
         }
     }
     return protocol::encodeProtobuf(kQueryFeature, act, body);
+}
+
+// issue 15 F: Set Preset Visibility. Any preset of the table; hiding one
+// leaves it loadable (it is only left out of the camera's lists).
+int Camera::presetVisibility(std::int32_t id, bool visible) {
+    if (findPreset(static_cast<std::uint32_t>(id)) == nullptr) return pb::RESULT_ARGUMENT_INVALID;
+    if (visible) {
+        hiddenPresets_.erase(static_cast<std::uint32_t>(id));
+    } else {
+        hiddenPresets_.insert(static_cast<std::uint32_t>(id));
+    }
+    return pb::RESULT_SUCCESS;
+}
+
+// issue 15 F: Custom Preset Update, of the active preset, which must be a
+// custom one (else RESULT_RESOURCE_NOT_AVAILABLE: nothing to update). A name
+// needs title 94 and 1..16 bytes; a title other than 94 replaces the name.
+int Camera::updateCustomPreset(const std::optional<int>& title, const std::optional<std::string>& name,
+                               const std::optional<int>& icon) {
+    const auto custom = customPresets_.find(preset());
+    if (custom == customPresets_.end()) return pb::RESULT_RESOURCE_NOT_AVAILABLE;
+    if (name && (name->empty() || name->size() > 16)) return pb::RESULT_ARGUMENT_OUT_OF_BOUNDS;
+    if (name && title.value_or(custom->second.title) != protocol::operation::kCustomNameTitle) {
+        return pb::RESULT_ARGUMENT_INVALID;
+    }
+    if ((title && *title < 0) || (icon && *icon < 0)) return pb::RESULT_ARGUMENT_OUT_OF_BOUNDS;
+    if (title) custom->second.title = *title;
+    if (name) custom->second.name = *name;
+    if (icon) custom->second.icon = *icon;
+    return pb::RESULT_SUCCESS;
 }
 
 Bytes Camera::cohnStatusMessage(std::uint8_t act) const {

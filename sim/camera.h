@@ -36,6 +36,11 @@
 //   stream (FAILED_STAY_ON, LIVE_STREAM_ERROR_NETWORK). Any registration of
 //   Get Live Stream Status turns pushes (0xF5/0xF5) on for every change, any
 //   unregistration off.
+// - Presets (issue 15 F): one custom preset (kCustomPreset); a setting change
+//   marks the active preset modified; pushes (0xF5/0xF3) only to a registered
+//   client. Set Preset Visibility on MAX 2 only; Custom Preset Update on HERO12
+//   from v2.0, HERO13 and MAX 2, to the active preset if it is the custom one
+//   (else RESULT_RESOURCE_NOT_AVAILABLE). See sim/README.md.
 //
 // Single-threaded: construct, call and destroy it on the thread that runs the
 // Scheduler; hooks are called on that thread, from timer callbacks only.
@@ -222,8 +227,12 @@ private:
     void connectNetwork(bool isNew, const std::string& ssid, const std::string& password, Batch& out);
     void finishProvisioning(const std::string& ssid, bool passwordOk, Batch& out);
     void leaveStation();
-    protocol::Bytes presetStatusMessage(std::uint8_t action) const;
+    protocol::Bytes presetStatusMessage(std::uint8_t action, bool includeHidden = false) const;
     protocol::Bytes cohnStatusMessage(std::uint8_t action) const;
+    // issue 15 F: presets
+    int presetVisibility(std::int32_t id, bool visible);  // open_gopro.EnumResultGeneric
+    int updateCustomPreset(const std::optional<int>& title, const std::optional<std::string>& name,
+                           const std::optional<int>& icon);
     // group C: live streaming
     void setLiveStreamMode(protocol::ByteView message, Batch& out);
     bool liveStreamShutter(bool on);  // true: the shutter started or ended a stream
@@ -306,6 +315,18 @@ private:
     bool cohnConnected_ = false;
     bool cohnNeverConnects_ = false;
     std::uint64_t cohnToken_ = 0;  // the pending connection timer
+
+    // issue 15 F: presets. A setting change modifies the active preset; hidden
+    // presets are left out of Get Preset Status unless asked for (include_hidden,
+    // remembered from the registering request for the pushes).
+    std::set<std::uint32_t> hiddenPresets_, modifiedPresets_;
+    struct CustomPreset {
+        int title = 94;  // open_gopro.EnumPresetTitle: 94 = its custom name
+        std::string name;
+        int icon = 0;
+    };
+    std::map<std::uint32_t, CustomPreset> customPresets_;
+    bool presetPushHidden_ = false;
 
     // group C: live streaming
     struct LiveStream {

@@ -25,6 +25,8 @@ constexpr std::array kPresets = {
     PresetInfo{0x00020000, kTimelapseGroup, "TimeWarp", kFlatTimeWarp, false},
     PresetInfo{0x00020001, kTimelapseGroup, "Time Lapse", kFlatTimeLapseVideo, false},
     PresetInfo{0x00020002, kTimelapseGroup, "Night Lapse", kFlatNightLapseVideo, false},
+    // issue 15 F: one custom (user-defined) preset, for the custom preset update
+    PresetInfo{kCustomPreset, kPhotoGroup, "My Photo", kFlatPhoto, true},
 };
 
 // HERO12 Black's resolutions and frame rates (newest references.json, the
@@ -177,6 +179,8 @@ const PresetInfo* findPreset(std::uint32_t id) {
 bool isPresetGroup(std::uint32_t group) {
     return group == kVideoGroup || group == kPhotoGroup || group == kTimelapseGroup;
 }
+
+bool isCustomPreset(std::uint32_t id) { return id == kCustomPreset; }  // issue 15 F
 
 std::uint32_t firstPresetOf(std::uint32_t group) { return (group - kVideoGroup) << 16; }
 

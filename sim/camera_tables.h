@@ -29,6 +29,9 @@ struct PresetInfo {
 std::span<const PresetInfo> presetTable();
 const PresetInfo* findPreset(std::uint32_t id);
 bool isPresetGroup(std::uint32_t group);
+// issue 15 F: the one custom (user-defined) preset, last of the photo group.
+inline constexpr std::uint32_t kCustomPreset = 0x00010004;
+bool isCustomPreset(std::uint32_t id);
 // The preset a group starts on (the first of the group).
 std::uint32_t firstPresetOf(std::uint32_t group);
 // Status 93/94/95: which status remembers the active preset of a group.

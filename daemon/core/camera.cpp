@@ -32,7 +32,7 @@ constexpr std::uint8_t kDaemonStatuses[] = {protocol::status_id::kBusy, protocol
                                             protocol::status_id::kApMode, protocol::status_id::kBattery};
 
 // Room the queue keeps beyond the clients' limit for the daemon's own requests:
-// the session set-up (at most 7 steps), a keep-alive, status queries. Without
+// the session set-up (at most 8 steps), a keep-alive, status queries. Without
 // it, clients that fill the queue during an outage would have the set-up refused.
 constexpr std::size_t kOwnRequests = 10;
 
@@ -336,7 +336,7 @@ void Camera::subscribe() {
 // On every (re)connection, as the official SDK does: pairing finish when just
 // paired, third-party client (the seed's "enable analytics"), Open GoPro
 // version, hardware info, status registrations (the daemon's and the
-// clients'), date and time. Then ready.
+// clients'), date and time, a client's preset registration (issue 15 F). Then ready.
 void Camera::initialize() {
     link_->attempting = false;
     executor_.cancel(attemptTimer_);
@@ -369,6 +369,9 @@ void Camera::initialize() {
     }
     if (auto time = protocol::command::setLocalDateTime(localNow()))
         steps.push_back({SessionStep::DateTime, std::move(*time)});
+    // issue 15 F
+    if (clientPresets_)
+        steps.push_back({SessionStep::PresetRegistration, protocol::operation::getPresetStatus(false, true)});
 
     link_->sessionStepsLeft = steps.size();
     for (auto& step : steps) {
@@ -393,6 +396,7 @@ std::string_view Camera::stepName(SessionStep step) {
         case SessionStep::StatusRegistration: return "status registration";
         case SessionStep::SettingRegistration: return "setting registration";
         case SessionStep::DateTime: return "date and time";
+        case SessionStep::PresetRegistration: return "preset registration";  // issue 15 F
     }
     return "session step";
 }
@@ -622,6 +626,13 @@ protocol::Bytes Camera::registrationIds(const protocol::Request& request) {
 void Camera::trackRegistrations(protocol::RequestKind kind, const protocol::ResponseKey& expects,
                                 const protocol::Bytes& ids, const Answer& answer) {
     using protocol::RequestKind;
+    // issue 15 F: answered with the preset status (no result field); the 2-byte "unsupported" reply is no registration.
+    if (kind == RequestKind::RegisterPresetStatus) {
+        const auto status = protocol::decodeProtobuf(answer.message);
+        if (status && status->action == (protocol::action::kGetPresetStatus | protocol::action::kResponseBit))
+            clientPresets_ = true;
+        return;
+    }
     if (ids.empty() || !protocol::succeeded(expects, answer.message)) return;
     switch (kind) {
         case RequestKind::RegisterStatuses: clientStatuses_.insert(ids.begin(), ids.end()); break;
@@ -848,6 +859,16 @@ void Camera::onUnsolicited(const Answer& answer, const protocol::Classified& kin
                 return;
             }
             break;
+        // issue 15 F: preset pushes (a client registered) are their own kind.
+        case Incoming::PresetNotification: {
+            if (!host_.wants(Event::Kind::Presets, *this)) return;
+            Event event;
+            event.kind = Event::Kind::Presets;
+            event.camera = view();
+            event.message = answer.message;
+            host_.publish(std::move(event));
+            return;
+        }
         // group C: to a running live-stream start, and to subscribers as its own kind.
         case Incoming::LiveStreamNotification: {
             if (network_) {

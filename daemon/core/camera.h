@@ -159,6 +159,7 @@ private:
         StatusRegistration,
         SettingRegistration,
         DateTime,
+        PresetRegistration,  // issue 15 F
     };
 
     struct StatusWaiter {
@@ -242,6 +243,10 @@ private:
     RequestQueue queue_;
     std::map<std::uint8_t, protocol::Bytes> statuses_;
     std::set<std::uint8_t> clientStatuses_, clientSettings_;  // registrations clients made (restored on reconnect)
+    // issue 15 F: a client registered for preset pushes (GetPresets register_updates). Restored on reconnect like
+    // the status registrations: the daemon is shared, and a program watching presets should not have to notice
+    // that the link dropped. Not registered unasked: every setting change pushes the whole (multi-packet) list.
+    bool clientPresets_ = false;
     std::vector<StatusWaiter> statusWaiters_;
     std::uint64_t nextWaiterId_ = 1;
 

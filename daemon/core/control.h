@@ -130,11 +130,13 @@ struct Event {
         StateChanged,   // `camera.state` is the new state
         StatusPush,     // `entries`: status ID → raw value
         SettingPush,    // `entries`: setting ID → raw value
-        Notification,   // `message`: another asynchronous message (scan, provisioning, preset)
+        Notification,   // `message`: another asynchronous message (scan, provisioning)
         RequestDone,    // `request` finished with `error` (empty message = success)
         // issue 15 D
         CohnStatus,     // `message`: a COHN status push (0xF5/0xEF NotifyCOHNStatus)
         LiveStream,     // group C: `message` is a live-stream status push (0xF5/0xF5)
+        // issue 15 F
+        Presets,        // `message`: a preset status push (0xF5/0xF3 NotifyPresetStatus)
     };
     Kind kind = Kind::StateChanged;
     CameraView camera;

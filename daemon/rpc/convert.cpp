@@ -72,6 +72,8 @@ constexpr auto kEventKinds = enumTable<core::Event::Kind, v1::Event::Kind>({
     {core::Event::Kind::LiveStream, v1::Event::KIND_LIVE_STREAM},  // group C
     // issue 15 D
     {core::Event::Kind::CohnStatus, v1::Event::KIND_COHN_STATUS},
+    // issue 15 F
+    {core::Event::Kind::Presets, v1::Event::KIND_PRESETS},
 });
 
 // issue 15 D
@@ -246,6 +248,14 @@ v1::Event toProto(const core::Event& event, std::chrono::system_clock::time_poin
     if (event.kind == core::Event::Kind::CohnStatus) cohnStatusFromMessage(event.message, out.mutable_cohn_status());
     if (event.kind == core::Event::Kind::LiveStream) {  // group C
         if (auto status = liveStreamStatus(event.message)) *out.mutable_live_stream() = std::move(*status);
+    }
+    if (event.kind == core::Event::Kind::Presets) {  // issue 15 F
+        const auto decoded = protocol::decodeProtobuf(event.message);
+        if (const auto* status = decoded ? decoded->as<open_gopro::NotifyPresetStatus>() : nullptr) {
+            v1::CameraPresets presets;
+            toProto(*status, &presets);
+            out.mutable_preset_groups()->Swap(presets.mutable_groups());
+        }
     }
     if (event.error) {
         out.set_code(static_cast<std::int32_t>(statusCode(event.error->code)));

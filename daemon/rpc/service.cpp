@@ -710,6 +710,9 @@ Service::Service(core::Control& control, Options options)
     // issue 15 B: presets and setting capabilities
     refuseUnparsable("GetPresets", &Service::GetPresets);
     refuseUnparsable("GetCapabilities", &Service::GetCapabilities);
+    // issue 15 F
+    refuseUnparsable("SetPresetVisibility", &Service::SetPresetVisibility);
+    refuseUnparsable("UpdateCustomPreset", &Service::UpdateCustomPreset);
 }
 
 void Service::setLimits(std::chrono::milliseconds requestTimeout, std::size_t maxStreams) {
@@ -1447,7 +1450,8 @@ grpc::ServerUnaryReactor* Service::GetPresets(grpc::CallbackServerContext* conte
     return onSelection(request->target(), [&](const Call& call, core::Selection selection) -> core::Result<void> {
         const TimeBase time = TimeBase::now(options_.clock);
         eachCamera<v1::CameraPresets>(
-            call, std::move(selection), protocol::operation::getPresetStatus(request->include_hidden()),
+            call, std::move(selection),
+            protocol::operation::getPresetStatus(request->include_hidden(), request->register_updates()),
             deadlineFor(context, options_.requestTimeout),
             [time](const core::CameraView& camera, const core::Result<core::Answer>& answer) {
                 v1::CameraPresets out;
@@ -1783,6 +1787,81 @@ grpc::ServerUnaryReactor* Service::ReleaseNetwork(grpc::CallbackServerContext* c
                                                   const v1::CameraRequest* request, v1::MultiResult* response) {
     return commandOnEach(context, *request, response, [] {
         return genericCommand(protocol::operation::releaseNetwork(), "Release Network");
+    });
+}
+
+// --- issue 15 F: preset visibility and the custom preset update ---------------------
+
+grpc::ServerUnaryReactor* Service::SetPresetVisibility(grpc::CallbackServerContext* context,
+                                                       const v1::SetPresetVisibilityRequest* request,
+                                                       v1::MultiResult* response) {
+    return commandOnEach(context, request->target(), response, [&] {
+        return genericCommand(protocol::operation::presetSetVisibility(request->preset_id(), request->visible()),
+                              "Set Preset Visibility of preset " + std::to_string(request->preset_id()) +
+                                  (request->visible() ? " (visible)" : " (hidden)"));
+    });
+}
+
+namespace {
+
+// Whether the camera's answer to Get Status Values 97 names `presetId` as its active preset.
+core::Result<void> checkActivePreset(std::int32_t presetId, const core::Answer& answer) {
+    auto read = queryAnswer("Get Status 97 (active preset)", answer);
+    if (!read) return Unexpected{read.error()};
+    for (const auto& entry : read->entries) {
+        if (entry.id != protocol::status_id::kPreset) continue;
+        const auto active = protocol::readBigEndian(entry.value);
+        if (active == static_cast<std::uint32_t>(presetId)) return {};
+        return Unexpected{core::Error{Errc::CameraRejected,
+                                      "preset " + std::to_string(presetId) + " is not the active preset (" +
+                                          std::to_string(active) +
+                                          " is); the camera updates only its active custom preset: load it first",
+                                      {}}};
+    }
+    return Unexpected{core::Error{Errc::Internal, "the camera did not report its active preset", {}}};
+}
+
+}  // namespace
+
+// The camera updates whichever preset is active. So that a client names the
+// preset it means, the daemon reads the active one (status 97) first and sends
+// the update only when it is `preset_id`; it does not load the preset itself
+// (that would change what the camera records, behind the user's back).
+grpc::ServerUnaryReactor* Service::UpdateCustomPreset(grpc::CallbackServerContext* context,
+                                                      const v1::UpdateCustomPresetRequest* request,
+                                                      v1::MultiResult* response) {
+    return onSelection(request->target(), [&](const Call& call, core::Selection selection) -> core::Result<void> {
+        std::optional<std::string_view> name;
+        if (!request->custom_name().empty()) name = request->custom_name();
+        const auto title = request->has_title_id() ? std::optional(request->title_id()) : std::nullopt;
+        const auto icon = request->has_icon_id() ? std::optional(request->icon_id()) : std::nullopt;
+        auto built = protocol::operation::customPresetUpdate(title, name, icon);
+        if (!built) return Unexpected{invalid(protocol::describe(built.error()))};
+        const std::int32_t presetId = request->preset_id();
+        auto update = std::make_shared<Command>(
+            genericCommand(std::move(*built), "Custom Preset Update of preset " + std::to_string(presetId)));
+        const auto deadline = deadlineFor(context, options_.requestTimeout);
+        const TimeBase time = TimeBase::now(options_.clock);
+        resolveOne(control_, call, std::move(selection), "UpdateCustomPreset",
+                   [call, update, presetId, deadline, time, response](const core::CameraView& camera) {
+                       const auto finish = [call, response](v1::CameraResult result) {
+                           call->finish(grpc::Status::OK, [&] { *response->add_results() = std::move(result); });
+                       };
+                       const auto updateIfActive = [=](core::Result<core::Answer> answer) {
+                           if (call->ended()) return;
+                           if (!answer) return finish(errorResult(camera, answer.error()));
+                           if (auto ok = checkActivePreset(presetId, *answer); !ok) {
+                               return finish(errorResult(camera, ok.error()));
+                           }
+                           requestOn(call, camera, update->request, deadline, [=](core::Result<core::Answer> done) {
+                               if (!call->ended()) finish(resultOf(camera, done, time, update->check));
+                           });
+                       };
+                       const protocol::Bytes preset{protocol::status_id::kPreset};
+                       requestOn(call, camera, protocol::query(protocol::QueryId::GetStatusValues, preset), deadline,
+                                 updateIfActive);
+                   });
+        return {};
     });
 }
 

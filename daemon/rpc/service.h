@@ -195,6 +195,13 @@ public:
                                          v1::PresetsResponse* response) override;
     grpc::ServerUnaryReactor* GetCapabilities(grpc::CallbackServerContext* context, const v1::GetValuesRequest* request,
                                               v1::CapabilitiesResponse* response) override;
+    // issue 15 F: preset visibility and the custom preset update
+    grpc::ServerUnaryReactor* SetPresetVisibility(grpc::CallbackServerContext* context,
+                                                  const v1::SetPresetVisibilityRequest* request,
+                                                  v1::MultiResult* response) override;
+    grpc::ServerUnaryReactor* UpdateCustomPreset(grpc::CallbackServerContext* context,
+                                                 const v1::UpdateCustomPresetRequest* request,
+                                                 v1::MultiResult* response) override;
 
 private:
     // The shapes of the handlers (service.cpp).

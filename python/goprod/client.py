@@ -226,11 +226,35 @@ class Client:
 
     # issue 15 B: presets and setting capabilities
 
-    def presets(self, camera=None, *, include_hidden=False, timeout=None):
+    def presets(self, camera=None, *, include_hidden=False, register=False, timeout=None):
         """Get Preset Status: a list of pb2.PresetGroupInfo (id, name, presets with
-        id, mode, custom_name, active, visible, settings) of one camera."""
-        request = pb2.GetPresetsRequest(target=_selection(camera, False), include_hidden=include_hidden)
+        id, mode, custom_name, active, visible, settings) of one camera.
+        `register` (issue 15 F): the camera then pushes its presets on every change
+        (events of kind pb2.Event.KIND_PRESETS, with `preset_groups`); goprod keeps
+        the registration across reconnections."""
+        request = pb2.GetPresetsRequest(target=_selection(camera, False), include_hidden=include_hidden,
+                                        register_updates=register)
         return list(self.call("GetPresets", request, timeout, "presets").cameras[0].groups)
+
+    # issue 15 F: preset visibility and the custom preset update
+
+    def preset_visibility(self, preset_id, visible, cameras=None, *, all=False, timeout=None):
+        """Shows or hides a preset in the camera's lists (MAX 2)."""
+        request = pb2.SetPresetVisibilityRequest(target=_selection(cameras, all), preset_id=preset_id, visible=visible)
+        what = "preset-visibility %d %s" % (preset_id, "on" if visible else "off")
+        return list(self.call("SetPresetVisibility", request, timeout, what).results)
+
+    def update_custom_preset(self, preset_id, *, title=None, name=None, icon=None, camera=None, timeout=None):
+        """Custom Preset Update of one camera's active preset, which must be
+        `preset_id` and a custom one: title ID, name (1..16 bytes of UTF-8, title
+        94) and icon ID; None leaves a part as it is."""
+        request = pb2.UpdateCustomPresetRequest(target=_selection(camera, False), preset_id=preset_id,
+                                                custom_name=name or "")
+        if title is not None:
+            request.title_id = title
+        if icon is not None:
+            request.icon_id = icon
+        return list(self.call("UpdateCustomPreset", request, timeout, "preset-custom %d" % preset_id).results)
 
     def capabilities(self, ids=(), cameras=None, *, all=False, timeout=None):
         """Get Setting Capabilities (`ids`, empty = all): a list of

@@ -603,5 +603,48 @@ TEST(Cli, Issue15TimeoutsPerCommand) {
     EXPECT_EQ(timeoutSeconds(parsed({"--timeout", "5", "cohn", "provision", "HomeNet"})), 5);
 }
 
+// issue 15 F: presets --register, preset-visibility, preset-custom
+TEST(Cli, PresetCommandsParseTheirArguments) {
+    EXPECT_TRUE(parsed({"presets", "--register"}).registerUpdates);
+    EXPECT_FALSE(parsed({"presets"}).registerUpdates);
+    EXPECT_EQ(parsed({"watch", "--kind", "presets"}).kinds, std::vector<v1::Event::Kind>{v1::Event::KIND_PRESETS});
+
+    auto visibility = parsed({"--all", "preset-visibility", "0x00010002", "off"});
+    EXPECT_EQ(visibility.command, Command::PresetVisibility);
+    EXPECT_EQ(visibility.presetId, 0x00010002);
+    EXPECT_FALSE(visibility.on);
+    EXPECT_TRUE(visibility.all);
+
+    auto custom = parsed({"preset-custom", "65540", "--name", "Dive", "--icon", "0"});
+    EXPECT_EQ(custom.command, Command::PresetCustom);
+    EXPECT_EQ(custom.presetId, 65540);
+    EXPECT_EQ(custom.presetName, "Dive");
+    EXPECT_EQ(custom.presetIcon, std::optional<std::int32_t>(0));
+    EXPECT_FALSE(custom.presetTitle);
+    custom = parsed({"preset-custom", "65540", "--title", "94", "--name", "\xC3\x89t\xC3\xA9"});
+    EXPECT_EQ(custom.presetTitle, std::optional<std::int32_t>(94));
+}
+
+TEST(Cli, PresetCommandsRefuseBadArgumentsWithAClearMessage) {
+    const std::pair<std::vector<std::string>, const char*> cases[] = {
+        {{"preset-visibility", "1"}, "STATE is required"},
+        {{"preset-visibility", "1", "maybe"}, "expected on or off"},
+        {{"preset-visibility", "x", "on"}, "preset ID"},
+        {{"preset-custom", "1"}, "nothing to update"},
+        {{"preset-custom", "1", "--name", ""}, "1 to 16 bytes"},
+        {{"preset-custom", "1", "--name", "seventeen chars!!"}, "1 to 16 bytes, got 17"},
+        {{"preset-custom", "1", "--name", "Dive\xFF"}, "not valid UTF-8"},
+        {{"preset-custom", "1", "--name", "Dive", "--title", "5"}, "title 94"},
+        {{"preset-custom", "1", "--title", "x"}, "title ID"},
+        {{"--all", "preset-custom", "1", "--icon", "2"}, "preset-custom works on one camera"},
+    };
+    for (const auto& [args, message] : cases) {
+        const auto result = parse(args);
+        EXPECT_FALSE(result.outcome.invocation) << args.back();
+        EXPECT_EQ(result.outcome.exitCode, kExitUsage) << args.back();
+        EXPECT_THAT(result.err, HasSubstr(message)) << args.back();
+    }
+}
+
 }  // namespace
 }  // namespace goprod::client

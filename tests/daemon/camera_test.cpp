@@ -1619,5 +1619,50 @@ TEST_F(StationMode, ARequestToACameraThatIsNotReadyFailsAtOnce) {
     EXPECT_TRUE(failedWith(o, Errc::Unavailable));
 }
 
+// issue 15 F: a client's preset registration is restored on reconnection, and
+// the camera's preset pushes become their own event kind.
+TEST_F(CameraLink, PresetPushesAreEventsAndTheRegistrationSurvivesAReconnection) {
+    readyCamera();
+    auto registered = request("0456", protocol::operation::getPresetStatus(false, true));
+    executor.drain();
+    ASSERT_TRUE(succeeded(registered));
+    events.clear();
+    auto setting = request("0456", protocol::setting::set(protocol::setting_id::kVideoResolution, 4, 1).value());
+    executor.drain();
+    ASSERT_TRUE(succeeded(setting));
+    const auto pushes = [&] {
+        return std::count_if(events.begin(), events.end(), [](const Event& e) {
+            return e.kind == Event::Kind::Presets && e.message.size() > 2 && e.message[1] == 0xF3;
+        });
+    };
+    EXPECT_EQ(pushes(), 1) << "the setting change modified the active preset";
+    EXPECT_TRUE(std::none_of(events.begin(), events.end(),
+                             [](const Event& e) { return e.kind == Event::Kind::Notification; }));
+
+    script("0456").clearLog();
+    port.dropLink(dev());
+    executor.drain();
+    EXPECT_EQ(state("0456"), CameraState::Ready);
+    const auto log = withoutDateTime(script("0456").log());
+    ASSERT_FALSE(log.empty());
+    EXPECT_EQ(log.back(), "GP-0076 F5 72 08 01 08 02") << "registered again on the new link";
+    events.clear();
+    setting = request("0456", protocol::setting::set(protocol::setting_id::kVideoResolution, 9, 1).value());
+    executor.drain();
+    EXPECT_EQ(pushes(), 1) << "the camera pushes again";
+}
+
+TEST_F(CameraLink, GettingPresetsWithoutRegisteringIsNotRestored) {
+    readyCamera();
+    auto read = request("0456", protocol::operation::getPresetStatus(true));
+    executor.drain();
+    ASSERT_TRUE(succeeded(read));
+    script("0456").clearLog();
+    port.dropLink(dev());
+    executor.drain();
+    EXPECT_EQ(state("0456"), CameraState::Ready);
+    for (const auto& line : script("0456").log()) EXPECT_EQ(line.rfind("GP-0076 F5 72", 0), std::string::npos) << line;
+}
+
 }  // namespace
 }  // namespace goprod::core

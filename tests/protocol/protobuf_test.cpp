@@ -20,11 +20,11 @@
 namespace goprod::protocol {
 namespace {
 
-using ::testing::HasSubstr;
 using test::dump;
 using test::dumpAll;
 using test::failsWith;
 using test::hex;
+using ::testing::HasSubstr;
 using Strings = std::vector<std::string>;
 
 ResponseKey protobuf(std::uint8_t feature, std::uint8_t action) {
@@ -581,6 +581,66 @@ TEST(Protobuf, ReleaseNetworkAndSetCameraName) {
     ASSERT_TRUE(test::succeeds(decoded));
     ASSERT_NE(decoded->as<open_gopro::RequestSetCameraName>(), nullptr);
     EXPECT_EQ(decoded->as<open_gopro::RequestSetCameraName>()->name(), "Rig");
+}
+
+// issue 15 F: preset changes, visibility, custom preset update
+TEST(Protobuf, GetPresetStatusThatRegistersIsTaggedForTheDaemon) {
+    // Registrations are restored on reconnection: the builder says which request makes one.
+    EXPECT_EQ(operation::getPresetStatus(false, true).kind, RequestKind::RegisterPresetStatus);
+    EXPECT_EQ(operation::getPresetStatus(true).kind, RequestKind::Other);
+    EXPECT_EQ(operation::getPresetStatus(false).kind, RequestKind::Other);
+}
+
+TEST(Protobuf, PresetPushCarriesEveryPresetFieldOfTheSpecTable) {
+    // §8.3 Preset: 1 id 4, 2 mode 12, 3 title_id 94, 5 user_defined, 6 icon 3,
+    // 7 setting {1 id 2, 2 value 9, 3 is_caption}, 8 is_modified, 9 is_fixed false,
+    // 10 custom_name "Dive", 11 is_visible false; PresetGroup 1 id 1000, 7 active_preset_id 4.
+    auto decoded =
+        decodeProtobuf(hex("F5 F3 0A 25 08 E8 07 12 1E 08 04 10 0C 18 5E 28 01 30 03 3A 06 08 02 10 09 18 01"
+                           " 40 01 48 00 52 04 44 69 76 65 58 00 38 04"));
+    ASSERT_TRUE(test::succeeds(decoded));
+    const auto* status = decoded->as<open_gopro::NotifyPresetStatus>();
+    ASSERT_NE(status, nullptr);
+    ASSERT_EQ(status->preset_group_array_size(), 1);
+    const auto& group = status->preset_group_array(0);
+    EXPECT_EQ(group.active_preset_id(), 4);
+    ASSERT_EQ(group.preset_array_size(), 1);
+    const auto& preset = group.preset_array(0);
+    EXPECT_EQ(preset.id(), 4);
+    EXPECT_EQ(preset.title_id(), 94);
+    EXPECT_TRUE(preset.user_defined());
+    EXPECT_EQ(preset.icon(), 3);
+    EXPECT_TRUE(preset.is_modified());
+    EXPECT_FALSE(preset.is_fixed());
+    EXPECT_EQ(preset.custom_name(), "Dive");
+    ASSERT_TRUE(preset.has_is_visible());
+    EXPECT_FALSE(preset.is_visible());
+    ASSERT_EQ(preset.setting_array_size(), 1);
+    EXPECT_EQ(preset.setting_array(0).id(), 2);
+    EXPECT_EQ(preset.setting_array(0).value(), 9);
+    EXPECT_TRUE(preset.setting_array(0).is_caption());
+    EXPECT_EQ(protocol::classify(Characteristic::QueryResponse, hex("F5 F3 0A 00")).kind, Incoming::PresetNotification);
+}
+
+TEST(Protobuf, PresetVisibilityShowsAndTheAnswerCanRefuse) {
+    EXPECT_EQ(dump(operation::presetSetVisibility(4, true).message), "F1 63 08 04 10 01");
+    auto refused = decodeProtobuf(hex("F1 E3 08 03"));
+    ASSERT_TRUE(test::succeeds(refused));
+    EXPECT_EQ(refused->as<open_gopro::ResponseGeneric>()->result(), open_gopro::RESULT_NOT_SUPPORTED);
+}
+
+TEST(Protobuf, CustomPresetNameIsUtf8OfAtMost16Bytes) {
+    // Sixteen bytes of two-byte characters fit; the name goes with title 94.
+    auto accented = operation::customPresetUpdate(
+        std::nullopt, "\xC3\x89\xC3\x89\xC3\x89\xC3\x89\xC3\x89\xC3\x89\xC3\x89\xC3\x89", std::nullopt);
+    ASSERT_TRUE(test::succeeds(accented));
+    EXPECT_EQ(dump(accented->message), "F1 64 08 5E 12 10 C3 89 C3 89 C3 89 C3 89 C3 89 C3 89 C3 89 C3 89");
+    EXPECT_TRUE(
+        failsWith(operation::customPresetUpdate(std::nullopt, "Dive\xFF", std::nullopt), Errc::InvalidArgument));
+    EXPECT_TRUE(failsWith(operation::customPresetUpdate(94, "\xC3", std::nullopt), Errc::InvalidArgument));
+    auto icon = operation::customPresetUpdate(std::nullopt, std::nullopt, 7);
+    ASSERT_TRUE(test::succeeds(icon));
+    EXPECT_EQ(dump(icon->message), "F1 64 18 07");
 }
 
 }  // namespace

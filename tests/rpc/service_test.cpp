@@ -1169,5 +1169,112 @@ TEST_F(ServiceTest, GetDaemonStatusWithoutBluezStillAnswers) {
     EXPECT_EQ(status.adapters_size(), 0);
 }
 
+// --- issue 15 F: preset registration, visibility, the custom preset update ---------
+
+class PresetServiceTest : public ServiceTest {
+protected:
+    // The camera's active preset is `active`; protobuf operations succeed.
+    void activePresetIs(std::uint32_t active) {
+        fake_.onRequest = [active](const core::CameraView&, const protocol::Request& request) {
+            if (request.expects.kind == protocol::ResponseKey::Kind::Protobuf) {
+                auto answer = answerTo(request, 0);
+                answer.message = {request.expects.id, request.expects.action, 0x08, 0x01};  // RESULT_SUCCESS
+                return FakeControl::Reply<core::Answer>(answer);
+            }
+            protocol::Bytes value;
+            protocol::appendBigEndian(value, active, 4);
+            return FakeControl::Reply<core::Answer>(
+                answerTo(request, 0, {}, {{protocol::status_id::kPreset, std::move(value)}}));
+        };
+    }
+    v1::UpdateCustomPresetRequest update(std::int32_t presetId, std::string name) {
+        v1::UpdateCustomPresetRequest request;
+        request.set_preset_id(presetId);
+        request.set_custom_name(std::move(name));
+        return request;
+    }
+    std::vector<std::string> sent() {
+        std::vector<std::string> out;
+        for (const auto& record : fake_.requests()) out.push_back(hex(record.request.message));
+        return out;
+    }
+};
+
+TEST_F(PresetServiceTest, GetPresetsRegistersOnlyWhenAskedAndTagsTheRequest) {
+    fake_.onRequest = [](const core::CameraView&, const protocol::Request&) {
+        return FakeControl::Reply<core::Answer>(
+            core::Result<core::Answer>(core::fail(core::Errc::Unavailable, "not connected")));
+    };
+    v1::GetPresetsRequest request;
+    v1::PresetsResponse response;
+    ASSERT_TRUE(stub_->GetPresets(context().get(), request, &response).ok());
+    request.set_register_updates(true);
+    ASSERT_TRUE(stub_->GetPresets(context().get(), request, &response).ok());
+    const auto requests = fake_.requests();
+    ASSERT_EQ(requests.size(), 2U);
+    EXPECT_EQ(hex(requests[0].request.message), "f5 72");
+    EXPECT_EQ(requests[0].request.kind, protocol::RequestKind::Other);
+    EXPECT_EQ(hex(requests[1].request.message), "f5 72 08 01 08 02");
+    EXPECT_EQ(requests[1].request.kind, protocol::RequestKind::RegisterPresetStatus);
+}
+
+TEST_F(PresetServiceTest, SetPresetVisibilitySendsTheOperationToEveryCamera) {
+    threeCameras();
+    activePresetIs(0);
+    v1::SetPresetVisibilityRequest request;
+    *request.mutable_target() = all();
+    request.set_preset_id(0x00010002);
+    request.set_visible(false);
+    v1::MultiResult response;
+    ASSERT_TRUE(stub_->SetPresetVisibility(context().get(), request, &response).ok());
+    EXPECT_THAT(sent(), ElementsAre("f1 63 08 82 80 04 10 00", "f1 63 08 82 80 04 10 00", "f1 63 08 82 80 04 10 00"));
+    ASSERT_EQ(response.results_size(), 3);
+    for (const auto& result : response.results()) EXPECT_EQ(result.code(), 0) << result.message();
+}
+
+TEST_F(PresetServiceTest, CustomPresetUpdateReadsTheActivePresetFirst) {
+    activePresetIs(0x00010004);
+    v1::MultiResult response;
+    auto request = update(0x00010004, "Dive");
+    request.set_icon_id(3);
+    ASSERT_TRUE(stub_->UpdateCustomPreset(context().get(), request, &response).ok());
+    EXPECT_THAT(sent(), ElementsAre("13 61", "f1 64 08 5e 12 04 44 69 76 65 18 03"));
+    ASSERT_EQ(response.results_size(), 1);
+    EXPECT_EQ(response.results(0).code(), 0) << response.results(0).message();
+}
+
+TEST_F(PresetServiceTest, CustomPresetUpdateOfAnotherPresetIsRefusedBeforeItIsSent) {
+    activePresetIs(2);
+    v1::MultiResult response;
+    ASSERT_TRUE(stub_->UpdateCustomPreset(context().get(), update(0x00010004, "Dive"), &response).ok());
+    EXPECT_THAT(sent(), ElementsAre("13 61"));
+    ASSERT_EQ(response.results_size(), 1);
+    EXPECT_EQ(response.results(0).code(), static_cast<int>(grpc::StatusCode::FAILED_PRECONDITION));
+    EXPECT_THAT(response.results(0).message(), HasSubstr("preset 65540 is not the active preset (2 is)"));
+}
+
+TEST_F(PresetServiceTest, CustomPresetUpdateChecksItsFieldsAndTheSelection) {
+    activePresetIs(0x00010004);
+    v1::MultiResult response;
+    auto status = stub_->UpdateCustomPreset(context().get(), update(0x00010004, std::string(17, 'x')), &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), HasSubstr("1 to 16"));
+    status = stub_->UpdateCustomPreset(context().get(), update(0x00010004, ""), &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), HasSubstr("nothing to update"));
+    auto titled = update(0x00010004, "Dive");
+    titled.set_title_id(5);
+    status = stub_->UpdateCustomPreset(context().get(), titled, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), HasSubstr("title 94"));
+    threeCameras();
+    auto several = update(0x00010004, "Dive");
+    *several.mutable_target() = all();
+    status = stub_->UpdateCustomPreset(context().get(), several, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), HasSubstr("one camera at a time"));
+    EXPECT_THAT(sent(), ::testing::IsEmpty());
+}
+
 }  // namespace
 }  // namespace goprod::rpc::testing

@@ -1124,5 +1124,151 @@ TEST_F(LiveStreamTest, RegistrationEndsWithTheLink) {
     EXPECT_THAT(pushes(milliseconds{300}), IsEmpty());
 }
 
+// issue 15 F: presets that change (pushes), visibility, the custom preset update
+class PresetTest : public CameraTest {
+protected:
+    pb::NotifyPresetStatus presets(bool includeHidden = false, bool registerUpdates = false) {
+        send(protocol::operation::getPresetStatus(includeHidden, registerUpdates));
+        auto answer = takeMessages();
+        EXPECT_EQ(answer.size(), 1U);
+        return answer.empty() ? pb::NotifyPresetStatus{} : decode<pb::NotifyPresetStatus>(answer.back().second);
+    }
+    // The 0xF3 pushes among what the camera sent.
+    std::vector<pb::NotifyPresetStatus> pushes(const std::vector<std::pair<Characteristic, Bytes>>& messages) {
+        std::vector<pb::NotifyPresetStatus> out;
+        for (const auto& [c, message] : messages) {
+            if (protocol::classify(c, message).kind == protocol::Incoming::PresetNotification) {
+                out.push_back(decode<pb::NotifyPresetStatus>(message));
+            }
+        }
+        return out;
+    }
+    static const pb::Preset* find(const pb::NotifyPresetStatus& status, std::int32_t id) {
+        for (const auto& group : status.preset_group_array()) {
+            for (const auto& preset : group.preset_array()) {
+                if (preset.id() == id) return &preset;
+            }
+        }
+        return nullptr;
+    }
+    // The answer's result; a registered client's push may follow it.
+    int generic(const protocol::Request& request) {
+        send(request);
+        auto answer = takeMessages();
+        EXPECT_FALSE(answer.empty());
+        if (answer.empty() || answer[0].second.size() == 2) return -1;  // [feature][2]: not supported
+        return decode<pb::ResponseGeneric>(answer[0].second).result();
+    }
+    void poseAs(std::string_view flag) {
+        CameraConfig config;
+        applyModel(config, *findCameraModel(flag));
+        start(config);
+    }
+};
+
+TEST_F(PresetTest, ASettingChangeModifiesTheActivePresetAndIsPushedOnlyWhenRegistered) {
+    EXPECT_FALSE(find(presets(), 1)->is_modified());
+    exchange(C::CommandRequest, "06 40 04 00 00 00 01");  // Activity
+    // Not registered: the change goes unannounced.
+    EXPECT_THAT(pushes(takeMessages()), IsEmpty());
+    sendPacket(C::SettingRequest, "03 02 01 04");  // 2.7K
+    EXPECT_THAT(pushes(takeMessages()), IsEmpty());
+    EXPECT_TRUE(find(presets(), 1)->is_modified());
+
+    presets(false, true);
+    sendPacket(C::SettingRequest, "03 02 01 09");  // 1080
+    auto pushed = pushes(takeMessages());
+    ASSERT_EQ(pushed.size(), 1U);
+    const auto* activity = find(pushed[0], 1);
+    ASSERT_NE(activity, nullptr);
+    EXPECT_TRUE(activity->is_modified());
+    EXPECT_FALSE(find(pushed[0], 2)->is_modified());
+    EXPECT_EQ(activity->setting_array(0).id(), 2);
+    EXPECT_EQ(activity->setting_array(0).value(), 9);
+
+    // Loading another preset changes the group's active preset: pushed too.
+    sendPacket(C::CommandRequest, "06 40 04 00 00 00 02");  // Cinematic
+    pushed = pushes(takeMessages());
+    ASSERT_EQ(pushed.size(), 1U);
+    EXPECT_EQ(pushed[0].preset_group_array(0).active_preset_id(), 2);
+    // The same value again changes nothing: no push.
+    sendPacket(C::SettingRequest, "03 02 01 09");
+    EXPECT_THAT(pushes(takeMessages()), IsEmpty());
+}
+
+TEST_F(PresetTest, VisibilityIsAMax2Operation) {
+    // A HERO12 lacks it: the 2-byte "not supported" reply, nothing hidden.
+    EXPECT_EQ(generic(protocol::operation::presetSetVisibility(0x00010002, false)), -1);
+    EXPECT_NE(find(presets(), 0x00010002), nullptr);
+
+    poseAs("max2");
+    presets(false, true);
+    EXPECT_EQ(generic(protocol::operation::presetSetVisibility(0x00010002, false)), pb::RESULT_SUCCESS);
+    // The hidden preset is left out, unless asked for, then reported invisible.
+    EXPECT_EQ(find(presets(), 0x00010002), nullptr);
+    const auto all = presets(true);
+    const auto* burst = find(all, 0x00010002);
+    ASSERT_NE(burst, nullptr);
+    EXPECT_FALSE(burst->is_visible());
+    EXPECT_TRUE(find(presets(true), 0x00010001)->is_visible());
+    EXPECT_EQ(generic(protocol::operation::presetSetVisibility(77, false)), pb::RESULT_ARGUMENT_INVALID);
+    EXPECT_EQ(generic(protocol::operation::presetSetVisibility(0x00010002, true)), pb::RESULT_SUCCESS);
+    EXPECT_TRUE(find(presets(), 0x00010002)->is_visible());
+}
+
+TEST_F(PresetTest, CustomPresetUpdateAppliesToTheActiveCustomPreset) {
+    poseAs("hero13");
+    auto named = protocol::operation::customPresetUpdate(std::nullopt, "Dive", 12);
+    ASSERT_TRUE(named);
+    // The active preset (Standard) is not custom: nothing to update.
+    EXPECT_EQ(generic(*named), pb::RESULT_RESOURCE_NOT_AVAILABLE);
+
+    exchange(C::CommandRequest, "06 40 04 00 01 00 04");  // the custom preset
+    presets(false, true);
+    send(*named);
+    auto answer = takeMessages();
+    ASSERT_EQ(answer.size(), 2U);  // the answer, then the push
+    EXPECT_EQ(decode<pb::ResponseGeneric>(answer[0].second).result(), pb::RESULT_SUCCESS);
+    const auto pushed = pushes(answer);
+    ASSERT_EQ(pushed.size(), 1U);
+    const auto* custom = find(pushed[0], static_cast<std::int32_t>(kCustomPreset));
+    ASSERT_NE(custom, nullptr);
+    EXPECT_TRUE(custom->user_defined());
+    EXPECT_EQ(custom->title_id(), 94);
+    EXPECT_EQ(custom->custom_name(), "Dive");
+    EXPECT_EQ(custom->icon(), 12);
+
+    // Another title replaces the name; a name without title 94 is refused.
+    EXPECT_EQ(generic(*protocol::operation::customPresetUpdate(5, std::nullopt, std::nullopt)), pb::RESULT_SUCCESS);
+    const auto status = presets();
+    custom = find(status, static_cast<std::int32_t>(kCustomPreset));
+    EXPECT_EQ(custom->title_id(), 5);
+    EXPECT_FALSE(custom->has_custom_name());
+    pb::RequestCustomPresetUpdate body;
+    body.set_custom_name("Dive");
+    EXPECT_EQ(
+        generic(protocol::protobufRequest(protocol::FeatureId::Command, protocol::action::kCustomPresetUpdate, body)),
+        pb::RESULT_ARGUMENT_INVALID);
+    body.set_title_id(94);
+    body.set_custom_name("seventeen chars!!");
+    EXPECT_EQ(
+        generic(protocol::protobufRequest(protocol::FeatureId::Command, protocol::action::kCustomPresetUpdate, body)),
+        pb::RESULT_ARGUMENT_OUT_OF_BOUNDS);
+}
+
+TEST_F(PresetTest, CustomPresetUpdateNeedsHero12Firmware2) {
+    const auto update = *protocol::operation::customPresetUpdate(std::nullopt, "Dive", std::nullopt);
+    exchange(C::CommandRequest, "06 40 04 00 01 00 04");
+    EXPECT_EQ(generic(update), -1);  // H23.01.01...: v1.x
+    CameraConfig config;
+    config.firmware = "H23.01.02.32.00";  // v2.0
+    start(config);
+    exchange(C::CommandRequest, "06 40 04 00 01 00 04");
+    EXPECT_EQ(generic(update), pb::RESULT_SUCCESS);
+    poseAs("hero11");
+    exchange(C::CommandRequest, "06 40 04 00 01 00 04");
+    EXPECT_EQ(generic(update), -1);
+}
+
 }  // namespace
 }  // namespace goprod::sim
