@@ -136,6 +136,7 @@ struct Parser {
     CLI::Option* timeout = nullptr;
     CLI::Option* socket = nullptr;
     CLI::Option* utcOffset = nullptr;
+    CLI::Option* utcOffsetSet = nullptr;  // issue 15 E: date-time set --utc-offset
 
     CLI::App* leaf(CLI::App* parent, std::string name, std::string description, Command command) {
         CLI::App* sub = parent->add_subcommand(std::move(name), std::move(description));
@@ -248,7 +249,8 @@ struct Parser {
         leaf(&app, "keep-alive", "Set the keep-alive interval (0 = off)", Command::KeepAlive)
             ->add_option("SECONDS", raw.seconds, "0, or 1..60")
             ->required();
-        CLI::App* dateTime = leaf(&app, "date-time", "Set the camera clock to now", Command::DateTime);
+        CLI::App* dateTime = leaf(&app, "date-time", "Set the camera clock to now (also: date-time set), or show it (date-time get)",
+                                  Command::DateTime);
         utcOffset = dateTime->add_option("--utc-offset", raw.utcOffset, "Send local time with this UTC offset")
                         ->type_name("MINUTES")
                         ->check(CLI::Range(-720, 840));
@@ -323,6 +325,17 @@ struct Parser {
         leaf(&app, "capabilities", "Show the values each setting accepts now (all, or the settings given)",
              Command::Capabilities)
             ->add_option("SETTING", raw.ids, "Setting IDs or names");
+        // issue 15 E: `date-time` alone still sets (as before); `date-time set` says so, `date-time get` reads.
+        leaf(dateTime, "get", "Show the camera clock (with its UTC offset and DST where the camera keeps them)",
+             Command::DateTimeGet);
+        CLI::App* dateTimeSet = leaf(dateTime, "set", "Set the camera clock to now", Command::DateTime);
+        utcOffsetSet = dateTimeSet->add_option("--utc-offset", raw.utcOffset, "Send local time with this UTC offset")
+                           ->type_name("MINUTES")
+                           ->check(CLI::Range(-720, 840));
+        auto* dstSet = dateTimeSet->add_flag("--dst", raw.dst, "Daylight saving time is in effect (with --utc-offset)");
+        dateTimeSet->add_flag("--local", raw.localZone, "Use this machine's UTC offset and daylight saving time")
+            ->excludes(utcOffsetSet)
+            ->excludes(dstSet);
         app.footer(std::string(kFooter));
     }
 
@@ -529,8 +542,13 @@ Parsed<Invocation> convert(const Parser& parser, Command command, const Environm
         case Command::Presets:  // issue 15 B
             out.includeHidden = raw.hidden;
             break;
+        case Command::DateTimeGet:  // issue 15 E: the parent's options set the clock
+            if (parser.utcOffset->count() > 0 || raw.dst || raw.localZone) {
+                return invalid("date-time get takes no --utc-offset, --dst or --local (they go with date-time set)");
+            }
+            break;
         case Command::DateTime:
-            if (parser.utcOffset->count() > 0) {
+            if (parser.utcOffset->count() > 0 || parser.utcOffsetSet->count() > 0) {
                 out.utcOffsetMinutes = raw.utcOffset;
                 out.dst = raw.dst;
             } else if (raw.localZone) {
@@ -663,6 +681,9 @@ std::string_view commandName(Command command) {
             return "presets";
         case Command::Capabilities:
             return "capabilities";
+        // issue 15 E
+        case Command::DateTimeGet:
+            return "date-time get";
     }
     return "?";
 }

@@ -62,6 +62,8 @@ enum class Command {
     // issue 15 B: presets and setting capabilities
     Presets,
     Capabilities,
+    // issue 15 E
+    DateTimeGet,
 };
 
 // "wifi connect", as typed.

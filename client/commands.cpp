@@ -1001,6 +1001,37 @@ int capabilities(Session& session, const Invocation& invocation) {
     return cameraFailures(session, response.cameras());
 }
 
+// --- issue 15 E: the camera's clock ---
+
+// "+05:30" for an offset in minutes.
+std::string utcOffsetText(std::int32_t minutes) {
+    char text[16];
+    const std::int32_t magnitude = minutes < 0 ? -minutes : minutes;
+    std::snprintf(text, sizeof text, "%c%02d:%02d", minutes < 0 ? '-' : '+', magnitude / 60, magnitude % 60);
+    return text;
+}
+
+int dateTimeGet(Session& session, const Invocation& invocation) {
+    v1::DateTimeResponse response;
+    const auto status =
+        callUnary(session, invocation, &v1::Goprod::StubInterface::GetDateTime, target(invocation), &response);
+    if (!status.ok()) return reportStatus(session, invocation, status);
+    if (invocation.json) {
+        session.out << jsonLine(response) << '\n';
+    } else {
+        Table table({"CAMERA", "CAMERA CLOCK", "UTC OFFSET", "DST"});
+        for (const auto& camera : response.cameras()) {
+            if (camera.result().code() != 0) continue;
+            const bool zone = camera.has_utc_offset_minutes();
+            table.addRow({camera.result().identifier(), camera.local_time(),
+                          zone ? utcOffsetText(camera.utc_offset_minutes()) : "-",
+                          zone ? (camera.dst() ? "yes" : "no") : "-"});
+        }
+        if (!table.empty()) table.print(session.out);
+    }
+    return cameraFailures(session, response.cameras());
+}
+
 }  // namespace
 
 int run(const Invocation& invocation, Session& session) {
@@ -1137,6 +1168,9 @@ int run(const Invocation& invocation, Session& session) {
             return presets(session, invocation);
         case Command::Capabilities:
             return capabilities(session, invocation);
+        // issue 15 E
+        case Command::DateTimeGet:
+            return dateTimeGet(session, invocation);
     }
     session.err << "goproctl: unknown command\n";
     return kExitError;

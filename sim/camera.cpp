@@ -201,6 +201,9 @@ bool readOnlyCommand(std::uint8_t id) {
     }
 }
 
+// issue 15 E: Set and Get Local Date Time exist from HERO11 (58) on; HERO9
+// (55) and HERO10 (57) answer them as unknown commands.
+bool hasLocalDateTime(std::uint32_t modelNumber) { return modelNumber != 55 && modelNumber != 57; }
 
 }  // namespace
 
@@ -648,6 +651,7 @@ void Camera::handleCommand(ByteView message, Batch& out) {
             return reply(kOk);
         }
         case CommandId::SetLocalDateTime: {
+            if (!hasLocalDateTime(config_.modelNumber)) return reply(kInvalid);  // issue 15 E
             const Bytes* value = single(10, 10);
             if (value == nullptr) return reply(kInvalid);
             const auto time = protocol::parseLocalDateTimeParams(*value);
@@ -664,6 +668,7 @@ void Camera::handleCommand(ByteView message, Batch& out) {
         case CommandId::GetDateTime:
             return reply(kOk, protocol::encodeDateTimeResponse(clockNow()));
         case CommandId::GetLocalDateTime:
+            if (!hasLocalDateTime(config_.modelNumber)) return reply(kInvalid);  // issue 15 E
             return reply(kOk, protocol::encodeLocalDateTimeResponse({clockNow(), utcOffsetMinutes_, dst_}));
         case CommandId::SetApControl: {
             const Bytes* mode = single(1, 1);

@@ -36,6 +36,8 @@
 //   stream (FAILED_STAY_ON, LIVE_STREAM_ERROR_NETWORK). Any registration of
 //   Get Live Stream Status turns pushes (0xF5/0xF5) on for every change, any
 //   unregistration off.
+// - issue 15 E: Set and Get Local Date Time (0x0F, 0x10) exist from HERO11 on;
+//   as a HERO9 or HERO10 (--model) the camera answers them with status 2.
 //
 // Single-threaded: construct, call and destroy it on the thread that runs the
 // Scheduler; hooks are called on that thread, from timer callbacks only.

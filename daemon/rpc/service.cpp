@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -709,6 +711,8 @@ Service::Service(core::Control& control, Options options)
     // issue 15 B: presets and setting capabilities
     refuseUnparsable("GetPresets", &Service::GetPresets);
     refuseUnparsable("GetCapabilities", &Service::GetCapabilities);
+    // issue 15 E
+    refuseUnparsable("GetDateTime", &Service::GetDateTime);
 }
 
 void Service::setLimits(std::chrono::milliseconds requestTimeout, std::size_t maxStreams) {
@@ -1762,6 +1766,99 @@ grpc::ServerUnaryReactor* Service::ReleaseNetwork(grpc::CallbackServerContext* c
                                                   const v1::CameraRequest* request, v1::MultiResult* response) {
     return commandOnEach(context, *request, response, [] {
         return genericCommand(protocol::operation::releaseNetwork(), "Release Network");
+    });
+}
+
+// --- issue 15 E: the camera's clock ------------------------------------------------
+
+namespace {
+
+// The camera's clock as the API gives it. Without an offset the wall time is
+// read in goprod's time zone, as SetDateTime without one writes it.
+v1::CameraDateTime dateTimeOf(const protocol::DateTime& time, std::optional<protocol::LocalDateTime> local) {
+    v1::CameraDateTime out;
+    char text[32];
+    std::snprintf(text, sizeof text, "%04u-%02u-%02uT%02u:%02u:%02u", time.year, time.month, time.day, time.hour,
+                  time.minute, time.second);
+    out.set_local_time(text);
+    std::tm fields{};
+    fields.tm_year = time.year - 1900;
+    fields.tm_mon = time.month - 1;
+    fields.tm_mday = time.day;
+    fields.tm_hour = time.hour;
+    fields.tm_min = time.minute;
+    fields.tm_sec = time.second;
+    time_t seconds = 0;
+    if (local) {
+        out.set_utc_offset_minutes(local->utcOffsetMinutes);
+        out.set_dst(local->dst);
+        seconds = timegm(&fields) - time_t{local->utcOffsetMinutes} * 60;
+    } else {
+        fields.tm_isdst = -1;
+        seconds = mktime(&fields);
+    }
+    setTimestamp(out.mutable_time(), std::chrono::system_clock::from_time_t(seconds));
+    return out;
+}
+
+// A camera that answers Get Local Date Time with an error status lacks it (before HERO11).
+bool lacksLocalDateTime(const core::Result<core::Answer>& answer) {
+    if (!answer) return false;
+    const auto response = protocol::parseCommandResponse(answer->message);
+    return response && !response->ok();
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* Service::GetDateTime(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
+                                               v1::DateTimeResponse* response) {
+    return onSelection(*request, [&](const Call& call, core::Selection selection) -> core::Result<void> {
+        const core::Deadline deadline = deadlineFor(context, options_.requestTimeout);
+        const TimeBase time = TimeBase::now(options_.clock);
+        PerCamera<v1::CameraDateTime> perCamera = [call, deadline, time](const core::CameraView& camera,
+                                                                         std::function<void(v1::CameraDateTime)> done) {
+            requestOn(
+                call, camera, protocol::command::getLocalDateTime(), deadline,
+                [call, camera, deadline, time, done](core::Result<core::Answer> answer) {
+                    if (!lacksLocalDateTime(answer)) {
+                        v1::CameraDateTime out;
+                        const auto parse = [](const core::Answer& a) -> core::Result<protocol::LocalDateTime> {
+                            const std::string what = commandText(protocol::CommandId::GetLocalDateTime);
+                            auto response = commandAnswer(what, a);
+                            if (!response) return Unexpected{response.error()};
+                            auto parsed = protocol::parseLocalDateTimeResponse(response->payload);
+                            if (!parsed) return Unexpected{malformedAnswer(what, parsed.error())};
+                            return *parsed;
+                        };
+                        v1::CameraResult result;
+                        readAnswer(camera, answer, time, &result, parse,
+                                   [&out](const protocol::LocalDateTime& read) { out = dateTimeOf(read.time, read); });
+                        *out.mutable_result() = std::move(result);
+                        done(std::move(out));
+                        return;
+                    }
+                    requestOn(call, camera, protocol::command::getDateTime(), deadline,
+                              [camera, time, done](core::Result<core::Answer> plain) {
+                                  v1::CameraDateTime out;
+                                  const auto parse = [](const core::Answer& a) -> core::Result<protocol::DateTime> {
+                                      const std::string what = commandText(protocol::CommandId::GetDateTime);
+                                      auto response = commandAnswer(what, a);
+                                      if (!response) return Unexpected{response.error()};
+                                      auto parsed = protocol::parseDateTimeResponse(response->payload);
+                                      if (!parsed) return Unexpected{malformedAnswer(what, parsed.error())};
+                                      return *parsed;
+                                  };
+                                  v1::CameraResult result;
+                                  readAnswer(
+                                      camera, plain, time, &result, parse,
+                                      [&out](const protocol::DateTime& read) { out = dateTimeOf(read, std::nullopt); });
+                                  *out.mutable_result() = std::move(result);
+                                  done(std::move(out));
+                              });
+                });
+        };
+        collect(call, std::move(selection), std::move(perCamera), response->mutable_cameras());
+        return {};
     });
 }
 

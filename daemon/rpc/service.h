@@ -195,6 +195,9 @@ public:
                                          v1::PresetsResponse* response) override;
     grpc::ServerUnaryReactor* GetCapabilities(grpc::CallbackServerContext* context, const v1::GetValuesRequest* request,
                                               v1::CapabilitiesResponse* response) override;
+    // issue 15 E: the camera's clock
+    grpc::ServerUnaryReactor* GetDateTime(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
+                                          v1::DateTimeResponse* response) override;
 
 private:
     // The shapes of the handlers (service.cpp).

@@ -231,6 +231,23 @@ class Client:
         request = pb2.GetValuesRequest(target=_selection(cameras, all), ids=list(ids))
         return list(self.call("GetCapabilities", request, timeout, "capabilities").cameras)
 
+    # issue 15 E: the camera's clock
+
+    def date_time(self, cameras=None, *, all=False, timeout=None):
+        """The camera clocks: a list of pb2.CameraDateTime (`result`, `time` as an
+        instant, `local_time` as the camera shows it, and `utc_offset_minutes` and
+        `dst` where the camera keeps them, HERO11 and later)."""
+        return list(self.call("GetDateTime", _selection(cameras, all), timeout, "date-time get").cameras)
+
+    def set_date_time(self, cameras=None, *, all=False, utc_offset_minutes=None, dst=False, timeout=None):
+        """Sets the camera clocks to now: with `utc_offset_minutes` (and `dst`) as local
+        time in that zone (Set Local Date Time), else this host's local time."""
+        request = pb2.SetDateTimeRequest(target=_selection(cameras, all))
+        if utc_offset_minutes is not None:
+            request.utc_offset_minutes = utc_offset_minutes
+            request.dst = dst
+        return list(self.call("SetDateTime", request, timeout, "date-time set").results)
+
     # The daemon
 
     def daemon_status(self, timeout=None):

@@ -1124,5 +1124,23 @@ TEST_F(LiveStreamTest, RegistrationEndsWithTheLink) {
     EXPECT_THAT(pushes(milliseconds{300}), IsEmpty());
 }
 
+// --- issue 15 E ---------------------------------------------------------------
+
+// Spec §4: Set and Get Local Date Time from HERO11 on; a HERO10 answers them as
+// unknown commands, and Get Date Time still works.
+TEST_F(CameraTest, LocalDateTimeIsRefusedBeforeHero11) {
+    CameraConfig config;
+    applyModel(config, *findCameraModel("hero10"));
+    start(config);
+    EXPECT_THAT(exchange(C::CommandRequest, "01 10"), ElementsAre(pk("0073", "02 10 02")));
+    EXPECT_THAT(exchange(C::CommandRequest, "0C 0F 0A 07 E7 01 1F 03 04 05 FF 88 01"),
+                ElementsAre(pk("0073", "02 0F 02")));
+    exchange(C::CommandRequest, "09 0D 07 07 E7 01 1F 03 04 05");
+    EXPECT_THAT(exchange(C::CommandRequest, "01 0E"), ElementsAre(pk("0073", "0B 0E 00 08 07 E7 01 1F 03 04 05 02")));
+    applyModel(config, *findCameraModel("hero11"));
+    start(config);
+    EXPECT_THAT(exchange(C::CommandRequest, "01 10"), ElementsAre(pk("0073", "0D 10 00 0A 07 E8 04 04 0D 00 00 00 00 00")));
+}
+
 }  // namespace
 }  // namespace goprod::sim

@@ -1,0 +1,92 @@
+"""issue 15 group E through the real goprod on goprod-sim, driven by goproctl:
+the camera clock read back (date-time get), the bytes that reach the camera,
+the answer, the exit codes."""
+import datetime
+import json
+
+from harness import goproctl, run
+from rig import Rig
+
+
+async def ctl(rig, *args):
+    return await goproctl(rig.daemon, *args, timeout=60)
+
+
+async def sent(rig, cam, characteristic):
+    return [m for c, m in await rig.received(cam) if c == characteristic]
+
+
+def instant(text):
+    """protobuf's JSON Timestamp ("2026-12-07T03:45:00Z") as an aware datetime."""
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+# --- date-time get / set ------------------------------------------------------------
+
+
+def test_date_time_get_reads_the_local_clock_with_offset_and_dst_on_every_camera():
+    async def scenario():
+        async with Rig(["--cameras", "2"]) as rig:
+            cams = await rig.ready(2)
+            for cam in cams:
+                await rig.sim.control("ClearReceived", "s", cam)
+            code, out, err = await ctl(rig, "--all", "date-time", "set", "--utc-offset", "330", "--dst")
+            assert code == 0 and all(cam in out for cam in cams), (out, err)
+            for cam in cams:
+                (message,) = await sent(rig, cam, "GP-0072")
+                assert message[:2] == bytes.fromhex("0f 0a") and message[-3:] == bytes.fromhex("01 4a 01"), message
+
+            before = now()
+            code, out, err = await ctl(rig, "--json", "--all", "date-time", "get")
+            assert code == 0, (out, err)
+            answers = json.loads(out)["cameras"]
+            assert sorted(a["result"]["identifier"] for a in answers) == sorted(cams)
+            for answer in answers:
+                assert answer["utcOffsetMinutes"] == 330 and answer["dst"] is True, answer
+                # The camera's wall clock is UTC + 5:30; the instant is now.
+                clock = instant(answer["time"])
+                assert abs((clock - before).total_seconds()) < 30, (answer, before)
+                wall = datetime.datetime.fromisoformat(answer["localTime"]).replace(tzinfo=datetime.timezone.utc)
+                assert wall - clock == datetime.timedelta(minutes=330), answer
+            for cam in cams:
+                assert (await sent(rig, cam, "GP-0072"))[-1] == bytes.fromhex("10")  # Get Local Date Time, spec §4
+
+            code, out, err = await ctl(rig, "-i", cams[0], "date-time", "get")
+            assert code == 0 and cams[0] in out and "+05:30" in out and "yes" in out, (out, err)
+
+            # The old form still sets: bare `date-time` with its options.
+            code, out, err = await ctl(rig, "-i", cams[1], "date-time", "--utc-offset", "-60")
+            assert code == 0, (out, err)
+            assert (await sent(rig, cams[1], "GP-0072"))[-1][-3:] == bytes.fromhex("ff c4 00")
+            code, out, err = await ctl(rig, "--json", "-i", cams[1], "date-time", "get")
+            (answer,) = json.loads(out)["cameras"]
+            assert answer["utcOffsetMinutes"] == -60 and answer["dst"] is False, answer
+
+            code, out, err = await ctl(rig, "-i", cams[0], "date-time", "get", "--utc-offset", "60")
+            assert code == 2 and "date-time set" in err, (out, err)
+    run(scenario())
+
+
+def test_date_time_get_falls_back_to_get_date_time_before_hero11():
+    async def scenario():
+        async with Rig(["--model", "hero10"]) as rig:
+            (cam,) = await rig.ready(1)
+            # Set Date Time without an offset: this host's local time.
+            code, out, err = await ctl(rig, "-i", cam, "date-time", "set")
+            assert code == 0, (out, err)
+            await rig.sim.control("ClearReceived", "s", cam)
+            before = now()
+            code, out, err = await ctl(rig, "--json", "-i", cam, "date-time", "get")
+            assert code == 0, (out, err)
+            (answer,) = json.loads(out)["cameras"]
+            assert "utcOffsetMinutes" not in answer, answer
+            assert abs((instant(answer["time"]) - before).total_seconds()) < 30, (answer, before)
+            # Get Local Date Time is refused (HERO10 lacks it), then Get Date Time.
+            assert await sent(rig, cam, "GP-0072") == [bytes.fromhex("10"), bytes.fromhex("0e")]
+            code, out, err = await ctl(rig, "-i", cam, "date-time", "get")
+            assert code == 0 and answer["localTime"] in out, (out, err)
+    run(scenario())
