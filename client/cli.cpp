@@ -336,6 +336,8 @@ struct Parser {
         dateTimeSet->add_flag("--local", raw.localZone, "Use this machine's UTC offset and daylight saving time")
             ->excludes(utcOffsetSet)
             ->excludes(dstSet);
+        leaf(&app, "last-media", "Show the file each camera's last capture made (folder/file under DCIM)",
+             Command::LastMedia);
         app.footer(std::string(kFooter));
     }
 
@@ -684,6 +686,8 @@ std::string_view commandName(Command command) {
         // issue 15 E
         case Command::DateTimeGet:
             return "date-time get";
+        case Command::LastMedia:
+            return "last-media";
     }
     return "?";
 }

@@ -64,6 +64,7 @@ enum class Command {
     Capabilities,
     // issue 15 E
     DateTimeGet,
+    LastMedia,
 };
 
 // "wifi connect", as typed.

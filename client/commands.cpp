@@ -1032,6 +1032,24 @@ int dateTimeGet(Session& session, const Invocation& invocation) {
     return cameraFailures(session, response.cameras());
 }
 
+int lastMedia(Session& session, const Invocation& invocation) {
+    v1::LastMediaResponse response;
+    const auto status =
+        callUnary(session, invocation, &v1::Goprod::StubInterface::GetLastMedia, target(invocation), &response);
+    if (!status.ok()) return reportStatus(session, invocation, status);
+    if (invocation.json) {
+        session.out << jsonLine(response) << '\n';
+    } else {
+        Table table({"CAMERA", "MEDIA"});
+        for (const auto& camera : response.cameras()) {
+            if (camera.result().code() != 0) continue;
+            table.addRow({camera.result().identifier(), printable(camera.folder() + "/" + camera.file())});
+        }
+        if (!table.empty()) table.print(session.out);
+    }
+    return cameraFailures(session, response.cameras());
+}
+
 }  // namespace
 
 int run(const Invocation& invocation, Session& session) {
@@ -1171,6 +1189,8 @@ int run(const Invocation& invocation, Session& session) {
         // issue 15 E
         case Command::DateTimeGet:
             return dateTimeGet(session, invocation);
+        case Command::LastMedia:
+            return lastMedia(session, invocation);
     }
     session.err << "goproctl: unknown command\n";
     return kExitError;

@@ -1,12 +1,14 @@
 #include "sim/camera.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <string>
 #include <string_view>
 
 #include "camera_control.pb.h"
 #include "cohn.pb.h"
 #include "live_streaming.pb.h"
+#include "media.pb.h"
 #include "network_management.pb.h"
 #include "preset_status.pb.h"
 #include "protocol/commands.h"
@@ -155,6 +157,11 @@ std::optional<Bytes> refusal(std::uint8_t feature, std::uint8_t act, int result)
             body.set_result(code);
             return protocol::encodeProtobuf(feature, responseAction, body);
         }
+        if (act == protocol::action::kGetLastCapturedMedia) {  // issue 15 E
+            pb::ResponseLastCapturedMedia body;
+            body.set_result(code);
+            return protocol::encodeProtobuf(feature, responseAction, body);
+        }
         return std::nullopt;  // COHN and preset status notifications have no result
     }
     return genericResponse(feature, act, result);
@@ -175,6 +182,8 @@ bool implemented(std::uint8_t feature, std::uint8_t act, std::uint32_t modelNumb
                    act == a::kSetCameraControl || act == a::kSetTurboActive || act == a::kReleaseNetwork ||
                    act == a::kSetLiveStreamMode;  // group C
         case kQueryFeature:
+            // issue 15 E: Get Last Captured Media from HERO12 (62) on.
+            if (act == a::kGetLastCapturedMedia) return modelNumber >= 62;
             return act == a::kGetCohnCert || act == a::kGetCohnStatus || act == a::kGetPresetStatus ||
                    act == a::kGetLiveStreamStatus;  // group C
         default:
@@ -905,6 +914,16 @@ void Camera::handleProtobuf(Characteristic c, ByteView message, Batch& out) {
             if (request->unregister_live_stream_status_size() > 0) liveStreamRegistered_ = false;
             return add(liveStreamStatusMessage(act | a::kResponseBit));
         }
+        // issue 15 E: the file the last capture made; none yet is refused.
+        case kQueryFeature << 8 | a::kGetLastCapturedMedia: {
+            pb::ResponseLastCapturedMedia body;
+            body.set_result(lastMedia_ ? pb::RESULT_SUCCESS : pb::RESULT_RESOURCE_NOT_AVAILABLE);
+            if (lastMedia_) {
+                body.mutable_media()->set_folder(lastMedia_->folder);
+                body.mutable_media()->set_file(lastMedia_->file);
+            }
+            return add(protocol::encodeProtobuf(feature, act | a::kResponseBit, body));
+        }
         default:
             return unsupported();
     }
@@ -1250,12 +1269,23 @@ void Camera::finishStillCapture() {
     setStatus(st::kEncoding, 0);
     setStatus(st::kPhotos, statusInt(st::kPhotos) + 1);
     setStatus(st::kRemainingPhotos, std::max<std::int64_t>(statusInt(st::kRemainingPhotos) - 1, 0));
+    recordMedia(true);  // issue 15 E
 }
 
 void Camera::stopCapture() {
     if (!encoding() || stillCapture()) return;  // a photo finishes by itself
     setStatus(st::kEncoding, 0);
     setStatus(st::kVideos, statusInt(st::kVideos) + 1);
+    recordMedia(false);  // issue 15 E
+}
+
+// issue 15 E: files numbered as a GoPro numbers them, in DCIM/100GOPRO: GOPR0001.JPG
+// for a photo, GX010002.MP4 for a video (chapter 01), one counter for both.
+void Camera::recordMedia(bool photo) {
+    char file[16];
+    const int number = mediaCounter_++ % 9999 + 1;  // 0001..9999
+    std::snprintf(file, sizeof file, photo ? "GOPR%04d.JPG" : "GX01%04d.MP4", number);
+    lastMedia_ = Media{"100GOPRO", file};
 }
 
 void Camera::loadPreset(const PresetInfo& preset) {

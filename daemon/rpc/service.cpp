@@ -21,6 +21,7 @@
 #include "daemon/rpc/reactors.h"
 #include "daemon/rpc/status.h"
 #include "daemon/rpc/unparsable.h"
+#include "media.pb.h"  // issue 15 E
 #include "preset_status.pb.h"
 #include "protocol/commands.h"
 #include "protocol/framing.h"
@@ -713,6 +714,7 @@ Service::Service(core::Control& control, Options options)
     refuseUnparsable("GetCapabilities", &Service::GetCapabilities);
     // issue 15 E
     refuseUnparsable("GetDateTime", &Service::GetDateTime);
+    refuseUnparsable("GetLastMedia", &Service::GetLastMedia);
 }
 
 void Service::setLimits(std::chrono::milliseconds requestTimeout, std::size_t maxStreams) {
@@ -1858,6 +1860,51 @@ grpc::ServerUnaryReactor* Service::GetDateTime(grpc::CallbackServerContext* cont
                 });
         };
         collect(call, std::move(selection), std::move(perCamera), response->mutable_cameras());
+        return {};
+    });
+}
+
+// --- issue 15 E: last captured media -------------------------------------------------
+
+grpc::ServerUnaryReactor* Service::GetLastMedia(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
+                                                v1::LastMediaResponse* response) {
+    return onSelection(*request, [&](const Call& call, core::Selection selection) -> core::Result<void> {
+        const TimeBase time = TimeBase::now(options_.clock);
+        eachCamera<v1::CameraLastMedia>(
+            call, std::move(selection), protocol::operation::getLastCapturedMedia(),
+            deadlineFor(context, options_.requestTimeout),
+            [time](const core::CameraView& camera, const core::Result<core::Answer>& answer) {
+                v1::CameraLastMedia out;
+                const auto parse = [](const core::Answer& a) -> core::Result<open_gopro::Media> {
+                    const std::string what = "Get Last Captured Media";
+                    if (a.message.size() == 2) {
+                        return Unexpected{core::Error{Errc::CameraRejected,
+                                                      what + " failed: the camera does not support it (status " +
+                                                          std::to_string(a.message[1]) + ")",
+                                                      {}}};
+                    }
+                    auto decoded = protocol::decodeProtobuf(a.message);
+                    if (!decoded) return Unexpected{malformedAnswer(what, decoded.error())};
+                    const auto* last = decoded->as<open_gopro::ResponseLastCapturedMedia>();
+                    if (last == nullptr) {
+                        return Unexpected{core::Error{Errc::Internal, "unexpected answer to " + what, {}}};
+                    }
+                    if (last->result() != protocol::kResultSuccess) {
+                        // The camera has no capture to name (none since it started, or the card changed).
+                        return Unexpected{
+                            core::Error{Errc::CameraRejected,
+                                        what + " failed: " + std::string(protocol::resultGenericName(last->result())),
+                                        {}}};
+                    }
+                    return last->media();
+                };
+                readAnswer(camera, answer, time, out.mutable_result(), parse, [&out](const open_gopro::Media& media) {
+                    out.set_folder(protocol::validUtf8(media.folder()));
+                    out.set_file(protocol::validUtf8(media.file()));
+                });
+                return out;
+            },
+            response->mutable_cameras());
         return {};
     });
 }

@@ -198,6 +198,8 @@ public:
     // issue 15 E: the camera's clock
     grpc::ServerUnaryReactor* GetDateTime(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
                                           v1::DateTimeResponse* response) override;
+    grpc::ServerUnaryReactor* GetLastMedia(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
+                                           v1::LastMediaResponse* response) override;
 
 private:
     // The shapes of the handlers (service.cpp).

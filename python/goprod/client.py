@@ -248,6 +248,12 @@ class Client:
             request.dst = dst
         return list(self.call("SetDateTime", request, timeout, "date-time set").results)
 
+    def last_media(self, cameras=None, *, all=False, timeout=None):
+        """The file each camera's last capture made: a list of pb2.CameraLastMedia
+        (`result`, `folder` and `file` under DCIM, e.g. "100GOPRO", "GX010001.MP4").
+        A camera with no capture to name fails (CameraError)."""
+        return list(self.call("GetLastMedia", _selection(cameras, all), timeout, "last-media").cameras)
+
     # The daemon
 
     def daemon_status(self, timeout=None):

@@ -392,5 +392,12 @@ TEST(Cli, DateTimeGetAndSet) {
     EXPECT_THAT(parse({"date-time", "--help"}).out, HasSubstr("get"));
 }
 
+TEST(Cli, LastMediaOnEveryCamera) {
+    const auto invocation = parsed({"--all", "last-media", "--json"});
+    EXPECT_EQ(invocation.command, Command::LastMedia);
+    EXPECT_TRUE(invocation.all && invocation.json);
+    EXPECT_THAT(parsed({"last-media", "-i", "0456", "-i", "0457"}).cameras, ElementsAre("0456", "0457"));
+}
+
 }  // namespace
 }  // namespace goprod::client

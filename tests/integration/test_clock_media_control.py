@@ -1,9 +1,11 @@
 """issue 15 group E through the real goprod on goprod-sim, driven by goproctl:
-the camera clock read back (date-time get), the bytes that reach the camera,
-the answer, the exit codes."""
+the camera clock read back (date-time get), the last captured media
+(last-media), the bytes that reach the camera, the answer, the exit codes."""
+import asyncio
 import datetime
 import json
 
+from goprod.v1 import goprod_pb2 as pb
 from harness import goproctl, run
 from rig import Rig
 
@@ -89,4 +91,64 @@ def test_date_time_get_falls_back_to_get_date_time_before_hero11():
             assert await sent(rig, cam, "GP-0072") == [bytes.fromhex("10"), bytes.fromhex("0e")]
             code, out, err = await ctl(rig, "-i", cam, "date-time", "get")
             assert code == 0 and answer["localTime"] in out, (out, err)
+    run(scenario())
+
+
+# --- last-media -----------------------------------------------------------------------
+
+LAST_MEDIA = bytes.fromhex("f5 6d")  # Get Last Captured Media, spec §8.1
+
+
+def test_last_media_names_the_last_capture_and_is_refused_before_any():
+    async def scenario():
+        async with Rig(["--cameras", "2"]) as rig:
+            cams = await rig.ready(2)
+            for cam in cams:
+                await rig.sim.control("ClearReceived", "s", cam)
+            code, out, err = await ctl(rig, "-i", cams[0], "last-media")
+            assert code == 4, (out, err)  # FAILED_PRECONDITION: nothing captured yet
+            assert "RESULT_RESOURCE_NOT_AVAILABLE" in err, err
+            assert await sent(rig, cams[0], "GP-0076") == [LAST_MEDIA]
+
+            assert (await ctl(rig, "--all", "shutter", "on"))[0] == 0
+            assert (await ctl(rig, "--all", "shutter", "off"))[0] == 0
+            code, out, err = await ctl(rig, "--json", "--all", "last-media")
+            assert code == 0, (out, err)
+            answers = json.loads(out)["cameras"]
+            assert sorted(a["result"]["identifier"] for a in answers) == sorted(cams)
+            for answer in answers:
+                assert (answer["folder"], answer["file"]) == ("100GOPRO", "GX010001.MP4"), answer
+            for cam in cams:
+                assert (await sent(rig, cam, "GP-0076"))[-1] == LAST_MEDIA
+
+            # A photo: the file once the camera has taken it (encoding back to 0).
+            cam = cams[1]
+            assert (await ctl(rig, "-i", cam, "preset-group", "photo"))[0] == 0
+            pushes = await rig.watch(cameras=[cam], kinds=[pb.Event.KIND_STATUS])
+            try:
+                assert (await ctl(rig, "-i", cam, "shutter", "on"))[0] == 0
+
+                async def until_taken():
+                    async for event in pushes:
+                        if any(v.id == 10 and v.raw == b"\x00" for v in event.values):
+                            return
+                await asyncio.wait_for(until_taken(), 10)
+            finally:
+                pushes.cancel()
+            code, out, err = await ctl(rig, "-i", cam, "last-media")
+            assert code == 0 and cam in out and "100GOPRO/GOPR0002.JPG" in out, (out, err)
+            code, out, err = await ctl(rig, "-i", cams[0], "last-media")
+            assert code == 0 and "100GOPRO/GX010001.MP4" in out, (out, err)
+    run(scenario())
+
+
+def test_last_media_on_a_camera_without_it():
+    async def scenario():
+        async with Rig(["--model", "hero11"]) as rig:
+            (cam,) = await rig.ready(1)
+            code, out, err = await ctl(rig, "--json", "-i", cam, "last-media")
+            assert code == 4, (out, err)
+            assert "does not support it" in err, err
+            (answer,) = json.loads(out)["cameras"]
+            assert answer["result"]["code"] == 9 and answer.get("file", "") == "", answer
     run(scenario())
