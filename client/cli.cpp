@@ -98,6 +98,7 @@ struct Raw {
     std::string control;  // issue 15 group A
     std::string name;
     bool hidden = false;  // issue 15 B: presets --all
+    bool session = false;  // issue 15 E: control --session
 };
 
 std::string joined(const std::vector<std::string>& words) {
@@ -338,6 +339,10 @@ struct Parser {
             ->excludes(dstSet);
         leaf(&app, "last-media", "Show the file each camera's last capture made (folder/file under DCIM)",
              Command::LastMedia);
+        app.get_subcommand("control")
+            ->add_flag("--session", raw.session,
+                       "For the session: external claims it now and on every reconnection and goprod gives it back "
+                       "on disconnect; idle releases it");
         app.footer(std::string(kFooter));
     }
 
@@ -578,6 +583,10 @@ Parsed<Invocation> convert(const Parser& parser, Command command, const Environm
             auto control = parseCameraControl(raw.control);
             if (!control) return invalid(control.error());
             out.control = *control;
+            out.session = raw.session;  // issue 15 E
+            if (out.session && out.control == v1::CAMERA_CONTROL_CAMERA) {
+                return invalid("control --session takes external (claim) or idle (release)");
+            }
             break;
         }
         case Command::Name:

@@ -109,6 +109,7 @@ struct Invocation {
     v1::CameraControl control = v1::CAMERA_CONTROL_UNSPECIFIED;  // control
     std::string name;                                            // name
     bool includeHidden = false;  // issue 15 B: presets --all
+    bool session = false;        // issue 15 E: control --session
 };
 
 // The gRPC deadline in seconds (0 = none): --timeout, else the command's

@@ -1171,6 +1171,7 @@ int run(const Invocation& invocation, Session& session) {
             v1::SetCameraControlRequest request;
             *request.mutable_target() = target(invocation);
             request.set_control(invocation.control);
+            request.set_session(invocation.session);  // issue 15 E
             return multi(session, invocation, &Stub::SetCameraControl, request);
         }
         case Command::Name: {

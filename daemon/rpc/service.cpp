@@ -1740,6 +1740,7 @@ grpc::ServerUnaryReactor* Service::SetTurboTransfer(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* Service::SetCameraControl(grpc::CallbackServerContext* context,
                                                     const v1::SetCameraControlRequest* request,
                                                     v1::MultiResult* response) {
+    if (request->session()) return claimControl(context, *request, response);  // issue 15 E
     return commandOnEach(context, request->target(), response, [&]() -> core::Result<Command> {
         const auto status = cameraControlStatus(request->control());
         if (!status) {
@@ -1905,6 +1906,27 @@ grpc::ServerUnaryReactor* Service::GetLastMedia(grpc::CallbackServerContext* con
                 return out;
             },
             response->mutable_cameras());
+        return {};
+    });
+}
+
+// --- issue 15 E: external control for the session ------------------------------------
+
+grpc::ServerUnaryReactor* Service::claimControl(grpc::CallbackServerContext* context,
+                                                const v1::SetCameraControlRequest& request,
+                                                v1::MultiResult* response) {
+    return onSelection(request.target(), [&](const Call& call, core::Selection selection) -> core::Result<void> {
+        if (request.control() != v1::CAMERA_CONTROL_EXTERNAL && request.control() != v1::CAMERA_CONTROL_IDLE) {
+            return Unexpected{invalid("session control claims (external 3) or releases (idle 1), not " +
+                                      std::to_string(request.control()))};
+        }
+        const bool claim = request.control() == v1::CAMERA_CONTROL_EXTERNAL;
+        const core::Deadline deadline = deadlineFor(context, options_.requestTimeout);
+        core::Control* control = &control_;
+        outcomesOnEach(call, std::move(selection), response,
+                       [control, claim, deadline](const core::CameraView& camera, auto done) {
+                           control->claimControl(camera.address, claim, deadline, std::move(done));
+                       });
         return {};
     });
 }

@@ -203,14 +203,16 @@ class Client:
         request = pb2.SetTurboTransferRequest(target=_selection(cameras, all), on=on)
         return list(self.call("SetTurboTransfer", request, timeout, "turbo " + ("on" if on else "off")).results)
 
-    def camera_control(self, control, cameras=None, *, all=False, timeout=None):
-        """`control`: "idle", "control", "external" or a pb2.CameraControl value."""
+    def camera_control(self, control, cameras=None, *, all=False, session=False, timeout=None):
+        """`control`: "idle", "control", "external" or a pb2.CameraControl value.
+        With `session` (issue 15 E), "external" claims control for as long as goprod
+        holds the camera (given back on disconnect), "idle" releases it."""
         name = control
         if isinstance(control, str):
             if control not in CAMERA_CONTROLS:
                 raise ValueError("unknown camera control %r (idle, control or external)" % control)
             control = CAMERA_CONTROLS[control]
-        request = pb2.SetCameraControlRequest(target=_selection(cameras, all), control=control)
+        request = pb2.SetCameraControlRequest(target=_selection(cameras, all), control=control, session=session)
         return list(self.call("SetCameraControl", request, timeout, "control %s" % name).results)
 
     def release_network(self, cameras=None, *, all=False, timeout=None):

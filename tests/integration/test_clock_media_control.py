@@ -1,9 +1,12 @@
 """issue 15 group E through the real goprod on goprod-sim, driven by goproctl:
 the camera clock read back (date-time get), the last captured media
-(last-media), the bytes that reach the camera, the answer, the exit codes."""
+(last-media), external control claimed for the session (config and
+control --session) and given back on disconnect; the bytes that reach the
+camera, the answer, the exit codes."""
 import asyncio
 import datetime
 import json
+import os
 
 from goprod.v1 import goprod_pb2 as pb
 from harness import goproctl, run
@@ -151,4 +154,102 @@ def test_last_media_on_a_camera_without_it():
             assert "does not support it" in err, err
             (answer,) = json.loads(out)["cameras"]
             assert answer["result"]["code"] == 9 and answer.get("file", "") == "", answer
+    run(scenario())
+
+
+# --- external control for the session ------------------------------------------------
+
+CLAIM, RELEASE = bytes.fromhex("f1 69 08 02"), bytes.fromhex("f1 69 08 00")  # spec §7.1
+
+
+class ClaimingRig(Rig):
+    """goprod with [bluetooth] claim_control = true."""
+
+    async def start_daemon(self):
+        with open(os.path.join(self.tmp.name, "goprod.conf"), "w") as f:
+            f.write("[bluetooth]\nclaim_control = true\n")
+        await super().start_daemon()
+
+
+async def held(rig, cam):
+    """The control status the simulated camera holds: 0 idle, 2 external."""
+    (status,) = await rig.sim.control("CameraControl", "s", cam)
+    return status
+
+
+async def claimed(rig, cam):
+    code, out, err = await ctl(rig, "--json", "list")
+    assert code == 0, (out, err)
+    (camera,) = [c for c in json.loads(out)["cameras"] if c["identifier"] == cam]
+    return camera["controlClaimed"]
+
+
+def test_claim_control_in_every_session_and_release_on_disconnect():
+    async def scenario():
+        async with ClaimingRig() as rig:
+            (cam,) = await rig.ready(1)
+            assert CLAIM in await sent(rig, cam, "GP-0072")  # a session step
+            assert await held(rig, cam) == 2 and await claimed(rig, cam) is True
+
+            # Claimed already: not sent again.
+            await rig.sim.control("ClearReceived", "s", cam)
+            code, out, err = await ctl(rig, "-i", cam, "control", "external", "--session")
+            assert code == 0 and cam in out, (out, err)
+            assert await sent(rig, cam, "GP-0072") == []
+
+            # Disconnect gives control back first, through the queue.
+            code, out, err = await ctl(rig, "-i", cam, "disconnect")
+            assert code == 0, (out, err)
+            assert await sent(rig, cam, "GP-0072") == [RELEASE]
+            assert await held(rig, cam) == 0
+
+            code, out, err = await ctl(rig, "-i", cam, "connect")
+            assert code == 0, (out, err)
+            assert await held(rig, cam) == 2 and await claimed(rig, cam) is True
+    run(scenario())
+
+
+def test_a_camera_that_does_not_answer_the_release_is_still_disconnected():
+    async def scenario():
+        async with ClaimingRig() as rig:
+            (cam,) = await rig.ready(1)
+            await rig.sim.control("ClearReceived", "s", cam)
+            await rig.sim.control("NeverAnswerNext", "s", cam)
+            code, out, err = await ctl(rig, "--json", "-i", cam, "disconnect")
+            assert code == 0, (out, err)
+            assert json.loads(out)["state"] == "CAMERA_STATE_DISCONNECTED", out
+            assert await sent(rig, cam, "GP-0072") == [RELEASE]  # swallowed by the camera
+            assert await held(rig, cam) == 2
+    run(scenario())
+
+
+def test_control_session_claims_and_releases_per_camera():
+    async def scenario():
+        async with Rig(["--cameras", "2"]) as rig:
+            cams = await rig.ready(2)
+            for cam in cams:
+                assert await held(rig, cam) == 0 and await claimed(rig, cam) is False  # off by default
+                assert CLAIM not in await sent(rig, cam, "GP-0072")
+                await rig.sim.control("ClearReceived", "s", cam)
+            code, out, err = await ctl(rig, "--all", "control", "external", "--session")
+            assert code == 0 and all(cam in out for cam in cams), (out, err)
+            for cam in cams:
+                assert await sent(rig, cam, "GP-0072") == [CLAIM]
+                assert await held(rig, cam) == 2 and await claimed(rig, cam) is True
+
+            # Released: idle now, nothing more on disconnect.
+            code, out, err = await ctl(rig, "-i", cams[0], "control", "idle", "--session")
+            assert code == 0, (out, err)
+            assert await sent(rig, cams[0], "GP-0072") == [CLAIM, RELEASE]
+            assert await held(rig, cams[0]) == 0 and await claimed(rig, cams[0]) is False
+            assert (await ctl(rig, "-i", cams[0], "disconnect"))[0] == 0
+            assert await sent(rig, cams[0], "GP-0072") == [CLAIM, RELEASE]
+
+            # Still claimed: given back on disconnect.
+            assert (await ctl(rig, "-i", cams[1], "disconnect"))[0] == 0
+            assert await sent(rig, cams[1], "GP-0072") == [CLAIM, RELEASE]
+            assert await held(rig, cams[1]) == 0
+
+            code, out, err = await ctl(rig, "-i", cams[1], "control", "control", "--session")
+            assert code == 2, (out, err)
     run(scenario())

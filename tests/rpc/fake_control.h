@@ -385,6 +385,18 @@ public:
         reply<void>(call, script.second, std::move(done));
     }
 
+    // issue 15 E: records (selector, claim) and succeeds
+    void claimControl(std::string selector, bool claim, core::Deadline /*deadline*/,
+                      std::function<void(core::Result<void>)> done) override {
+        {
+            std::lock_guard lock(mutex_);
+            controlClaims.emplace_back(selector, claim);
+        }
+        post([done = std::move(done)] { done({}); });
+        notify();
+    }
+    std::vector<std::pair<std::string, bool>> controlClaims;
+
     // issue 15 D
     void provisionCohn(core::CallId call, std::string selector, std::string ssid, std::optional<std::string> password,
                        protocol::LocalDateTime now, core::Deadline deadline,
