@@ -150,6 +150,7 @@ std::string cameraState(const v1::Camera& camera) {
     } else if (camera.busy()) {
         state += ", busy";
     }
+    if (camera.control_claimed()) state += ", external control";  // issue 15 E
     return state;
 }
 

@@ -190,6 +190,8 @@ def test_claim_control_in_every_session_and_release_on_disconnect():
             (cam,) = await rig.ready(1)
             assert CLAIM in await sent(rig, cam, "GP-0072")  # a session step
             assert await held(rig, cam) == 2 and await claimed(rig, cam) is True
+            code, out, err = await ctl(rig, "list")
+            assert code == 0 and "ready, external control" in out, (out, err)
 
             # Claimed already: not sent again.
             await rig.sim.control("ClearReceived", "s", cam)
