@@ -97,7 +97,7 @@ struct Raw {
     bool noEncode = false;
     std::string control;  // issue 15 group A
     std::string name;
-    bool hidden = false;  // issue 15 B: presets --all
+    bool hidden = false;   // issue 15 B: presets --all
     bool session = false;  // issue 15 E: control --session
 };
 
@@ -250,8 +250,9 @@ struct Parser {
         leaf(&app, "keep-alive", "Set the keep-alive interval (0 = off)", Command::KeepAlive)
             ->add_option("SECONDS", raw.seconds, "0, or 1..60")
             ->required();
-        CLI::App* dateTime = leaf(&app, "date-time", "Set the camera clock to now (also: date-time set), or show it (date-time get)",
-                                  Command::DateTime);
+        CLI::App* dateTime =
+            leaf(&app, "date-time", "Set the camera clock to now (also: date-time set), or show it (date-time get)",
+                 Command::DateTime);
         utcOffset = dateTime->add_option("--utc-offset", raw.utcOffset, "Send local time with this UTC offset")
                         ->type_name("MINUTES")
                         ->check(CLI::Range(-720, 840));
@@ -339,10 +340,10 @@ struct Parser {
             ->excludes(dstSet);
         leaf(&app, "last-media", "Show the file each camera's last capture made (folder/file under DCIM)",
              Command::LastMedia);
-        app.get_subcommand("control")
-            ->add_flag("--session", raw.session,
-                       "For the session: external claims it now and on every reconnection and goprod gives it back "
-                       "on disconnect; idle releases it");
+        app.get_subcommand("control")->add_flag(
+            "--session", raw.session,
+            "For the session: external claims it now and on every reconnection and goprod gives it back "
+            "on disconnect; idle releases it");
         app.footer(std::string(kFooter));
     }
 

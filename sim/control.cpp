@@ -113,8 +113,11 @@ Control::Control(sdbus::IConnection& connection, Backend& backend) : connection_
     o.registerMethod("CohnNeverConnects").onInterface(iface).withInputParamNames("camera", "never").implementedAs(
         [this](const std::string& id, const bool& never) { camera(id).camera().cohnNeverConnects(never); });
     // issue 15 E: the camera control status the camera holds (status 114: 0 idle, 1 control, 2 external).
-    o.registerMethod("CameraControl").onInterface(iface).withInputParamNames("camera").withOutputParamNames("status").implementedAs(
-        [this](const std::string& id) {
+    o.registerMethod("CameraControl")
+        .onInterface(iface)
+        .withInputParamNames("camera")
+        .withOutputParamNames("status")
+        .implementedAs([this](const std::string& id) {
             const auto value = camera(id).camera().statusValue(protocol::status_id::kCameraControl);
             return static_cast<std::int32_t>(value ? protocol::readBigEndian(*value) : 0);
         });

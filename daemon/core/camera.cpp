@@ -8,10 +8,10 @@
 #include <spdlog/spdlog.h>
 
 #include "network_management.pb.h"
-#include "protocol/protobuf.h"
-#include "protocol/result_codes.h"
 #include "protocol/commands.h"
+#include "protocol/protobuf.h"
 #include "protocol/queries.h"
+#include "protocol/result_codes.h"
 #include "protocol/settings.h"
 #include "protocol/utf8.h"
 #include "response_generic.pb.h"
@@ -397,7 +397,9 @@ void Camera::initialize() {
     if (auto time = protocol::command::setLocalDateTime(localNow()))
         steps.push_back({SessionStep::DateTime, std::move(*time)});
     // issue 15 E: last, so that the camera shows remote control once it is ready
-    if (controlWanted_) steps.push_back({SessionStep::CameraControl, *protocol::operation::setCameraControl(kExternal)});
+    if (controlWanted_) {
+        steps.push_back({SessionStep::CameraControl, *protocol::operation::setCameraControl(kExternal)});
+    }
 
     link_->sessionStepsLeft = steps.size();
     for (auto& step : steps) {
@@ -1015,16 +1017,18 @@ void Camera::shutdown(const Error& error) {
 // issue 15 E: external control for the session
 
 void Camera::claimControl(bool claim, Deadline deadline, std::function<void(Result<void>)> done) {
-    controlWanted_ = claim;
     if (claim && link_ && link_->controlClaimed) {
+        controlWanted_ = true;
         executor_.post([done = std::move(done)] { done({}); });  // the camera holds it already
         return;
     }
+    // The session's wish changes once the camera took it.
     submit(*protocol::operation::setCameraControl(claim ? kExternal : kIdle), {deadline, Priority::Normal, false},
-           [this, link = linkScope(), claim, done = std::move(done)](Result<Answer> answer) {
+           [this, alive = alive_, link = linkScope(), claim, done = std::move(done)](Result<Answer> answer) {
                if (!answer) return done(Unexpected{answer.error()});
                auto ok = controlAnswer(*answer);
-               if (ok) {
+               if (ok && *alive) {
+                   controlWanted_ = claim;
                    if (auto held = link.lock()) held->controlClaimed = claim;
                }
                done(std::move(ok));
