@@ -363,7 +363,7 @@ void Camera::subscribe() {
 // On every (re)connection, as the official SDK does: pairing finish when just
 // paired, third-party client (the seed's "enable analytics"), Open GoPro
 // version, hardware info, status registrations (the daemon's and the
-// clients'), date and time. Then ready.
+// clients'), date and time, external control when claimed (issue 15 E). Then ready.
 void Camera::initialize() {
     link_->attempting = false;
     executor_.cancel(attemptTimer_);
