@@ -390,12 +390,16 @@ public:
                       std::function<void(core::Result<void>)> done) override {
         {
             std::lock_guard lock(mutex_);
-            controlClaims.emplace_back(selector, claim);
+            controlClaims_.emplace_back(selector, claim);
         }
         post([done = std::move(done)] { done({}); });
         notify();
     }
-    std::vector<std::pair<std::string, bool>> controlClaims;
+    std::vector<std::pair<std::string, bool>> controlClaims() const {
+        std::lock_guard lock(mutex_);
+        return controlClaims_;
+    }
+    std::vector<std::pair<std::string, bool>> controlClaims_;
 
     // issue 15 D
     void provisionCohn(core::CallId call, std::string selector, std::string ssid, std::optional<std::string> password,

@@ -1140,7 +1140,8 @@ TEST_F(CameraTest, LocalDateTimeIsRefusedBeforeHero11) {
     EXPECT_THAT(exchange(C::CommandRequest, "01 0E"), ElementsAre(pk("0073", "0B 0E 00 08 07 E7 01 1F 03 04 05 02")));
     applyModel(config, *findCameraModel("hero11"));
     start(config);
-    EXPECT_THAT(exchange(C::CommandRequest, "01 10"), ElementsAre(pk("0073", "0D 10 00 0A 07 E8 04 04 0D 00 00 00 00 00")));
+    EXPECT_THAT(exchange(C::CommandRequest, "01 10"),
+                ElementsAre(pk("0073", "0D 10 00 0A 07 E8 04 04 0D 00 00 00 00 00")));
 }
 
 // Get Last Captured Media (F5 6D): refused before any capture, then the file the
