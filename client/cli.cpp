@@ -101,6 +101,8 @@ struct Raw {
     // issue 15 F
     bool registerPresets = false;
     std::string presetTitle, presetName, presetIcon;
+    bool hidden = false;   // issue 15 B: presets --all
+    bool session = false;  // issue 15 E: control --session
 };
 
 std::string joined(const std::vector<std::string>& words) {
@@ -143,6 +145,7 @@ struct Parser {
     CLI::Option* socket = nullptr;
     CLI::Option* utcOffset = nullptr;
     CLI::Option* presetName = nullptr;  // issue 15 F: preset-custom --name ("" given is an error, not absent)
+    CLI::Option* utcOffsetSet = nullptr;  // issue 15 E: date-time set --utc-offset
 
     CLI::App* leaf(CLI::App* parent, std::string name, std::string description, Command command) {
         CLI::App* sub = parent->add_subcommand(std::move(name), std::move(description));
@@ -255,7 +258,9 @@ struct Parser {
         leaf(&app, "keep-alive", "Set the keep-alive interval (0 = off)", Command::KeepAlive)
             ->add_option("SECONDS", raw.seconds, "0, or 1..60")
             ->required();
-        CLI::App* dateTime = leaf(&app, "date-time", "Set the camera clock to now", Command::DateTime);
+        CLI::App* dateTime =
+            leaf(&app, "date-time", "Set the camera clock to now (also: date-time set), or show it (date-time get)",
+                 Command::DateTime);
         utcOffset = dateTime->add_option("--utc-offset", raw.utcOffset, "Send local time with this UTC offset")
                         ->type_name("MINUTES")
                         ->check(CLI::Range(-720, 840));
@@ -349,6 +354,23 @@ struct Parser {
         presetName = custom->add_option("--name", raw.presetName, "Custom name, 1 to 16 bytes of UTF-8 (title 94)")
                          ->type_name("N");
         custom->add_option("--icon", raw.presetIcon, "Icon ID (open_gopro.EnumPresetIcon)")->type_name("I");
+        // issue 15 E: `date-time` alone still sets (as before); `date-time set` says so, `date-time get` reads.
+        leaf(dateTime, "get", "Show the camera clock (with its UTC offset and DST where the camera keeps them)",
+             Command::DateTimeGet);
+        CLI::App* dateTimeSet = leaf(dateTime, "set", "Set the camera clock to now", Command::DateTime);
+        utcOffsetSet = dateTimeSet->add_option("--utc-offset", raw.utcOffset, "Send local time with this UTC offset")
+                           ->type_name("MINUTES")
+                           ->check(CLI::Range(-720, 840));
+        auto* dstSet = dateTimeSet->add_flag("--dst", raw.dst, "Daylight saving time is in effect (with --utc-offset)");
+        dateTimeSet->add_flag("--local", raw.localZone, "Use this machine's UTC offset and daylight saving time")
+            ->excludes(utcOffsetSet)
+            ->excludes(dstSet);
+        leaf(&app, "last-media", "Show the file each camera's last capture made (folder/file under DCIM)",
+             Command::LastMedia);
+        app.get_subcommand("control")->add_flag(
+            "--session", raw.session,
+            "For the session: external claims it now and on every reconnection and goprod gives it back "
+            "on disconnect; idle releases it");
         app.footer(std::string(kFooter));
     }
 
@@ -556,8 +578,13 @@ Parsed<Invocation> convert(const Parser& parser, Command command, const Environm
             out.includeHidden = raw.hidden;
             out.registerUpdates = raw.registerPresets;  // issue 15 F
             break;
+        case Command::DateTimeGet:  // issue 15 E: the parent's options set the clock
+            if (parser.utcOffset->count() > 0 || raw.dst || raw.localZone) {
+                return invalid("date-time get takes no --utc-offset, --dst or --local (they go with date-time set)");
+            }
+            break;
         case Command::DateTime:
-            if (parser.utcOffset->count() > 0) {
+            if (parser.utcOffset->count() > 0 || parser.utcOffsetSet->count() > 0) {
                 out.utcOffsetMinutes = raw.utcOffset;
                 out.dst = raw.dst;
             } else if (raw.localZone) {
@@ -585,6 +612,10 @@ Parsed<Invocation> convert(const Parser& parser, Command command, const Environm
             auto control = parseCameraControl(raw.control);
             if (!control) return invalid(control.error());
             out.control = *control;
+            out.session = raw.session;  // issue 15 E
+            if (out.session && out.control == v1::CAMERA_CONTROL_CAMERA) {
+                return invalid("control --session takes external (claim) or idle (release)");
+            }
             break;
         }
         case Command::Name:
@@ -733,6 +764,11 @@ std::string_view commandName(Command command) {
             return "preset-visibility";
         case Command::PresetCustom:
             return "preset-custom";
+        // issue 15 E
+        case Command::DateTimeGet:
+            return "date-time get";
+        case Command::LastMedia:
+            return "last-media";
     }
     return "?";
 }

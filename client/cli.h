@@ -65,6 +65,9 @@ enum class Command {
     // issue 15 F: preset visibility and the custom preset update
     PresetVisibility,
     PresetCustom,
+    // issue 15 E
+    DateTimeGet,
+    LastMedia,
 };
 
 // "wifi connect", as typed.
@@ -115,6 +118,7 @@ struct Invocation {
     std::optional<std::int32_t> presetTitle;  // preset-custom --title
     std::string presetName;                   // preset-custom --name ("" = unchanged)
     std::optional<std::int32_t> presetIcon;   // preset-custom --icon
+    bool session = false;        // issue 15 E: control --session
 };
 
 // The gRPC deadline in seconds (0 = none): --timeout, else the command's

@@ -150,6 +150,7 @@ std::string cameraState(const v1::Camera& camera) {
     } else if (camera.busy()) {
         state += ", busy";
     }
+    if (camera.control_claimed()) state += ", external control";  // issue 15 E
     return state;
 }
 
@@ -1015,6 +1016,55 @@ int capabilities(Session& session, const Invocation& invocation) {
     return cameraFailures(session, response.cameras());
 }
 
+// --- issue 15 E: the camera's clock ---
+
+// "+05:30" for an offset in minutes.
+std::string utcOffsetText(std::int32_t minutes) {
+    char text[16];
+    const std::int32_t magnitude = minutes < 0 ? -minutes : minutes;
+    std::snprintf(text, sizeof text, "%c%02d:%02d", minutes < 0 ? '-' : '+', magnitude / 60, magnitude % 60);
+    return text;
+}
+
+int dateTimeGet(Session& session, const Invocation& invocation) {
+    v1::DateTimeResponse response;
+    const auto status =
+        callUnary(session, invocation, &v1::Goprod::StubInterface::GetDateTime, target(invocation), &response);
+    if (!status.ok()) return reportStatus(session, invocation, status);
+    if (invocation.json) {
+        session.out << jsonLine(response) << '\n';
+    } else {
+        Table table({"CAMERA", "CAMERA CLOCK", "UTC OFFSET", "DST"});
+        for (const auto& camera : response.cameras()) {
+            if (camera.result().code() != 0) continue;
+            const bool zone = camera.has_utc_offset_minutes();
+            table.addRow({camera.result().identifier(), camera.local_time(),
+                          zone ? utcOffsetText(camera.utc_offset_minutes()) : "-",
+                          zone ? (camera.dst() ? "yes" : "no") : "-"});
+        }
+        if (!table.empty()) table.print(session.out);
+    }
+    return cameraFailures(session, response.cameras());
+}
+
+int lastMedia(Session& session, const Invocation& invocation) {
+    v1::LastMediaResponse response;
+    const auto status =
+        callUnary(session, invocation, &v1::Goprod::StubInterface::GetLastMedia, target(invocation), &response);
+    if (!status.ok()) return reportStatus(session, invocation, status);
+    if (invocation.json) {
+        session.out << jsonLine(response) << '\n';
+    } else {
+        Table table({"CAMERA", "MEDIA"});
+        for (const auto& camera : response.cameras()) {
+            if (camera.result().code() != 0) continue;
+            table.addRow({camera.result().identifier(), printable(camera.folder() + "/" + camera.file())});
+        }
+        if (!table.empty()) table.print(session.out);
+    }
+    return cameraFailures(session, response.cameras());
+}
+
 }  // namespace
 
 int run(const Invocation& invocation, Session& session) {
@@ -1136,6 +1186,7 @@ int run(const Invocation& invocation, Session& session) {
             v1::SetCameraControlRequest request;
             *request.mutable_target() = target(invocation);
             request.set_control(invocation.control);
+            request.set_session(invocation.session);  // issue 15 E
             return multi(session, invocation, &Stub::SetCameraControl, request);
         }
         case Command::Name: {
@@ -1168,6 +1219,11 @@ int run(const Invocation& invocation, Session& session) {
             if (invocation.presetIcon) request.set_icon_id(*invocation.presetIcon);
             return multi(session, invocation, &Stub::UpdateCustomPreset, request);
         }
+        // issue 15 E
+        case Command::DateTimeGet:
+            return dateTimeGet(session, invocation);
+        case Command::LastMedia:
+            return lastMedia(session, invocation);
     }
     session.err << "goproctl: unknown command\n";
     return kExitError;

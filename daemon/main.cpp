@@ -92,6 +92,7 @@ core::RegistrySettings registrySettings(const config::Config& cfg) {
     settings.camera.reconnectMax = cfg.reconnectMax;
     settings.camera.queue.maxDepth = cfg.queueDepth;
     settings.camera.clientName = cfg.clientName;
+    settings.camera.claimControl = cfg.claimControl;  // issue 15 E
     settings.maxCameras = cfg.maxCameras;
     settings.maxSubscribers = cfg.maxSubscribers;
     settings.adapter = cfg.adapter;

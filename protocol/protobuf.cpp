@@ -11,6 +11,7 @@
 #include "camera_control.pb.h"
 #include "cohn.pb.h"
 #include "live_streaming.pb.h"
+#include "media.pb.h"
 #include "network_management.pb.h"
 #include "preset_status.pb.h"
 #include "protocol/utf8.h"  // issue 15 F
@@ -83,6 +84,9 @@ const std::vector<Route>& routes() {
         {kCommand, 0xE3, "Set Preset Visibility response", &pb::ResponseGeneric::default_instance()},
         {kCommand, 0x64, "Custom Preset Update", &pb::RequestCustomPresetUpdate::default_instance()},
         {kCommand, 0xE4, "Custom Preset Update response", &pb::ResponseGeneric::default_instance()},
+        // issue 15 E: last captured media
+        {kQuery, 0x6D, "Get Last Captured Media", &pb::RequestGetLastCapturedMedia::default_instance()},
+        {kQuery, 0xED, "Last captured media", &pb::ResponseLastCapturedMedia::default_instance()},
     }};
     return table;
 }
@@ -327,6 +331,11 @@ Result<Request> customPresetUpdate(std::optional<std::int32_t> titleId, std::opt
     if (name) body.set_custom_name(std::string(*name));
     if (iconId) body.set_icon_id(*iconId);
     return protobufRequest(FeatureId::Command, action::kCustomPresetUpdate, body);
+}
+
+// issue 15 E
+Request getLastCapturedMedia() {
+    return protobufRequest(FeatureId::Query, action::kGetLastCapturedMedia, pb::RequestGetLastCapturedMedia{});
 }
 
 }  // namespace operation

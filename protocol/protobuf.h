@@ -47,6 +47,8 @@ inline constexpr std::uint8_t kSetLiveStreamMode = 0x79, kSetLiveStreamModeRespo
 inline constexpr std::uint8_t kGetLiveStreamStatus = 0x74, kGetLiveStreamStatusResponse = 0xF4;
 // issue 15 B: presets (0xF1)
 inline constexpr std::uint8_t kPresetSetVisibility = 0x63, kCustomPresetUpdate = 0x64;
+// issue 15 E: last captured media (0xF5)
+inline constexpr std::uint8_t kGetLastCapturedMedia = 0x6D, kGetLastCapturedMediaResponse = 0xED;
 inline constexpr std::uint8_t kResponseBit = 0x80;
 }  // namespace action
 
@@ -103,6 +105,8 @@ Request presetSetVisibility(std::int32_t presetId, bool visible);
 inline constexpr std::int32_t kCustomNameTitle = 94;
 Result<Request> customPresetUpdate(std::optional<std::int32_t> titleId, std::optional<std::string_view> name,
                                    std::optional<std::int32_t> iconId);
+// issue 15 E: Get Last Captured Media (answer F5 ED ResponseLastCapturedMedia)
+Request getLastCapturedMedia();
 }  // namespace operation
 
 // The message type a (feature, action) pair carries, e.g. "open_gopro.ResponseGetApEntries".

@@ -1,12 +1,14 @@
 #include "sim/camera.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <string>
 #include <string_view>
 
 #include "camera_control.pb.h"
 #include "cohn.pb.h"
 #include "live_streaming.pb.h"
+#include "media.pb.h"
 #include "network_management.pb.h"
 #include "preset_status.pb.h"
 #include "protocol/commands.h"
@@ -155,6 +157,11 @@ std::optional<Bytes> refusal(std::uint8_t feature, std::uint8_t act, int result)
             body.set_result(code);
             return protocol::encodeProtobuf(feature, responseAction, body);
         }
+        if (act == protocol::action::kGetLastCapturedMedia) {  // issue 15 E
+            pb::ResponseLastCapturedMedia body;
+            body.set_result(code);
+            return protocol::encodeProtobuf(feature, responseAction, body);
+        }
         return std::nullopt;  // COHN and preset status notifications have no result
     }
     return genericResponse(feature, act, result);
@@ -179,6 +186,8 @@ bool implemented(std::uint8_t feature, std::uint8_t act, std::uint32_t modelNumb
                    act == a::kSetCameraControl || act == a::kSetTurboActive || act == a::kReleaseNetwork ||
                    act == a::kSetLiveStreamMode;  // group C
         case kQueryFeature:
+            // issue 15 E: Get Last Captured Media from HERO12 (62) on.
+            if (act == a::kGetLastCapturedMedia) return modelNumber >= 62;
             return act == a::kGetCohnCert || act == a::kGetCohnStatus || act == a::kGetPresetStatus ||
                    act == a::kGetLiveStreamStatus;  // group C
         default:
@@ -205,6 +214,9 @@ bool readOnlyCommand(std::uint8_t id) {
     }
 }
 
+// issue 15 E: Set and Get Local Date Time exist from HERO11 (58) on; HERO9
+// (55) and HERO10 (57) answer them as unknown commands.
+bool hasLocalDateTime(std::uint32_t modelNumber) { return modelNumber != 55 && modelNumber != 57; }
 
 }  // namespace
 
@@ -655,6 +667,7 @@ void Camera::handleCommand(ByteView message, Batch& out) {
             return reply(kOk);
         }
         case CommandId::SetLocalDateTime: {
+            if (!hasLocalDateTime(config_.modelNumber)) return reply(kInvalid);  // issue 15 E
             const Bytes* value = single(10, 10);
             if (value == nullptr) return reply(kInvalid);
             const auto time = protocol::parseLocalDateTimeParams(*value);
@@ -671,6 +684,7 @@ void Camera::handleCommand(ByteView message, Batch& out) {
         case CommandId::GetDateTime:
             return reply(kOk, protocol::encodeDateTimeResponse(clockNow()));
         case CommandId::GetLocalDateTime:
+            if (!hasLocalDateTime(config_.modelNumber)) return reply(kInvalid);  // issue 15 E
             return reply(kOk, protocol::encodeLocalDateTimeResponse({clockNow(), utcOffsetMinutes_, dst_}));
         case CommandId::SetApControl: {
             const Bytes* mode = single(1, 1);
@@ -924,6 +938,16 @@ void Camera::handleProtobuf(Characteristic c, ByteView message, Batch& out) {
             if (request->register_live_stream_status_size() > 0) liveStreamRegistered_ = true;
             if (request->unregister_live_stream_status_size() > 0) liveStreamRegistered_ = false;
             return add(liveStreamStatusMessage(act | a::kResponseBit));
+        }
+        // issue 15 E: the file the last capture made; none yet is refused.
+        case kQueryFeature << 8 | a::kGetLastCapturedMedia: {
+            pb::ResponseLastCapturedMedia body;
+            body.set_result(lastMedia_ ? pb::RESULT_SUCCESS : pb::RESULT_RESOURCE_NOT_AVAILABLE);
+            if (lastMedia_) {
+                body.mutable_media()->set_folder(lastMedia_->folder);
+                body.mutable_media()->set_file(lastMedia_->file);
+            }
+            return add(protocol::encodeProtobuf(feature, act | a::kResponseBit, body));
         }
         default:
             return unsupported();
@@ -1314,12 +1338,23 @@ void Camera::finishStillCapture() {
     setStatus(st::kEncoding, 0);
     setStatus(st::kPhotos, statusInt(st::kPhotos) + 1);
     setStatus(st::kRemainingPhotos, std::max<std::int64_t>(statusInt(st::kRemainingPhotos) - 1, 0));
+    recordMedia(true);  // issue 15 E
 }
 
 void Camera::stopCapture() {
     if (!encoding() || stillCapture()) return;  // a photo finishes by itself
     setStatus(st::kEncoding, 0);
     setStatus(st::kVideos, statusInt(st::kVideos) + 1);
+    recordMedia(false);  // issue 15 E
+}
+
+// issue 15 E: files numbered as a GoPro numbers them, in DCIM/100GOPRO: GOPR0001.JPG
+// for a photo, GX010002.MP4 for a video (chapter 01), one counter for both.
+void Camera::recordMedia(bool photo) {
+    char file[16];
+    const int number = mediaCounter_++ % 9999 + 1;  // 0001..9999
+    std::snprintf(file, sizeof file, photo ? "GOPR%04d.JPG" : "GX01%04d.MP4", number);
+    lastMedia_ = Media{"100GOPRO", file};
 }
 
 void Camera::loadPreset(const PresetInfo& preset) {

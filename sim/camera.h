@@ -41,6 +41,12 @@
 //   client. Set Preset Visibility on MAX 2 only; Custom Preset Update on HERO12
 //   from v2.0, HERO13 and MAX 2, to the active preset if it is the custom one
 //   (else RESULT_RESOURCE_NOT_AVAILABLE). See sim/README.md.
+// - issue 15 E: Set and Get Local Date Time (0x0F, 0x10) exist from HERO11 on;
+//   as a HERO9 or HERO10 (--model) the camera answers them with status 2.
+//   Get Last Captured Media (HERO12 and later) answers the file the last
+//   capture made (a video when the shutter stops it, a photo when it is
+//   taken): 100GOPRO/GX01NNNN.MP4 or GOPRNNNN.JPG, NNNN counting from 0001;
+//   before any capture RESULT_RESOURCE_NOT_AVAILABLE.
 //
 // Single-threaded: construct, call and destroy it on the thread that runs the
 // Scheduler; hooks are called on that thread, from timer callbacks only.
@@ -171,6 +177,12 @@ public:
     // next one when the shutter starts it (FAILED_STAY_ON, LIVE_STREAM_ERROR_NETWORK).
     void failLiveStream();
     int liveStreamState() const { return liveStream_.state; }  // open_gopro.EnumLiveStreamStatus
+    // issue 15 E: the file the last capture made (what Get Last Captured Media answers), if any.
+    struct Media {
+        std::string folder;  // "100GOPRO"
+        std::string file;    // "GX010001.MP4"
+    };
+    const std::optional<Media>& lastMedia() const { return lastMedia_; }
     // Request packets dropped because they broke the framing.
     std::size_t malformedPackets() const { return malformedPackets_; }
 
@@ -340,6 +352,11 @@ private:
     bool liveStreamRegistered_ = false;
     bool liveStreamFails_ = false;  // failLiveStream() for the next stream
     std::uint64_t liveStreamToken_ = 0;  // CONFIG → READY/FAILED
+
+    // issue 15 E: last captured media
+    void recordMedia(bool photo);
+    int mediaCounter_ = 0;
+    std::optional<Media> lastMedia_;
 
     // Faults
     bool busy_ = false;

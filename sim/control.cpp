@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "protocol/bytes.h"
 #include "protocol/gatt.h"
+#include "protocol/queries.h"
 
 namespace goprod::sim {
 
@@ -110,6 +112,15 @@ Control::Control(sdbus::IConnection& connection, Backend& backend) : connection_
     // issue 15 D: COHN stays ConnectingToNetwork however the station joins (persistent until cleared).
     o.registerMethod("CohnNeverConnects").onInterface(iface).withInputParamNames("camera", "never").implementedAs(
         [this](const std::string& id, const bool& never) { camera(id).camera().cohnNeverConnects(never); });
+    // issue 15 E: the camera control status the camera holds (status 114: 0 idle, 1 control, 2 external).
+    o.registerMethod("CameraControl")
+        .onInterface(iface)
+        .withInputParamNames("camera")
+        .withOutputParamNames("status")
+        .implementedAs([this](const std::string& id) {
+            const auto value = camera(id).camera().statusValue(protocol::status_id::kCameraControl);
+            return static_cast<std::int32_t>(value ? protocol::readBigEndian(*value) : 0);
+        });
     o.finishRegistration();
     connection_.requestName(kControlBusName);
 }

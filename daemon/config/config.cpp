@@ -290,6 +290,8 @@ const Key kKeys[] = {
      }},
     {"limits", "max_subscribers",
      [](const toml::node& n, Config& c) { return takeCount(n, 1, 4096, c.maxSubscribers); }},
+    // issue 15 E
+    {"bluetooth", "claim_control", [](const toml::node& n, Config& c) { return takeBool(n, c.claimControl); }},
 };
 
 // How a reload treats each key: the field it sets, and whether the running
@@ -327,6 +329,7 @@ const Field kFields[] = {
     field<&Config::queueDepth>("requests.queue_depth", true),
     field<&Config::maxCameras>("limits.max_cameras", true),
     field<&Config::maxSubscribers>("limits.max_subscribers", true),
+    field<&Config::claimControl>("bluetooth.claim_control", false),  // issue 15 E
 };
 
 const Key* findKey(std::string_view table, std::string_view name) {

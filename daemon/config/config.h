@@ -90,6 +90,10 @@ struct Config {
     // status watches), all clients together.
     std::size_t maxSubscribers = 64;
 
+    // issue 15 E: [bluetooth] claim_control: claim external control of each camera
+    // in every session (Set Camera Control Status), released when a user disconnects it.
+    bool claimControl = false;
+
     bool operator==(const Config&) const = default;
 };
 

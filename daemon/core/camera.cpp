@@ -9,9 +9,12 @@
 
 #include "network_management.pb.h"
 #include "protocol/commands.h"
+#include "protocol/protobuf.h"
 #include "protocol/queries.h"
+#include "protocol/result_codes.h"
 #include "protocol/settings.h"
 #include "protocol/utf8.h"
+#include "response_generic.pb.h"
 
 namespace goprod::core {
 
@@ -59,6 +62,28 @@ std::int64_t integer(const protocol::Bytes& value) {
     return v;
 }
 
+// issue 15 E: open_gopro.EnumCameraControlStatus values goprod sends, and how
+// long a disconnect waits for the camera to take the release.
+constexpr int kIdle = 0, kExternal = 2;
+constexpr std::chrono::milliseconds kControlRelease{2000};
+
+// The answer to Set Camera Control Status: ResponseGeneric, or [feature][status]
+// from a camera that lacks it.
+Result<void> controlAnswer(const Answer& answer) {
+    if (answer.message.size() == 2) {
+        return fail(Errc::CameraRejected, "Set Camera Control Status: the camera does not support it (status " +
+                                              std::to_string(answer.message[1]) + ")");
+    }
+    const auto decoded = protocol::decodeProtobuf(answer.message);
+    const auto* generic = decoded ? decoded->as<open_gopro::ResponseGeneric>() : nullptr;
+    if (generic == nullptr) return fail(Errc::Internal, "Set Camera Control Status: unexpected answer");
+    if (generic->result() != protocol::kResultSuccess) {
+        return fail(Errc::CameraRejected,
+                    "Set Camera Control Status failed: " + std::string(protocol::resultGenericName(generic->result())));
+    }
+    return {};
+}
+
 protocol::LocalDateTime localNow() {
     const std::time_t t = std::time(nullptr);
     std::tm local{};
@@ -88,6 +113,7 @@ Camera::Camera(Executor& executor, BluezPort& port, CameraHost& host, std::strin
       settings_(std::move(settings)),
       name_("GoPro " + identifier_),
       queue_(executor, *this, withOwnRoom(settings_.queue)) {
+    controlWanted_ = settings_.claimControl;  // issue 15 E
     queue_.setUnsolicitedHandler([this](const Answer& answer, const protocol::Classified& kind) {
         onUnsolicited(answer, kind);
     });
@@ -122,6 +148,7 @@ CameraView Camera::view() const {
     v.queueDepth = clientRequests_;  // what queue_depth limits: goprod's own requests take no slot
     v.lastError = lastError_;
     v.lastSeenUnix = lastSeenUnix_;
+    v.controlClaimed = link_ && link_->controlClaimed;  // issue 15 E
     return v;
 }
 
@@ -336,7 +363,8 @@ void Camera::subscribe() {
 // On every (re)connection, as the official SDK does: pairing finish when just
 // paired, third-party client (the seed's "enable analytics"), Open GoPro
 // version, hardware info, status registrations (the daemon's and the
-// clients'), date and time, a client's preset registration (issue 15 F). Then ready.
+// clients'), date and time, a client's preset registration (issue 15 F), external control when claimed
+// (issue 15 E). Then ready.
 void Camera::initialize() {
     link_->attempting = false;
     executor_.cancel(attemptTimer_);
@@ -372,6 +400,10 @@ void Camera::initialize() {
     // issue 15 F
     if (clientPresets_)
         steps.push_back({SessionStep::PresetRegistration, protocol::operation::getPresetStatus(false, true)});
+    // issue 15 E: last, so that the camera shows remote control once it is ready
+    if (controlWanted_) {
+        steps.push_back({SessionStep::CameraControl, *protocol::operation::setCameraControl(kExternal)});
+    }
 
     link_->sessionStepsLeft = steps.size();
     for (auto& step : steps) {
@@ -397,6 +429,7 @@ std::string_view Camera::stepName(SessionStep step) {
         case SessionStep::SettingRegistration: return "setting registration";
         case SessionStep::DateTime: return "date and time";
         case SessionStep::PresetRegistration: return "preset registration";  // issue 15 F
+        case SessionStep::CameraControl: return "external control";
     }
     return "session step";
 }
@@ -439,6 +472,12 @@ void Camera::sessionStepDone(SessionStep step, const Result<Answer>& answer) {
         }
     } else if (step == SessionStep::StatusRegistration) {
         if (const auto response = protocol::parseQueryResponse(answer->message)) applyStatuses(response->entries);
+    } else if (step == SessionStep::CameraControl) {  // issue 15 E
+        if (auto ok = controlAnswer(*answer); !ok) {
+            spdlog::warn("camera {}: session set-up, {}: {}", identifier_, name, ok.error().message);
+        } else if (link_) {
+            link_->controlClaimed = true;
+        }
     }
     if (!link_ || --link_->sessionStepsLeft > 0 || state_ != CameraState::Initializing) return;
     retries_ = 0;
@@ -536,6 +575,24 @@ void Camera::scheduleRetry() {
 void Camera::disconnect(std::function<void(Result<void>)> done) {
     wanted_ = false;
     disconnectAsked_ = true;
+    // issue 15 E: give external control back (idle) before the link goes, waiting
+    // kControlRelease at most: a camera that does not answer still gets disconnected.
+    if (link_ && link_->controlClaimed && device_ && device_->connected) {
+        link_->controlClaimed = false;
+        submit(*protocol::operation::setCameraControl(kIdle),
+               {executor_.now() + kControlRelease, Priority::Session, false},
+               [this, alive = alive_, done = std::move(done)](Result<Answer> answer) mutable {
+                   if (!*alive) return;
+                   const auto ok = answer ? controlAnswer(*answer) : Result<void>(Unexpected{answer.error()});
+                   if (!ok) spdlog::warn("camera {}: releasing external control: {}", identifier_, ok.error().message);
+                   disconnectLink(std::move(done));
+               });
+        return;
+    }
+    disconnectLink(std::move(done));
+}
+
+void Camera::disconnectLink(std::function<void(Result<void>)> done) {
     if (!device_ || (!device_->connected && !attempting())) {
         if (state_ == CameraState::LinkLost) setState(CameraState::Disconnected);
         executor_.post([done = std::move(done)] { done({}); });
@@ -976,6 +1033,28 @@ void Camera::shutdown(const Error& error) {
     }
     statusWaiters_.clear();
     queue_.failAll(error);
+}
+
+// ---------------------------------------------------------------------------
+// issue 15 E: external control for the session
+
+void Camera::claimControl(bool claim, Deadline deadline, std::function<void(Result<void>)> done) {
+    if (claim && link_ && link_->controlClaimed) {
+        controlWanted_ = true;
+        executor_.post([done = std::move(done)] { done({}); });  // the camera holds it already
+        return;
+    }
+    // The session's wish changes once the camera took it.
+    submit(*protocol::operation::setCameraControl(claim ? kExternal : kIdle), {deadline, Priority::Normal, false},
+           [this, alive = alive_, link = linkScope(), claim, done = std::move(done)](Result<Answer> answer) {
+               if (!answer) return done(Unexpected{answer.error()});
+               auto ok = controlAnswer(*answer);
+               if (ok && *alive) {
+                   controlWanted_ = claim;
+                   if (auto held = link.lock()) held->controlClaimed = claim;
+               }
+               done(std::move(ok));
+           });
 }
 
 }  // namespace goprod::core

@@ -51,6 +51,8 @@ struct CameraSettings {
     std::chrono::milliseconds reconnectMax{60000};
     QueueLimits queue;
     std::string clientName = "goprod";  // in the pairing-finish message
+    // issue 15 E: claim external control (Set Camera Control Status) in every session
+    bool claimControl = false;
 };
 
 // A station-mode operation (scan, connect): it holds the camera's network
@@ -135,6 +137,12 @@ public:
                                   std::function<void(const Error&)> lost);
     void unwatchCohnStatus(std::uint64_t id);
 
+    // issue 15 E: external control for the session. Claimed: the camera shows it
+    // is remotely controlled, claimed again on every connection, and given back
+    // (idle) by disconnect(). Released: idle now, and no more claims. A claim the
+    // camera holds from this link is not sent again.
+    void claimControl(bool claim, Deadline deadline, std::function<void(Result<void>)> done);
+
 private:
     // One connection attempt and the link it makes: made whole by startAttempt(),
     // dropped when that link ends (linkLost(), attemptFailed()). Callbacks that
@@ -150,6 +158,7 @@ private:
         bool subscribed = false;
         bool sleepSent = false;  // the camera acknowledged Sleep on this link: its disconnect is not a loss
         std::size_t sessionStepsLeft = 0;
+        bool controlClaimed = false;  // issue 15 E: the camera holds our external-control claim
     };
     enum class SessionStep : std::uint8_t {
         PairingFinish,
@@ -160,6 +169,7 @@ private:
         SettingRegistration,
         DateTime,
         PresetRegistration,  // issue 15 F
+        CameraControl,  // issue 15 E
     };
 
     struct StatusWaiter {
@@ -232,6 +242,9 @@ private:
     bool abandonedLink_ = false;  // that Disconnect is taking down a link BlueZ still reports
     std::uint64_t attempts_ = 0;
     std::shared_ptr<Link> link_;  // the current attempt and its link; null between links
+    // issue 15 E: external control for the session (settings, then claimControl())
+    bool controlWanted_ = false;
+    void disconnectLink(std::function<void(Result<void>)> done);
     int retries_ = 0;
     Executor::Clock::time_point nextAttemptAt_{};
     Executor::TimerId attemptTimer_ = 0;

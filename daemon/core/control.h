@@ -59,6 +59,7 @@ struct CameraView {
     std::int64_t lastSeenUnix = 0;  // seconds
     // In connect()'s answer: the attempts it took (0: it was ready).
     std::uint32_t connectAttempts = 0;
+    bool controlClaimed = false;  // issue 15 E: the camera holds goprod's external-control claim
 };
 
 // Which cameras a request is for. Each selector is an identifier ("0456") or
@@ -246,6 +247,12 @@ public:
                                std::optional<std::string> password, protocol::LocalDateTime now, Deadline deadline,
                                std::function<void(const CohnProgress&)> progress,
                                std::function<void(Result<CohnCredentials>)> done) = 0;
+
+    // issue 15 E: claim (external control, again on every connection, released
+    // to idle by disconnect()) or release (idle now, no more claims) the camera's
+    // control for the session; see Camera::claimControl.
+    virtual void claimControl(std::string selector, bool claim, Deadline deadline,
+                              std::function<void(Result<void>)> done) = 0;
 
     // Events until unsubscribe(); ResourceExhausted beyond the subscriber limit.
     virtual Result<std::uint64_t> subscribe(EventFilter filter, std::function<void(const Event&)> onEvent) = 0;

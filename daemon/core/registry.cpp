@@ -480,6 +480,16 @@ void Registry::setKeepAlive(std::string selector, std::chrono::milliseconds inte
     });
 }
 
+// issue 15 E
+void Registry::claimControl(std::string selector, bool claim, Deadline deadline,
+                            std::function<void(Result<void>)> done) {
+    executor_.post([this, selector = std::move(selector), claim, deadline, done = std::move(done)]() mutable {
+        auto camera = select(selector);
+        if (!camera) return done(Unexpected{camera.error()});
+        (*camera)->claimControl(claim, deadline, std::move(done));
+    });
+}
+
 void Registry::request(CallId call, std::string selector, protocol::Request request, Deadline deadline,
                        std::function<void(Result<Answer>)> done) {
     executor_.post([this, call, selector = std::move(selector), request = std::move(request), deadline,

@@ -92,6 +92,9 @@ public:
     void provisionCohn(CallId call, std::string selector, std::string ssid, std::optional<std::string> password,
                        protocol::LocalDateTime now, Deadline deadline, std::function<void(const CohnProgress&)> progress,
                        std::function<void(Result<CohnCredentials>)> done) override;
+    // issue 15 E
+    void claimControl(std::string selector, bool claim, Deadline deadline,
+                      std::function<void(Result<void>)> done) override;
     Result<std::uint64_t> subscribe(EventFilter filter, std::function<void(const Event&)> onEvent) override;
     void unsubscribe(std::uint64_t subscription) override;
 

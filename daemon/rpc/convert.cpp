@@ -165,6 +165,7 @@ void toProto(const core::CameraView& view, v1::Camera* out) {
         out->mutable_last_seen()->set_seconds(view.lastSeenUnix);
     }
     out->set_connect_attempts(view.connectAttempts);
+    out->set_control_claimed(view.controlClaimed);  // issue 15 E
 }
 
 v1::CameraResult okResult(const core::CameraView& camera) {

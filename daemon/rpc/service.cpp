@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -19,6 +21,7 @@
 #include "daemon/rpc/reactors.h"
 #include "daemon/rpc/status.h"
 #include "daemon/rpc/unparsable.h"
+#include "media.pb.h"  // issue 15 E
 #include "preset_status.pb.h"
 #include "protocol/commands.h"
 #include "protocol/framing.h"
@@ -713,6 +716,9 @@ Service::Service(core::Control& control, Options options)
     // issue 15 F
     refuseUnparsable("SetPresetVisibility", &Service::SetPresetVisibility);
     refuseUnparsable("UpdateCustomPreset", &Service::UpdateCustomPreset);
+    // issue 15 E
+    refuseUnparsable("GetDateTime", &Service::GetDateTime);
+    refuseUnparsable("GetLastMedia", &Service::GetLastMedia);
 }
 
 void Service::setLimits(std::chrono::milliseconds requestTimeout, std::size_t maxStreams) {
@@ -1759,6 +1765,7 @@ grpc::ServerUnaryReactor* Service::SetTurboTransfer(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* Service::SetCameraControl(grpc::CallbackServerContext* context,
                                                     const v1::SetCameraControlRequest* request,
                                                     v1::MultiResult* response) {
+    if (request->session()) return claimControl(context, *request, response);  // issue 15 E
     return commandOnEach(context, request->target(), response, [&]() -> core::Result<Command> {
         const auto status = cameraControlStatus(request->control());
         if (!status) {
@@ -1823,6 +1830,47 @@ core::Result<void> checkActivePreset(std::int32_t presetId, const core::Answer& 
 
 }  // namespace
 
+// --- issue 15 E: the camera's clock ------------------------------------------------
+
+namespace {
+
+// The camera's clock as the API gives it. Without an offset the wall time is
+// read in goprod's time zone, as SetDateTime without one writes it.
+v1::CameraDateTime dateTimeOf(const protocol::DateTime& time, std::optional<protocol::LocalDateTime> local) {
+    v1::CameraDateTime out;
+    char text[32];
+    std::snprintf(text, sizeof text, "%04u-%02u-%02uT%02u:%02u:%02u", time.year, time.month, time.day, time.hour,
+                  time.minute, time.second);
+    out.set_local_time(text);
+    std::tm fields{};
+    fields.tm_year = time.year - 1900;
+    fields.tm_mon = time.month - 1;
+    fields.tm_mday = time.day;
+    fields.tm_hour = time.hour;
+    fields.tm_min = time.minute;
+    fields.tm_sec = time.second;
+    time_t seconds = 0;
+    if (local) {
+        out.set_utc_offset_minutes(local->utcOffsetMinutes);
+        out.set_dst(local->dst);
+        seconds = timegm(&fields) - time_t{local->utcOffsetMinutes} * 60;
+    } else {
+        fields.tm_isdst = -1;
+        seconds = mktime(&fields);
+    }
+    setTimestamp(out.mutable_time(), std::chrono::system_clock::from_time_t(seconds));
+    return out;
+}
+
+// A camera that answers Get Local Date Time with an error status lacks it (before HERO11).
+bool lacksLocalDateTime(const core::Result<core::Answer>& answer) {
+    if (!answer) return false;
+    const auto response = protocol::parseCommandResponse(answer->message);
+    return response && !response->ok();
+}
+
+}  // namespace
+
 // The camera updates whichever preset is active. So that a client names the
 // preset it means, the daemon reads the active one (status 97) first and sends
 // the update only when it is `preset_id`; it does not load the preset itself
@@ -1861,6 +1909,124 @@ grpc::ServerUnaryReactor* Service::UpdateCustomPreset(grpc::CallbackServerContex
                        requestOn(call, camera, protocol::query(protocol::QueryId::GetStatusValues, preset), deadline,
                                  updateIfActive);
                    });
+        return {};
+    });
+}
+
+grpc::ServerUnaryReactor* Service::GetDateTime(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
+                                               v1::DateTimeResponse* response) {
+    return onSelection(*request, [&](const Call& call, core::Selection selection) -> core::Result<void> {
+        const core::Deadline deadline = deadlineFor(context, options_.requestTimeout);
+        const TimeBase time = TimeBase::now(options_.clock);
+        PerCamera<v1::CameraDateTime> perCamera = [call, deadline, time](const core::CameraView& camera,
+                                                                         std::function<void(v1::CameraDateTime)> done) {
+            requestOn(
+                call, camera, protocol::command::getLocalDateTime(), deadline,
+                [call, camera, deadline, time, done](core::Result<core::Answer> answer) {
+                    if (!lacksLocalDateTime(answer)) {
+                        v1::CameraDateTime out;
+                        const auto parse = [](const core::Answer& a) -> core::Result<protocol::LocalDateTime> {
+                            const std::string what = commandText(protocol::CommandId::GetLocalDateTime);
+                            auto response = commandAnswer(what, a);
+                            if (!response) return Unexpected{response.error()};
+                            auto parsed = protocol::parseLocalDateTimeResponse(response->payload);
+                            if (!parsed) return Unexpected{malformedAnswer(what, parsed.error())};
+                            return *parsed;
+                        };
+                        v1::CameraResult result;
+                        readAnswer(camera, answer, time, &result, parse,
+                                   [&out](const protocol::LocalDateTime& read) { out = dateTimeOf(read.time, read); });
+                        *out.mutable_result() = std::move(result);
+                        done(std::move(out));
+                        return;
+                    }
+                    requestOn(call, camera, protocol::command::getDateTime(), deadline,
+                              [camera, time, done](core::Result<core::Answer> plain) {
+                                  v1::CameraDateTime out;
+                                  const auto parse = [](const core::Answer& a) -> core::Result<protocol::DateTime> {
+                                      const std::string what = commandText(protocol::CommandId::GetDateTime);
+                                      auto response = commandAnswer(what, a);
+                                      if (!response) return Unexpected{response.error()};
+                                      auto parsed = protocol::parseDateTimeResponse(response->payload);
+                                      if (!parsed) return Unexpected{malformedAnswer(what, parsed.error())};
+                                      return *parsed;
+                                  };
+                                  v1::CameraResult result;
+                                  readAnswer(
+                                      camera, plain, time, &result, parse,
+                                      [&out](const protocol::DateTime& read) { out = dateTimeOf(read, std::nullopt); });
+                                  *out.mutable_result() = std::move(result);
+                                  done(std::move(out));
+                              });
+                });
+        };
+        collect(call, std::move(selection), std::move(perCamera), response->mutable_cameras());
+        return {};
+    });
+}
+
+// --- issue 15 E: last captured media -------------------------------------------------
+
+grpc::ServerUnaryReactor* Service::GetLastMedia(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
+                                                v1::LastMediaResponse* response) {
+    return onSelection(*request, [&](const Call& call, core::Selection selection) -> core::Result<void> {
+        const TimeBase time = TimeBase::now(options_.clock);
+        eachCamera<v1::CameraLastMedia>(
+            call, std::move(selection), protocol::operation::getLastCapturedMedia(),
+            deadlineFor(context, options_.requestTimeout),
+            [time](const core::CameraView& camera, const core::Result<core::Answer>& answer) {
+                v1::CameraLastMedia out;
+                const auto parse = [](const core::Answer& a) -> core::Result<open_gopro::Media> {
+                    const std::string what = "Get Last Captured Media";
+                    if (a.message.size() == 2) {
+                        return Unexpected{core::Error{Errc::CameraRejected,
+                                                      what + " failed: the camera does not support it (status " +
+                                                          std::to_string(a.message[1]) + ")",
+                                                      {}}};
+                    }
+                    auto decoded = protocol::decodeProtobuf(a.message);
+                    if (!decoded) return Unexpected{malformedAnswer(what, decoded.error())};
+                    const auto* last = decoded->as<open_gopro::ResponseLastCapturedMedia>();
+                    if (last == nullptr) {
+                        return Unexpected{core::Error{Errc::Internal, "unexpected answer to " + what, {}}};
+                    }
+                    if (last->result() != protocol::kResultSuccess) {
+                        // The camera has no capture to name (none since it started, or the card changed).
+                        return Unexpected{
+                            core::Error{Errc::CameraRejected,
+                                        what + " failed: " + std::string(protocol::resultGenericName(last->result())),
+                                        {}}};
+                    }
+                    return last->media();
+                };
+                readAnswer(camera, answer, time, out.mutable_result(), parse, [&out](const open_gopro::Media& media) {
+                    out.set_folder(protocol::validUtf8(media.folder()));
+                    out.set_file(protocol::validUtf8(media.file()));
+                });
+                return out;
+            },
+            response->mutable_cameras());
+        return {};
+    });
+}
+
+// --- issue 15 E: external control for the session ------------------------------------
+
+grpc::ServerUnaryReactor* Service::claimControl(grpc::CallbackServerContext* context,
+                                                const v1::SetCameraControlRequest& request,
+                                                v1::MultiResult* response) {
+    return onSelection(request.target(), [&](const Call& call, core::Selection selection) -> core::Result<void> {
+        if (request.control() != v1::CAMERA_CONTROL_EXTERNAL && request.control() != v1::CAMERA_CONTROL_IDLE) {
+            return Unexpected{invalid("session control claims (external 3) or releases (idle 1), not " +
+                                      std::to_string(request.control()))};
+        }
+        const bool claim = request.control() == v1::CAMERA_CONTROL_EXTERNAL;
+        const core::Deadline deadline = deadlineFor(context, options_.requestTimeout);
+        core::Control* control = &control_;
+        outcomesOnEach(call, std::move(selection), response,
+                       [control, claim, deadline](const core::CameraView& camera, auto done) {
+                           control->claimControl(camera.address, claim, deadline, std::move(done));
+                       });
         return {};
     });
 }

@@ -202,6 +202,11 @@ public:
     grpc::ServerUnaryReactor* UpdateCustomPreset(grpc::CallbackServerContext* context,
                                                  const v1::UpdateCustomPresetRequest* request,
                                                  v1::MultiResult* response) override;
+    // issue 15 E: the camera's clock
+    grpc::ServerUnaryReactor* GetDateTime(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
+                                          v1::DateTimeResponse* response) override;
+    grpc::ServerUnaryReactor* GetLastMedia(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
+                                           v1::LastMediaResponse* response) override;
 
 private:
     // The shapes of the handlers (service.cpp).
@@ -218,6 +223,9 @@ private:
     grpc::ServerUnaryReactor* getValues(grpc::CallbackServerContext* context, const v1::GetValuesRequest& request,
                                         protocol::QueryId query, v1::ValuesResponse* response);
     core::Deadline deadlineFor(const grpc::CallbackServerContext* context, std::chrono::milliseconds fallback) const;
+    // issue 15 E: SetCameraControl with `session`
+    grpc::ServerUnaryReactor* claimControl(grpc::CallbackServerContext* context,
+                                           const v1::SetCameraControlRequest& request, v1::MultiResult* response);
     // A stream slot, or nullptr when `maxStreams` are open (released when the stream's reactor is deleted).
     std::unique_ptr<StreamSlot> acquireStream();
     template <class Message>

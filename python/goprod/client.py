@@ -210,14 +210,16 @@ class Client:
         request = pb2.SetTurboTransferRequest(target=_selection(cameras, all), on=on)
         return list(self.call("SetTurboTransfer", request, timeout, "turbo " + ("on" if on else "off")).results)
 
-    def camera_control(self, control, cameras=None, *, all=False, timeout=None):
-        """`control`: "idle", "control", "external" or a pb2.CameraControl value."""
+    def camera_control(self, control, cameras=None, *, all=False, session=False, timeout=None):
+        """`control`: "idle", "control", "external" or a pb2.CameraControl value.
+        With `session` (issue 15 E), "external" claims control for as long as goprod
+        holds the camera (given back on disconnect), "idle" releases it."""
         name = control
         if isinstance(control, str):
             if control not in CAMERA_CONTROLS:
                 raise ValueError("unknown camera control %r (idle, control or external)" % control)
             control = CAMERA_CONTROLS[control]
-        request = pb2.SetCameraControlRequest(target=_selection(cameras, all), control=control)
+        request = pb2.SetCameraControlRequest(target=_selection(cameras, all), control=control, session=session)
         return list(self.call("SetCameraControl", request, timeout, "control %s" % name).results)
 
     def release_network(self, cameras=None, *, all=False, timeout=None):
@@ -310,6 +312,28 @@ class Client:
         except grpc.RpcError as error:
             raise from_rpc_error("StartLiveStream", error, self.address, timeout) from error
         return status
+    # issue 15 E: the camera's clock
+
+    def date_time(self, cameras=None, *, all=False, timeout=None):
+        """The camera clocks: a list of pb2.CameraDateTime (`result`, `time` as an
+        instant, `local_time` as the camera shows it, and `utc_offset_minutes` and
+        `dst` where the camera keeps them, HERO11 and later)."""
+        return list(self.call("GetDateTime", _selection(cameras, all), timeout, "date-time get").cameras)
+
+    def set_date_time(self, cameras=None, *, all=False, utc_offset_minutes=None, dst=False, timeout=None):
+        """Sets the camera clocks to now: with `utc_offset_minutes` (and `dst`) as local
+        time in that zone (Set Local Date Time), else this host's local time."""
+        request = pb2.SetDateTimeRequest(target=_selection(cameras, all))
+        if utc_offset_minutes is not None:
+            request.utc_offset_minutes = utc_offset_minutes
+            request.dst = dst
+        return list(self.call("SetDateTime", request, timeout, "date-time set").results)
+
+    def last_media(self, cameras=None, *, all=False, timeout=None):
+        """The file each camera's last capture made: a list of pb2.CameraLastMedia
+        (`result`, `folder` and `file` under DCIM, e.g. "100GOPRO", "GX010001.MP4").
+        A camera with no capture to name fails (CameraError)."""
+        return list(self.call("GetLastMedia", _selection(cameras, all), timeout, "last-media").cameras)
 
     # The daemon
 

@@ -646,5 +646,36 @@ TEST(Cli, PresetCommandsRefuseBadArgumentsWithAClearMessage) {
     }
 }
 
+// issue 15 E: `date-time` alone and `date-time set` set the clock; `date-time get` reads it.
+TEST(Cli, DateTimeGetAndSet) {
+    EXPECT_EQ(parsed({"date-time", "get"}).command, Command::DateTimeGet);
+    EXPECT_EQ(parsed({"--all", "date-time", "get", "--json"}).command, Command::DateTimeGet);
+    auto invocation = parsed({"date-time", "set", "--utc-offset", "330", "--dst"});
+    EXPECT_EQ(invocation.command, Command::DateTime);
+    EXPECT_EQ(invocation.utcOffsetMinutes, 330);
+    EXPECT_TRUE(invocation.dst);
+    EXPECT_FALSE(parsed({"date-time", "set"}).utcOffsetMinutes);
+    Environment environment;
+    environment.zone = {-240, false};
+    EXPECT_EQ(parsed({"date-time", "set", "--local"}, environment).utcOffsetMinutes, -240);
+    EXPECT_EQ(parsed({"date-time", "--utc-offset", "60"}).command, Command::DateTime);
+    for (const auto& args : std::vector<std::vector<std::string>>{{"date-time", "get", "--utc-offset", "60"},
+                                                                  {"date-time", "get", "--local"},
+                                                                  {"date-time", "set", "--dst"},
+                                                                  {"date-time", "set", "--utc-offset", "900"}}) {
+        const auto result = parse(args);
+        EXPECT_FALSE(result.outcome.invocation) << args.back();
+        EXPECT_EQ(result.outcome.exitCode, kExitUsage) << args.back();
+    }
+    EXPECT_THAT(parse({"date-time", "--help"}).out, HasSubstr("get"));
+}
+
+TEST(Cli, LastMediaOnEveryCamera) {
+    const auto invocation = parsed({"--all", "last-media", "--json"});
+    EXPECT_EQ(invocation.command, Command::LastMedia);
+    EXPECT_TRUE(invocation.all && invocation.json);
+    EXPECT_THAT(parsed({"last-media", "-i", "0456", "-i", "0457"}).cameras, ElementsAre("0456", "0457"));
+}
+
 }  // namespace
 }  // namespace goprod::client

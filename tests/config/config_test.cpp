@@ -68,15 +68,16 @@ TEST(Config, DefaultsAreTheDocumentedValues) {
     EXPECT_EQ(config.queueDepth, 32U);
     EXPECT_EQ(config.maxCameras, 64U);
     EXPECT_EQ(config.maxSubscribers, 64U);
+    EXPECT_FALSE(config.claimControl);  // issue 15 E
 }
 
 // Adding a field to Config breaks this binding on purpose: give the field a key
 // in config.cpp's table, a line in goprod.conf, and a value in the tests below.
 TEST(Config, EveryFieldHasAKey) {
-    const auto& [a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r] = Config{};
+    const auto& [a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, s] = Config{};
     (void)a, (void)b, (void)c, (void)d, (void)e, (void)f, (void)g, (void)h, (void)i, (void)j, (void)k, (void)l, (void)m,
-        (void)n, (void)o, (void)p, (void)q, (void)r;
-    EXPECT_EQ(configKeys().size(), 18U);
+        (void)n, (void)o, (void)p, (void)q, (void)r, (void)s;
+    EXPECT_EQ(configKeys().size(), 19U);
 }
 
 TEST(Config, EmptyTextGivesDefaults) {
@@ -105,6 +106,7 @@ connect_timeout_ms = 10000
 keep_alive_interval_ms = 0
 reconnect_initial_ms = 500
 reconnect_max_ms = 8000
+claim_control = true
 [requests]
 timeout_ms = 2500
 queue_depth = 8
@@ -131,6 +133,7 @@ max_subscribers = 5
     EXPECT_EQ(config->queueDepth, 8U);
     EXPECT_EQ(config->maxCameras, 4U);
     EXPECT_EQ(config->maxSubscribers, 5U);
+    EXPECT_TRUE(config->claimControl);  // issue 15 E
 }
 
 TEST(Config, InlineAndDottedTablesAreTables) {

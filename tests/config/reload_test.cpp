@@ -35,6 +35,7 @@ connect_timeout_ms = 10000
 keep_alive_interval_ms = 1000
 reconnect_initial_ms = 500
 reconnect_max_ms = 5000
+claim_control = true
 [requests]
 timeout_ms = 2000
 queue_depth = 8
@@ -57,6 +58,7 @@ const std::vector<std::string> kLive = {
 const std::vector<std::string> kRestart = {
     "daemon.state_dir", "api.socket",        "api.socket_group",      "api.socket_mode",        "api.tcp_listen",
     "bluetooth.bus",    "bluetooth.adapter", "bluetooth.client_name", "bluetooth.auto_connect",
+    "bluetooth.claim_control",  // issue 15 E
 };
 
 Config everyKeyChanged() {
@@ -82,6 +84,7 @@ TEST(ReloadPlan, AppliesTheLiveKeysAndListsTheOthersForARestart) {
     expected.adapter = running.adapter;
     expected.clientName = running.clientName;
     expected.autoConnect = running.autoConnect;
+    expected.claimControl = running.claimControl;
     EXPECT_EQ(plan.running, expected);
 }
 

@@ -1664,5 +1664,98 @@ TEST_F(CameraLink, GettingPresetsWithoutRegisteringIsNotRestored) {
     for (const auto& line : script("0456").log()) EXPECT_EQ(line.rfind("GP-0076 F5 72", 0), std::string::npos) << line;
 }
 
+// ---------------------------------------------------------------------------
+// issue 15 E: external control for the session
+
+class CameraControlClaim : public CameraTest {
+protected:
+    CameraControlClaim()
+        : CameraTest([] {
+              auto s = defaultSettings();
+              s.camera.claimControl = true;
+              return s;
+          }()) {}
+
+    std::shared_ptr<Outcome<CameraView>> disconnect() {
+        auto disconnected = std::make_shared<Outcome<CameraView>>();
+        registry->disconnect("0456", test::capture(disconnected));
+        return disconnected;
+    }
+    std::shared_ptr<Outcome<void>> claim(bool on) {
+        auto outcome = std::make_shared<Outcome<void>>();
+        registry->claimControl("0456", on, in(5s), test::capture(outcome));
+        return outcome;
+    }
+};
+
+TEST_F(CameraControlClaim, IsTheLastSessionStepAndDisconnectGivesItBackFirst) {
+    bluezUp();
+    addCamera("0456");
+    connectToReady("0456");
+    EXPECT_EQ(script("0456").log().back(), "GP-0072 F1 69 08 02");
+    EXPECT_EQ(script("0456").sim().statusValue(protocol::status_id::kCameraControl), protocol::Bytes{2});
+    ASSERT_FALSE(events.empty());
+    EXPECT_TRUE(events.back().camera.controlClaimed) << "the Ready event shows the claim";
+
+    script("0456").clearLog();
+    auto again = claim(true);
+    executor.drain();
+    EXPECT_TRUE(succeeded(again));
+    EXPECT_TRUE(script("0456").log().empty()) << "a claim the camera holds is not sent again";
+
+    port.setAutomatic("disconnect", false);
+    auto disconnected = disconnect();
+    executor.drain();
+    EXPECT_THAT(script("0456").log(), ElementsAre("GP-0072 F1 69 08 00"));
+    EXPECT_EQ(port.count("disconnect"), 1U) << "once the camera took the release";
+    port.succeedLast("disconnect");
+    executor.drain();
+    EXPECT_TRUE(succeeded(disconnected));
+    EXPECT_FALSE(disconnected->value().controlClaimed);
+    EXPECT_EQ(script("0456").sim().statusValue(protocol::status_id::kCameraControl), protocol::Bytes{0});
+}
+
+TEST_F(CameraControlClaim, ACameraThatDoesNotTakeTheReleaseIsDisconnectedAfterTwoSeconds) {
+    readyCamera();
+    script("0456").answering = false;
+    auto disconnected = disconnect();
+    executor.advance(1999ms);
+    EXPECT_FALSE(disconnected->finished());
+    EXPECT_EQ(port.count("disconnect"), 0U);
+    executor.advance(1ms);
+    executor.drain();
+    EXPECT_TRUE(succeeded(disconnected));
+    EXPECT_EQ(port.count("disconnect"), 1U);
+}
+
+TEST_F(CameraControlClaim, ReleasedControlIsNotGivenBackAgainNorClaimedOnReconnection) {
+    readyCamera();
+    auto released = claim(false);
+    executor.drain();
+    EXPECT_TRUE(succeeded(released));
+    EXPECT_THAT(script("0456").log(), ElementsAre("GP-0072 F1 69 08 00"));
+    script("0456").clearLog();
+    auto disconnected = disconnect();
+    executor.drain();
+    EXPECT_TRUE(succeeded(disconnected));
+    EXPECT_TRUE(script("0456").log().empty());
+    connectToReady("0456");
+    EXPECT_THAT(script("0456").log(), ::testing::Not(::testing::Contains("GP-0072 F1 69 08 02")));
+}
+
+// Without the setting, a session sends no claim until a client asks for one.
+TEST_F(CameraRequests, NoControlClaimUnlessConfiguredOrAsked) {
+    bluezUp();
+    addCamera("0456");
+    connectToReady("0456");
+    EXPECT_THAT(script("0456").log(), ::testing::Not(::testing::Contains("GP-0072 F1 69 08 02")));
+    script("0456").clearLog();
+    auto outcome = std::make_shared<Outcome<void>>();
+    registry->claimControl("0456", true, in(5s), test::capture(outcome));
+    executor.drain();
+    EXPECT_TRUE(succeeded(outcome));
+    EXPECT_THAT(script("0456").log(), ElementsAre("GP-0072 F1 69 08 02"));
+}
+
 }  // namespace
 }  // namespace goprod::core

@@ -11,6 +11,7 @@
 #include "camera_control.pb.h"
 #include "cohn.pb.h"
 #include "live_streaming.pb.h"
+#include "media.pb.h"
 #include "network_management.pb.h"
 #include "preset_status.pb.h"
 #include "response_generic.pb.h"
@@ -641,6 +642,35 @@ TEST(Protobuf, CustomPresetNameIsUtf8OfAtMost16Bytes) {
     auto icon = operation::customPresetUpdate(std::nullopt, std::nullopt, 7);
     ASSERT_TRUE(test::succeeds(icon));
     EXPECT_EQ(dump(icon->message), "F1 64 18 07");
+}
+
+// issue 15 E: §8.1 — Get Last Captured Media F5 6D (no fields) on GP-0076, answered
+// F5 ED ResponseLastCapturedMedia {1: result, 2: media {1: folder, 2: file}} on GP-0077.
+TEST(Protobuf, GetLastCapturedMediaAndItsAnswer) {
+    const Request request = operation::getLastCapturedMedia();
+    EXPECT_EQ(request.characteristic, Characteristic::QueryRequest);
+    EXPECT_EQ(request.expects, protobuf(0xF5, 0xED));
+    EXPECT_EQ(dumpAll(test::framed(request)), Strings{"02 F5 6D"});
+
+    // result 1 (success); media: folder "100GOPRO", file "GX010001.MP4"; 30 bytes, one packet
+    const Bytes answer =
+        hex("F5 ED 08 01 12 18 0A 08 31 30 30 47 4F 50 52 4F 12 0C 47 58 30 31 30 30 30 31 2E 4D 50 34");
+    auto decoded = decodeProtobuf(answer);
+    ASSERT_TRUE(test::succeeds(decoded));
+    const auto* media = decoded->as<open_gopro::ResponseLastCapturedMedia>();
+    ASSERT_NE(media, nullptr);
+    EXPECT_EQ(media->result(), open_gopro::RESULT_SUCCESS);
+    EXPECT_EQ(media->media().folder(), "100GOPRO");
+    EXPECT_EQ(media->media().file(), "GX010001.MP4");
+    EXPECT_EQ(protobufTypeName(0xF5, 0xED), "open_gopro.ResponseLastCapturedMedia");
+    EXPECT_EQ(operationName(0xF5, 0x6D), "Get Last Captured Media");
+
+    // And the other way: built with libprotobuf, the same bytes.
+    open_gopro::ResponseLastCapturedMedia built;
+    built.set_result(open_gopro::RESULT_SUCCESS);
+    built.mutable_media()->set_folder("100GOPRO");
+    built.mutable_media()->set_file("GX010001.MP4");
+    EXPECT_EQ(dump(encodeProtobuf(0xF5, 0xED, built)), dump(answer));
 }
 
 }  // namespace

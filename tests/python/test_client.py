@@ -100,6 +100,21 @@ class FakeGoprod(pb2_grpc.GoprodServicer):
         self.record("ReleaseNetwork", request, context)
         return pb2.MultiResult(results=self.results)
 
+    # issue 15 E
+    def GetDateTime(self, request, context):
+        self.record("GetDateTime", request, context)
+        return pb2.DateTimeResponse(cameras=[pb2.CameraDateTime(result=r, local_time="2026-12-07T09:15:00",
+                                                                utc_offset_minutes=330, dst=True) for r in self.results])
+
+    def SetDateTime(self, request, context):
+        self.record("SetDateTime", request, context)
+        return pb2.MultiResult(results=self.results)
+
+    def GetLastMedia(self, request, context):
+        self.record("GetLastMedia", request, context)
+        return pb2.LastMediaResponse(cameras=[pb2.CameraLastMedia(result=r, folder="100GOPRO", file="GX010001.MP4")
+                                              for r in self.results])
+
     def WatchEvents(self, request, context):
         """Like goprod: subscribes, then sends the headers; events published after that reach the client."""
         self.record("WatchEvents", request, context)
@@ -542,3 +557,24 @@ def test_provision_cohn_sends_the_password_and_returns_the_credentials(fake):
     assert [request for _, request, _ in fake.calls] == [
         pb2.ProvisionCohnRequest(camera="0456", ssid="home", password=b"secret12"),
         pb2.ProvisionCohnRequest(ssid="home")]
+# issue 15 E
+def test_what_the_clock_media_and_session_control_calls_send(fake):
+    with goprod.Client(fake.socket) as client:
+        (clock,) = client.date_time(all=True)
+        assert (clock.local_time, clock.utc_offset_minutes, clock.dst) == ("2026-12-07T09:15:00", 330, True)
+        client.set_date_time("0456", utc_offset_minutes=-60)
+        client.set_date_time()
+        (media,) = client.last_media("0456")
+        assert (media.result.identifier, media.folder, media.file) == ("0456", "100GOPRO", "GX010001.MP4")
+        client.camera_control("external", "0456", session=True)
+    one = pb2.CameraRequest(cameras=["0456"])
+    with_offset = pb2.SetDateTimeRequest(target=one, utc_offset_minutes=-60)
+    sent = [(rpc, request) for rpc, request, _ in fake.calls]
+    assert sent == [
+        ("GetDateTime", pb2.CameraRequest(all=True)),
+        ("SetDateTime", with_offset),
+        ("SetDateTime", pb2.SetDateTimeRequest(target=pb2.CameraRequest())),
+        ("GetLastMedia", one),
+        ("SetCameraControl", pb2.SetCameraControlRequest(target=one, control=pb2.CAMERA_CONTROL_EXTERNAL, session=True)),
+    ]
+    assert not sent[2][1].HasField("utc_offset_minutes")

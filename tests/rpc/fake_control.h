@@ -391,6 +391,22 @@ public:
         reply<void>(call, script.second, std::move(done));
     }
 
+    // issue 15 E: records (selector, claim) and succeeds
+    void claimControl(std::string selector, bool claim, core::Deadline /*deadline*/,
+                      std::function<void(core::Result<void>)> done) override {
+        {
+            std::lock_guard lock(mutex_);
+            controlClaims_.emplace_back(selector, claim);
+        }
+        post([done = std::move(done)] { done({}); });
+        notify();
+    }
+    std::vector<std::pair<std::string, bool>> controlClaims() const {
+        std::lock_guard lock(mutex_);
+        return controlClaims_;
+    }
+    std::vector<std::pair<std::string, bool>> controlClaims_;
+
     // issue 15 D
     void provisionCohn(core::CallId call, std::string selector, std::string ssid, std::optional<std::string> password,
                        protocol::LocalDateTime now, core::Deadline deadline,

@@ -1276,5 +1276,24 @@ TEST_F(PresetServiceTest, CustomPresetUpdateChecksItsFieldsAndTheSelection) {
     EXPECT_THAT(sent(), ::testing::IsEmpty());
 }
 
+// issue 15 E: SetCameraControl with `session` goes to Control::claimControl, never as raw bytes.
+TEST_F(ServiceTest, SessionCameraControlClaimsAndReleasesThroughControl) {
+    v1::SetCameraControlRequest request;
+    request.set_session(true);
+    request.set_control(v1::CAMERA_CONTROL_EXTERNAL);
+    v1::MultiResult response;
+    ASSERT_TRUE(stub_->SetCameraControl(context().get(), request, &response).ok());
+    ASSERT_EQ(response.results_size(), 1);
+    EXPECT_EQ(response.results(0).code(), 0);
+    request.set_control(v1::CAMERA_CONTROL_IDLE);
+    ASSERT_TRUE(stub_->SetCameraControl(context().get(), request, &response).ok());
+    EXPECT_EQ(fake_.controlClaims(), (std::vector<std::pair<std::string, bool>>{{kAddr1, true}, {kAddr1, false}}));
+
+    request.set_control(v1::CAMERA_CONTROL_CAMERA);
+    const auto status = stub_->SetCameraControl(context().get(), request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(fake_.controlClaims().size(), 2U);
+}
+
 }  // namespace
 }  // namespace goprod::rpc::testing

@@ -18,6 +18,7 @@
 #include "camera_control.pb.h"
 #include "cohn.pb.h"
 #include "live_streaming.pb.h"
+#include "media.pb.h"
 #include "network_management.pb.h"
 #include "preset_status.pb.h"
 #include "protocol/commands.h"
@@ -1268,6 +1269,67 @@ TEST_F(PresetTest, CustomPresetUpdateNeedsHero12Firmware2) {
     poseAs("hero11");
     exchange(C::CommandRequest, "06 40 04 00 01 00 04");
     EXPECT_EQ(generic(update), -1);
+}
+
+// --- issue 15 E ---------------------------------------------------------------
+
+// Spec §4: Set and Get Local Date Time from HERO11 on; a HERO10 answers them as
+// unknown commands, and Get Date Time still works.
+TEST_F(CameraTest, LocalDateTimeIsRefusedBeforeHero11) {
+    CameraConfig config;
+    applyModel(config, *findCameraModel("hero10"));
+    start(config);
+    EXPECT_THAT(exchange(C::CommandRequest, "01 10"), ElementsAre(pk("0073", "02 10 02")));
+    EXPECT_THAT(exchange(C::CommandRequest, "0C 0F 0A 07 E7 01 1F 03 04 05 FF 88 01"),
+                ElementsAre(pk("0073", "02 0F 02")));
+    exchange(C::CommandRequest, "09 0D 07 07 E7 01 1F 03 04 05");
+    EXPECT_THAT(exchange(C::CommandRequest, "01 0E"), ElementsAre(pk("0073", "0B 0E 00 08 07 E7 01 1F 03 04 05 02")));
+    applyModel(config, *findCameraModel("hero11"));
+    start(config);
+    EXPECT_THAT(exchange(C::CommandRequest, "01 10"),
+                ElementsAre(pk("0073", "0D 10 00 0A 07 E8 04 04 0D 00 00 00 00 00")));
+}
+
+// Get Last Captured Media (F5 6D): refused before any capture, then the file the
+// last capture made, a video when the shutter stops it, a photo once taken.
+TEST_F(CameraTest, LastCapturedMediaIsTheFileTheLastCaptureMade) {
+    const auto lastMedia = [this] {
+        sendPacket(C::QueryRequest, "02 F5 6D");
+        auto messages = takeMessages();
+        EXPECT_EQ(messages.size(), 1U);
+        if (messages.empty()) return pb::ResponseLastCapturedMedia{};
+        EXPECT_EQ(messages[0].first, C::QueryResponse);
+        EXPECT_EQ(messages[0].second[1], 0xED);
+        return decode<pb::ResponseLastCapturedMedia>(messages[0].second);
+    };
+    auto answer = lastMedia();
+    EXPECT_EQ(answer.result(), pb::RESULT_RESOURCE_NOT_AVAILABLE);
+    EXPECT_FALSE(answer.has_media());
+
+    exchange(C::CommandRequest, "03 01 01 01");
+    EXPECT_EQ(lastMedia().result(), pb::RESULT_RESOURCE_NOT_AVAILABLE) << "still recording";
+    exchange(C::CommandRequest, "03 01 01 00");
+    answer = lastMedia();
+    EXPECT_EQ(answer.result(), pb::RESULT_SUCCESS);
+    EXPECT_EQ(answer.media().folder(), "100GOPRO");
+    EXPECT_EQ(answer.media().file(), "GX010001.MP4");
+    ASSERT_TRUE(camera().lastMedia());
+    EXPECT_EQ(camera().lastMedia()->file, "GX010001.MP4");
+
+    exchange(C::CommandRequest, "04 3E 02 03 E9");  // photo group
+    exchange(C::CommandRequest, "03 01 01 01");
+    EXPECT_EQ(lastMedia().media().file(), "GX010001.MP4") << "the photo is not taken yet";
+    take(camera().config().photoDuration);
+    answer = lastMedia();
+    EXPECT_EQ(answer.media().folder(), "100GOPRO");
+    EXPECT_EQ(answer.media().file(), "GOPR0002.JPG");
+}
+
+TEST_F(CameraTest, LastCapturedMediaIsUnsupportedBeforeHero12) {
+    CameraConfig config;
+    applyModel(config, *findCameraModel("hero11"));
+    start(config);
+    EXPECT_THAT(exchange(C::QueryRequest, "02 F5 6D"), ElementsAre(pk("0077", "02 F5 02")));
 }
 
 }  // namespace
