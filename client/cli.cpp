@@ -97,7 +97,6 @@ struct Raw {
     bool noEncode = false;
     std::string control;  // issue 15 group A
     std::string name;
-    bool hidden = false;  // issue 15 B: presets --all
     // issue 15 F
     bool registerPresets = false;
     std::string presetTitle, presetName, presetIcon;
