@@ -406,16 +406,17 @@ void Camera::initialize() {
     }
 
     link_->sessionStepsLeft = steps.size();
-    for (auto& step : steps) {
-        RequestOptions options{executor_.now() + settings_.sessionTimeout, Priority::Session, false};
-        queue_.submit(std::move(step.request), options,
-                      [this, link = linkScope(), step = step.step](Result<Answer> answer) {
-                          if (link.expired()) return;
-                          sessionStepDone(step, answer);
-                      });
-    }
+    for (auto& step : steps) submitSessionStep(step.step, std::move(step.request));
     // Only now: requests queued during the outage must not go before the session set-up.
     queue_.linkUp();
+}
+
+void Camera::submitSessionStep(SessionStep step, protocol::Request request) {
+    RequestOptions options{executor_.now() + settings_.sessionTimeout, Priority::Session, false};
+    queue_.submit(std::move(request), options, [this, link = linkScope(), step](Result<Answer> answer) {
+        if (link.expired()) return;
+        sessionStepDone(step, answer);
+    });
 }
 
 // For logs and errors ("no answer to hardware info").
@@ -428,6 +429,8 @@ std::string_view Camera::stepName(SessionStep step) {
         case SessionStep::StatusRegistration: return "status registration";
         case SessionStep::SettingRegistration: return "setting registration";
         case SessionStep::DateTime: return "date and time";
+        case SessionStep::PlainDateTime:
+            return "date and time (no zone)";
         case SessionStep::PresetRegistration: return "preset registration";  // issue 15 F
         case SessionStep::CameraControl: return "external control";
     }
@@ -469,6 +472,15 @@ void Camera::sessionStepDone(SessionStep step, const Result<Answer>& answer) {
                 serial_ = std::move(serial);
                 if (changed && known_) host_.knownInfoChanged(*this);
             }
+        }
+    } else if (step == SessionStep::DateTime) {
+        // Cameras before HERO11 refuse Set Local Date Time (status 2): they get
+        // the local wall time without its zone, as the SDK sets them.
+        const auto response = protocol::parseCommandResponse(answer->message);
+        auto plain = protocol::command::setDateTime(localNow().time);
+        if (response && !response->ok() && plain && link_) {
+            ++link_->sessionStepsLeft;  // before this step counts itself done below
+            submitSessionStep(SessionStep::PlainDateTime, std::move(*plain));
         }
     } else if (step == SessionStep::StatusRegistration) {
         if (const auto response = protocol::parseQueryResponse(answer->message)) applyStatuses(response->entries);

@@ -168,8 +168,9 @@ private:
         StatusRegistration,
         SettingRegistration,
         DateTime,
+        PlainDateTime,       // Set Date Time, for a camera that refused Set Local Date Time (before HERO11)
         PresetRegistration,  // issue 15 F
-        CameraControl,  // issue 15 E
+        CameraControl,       // issue 15 E
     };
 
     struct StatusWaiter {
@@ -193,6 +194,7 @@ private:
     void advance();  // the attempt's next step, from what BlueZ says now
     void subscribe();
     void initialize();
+    void submitSessionStep(SessionStep step, protocol::Request request);
     void sessionStepDone(SessionStep step, const Result<Answer>& answer);
     static std::string_view stepName(SessionStep step);
     std::weak_ptr<Link> linkScope() const { return link_; }

@@ -1759,3 +1759,39 @@ TEST_F(CameraRequests, NoControlClaimUnlessConfiguredOrAsked) {
 
 }  // namespace
 }  // namespace goprod::core
+
+namespace goprod::core {
+namespace {
+
+// A HERO10 lacks Set Local Date Time and refuses it (status 2): the session
+// sets its clock with Set Date Time instead, and the camera still gets ready.
+TEST_F(CameraTest, ACameraBeforeHero11GetsItsClockSetWithoutTheTimeZone) {
+    simConfig = [](const test::GoProDevice& device) {
+        auto config = test::simCameraConfig(device);
+        sim::applyModel(config, *sim::findCameraModel("hero10"));
+        return config;
+    };
+    bluezUp();
+    addCamera("0456");
+    connectToReady("0456");
+    std::vector<std::string> clockWrites;
+    for (const auto& line : script("0456").log()) {
+        if (line.rfind("GP-0072 0F", 0) == 0 || line.rfind("GP-0072 0D", 0) == 0)
+            clockWrites.push_back(line.substr(0, 13));
+    }
+    EXPECT_THAT(clockWrites, ElementsAre("GP-0072 0F 0A", "GP-0072 0D 07"));
+    const std::time_t now = std::time(nullptr);
+    std::tm local{};
+    localtime_r(&now, &local);
+    auto read = request("0456", protocol::command::getDateTime());
+    executor.drain();
+    ASSERT_TRUE(succeeded(read));
+    const auto response = protocol::parseCommandResponse(read->value().message);
+    ASSERT_TRUE(response && response->ok());
+    const auto clock = protocol::parseDateTimeResponse(response->payload);
+    ASSERT_TRUE(clock.has_value());
+    EXPECT_EQ(clock->year, local.tm_year + 1900) << "the camera's clock was set (it starts in 2024)";
+}
+
+}  // namespace
+}  // namespace goprod::core
