@@ -32,7 +32,7 @@ Environment:
 
 Exit codes:
   0 ok                 1 other error        2 usage error
-  3 not found (a camera; for wifi connect, the network)
+  3 not found (a camera; for wifi connect and cohn provision, the network)
   4 camera rejected    5 unavailable (goprod or camera)
   6 timeout            7 busy               8 cancelled or interrupted
 

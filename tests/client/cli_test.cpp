@@ -136,7 +136,7 @@ TEST(Cli, HelpOnEverySubcommand) {
 TEST(Cli, ProgramHelpListsTheExitCodes) {
     const auto result = parse({"--help"});
     EXPECT_EQ(result.outcome.exitCode, kExitOk);
-    EXPECT_THAT(result.out, HasSubstr("3 not found (a camera; for wifi connect, the network)"));
+    EXPECT_THAT(result.out, HasSubstr("3 not found (a camera; for wifi connect and cohn provision, the network)"));
     EXPECT_THAT(result.out, HasSubstr("GOPROD_SOCKET"));
 }
 
