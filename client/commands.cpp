@@ -396,6 +396,18 @@ int forget(Session& session, const Invocation& invocation) {
     return kExitOk;
 }
 
+// Exit code of the first camera that failed (each failure on stderr), else OK.
+template <class Cameras>
+int cameraFailures(Session& session, const Cameras& cameras) {
+    int code = kExitOk;
+    for (const auto& camera : cameras) {
+        if (camera.result().code() == 0) continue;
+        const int failure = reportCameraFailure(session, camera.result());
+        if (code == kExitOk) code = failure;
+    }
+    return code;
+}
+
 int getValues(Session& session, const Invocation& invocation, bool settings) {
     v1::GetValuesRequest request;
     *request.mutable_target() = target(invocation);
@@ -426,13 +438,7 @@ int getValues(Session& session, const Invocation& invocation, bool settings) {
         }
         if (!table.empty()) table.print(session.out);
     }
-    int code = kExitOk;
-    for (const auto& camera : response.cameras()) {
-        if (camera.result().code() == 0) continue;
-        const int failure = reportCameraFailure(session, camera.result());
-        if (code == kExitOk) code = failure;
-    }
-    return code;
+    return cameraFailures(session, response.cameras());
 }
 
 int info(Session& session, const Invocation& invocation) {
@@ -459,13 +465,7 @@ int info(Session& session, const Invocation& invocation) {
         }
         if (!table.empty()) table.print(session.out);
     }
-    int code = kExitOk;
-    for (const auto& camera : response.cameras()) {
-        if (camera.result().code() == 0) continue;
-        const int failure = reportCameraFailure(session, camera.result());
-        if (code == kExitOk) code = failure;
-    }
-    return code;
+    return cameraFailures(session, response.cameras());
 }
 
 v1::CameraRequest oneCamera(const Invocation& invocation) {
@@ -651,13 +651,7 @@ int liveStreamStatus(Session& session, const Invocation& invocation) {
         }
         if (!table.empty()) table.print(session.out);
     }
-    int code = kExitOk;
-    for (const auto& camera : response.cameras()) {
-        if (camera.result().code() == 0) continue;
-        const int failure = reportCameraFailure(session, camera.result());
-        if (code == kExitOk) code = failure;
-    }
-    return code;
+    return cameraFailures(session, response.cameras());
 }
 
 std::string eventDetail(const v1::Event& event) {
@@ -817,30 +811,12 @@ int cohnStatus(Session& session, const Invocation& invocation) {
                           cohn.enabled() ? "yes" : "no", orDash(cohn.ssid()), orDash(cohn.ip_address()),
                           orDash(cohn.username()), orDash(cohn.password())});
         }
-        table.print(session.out);
+        if (!table.empty()) table.print(session.out);
     }
-    int code = kExitOk;
-    for (const auto& camera : response.cameras()) {
-        if (camera.result().code() == 0) continue;
-        const int failure = reportCameraFailure(session, camera.result());
-        if (code == kExitOk) code = failure;
-    }
-    return code;
+    return cameraFailures(session, response.cameras());
 }
 
 // --- issue 15 B: presets and setting capabilities ---
-
-// Exit code of the first camera that failed (each failure on stderr), else OK.
-template <class Cameras>
-int cameraFailures(Session& session, const Cameras& cameras) {
-    int code = kExitOk;
-    for (const auto& camera : cameras) {
-        if (camera.result().code() == 0) continue;
-        const int failure = reportCameraFailure(session, camera.result());
-        if (code == kExitOk) code = failure;
-    }
-    return code;
-}
 
 int cohnCert(Session& session, const Invocation& invocation) {
     v1::CohnCert response;

@@ -1194,3 +1194,19 @@ TEST_F(Commands, PresetsAndCapabilitiesJsonAndTheirRequests) {
 
 }  // namespace
 }  // namespace goprod::client
+
+namespace goprod::client {
+namespace {
+
+// A read whose every camera failed prints no table, only the failures (as every read does).
+TEST_F(Commands, CohnStatusOfOnlyFailedCamerasPrintsNoTable) {
+    v1::CohnStatusResponse response;
+    *response.add_cameras()->mutable_result() = failed("1234", grpc::StatusCode::UNAVAILABLE, "1234 is not connected");
+    EXPECT_CALL(stub_, GetCohnStatus(_, _, _)).WillOnce(DoAll(SetArgPointee<2>(response), Return(grpc::Status::OK)));
+    EXPECT_EQ(goproctl({"cohn", "status", "-i", "1234"}), kExitUnavailable);
+    EXPECT_EQ(out(), "");
+    EXPECT_EQ(err(), "goproctl: 1234: 1234 is not connected\n");
+}
+
+}  // namespace
+}  // namespace goprod::client
