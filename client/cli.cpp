@@ -152,6 +152,18 @@ struct Parser {
         return sub;
     }
 
+    // date-time's and date-time set's options; returns --utc-offset.
+    CLI::Option* addClockOptions(CLI::App* sub) {
+        auto* offset = sub->add_option("--utc-offset", raw.utcOffset, "Send local time with this UTC offset")
+                           ->type_name("MINUTES")
+                           ->check(CLI::Range(-720, 840));
+        auto* dst = sub->add_flag("--dst", raw.dst, "Daylight saving time is in effect (with --utc-offset)");
+        sub->add_flag("--local", raw.localZone, "Use this machine's UTC offset and daylight saving time")
+            ->excludes(offset)
+            ->excludes(dst);
+        return offset;
+    }
+
     Parser() {
         app.set_version_flag("--version", std::string("goproctl ") + GOPROD_VERSION);
         // Subcommands copy the footer when they are created: they get the
@@ -260,13 +272,7 @@ struct Parser {
         CLI::App* dateTime =
             leaf(&app, "date-time", "Set the camera clock to now (also: date-time set), or show it (date-time get)",
                  Command::DateTime);
-        utcOffset = dateTime->add_option("--utc-offset", raw.utcOffset, "Send local time with this UTC offset")
-                        ->type_name("MINUTES")
-                        ->check(CLI::Range(-720, 840));
-        auto* dst = dateTime->add_flag("--dst", raw.dst, "Daylight saving time is in effect (with --utc-offset)");
-        dateTime->add_flag("--local", raw.localZone, "Use this machine's UTC offset and daylight saving time")
-            ->excludes(utcOffset)
-            ->excludes(dst);
+        utcOffset = addClockOptions(dateTime);
         leaf(&app, "status", "Show goprod's health: BlueZ, adapters, cameras, streams; says what to fix",
              Command::Status);
 
@@ -357,13 +363,7 @@ struct Parser {
         leaf(dateTime, "get", "Show the camera clock (with its UTC offset and DST where the camera keeps them)",
              Command::DateTimeGet);
         CLI::App* dateTimeSet = leaf(dateTime, "set", "Set the camera clock to now", Command::DateTime);
-        utcOffsetSet = dateTimeSet->add_option("--utc-offset", raw.utcOffset, "Send local time with this UTC offset")
-                           ->type_name("MINUTES")
-                           ->check(CLI::Range(-720, 840));
-        auto* dstSet = dateTimeSet->add_flag("--dst", raw.dst, "Daylight saving time is in effect (with --utc-offset)");
-        dateTimeSet->add_flag("--local", raw.localZone, "Use this machine's UTC offset and daylight saving time")
-            ->excludes(utcOffsetSet)
-            ->excludes(dstSet);
+        utcOffsetSet = addClockOptions(dateTimeSet);
         leaf(&app, "last-media", "Show the file each camera's last capture made (folder/file under DCIM)",
              Command::LastMedia);
         app.get_subcommand("control")->add_flag(

@@ -6,7 +6,7 @@ import tempfile
 from goprod.v1 import goprod_pb2 as pb
 from goprod.v1 import goprod_pb2_grpc as pb_grpc
 import grpc
-from harness import Daemon, PrivateBus, Sim
+from harness import GOPROCTL, Daemon, PrivateBus, Sim
 
 KEEP_ALIVE = ("GP-0074", bytes.fromhex("5b 01 42"))
 
@@ -109,3 +109,37 @@ class Rig:
             return await asyncio.wait_for(until(), timeout)
         finally:
             events.cancel()
+
+
+async def start_watch(rig, cam, *kinds):
+    """`goproctl watch` on `cam` (every kind, or `kinds`), once its
+    subscription is live: until a request it did not see before shows up in
+    its output (request-done events are watched for that)."""
+    args = [a for kind in kinds + ("request",) for a in ("--kind", kind)] if kinds else []
+    proc = await asyncio.create_subprocess_exec(
+        GOPROCTL, "--socket", rig.daemon.target, "-i", cam, "watch", *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    lines = []
+    for _ in range(50):
+        await rig.stub.GetStatuses(pb.GetValuesRequest(target=pb.CameraRequest(cameras=[cam]), ids=[70]))
+        try:
+            while True:
+                line = (await asyncio.wait_for(proc.stdout.readline(), 1)).decode()
+                lines.append(line)
+                if "request-done" in line:
+                    return proc, lines
+        except asyncio.TimeoutError:
+            continue
+    raise AssertionError("goproctl watch never showed a request:\n" + "".join(lines))
+
+
+async def read_until(proc, lines, predicate, timeout=30):
+    """The next line of a start_watch() process that `predicate` accepts (all read go to `lines`)."""
+    async def scan():
+        while True:
+            line = (await proc.stdout.readline()).decode()
+            assert line, "goproctl watch ended:\n" + "".join(lines)
+            lines.append(line)
+            if predicate(line):
+                return line
+    return await asyncio.wait_for(scan(), timeout)

@@ -10,8 +10,8 @@ import signal
 
 from goprod.v1 import goprod_pb2 as pb
 
-from harness import GOPROCTL, goproctl, run
-from rig import Rig
+from harness import goproctl, run
+from rig import Rig, read_until, start_watch
 
 
 async def ctl(rig, *args, timeout=60):
@@ -62,38 +62,6 @@ def test_a_real_failure_stays_the_last_error_after_a_disconnect():
             code, out, err = await ctl(rig, "-i", cam, "list")
             assert out.splitlines()[1].rstrip().endswith(failure), out
     run(scenario())
-
-
-async def start_watch(rig, cam):
-    """`goproctl watch` on `cam`, once its subscription is live: until a request
-    it did not see before shows up in its output."""
-    proc = await asyncio.create_subprocess_exec(
-        GOPROCTL, "--socket", rig.daemon.target, "-i", cam, "watch",
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    lines = []
-    target = pb.CameraRequest(cameras=[cam])
-    for _ in range(50):
-        await rig.stub.GetStatuses(pb.GetValuesRequest(target=target, ids=[70]))
-        try:
-            while True:
-                line = (await asyncio.wait_for(proc.stdout.readline(), 1)).decode()
-                lines.append(line)
-                if "request-done" in line:
-                    return proc, lines
-        except asyncio.TimeoutError:
-            continue
-    raise AssertionError("goproctl watch never showed a request:\n" + "".join(lines))
-
-
-async def read_until(proc, lines, predicate, timeout=30):
-    async def scan():
-        while True:
-            line = (await proc.stdout.readline()).decode()
-            assert line, "goproctl watch ended:\n" + "".join(lines)
-            lines.append(line)
-            if predicate(line):
-                return line
-    return await asyncio.wait_for(scan(), timeout)
 
 
 def test_watch_shows_an_error_only_on_the_event_it_belongs_to():

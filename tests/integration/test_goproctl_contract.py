@@ -7,23 +7,9 @@ import os
 import tempfile
 
 from goprod.v1 import goprod_pb2 as pb
-from harness import GOPROCTL, goproctl, run
+from harness import GOPROCTL, run
 from rig import Rig
-
-URL = "rtmp://stream.example/live"
-
-
-async def ctl(rig, *args, timeout=60):
-    return await goproctl(rig.daemon, *args, timeout=timeout)
-
-
-async def on_network(rig):
-    """A ready camera in station mode (a stream needs a network), its received messages cleared."""
-    (cam,) = await rig.ready(1)
-    code, out, err = await ctl(rig, "-i", cam, "wifi", "connect", "dabugdabug")
-    assert code == 0, (out, err)
-    await rig.sim.control("ClearReceived", "s", cam)
-    return cam
+from test_livestream import URL, ctl, on_network
 
 
 def test_livestream_start_refuses_what_the_camera_cannot_use_before_sending_it():
@@ -54,7 +40,6 @@ def test_the_six_multi_camera_commands_on_two_cameras_with_repeated_i_and_json()
         async with Rig(["--cameras", "2"]) as rig:
             cams = await rig.ready(2)
             both = ["-i", cams[0], "-i", cams[1]]
-            sent = {cam: [] for cam in cams}
 
             async def each(*command):
                 """The command on both cameras with --json: one result per camera, each ok; the bytes each got."""

@@ -8,8 +8,8 @@ import signal
 
 from goprod.v1 import goprod_pb2 as pb
 import grpc
-from harness import GOPROCTL, goproctl, run
-from rig import Rig
+from harness import goproctl, run
+from rig import Rig, read_until, start_watch
 
 
 async def ctl(rig, *args, timeout=60):
@@ -172,38 +172,6 @@ def active_preset(event, group_id=1000):
     (group,) = [g for g in event.preset_groups if g.id == group_id]
     (preset,) = [p for p in group.presets if p.id == group.active_preset_id]
     return preset
-
-
-async def start_watch(rig, cam, *kinds):
-    """`goproctl watch` once its subscription is live: until a request it did
-    not see before shows up in its output (request-done is watched for that)."""
-    args = [a for kind in kinds + ("request",) for a in ("--kind", kind)]
-    proc = await asyncio.create_subprocess_exec(
-        GOPROCTL, "--socket", rig.daemon.target, "-i", cam, "watch", *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    lines = []
-    for _ in range(50):
-        await rig.stub.GetStatuses(pb.GetValuesRequest(target=pb.CameraRequest(cameras=[cam]), ids=[70]))
-        try:
-            while True:
-                line = (await asyncio.wait_for(proc.stdout.readline(), 1)).decode()
-                lines.append(line)
-                if "request-done" in line:
-                    return proc, lines
-        except asyncio.TimeoutError:
-            continue
-    raise AssertionError("goproctl watch never showed a request:\n" + "".join(lines))
-
-
-async def read_until(proc, lines, predicate, timeout=20):
-    async def scan():
-        while True:
-            line = (await proc.stdout.readline()).decode()
-            assert line, "goproctl watch ended:\n" + "".join(lines)
-            lines.append(line)
-            if predicate(line):
-                return line
-    return await asyncio.wait_for(scan(), timeout)
 
 
 def test_registered_preset_changes_become_events_across_a_reconnection():
