@@ -143,3 +143,19 @@ async def read_until(proc, lines, predicate, timeout=30):
             if predicate(line):
                 return line
     return await asyncio.wait_for(scan(), timeout)
+
+
+async def left_and_back(events, cams, timeout=30):
+    """Until each of `cams` has left READY and is READY again, from a rig.watch()
+    of KIND_STATE_CHANGED events (a reboot, a dropped link: goprod reconnects)."""
+    async def back():
+        left, returned = set(), set()
+        async for event in events:
+            cam, state = event.camera.identifier, event.camera.state
+            if state != pb.CAMERA_STATE_READY:
+                left.add(cam)
+            elif cam in left:
+                returned.add(cam)
+            if returned == set(cams):
+                return
+    await asyncio.wait_for(back(), timeout)

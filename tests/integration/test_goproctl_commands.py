@@ -9,7 +9,7 @@ import pytest
 
 from goprod.v1 import goprod_pb2 as pb
 from harness import goproctl, run
-from rig import Rig
+from rig import Rig, left_and_back
 
 ACTIVE_HILIGHTS, TURBO, CAMERA_CONTROL = 58, 113, 114
 
@@ -109,17 +109,7 @@ def test_reboot_drops_the_link_and_the_cameras_come_back():
                     assert (await sent(rig, cam, "GP-0072"))[0] == bytes.fromhex("11")
 
                 # Each camera leaves READY, then is READY again (goprod reconnects it).
-                async def back():
-                    left, returned = set(), set()
-                    async for event in events:
-                        cam, state = event.camera.identifier, event.camera.state
-                        if state != pb.CAMERA_STATE_READY:
-                            left.add(cam)
-                        elif cam in left:
-                            returned.add(cam)
-                        if returned == set(cams):
-                            return
-                await asyncio.wait_for(back(), 30)
+                await left_and_back(events, cams)
             finally:
                 events.cancel()
     run(scenario())

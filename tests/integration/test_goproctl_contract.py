@@ -8,7 +8,7 @@ import tempfile
 
 from goprod.v1 import goprod_pb2 as pb
 from harness import GOPROCTL, run
-from rig import Rig
+from rig import Rig, left_and_back
 from test_livestream import URL, ctl, on_network
 
 
@@ -65,17 +65,7 @@ def test_the_six_multi_camera_commands_on_two_cameras_with_repeated_i_and_json()
             try:
                 assert [m[:1] for m in await each("reboot")] == [[bytes.fromhex("11")]] * 2
 
-                async def back():
-                    left, returned = set(), set()
-                    async for event in events:
-                        cam, state = event.camera.identifier, event.camera.state
-                        if state != pb.CAMERA_STATE_READY:
-                            left.add(cam)
-                        elif cam in left:
-                            returned.add(cam)
-                        if returned == set(cams):
-                            return
-                await asyncio.wait_for(back(), 30)
+                await left_and_back(events, cams)
             finally:
                 events.cancel()
 

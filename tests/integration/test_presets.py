@@ -9,7 +9,7 @@ import signal
 from goprod.v1 import goprod_pb2 as pb
 import grpc
 from harness import goproctl, run
-from rig import Rig, read_until, start_watch
+from rig import Rig, left_and_back, read_until, start_watch
 
 
 async def ctl(rig, *args, timeout=60):
@@ -208,15 +208,9 @@ def test_registered_preset_changes_become_events_across_a_reconnection():
                 await rig.sim.control("ClearReceived", "s", cam)
                 states = await rig.watch(cameras=[cam], kinds=[pb.Event.KIND_STATE_CHANGED])
 
-                async def back():
-                    left = False
-                    async for event in states:
-                        left = left or event.camera.state != pb.CAMERA_STATE_READY
-                        if left and event.camera.state == pb.CAMERA_STATE_READY:
-                            return
                 try:
                     await rig.sim.control("DropLink", "s", cam)
-                    await asyncio.wait_for(back(), 30)
+                    await left_and_back(states, [cam])
                 finally:
                     states.cancel()
                 assert REGISTER in await rig.received(cam)
