@@ -67,6 +67,7 @@ public:
         bool present = true;  // plugged in
         bool powered = true;
         std::uint32_t connections = 0;  // LE links it holds
+        std::uint32_t maxConnections = 0;  // LE links its controller can hold; 0: no limit
     };
     virtual ~Rig() = default;
     virtual std::vector<Adapter> adapters() const = 0;
@@ -76,6 +77,8 @@ public:
     virtual void removeAdapter(const std::string& adapter) = 0;
     // Plugged back: Adapter1 comes back powered; bonded cameras are known again, others are found by discovery.
     virtual void addAdapter(const std::string& adapter) = 0;
+    // The LE links its controller holds from now on (0: no limit); links beyond stay up.
+    virtual void setMaxConnections(const std::string& adapter, std::uint32_t limit) = 0;
 };
 
 class Backend {

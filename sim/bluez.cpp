@@ -64,6 +64,7 @@ Bluez::Bluez(sdbus::IConnection& connection, EventLoop& loop, std::vector<Camera
     for (int a = 0; a < options_.adapters; ++a) {
         adapters_[a].index = a;
         adapters_[a].address = adapterAddress(options_.adapterAddress, a);
+        adapters_[a].maxConnections = static_cast<std::uint32_t>(options_.maxConnections);
     }
     int index = 0;
     for (auto& config : cameras) {
@@ -154,13 +155,14 @@ std::vector<Rig::Adapter> Bluez::adapters() const {
     std::vector<Rig::Adapter> out;
     for (const auto& adapter : adapters_) {
         out.push_back({"hci" + std::to_string(adapter.index), adapter.address, adapter.present, adapter.powered,
-                       links(adapter.index)});
+                       links(adapter.index), adapter.maxConnections});
     }
     return out;
 }
 
 bool Bluez::full(int adapter) const {
-    return options_.maxConnections > 0 && links(adapter) >= static_cast<std::uint32_t>(options_.maxConnections);
+    const std::uint32_t limit = adapters_[adapter].maxConnections;
+    return limit > 0 && links(adapter) >= limit;
 }
 
 void Bluez::setRssi(CameraEndpoint& endpoint, const std::string& name, std::int16_t rssi) {
@@ -185,6 +187,13 @@ void Bluez::addAdapter(const std::string& name) {
     adapter.powered = true;  // bluetoothd powers a new controller on (AutoEnable)
     if (running_) publishAdapter(adapter);
     spdlog::info("adapter hci{} ({}) added", adapter.index, adapter.address);
+}
+
+void Bluez::setMaxConnections(const std::string& name, std::uint32_t limit) {
+    Adapter& adapter = adapterNamed(name);
+    adapter.maxConnections = limit;
+    spdlog::info("adapter hci{} holds {} LE connection(s)", adapter.index,
+                 limit == 0 ? std::string("any number of") : "at most " + std::to_string(limit));
 }
 
 std::vector<CameraEndpoint*> Bluez::endpoints() {
@@ -715,7 +724,7 @@ void VirtualCamera::connect(int adapter, std::function<void(const sdbus::Error*)
             // org.bluez.Error.Failed "le-connection-abort-by-local" (btd_error_le_conn_from_errno;
             // "le-connection-concurrent-connection-limit" is the EMLINK wording it never reaches).
             spdlog::info("{}: hci{} holds its {} LE connection(s): no room", config().name(), link_,
-                         bluez_.options().maxConnections);
+                         bluez_.adapters()[link_].maxConnections);
             failConnect(leConnectionAborted());
             return;
         }

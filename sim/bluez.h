@@ -61,6 +61,7 @@ public:
     void setRssi(CameraEndpoint& camera, const std::string& adapter, std::int16_t rssi) override;
     void removeAdapter(const std::string& adapter) override;
     void addAdapter(const std::string& adapter) override;
+    void setMaxConnections(const std::string& adapter, std::uint32_t limit) override;
 
     // Used by VirtualCamera.
     sdbus::IConnection& connection() { return connection_; }
@@ -69,7 +70,7 @@ public:
     std::string adapterPath(int adapter) const { return "/org/bluez/hci" + std::to_string(adapter); }
     int adapterCount() const { return static_cast<int>(adapters_.size()); }
     bool powered(int adapter) const { return adapters_[adapter].powered; }
-    // The adapter's controller already holds its maxConnections LE links.
+    // The adapter's controller already holds as many LE links as it can.
     bool full(int adapter) const;
     std::uint32_t links(int adapter) const;  // LE links established through it
     const RigLayout& layout() const { return layout_; }
@@ -87,6 +88,7 @@ private:
         std::string address;
         bool present = true;  // plugged in (RemoveAdapter unplugs it)
         bool powered = true;
+        std::uint32_t maxConnections = 0;  // 0: no limit
         std::unique_ptr<sdbus::IObject> object;
         std::set<std::string> discoverySessions;
         std::map<std::string, bool> filterAdmitsCameras;   // per client: its filter admits LE 0xFEA6 devices

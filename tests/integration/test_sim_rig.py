@@ -68,7 +68,7 @@ async def connect_error(client, path):
 
 async def adapters(sim):
     (rows,) = await sim.control("Adapters")
-    return {name: (address, present, powered, links) for name, address, present, powered, links in rows}
+    return {name: (address, present, powered, links, limit) for name, address, present, powered, links, limit in rows}
 
 
 # ---------------------------------------------------------------- adapters and devices
@@ -97,9 +97,9 @@ def test_each_adapter_has_its_address_and_a_device_per_camera_with_its_own_rssi(
             assert rssi[(0, cams["0702"])] == -55
             for address in cams.values():
                 assert len({rssi[(a, address)] for a in range(3)}) == 3, rssi
-            assert await adapters(sim) == {"hci0": ("00:1A:7D:DA:71:13", True, True, 0),
-                                           "hci1": ("00:1A:7D:DA:71:14", True, True, 0),
-                                           "hci2": ("00:1A:7D:DA:71:15", True, True, 0)}
+            assert await adapters(sim) == {"hci0": ("00:1A:7D:DA:71:13", True, True, 0, 0),
+                                           "hci1": ("00:1A:7D:DA:71:14", True, True, 0, 0),
+                                           "hci2": ("00:1A:7D:DA:71:15", True, True, 0, 0)}
     run(body())
 
 
@@ -181,7 +181,7 @@ def test_an_adapter_holding_its_limit_refuses_another_connection_as_bluez_does()
             assert not any(is_props_changed(m, third, DEVICE_IFACE, "Connected") for m in client.log)
             (cameras,) = await sim.control("ListCameras")
             assert [connected for *_, connected in cameras] == [True, True, False, False]
-            assert (await adapters(sim))["hci0"][3] == 2
+            assert (await adapters(sim))["hci0"][3:] == (2, 2)
             # The limit is per adapter: hci1 has room.
             await client.call(device_path(1, cams[2]), DEVICE_IFACE, "Connect")
             assert (await adapters(sim))["hci1"][3] == 1
@@ -189,6 +189,27 @@ def test_an_adapter_holding_its_limit_refuses_another_connection_as_bluez_does()
             await client.call(device_path(0, cams[0]), DEVICE_IFACE, "Disconnect")
             await client.call(device_path(0, cams[3]), DEVICE_IFACE, "Connect")
             assert (await adapters(sim))["hci0"][3] == 2
+    run(body())
+
+
+def test_set_max_connections_changes_one_adapters_limit_and_keeps_its_links():
+    async def body():
+        async with bluez_sim("--adapters", "2", "--cameras", "3") as sim:
+            client = await sim.client()
+            cams = list((await addresses(sim)).values())
+            await discover(client, 0, 3)
+            for address in cams[:2]:
+                await client.call(device_path(0, address), DEVICE_IFACE, "Connect")
+            await sim.control("SetMaxConnections", "su", "hci0", 1)
+            assert (await adapters(sim))["hci0"][3:] == (2, 1)  # a controller keeps the links it has
+            assert (await adapters(sim))["hci1"][4] == 0
+            assert await connect_error(client, device_path(0, cams[2])) == NO_ROOM
+            await sim.control("SetMaxConnections", "su", "hci0", 0)
+            await client.call(device_path(0, cams[2]), DEVICE_IFACE, "Connect")
+            assert (await adapters(sim))["hci0"][3:] == (3, 0)
+            with pytest.raises(DBusError) as error:
+                await sim.control("SetMaxConnections", "su", "hci5", 1)
+            assert error.value.name == "io.goprod.Sim.Error.UnknownAdapter"
     run(body())
 
 
@@ -273,7 +294,7 @@ def test_removed_adapter_vanishes_with_its_devices_and_links_and_comes_back_powe
             assert not any(p.startswith(adapter_path(1)) for p in await client.objects())
             (cameras,) = await sim.control("ListCameras")
             assert [connected for *_, connected in cameras] == [False, False]
-            assert (await adapters(sim))["hci1"] == ("00:1A:7D:DA:71:14", False, True, 0)
+            assert (await adapters(sim))["hci1"] == ("00:1A:7D:DA:71:14", False, True, 0, 0)
             # hci0 and its devices stay; the camera can be had through it.
             assert await devices_on(client, 0) == {device_path(0, c) for c in cams}
             with pytest.raises(DBusError) as error:
@@ -287,7 +308,7 @@ def test_removed_adapter_vanishes_with_its_devices_and_links_and_comes_back_powe
             assert await devices_on(client, 1) == set()  # unbonded cameras wait for discovery
             await discover(client, 1, 2)
             await client.call(linked, DEVICE_IFACE, "Connect")
-            assert (await adapters(sim))["hci1"] == ("00:1A:7D:DA:71:14", True, True, 1)
+            assert (await adapters(sim))["hci1"] == ("00:1A:7D:DA:71:14", True, True, 1, 0)
     run(body())
 
 
@@ -302,7 +323,7 @@ def test_bonded_cameras_come_back_with_their_adapter():
                               [ADAPTER_IFACE, "Powered", Variant("b", False)])
             await sim.control("RemoveAdapter", "s", "00:1A:7D:DA:71:14")
             await client.until(lambda m: m.member == "InterfacesRemoved" and m.body[0] == adapter_path(1))
-            assert (await adapters(sim))["hci1"] == ("00:1A:7D:DA:71:14", False, False, 0)
+            assert (await adapters(sim))["hci1"] == ("00:1A:7D:DA:71:14", False, False, 0, 0)
             await sim.control("AddAdapter", "s", "hci1")
             msg = await client.until(lambda m: m.member == "InterfacesAdded" and m.body[0] == adapter_path(1))
             assert msg.body[1][ADAPTER_IFACE]["Powered"].value is True
