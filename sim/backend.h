@@ -56,11 +56,38 @@ public:
                           std::function<void(const std::string& error)> done) = 0;
 };
 
+// The simulated rig's adapters (issue 16): their state, each camera's signal on
+// each, and unplugging and plugging them back. Adapters are named "hci1" or by
+// address; the methods throw sdbus::Error for an unknown one.
+class Rig {
+public:
+    struct Adapter {
+        std::string name;  // hci0
+        std::string address;
+        bool present = true;  // plugged in
+        bool powered = true;
+        std::uint32_t connections = 0;  // LE links it holds
+        std::uint32_t maxConnections = 0;  // LE links its controller can hold; 0: no limit
+    };
+    virtual ~Rig() = default;
+    virtual std::vector<Adapter> adapters() const = 0;
+    // The camera's RSSI as `adapter` hears it, from the next advertising report on.
+    virtual void setRssi(CameraEndpoint& camera, const std::string& adapter, std::int16_t rssi) = 0;
+    // As a USB unplug: its links end, its devices and then its Adapter1 vanish (InterfacesRemoved).
+    virtual void removeAdapter(const std::string& adapter) = 0;
+    // Plugged back: Adapter1 comes back powered; bonded cameras are known again, others are found by discovery.
+    virtual void addAdapter(const std::string& adapter) = 0;
+    // The LE links its controller holds from now on (0: no limit); links beyond stay up.
+    virtual void setMaxConnections(const std::string& adapter, std::uint32_t limit) = 0;
+};
+
 class Backend {
 public:
     virtual ~Backend() = default;
     // nullptr where pairing agents are the real bluetoothd's business (peripheral mode).
     virtual AgentManager* agentManager() { return nullptr; }
+    // nullptr where the adapters are real (peripheral mode).
+    virtual Rig* rig() { return nullptr; }
     virtual std::vector<CameraEndpoint*> endpoints() = 0;
     virtual Scheduler& scheduler() = 0;
     // Comes up / goes away as a whole: bluetoothd starting and stopping for the

@@ -54,10 +54,22 @@ struct VirtualCamera::Gatt {
 
 // ---------------------------------------------------------------- Bluez
 
-Bluez::Bluez(sdbus::IConnection& connection, EventLoop& loop, std::vector<CameraConfig> cameras,
-             BluezOptions options)
-    : connection_(connection), loop_(loop), options_(std::move(options)) {
-    for (auto& config : cameras) cameras_.push_back(std::make_unique<VirtualCamera>(*this, std::move(config)));
+Bluez::Bluez(sdbus::IConnection& connection, EventLoop& loop, std::vector<CameraConfig> cameras, BluezOptions options)
+    : connection_(connection),
+      loop_(loop),
+      options_(std::move(options)),
+      layout_(static_cast<int>(cameras.size()), options_.adapters) {
+    layout_.apply(options_.visibility);
+    adapters_.resize(static_cast<std::size_t>(options_.adapters));
+    for (int a = 0; a < options_.adapters; ++a) {
+        adapters_[a].index = a;
+        adapters_[a].address = adapterAddress(options_.adapterAddress, a);
+        adapters_[a].maxConnections = static_cast<std::uint32_t>(options_.maxConnections);
+    }
+    int index = 0;
+    for (auto& config : cameras) {
+        cameras_.push_back(std::make_unique<VirtualCamera>(*this, std::move(config), index++));
+    }
 }
 
 Bluez::~Bluez() = default;
@@ -76,42 +88,112 @@ void Bluez::start() {
             if (!name.empty() && name.front() == ':' && newOwner.empty()) clientGone(name);
         });
     publishAgentManager();
-    publishAdapter();
     // bluetoothd owns the name first and registers its objects after: InterfacesAdded for each.
     agentManager_->emitInterfacesAddedSignal({kAgentManagerIface});
-    adapter_->emitInterfacesAddedSignal({kAdapterIface});
-    // Bonded devices come back from storage, as bluetoothd loads them at start.
-    for (auto& camera : cameras_) {
-        if (camera->paired()) camera->publish(true);
+    for (auto& adapter : adapters_) {
+        if (adapter.present) publishAdapter(adapter);
     }
-    spdlog::info("org.bluez acquired: adapter {} with {} camera(s) in range", options_.adapterAddress,
-                 cameras_.size());
+    spdlog::info("org.bluez acquired: {} adapter(s) from {} with {} camera(s) in range", adapters_.size(),
+                 options_.adapterAddress, cameras_.size());
 }
 
 void Bluez::stop() {
     if (!running_) return;
     running_ = false;
-    if (announceTimer_ != 0) loop_.cancel(announceTimer_);
-    announceTimer_ = 0;
     clientWatch_.reset();
     // A clean exit unregisters every object before the name goes (gdbus flushes
     // InterfacesRemoved on unregister); links drop first.
-    for (auto& camera : cameras_) {
-        camera->linkLost("bluetoothd stopped");  // also a connection still being set up
-        camera->unpublish(true);
+    for (auto& adapter : adapters_) {
+        if (adapter.object) unpublishAdapter(adapter, false);
     }
-    adapter_->emitInterfacesRemovedSignal({kAdapterIface});
     agentManager_->emitInterfacesRemovedSignal({kAgentManagerIface});
-    discoverySessions_.clear();
-    filterAdmitsCameras_.clear();
-    filterPattern_.clear();
     agents_.clear();
     defaultAgent_.clear();
-    adapter_.reset();
     agentManager_.reset();
     root_.reset();
     connection_.releaseName(kBluezName);
     spdlog::info("org.bluez released: every object is gone");
+}
+
+void Bluez::unpublishAdapter(Adapter& adapter, bool unplugged) {
+    if (adapter.announceTimer != 0) loop_.cancel(adapter.announceTimer);
+    adapter.announceTimer = 0;
+    adapter.discoverySessions.clear();
+    adapter.filterAdmitsCameras.clear();
+    adapter.filterPattern.clear();
+    for (auto& camera : cameras_) {
+        // An unplugged controller reports no disconnection (the kernel sends no
+        // Device Disconnected for it): the links end with their device objects.
+        if (camera->linkAdapter() == adapter.index) {
+            camera->linkLost(unplugged ? "adapter removed" : "bluetoothd stopped", {}, !unplugged);
+        }
+        camera->unpublish(adapter.index, true);
+    }
+    adapter.object->emitInterfacesRemovedSignal({kAdapterIface});
+    adapter.object.reset();
+}
+
+Bluez::Adapter& Bluez::adapterNamed(const std::string& name) {
+    for (auto& adapter : adapters_) {
+        if (adapterIndex(name) == adapter.index ||
+            protocol::asciiLower(name) == protocol::asciiLower(adapter.address)) {
+            return adapter;
+        }
+    }
+    throw sdbus::Error(
+        "io.goprod.Sim.Error.UnknownAdapter",
+        "no adapter '" + name + "' (hci0..hci" + std::to_string(adapters_.size() - 1) + " or an address)");
+}
+
+std::uint32_t Bluez::links(int adapter) const {
+    return static_cast<std::uint32_t>(std::count_if(cameras_.begin(), cameras_.end(), [&](const auto& camera) {
+        return camera->connected() && camera->linkAdapter() == adapter;
+    }));
+}
+
+std::vector<Rig::Adapter> Bluez::adapters() const {
+    std::vector<Rig::Adapter> out;
+    for (const auto& adapter : adapters_) {
+        out.push_back({"hci" + std::to_string(adapter.index), adapter.address, adapter.present, adapter.powered,
+                       links(adapter.index), adapter.maxConnections});
+    }
+    return out;
+}
+
+bool Bluez::full(int adapter) const {
+    const std::uint32_t limit = adapters_[adapter].maxConnections;
+    return limit > 0 && links(adapter) >= limit;
+}
+
+void Bluez::setRssi(CameraEndpoint& endpoint, const std::string& name, std::int16_t rssi) {
+    auto& camera = static_cast<VirtualCamera&>(endpoint);  // this backend's endpoints are VirtualCameras
+    const int adapter = adapterNamed(name).index;
+    layout_.setRssi(adapter, camera.index(), rssi);
+    camera.rssiChanged(adapter);
+}
+
+void Bluez::removeAdapter(const std::string& name) {
+    Adapter& adapter = adapterNamed(name);
+    if (!adapter.present) return;
+    adapter.present = false;
+    if (adapter.object) unpublishAdapter(adapter, true);
+    spdlog::info("adapter hci{} ({}) removed", adapter.index, adapter.address);
+}
+
+void Bluez::addAdapter(const std::string& name) {
+    Adapter& adapter = adapterNamed(name);
+    if (adapter.present) return;
+    adapter.present = true;
+    adapter.powered = true;  // bluetoothd powers a new controller on (AutoEnable)
+    if (running_) publishAdapter(adapter);
+    spdlog::info("adapter hci{} ({}) added", adapter.index, adapter.address);
+}
+
+void Bluez::setMaxConnections(const std::string& name, std::uint32_t limit) {
+    Adapter& adapter = adapterNamed(name);
+    adapter.maxConnections = limit;
+    spdlog::info("adapter hci{} holds {} LE connection(s)", adapter.index,
+                 limit == 0 ? std::string("any number of") : "at most " + std::to_string(limit));
 }
 
 std::vector<CameraEndpoint*> Bluez::endpoints() {
@@ -220,27 +302,28 @@ void Bluez::publishAgentManager() {
     agentManager_->finishRegistration();
 }
 
-void Bluez::publishAdapter() {
-    adapter_ = sdbus::createObject(connection_, adapterPath());
-    auto& a = *adapter_;
-    a.registerProperty("Address").onInterface(kAdapterIface).withGetter([this] { return options_.adapterAddress; });
+void Bluez::publishAdapter(Adapter& adapter) {
+    adapter.object = sdbus::createObject(connection_, adapterPath(adapter.index));
+    auto& a = *adapter.object;
+    Adapter* self = &adapter;  // adapters_ never reallocates after construction
+    a.registerProperty("Address").onInterface(kAdapterIface).withGetter([self] { return self->address; });
     a.registerProperty("AddressType").onInterface(kAdapterIface).withGetter([] { return std::string("public"); });
     a.registerProperty("Name").onInterface(kAdapterIface).withGetter([this] { return options_.adapterName; });
     a.registerProperty("Alias").onInterface(kAdapterIface).withGetter([this] { return options_.adapterName; });
     a.registerProperty("Class").onInterface(kAdapterIface).withGetter([] { return std::uint32_t{0}; });
     a.registerProperty("Powered")
         .onInterface(kAdapterIface)
-        .withGetter([this] { return powered_; })
-        .withSetter([this](const bool& on) { setPowered(on); });
-    a.registerProperty("PowerState").onInterface(kAdapterIface).withGetter([this] {
-        return std::string(powered_ ? "on" : "off");
+        .withGetter([self] { return self->powered; })
+        .withSetter([this, self](const bool& on) { setPowered(*self, on); });
+    a.registerProperty("PowerState").onInterface(kAdapterIface).withGetter([self] {
+        return std::string(self->powered ? "on" : "off");
     });
     a.registerProperty("Discoverable").onInterface(kAdapterIface).withGetter([] { return false; });
     a.registerProperty("DiscoverableTimeout").onInterface(kAdapterIface).withGetter([] { return std::uint32_t{180}; });
     a.registerProperty("Pairable").onInterface(kAdapterIface).withGetter([] { return true; });
     a.registerProperty("PairableTimeout").onInterface(kAdapterIface).withGetter([] { return std::uint32_t{0}; });
-    a.registerProperty("Discovering").onInterface(kAdapterIface).withGetter([this] {
-        return !discoverySessions_.empty();
+    a.registerProperty("Discovering").onInterface(kAdapterIface).withGetter([self] {
+        return !self->discoverySessions.empty();
     });
     a.registerProperty("UUIDs").onInterface(kAdapterIface).withGetter([] {
         return std::vector<std::string>{"00001800-0000-1000-8000-00805f9b34fb", "00001801-0000-1000-8000-00805f9b34fb"};
@@ -251,17 +334,17 @@ void Bluez::publishAdapter() {
     a.registerProperty("Roles").onInterface(kAdapterIface).withGetter([] {
         return std::vector<std::string>{"central", "peripheral"};
     });
-    a.registerMethod("StartDiscovery").onInterface(kAdapterIface).implementedAs([this] {
-        startDiscovery(senderOf(*adapter_));
+    a.registerMethod("StartDiscovery").onInterface(kAdapterIface).implementedAs([this, self] {
+        startDiscovery(*self, senderOf(*self->object));
     });
-    a.registerMethod("StopDiscovery").onInterface(kAdapterIface).implementedAs([this] {
-        stopDiscovery(senderOf(*adapter_));
+    a.registerMethod("StopDiscovery").onInterface(kAdapterIface).implementedAs([this, self] {
+        stopDiscovery(*self, senderOf(*self->object));
     });
     a.registerMethod("SetDiscoveryFilter")
         .onInterface(kAdapterIface)
         .withInputParamNames("properties")
-        .implementedAs([this](const std::map<std::string, sdbus::Variant>& filter) {
-            setDiscoveryFilter(senderOf(*adapter_), filter);
+        .implementedAs([this, self](const std::map<std::string, sdbus::Variant>& filter) {
+            setDiscoveryFilter(*self, senderOf(*self->object), filter);
         });
     a.registerMethod("GetDiscoveryFilters").onInterface(kAdapterIface).implementedAs([] {
         return std::vector<std::string>{"UUIDs", "RSSI", "Pathloss", "Transport", "DuplicateData",
@@ -270,50 +353,64 @@ void Bluez::publishAdapter() {
     a.registerMethod("RemoveDevice")
         .onInterface(kAdapterIface)
         .withInputParamNames("device")
-        .implementedAs([this](const sdbus::ObjectPath& path) { removeDevice(path); });
+        .implementedAs([this, self](const sdbus::ObjectPath& path) { removeDevice(*self, path); });
     a.finishRegistration();
+    a.emitInterfacesAddedSignal({kAdapterIface});
+    // Bonded devices come back from storage, as bluetoothd loads them when the adapter appears.
+    for (auto& camera : cameras_) {
+        if (layout_.sees(adapter.index, camera->index()) && camera->paired(adapter.index)) {
+            camera->publish(adapter.index, true);
+        }
+    }
 }
 
 // As bluetoothd: an adapter powered off says so first, then its links drop and
 // its discovery ends; it cannot scan until it is powered on again.
-void Bluez::setPowered(bool on) {
-    if (powered_ == on) return;
-    powered_ = on;
-    spdlog::info("adapter {} powered {}", options_.adapterAddress, on ? "on" : "off");
-    adapter_->emitPropertiesChangedSignal(kAdapterIface, {"Powered", "PowerState"});
+void Bluez::setPowered(Adapter& adapter, bool on) {
+    if (adapter.powered == on) return;
+    adapter.powered = on;
+    spdlog::info("adapter hci{} ({}) powered {}", adapter.index, adapter.address, on ? "on" : "off");
+    adapter.object->emitPropertiesChangedSignal(kAdapterIface, {"Powered", "PowerState"});
     if (on) return;
-    for (auto& camera : cameras_) camera->linkLost("adapter powered off");
-    if (announceTimer_ != 0) loop_.cancel(announceTimer_);
-    announceTimer_ = 0;
-    filterAdmitsCameras_.clear();
-    if (!discoverySessions_.empty()) {
-        discoverySessions_.clear();
-        adapter_->emitPropertiesChangedSignal(kAdapterIface, {"Discovering"});
+    for (auto& camera : cameras_) {
+        if (camera->linkAdapter() == adapter.index) camera->linkLost("adapter powered off");
+    }
+    if (adapter.announceTimer != 0) loop_.cancel(adapter.announceTimer);
+    adapter.announceTimer = 0;
+    adapter.filterAdmitsCameras.clear();
+    if (!adapter.discoverySessions.empty()) {
+        adapter.discoverySessions.clear();
+        adapter.object->emitPropertiesChangedSignal(kAdapterIface, {"Discovering"});
     }
 }
 
-void Bluez::startDiscovery(const std::string& sender) {
-    if (!powered_) throw bluezError("NotReady", "Resource Not Ready");
-    if (discoverySessions_.contains(sender)) throw inProgress();
-    discoverySessions_.insert(sender);
-    if (discoverySessions_.size() == 1) adapter_->emitPropertiesChangedSignal(kAdapterIface, {"Discovering"});
+void Bluez::startDiscovery(Adapter& adapter, const std::string& sender) {
+    if (!adapter.powered) throw bluezError("NotReady", "Resource Not Ready");
+    if (adapter.discoverySessions.contains(sender)) throw inProgress();
+    adapter.discoverySessions.insert(sender);
+    if (adapter.discoverySessions.size() == 1) {
+        adapter.object->emitPropertiesChangedSignal(kAdapterIface, {"Discovering"});
+    }
     // Cameras advertise continuously; the first reports arrive shortly after a scan starts.
-    if (announceTimer_ != 0) loop_.cancel(announceTimer_);
-    announceTimer_ = loop_.after(options_.discoveryDelay, [this] { announceCameras(); });
+    if (adapter.announceTimer != 0) loop_.cancel(adapter.announceTimer);
+    adapter.announceTimer = loop_.after(options_.discoveryDelay, [this, &adapter] { announceCameras(adapter); });
 }
 
-void Bluez::stopDiscovery(const std::string& sender) {
-    if (!discoverySessions_.erase(sender)) throw bluezError("Failed", "No discovery started");
-    filterAdmitsCameras_.erase(sender);  // a client's filter lasts until it stops discovering
-    filterPattern_.erase(sender);
-    if (discoverySessions_.empty()) {
-        if (announceTimer_ != 0) loop_.cancel(announceTimer_);
-        announceTimer_ = 0;
-        adapter_->emitPropertiesChangedSignal(kAdapterIface, {"Discovering"});
-    }
+void Bluez::stopDiscovery(Adapter& adapter, const std::string& sender) {
+    if (!adapter.discoverySessions.erase(sender)) throw bluezError("Failed", "No discovery started");
+    adapter.filterAdmitsCameras.erase(sender);  // a client's filter lasts until it stops discovering
+    adapter.filterPattern.erase(sender);
+    if (adapter.discoverySessions.empty()) endDiscovery(adapter);
 }
 
-void Bluez::setDiscoveryFilter(const std::string& sender, const std::map<std::string, sdbus::Variant>& filter) {
+void Bluez::endDiscovery(Adapter& adapter) {
+    if (adapter.announceTimer != 0) loop_.cancel(adapter.announceTimer);
+    adapter.announceTimer = 0;
+    adapter.object->emitPropertiesChangedSignal(kAdapterIface, {"Discovering"});
+}
+
+void Bluez::setDiscoveryFilter(Adapter& adapter, const std::string& sender,
+                               const std::map<std::string, sdbus::Variant>& filter) {
     bool leOnly = true;
     bool admitsGoPro = true;
     std::string pattern;
@@ -348,44 +445,45 @@ void Bluez::setDiscoveryFilter(const std::string& sender, const std::map<std::st
     }
     // Each client has its own filter (bluetoothd merges them): the cameras are
     // reported while any discovering client's filter admits them.
-    filterAdmitsCameras_[sender] = leOnly && admitsGoPro;
-    filterPattern_[sender] = pattern;
+    adapter.filterAdmitsCameras[sender] = leOnly && admitsGoPro;
+    adapter.filterPattern[sender] = pattern;
 }
 
-bool Bluez::discoveryAdmits(const VirtualCamera& camera) const {
-    return std::any_of(discoverySessions_.begin(), discoverySessions_.end(), [&](const std::string& sender) {
-        const auto filter = filterAdmitsCameras_.find(sender);
-        if (filter != filterAdmitsCameras_.end() && !filter->second) return false;
-        // bluetoothd: the pattern is a prefix of the address or of the name.
-        const auto pattern = filterPattern_.find(sender);
-        return pattern == filterPattern_.end() || camera.config().address.starts_with(pattern->second) ||
-               camera.config().name().starts_with(pattern->second);
-    });
+bool Bluez::discoveryAdmits(const Adapter& adapter, const VirtualCamera& camera) const {
+    return std::any_of(
+        adapter.discoverySessions.begin(), adapter.discoverySessions.end(), [&](const std::string& sender) {
+            const auto filter = adapter.filterAdmitsCameras.find(sender);
+            if (filter != adapter.filterAdmitsCameras.end() && !filter->second) return false;
+            // bluetoothd: the pattern is a prefix of the address or of the name.
+            const auto pattern = adapter.filterPattern.find(sender);
+            return pattern == adapter.filterPattern.end() || camera.config().address.starts_with(pattern->second) ||
+                   camera.config().name().starts_with(pattern->second);
+        });
 }
 
-void Bluez::announceCameras() {
-    announceTimer_ = 0;
-    if (discoverySessions_.empty()) return;
+void Bluez::announceCameras(Adapter& adapter) {
+    adapter.announceTimer = 0;
+    if (adapter.discoverySessions.empty()) return;
     for (auto& camera : cameras_) {
-        if (camera->connected() || !discoveryAdmits(*camera)) continue;  // a connected camera stops advertising
-        if (camera->published()) {
-            camera->advertised();  // cached device: bluetoothd updates RSSI and advertising data
+        if (!layout_.sees(adapter.index, camera->index())) continue;  // out of this adapter's range
+        // A connected camera stops advertising.
+        if (camera->connected() || !discoveryAdmits(adapter, *camera)) continue;
+        if (camera->published(adapter.index)) {
+            camera->advertised(adapter.index);  // cached device: bluetoothd updates RSSI and advertising data
         } else {
-            camera->publish(true);
+            camera->publish(adapter.index, true);
         }
     }
     // Advertising reports keep coming while the scan runs.
-    announceTimer_ = loop_.after(kAdvertisingInterval, [this] { announceCameras(); });
+    adapter.announceTimer = loop_.after(kAdvertisingInterval, [this, &adapter] { announceCameras(adapter); });
 }
 
 void Bluez::clientGone(const std::string& sender) {
     if (!running_) return;
-    filterAdmitsCameras_.erase(sender);
-    filterPattern_.erase(sender);
-    if (discoverySessions_.erase(sender) != 0 && discoverySessions_.empty()) {
-        if (announceTimer_ != 0) loop_.cancel(announceTimer_);
-        announceTimer_ = 0;
-        adapter_->emitPropertiesChangedSignal(kAdapterIface, {"Discovering"});
+    for (auto& adapter : adapters_) {
+        adapter.filterAdmitsCameras.erase(sender);
+        adapter.filterPattern.erase(sender);
+        if (adapter.discoverySessions.erase(sender) != 0 && adapter.discoverySessions.empty()) endDiscovery(adapter);
     }
     const auto gone = std::remove_if(agents_.begin(), agents_.end(), [&](const Agent& agent) {
         return agent.sender == sender;
@@ -396,12 +494,13 @@ void Bluez::clientGone(const std::string& sender) {
     for (auto& camera : cameras_) camera->clientGone(sender);
 }
 
-void Bluez::removeDevice(const sdbus::ObjectPath& path) {
+void Bluez::removeDevice(Adapter& adapter, const sdbus::ObjectPath& path) {
     for (auto& camera : cameras_) {
-        if (camera->published() && camera->path() == path) {
-            camera->linkLost("device removed");  // also a connection still being set up
-            camera->forgetBond();
-            camera->unpublish(true);
+        if (camera->published(adapter.index) && camera->path(adapter.index) == path) {
+            // also a connection still being set up
+            if (camera->linkAdapter() == adapter.index) camera->linkLost("device removed");
+            camera->forgetBond(adapter.index);
+            camera->unpublish(adapter.index, true);
             return;
         }
     }
@@ -410,25 +509,42 @@ void Bluez::removeDevice(const sdbus::ObjectPath& path) {
 
 // ---------------------------------------------------------------- VirtualCamera
 
-VirtualCamera::VirtualCamera(Bluez& bluez, CameraConfig config) : bluez_(bluez) {
-    alias_ = config.name();
+VirtualCamera::VirtualCamera(Bluez& bluez, CameraConfig config, int index)
+    : bluez_(bluez), index_(index), devices_(static_cast<std::size_t>(bluez.adapterCount())) {
+    for (int a = 0; a < bluez.adapterCount(); ++a) {
+        Device& device = devices_[a];
+        device.alias = config.name();
+        device.paired = device.bonded = device.trusted = bluez.options().startPaired && bluez.layout().sees(a, index);
+    }
     Camera::Hooks hooks;
     hooks.notify = [this](protocol::Characteristic c, protocol::Bytes packet) { notify(c, packet); };
     hooks.dropLink = [this] { linkLost("camera dropped the link"); };
     camera_ = std::make_unique<Camera>(std::move(config), bluez.loop(), std::move(hooks));
-    paired_ = bonded_ = trusted_ = bluez.options().startPaired;
 }
 
 VirtualCamera::~VirtualCamera() = default;
 
-std::string VirtualCamera::path() const {
+int VirtualCamera::shownAdapter() const {
+    if (connected_ || connecting_) return link_;
+    for (int a = 0; a < bluez_.adapterCount(); ++a) {
+        if (devices_[a].object) return a;
+    }
+    for (int a = 0; a < bluez_.adapterCount(); ++a) {
+        if (bluez_.layout().sees(a, index_)) return a;
+    }
+    return 0;
+}
+
+std::string VirtualCamera::path() const { return path(shownAdapter()); }
+
+std::string VirtualCamera::path(int adapter) const {
     std::string address = config().address;
     std::replace(address.begin(), address.end(), ':', '_');
-    return bluez_.adapterPath() + "/dev_" + address;
+    return bluez_.adapterPath(adapter) + "/dev_" + address;
 }
 
 void VirtualCamera::emit(const std::vector<std::string>& properties) {
-    if (object_) object_->emitPropertiesChangedSignal(kDeviceIface, properties);
+    if (devices_[link_].object) devices_[link_].object->emitPropertiesChangedSignal(kDeviceIface, properties);
 }
 
 std::map<std::uint16_t, sdbus::Variant> VirtualCamera::manufacturerData() const {
@@ -449,56 +565,65 @@ std::map<std::string, sdbus::Variant> VirtualCamera::serviceData() const {
     return {{std::string(protocol::kControlAndQueryServiceUuid), sdbus::Variant(data)}};
 }
 
-void VirtualCamera::publish(bool announce) {
-    if (object_) return;
-    object_ = sdbus::createObject(bluez_.connection(), path());
-    auto& d = *object_;
+void VirtualCamera::publish(int adapter, bool announce) {
+    Device& device = devices_[adapter];
+    if (device.object) return;
+    device.object = sdbus::createObject(bluez_.connection(), path(adapter));
+    auto& d = *device.object;
+    Device* self = &device;  // devices_ never reallocates after construction
+    const int a = adapter;
     d.registerProperty("Address").onInterface(kDeviceIface).withGetter([this] { return config().address; });
     d.registerProperty("AddressType").onInterface(kDeviceIface).withGetter([] { return std::string("public"); });
     d.registerProperty("Name").onInterface(kDeviceIface).withGetter([this] { return config().name(); });
     d.registerProperty("Alias")
         .onInterface(kDeviceIface)
-        .withGetter([this] { return alias_; })
-        .withSetter([this](const std::string& alias) {
-            alias_ = alias.empty() ? config().name() : alias;
-            emit({"Alias"});
+        .withGetter([self] { return self->alias; })
+        .withSetter([this, self](const std::string& alias) {
+            self->alias = alias.empty() ? config().name() : alias;
+            self->object->emitPropertiesChangedSignal(kDeviceIface, {"Alias"});
         });
     d.registerProperty("Appearance").onInterface(kDeviceIface).withGetter([] { return std::uint16_t{0x0080}; });
-    d.registerProperty("Paired").onInterface(kDeviceIface).withGetter([this] { return paired_; });
-    d.registerProperty("Bonded").onInterface(kDeviceIface).withGetter([this] { return bonded_; });
+    d.registerProperty("Paired").onInterface(kDeviceIface).withGetter([self] { return self->paired; });
+    d.registerProperty("Bonded").onInterface(kDeviceIface).withGetter([self] { return self->bonded; });
     d.registerProperty("Trusted")
         .onInterface(kDeviceIface)
-        .withGetter([this] { return trusted_; })
-        .withSetter([this](const bool& trusted) {
-            trusted_ = trusted;
-            emit({"Trusted"});
+        .withGetter([self] { return self->trusted; })
+        .withSetter([self](const bool& trusted) {
+            self->trusted = trusted;
+            self->object->emitPropertiesChangedSignal(kDeviceIface, {"Trusted"});
         });
     d.registerProperty("Blocked").onInterface(kDeviceIface).withGetter([] { return false; });
     d.registerProperty("LegacyPairing").onInterface(kDeviceIface).withGetter([] { return false; });
-    d.registerProperty("RSSI").onInterface(kDeviceIface).withGetter([this] { return rssi_; });
-    d.registerProperty("Connected").onInterface(kDeviceIface).withGetter([this] { return connected_; });
-    d.registerProperty("ServicesResolved").onInterface(kDeviceIface).withGetter([this] { return servicesResolved_; });
-    d.registerProperty("UUIDs").onInterface(kDeviceIface).withGetter([this] {
+    d.registerProperty("RSSI").onInterface(kDeviceIface).withGetter([this, self, a] {
+        return static_cast<std::int16_t>(bluez_.layout().rssi(a, index_) - (self->jitter ? 1 : 0));
+    });
+    d.registerProperty("Connected").onInterface(kDeviceIface).withGetter([this, a] {
+        return connected_ && link_ == a;
+    });
+    d.registerProperty("ServicesResolved").onInterface(kDeviceIface).withGetter([this, a] {
+        return servicesResolved_ && link_ == a;
+    });
+    d.registerProperty("UUIDs").onInterface(kDeviceIface).withGetter([this, a] {
         std::vector<std::string> uuids{std::string(protocol::kControlAndQueryServiceUuid)};
-        if (servicesResolved_) {
+        if (servicesResolved_ && link_ == a) {
             for (const auto& service : protocol::services()) {
                 if (service.uuid != protocol::kControlAndQueryServiceUuid) uuids.emplace_back(service.uuid);
             }
         }
         return uuids;
     });
-    d.registerProperty("Adapter").onInterface(kDeviceIface).withGetter([this] {
-        return sdbus::ObjectPath(bluez_.adapterPath());
+    d.registerProperty("Adapter").onInterface(kDeviceIface).withGetter([this, a] {
+        return sdbus::ObjectPath(bluez_.adapterPath(a));
     });
     d.registerProperty("ManufacturerData").onInterface(kDeviceIface).withGetter([this] { return manufacturerData(); });
     d.registerProperty("ServiceData").onInterface(kDeviceIface).withGetter([this] { return serviceData(); });
     d.registerProperty("WakeAllowed").onInterface(kDeviceIface).withGetter([] { return false; });
 
-    d.registerMethod("Connect").onInterface(kDeviceIface).implementedAs([this](sdbus::Result<>&& result) {
-        if (connected_) throw bluezError("AlreadyConnected", "Already Connected");
-        if (!bluez_.powered()) throw bluezError("NotReady", "Resource Not Ready");
+    d.registerMethod("Connect").onInterface(kDeviceIface).implementedAs([this, a](sdbus::Result<>&& result) {
+        if (connected_ && link_ == a) throw bluezError("AlreadyConnected", "Already Connected");
+        if (!bluez_.powered(a)) throw bluezError("NotReady", "Resource Not Ready");
         auto shared = std::make_shared<sdbus::Result<>>(std::move(result));
-        connect([shared](const sdbus::Error* error) {
+        connect(a, [shared](const sdbus::Error* error) {
             if (error != nullptr) {
                 shared->returnError(*error);
             } else {
@@ -506,8 +631,8 @@ void VirtualCamera::publish(bool announce) {
             }
         });
     });
-    d.registerMethod("Disconnect").onInterface(kDeviceIface).implementedAs([this](sdbus::Result<>&& result) {
-        if (!connected_ && !connecting_) throw notConnected();
+    d.registerMethod("Disconnect").onInterface(kDeviceIface).implementedAs([this, a](sdbus::Result<>&& result) {
+        if (linkAdapter() != a) throw notConnected();
         auto shared = std::make_shared<sdbus::Result<>>(std::move(result));
         linkLost("disconnected by the client", [shared] { shared->returnResults(); });
     });
@@ -515,17 +640,18 @@ void VirtualCamera::publish(bool announce) {
         [](const std::string&) { throw notSupported(); });
     d.registerMethod("DisconnectProfile").onInterface(kDeviceIface).withInputParamNames("UUID").implementedAs(
         [](const std::string&) { throw notSupported(); });
-    d.registerMethod("Pair").onInterface(kDeviceIface).implementedAs([this](sdbus::Result<>&& result) {
-        pair(std::move(result), senderOf(*object_));
+    d.registerMethod("Pair").onInterface(kDeviceIface).implementedAs([this, self, a](sdbus::Result<>&& result) {
+        pair(a, std::move(result), senderOf(*self->object));
     });
-    d.registerMethod("CancelPairing").onInterface(kDeviceIface).implementedAs([this] {
-        if (!pairResult_) throw doesNotExist();
+    d.registerMethod("CancelPairing").onInterface(kDeviceIface).implementedAs([this, a] {
+        if (!pairResult_ || link_ != a) throw doesNotExist();
         const auto error = bluezError("AuthenticationCanceled", "Authentication Canceled");
         finishPairing(&error);
     });
     d.finishRegistration();
-    if (announce) object_->emitInterfacesAddedSignal({kDeviceIface});
-    spdlog::info("{} ({}) is {}", config().name(), config().address, paired_ ? "known (bonded)" : "advertising");
+    if (announce) d.emitInterfacesAddedSignal({kDeviceIface});
+    spdlog::info("{} ({}) is {} on hci{}", config().name(), config().address,
+                 device.paired ? "known (bonded)" : "advertising", adapter);
 }
 
 void VirtualCamera::clientGone(const std::string& sender) {
@@ -536,34 +662,70 @@ void VirtualCamera::clientGone(const std::string& sender) {
     }
 }
 
-void VirtualCamera::advertised() {
-    rssi_ = static_cast<std::int16_t>(rssi_ == -55 ? -56 : -55);  // a fresh report, a slightly different RSSI
-    emit({"RSSI", "ManufacturerData", "ServiceData"});
+void VirtualCamera::advertised(int adapter) {
+    Device& device = devices_[adapter];
+    device.jitter = !device.jitter;  // a fresh report, a slightly different RSSI
+    if (!device.object) return;
+    device.object->emitPropertiesChangedSignal(kDeviceIface, {"RSSI", "ManufacturerData", "ServiceData"});
 }
 
-void VirtualCamera::unpublish(bool announce) {
-    if (!object_) return;
-    destroyGatt(announce);
-    if (announce) object_->emitInterfacesRemovedSignal({kDeviceIface});
-    object_.reset();
+void VirtualCamera::rssiChanged(int adapter) {
+    devices_[adapter].jitter = false;  // the value set, exactly, until the next report
+    if (devices_[adapter].object) devices_[adapter].object->emitPropertiesChangedSignal(kDeviceIface, {"RSSI"});
 }
 
-void VirtualCamera::connect(std::function<void(const sdbus::Error*)> done) {
+void VirtualCamera::unpublish(int adapter, bool announce) {
+    Device& device = devices_[adapter];
+    if (!device.object) return;
+    if (linkAdapter() == adapter) destroyGatt(announce);
+    if (announce) device.object->emitInterfacesRemovedSignal({kDeviceIface});
+    device.object.reset();
+}
+
+// bluetoothd's answer to Connect() when the LE connection does not come up: its
+// att_connect_cb() turns every socket error into ECONNABORTED, which
+// btd_error_le_conn_from_errno() words "le-connection-abort-by-local".
+static sdbus::Error leConnectionAborted() { return bluezError("Failed", "le-connection-abort-by-local"); }
+
+void VirtualCamera::failConnect(const sdbus::Error& error) {
+    connecting_ = false;
+    auto waiters = std::move(connectWaiters_);
+    connectWaiters_.clear();
+    for (auto& waiter : waiters) waiter(&error);
+}
+
+void VirtualCamera::connect(int adapter, std::function<void(const sdbus::Error*)> done) {
+    const auto delay = bluez_.options().connectDelay;
+    if (linkAdapter() >= 0 && link_ != adapter) {
+        // One link per camera: linked through another adapter, the camera no longer
+        // advertises, and this controller's attempt times out.
+        bluez_.loop().after(delay, [done = std::move(done)] {
+            const auto error = leConnectionAborted();
+            done(&error);
+        });
+        return;
+    }
     connectWaiters_.push_back(std::move(done));
     if (connecting_) return;
     connecting_ = true;
+    link_ = adapter;
     const std::uint64_t generation = ++linkGeneration_;
-    const auto delay = bluez_.options().connectDelay;
     bluez_.loop().after(delay, [this, generation, delay] {
         if (generation != linkGeneration_ || !connecting_) return;
         if (failConnections_ > 0) {
-            // bluetoothd's answer when the LE connection does not come up.
             --failConnections_;
-            connecting_ = false;
-            const auto error = bluezError("Failed", "le-connection-abort-by-local");
-            auto waiters = std::move(connectWaiters_);
-            connectWaiters_.clear();
-            for (auto& waiter : waiters) waiter(&error);
+            failConnect(leConnectionAborted());
+            return;
+        }
+        if (bluez_.full(link_)) {
+            // The controller answers LE Create Connection with "Connection Limit Exceeded"
+            // (HCI 0x09; the kernel makes it EMLINK), and bluetoothd 5.66's att_connect_cb()
+            // replaces that errno with ECONNABORTED as any other: Connect() fails with
+            // org.bluez.Error.Failed "le-connection-abort-by-local" (btd_error_le_conn_from_errno;
+            // "le-connection-concurrent-connection-limit" is the EMLINK wording it never reaches).
+            spdlog::info("{}: hci{} holds its {} LE connection(s): no room", config().name(), link_,
+                         bluez_.adapters()[link_].maxConnections);
+            failConnect(leConnectionAborted());
             return;
         }
         // Link up first, then the GATT database, then ServicesResolved, then the
@@ -586,14 +748,14 @@ void VirtualCamera::connect(std::function<void(const sdbus::Error*)> done) {
 
 // The order of bluetoothd's device_remove_connection(): ServicesResolved=false,
 // a pending Connect() fails, Disconnect() is answered, then Connected=false.
-void VirtualCamera::linkLost(const char* reason, const std::function<void()>& answerDisconnect) {
+void VirtualCamera::linkLost(const char* reason, const std::function<void()>& answerDisconnect, bool announce) {
     if (!connected_ && !connecting_) return;
     ++linkGeneration_;
-    spdlog::info("{}: link down ({})", config().name(), reason);
+    spdlog::info("{}: link down on hci{} ({})", config().name(), link_, reason);
     connecting_ = false;
     const bool wasResolved = servicesResolved_;
     servicesResolved_ = false;
-    if (wasResolved) emit({"ServicesResolved"});
+    if (wasResolved && announce) emit({"ServicesResolved"});
     auto waiters = std::move(connectWaiters_);
     connectWaiters_.clear();
     const auto early = bluezError("Failed", "Disconnected early");
@@ -606,13 +768,13 @@ void VirtualCamera::linkLost(const char* reason, const std::function<void()>& an
     destroyGatt(true);
     if (connected_) {
         connected_ = false;
-        emit({"Connected"});
+        if (announce) emit({"Connected"});
     }
     camera_->disconnected();
 }
 
-void VirtualCamera::pair(sdbus::Result<>&& result, const std::string& sender) {
-    if (paired_) {
+void VirtualCamera::pair(int adapter, sdbus::Result<>&& result, const std::string& sender) {
+    if (devices_[adapter].paired) {
         result.returnError(bluezError("AlreadyExists", "Already Exists"));
         return;
     }
@@ -644,7 +806,7 @@ void VirtualCamera::pair(sdbus::Result<>&& result, const std::string& sender) {
         agentProxy_ = sdbus::createProxy(bluez_.connection(), agent->sender, agent->path);
         agentProxy_->callMethodAsync("RequestAuthorization")
             .onInterface(kAgentIface)
-            .withArguments(sdbus::ObjectPath(path()))
+            .withArguments(sdbus::ObjectPath(path(link_)))
             .uponReplyInvoke([this, generation = linkGeneration_](const sdbus::Error* agentError) {
                 if (!pairResult_ || generation != linkGeneration_) return;  // cancelled or link lost meanwhile
                 if (agentError == nullptr) {
@@ -658,10 +820,10 @@ void VirtualCamera::pair(sdbus::Result<>&& result, const std::string& sender) {
                 }
             });
     };
-    if (connected_ && !connecting_) {
+    if (connected_ && !connecting_ && link_ == adapter) {
         authenticate(nullptr);
     } else {
-        connect(authenticate);  // bluetoothd connects first when Pair() finds no link
+        connect(adapter, authenticate);  // bluetoothd connects first when Pair() finds no link
     }
 }
 
@@ -674,7 +836,7 @@ void VirtualCamera::finishPairing(const sdbus::Error* error) {
         result->returnError(*error);
         return;
     }
-    paired_ = bonded_ = true;
+    devices_[link_].paired = devices_[link_].bonded = true;
     emit({"Paired", "Bonded"});
     spdlog::info("{}: paired", config().name());
     result->returnResults();
@@ -685,14 +847,14 @@ void VirtualCamera::createGatt() {
     char name[32];
     for (const auto& service : protocol::services()) {
         std::snprintf(name, sizeof name, "/service%04x", handle++);
-        const std::string servicePath = path() + name;
+        const std::string servicePath = path(link_) + name;
         auto serviceObject = sdbus::createObject(bluez_.connection(), servicePath);
         serviceObject->registerProperty("UUID").onInterface(kServiceIface).withGetter([uuid = std::string(service.uuid)] {
             return uuid;
         });
         serviceObject->registerProperty("Primary").onInterface(kServiceIface).withGetter([] { return true; });
-        serviceObject->registerProperty("Device").onInterface(kServiceIface).withGetter([this] {
-            return sdbus::ObjectPath(path());
+        serviceObject->registerProperty("Device").onInterface(kServiceIface).withGetter([device = path(link_)] {
+            return sdbus::ObjectPath(device);
         });
         serviceObject->registerProperty("Includes").onInterface(kServiceIface).withGetter([] {
             return std::vector<sdbus::ObjectPath>{};
@@ -731,7 +893,7 @@ void VirtualCamera::createGatt() {
                 .withOutputParamNames("value")
                 .implementedAs([this, g, ci](const std::map<std::string, sdbus::Variant>&) {
                     if (!(ci->properties & protocol::kRead)) throw bluezError("NotPermitted", "Read not permitted");
-                    if (ci->encrypted && !paired_) throw notPaired();
+                    if (ci->encrypted && !devices_[link_].paired) throw notPaired();
                     auto value = camera_->read(ci->id);
                     if (!value) throw bluezError("Failed", "Operation failed with ATT error: 0x0e");
                     g->value = *value;
@@ -746,12 +908,12 @@ void VirtualCamera::createGatt() {
                     if (auto offset = options.find("offset"); offset != options.end() && offset->second.get<std::uint16_t>() != 0) {
                         throw bluezError("InvalidOffset", "Invalid offset");
                     }
-                    if (ci->encrypted && !paired_) throw notPaired();
+                    if (ci->encrypted && !devices_[link_].paired) throw notPaired();
                     camera_->write(ci->id, value);
                 });
             o.registerMethod("StartNotify").onInterface(kCharIface).implementedAs([this, g, ci, notifiable] {
                 if (!notifiable) throw notSupported();
-                if (ci->encrypted && !paired_) throw notPaired();
+                if (ci->encrypted && !devices_[link_].paired) throw notPaired();
                 const std::string sender = senderOf(*g->object);
                 if (g->notifySessions.contains(sender)) throw inProgress();
                 g->notifySessions.insert(sender);

@@ -121,6 +121,35 @@ Control::Control(sdbus::IConnection& connection, Backend& backend) : connection_
             const auto value = camera(id).camera().statusValue(protocol::status_id::kCameraControl);
             return static_cast<std::int32_t>(value ? protocol::readBigEndian(*value) : 0);
         });
+    // issue 16: the rig's adapters: (name, address, present, powered, LE links it holds, most it can hold).
+    o.registerMethod("Adapters").onInterface(iface).withOutputParamNames("adapters").implementedAs([this] {
+        std::vector<sdbus::Struct<std::string, std::string, bool, bool, std::uint32_t, std::uint32_t>> out;
+        for (const auto& adapter : rig().adapters()) {
+            out.emplace_back(adapter.name, adapter.address, adapter.present, adapter.powered, adapter.connections,
+                             adapter.maxConnections);
+        }
+        return out;
+    });
+    o.registerMethod("SetMaxConnections")
+        .onInterface(iface)
+        .withInputParamNames("adapter", "limit")
+        .implementedAs([this](const std::string& adapter, const std::uint32_t& limit) {
+            rig().setMaxConnections(adapter, limit);
+        });
+    o.registerMethod("SetRssi")
+        .onInterface(iface)
+        .withInputParamNames("camera", "adapter", "rssi")
+        .implementedAs([this](const std::string& id, const std::string& adapter, const std::int16_t& rssi) {
+            rig().setRssi(camera(id), adapter, rssi);
+        });
+    o.registerMethod("RemoveAdapter")
+        .onInterface(iface)
+        .withInputParamNames("adapter")
+        .implementedAs([this](const std::string& adapter) { rig().removeAdapter(adapter); });
+    o.registerMethod("AddAdapter")
+        .onInterface(iface)
+        .withInputParamNames("adapter")
+        .implementedAs([this](const std::string& adapter) { rig().addAdapter(adapter); });
     o.finishRegistration();
     connection_.requestName(kControlBusName);
 }
@@ -131,6 +160,14 @@ AgentManager& Control::agentManager() {
         throw sdbus::Error("io.goprod.Sim.Error.NotSupported", "the pairing agents belong to the real bluetoothd here");
     }
     return *manager;
+}
+
+Rig& Control::rig() {
+    Rig* rig = backend_.rig();
+    if (rig == nullptr) {
+        throw sdbus::Error("io.goprod.Sim.Error.NotSupported", "the adapters are the real bluetoothd's here");
+    }
+    return *rig;
 }
 
 void Control::cancelRestart() {

@@ -22,6 +22,7 @@ public:
 private:
     CameraEndpoint& camera(const std::string& identifier);
     AgentManager& agentManager();  // NotSupported where the backend has none
+    Rig& rig();                    // NotSupported where the backend has none
     void cancelRestart();  // a pending RestartBluez comeback
 
     sdbus::IConnection& connection_;

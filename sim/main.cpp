@@ -15,6 +15,7 @@
 #include "sim/control.h"
 #include "sim/event_loop.h"
 #include "sim/peripheral.h"
+#include "sim/rig.h"
 
 namespace {
 
@@ -107,6 +108,9 @@ int main(int argc, char** argv) {
     bool verbose = false;
     std::vector<std::string> networks;
     std::string adapterAddress = "00:1A:7D:DA:71:13";
+    int adapters = 1;
+    int maxConnections = 0;
+    std::vector<std::string> visible;
     std::string model = "hero12";
     std::string firmware;  // empty: the model's
     std::string apSsid;
@@ -115,7 +119,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> modelFlags;
     for (const auto& m : goprod::sim::cameraModels()) modelFlags.emplace_back(m.flag);
     app.add_option("-n,--cameras", cameras, "Number of cameras in range (distinct serials, addresses, names)")
-        ->check(CLI::Range(1, 64));
+        ->check(CLI::Range(1, goprod::sim::kMaxCameras));
     app.add_option("--bus", bus, "D-Bus address to serve on (overrides DBUS_SYSTEM_BUS_ADDRESS)");
     app.add_option("--latency-ms", latencyMs, "Camera response latency in milliseconds")->check(CLI::Range(0, 60000));
     app.add_option("--ap-delay-ms", apDelayMs, "Time the WiFi AP takes to come up (status 69)")
@@ -147,7 +151,16 @@ int main(int argc, char** argv) {
         ->check([](const std::string& text) -> std::string {
             return text.empty() || text.size() > 255 ? "the firmware version must be 1 to 255 bytes" : "";
         });
-    app.add_option("--adapter-address", adapterAddress, "Address of the simulated adapter hci0");
+    app.add_option("--adapter-address", adapterAddress,
+                   "Address of the simulated adapter hci0 (hciN's adds N to its last octet)");
+    app.add_option("--adapters", adapters, "Number of simulated adapters, hci0..hciN-1 (each sees every camera)")
+        ->check(CLI::Range(1, goprod::sim::kMaxAdapters));
+    app.add_option("--max-connections", maxConnections,
+                   "LE connections each adapter's controller holds; Connect() beyond fails (default: no limit)")
+        ->check(CLI::Range(1, goprod::sim::kMaxCameras));
+    app.add_option("--visible", visible,
+                   "CAMERAS:ADAPTERS, e.g. 0-7:hci0,hci1 (repeatable): the cameras a rule names (0 = the first) are "
+                   "seen only by the adapters of their rules; the others by every adapter");
     app.add_option("--peripheral", peripheralAdapter,
                    "Peripheral mode: instead of playing org.bluez, register one camera with the real bluetoothd as a "
                    "GATT application and LE advertisement on this adapter (e.g. hci1)")
@@ -156,6 +169,16 @@ int main(int argc, char** argv) {
         });
     app.add_flag("-v,--verbose", verbose, "Log every D-Bus level event");
     CLI11_PARSE(app, argc, argv);
+    std::vector<goprod::sim::VisibilityRule> visibility;
+    for (const auto& text : visible) {
+        std::string error;
+        auto rule = goprod::sim::parseVisibilityRule(text, cameras, adapters, error);
+        if (!rule) {
+            std::cerr << "--visible " << text << ": " << error << "\n";
+            return 2;
+        }
+        visibility.push_back(std::move(*rule));
+    }
     if (!peripheralAdapter.empty() && cameras != 1) {
         std::cerr << "--peripheral plays one camera per adapter: drop --cameras or run one goprod-sim per adapter\n";
         return 2;
@@ -169,6 +192,9 @@ int main(int argc, char** argv) {
     options.adapterAddress = adapterAddress;
     options.connectDelay = std::chrono::milliseconds(connectDelayMs);
     options.startPaired = paired;
+    options.adapters = adapters;
+    options.maxConnections = maxConnections;
+    options.visibility = std::move(visibility);
     std::vector<goprod::sim::CameraConfig> configs;
     for (int i = 0; i < cameras; ++i) {
         auto config = goprod::sim::makeCameraConfig(i);
@@ -187,7 +213,7 @@ int main(int argc, char** argv) {
         // issue 15 D: a real root CA and random credentials per camera, as Create COHN Certificate would make.
         config.cohnCertificate = goprod::sim::generateCohnCertificate("GoPro " + config.serial);
         config.cohnPassword = goprod::sim::randomCohnPassword(12);
-        config.cohnIpAddress = "192.168.50." + std::to_string(100 + i);
+        config.cohnIpAddress = "192.168." + std::to_string(50 + i / 100) + "." + std::to_string(100 + i % 100);
         configs.push_back(std::move(config));
     }
 
