@@ -168,7 +168,13 @@ int main(int argc, char** argv) {
             return adapter.rfind("hci", 0) == 0 && adapter.size() > 3 ? "" : "the adapter is named like hci1";
         });
     app.add_flag("-v,--verbose", verbose, "Log every D-Bus level event");
-    CLI11_PARSE(app, argc, argv);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // --help and --version print and succeed; every bad argument is a usage error (2), as the man page says.
+        const int code = app.exit(e);
+        return code == 0 ? 0 : 2;
+    }
     std::vector<goprod::sim::VisibilityRule> visibility;
     for (const auto& text : visible) {
         std::string error;
