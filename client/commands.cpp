@@ -151,6 +151,8 @@ std::string cameraState(const v1::Camera& camera) {
         state += ", busy";
     }
     if (camera.control_claimed()) state += ", external control";  // issue 15 E
+    // issue 16: "no adapter has room"
+    if (!camera.waiting().empty()) state += ", " + camera.waiting();
     return state;
 }
 
