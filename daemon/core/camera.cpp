@@ -283,6 +283,7 @@ void Camera::startAttempt() {
     if (attempting() || !device_) return;
     ++attempts_;
     waiting_.clear();
+    refusedForRoom_ = false;
     link_ = std::make_shared<Link>();
     disconnectAsked_ = false;
     attemptTimer_ = executor_.at(executor_.now() + settings_.connectTimeout, [this, link = linkScope()] {
@@ -506,6 +507,7 @@ void Camera::sessionStepDone(SessionStep step, const Result<Answer>& answer) {
 }
 
 void Camera::attemptFailed(const Error& error) {
+    refusedForRoom_ = error.code == Errc::ResourceExhausted;
     if (disconnectAsked_) {
         spdlog::info("camera {}: connection attempt ended: disconnected on request", identifier_);
     } else {

@@ -742,6 +742,17 @@ void Registry::stateChanged(Camera& camera) {
 
 void Registry::attemptSettled(Camera& camera) {
     scheduler_.settled(camera.identifier());
+    if (camera.refusedForRoom() && camera.device()) {
+        // issue 16: the controller holds fewer links than its budget says: what it holds
+        // now is its budget (at least one: room taken by other devices may free again).
+        const auto& adapter = camera.device()->adapter;
+        const auto held = connectionsPerAdapter();
+        const auto it = held.find(adapter);
+        const std::size_t holds = it == held.end() ? 0 : it->second;
+        lowered_[adapter] = std::max<std::size_t>(holds, 1);
+        spdlog::warn("adapter {} has no room for camera {}: its budget is now {} connections", adapter,
+                     camera.identifier(), budget(adapter));
+    }
     const auto state = camera.state();
     if (state != CameraState::Initializing && state != CameraState::Ready) {
         // The attempt failed: the users waiting for it count it.

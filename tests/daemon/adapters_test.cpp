@@ -123,5 +123,35 @@ TEST(RegistryAdapters, ARaisedBudgetOnReloadConnectsTheWaitingCamera) {
     EXPECT_EQ(h.state("0001"), CameraState::Ready);
 }
 
+TEST(RegistryAdapters, AControllerThatRefusesForLackOfRoomLowersItsBudgetToWhatItHolds) {
+    CoreHarness h(withBudget(7));
+    h.bluezUp();
+    h.addCamera("0001");
+    h.addCamera("0002");
+    h.addCamera("0003");
+    h.connectToReady("0001");
+    h.port.setAutomatic("connect", false);
+    auto second = h.connect("0002", 120s);
+    h.executor.drain();
+    ASSERT_EQ(h.port.count("connect"), 2U);
+    h.port.failLast(
+        "connect",
+        Error{Errc::ResourceExhausted, "org.bluez.Error.Failed: le-connection-concurrent-connection-limit", {}});
+    h.executor.advance(60s);  // past any backoff
+    EXPECT_EQ(status(h).adapters[0].budget, 1U) << "it holds one link";
+    EXPECT_EQ(h.port.count("connect"), 2U) << "not asked again while it has no room";
+    EXPECT_EQ(viewOf(h, "0002").waiting, "no adapter has room");
+    auto third = h.connect("0003", 120s);
+    h.executor.advance(10s);
+    EXPECT_EQ(h.port.count("connect"), 2U);
+    EXPECT_EQ(viewOf(h, "0003").waiting, "no adapter has room");
+
+    h.port.setAutomatic("connect", true);
+    h.registry->disconnect("0001", [](Result<CameraView>) {});
+    h.executor.advance(60s);
+    EXPECT_EQ(h.port.count("connect"), 3U) << "one link freed: one camera connected";
+    EXPECT_NE(succeeded(second), succeeded(third));
+}
+
 }  // namespace
 }  // namespace goprod::core
