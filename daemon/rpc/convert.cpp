@@ -317,6 +317,8 @@ void toProto(const core::RegistryStatus& status, v1::DaemonStatus* out) {
         a->set_powered(adapter.powered);
         a->set_discovering(adapter.discovering);
         a->set_used(adapter.used);
+        a->set_budget(static_cast<std::uint32_t>(adapter.budget));  // issue 16
+        a->set_connections(static_cast<std::uint32_t>(adapter.connections));
     }
     auto count = [](std::size_t n) { return static_cast<std::uint32_t>(n); };
     out->set_cameras_known(count(status.known));

@@ -53,7 +53,13 @@ def test_a_camera_over_the_budget_waits_visibly_and_connects_when_room_frees():
             code, out, err = await goproctl(rig.daemon, "list")
             assert code == 0, (code, out, err)
             row = next(line for line in out.splitlines() if line.startswith(second))
-            assert NO_ROOM in row, out
+            assert NO_ROOM in row and " hci0 " in row, out
+            assert out.splitlines()[0].split()[:4] == ["IDENTIFIER", "NAME", "STATE", "ADAPTER"], out
+            # The adapter's row: one connection of a budget of one.
+            code, out, err = await goproctl(rig.daemon, "status")
+            assert code == 0, (code, out, err)
+            row = next(line for line in out.splitlines() if line.startswith("hci0 "))
+            assert row.split()[-1] == "1/1", out
 
             # Room frees: the waiting camera is connected without being asked again.
             await rig.stub.Disconnect(pb.DisconnectRequest(camera=first), timeout=30)
