@@ -239,7 +239,7 @@ std::string setAdapter(const toml::node& node, Config& config) {
     // It becomes a D-Bus object path element (/org/bluez/hci0).
     const bool valid =
         text.size() <= 32 && std::all_of(text.begin(), text.end(), [](char c) { return isNameChar(c) || c == '_'; });
-    if (!valid) return R"(must be an adapter name such as "hci0", or "" for the first powered adapter)";
+    if (!valid) return R"(must be an adapter name such as "hci0", or "" for every powered adapter)";
     config.adapter = text;
     return {};
 }
