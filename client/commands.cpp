@@ -151,19 +151,23 @@ std::string cameraState(const v1::Camera& camera) {
         state += ", busy";
     }
     if (camera.control_claimed()) state += ", external control";  // issue 15 E
+    // issue 16: "no adapter has room"
+    if (!camera.waiting().empty()) state += ", " + camera.waiting();
     return state;
 }
 
 void printCameras(std::ostream& out, const RepeatedPtrField<v1::Camera>& cameras) {
-    Table table({"IDENTIFIER", "NAME", "STATE", "MODEL", "FIRMWARE", "BATTERY", "RSSI", "QUEUE", "LAST ERROR"});
-    table.alignRight(5);
+    Table table(
+        {"IDENTIFIER", "NAME", "STATE", "ADAPTER", "MODEL", "FIRMWARE", "BATTERY", "RSSI", "QUEUE", "LAST ERROR"});
     table.alignRight(6);
     table.alignRight(7);
+    table.alignRight(8);
     for (const auto& camera : cameras) {
         table.addRow({
             camera.identifier().empty() ? camera.address() : camera.identifier(),
             printable(camera.name()),
             cameraState(camera),
+            camera.adapter().empty() ? "-" : camera.adapter(),  // issue 16
             camera.model().empty() ? "-" : camera.model(),
             camera.firmware().empty() ? "-" : camera.firmware(),
             camera.has_battery_percent() ? std::to_string(camera.battery_percent()) + "%" : "-",

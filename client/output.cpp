@@ -208,10 +208,12 @@ void printDaemonStatus(std::ostream& out, const v1::DaemonStatus& status) {
     summary.print(out);
     if (status.adapters().empty()) return;
     out << '\n';
-    Table adapters({"ADAPTER", "ADDRESS", "POWERED", "DISCOVERING", "USED"});
+    Table adapters({"ADAPTER", "ADDRESS", "POWERED", "DISCOVERING", "USED", "CONNECTIONS"});
     auto yesNo = [](bool b) { return std::string(b ? "yes" : "no"); };
     for (const auto& a : status.adapters()) {
-        adapters.addRow({a.name(), a.address(), yesNo(a.powered()), yesNo(a.discovering()), yesNo(a.used())});
+        // issue 16: "3/7": the cameras connected through it, of its budget
+        adapters.addRow({a.name(), a.address(), yesNo(a.powered()), yesNo(a.discovering()), yesNo(a.used()),
+                         std::to_string(a.connections()) + "/" + std::to_string(a.budget())});
     }
     adapters.print(out);
 }

@@ -95,7 +95,9 @@ core::RegistrySettings registrySettings(const config::Config& cfg) {
     settings.camera.claimControl = cfg.claimControl;  // issue 15 E
     settings.maxCameras = cfg.maxCameras;
     settings.maxSubscribers = cfg.maxSubscribers;
-    settings.adapter = cfg.adapter;
+    settings.adapters = cfg.adapters;
+    if (!cfg.adapter.empty()) settings.adapters.push_back(cfg.adapter);  // the one-adapter form
+    settings.maxConnections = cfg.maxConnections;
     return settings;
 }
 

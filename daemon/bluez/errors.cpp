@@ -87,6 +87,13 @@ core::Error fromDbusError(std::string_view name, std::string_view message) {
                                                          message.find("terminated") != std::string_view::npos)) {
         code = Errc::Unavailable;
     }
+    // issue 16: a controller with no room for another link. The kernel turns the
+    // HCI status Connection Limit Exceeded (0x09) into EMLINK, and bluetoothd's
+    // Device1.Connect answers it as Failed "le-connection-concurrent-connection-limit"
+    // (src/error.c, btd_error_le_errno; "br-..." on BR/EDR).
+    if (name == "org.bluez.Error.Failed" && message.find("concurrent-connection-limit") != std::string_view::npos) {
+        code = Errc::ResourceExhausted;
+    }
     std::string text(name.empty() ? std::string_view("unnamed D-Bus error") : name);
     text += ": ";
     if (!message.empty()) {

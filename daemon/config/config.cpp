@@ -239,8 +239,34 @@ std::string setAdapter(const toml::node& node, Config& config) {
     // It becomes a D-Bus object path element (/org/bluez/hci0).
     const bool valid =
         text.size() <= 32 && std::all_of(text.begin(), text.end(), [](char c) { return isNameChar(c) || c == '_'; });
-    if (!valid) return R"(must be an adapter name such as "hci0", or "" for the first powered adapter)";
+    if (!valid) return R"(must be an adapter name such as "hci0", or "" for every powered adapter)";
     config.adapter = text;
+    return {};
+}
+
+// An adapter's name ("hci1") or its address ("00:1A:7D:DA:71:13").
+bool isAdapterName(std::string_view text) {
+    const bool name = !text.empty() && text.size() <= 32 &&
+                      std::all_of(text.begin(), text.end(), [](char c) { return isNameChar(c) || c == '_'; });
+    const bool address =
+        text.size() == 17 && std::all_of(text.begin(), text.end(), [](char c) {
+            return c == ':' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        });
+    return name || address;
+}
+
+std::string setAdapters(const toml::node& node, Config& config) {
+    const auto* array = node.as_array();
+    if (array == nullptr) return R"(must be a list of adapter names or addresses, e.g. ["hci0", "hci1"])";
+    std::vector<std::string> adapters;
+    for (const auto& item : *array) {
+        const auto* text = item.as_string();
+        if (text == nullptr || !isAdapterName(text->get())) {
+            return R"(must be a list of adapter names or addresses, e.g. ["hci0", "00:1A:7D:DA:71:13"])";
+        }
+        adapters.push_back(text->get());
+    }
+    config.adapters = std::move(adapters);
     return {};
 }
 
@@ -271,6 +297,9 @@ const Key kKeys[] = {
     {"api", "tcp_listen", setTcpListen},
     {"bluetooth", "bus", setBus},
     {"bluetooth", "adapter", setAdapter},
+    {"bluetooth", "adapters", setAdapters},
+    {"bluetooth", "max_connections",
+     [](const toml::node& n, Config& c) { return takeCount(n, 1, 64, c.maxConnections); }},
     {"bluetooth", "client_name", setClientName},
     {"bluetooth", "auto_connect", [](const toml::node& n, Config& c) { return takeBool(n, c.autoConnect); }},
     {"bluetooth", "connect_timeout_ms",
@@ -319,6 +348,8 @@ const Field kFields[] = {
     field<&Config::tcpListen>("api.tcp_listen", false),
     field<&Config::bus>("bluetooth.bus", false),
     field<&Config::adapter>("bluetooth.adapter", false),
+    field<&Config::adapters>("bluetooth.adapters", false),
+    field<&Config::maxConnections>("bluetooth.max_connections", true),
     field<&Config::clientName>("bluetooth.client_name", false),
     field<&Config::autoConnect>("bluetooth.auto_connect", false),
     field<&Config::connectTimeout>("bluetooth.connect_timeout_ms", true),

@@ -60,8 +60,15 @@ struct Config {
     // [bluetooth] bus: D-Bus address where BlueZ lives ("" = the system bus; sd-bus
     // then also honours DBUS_SYSTEM_BUS_ADDRESS).
     std::string bus;
-    // [bluetooth] adapter: e.g. "hci0" ("" = the first powered adapter).
+    // [bluetooth] adapter: e.g. "hci0" ("" = no restriction). Kept for old files: it
+    // means the same as a one-element `adapters`.
     std::string adapter;
+    // [bluetooth] adapters: the adapters goprod uses, names ("hci1") or addresses;
+    // empty = every powered adapter. Joined with `adapter` when both are set.
+    std::vector<std::string> adapters;
+    // [bluetooth] max_connections: the connections goprod holds at most on one
+    // adapter (controllers hold a handful of LE links each).
+    std::size_t maxConnections = 7;
     // [bluetooth] client_name: the name this host gives itself in the pairing-finish
     // message (shown by the camera).
     std::string clientName = "goprod";

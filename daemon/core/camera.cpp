@@ -149,6 +149,9 @@ CameraView Camera::view() const {
     v.lastError = lastError_;
     v.lastSeenUnix = lastSeenUnix_;
     v.controlClaimed = link_ && link_->controlClaimed;  // issue 15 E
+    // issue 16: "hci1" of /org/bluez/hci1 (npos + 1 = 0: the whole path)
+    if (device_) v.adapter = device_->adapter.substr(device_->adapter.rfind('/') + 1);
+    if (wantsConnection()) v.waiting = waiting_;
     return v;
 }
 
@@ -279,6 +282,8 @@ void Camera::want(bool connected) {
 void Camera::startAttempt() {
     if (attempting() || !device_) return;
     ++attempts_;
+    waiting_.clear();
+    refusedForRoom_ = false;
     link_ = std::make_shared<Link>();
     disconnectAsked_ = false;
     attemptTimer_ = executor_.at(executor_.now() + settings_.connectTimeout, [this, link = linkScope()] {
@@ -502,6 +507,7 @@ void Camera::sessionStepDone(SessionStep step, const Result<Answer>& answer) {
 }
 
 void Camera::attemptFailed(const Error& error) {
+    refusedForRoom_ = error.code == Errc::ResourceExhausted;
     if (disconnectAsked_) {
         spdlog::info("camera {}: connection attempt ended: disconnected on request", identifier_);
     } else {

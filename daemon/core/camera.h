@@ -103,6 +103,12 @@ public:
     bool wantsConnection() const;
     Executor::Clock::time_point nextAttemptAt() const { return nextAttemptAt_; }
     bool attempting() const { return link_ && link_->attempting; }
+    // issue 16: why the registry does not connect it although it wants a
+    // connection ("no adapter has room"); cleared when an attempt starts.
+    void setWaiting(std::string why) { waiting_ = std::move(why); }
+    const std::string& waiting() const { return waiting_; }
+    // issue 16: its last attempt failed because the controller had no room for another link.
+    bool refusedForRoom() const { return refusedForRoom_; }
     std::uint64_t attempts() const { return attempts_; }  // attempts started so far
     void startAttempt();
     // Asked by a user: connect now (when the adapter is free), keep connected.
@@ -236,6 +242,8 @@ private:
 
     // Lifecycle.
     CameraState state_ = CameraState::Discovered;
+    std::string waiting_;           // issue 16: see setWaiting()
+    bool refusedForRoom_ = false;   // issue 16: see refusedForRoom()
     std::string lastError_;         // the last real failure; not a disconnection that was asked for
     std::optional<Error> cause_;    // see stateCause()
     bool disconnectAsked_ = false;  // Disconnect, Forget or the daemon stopping: the link's end is no failure

@@ -60,6 +60,10 @@ struct CameraView {
     // In connect()'s answer: the attempts it took (0: it was ready).
     std::uint32_t connectAttempts = 0;
     bool controlClaimed = false;  // issue 15 E: the camera holds goprod's external-control claim
+    std::string adapter;  // issue 16: the adapter its BlueZ device is on ("hci1"); empty when none
+    // issue 16: why a camera that wants a connection is not being connected
+    // ("no adapter has room"); empty otherwise.
+    std::string waiting;
 };
 
 // Which cameras a request is for. Each selector is an identifier ("0456") or
@@ -158,7 +162,9 @@ struct AdapterView {
     std::string address;
     bool powered = false;
     bool discovering = false;
-    bool used = false;  // allowed by the configuration ([bluetooth] adapter)
+    bool used = false;  // allowed by the configuration ([bluetooth] adapters)
+    std::size_t budget = 0;       // issue 16: connections goprod may hold on it
+    std::size_t connections = 0;  // issue 16: cameras connected or connecting through it
 };
 struct RegistryStatus {
     bool bluezRunning = false;  // org.bluez is on the bus

@@ -88,6 +88,7 @@ void Registry::reconfigure(RegistrySettings settings) {
     settings_ = std::move(settings);
     events_.setLimit(settings_.maxSubscribers);
     for (auto& [id, camera] : cameras_) camera->reconfigure(settings_.camera, keepAlive);
+    schedule();  // issue 16: max_connections is live
 }
 
 void Registry::shutdown() {
@@ -282,9 +283,11 @@ void Registry::startConnect(CallId call, Camera& c, Deadline deadline, std::func
         // After failed attempts, what stood in the way was the last failure, not time.
         if (w->failures > 0) return w->done(fail(w->lastError.code, couldNotConnect(*w)));
         const auto* cam = find(w->identifier);
-        w->done(fail(Errc::DeadlineExceeded,
-                     "camera " + w->identifier + " did not become ready in time" +
-                         (cam && !cam->view().lastError.empty() ? " (" + cam->view().lastError + ")" : "")));
+        const auto view = cam ? cam->view() : CameraView{};
+        // issue 16: a camera that waited for room says so rather than an older failure.
+        const auto& why = view.waiting.empty() ? view.lastError : view.waiting;
+        w->done(fail(Errc::DeadlineExceeded, "camera " + w->identifier + " did not become ready in time" +
+                                                 (why.empty() ? "" : " (" + why + ")")));
     });
     connectWaiters_.push_back(std::move(waiter));
     trackCall(call, [this, call] {
@@ -675,7 +678,12 @@ void Registry::status(std::function<void(RegistryStatus)> done) {
         RegistryStatus out;
         out.bluezRunning = bluezUp_;
         for (const auto& [path, adapter] : adapters_) {
-            out.adapters.push_back({path, adapter.address, adapter.powered, adapter.discovering, adapterAllowed(path)});
+            out.adapters.push_back(
+                {path, adapter.address, adapter.powered, adapter.discovering, adapterAllowed(path), budget(path), 0});
+        }
+        const auto held = connectionsPerAdapter();
+        for (auto& adapter : out.adapters) {
+            if (const auto it = held.find(adapter.path); it != held.end()) adapter.connections = it->second;
         }
         out.cameras = cameras_.size();
         out.maxCameras = settings_.maxCameras;
@@ -721,7 +729,8 @@ void Registry::stateChanged(Camera& camera) {
         }
     }
     if (view.state == CameraState::Ready) finishConnectWaiters(camera, view);
-    if (camera.wantsConnection()) {
+    // A camera that wants a link, or one that may have freed room another waits for.
+    if (camera.wantsConnection() || waitingForRoom_) {
         executor_.post([this, alive = alive_] {
             if (*alive) schedule();
         });
@@ -733,6 +742,17 @@ void Registry::stateChanged(Camera& camera) {
 
 void Registry::attemptSettled(Camera& camera) {
     scheduler_.settled(camera.identifier());
+    if (camera.refusedForRoom() && camera.device()) {
+        // issue 16: the controller holds fewer links than its budget says: what it holds
+        // now is its budget (at least one: room taken by other devices may free again).
+        const auto& adapter = camera.device()->adapter;
+        const auto held = connectionsPerAdapter();
+        const auto it = held.find(adapter);
+        const std::size_t holds = it == held.end() ? 0 : it->second;
+        lowered_[adapter] = std::max<std::size_t>(holds, 1);
+        spdlog::warn("adapter {} has no room for camera {}: its budget is now {} connections", adapter,
+                     camera.identifier(), budget(adapter));
+    }
     const auto state = camera.state();
     if (state != CameraState::Initializing && state != CameraState::Ready) {
         // The attempt failed: the users waiting for it count it.
@@ -791,25 +811,55 @@ void Registry::saveDone(std::uint64_t change, const Result<void>& result) {
 // Connection scheduling and discovery
 
 bool Registry::adapterAllowed(const ObjectPath& adapter) const {
-    if (settings_.adapter.empty()) return true;
-    const auto slash = adapter.rfind('/');
-    const auto name = slash == std::string::npos ? adapter : adapter.substr(slash + 1);
-    if (name == settings_.adapter) return true;
+    if (settings_.adapters.empty()) return true;
+    const auto name = adapter.substr(adapter.rfind('/') + 1);  // npos + 1 = 0: the whole path
     const auto it = adapters_.find(adapter);
-    return it != adapters_.end() && protocol::sameIgnoringCase(it->second.address, settings_.adapter);
+    return std::any_of(settings_.adapters.begin(), settings_.adapters.end(), [&](const std::string& wanted) {
+        return name == wanted || (it != adapters_.end() && protocol::sameIgnoringCase(it->second.address, wanted));
+    });
 }
 
-// The scheduler picks, per free adapter, the earliest due camera that wants a connection.
+std::size_t Registry::budget(const ObjectPath& adapter) const {
+    const auto it = lowered_.find(adapter);
+    return it == lowered_.end() ? settings_.maxConnections : std::min(it->second, settings_.maxConnections);
+}
+
+// A camera holds a connection from its attempt's start until its link is down.
+std::map<ObjectPath, std::size_t> Registry::connectionsPerAdapter() const {
+    std::map<ObjectPath, std::size_t> held;
+    for (const auto& [id, camera] : cameras_) {
+        const auto& device = camera->device();
+        const auto state = camera->state();
+        const bool holds = state >= CameraState::Connecting && state <= CameraState::Ready;
+        if (device && (holds || device->connected || camera->attempting())) ++held[device->adapter];
+    }
+    return held;
+}
+
+// The scheduler picks, per free adapter with room in its budget, the earliest
+// due camera that wants a connection; the others on a full adapter wait for room.
 void Registry::schedule() {
     if (!bluezUp_) return;
+    const auto held = connectionsPerAdapter();
     std::vector<std::string_view> adapters;
+    std::set<std::string_view> full;
     for (const auto& [path, adapter] : adapters_) {
-        if (adapter.powered && adapterAllowed(path)) adapters.push_back(path);
+        if (!adapter.powered || !adapterAllowed(path)) continue;
+        const auto it = held.find(path);
+        if (it != held.end() && it->second >= budget(path)) {
+            full.insert(path);
+        } else {
+            adapters.push_back(path);
+        }
     }
     std::vector<Camera*> wanting;
     std::vector<ConnectionScheduler::Candidate> candidates;
+    waitingForRoom_ = false;
     for (auto& [id, camera] : cameras_) {
         if (!camera->wantsConnection()) continue;
+        const bool noRoom = full.count(camera->device()->adapter) != 0;
+        camera->setWaiting(noRoom ? "no adapter has room" : "");
+        waitingForRoom_ = waitingForRoom_ || noRoom;
         wanting.push_back(camera.get());
         candidates.push_back({id, camera->device()->adapter, camera->nextAttemptAt()});
     }
@@ -879,6 +929,7 @@ void Registry::bluezVanished() {
     devices_.clear();
     characteristics_.clear();
     adapters_.clear();
+    lowered_.clear();
     discovering_.clear();
 }
 
@@ -893,6 +944,7 @@ void Registry::adapterChanged(const AdapterInfo& adapter) {
 
 void Registry::adapterRemoved(const ObjectPath& path) {
     adapters_.erase(path);
+    lowered_.erase(path);
     scheduler_.adapterRemoved(path);
     discovering_.erase(path);
 }

@@ -31,8 +31,9 @@ struct RegistrySettings {
     CameraSettings camera;
     std::size_t maxCameras = 64;
     std::size_t maxSubscribers = 64;
-    std::string adapter;             // "hci0" or an address; empty: every adapter
-    bool autoConnectNew = true;      // cameras connected by a user are reconnected automatically
+    std::vector<std::string> adapters;  // issue 16: names ("hci0") or addresses; empty: every adapter
+    std::size_t maxConnections = 7;     // issue 16: per adapter
+    bool autoConnectNew = true;         // cameras connected by a user are reconnected automatically
 };
 
 class Registry final : public Control, public BluezObserver, private CameraHost {
@@ -159,6 +160,9 @@ private:
     Result<std::vector<Camera*>> selectMany(const Selection& selection);
     Camera& cameraFor(const std::string& identifier);
     bool adapterAllowed(const ObjectPath& adapter) const;
+    // issue 16: the connections goprod may hold on `adapter`, and those it holds (or is making) on each.
+    std::size_t budget(const ObjectPath& adapter) const;
+    std::map<ObjectPath, std::size_t> connectionsPerAdapter() const;
     void schedule();
     void updateDiscovery();
     void finishDiscovery(CallId call, Result<void> result);
@@ -187,7 +191,9 @@ private:
     std::map<ObjectPath, std::string> devices_;               // device path → identifier
     std::map<ObjectPath, std::string> characteristics_;       // characteristic path → identifier
     std::map<ObjectPath, AdapterInfo> adapters_;
-    std::map<ObjectPath, std::string> discovering_;           // adapters we started discovery on → its pattern
+    std::map<ObjectPath, std::size_t> lowered_;      // issue 16: budgets lowered by a controller's refusal
+    bool waitingForRoom_ = false;                    // issue 16: a camera waits for an adapter with room
+    std::map<ObjectPath, std::string> discovering_;  // adapters we started discovery on → its pattern
     std::map<CallId, Discovery> discoveries_;
     std::vector<ConnectWaiter> connectWaiters_;
     std::vector<Lookup> lookups_;

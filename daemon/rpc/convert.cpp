@@ -12,8 +12,8 @@
 #include "daemon/rpc/service.h"
 #include "daemon/rpc/status.h"
 #include "live_streaming.pb.h"  // group C
-#include "protocol/protobuf.h"
 #include "preset_status.pb.h"
+#include "protocol/protobuf.h"
 #include "protocol/queries.h"
 #include "protocol/settings.h"
 #include "protocol/utf8.h"
@@ -166,6 +166,8 @@ void toProto(const core::CameraView& view, v1::Camera* out) {
     }
     out->set_connect_attempts(view.connectAttempts);
     out->set_control_claimed(view.controlClaimed);  // issue 15 E
+    out->set_adapter(view.adapter);                 // issue 16
+    out->set_waiting(view.waiting);
 }
 
 v1::CameraResult okResult(const core::CameraView& camera) {
@@ -315,6 +317,8 @@ void toProto(const core::RegistryStatus& status, v1::DaemonStatus* out) {
         a->set_powered(adapter.powered);
         a->set_discovering(adapter.discovering);
         a->set_used(adapter.used);
+        a->set_budget(static_cast<std::uint32_t>(adapter.budget));  // issue 16
+        a->set_connections(static_cast<std::uint32_t>(adapter.connections));
     }
     auto count = [](std::size_t n) { return static_cast<std::uint32_t>(n); };
     out->set_cameras_known(count(status.known));

@@ -26,6 +26,15 @@ TEST(DbusErrors, EveryAuthenticationFailureIsPairingFailed) {
     }
 }
 
+// issue 16: bluetoothd's answer when the controller has no room for another link (EMLINK).
+TEST(DbusErrors, AControllerWithNoRoomForAnotherLinkIsResourceExhausted) {
+    EXPECT_EQ(fromDbusError("org.bluez.Error.Failed", "le-connection-concurrent-connection-limit").code,
+              Errc::ResourceExhausted);
+    EXPECT_EQ(fromDbusError("org.bluez.Error.Failed", "br-connection-concurrent-connection-limit").code,
+              Errc::ResourceExhausted);
+    EXPECT_EQ(fromDbusError("org.bluez.Error.Failed", "le-connection-abort-by-local").code, Errc::Unavailable);
+}
+
 TEST(DbusErrors, NoAnswerIsDeadlineExceeded) {
     EXPECT_EQ(fromDbusError("org.freedesktop.DBus.Error.NoReply", "Method call timed out").code,
               Errc::DeadlineExceeded);

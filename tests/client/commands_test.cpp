@@ -358,6 +358,7 @@ TEST_F(Commands, ListPrintsAnAlignedTable) {
     first->set_rssi(-60);
     first->set_queue_depth(2);
     first->set_encoding(true);
+    first->set_adapter("hci1");  // issue 16
     auto* second = response.add_cameras();
     *second = camera("1234", v1::CAMERA_STATE_LINK_LOST);
     second->set_battery_percent(100);
@@ -366,12 +367,12 @@ TEST_F(Commands, ListPrintsAnAlignedTable) {
     EXPECT_CALL(stub_, ListCameras(_, _, _)).WillOnce(DoAll(SetArgPointee<2>(response), Return(grpc::Status::OK)));
     EXPECT_EQ(goproctl({"list"}), kExitOk);
     EXPECT_THAT(lines(out()),
-                ElementsAre("IDENTIFIER  NAME        STATE            MODEL         FIRMWARE         BATTERY     RSSI  "
-                            "QUEUE  LAST ERROR",
-                            "0456        GoPro 0456  ready, encoding  HERO12 Black  H23.01.01.10.00      85%  -60 dBm  "
-                            "    2",
-                            "1234        GoPro 1234  link lost        -             -                   100%        -  "
-                            "   10  link lost"));
+                ElementsAre("IDENTIFIER  NAME        STATE            ADAPTER  MODEL         FIRMWARE         BATTERY  "
+                            "   RSSI  QUEUE  LAST ERROR",
+                            "0456        GoPro 0456  ready, encoding  hci1     HERO12 Black  H23.01.01.10.00      85%  "
+                            "-60 dBm      2",
+                            "1234        GoPro 1234  link lost        -        -             -                   100%  "
+                            "      -     10  link lost"));
 }
 
 TEST_F(Commands, ListFiltersByIdentifierOrAddress) {
@@ -861,9 +862,12 @@ TEST_F(Commands, StatusExitsZeroWhenHealthyAndFiveWhenBluezIsNotRunning) {
     adapter->set_name("hci0");
     adapter->set_powered(true);
     adapter->set_used(true);
+    adapter->set_budget(7);  // issue 16
+    adapter->set_connections(3);
     EXPECT_CALL(stub_, GetDaemonStatus(_, _, _)).WillOnce(DoAll(SetArgPointee<2>(healthy), Return(grpc::Status::OK)));
     EXPECT_EQ(goproctl({"status"}), kExitOk);
     EXPECT_THAT(out(), AllOf(HasSubstr("goprod   0.1.0"), HasSubstr("BlueZ    running"), Not(HasSubstr("to do"))));
+    EXPECT_THAT(out(), AllOf(HasSubstr("CONNECTIONS"), HasSubstr("yes   3/7")));
 
     out_.str("");
     v1::DaemonStatus down;

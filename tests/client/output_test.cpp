@@ -234,12 +234,15 @@ TEST(DaemonStatus, PrintsTheSummaryAndTheAdapters) {
     auto status = healthyStatus();
     status.set_version("0.1.0");
     status.set_cameras_known(1);
+    status.mutable_adapters(0)->set_budget(7);  // issue 16
+    status.mutable_adapters(0)->set_connections(2);
     std::ostringstream out;
     printDaemonStatus(out, status);
     EXPECT_THAT(out.str(), ::testing::HasSubstr("goprod   0.1.0\n"));
     EXPECT_THAT(out.str(), ::testing::HasSubstr("BlueZ    running\n"));
     EXPECT_THAT(out.str(), ::testing::HasSubstr("cameras  1 known, 0 connected, 0 ready (0 of 64 tracked)\n"));
-    EXPECT_THAT(out.str(), ::testing::HasSubstr("hci0     00:1A:7D:DA:71:13  yes      no           yes\n"));
+    EXPECT_THAT(out.str(), ::testing::HasSubstr("USED  CONNECTIONS\n"));
+    EXPECT_THAT(out.str(), ::testing::HasSubstr("hci0     00:1A:7D:DA:71:13  yes      no           yes   2/7\n"));
 }
 
 }  // namespace

@@ -20,6 +20,7 @@ void PrintTo(const Config& c, std::ostream* out) {
     *out << "{state_dir=" << c.stateDir << " level=" << spdlog::level::to_string_view(c.logLevel).data()
          << " socket=" << c.socket << " socket_group=" << c.socketGroup << " socket_mode=0o" << std::oct << c.socketMode
          << std::dec << " tcp_listen=" << c.tcpListen << " bus=" << c.bus << " adapter=" << c.adapter
+         << " adapters=" << c.adapters.size() << " max_connections=" << c.maxConnections
          << " client_name=" << c.clientName << " auto_connect=" << c.autoConnect
          << " connect_timeout_ms=" << c.connectTimeout.count()
          << " keep_alive_interval_ms=" << c.keepAliveInterval.count()
@@ -58,6 +59,8 @@ TEST(Config, DefaultsAreTheDocumentedValues) {
     EXPECT_EQ(config.tcpListen, "");
     EXPECT_EQ(config.bus, "");
     EXPECT_EQ(config.adapter, "");
+    EXPECT_TRUE(config.adapters.empty());  // issue 16: every powered adapter
+    EXPECT_EQ(config.maxConnections, 7U);
     EXPECT_EQ(config.clientName, "goprod");
     EXPECT_TRUE(config.autoConnect);
     EXPECT_EQ(config.connectTimeout, milliseconds{30000});
@@ -74,10 +77,10 @@ TEST(Config, DefaultsAreTheDocumentedValues) {
 // Adding a field to Config breaks this binding on purpose: give the field a key
 // in config.cpp's table, a line in goprod.conf, and a value in the tests below.
 TEST(Config, EveryFieldHasAKey) {
-    const auto& [a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, s] = Config{};
+    const auto& [a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, s, t, u] = Config{};
     (void)a, (void)b, (void)c, (void)d, (void)e, (void)f, (void)g, (void)h, (void)i, (void)j, (void)k, (void)l, (void)m,
-        (void)n, (void)o, (void)p, (void)q, (void)r, (void)s;
-    EXPECT_EQ(configKeys().size(), 19U);
+        (void)n, (void)o, (void)p, (void)q, (void)r, (void)s, (void)t, (void)u;
+    EXPECT_EQ(configKeys().size(), 21U);
 }
 
 TEST(Config, EmptyTextGivesDefaults) {
@@ -100,6 +103,8 @@ tcp_listen = "0.0.0.0:50051"
 [bluetooth]
 bus = "unix:path=/tmp/bus"
 adapter = "hci1"
+adapters = ["hci2", "00:1A:7D:DA:71:13"]
+max_connections = 5
 client_name = "rig"
 auto_connect = false
 connect_timeout_ms = 10000
@@ -123,6 +128,8 @@ max_subscribers = 5
     EXPECT_EQ(config->tcpListen, "0.0.0.0:50051");
     EXPECT_EQ(config->bus, "unix:path=/tmp/bus");
     EXPECT_EQ(config->adapter, "hci1");
+    EXPECT_EQ(config->adapters, (std::vector<std::string>{"hci2", "00:1A:7D:DA:71:13"}));
+    EXPECT_EQ(config->maxConnections, 5U);
     EXPECT_EQ(config->clientName, "rig");
     EXPECT_FALSE(config->autoConnect);
     EXPECT_EQ(config->connectTimeout, milliseconds{10000});
@@ -246,6 +253,11 @@ TEST(Config, SocketTakesAPlainPathAndRefusesOthers) {
 
 TEST(Config, NamesAndAddressesAreChecked) {
     EXPECT_THAT(errorOf(parse("[bluetooth]\nadapter = \"/org/bluez/hci0\"\n")), HasSubstr("bluetooth.adapter"));
+    // issue 16
+    EXPECT_THAT(errorOf(parse("[bluetooth]\nadapters = \"hci0\"\n")), HasSubstr("bluetooth.adapters"));
+    EXPECT_THAT(errorOf(parse("[bluetooth]\nadapters = [\"hci0\", \"/org/bluez/hci1\"]\n")),
+                HasSubstr("bluetooth.adapters"));
+    EXPECT_THAT(errorOf(parse("[bluetooth]\nmax_connections = 0\n")), HasSubstr("bluetooth.max_connections"));
     EXPECT_THAT(errorOf(parse("[bluetooth]\nbus = \"system\"\n")), HasSubstr("must be a D-Bus address"));
     EXPECT_THAT(errorOf(parse("[bluetooth]\nclient_name = \"\"\n")), HasSubstr("1 to 64 bytes"));
     EXPECT_THAT(errorOf(parse("[api]\nsocket_group = \"-x\"\n")), HasSubstr("group name"));

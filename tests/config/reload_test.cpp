@@ -29,6 +29,8 @@ tcp_listen = "50051"
 [bluetooth]
 bus = "unix:path=/tmp/bus"
 adapter = "hci1"
+adapters = ["hci2"]
+max_connections = 5
 client_name = "studio"
 auto_connect = false
 connect_timeout_ms = 10000
@@ -46,6 +48,7 @@ max_subscribers = 8
 
 const std::vector<std::string> kLive = {
     "logging.level",
+    "bluetooth.max_connections",  // issue 16
     "bluetooth.connect_timeout_ms",
     "bluetooth.keep_alive_interval_ms",
     "bluetooth.reconnect_initial_ms",
@@ -56,8 +59,10 @@ const std::vector<std::string> kLive = {
     "limits.max_subscribers",
 };
 const std::vector<std::string> kRestart = {
-    "daemon.state_dir", "api.socket",        "api.socket_group",      "api.socket_mode",        "api.tcp_listen",
-    "bluetooth.bus",    "bluetooth.adapter", "bluetooth.client_name", "bluetooth.auto_connect",
+    "daemon.state_dir",        "api.socket",         "api.socket_group",
+    "api.socket_mode",         "api.tcp_listen",     "bluetooth.bus",
+    "bluetooth.adapter",       "bluetooth.adapters", "bluetooth.client_name",
+    "bluetooth.auto_connect",
     "bluetooth.claim_control",  // issue 15 E
 };
 
@@ -82,6 +87,7 @@ TEST(ReloadPlan, AppliesTheLiveKeysAndListsTheOthersForARestart) {
     expected.tcpListen = running.tcpListen;
     expected.bus = running.bus;
     expected.adapter = running.adapter;
+    expected.adapters = running.adapters;
     expected.clientName = running.clientName;
     expected.autoConnect = running.autoConnect;
     expected.claimControl = running.claimControl;

@@ -870,7 +870,7 @@ TEST_F(RegistryControl, ConnectingAReadyCameraAnswersAtOnce) {
 TEST_F(RegistryControl, ACameraOnAnotherAdapterThanTheConfiguredOneIsIgnored) {
     CoreHarness h([] {
         auto s = CoreHarness::defaultSettings();
-        s.adapter = "hci1";
+        s.adapters = {"hci1"};
         return s;
     }());
     h.port.addAdapter("/org/bluez/hci1", "00:1A:7D:DA:71:14");

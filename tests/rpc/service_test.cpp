@@ -1118,7 +1118,7 @@ TEST_F(ServiceTest, GetDaemonStatusReportsVersionUptimeBluezCamerasAndStreamsAga
     startService(options);
     *steady = 3725;  // 1 h 2 min 5 s later
     fake_.registryStatus.bluezRunning = true;
-    fake_.registryStatus.adapters = {{"/org/bluez/hci0", "00:1A:7D:DA:71:13", true, false, true},
+    fake_.registryStatus.adapters = {{"/org/bluez/hci0", "00:1A:7D:DA:71:13", true, false, true, 5, 3},
                                      {"/org/bluez/hci1", "00:1A:7D:DA:71:14", false, false, false}};
     fake_.registryStatus.cameras = 4;
     fake_.registryStatus.maxCameras = 64;
@@ -1144,6 +1144,8 @@ TEST_F(ServiceTest, GetDaemonStatusReportsVersionUptimeBluezCamerasAndStreamsAga
     EXPECT_EQ(status.adapters(0).address(), "00:1A:7D:DA:71:13");
     EXPECT_TRUE(status.adapters(0).powered());
     EXPECT_TRUE(status.adapters(0).used());
+    EXPECT_EQ(status.adapters(0).budget(), 5U);  // issue 16
+    EXPECT_EQ(status.adapters(0).connections(), 3U);
     EXPECT_EQ(status.adapters(1).name(), "hci1");
     EXPECT_FALSE(status.adapters(1).powered());
     EXPECT_FALSE(status.adapters(1).used());
