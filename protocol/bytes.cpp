@@ -40,6 +40,8 @@ Result<Bytes> fromHex(std::string_view text) {
         std::size_t end = i;
         while (end < text.size() && nibble(text[end]) >= 0) ++end;
         if (end == i) {
+            // A "0x" prefix may end the text: there is no character to name then.
+            if (i == text.size()) return fail(Errc::InvalidArgument, "'0x' is not followed by hex digits");
             return fail(Errc::InvalidArgument, "'" + std::string(1, text[i]) + "' is not a hex digit");
         }
         std::size_t pos = i;

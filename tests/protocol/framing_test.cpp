@@ -386,6 +386,17 @@ TEST(Bytes, FromHexRejectsNonHexCharacters) {
     EXPECT_FALSE(fromHex("03 0g"));
 }
 
+// A "0x" with nothing after it is refused, and no character past the end is read
+// (the fuzzer found the out-of-bounds read; ASan catches it here too).
+TEST(Bytes, FromHexRejectsAPrefixWithoutDigits) {
+    const std::string prefixAtTheEnd = "01 0x";  // a heap string of its own size, for ASan
+    const auto got = fromHex(std::string_view(prefixAtTheEnd));
+    ASSERT_FALSE(got);
+    EXPECT_NE(got.error().detail.find("'0x' is not followed by hex digits"), std::string::npos) << got.error().detail;
+    EXPECT_FALSE(fromHex("0x"));
+    EXPECT_FALSE(fromHex("0x zz"));
+}
+
 TEST(Bytes, ToHexWritesTwoDigitsPerByteWithTheChosenSeparator) {
     const Bytes bytes{0x03, 0x01, 0x01, 0x01};
     EXPECT_EQ(toHex(bytes), "03 01 01 01");
