@@ -520,22 +520,33 @@ int scan(Session& session, const Invocation& invocation) {
     return kExitOk;
 }
 
-std::string stepName(v1::ConnectNetworkProgress::Step step) {
-    std::string name = v1::ConnectNetworkProgress::Step_Name(step);
-    if (name.starts_with("STEP_")) name.erase(0, 5);
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+// An API enum value as a word for people: "STEP_NETWORK_JOINED" less `prefix`,
+// lower case, '_' as `separator` ("network joined").
+std::string enumWords(std::string name, std::string_view prefix, char separator) {
+    if (name.starts_with(prefix)) name.erase(0, prefix.size());
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [separator](unsigned char c) { return c == '_' ? separator : static_cast<char>(std::tolower(c)); });
     return name;
+}
+
+// Sets a request's ssid; the rare SSID that is not UTF-8 goes as bytes (ssid is a string field).
+template <class Request>
+void setSsid(Request& request, const std::string& ssid) {
+    if (protocol::isUtf8(ssid)) {
+        request.set_ssid(ssid);
+    } else {
+        request.set_ssid_raw(ssid);
+    }
+}
+
+std::string stepName(v1::ConnectNetworkProgress::Step step) {
+    return enumWords(v1::ConnectNetworkProgress::Step_Name(step), "STEP_", '_');
 }
 
 int connectNetwork(Session& session, const Invocation& invocation) {
     v1::ConnectNetworkRequest request;
     request.set_camera(firstCamera(invocation));
-    // The API's ssid is a string field; the rare SSID that is not UTF-8 goes as bytes.
-    if (protocol::isUtf8(invocation.ssid)) {
-        request.set_ssid(invocation.ssid);
-    } else {
-        request.set_ssid_raw(invocation.ssid);
-    }
+    setSsid(request, invocation.ssid);
     if (invocation.password) request.set_password(*invocation.password);
 
     const auto start = session.clock();
@@ -581,23 +592,13 @@ int connectNetwork(Session& session, const Invocation& invocation) {
 }
 
 // issue 15 D: "network connected"
-std::string cohnStateName(v1::CohnState state) {
-    std::string name = v1::CohnState_Name(state);
-    if (name.starts_with("COHN_STATE_")) name.erase(0, 11);
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-    std::replace(name.begin(), name.end(), '_', ' ');
-    return name;
-}
+std::string cohnStateName(v1::CohnState state) { return enumWords(v1::CohnState_Name(state), "COHN_STATE_", ' '); }
 
 // --- group C: live streaming ---------------------------------------------------
 
 // "streaming", "failed-stay-on"
 std::string liveStateName(v1::LiveStreamState state) {
-    std::string name = v1::LiveStreamState_Name(state);
-    if (name.starts_with("LIVE_STREAM_STATE_")) name.erase(0, 18);
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return c == '_' ? '-' : static_cast<char>(std::tolower(c)); });
-    return name;
+    return enumWords(v1::LiveStreamState_Name(state), "LIVE_STREAM_STATE_", '-');
 }
 
 std::string liveStatusText(const v1::LiveStreamStatus& status) {
@@ -622,9 +623,7 @@ int liveStreamStart(Session& session, const Invocation& invocation) {
             session.out << jsonLine(step) << std::endl;
             continue;
         }
-        std::string name = v1::LiveStreamProgress::Step_Name(step.step());
-        if (name.starts_with("STEP_")) name.erase(0, 5);
-        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+        const std::string name = enumWords(v1::LiveStreamProgress::Step_Name(step.step()), "STEP_", '_');
         progress.update(name + (step.detail().empty() ? "" : ": " + printable(step.detail())));
     }
     const auto status = reader->Finish();
@@ -837,21 +836,13 @@ int cohnCert(Session& session, const Invocation& invocation) {
 }
 
 std::string stepName(v1::ProvisionCohnProgress::Step step) {
-    std::string name = v1::ProvisionCohnProgress::Step_Name(step);
-    if (name.starts_with("STEP_")) name.erase(0, 5);
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-    std::replace(name.begin(), name.end(), '_', ' ');
-    return name;
+    return enumWords(v1::ProvisionCohnProgress::Step_Name(step), "STEP_", ' ');
 }
 
 int cohnProvision(Session& session, const Invocation& invocation) {
     v1::ProvisionCohnRequest request;
     request.set_camera(firstCamera(invocation));
-    if (protocol::isUtf8(invocation.ssid)) {
-        request.set_ssid(invocation.ssid);
-    } else {
-        request.set_ssid_raw(invocation.ssid);
-    }
+    setSsid(request, invocation.ssid);
     if (invocation.password) request.set_password(*invocation.password);
 
     const auto start = session.clock();
