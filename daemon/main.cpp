@@ -47,6 +47,9 @@ std::vector<core::CameraView> toViews(const std::vector<config::KnownCamera>& kn
         v.serial = k.serial;
         v.lastSeenUnix = k.lastSeenUnix;
         v.autoConnect = k.autoConnect;
+        v.homeAdapter = k.adapter;
+        v.pinnedAdapter = k.pinnedAdapter;
+        v.priority = static_cast<int>(k.priority);
         v.known = true;
         views.push_back(std::move(v));
     }
@@ -56,8 +59,8 @@ std::vector<core::CameraView> toViews(const std::vector<config::KnownCamera>& kn
 std::vector<config::KnownCamera> toKnown(const std::vector<core::CameraView>& views) {
     std::vector<config::KnownCamera> known;
     for (const auto& v : views) {
-        config::KnownCamera k{v.identifier, v.address, v.name, v.model, v.firmware, v.serial, v.lastSeenUnix,
-                              v.autoConnect};
+        config::KnownCamera k{v.identifier,   v.address,     v.name,        v.model,         v.firmware, v.serial,
+                              v.lastSeenUnix, v.autoConnect, v.homeAdapter, v.pinnedAdapter, v.priority};
         if (const auto problem = config::validateKnownCamera(k); !problem.empty()) {
             spdlog::warn("not remembering camera {}: {}", v.identifier, problem);
             continue;

@@ -15,6 +15,7 @@
 #include <toml++/toml.h>
 
 #include "daemon/config/files.h"
+#include "daemon/core/control.h"
 
 namespace goprod::config {
 
@@ -96,8 +97,14 @@ struct TextField {
     std::string KnownCamera::*member;
 };
 constexpr TextField kTextFields[] = {
-    {"identifier", &KnownCamera::identifier}, {"address", &KnownCamera::address},   {"name", &KnownCamera::name},
-    {"model", &KnownCamera::model},           {"firmware", &KnownCamera::firmware}, {"serial", &KnownCamera::serial},
+    {"identifier", &KnownCamera::identifier},
+    {"address", &KnownCamera::address},
+    {"name", &KnownCamera::name},
+    {"model", &KnownCamera::model},
+    {"firmware", &KnownCamera::firmware},
+    {"serial", &KnownCamera::serial},
+    {"adapter", &KnownCamera::adapter},
+    {"pinned_adapter", &KnownCamera::pinnedAdapter},
 };
 
 // Reads one entry; returns "" or why it is skipped. Unknown keys go to `unknown`.
@@ -114,6 +121,10 @@ std::string readEntry(const toml::table& entry, KnownCamera& camera, std::vector
             const auto* integer = value.as_integer();
             if (integer == nullptr || integer->get() < 0) return "last_seen is not a non-negative integer";
             camera.lastSeenUnix = integer->get();
+        } else if (name == "priority") {
+            const auto* integer = value.as_integer();
+            if (integer == nullptr) return "priority is not an integer";
+            camera.priority = integer->get();
         } else if (name == "auto_connect") {
             const auto* boolean = value.as_boolean();
             if (boolean == nullptr) return "auto_connect is not a boolean";
@@ -137,6 +148,7 @@ toml::table entryTable(const KnownCamera& camera) {
     }
     entry.insert("last_seen", camera.lastSeenUnix);
     entry.insert("auto_connect", camera.autoConnect);
+    if (camera.priority != 0) entry.insert("priority", camera.priority);
     return entry;
 }
 
@@ -174,6 +186,9 @@ std::string validateKnownCamera(const KnownCamera& camera) {
         if (auto error = checkText(field.key, camera.*(field.member)); !error.empty()) return error;
     }
     if (camera.lastSeenUnix < 0) return "last_seen is negative";
+    if (camera.priority < core::kMinPriority || camera.priority > core::kMaxPriority) {
+        return fmt::format("priority {} is not within {}..{}", camera.priority, core::kMinPriority, core::kMaxPriority);
+    }
     return {};
 }
 

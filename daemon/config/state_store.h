@@ -41,6 +41,9 @@ struct KnownCamera {
     std::string serial;             // "C3501324500456"
     std::int64_t lastSeenUnix = 0;  // last connection, seconds since the epoch (0 = never)
     bool autoConnect = true;        // connect at start and after a link loss
+    std::string adapter;            // issue 16: address of the adapter it last connected through ("" = none)
+    std::string pinnedAdapter;      // issue 16: the adapter a user pinned it to (name or address; "" = any)
+    std::int64_t priority = 0;      // issue 16: higher first when adapters lack room (-100..100)
 
     bool operator==(const KnownCamera&) const = default;
 };

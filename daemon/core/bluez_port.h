@@ -22,6 +22,9 @@ namespace goprod::core {
 
 using ObjectPath = std::string;
 
+// "/org/bluez/hci1" → "hci1" (the whole text when it has no '/').
+inline std::string adapterName(const ObjectPath& adapter) { return adapter.substr(adapter.rfind('/') + 1); }
+
 struct AdapterInfo {
     ObjectPath path;  // /org/bluez/hci0
     std::string address;

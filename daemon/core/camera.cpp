@@ -150,7 +150,10 @@ CameraView Camera::view() const {
     v.lastSeenUnix = lastSeenUnix_;
     v.controlClaimed = link_ && link_->controlClaimed;  // issue 15 E
     // issue 16: "hci1" of /org/bluez/hci1 (npos + 1 = 0: the whole path)
-    if (device_) v.adapter = device_->adapter.substr(device_->adapter.rfind('/') + 1);
+    if (device_) v.adapter = adapterName(device_->adapter);
+    v.pinnedAdapter = pinnedAdapter_;
+    v.homeAdapter = homeAdapter_;
+    v.priority = priority_;
     if (wantsConnection()) v.waiting = waiting_;
     return v;
 }
@@ -166,6 +169,28 @@ void Camera::restore(const CameraView& known) {
     autoConnect_ = known.autoConnect;
     wanted_ = autoConnect_;
     state_ = CameraState::Disconnected;
+    pinnedAdapter_ = known.pinnedAdapter;
+    homeAdapter_ = known.homeAdapter;
+    priority_ = known.priority;
+}
+
+void Camera::setPlacement(const Placement& placement) {
+    bool changed = false;
+    if (placement.adapter && *placement.adapter != pinnedAdapter_) {
+        pinnedAdapter_ = *placement.adapter;
+        changed = true;
+    }
+    if (placement.priority && *placement.priority != priority_) {
+        priority_ = *placement.priority;
+        changed = true;
+    }
+    if (changed && known_) host_.knownInfoChanged(*this);
+}
+
+void Camera::setHomeAdapter(std::string address) {
+    if (address == homeAdapter_) return;
+    homeAdapter_ = std::move(address);
+    if (known_) host_.knownInfoChanged(*this);
 }
 
 void Camera::setKnown(bool known) {

@@ -91,6 +91,13 @@ public:
     bool autoConnect() const { return autoConnect_; }
     void setAutoConnect(bool on);
 
+    // issue 16: placement (see CameraView). Remembered with the camera.
+    void setPlacement(const Placement& placement);
+    const std::string& pinnedAdapter() const { return pinnedAdapter_; }
+    const std::string& homeAdapter() const { return homeAdapter_; }
+    void setHomeAdapter(std::string address);
+    int priority() const { return priority_; }
+
     // BlueZ objects, routed here by the registry.
     void deviceChanged(const DeviceInfo& device);
     void deviceRemoved();
@@ -234,6 +241,8 @@ private:
     bool known_ = false;
     bool autoConnect_ = false;
     std::int64_t lastSeenUnix_ = 0;
+    std::string pinnedAdapter_, homeAdapter_;  // issue 16
+    int priority_ = 0;                         // issue 16
 
     // BlueZ view.
     std::optional<DeviceInfo> device_;

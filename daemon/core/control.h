@@ -64,7 +64,21 @@ struct CameraView {
     // issue 16: why a camera that wants a connection is not being connected
     // ("no adapter has room"); empty otherwise.
     std::string waiting;
+    // issue 16: placement. The adapter a user pinned it to (name or address; empty: any), the
+    // adapter it is remembered on (the address of the last one it connected through, preferred
+    // while it sees the camera), and its priority when adapters lack room (higher first).
+    std::string pinnedAdapter;
+    std::string homeAdapter;
+    int priority = 0;
 };
+
+// issue 16: where connect() may place a camera; unset fields keep what the camera has.
+struct Placement {
+    std::optional<std::string> adapter;  // pin to this adapter (name "hci1" or address); "" unpins
+    std::optional<int> priority;         // kMinPriority..kMaxPriority
+};
+inline constexpr int kMinPriority = -100;
+inline constexpr int kMaxPriority = 100;
 
 // Which cameras a request is for. Each selector is an identifier ("0456") or
 // an address (case-insensitive). No selectors and not `all`: the only camera
@@ -165,6 +179,9 @@ struct AdapterView {
     bool used = false;  // allowed by the configuration ([bluetooth] adapters)
     std::size_t budget = 0;       // issue 16: connections goprod may hold on it
     std::size_t connections = 0;  // issue 16: cameras connected or connecting through it
+    std::string name;             // issue 16: "hci0"
+    bool budgetLowered = false;   // issue 16: the controller refused a link: budget is what it held then
+    std::vector<std::string> cameras;  // issue 16: identifiers of the cameras connected or connecting through it
 };
 struct RegistryStatus {
     bool bluezRunning = false;  // org.bluez is on the bus
@@ -200,7 +217,8 @@ public:
     // Failed attempts are retried (with backoff) until the deadline, which then
     // names their count and the last error. A camera named by identifier or
     // address that was not seen yet is looked for (discovery) until the deadline.
-    virtual void connect(CallId call, std::string selector, Deadline deadline,
+    // `placement` pins it to an adapter or sets its priority (remembered with it).
+    virtual void connect(CallId call, std::string selector, Placement placement, Deadline deadline,
                          std::function<void(Result<CameraView>)> done) = 0;
     // Disconnects and stops reconnecting until connect() is asked again.
     virtual void disconnect(std::string selector, std::function<void(Result<CameraView>)> done) = 0;

@@ -246,26 +246,29 @@ void Registry::finishDiscovery(CallId call, Result<void> result) {
     discovery.done(std::move(result));
 }
 
-void Registry::connect(CallId call, std::string selector, Deadline deadline,
+void Registry::connect(CallId call, std::string selector, Placement placement, Deadline deadline,
                        std::function<void(Result<CameraView>)> done) {
-    executor_.post([this, call, selector = std::move(selector), deadline, done = std::move(done)]() mutable {
+    executor_.post([this, call, selector = std::move(selector), placement = std::move(placement), deadline,
+                    done = std::move(done)]() mutable {
         auto camera = reachable(selector);
-        if (camera) return startConnect(call, **camera, deadline, std::move(done));
+        if (camera) return startConnect(call, **camera, placement, deadline, std::move(done));
         // The user named a camera not seen yet (or BlueZ's objects are not read yet,
         // right after start): look for it within the deadline.
         if (camera.error().code == Errc::NotFound && namesOneCamera(selector)) {
-            return lookFor(call, selector, deadline, std::move(done));
+            return lookFor(call, selector, std::move(placement), deadline, std::move(done));
         }
         done(Unexpected{camera.error()});
     });
 }
 
-void Registry::startConnect(CallId call, Camera& c, Deadline deadline, std::function<void(Result<CameraView>)> done) {
+void Registry::startConnect(CallId call, Camera& c, const Placement& placement, Deadline deadline,
+                            std::function<void(Result<CameraView>)> done) {
     const bool remember = !c.known();
     if (remember) {
         c.setKnown(true);
         if (settings_.autoConnectNew) c.setAutoConnect(true);
     }
+    c.setPlacement(placement);
     if (c.state() == CameraState::Ready) {
         // Nothing was attempted for this call.
         if (!remember) return done(c.view());
@@ -363,12 +366,12 @@ void Registry::connectAttemptFailed(Camera& camera, const Error& error) {
 }
 
 // Discovery runs until the camera appears (deviceChanged → lookupsFound) or the deadline.
-void Registry::lookFor(CallId call, const std::string& selector, Deadline deadline,
+void Registry::lookFor(CallId call, const std::string& selector, Placement placement, Deadline deadline,
                        std::function<void(Result<CameraView>)> done) {
     spdlog::info("looking for camera {}", selector);
     const auto seconds =
         std::max<std::int64_t>(1, std::chrono::ceil<std::chrono::seconds>(deadline - executor_.now()).count());
-    Lookup lookup{call, selector, deadline, std::move(done), 0};
+    Lookup lookup{call, selector, std::move(placement), deadline, std::move(done), 0};
     lookup.timer = executor_.at(deadline, [this, call, selector, seconds] {
         finishLookup(call, fail(Errc::NotFound, "camera " + selector + " was not found within " +
                                                     std::to_string(seconds) + " s (is it on and in range?)"));
@@ -402,7 +405,7 @@ void Registry::lookupsFound() {
         executor_.cancel(lookup.timer);
         untrackCall(lookup.call);
         spdlog::info("found camera {}", lookup.selector);
-        startConnect(lookup.call, **camera, lookup.deadline, std::move(lookup.done));
+        startConnect(lookup.call, **camera, lookup.placement, lookup.deadline, std::move(lookup.done));
     }
 }
 
@@ -678,12 +681,28 @@ void Registry::status(std::function<void(RegistryStatus)> done) {
         RegistryStatus out;
         out.bluezRunning = bluezUp_;
         for (const auto& [path, adapter] : adapters_) {
-            out.adapters.push_back(
-                {path, adapter.address, adapter.powered, adapter.discovering, adapterAllowed(path), budget(path), 0});
+            AdapterView view{path,
+                             adapter.address,
+                             adapter.powered,
+                             adapter.discovering,
+                             adapterAllowed(path),
+                             budget(path),
+                             0,
+                             adapterName(path),
+                             lowered_.count(path) != 0,
+                             {}};
+            out.adapters.push_back(std::move(view));
         }
         const auto held = connectionsPerAdapter();
         for (auto& adapter : out.adapters) {
             if (const auto it = held.find(adapter.path); it != held.end()) adapter.connections = it->second;
+        }
+        for (const auto& [id, camera] : cameras_) {
+            const auto* on = holdsConnection(*camera);
+            if (on == nullptr) continue;
+            for (auto& adapter : out.adapters) {
+                if (adapter.path == *on) adapter.cameras.push_back(id);
+            }
         }
         out.cameras = cameras_.size();
         out.maxCameras = settings_.maxCameras;
@@ -825,13 +844,17 @@ std::size_t Registry::budget(const ObjectPath& adapter) const {
 }
 
 // A camera holds a connection from its attempt's start until its link is down.
+const ObjectPath* Registry::holdsConnection(const Camera& camera) {
+    const auto& device = camera.device();
+    const auto state = camera.state();
+    const bool holds = state >= CameraState::Connecting && state <= CameraState::Ready;
+    return device && (holds || device->connected || camera.attempting()) ? &device->adapter : nullptr;
+}
+
 std::map<ObjectPath, std::size_t> Registry::connectionsPerAdapter() const {
     std::map<ObjectPath, std::size_t> held;
     for (const auto& [id, camera] : cameras_) {
-        const auto& device = camera->device();
-        const auto state = camera->state();
-        const bool holds = state >= CameraState::Connecting && state <= CameraState::Ready;
-        if (device && (holds || device->connected || camera->attempting())) ++held[device->adapter];
+        if (const auto* adapter = holdsConnection(*camera)) ++held[*adapter];
     }
     return held;
 }

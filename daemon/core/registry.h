@@ -65,7 +65,7 @@ public:
     void resolve(Selection selection, std::function<void(Result<std::vector<CameraView>>)> done) override;
     void discover(CallId call, std::chrono::milliseconds duration, std::function<void(const CameraView&)> found,
                   std::function<void(Result<void>)> done) override;
-    void connect(CallId call, std::string selector, Deadline deadline,
+    void connect(CallId call, std::string selector, Placement placement, Deadline deadline,
                  std::function<void(Result<CameraView>)> done) override;
     void disconnect(std::string selector, std::function<void(Result<CameraView>)> done) override;
     void forget(std::string selector, std::function<void(Result<void>)> done) override;
@@ -137,6 +137,7 @@ private:
     struct Lookup {
         CallId call = 0;
         std::string selector;
+        Placement placement;
         Deadline deadline;
         std::function<void(Result<CameraView>)> done;
         Executor::TimerId timer = 0;
@@ -163,16 +164,19 @@ private:
     // issue 16: the connections goprod may hold on `adapter`, and those it holds (or is making) on each.
     std::size_t budget(const ObjectPath& adapter) const;
     std::map<ObjectPath, std::size_t> connectionsPerAdapter() const;
+    // The adapter whose connection `camera` holds (or is making); null when none.
+    static const ObjectPath* holdsConnection(const Camera& camera);
     void schedule();
     void updateDiscovery();
     void finishDiscovery(CallId call, Result<void> result);
-    void startConnect(CallId call, Camera& camera, Deadline deadline, std::function<void(Result<CameraView>)> done);
+    void startConnect(CallId call, Camera& camera, const Placement& placement, Deadline deadline,
+                      std::function<void(Result<CameraView>)> done);
     void finishConnectWaiters(Camera& camera, const Result<CameraView>& result);
     void connectAttemptFailed(Camera& camera, const Error& error);
     static std::string couldNotConnect(const ConnectWaiter& waiter);
     // Removes the connect() caller `call` from the waiters (its timer and cancel hook left to the caller).
     std::optional<ConnectWaiter> takeConnectWaiter(CallId call);
-    void lookFor(CallId call, const std::string& selector, Deadline deadline,
+    void lookFor(CallId call, const std::string& selector, Placement placement, Deadline deadline,
                  std::function<void(Result<CameraView>)> done);
     void finishLookup(CallId call, Result<CameraView> result);
     void lookupsFound();

@@ -906,7 +906,7 @@ grpc::ServerUnaryReactor* Service::Connect(grpc::CallbackServerContext* context,
             call,
             [this, camera = request->camera(), deadline](core::CallId id,
                                                          std::function<void(core::Result<core::CameraView>)> finished) {
-                control_.connect(id, camera, deadline, std::move(finished));
+                control_.connect(id, camera, core::Placement{}, deadline, std::move(finished));
             },
             cameraFinisher(call, response));
         return {};

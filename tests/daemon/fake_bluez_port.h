@@ -869,7 +869,7 @@ public:
 
     std::shared_ptr<Outcome<CameraView>> connect(const std::string& selector, Executor::Clock::duration timeout = 60s) {
         auto o = std::make_shared<Outcome<CameraView>>();
-        registry->connect(registry->newCallId(), selector, in(timeout), capture(o));
+        registry->connect(registry->newCallId(), selector, {}, in(timeout), capture(o));
         return o;
     }
     // Connects with the fake's automation and expects Ready.

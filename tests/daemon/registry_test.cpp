@@ -849,7 +849,7 @@ TEST_F(RegistryControl, ACancelledConnectEndsWithCancelled) {
     port.setAutomatic("connect", false);
     const CallId call = registry->newCallId();
     auto waiter = std::make_shared<Outcome<CameraView>>();
-    registry->connect(call, "0456", in(30s), test::capture(waiter));
+    registry->connect(call, "0456", {}, in(30s), test::capture(waiter));
     executor.drain();
     registry->cancel(call);
     executor.drain();

@@ -251,7 +251,7 @@ public:
         notify();
     }
 
-    void connect(core::CallId call, std::string selector, core::Deadline deadline,
+    void connect(core::CallId call, std::string selector, core::Placement, core::Deadline deadline,
                  std::function<void(core::Result<core::CameraView>)> done) override {
         record("connect " + selector, call, deadline);
         reply<core::CameraView>(call, onConnect ? onConnect(selector) : Reply<core::CameraView>{}, std::move(done));

@@ -1118,8 +1118,9 @@ TEST_F(ServiceTest, GetDaemonStatusReportsVersionUptimeBluezCamerasAndStreamsAga
     startService(options);
     *steady = 3725;  // 1 h 2 min 5 s later
     fake_.registryStatus.bluezRunning = true;
-    fake_.registryStatus.adapters = {{"/org/bluez/hci0", "00:1A:7D:DA:71:13", true, false, true, 5, 3},
-                                     {"/org/bluez/hci1", "00:1A:7D:DA:71:14", false, false, false}};
+    fake_.registryStatus.adapters = {
+        {"/org/bluez/hci0", "00:1A:7D:DA:71:13", true, false, true, 5, 3, "hci0", false, {"0456", "0457", "0458"}},
+        {"/org/bluez/hci1", "00:1A:7D:DA:71:14", false, false, false, 0, 0, "hci1", false, {}}};
     fake_.registryStatus.cameras = 4;
     fake_.registryStatus.maxCameras = 64;
     fake_.registryStatus.known = 2;
