@@ -210,6 +210,13 @@ void Camera::setAutoConnect(bool on) {
 // BlueZ objects
 
 void Camera::deviceChanged(const DeviceInfo& changed) {
+    sightings_[changed.path] = changed;
+    if (device_ && changed.path != device_->path) {
+        // issue 16: another adapter's view of the camera (its signal there, or the
+        // end of a link it was moved from). The registry places it with them.
+        if (changed.rssi) lastSeenUnix_ = unixNow();
+        return;
+    }
     const bool wasConnected = device_ && device_->connected;
     DeviceInfo device = changed;
     if (abandonedLink_) {
@@ -244,13 +251,56 @@ void Camera::deviceChanged(const DeviceInfo& changed) {
     host_.stateChanged(*this);  // RSSI, pairing: the view changed
 }
 
-void Camera::deviceRemoved() {
-    if (!device_) return;
+void Camera::deviceRemoved(const ObjectPath& path) {
+    sightings_.erase(path);
+    const auto prefix = path + "/";
+    for (auto it = characteristics_.begin(); it != characteristics_.end();)
+        it = it->first.rfind(prefix, 0) == 0 ? characteristics_.erase(it) : ++it;
+    if (!device_ || device_->path != path) return;
     const bool wasConnected = device_->connected;
     device_.reset();
-    characteristics_.clear();
     if (wasConnected || attempting()) linkLost("BlueZ removed the device");
     else if (state_ != CameraState::Sleeping) setState(known_ ? CameraState::Disconnected : CameraState::Discovered);
+}
+
+void Camera::allDevicesRemoved() {
+    const auto placed = device_ ? std::optional<ObjectPath>(device_->path) : std::nullopt;
+    sightings_.clear();
+    if (placed) return deviceRemoved(*placed);
+    characteristics_.clear();
+}
+
+void Camera::placeOn(const ObjectPath& device) {
+    if (!placeable() || (device_ && device_->path == device)) return;
+    const auto it = sightings_.find(device);
+    if (it == sightings_.end()) return;
+    device_ = it->second;
+    abandonedLink_ = false;  // that was the other device's link
+}
+
+bool Camera::idle() const {
+    return state_ == CameraState::Ready && !moving_ && queue_.depth() == 0 && !network_ && networkWaiting_.empty() &&
+           statusWaiters_.empty() && cohnWatchers_.empty();
+}
+
+void Camera::relink() {
+    if (!link_ || moving_) return;
+    moving_ = true;
+    disconnectAsked_ = true;
+    retries_ = 0;
+    disconnectLink([this, alive = alive_](Result<void> result) {
+        if (!*alive) return;
+        if (!result) spdlog::warn("camera {}: disconnecting to move it: {}", identifier_, result.error().message);
+        moving_ = false;
+        disconnectAsked_ = false;
+        host_.stateChanged(*this);  // the registry places it again
+    });
+}
+
+bool Camera::onDevice(const ObjectPath& characteristic) const {
+    return device_ && characteristic.size() > device_->path.size() &&
+           characteristic.compare(0, device_->path.size(), device_->path) == 0 &&
+           characteristic[device_->path.size()] == '/';
 }
 
 void Camera::characteristicAdded(const CharacteristicInfo& characteristic) {
@@ -264,7 +314,7 @@ void Camera::characteristicRemoved(const ObjectPath& path) { characteristics_.er
 
 void Camera::notification(const ObjectPath& path, const protocol::Bytes& value) {
     const auto it = characteristics_.find(path);
-    if (it == characteristics_.end() || !protocol::isResponseCharacteristic(it->second)) return;
+    if (it == characteristics_.end() || !protocol::isResponseCharacteristic(it->second) || !onDevice(path)) return;
     auto [entry, inserted] =
         reassemblers_.try_emplace(it->second, protocol::kMax16BitLength, protocol::Sender::Camera);
     auto out = entry->second.feed(value);
@@ -277,7 +327,7 @@ void Camera::notification(const ObjectPath& path, const protocol::Bytes& value) 
 
 std::optional<ObjectPath> Camera::pathOf(Characteristic c) const {
     for (const auto& [path, id] : characteristics_) {
-        if (id == c) return path;
+        if (id == c && onDevice(path)) return path;
     }
     return std::nullopt;
 }
@@ -291,7 +341,7 @@ bool Camera::hasRequiredCharacteristics() const {
 // Connection
 
 bool Camera::wantsConnection() const {
-    if (!wanted_ || attempting() || disconnecting_ || !device_) return false;
+    if (!wanted_ || attempting() || disconnecting_ || sightings_.empty()) return false;
     return state_ < CameraState::Connecting || state_ >= CameraState::Sleeping;
 }
 

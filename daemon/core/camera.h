@@ -98,9 +98,23 @@ public:
     void setHomeAdapter(std::string address);
     int priority() const { return priority_; }
 
-    // BlueZ objects, routed here by the registry.
+    // BlueZ objects, routed here by the registry. issue 16: a camera seen by
+    // several adapters has one Device1 on each (its sightings); its link goes
+    // through the one it is placed on (device()). Changes of the others only
+    // update its sightings.
     void deviceChanged(const DeviceInfo& device);
-    void deviceRemoved();
+    void deviceRemoved(const ObjectPath& path);
+    void allDevicesRemoved();  // BlueZ went away
+    const std::map<ObjectPath, DeviceInfo>& sightings() const { return sightings_; }
+    // issue 16: no link and none being made or taken down: it may be placed on any sighting.
+    bool placeable() const { return !link_ && !disconnecting_; }
+    void placeOn(const ObjectPath& device);
+    // issue 16: ready, and nothing queued, in flight or waiting on the link: moving it loses nothing.
+    bool idle() const;
+    // issue 16: ends the link and connects again, so that the registry places it anew (its home
+    // adapter is back, or a user pinned it elsewhere). Requests in flight fail; queued ones wait.
+    void relink();
+    bool moving() const { return moving_; }  // relink() runs
     void characteristicAdded(const CharacteristicInfo& characteristic);
     void characteristicRemoved(const ObjectPath& path);
     void notification(const ObjectPath& characteristic, const protocol::Bytes& value);
@@ -229,6 +243,7 @@ private:
     std::optional<ObjectPath> pathOf(protocol::Characteristic c) const;
     bool hasRequiredCharacteristics() const;
     bool notConnecting() const;
+    bool onDevice(const ObjectPath& characteristic) const;  // under the device it is placed on
 
     Executor& executor_;
     BluezPort& port_;
@@ -245,7 +260,8 @@ private:
     int priority_ = 0;                         // issue 16
 
     // BlueZ view.
-    std::optional<DeviceInfo> device_;
+    std::optional<DeviceInfo> device_;  // the sighting it is placed on
+    std::map<ObjectPath, DeviceInfo> sightings_;  // issue 16: its Device1 on each adapter that sees it
     std::map<ObjectPath, protocol::Characteristic> characteristics_;
     std::map<protocol::Characteristic, protocol::Reassembler> reassemblers_;
 
@@ -258,6 +274,7 @@ private:
     bool disconnectAsked_ = false;  // Disconnect, Forget or the daemon stopping: the link's end is no failure
     bool wanted_ = false;       // someone asked for a connection (user, or auto-connect)
     bool disconnecting_ = false;  // a failed attempt's Disconnect is still running
+    bool moving_ = false;  // issue 16: see relink()
     bool abandonedLink_ = false;  // that Disconnect is taking down a link BlueZ still reports
     std::uint64_t attempts_ = 0;
     std::shared_ptr<Link> link_;  // the current attempt and its link; null between links

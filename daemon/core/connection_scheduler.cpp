@@ -17,18 +17,25 @@ std::vector<std::size_t> ConnectionScheduler::plan(const std::vector<std::string
     const auto now = executor_.now();
     for (const auto adapter : adapters) {
         if (!attemptOn(adapter).empty()) continue;
-        std::optional<std::size_t> best;
+        std::optional<std::size_t> best;      // due now
+        std::optional<TimePoint> earliest;  // of those not due yet
         for (std::size_t i = 0; i < candidates.size(); ++i) {
-            if (candidates[i].adapter != adapter) continue;
-            if (!best || candidates[i].due < candidates[*best].due) best = i;
+            const auto& candidate = candidates[i];
+            if (candidate.adapter != adapter) continue;
+            if (candidate.due > now) {
+                if (!earliest || candidate.due < *earliest) earliest = candidate.due;
+                continue;
+            }
+            if (!best || candidate.priority > candidates[*best].priority ||
+                (candidate.priority == candidates[*best].priority && candidate.due < candidates[*best].due)) {
+                best = i;
+            }
         }
-        if (!best) continue;
-        const auto& chosen = candidates[*best];
-        if (chosen.due <= now) {
-            attemptOn_.insert_or_assign(ObjectPath(adapter), std::string(chosen.identifier));
+        if (best) {
+            attemptOn_.insert_or_assign(ObjectPath(adapter), std::string(candidates[*best].identifier));
             start.push_back(*best);
-        } else if (!nextDue || chosen.due < *nextDue) {
-            nextDue = chosen.due;
+        } else if (earliest && (!nextDue || *earliest < *nextDue)) {
+            nextDue = earliest;
         }
     }
     if (nextDue) {

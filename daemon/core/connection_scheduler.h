@@ -29,6 +29,7 @@ public:
         std::string_view identifier;
         std::string_view adapter;
         TimePoint due;
+        int priority = 0;  // issue 16: higher first among the due ones
     };
 
     // `wake` runs when the earliest attempt not started falls due: the caller plans again.
@@ -39,7 +40,7 @@ public:
 
     // The candidates (positions in `candidates`) whose attempt starts now, in
     // adapter order: on each free adapter of `adapters` (those usable now), its
-    // earliest candidate if it is due. Their adapters are busy until settled().
+    // due candidate of the highest priority, the earliest due among equals. Their adapters are busy until settled().
     // The timer is armed for the earliest of the others.
     std::vector<std::size_t> plan(const std::vector<std::string_view>& adapters,
                                   const std::vector<Candidate>& candidates);

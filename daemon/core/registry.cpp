@@ -74,7 +74,10 @@ Registry::Registry(Executor& executor, BluezPort& port, RegistrySettings setting
       events_(settings_.maxSubscribers),
       scheduler_(executor_, [this] { schedule(); }) {}
 
-Registry::~Registry() { *alive_ = false; }
+Registry::~Registry() {
+    *alive_ = false;
+    executor_.cancel(moveTimer_);
+}
 
 void Registry::restore(const std::vector<CameraView>& known) {
     for (const auto& view : known) {
@@ -269,7 +272,9 @@ void Registry::startConnect(CallId call, Camera& c, const Placement& placement, 
         if (settings_.autoConnectNew) c.setAutoConnect(true);
     }
     c.setPlacement(placement);
-    if (c.state() == CameraState::Ready) {
+    // issue 16: pinned to another adapter that sees it: answer once it is ready there.
+    const bool move = c.state() == CameraState::Ready && wantsToMove(c, connectionsPerAdapter());
+    if (c.state() == CameraState::Ready && !move) {
         // Nothing was attempted for this call.
         if (!remember) return done(c.view());
         return afterSave(persistSoon(), [view = c.view(), done = std::move(done)](Result<void> saved) {
@@ -278,6 +283,7 @@ void Registry::startConnect(CallId call, Camera& c, const Placement& placement, 
         });
     }
     c.want(true);
+    if (move) c.relink();
     ConnectWaiter waiter{call, c.identifier(), c.attempts() + 1, std::move(done), 0, 0, {}, remember};
     waiter.timer = executor_.at(deadline, [this, call] {
         auto w = takeConnectWaiter(call);
@@ -747,7 +753,18 @@ void Registry::stateChanged(Camera& camera) {
             publish(std::move(event));
         }
     }
-    if (view.state == CameraState::Ready) finishConnectWaiters(camera, view);
+    if (view.state == CameraState::Ready) {
+        // issue 16: remember the adapter it connected through, unless it is only here because
+        // its home adapter is gone: then it goes back when that adapter returns.
+        const auto adapter = adapters_.find(camera.device()->adapter);
+        const auto& home = camera.homeAdapter();
+        const bool displaced = !home.empty() && !camera.device()->adapter.empty() &&
+                               std::none_of(adapters_.begin(), adapters_.end(), [&](const auto& a) {
+                                   return protocol::sameIgnoringCase(a.second.address, home) && adapterUsable(a.first);
+                               });
+        if (adapter != adapters_.end() && !displaced) camera.setHomeAdapter(adapter->second.address);
+        finishConnectWaiters(camera, view);
+    }
     // A camera that wants a link, or one that may have freed room another waits for.
     if (camera.wantsConnection() || waitingForRoom_) {
         executor_.post([this, alive = alive_] {
@@ -831,11 +848,19 @@ void Registry::saveDone(std::uint64_t change, const Result<void>& result) {
 
 bool Registry::adapterAllowed(const ObjectPath& adapter) const {
     if (settings_.adapters.empty()) return true;
-    const auto name = adapter.substr(adapter.rfind('/') + 1);  // npos + 1 = 0: the whole path
+    return std::any_of(settings_.adapters.begin(), settings_.adapters.end(),
+                       [&](const std::string& wanted) { return adapterIs(adapter, wanted); });
+}
+
+bool Registry::adapterIs(const ObjectPath& adapter, const std::string& wanted) const {
+    if (adapterName(adapter) == wanted) return true;
     const auto it = adapters_.find(adapter);
-    return std::any_of(settings_.adapters.begin(), settings_.adapters.end(), [&](const std::string& wanted) {
-        return name == wanted || (it != adapters_.end() && protocol::sameIgnoringCase(it->second.address, wanted));
-    });
+    return it != adapters_.end() && protocol::sameIgnoringCase(it->second.address, wanted);
+}
+
+bool Registry::adapterUsable(const ObjectPath& adapter) const {
+    const auto it = adapters_.find(adapter);
+    return it != adapters_.end() && it->second.powered && adapterAllowed(adapter);
 }
 
 std::size_t Registry::budget(const ObjectPath& adapter) const {
@@ -859,36 +884,142 @@ std::map<ObjectPath, std::size_t> Registry::connectionsPerAdapter() const {
     return held;
 }
 
-// The scheduler picks, per free adapter with room in its budget, the earliest
-// due camera that wants a connection; the others on a full adapter wait for room.
+namespace {
+
+std::size_t countOn(const std::map<ObjectPath, std::size_t>& counts, const ObjectPath& adapter) {
+    const auto it = counts.find(adapter);
+    return it == counts.end() ? 0 : it->second;
+}
+
+// issue 16: signals this close to the strongest count as equally good; the least loaded adapter wins among them.
+constexpr int kSignalMargin = 6;  // dB
+
+}  // namespace
+
+// issue 16: placement (README "Rigs"): the pinned adapter only; else the home adapter when it
+// has room; else the strongest signal, the least loaded among signals within kSignalMargin.
+Registry::Place Registry::place(const Camera& camera, const std::map<ObjectPath, std::size_t>& held,
+                                const std::map<ObjectPath, std::size_t>& load) const {
+    const auto& pin = camera.pinnedAdapter();
+    bool seen = false;        // by a usable adapter (the pinned one, when pinned)
+    bool roomHeld = false;    // one of those has room beyond the links it holds
+    std::vector<const DeviceInfo*> options;  // those with room beyond the links planned too
+    for (const auto& [path, device] : camera.sightings()) {
+        if (!adapterUsable(device.adapter) || (!pin.empty() && !adapterIs(device.adapter, pin))) continue;
+        seen = true;
+        const auto room = budget(device.adapter);
+        roomHeld = roomHeld || countOn(held, device.adapter) < room;
+        if (countOn(load, device.adapter) < room) options.push_back(&device);
+    }
+    if (options.empty()) {
+        if (!seen) return {nullptr, pin.empty() ? "" : "pinned to adapter " + pin + ", which does not see it"};
+        if (roomHeld) return {};  // room frees as the attempts planned before it settle
+        return {nullptr, pin.empty() ? "no adapter has room" : "adapter " + pin + " has no room"};
+    }
+    const auto& home = camera.homeAdapter();
+    for (const auto* device : options) {
+        const auto adapter = adapters_.find(device->adapter);
+        if (!home.empty() && protocol::sameIgnoringCase(adapter->second.address, home)) return {device, ""};
+    }
+    auto signal = [](const DeviceInfo* device) -> int { return device->rssi.value_or(-127); };
+    int strongest = -127;
+    for (const auto* device : options) strongest = std::max(strongest, signal(device));
+    const DeviceInfo* best = nullptr;
+    for (const auto* device : options) {
+        if (signal(device) < strongest - kSignalMargin) continue;
+        if (best == nullptr || countOn(load, device->adapter) < countOn(load, best->adapter)) best = device;
+    }
+    return {best, ""};
+}
+
+// Each pass places every camera that wants a link (higher priority first, then the
+// earliest due), counting the attempts it plans; the scheduler then starts, per free
+// adapter with room, the best due camera placed there.
 void Registry::schedule() {
     if (!bluezUp_) return;
-    const auto held = connectionsPerAdapter();
-    std::vector<std::string_view> adapters;
-    std::set<std::string_view> full;
+    auto held = connectionsPerAdapter();
+    std::vector<std::string_view> adapters;  // usable, with room
     for (const auto& [path, adapter] : adapters_) {
-        if (!adapter.powered || !adapterAllowed(path)) continue;
-        const auto it = held.find(path);
-        if (it != held.end() && it->second >= budget(path)) {
-            full.insert(path);
-        } else {
-            adapters.push_back(path);
-        }
+        if (adapterUsable(path) && countOn(held, path) < budget(path)) adapters.push_back(path);
     }
     std::vector<Camera*> wanting;
+    for (auto& [id, camera] : cameras_) {
+        if (camera->wantsConnection()) wanting.push_back(camera.get());
+    }
+    std::stable_sort(wanting.begin(), wanting.end(), [](const Camera* a, const Camera* b) {
+        if (a->priority() != b->priority()) return a->priority() > b->priority();
+        return a->nextAttemptAt() < b->nextAttemptAt();
+    });
+    const auto now = executor_.now();
+    auto load = held;
+    std::vector<Camera*> placed;
     std::vector<ConnectionScheduler::Candidate> candidates;
     waitingForRoom_ = false;
-    for (auto& [id, camera] : cameras_) {
-        if (!camera->wantsConnection()) continue;
-        const bool noRoom = full.count(camera->device()->adapter) != 0;
-        camera->setWaiting(noRoom ? "no adapter has room" : "");
-        waitingForRoom_ = waitingForRoom_ || noRoom;
-        wanting.push_back(camera.get());
-        candidates.push_back({id, camera->device()->adapter, camera->nextAttemptAt()});
+    for (Camera* camera : wanting) {
+        auto where = place(*camera, held, load);
+        camera->setWaiting(std::move(where.waiting));
+        waitingForRoom_ = waitingForRoom_ || !camera->waiting().empty();
+        if (where.device == nullptr) continue;
+        camera->placeOn(where.device->path);
+        const auto& adapter = camera->device()->adapter;
+        if (camera->nextAttemptAt() <= now) ++load[adapter];
+        placed.push_back(camera);
+        candidates.push_back({camera->identifier(), adapter, camera->nextAttemptAt(), camera->priority()});
     }
     for (const auto i : scheduler_.plan(adapters, candidates)) {
-        spdlog::info("connecting camera {} on {}", wanting[i]->identifier(), candidates[i].adapter);
-        wanting[i]->startAttempt();
+        spdlog::info("connecting camera {} on {}", placed[i]->identifier(), candidates[i].adapter);
+        placed[i]->startAttempt();
+        ++held[placed[i]->device()->adapter];
+    }
+    moveHome(held);
+}
+
+bool Registry::wantsToMove(const Camera& camera, const std::map<ObjectPath, std::size_t>& held) const {
+    if (camera.state() != CameraState::Ready || !camera.device()) return false;
+    if (camera.moving()) return false;
+    const auto& wanted = camera.pinnedAdapter().empty() ? camera.homeAdapter() : camera.pinnedAdapter();
+    if (wanted.empty() || adapterIs(camera.device()->adapter, wanted)) return false;
+    return std::any_of(camera.sightings().begin(), camera.sightings().end(), [&](const auto& sighting) {
+        const auto& adapter = sighting.second.adapter;
+        return adapterIs(adapter, wanted) && adapterUsable(adapter) && countOn(held, adapter) < budget(adapter);
+    });
+}
+
+// issue 16: a camera connected elsewhere than its pin or home (that adapter was gone, or
+// full) goes back once it has room and the camera is idle, so that nothing in flight is lost.
+void Registry::moveHome(std::map<ObjectPath, std::size_t>& held) {
+    auto target = [](const Camera& camera) -> const std::string& {
+        return camera.pinnedAdapter().empty() ? camera.homeAdapter() : camera.pinnedAdapter();
+    };
+    // Cameras on their way take their room first.
+    for (const auto& [id, camera] : cameras_) {
+        if (!camera->moving()) continue;
+        for (const auto& [path, sighting] : camera->sightings()) {
+            if (adapterIs(sighting.adapter, target(*camera))) ++held[sighting.adapter];
+        }
+    }
+    bool busy = false;
+    for (auto& [id, camera] : cameras_) {
+        if (!wantsToMove(*camera, held)) continue;
+        if (!camera->idle()) {
+            busy = true;
+            continue;
+        }
+        const auto& wanted = target(*camera);
+        spdlog::info("camera {}: moving it from {} to its {} adapter {}", id, adapterName(camera->device()->adapter),
+                     camera->pinnedAdapter().empty() ? "home" : "pinned", wanted);
+        for (const auto& [path, sighting] : camera->sightings()) {
+            if (adapterIs(sighting.adapter, wanted)) ++held[sighting.adapter];  // its room is taken
+        }
+        camera->relink();
+    }
+    // A busy camera is looked at again shortly: being busy is no event the registry hears of.
+    if (busy && moveTimer_ == 0) {
+        moveTimer_ = executor_.at(executor_.now() + std::chrono::seconds(1), [this, alive = alive_] {
+            if (!*alive) return;
+            moveTimer_ = 0;
+            schedule();
+        });
     }
 }
 
@@ -899,7 +1030,7 @@ void Registry::updateDiscovery() {
     if (!bluezUp_) return;
     bool needed = !discoveries_.empty();
     for (const auto& [id, camera] : cameras_) {
-        if (camera->wanted() && !camera->device()) needed = true;
+        if (camera->wanted() && camera->sightings().empty()) needed = true;
     }
     std::set<std::string> patterns;
     for (const auto& lookup : lookups_) patterns.insert(discoveryPattern(lookup.selector));
@@ -948,7 +1079,7 @@ void Registry::bluezVanished() {
     bluezUp_ = false;
     bluezGone_ = true;
     scheduler_.reset();
-    for (auto& [id, camera] : cameras_) camera->deviceRemoved();
+    for (auto& [id, camera] : cameras_) camera->allDevicesRemoved();
     devices_.clear();
     characteristics_.clear();
     adapters_.clear();
@@ -1002,8 +1133,8 @@ void Registry::deviceRemoved(const ObjectPath& path) {
     for (auto c = characteristics_.begin(); c != characteristics_.end();)
         c = c->first.rfind(path + "/", 0) == 0 ? characteristics_.erase(c) : ++c;
     if (auto* camera = find(id)) {
-        camera->deviceRemoved();
-        if (!camera->known() && !camera->wanted() && !camera->attempting()) {
+        camera->deviceRemoved(path);
+        if (camera->sightings().empty() && !camera->known() && !camera->wanted() && !camera->attempting()) {
             // A camera seen in a scan and gone again: nothing to remember.
             camera->shutdown(Error{Errc::Unavailable, "the camera is gone", {}});
             auto owned = std::shared_ptr<Camera>(std::move(cameras_[id]));
@@ -1013,6 +1144,7 @@ void Registry::deviceRemoved(const ObjectPath& path) {
         }
     }
     updateDiscovery();
+    schedule();  // issue 16: a camera whose adapter went is placed on another that sees it
 }
 
 void Registry::characteristicAdded(const CharacteristicInfo& characteristic) {

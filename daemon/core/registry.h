@@ -161,6 +161,22 @@ private:
     Result<std::vector<Camera*>> selectMany(const Selection& selection);
     Camera& cameraFor(const std::string& identifier);
     bool adapterAllowed(const ObjectPath& adapter) const;
+    // issue 16: whether `adapter` is the one `wanted` names (its name "hci1" or its address).
+    bool adapterIs(const ObjectPath& adapter, const std::string& wanted) const;
+    // issue 16: powered and allowed.
+    bool adapterUsable(const ObjectPath& adapter) const;
+    // issue 16: where a camera that wants a link connects now: the sighting to use, or none
+    // (and why it waits, when the reason is room or its pin). `load`: the links held, or
+    // planned in this pass, per adapter.
+    struct Place {
+        const DeviceInfo* device = nullptr;
+        std::string waiting;
+    };
+    Place place(const Camera& camera, const std::map<ObjectPath, std::size_t>& held,
+                const std::map<ObjectPath, std::size_t>& load) const;
+    // issue 16: ready cameras on another adapter than their pin or home, moved there when it has room.
+    void moveHome(std::map<ObjectPath, std::size_t>& held);
+    bool wantsToMove(const Camera& camera, const std::map<ObjectPath, std::size_t>& held) const;
     // issue 16: the connections goprod may hold on `adapter`, and those it holds (or is making) on each.
     std::size_t budget(const ObjectPath& adapter) const;
     std::map<ObjectPath, std::size_t> connectionsPerAdapter() const;
@@ -211,6 +227,7 @@ private:
     bool bluezUp_ = false;    // BlueZ is there, its objects loaded
     bool bluezGone_ = false;  // BlueZ is known not to be there (not merely not loaded yet)
     bool warnedFull_ = false;
+    Executor::TimerId moveTimer_ = 0;  // issue 16: a busy camera waits to move home
 
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

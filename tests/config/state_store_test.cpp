@@ -76,6 +76,9 @@ TEST(StateStore, SavedCamerasLoadBackUnchanged) {
     second.model.clear();  // not known yet
     second.lastSeenUnix = 0;
     second.name = "It's \"Dad's\" cam \\ caméra ✓";  // quotes, backslash, UTF-8 survive the writer
+    second.adapter = "00:1A:7D:DA:71:14";  // issue 16: placement
+    second.pinnedAdapter = "hci1";
+    second.priority = -7;
     const std::vector<KnownCamera> saved = {camera("0456", "F1:2A:3B:4C:5D:6E"), second};
     auto result = store.save(saved);
     ASSERT_TRUE(result.has_value()) << result.error().message;
@@ -228,6 +231,17 @@ colour = "red"
                             HasSubstr("cameras.toml:18: camera entry skipped: last_seen"),
                             HasSubstr("cameras.toml:23: camera entry skipped: 0456 AA:BB:CC:DD:EE:04 is listed twice"),
                             HasSubstr("cameras.toml:27: unknown key 'colour' ignored")));
+}
+
+// issue 16
+TEST(StateStore, APriorityOutOfRangeSkipsTheEntry) {
+    TempDir tmp;
+    tmp.write("cameras.toml", "version = 1\n[[camera]]\nidentifier = \"0456\"\naddress = \"F1:2A:3B:4C:5D:6E\"\npriority = 101\n");
+    std::vector<std::string> warnings;
+    auto loaded = StateStore{tmp.path()}.load(&warnings);
+    ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
+    EXPECT_THAT(*loaded, IsEmpty());
+    EXPECT_THAT(warnings, ElementsAre(HasSubstr("priority 101 is not within -100..100")));
 }
 
 TEST(StateStore, EntriesBeyondTheLimitAreSkipped) {

@@ -3,7 +3,9 @@
 // budget (max_connections): a camera that would go over waits, visibly, and
 // is connected once room frees. A fake BlueZ port with goprod-sim's camera
 // model behind it, a deterministic executor.
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -151,6 +153,206 @@ TEST(RegistryAdapters, AControllerThatRefusesForLackOfRoomLowersItsBudgetToWhatI
     h.executor.advance(60s);
     EXPECT_EQ(h.port.count("connect"), 3U) << "one link freed: one camera connected";
     EXPECT_NE(succeeded(second), succeeded(third));
+}
+
+// ---------------------------------------------------------------------------
+// issue 16: placement. A camera seen by several adapters has a Device1 on each
+// (here each with its own camera model behind it, as two radios hear one camera).
+
+constexpr const char* kHci1 = "/org/bluez/hci1";
+constexpr const char* kHci1Address = "00:1A:7D:DA:71:14";
+
+struct Rig {
+    explicit Rig(RegistrySettings settings) : h(std::move(settings)) {}
+    // Adapter hci1 next to hci0, both powered, BlueZ up.
+    void twoAdapters() {
+        h.port.addAdapter(kHci1, kHci1Address);
+        h.bluezUp();
+    }
+    // Camera `id` as hci0 and hci1 hear it.
+    void camera(const std::string& id, std::int16_t rssi0, std::int16_t rssi1) {
+        auto device = test::makeGoProDevice(id);
+        device.info.rssi = rssi0;
+        h.addCamera(device);
+        seenBy(id, kHci1, rssi1);
+    }
+    void seenBy(const std::string& id, const ObjectPath& adapter, std::int16_t rssi) {
+        auto device = test::makeGoProDevice(id, adapter);
+        device.info.rssi = rssi;
+        sims.push_back(std::make_unique<test::SimCamera>(h.executor, h.port, device, test::simCameraConfig(device)));
+        h.port.addDevice(device, sims.back().get());
+        h.executor.drain();
+    }
+    std::shared_ptr<test::Outcome<CameraView>> connect(const std::string& id, Placement placement = {}) {
+        auto o = std::make_shared<test::Outcome<CameraView>>();
+        h.registry->connect(h.registry->newCallId(), id, std::move(placement), h.in(120s), test::capture(o));
+        return o;
+    }
+    std::string adapterOf(const std::string& id) { return viewOf(h, id).adapter; }
+
+    CoreHarness h;
+    std::vector<std::unique_ptr<test::SimCamera>> sims;  // the models behind the second sightings
+};
+
+TEST(RegistryPlacement, TheStrongerSignalWins) {
+    Rig rig(withBudget(7));
+    rig.twoAdapters();
+    rig.camera("0001", -80, -50);
+    auto done = rig.connect("0001");
+    rig.h.executor.drain();
+    ASSERT_TRUE(succeeded(done));
+    EXPECT_EQ(rig.adapterOf("0001"), "hci1");
+    EXPECT_EQ(viewOf(rig.h, "0001").homeAdapter, kHci1Address) << "remembered";
+}
+
+TEST(RegistryPlacement, SignalsWithinTheMarginGoToTheLeastLoadedAdapterAndConnectInParallel) {
+    Rig rig(withBudget(7));
+    rig.twoAdapters();
+    rig.camera("0001", -60, -64);
+    rig.camera("0002", -60, -64);
+    rig.h.port.setAutomatic("connect", false);
+    auto first = rig.connect("0001");
+    auto second = rig.connect("0002");
+    rig.h.executor.drain();
+    ASSERT_EQ(rig.h.port.count("connect"), 2U) << "one attempt on each adapter at once";
+    rig.h.port.setAutomatic("connect", true);
+    for (const auto i : rig.h.port.indices("connect")) rig.h.port.finishLikeBluez(i);
+    rig.h.executor.drain();
+    ASSERT_TRUE(succeeded(first));
+    ASSERT_TRUE(succeeded(second));
+    EXPECT_NE(rig.adapterOf("0001"), rig.adapterOf("0002"));
+}
+
+TEST(RegistryPlacement, TheHomeAdapterIsPreferredWhileItHasRoom) {
+    Rig rig(withBudget(1));
+    CameraView known;
+    known.identifier = "0001";
+    known.name = "GoPro 0001";
+    known.address = test::makeGoProDevice("0001").info.address;
+    known.known = true;
+    known.homeAdapter = "00:1a:7d:da:71:13";  // hci0's address, in another case
+    rig.h.registry->restore({known});
+    rig.twoAdapters();
+    rig.camera("0001", -80, -50);
+    rig.camera("0002", -60, -90);
+    rig.h.connectToReady("0001");
+    EXPECT_EQ(rig.adapterOf("0001"), "hci0") << "home, although hci1 hears it better";
+    rig.h.connectToReady("0002");
+    EXPECT_EQ(rig.adapterOf("0002"), "hci1") << "hci0 is full: the other adapter that hears it";
+    EXPECT_EQ(viewOf(rig.h, "0002").homeAdapter, kHci1Address);
+}
+
+TEST(RegistryPlacement, APinnedCameraUsesOnlyItsAdapterAndWaitsForRoomThere) {
+    Rig rig(withBudget(1));
+    rig.twoAdapters();
+    rig.camera("0001", -50, -80);
+    rig.camera("0002", -50, -80);
+    auto first = rig.connect("0001", Placement{std::string("hci1"), std::nullopt});
+    rig.h.executor.drain();
+    ASSERT_TRUE(succeeded(first));
+    EXPECT_EQ(rig.adapterOf("0001"), "hci1");
+    EXPECT_EQ(viewOf(rig.h, "0001").pinnedAdapter, "hci1");
+    auto second = rig.connect("0002", Placement{std::string(kHci1Address), std::nullopt});
+    rig.h.executor.advance(30s);
+    EXPECT_TRUE(pending(second)) << "hci0 has room, but it is pinned to hci1";
+    EXPECT_EQ(viewOf(rig.h, "0002").waiting, std::string("adapter ") + kHci1Address + " has no room");
+    rig.h.registry->disconnect("0001", [](Result<CameraView>) {});
+    rig.h.executor.drain();
+    ASSERT_TRUE(succeeded(second));
+    EXPECT_EQ(rig.adapterOf("0002"), "hci1");
+}
+
+TEST(RegistryPlacement, PinningAReadyCameraElsewhereMovesItThere) {
+    Rig rig(withBudget(7));
+    rig.twoAdapters();
+    rig.camera("0001", -50, -80);
+    rig.h.connectToReady("0001");
+    ASSERT_EQ(rig.adapterOf("0001"), "hci0");
+    auto moved = rig.connect("0001", Placement{std::string("hci1"), std::nullopt});
+    rig.h.executor.drain();
+    ASSERT_TRUE(succeeded(moved));
+    EXPECT_EQ(moved->value().adapter, "hci1");
+    EXPECT_EQ(rig.h.state("0001"), CameraState::Ready);
+    EXPECT_FALSE(rig.h.port.deviceInfo(rig.h.device("0001").path()).connected) << "the hci0 link is down";
+}
+
+TEST(RegistryPlacement, HigherPriorityCamerasConnectFirst) {
+    CoreHarness h(withBudget(1));
+    h.bluezUp();
+    h.addCamera("0001");
+    h.addCamera("0002");
+    h.addCamera("0003");
+    h.port.setAutomatic("connect", false);
+    std::vector<std::shared_ptr<test::Outcome<CameraView>>> waiting;
+    for (const auto& [id, priority] : {std::pair{"0001", 0}, {"0002", 5}, {"0003", -5}}) {
+        auto o = std::make_shared<test::Outcome<CameraView>>();
+        h.registry->connect(h.registry->newCallId(), id, Placement{std::nullopt, priority}, h.in(120s),
+                            test::capture(o));
+        waiting.push_back(o);
+    }
+    h.executor.drain();
+    // The first call's attempt started before the others were asked for; then the highest first.
+    ASSERT_EQ(h.port.count("connect"), 1U);
+    h.port.setAutomatic("connect", true);
+    h.port.finishLikeBluez(h.port.last("connect"));
+    h.executor.drain();
+    EXPECT_TRUE(succeeded(waiting[0]));
+    EXPECT_EQ(viewOf(h, "0003").waiting, "no adapter has room");
+    h.registry->disconnect("0001", [](Result<CameraView>) {});
+    h.executor.drain();
+    EXPECT_TRUE(succeeded(waiting[1])) << "priority 5 before priority -5";
+    EXPECT_TRUE(pending(waiting[2]));
+}
+
+TEST(RegistryPlacement, AnAdapterLostMovesItsCamerasAndTheyReturnWhenItIsBack) {
+    Rig rig(withBudget(7));
+    rig.twoAdapters();
+    rig.camera("0001", -50, -80);
+    rig.h.connectToReady("0001");
+    ASSERT_EQ(rig.adapterOf("0001"), "hci0");
+    // A request in flight when the adapter goes fails; it is not sent again on the new link.
+    rig.h.script("0001").answering = false;
+    auto inFlight = rig.h.request("0001", protocol::command::setShutter(true), 30s);
+    rig.h.executor.drain();
+    rig.h.port.removeAdapter("/org/bluez/hci0");
+    rig.h.executor.drain();
+    rig.h.executor.advance(1s);  // the session's replies
+    ASSERT_FALSE(pending(inFlight));
+    EXPECT_EQ(inFlight->code(), Errc::Unavailable);
+    EXPECT_EQ(rig.h.state("0001"), CameraState::Ready);
+    EXPECT_EQ(rig.adapterOf("0001"), "hci1");
+    EXPECT_EQ(viewOf(rig.h, "0001").homeAdapter, std::string(test::kAdapterAddress)) << "home stays the lost adapter";
+    for (const auto& line : rig.sims.back()->log()) EXPECT_EQ(line.find("GP-0072 01 01 01"), std::string::npos) << line;
+
+    rig.h.script("0001").answering = true;
+    rig.h.port.addAdapter();
+    rig.h.port.addDevice(rig.h.device("0001"), &rig.h.script("0001"));
+    rig.h.executor.advance(1s);
+    EXPECT_EQ(rig.h.state("0001"), CameraState::Ready);
+    EXPECT_EQ(rig.adapterOf("0001"), "hci0") << "back home once idle";
+    EXPECT_FALSE(rig.h.port.deviceInfo(test::makeGoProDevice("0001", kHci1).path()).connected);
+}
+
+TEST(RegistryPlacement, ABusyCameraMovesHomeOnlyWhenIdle) {
+    Rig rig(withBudget(7));
+    rig.twoAdapters();
+    rig.camera("0001", -50, -80);
+    rig.h.connectToReady("0001");
+    rig.h.port.removeAdapter("/org/bluez/hci0");
+    rig.h.executor.drain();
+    ASSERT_EQ(rig.adapterOf("0001"), "hci1");
+    rig.sims.back()->answering = false;
+    auto busy = rig.h.request("0001", protocol::command::setShutter(true), 10s);
+    rig.h.executor.drain();
+    rig.h.port.addAdapter();
+    rig.h.port.addDevice(rig.h.device("0001"), &rig.h.script("0001"));
+    rig.h.executor.advance(5s);
+    EXPECT_TRUE(pending(busy)) << "not disturbed by a move";
+    EXPECT_EQ(rig.adapterOf("0001"), "hci1");
+    rig.h.executor.advance(10s);  // the request's deadline: idle again
+    EXPECT_EQ(busy->code(), Errc::DeadlineExceeded);
+    EXPECT_EQ(rig.adapterOf("0001"), "hci0");
+    EXPECT_EQ(rig.h.state("0001"), CameraState::Ready);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // Unit tests of the connection scheduler: one attempt at a time per adapter,
-// the earliest due camera first, adapters in parallel, and the timer for the
+// the earliest due camera first (the highest priority among the due), adapters in parallel, and the timer for the
 // next attempt due. A deterministic executor; no cameras, no BlueZ.
 #include "daemon/core/connection_scheduler.h"
 
@@ -46,6 +46,16 @@ TEST_F(ConnectionSchedulerTest, OneAttemptAtATimePerAdapterTheEarliestFirst) {
 TEST_F(ConnectionSchedulerTest, EqualDueTimesGoInTheOrderGiven) {
     const auto now = in(0s);
     EXPECT_THAT(scheduler.plan({kHci0}, {{"0456", kHci0, now}, {"0789", kHci0, now}}), ElementsAre(0U));
+}
+
+// issue 16
+TEST_F(ConnectionSchedulerTest, AmongTheDueTheHighestPriorityGoesFirstAndNotDueOnesWait) {
+    const std::vector<Candidate> candidates{
+        {"0456", kHci0, in(-2s), 0}, {"0789", kHci0, in(-1s), 5}, {"0123", kHci0, in(1s), 9}};
+    EXPECT_THAT(scheduler.plan({kHci0}, candidates), ElementsAre(1U));
+    scheduler.settled("0789");
+    EXPECT_THAT(scheduler.plan({kHci0}, {{"0456", kHci0, in(-2s), 0}, {"0123", kHci0, in(1s), 9}}), ElementsAre(0U))
+        << "a higher priority not due yet does not hold back a due one";
 }
 
 TEST_F(ConnectionSchedulerTest, AdaptersConnectInParallelInAdapterOrder) {

@@ -435,6 +435,8 @@ public:
         return out;
     }
     void succeed(std::size_t i) { complete(i, Result<void>{}); }
+    // Completes a held call as the automation would have (a connect: Connected=true too).
+    void finishLikeBluez(std::size_t i) { automate(i); }
     void fail(std::size_t i, Error error) { complete(i, Unexpected{std::move(error)}); }
     void succeedLast(std::string_view method) { succeed(last(method)); }
     void failLast(std::string_view method, Error error) { fail(last(method), std::move(error)); }
@@ -453,6 +455,20 @@ public:
         AdapterInfo a{path, std::move(address), powered, false};
         adapters_[path] = a;
         if (observer_ && !vanished_) observer_->adapterChanged(a);
+    }
+    // issue 16: the adapter unplugged: its devices vanish (their links with them), then the adapter.
+    void removeAdapter(const ObjectPath& path) {
+        std::vector<ObjectPath> gone;
+        for (const auto& [device, d] : devices_) {
+            if (d.device.info.adapter == path) gone.push_back(device);
+        }
+        for (const auto& device : gone) {
+            auto& d = devices_.at(device);
+            if (d.camera && d.device.info.connected) d.camera->linkDropped();
+            removeDeviceObject(device);
+        }
+        adapters_.erase(path);
+        if (observer_ && !vanished_) observer_->adapterRemoved(path);
     }
     void setAdapterPowered(const ObjectPath& path, bool powered) {
         adapters_.at(path).powered = powered;
