@@ -102,6 +102,8 @@ struct Raw {
     std::string presetTitle, presetName, presetIcon;
     bool hidden = false;   // issue 15 B: presets --all
     bool session = false;  // issue 15 E: control --session
+    std::string adapter;   // issue 16: connect --adapter, --priority
+    std::int32_t priority = 0;
 };
 
 std::string joined(const std::vector<std::string>& words) {
@@ -143,6 +145,8 @@ struct Parser {
     CLI::Option* timeout = nullptr;
     CLI::Option* socket = nullptr;
     CLI::Option* utcOffset = nullptr;
+    CLI::Option* adapter = nullptr;  // issue 16: connect --adapter, --priority
+    CLI::Option* priority = nullptr;
     CLI::Option* presetName = nullptr;  // issue 15 F: preset-custom --name ("" given is an error, not absent)
     CLI::Option* utcOffsetSet = nullptr;  // issue 15 E: date-time set --utc-offset
 
@@ -197,7 +201,17 @@ struct Parser {
             ->add_option("--duration", raw.duration, "How long to scan, in seconds (1..120, default 10)")
             ->type_name("SECONDS")
             ->check(secondsRange(1, 120));
-        leaf(&app, "connect", "Connect to a camera (pairs on first use)", Command::Connect);
+        CLI::App* connectCamera = leaf(&app, "connect", "Connect to a camera (pairs on first use)", Command::Connect);
+        adapter = connectCamera
+                      ->add_option("--adapter", raw.adapter,
+                                   "Connect it only through this adapter (name or address; \"\" unpins); remembered")
+                      ->type_name("ADAPTER");
+        priority = connectCamera
+                       ->add_option("--priority", raw.priority,
+                                    "Who goes first when adapters lack room, -100..100 (higher first; default 0); "
+                                    "remembered")
+                       ->type_name("N")
+                       ->check(CLI::Range(-100, 100));
         leaf(&app, "disconnect", "Disconnect from a camera", Command::Disconnect);
         leaf(&app, "forget", "Forget a camera: unpair it and drop its state", Command::Forget);
         leaf(&app, "auto-connect", "Reconnect to a camera whenever it is seen", Command::AutoConnect)
@@ -275,6 +289,7 @@ struct Parser {
         utcOffset = addClockOptions(dateTime);
         leaf(&app, "status", "Show goprod's health: BlueZ, adapters, cameras, streams; says what to fix",
              Command::Status);
+        leaf(&app, "adapters", "List the Bluetooth adapters: state, connection budget and cameras", Command::Adapters);
 
         // issue 15 D: COHN, the camera on the home network
         CLI::App* cohn =
@@ -444,6 +459,10 @@ Parsed<Invocation> convert(const Parser& parser, Command command, const Environm
     switch (command) {
         case Command::Discover:
             out.discoverSeconds = raw.duration;
+            break;
+        case Command::Connect:  // issue 16
+            if (parser.adapter->count() > 0) out.adapter = raw.adapter;
+            if (parser.priority->count() > 0) out.priority = raw.priority;
             break;
         case Command::AutoConnect:
         case Command::Turbo:
@@ -768,6 +787,8 @@ std::string_view commandName(Command command) {
             return "date-time get";
         case Command::LastMedia:
             return "last-media";
+        case Command::Adapters:  // issue 16
+            return "adapters";
     }
     return "?";
 }

@@ -68,6 +68,7 @@ enum class Command {
     // issue 15 E
     DateTimeGet,
     LastMedia,
+    Adapters,  // issue 16
 };
 
 // "wifi connect", as typed.
@@ -119,6 +120,9 @@ struct Invocation {
     std::string presetName;                   // preset-custom --name ("" = unchanged)
     std::optional<std::int32_t> presetIcon;   // preset-custom --icon
     bool session = false;        // issue 15 E: control --session
+    // issue 16: connect --adapter ("" unpins) and --priority; absent: the camera keeps its own
+    std::optional<std::string> adapter;
+    std::optional<std::int32_t> priority;
 };
 
 // The gRPC deadline in seconds (0 = none): --timeout, else the command's

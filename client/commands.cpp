@@ -156,6 +156,14 @@ std::string cameraState(const v1::Camera& camera) {
     return state;
 }
 
+// issue 16: "hci1", "hci1 (pinned)", "- (pinned to hci3)".
+std::string adapterCell(const v1::Camera& camera) {
+    std::string cell = camera.adapter().empty() ? "-" : camera.adapter();
+    const auto& pin = camera.pinned_adapter();
+    if (pin.empty()) return cell;
+    return cell + (pin == camera.adapter() ? " (pinned)" : " (pinned to " + printable(pin) + ")");
+}
+
 void printCameras(std::ostream& out, const RepeatedPtrField<v1::Camera>& cameras) {
     Table table(
         {"IDENTIFIER", "NAME", "STATE", "ADAPTER", "MODEL", "FIRMWARE", "BATTERY", "RSSI", "QUEUE", "LAST ERROR"});
@@ -167,7 +175,7 @@ void printCameras(std::ostream& out, const RepeatedPtrField<v1::Camera>& cameras
             camera.identifier().empty() ? camera.address() : camera.identifier(),
             printable(camera.name()),
             cameraState(camera),
-            camera.adapter().empty() ? "-" : camera.adapter(),  // issue 16
+            adapterCell(camera),  // issue 16
             camera.model().empty() ? "-" : camera.model(),
             camera.firmware().empty() ? "-" : camera.firmware(),
             camera.has_battery_percent() ? std::to_string(camera.battery_percent()) + "%" : "-",
@@ -359,6 +367,8 @@ int discover(Session& session, const Invocation& invocation) {
 int connect(Session& session, const Invocation& invocation) {
     v1::ConnectRequest request;
     request.set_camera(firstCamera(invocation));
+    if (invocation.adapter) request.set_adapter(*invocation.adapter);  // issue 16
+    if (invocation.priority) request.set_priority(*invocation.priority);
     v1::Camera camera;
     const auto status = callUnary(session, invocation, &v1::Goprod::StubInterface::Connect, request, &camera);
     const int code = printCamera(session, invocation, status, camera);
@@ -784,6 +794,23 @@ int daemonStatus(Session& session, const Invocation& invocation) {
     return camerasReachable(response) ? kExitOk : kExitUnavailable;
 }
 
+// issue 16: the adapters with their budgets and cameras; JSON: one Adapter per line.
+int adapters(Session& session, const Invocation& invocation) {
+    v1::DaemonStatus response;
+    const auto status = callUnary(session, invocation, &v1::Goprod::StubInterface::GetDaemonStatus,
+                                  v1::GetDaemonStatusRequest{}, &response);
+    if (!status.ok()) return reportStatus(session, invocation, status);
+    if (invocation.json) {
+        for (const auto& adapter : response.adapters()) session.out << jsonLine(adapter) << '\n';
+    } else {
+        printAdapters(session.out, response);
+    }
+    // The same verdict as status: nothing to connect through is an error worth a non-zero exit.
+    if (camerasReachable(response)) return kExitOk;
+    for (const auto& problem : daemonProblems(response)) session.err << "goproctl: " << problem << '\n';
+    return kExitUnavailable;
+}
+
 // --- issue 15 D: COHN ---------------------------------------------------------------
 
 // The certificate to FILE; false (and a message) when it cannot be written.
@@ -1195,6 +1222,8 @@ int run(const Invocation& invocation, Session& session) {
             return dateTimeGet(session, invocation);
         case Command::LastMedia:
             return lastMedia(session, invocation);
+        case Command::Adapters:  // issue 16
+            return adapters(session, invocation);
     }
     session.err << "goproctl: unknown command\n";
     return kExitError;

@@ -218,6 +218,33 @@ void printDaemonStatus(std::ostream& out, const v1::DaemonStatus& status) {
     adapters.print(out);
 }
 
+namespace {
+// "in use", "full", "powered off", "not used": what goprod can do with the adapter now.
+std::string adapterState(const v1::Adapter& a) {
+    if (!a.used()) return "not used ([bluetooth] adapters)";
+    if (!a.powered()) return "powered off";
+    return a.connections() >= a.budget() ? "full" : "has room";
+}
+}  // namespace
+
+void printAdapters(std::ostream& out, const v1::DaemonStatus& status) {
+    std::vector<const v1::Adapter*> sorted;
+    for (const auto& a : status.adapters()) sorted.push_back(&a);
+    std::sort(sorted.begin(), sorted.end(), [](const v1::Adapter* x, const v1::Adapter* y) {
+        return std::pair(x->name().size(), x->name()) < std::pair(y->name().size(), y->name());
+    });
+    Table table({"ADAPTER", "ADDRESS", "STATE", "CONNECTIONS", "CAMERAS"});
+    for (const auto* a : sorted) {
+        std::string cameras;
+        for (const auto& id : a->cameras()) cameras += (cameras.empty() ? "" : " ") + id;
+        // "3/7": the links it holds of its budget; "5/5 lowered": the controller refused a sixth.
+        std::string connections = std::to_string(a->connections()) + "/" + std::to_string(a->budget());
+        if (a->budget_lowered()) connections += " lowered";
+        table.addRow({a->name(), a->address(), adapterState(*a), connections, cameras.empty() ? "-" : cameras});
+    }
+    table.print(out);
+}
+
 std::vector<std::string> daemonProblems(const v1::DaemonStatus& status) {
     std::vector<std::string> out;
     if (!status.bluez_running()) {
@@ -228,7 +255,7 @@ std::vector<std::string> daemonProblems(const v1::DaemonStatus& status) {
         out.push_back("no adapter: BlueZ sees no Bluetooth controller (plug one in; rfkill list shows a blocked one)");
     } else if (std::none_of(status.adapters().begin(), status.adapters().end(),
                             [](const v1::Adapter& a) { return a.used(); })) {
-        out.push_back("no adapter goprod may use: [bluetooth] adapter in goprod.conf names none of those listed");
+        out.push_back("no adapter goprod may use: [bluetooth] adapters in goprod.conf names none of those listed");
     }
     for (const auto& a : status.adapters()) {
         if (a.used() && !a.powered()) {

@@ -72,6 +72,8 @@ std::string valueName(const v1::Value& value, bool setting);
 void printDaemonStatus(std::ostream& out, const v1::DaemonStatus& status);
 std::vector<std::string> daemonProblems(const v1::DaemonStatus& status);
 bool camerasReachable(const v1::DaemonStatus& status);
+// issue 16: goproctl adapters: one row per adapter, in name order (hci2 before hci10).
+void printAdapters(std::ostream& out, const v1::DaemonStatus& status);
 // "3 d 04:05:06", "04:05:06".
 std::string uptimeText(const google::protobuf::Duration& uptime);
 

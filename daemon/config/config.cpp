@@ -14,6 +14,7 @@
 
 #include "daemon/config/files.h"
 #include "daemon/config/logging.h"
+#include "daemon/core/bluez_port.h"
 
 #ifndef GOPROD_VERSION
 #error "GOPROD_VERSION must be defined by the build (meson.project_version())"
@@ -244,24 +245,13 @@ std::string setAdapter(const toml::node& node, Config& config) {
     return {};
 }
 
-// An adapter's name ("hci1") or its address ("00:1A:7D:DA:71:13").
-bool isAdapterName(std::string_view text) {
-    const bool name = !text.empty() && text.size() <= 32 &&
-                      std::all_of(text.begin(), text.end(), [](char c) { return isNameChar(c) || c == '_'; });
-    const bool address =
-        text.size() == 17 && std::all_of(text.begin(), text.end(), [](char c) {
-            return c == ':' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-        });
-    return name || address;
-}
-
 std::string setAdapters(const toml::node& node, Config& config) {
     const auto* array = node.as_array();
     if (array == nullptr) return R"(must be a list of adapter names or addresses, e.g. ["hci0", "hci1"])";
     std::vector<std::string> adapters;
     for (const auto& item : *array) {
         const auto* text = item.as_string();
-        if (text == nullptr || !isAdapterName(text->get())) {
+        if (text == nullptr || !core::isAdapterName(text->get())) {
             return R"(must be a list of adapter names or addresses, e.g. ["hci0", "00:1A:7D:DA:71:13"])";
         }
         adapters.push_back(text->get());

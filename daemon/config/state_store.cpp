@@ -15,6 +15,7 @@
 #include <toml++/toml.h>
 
 #include "daemon/config/files.h"
+#include "daemon/core/bluez_port.h"
 #include "daemon/core/control.h"
 
 namespace goprod::config {
@@ -184,6 +185,11 @@ std::string validateKnownCamera(const KnownCamera& camera) {
     }
     for (const auto& field : kTextFields) {
         if (auto error = checkText(field.key, camera.*(field.member)); !error.empty()) return error;
+    }
+    for (const std::string* adapter : {&camera.adapter, &camera.pinnedAdapter}) {
+        if (!adapter->empty() && !core::isAdapterName(*adapter)) {
+            return fmt::format("'{}' is not an adapter name or address", adapter->substr(0, 32));
+        }
     }
     if (camera.lastSeenUnix < 0) return "last_seen is negative";
     if (camera.priority < core::kMinPriority || camera.priority > core::kMaxPriority) {

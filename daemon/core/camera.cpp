@@ -574,6 +574,7 @@ void Camera::sessionStepDone(SessionStep step, const Result<Answer>& answer) {
     if (!link_ || --link_->sessionStepsLeft > 0 || state_ != CameraState::Initializing) return;
     retries_ = 0;
     lastError_.clear();
+    failedOn_.clear();
     lastSeenUnix_ = unixNow();
     setState(CameraState::Ready);
     if (known_) host_.knownInfoChanged(*this);  // last seen, firmware
@@ -586,6 +587,7 @@ void Camera::attemptFailed(const Error& error) {
     if (disconnectAsked_) {
         spdlog::info("camera {}: connection attempt ended: disconnected on request", identifier_);
     } else {
+        failedOn_ = device_ ? device_->adapter : ObjectPath{};
         spdlog::warn("camera {}: connection attempt failed: {}", identifier_, error.message);
         lastError_ = error.message;
         cause_ = error;

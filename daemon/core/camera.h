@@ -130,6 +130,8 @@ public:
     const std::string& waiting() const { return waiting_; }
     // issue 16: its last attempt failed because the controller had no room for another link.
     bool refusedForRoom() const { return refusedForRoom_; }
+    // issue 16: the adapter its last attempt failed on (until it is ready): the next tries another that hears it.
+    const ObjectPath& failedOn() const { return failedOn_; }
     std::uint64_t attempts() const { return attempts_; }  // attempts started so far
     void startAttempt();
     // Asked by a user: connect now (when the adapter is free), keep connected.
@@ -269,6 +271,7 @@ private:
     CameraState state_ = CameraState::Discovered;
     std::string waiting_;           // issue 16: see setWaiting()
     bool refusedForRoom_ = false;   // issue 16: see refusedForRoom()
+    ObjectPath failedOn_;           // issue 16: see failedOn()
     std::string lastError_;         // the last real failure; not a disconnection that was asked for
     std::optional<Error> cause_;    // see stateCause()
     bool disconnectAsked_ = false;  // Disconnect, Forget or the daemon stopping: the link's end is no failure

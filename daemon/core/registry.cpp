@@ -253,6 +253,15 @@ void Registry::connect(CallId call, std::string selector, Placement placement, D
                        std::function<void(Result<CameraView>)> done) {
     executor_.post([this, call, selector = std::move(selector), placement = std::move(placement), deadline,
                     done = std::move(done)]() mutable {
+        // issue 16: an adapter BlueZ has but the configuration leaves out can never take the camera.
+        if (placement.adapter && !placement.adapter->empty()) {
+            for (const auto& [path, adapter] : adapters_) {
+                if (adapterIs(path, *placement.adapter) && !adapterAllowed(path)) {
+                    return done(fail(Errc::InvalidArgument, "adapter " + *placement.adapter +
+                                                                " is not one goprod uses ([bluetooth] adapters)"));
+                }
+            }
+        }
         auto camera = reachable(selector);
         if (camera) return startConnect(call, **camera, placement, deadline, std::move(done));
         // The user named a camera not seen yet (or BlueZ's objects are not read yet,
@@ -915,6 +924,13 @@ Registry::Place Registry::place(const Camera& camera, const std::map<ObjectPath,
         if (!seen) return {nullptr, pin.empty() ? "" : "pinned to adapter " + pin + ", which does not see it"};
         if (roomHeld) return {};  // room frees as the attempts planned before it settle
         return {nullptr, pin.empty() ? "no adapter has room" : "adapter " + pin + " has no room"};
+    }
+    // The last attempt failed there (out of its range, or a controller with no room that
+    // says only "abort-by-local", as bluetoothd 5.66 does): another adapter that hears it next.
+    if (options.size() > 1) {
+        const auto failed = std::find_if(options.begin(), options.end(),
+                                         [&](const DeviceInfo* d) { return d->adapter == camera.failedOn(); });
+        if (failed != options.end()) options.erase(failed);
     }
     const auto& home = camera.homeAdapter();
     for (const auto* device : options) {

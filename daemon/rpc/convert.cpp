@@ -168,6 +168,9 @@ void toProto(const core::CameraView& view, v1::Camera* out) {
     out->set_control_claimed(view.controlClaimed);  // issue 15 E
     out->set_adapter(view.adapter);                 // issue 16
     out->set_waiting(view.waiting);
+    out->set_pinned_adapter(view.pinnedAdapter);
+    out->set_home_adapter(view.homeAdapter);
+    out->set_priority(view.priority);
 }
 
 v1::CameraResult okResult(const core::CameraView& camera) {
@@ -312,13 +315,15 @@ void toProto(const core::RegistryStatus& status, v1::DaemonStatus* out) {
     for (const auto& adapter : status.adapters) {
         auto* a = out->add_adapters();
         a->set_path(adapter.path);
-        a->set_name(adapter.path.substr(adapter.path.rfind('/') + 1));  // npos + 1 = 0: the whole path
+        a->set_name(adapter.name);
         a->set_address(adapter.address);
         a->set_powered(adapter.powered);
         a->set_discovering(adapter.discovering);
         a->set_used(adapter.used);
         a->set_budget(static_cast<std::uint32_t>(adapter.budget));  // issue 16
         a->set_connections(static_cast<std::uint32_t>(adapter.connections));
+        a->set_budget_lowered(adapter.budgetLowered);
+        for (const auto& camera : adapter.cameras) a->add_cameras(camera);
     }
     auto count = [](std::size_t n) { return static_cast<std::uint32_t>(n); };
     out->set_cameras_known(count(status.known));

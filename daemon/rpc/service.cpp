@@ -17,6 +17,7 @@
 #include <google/protobuf/descriptor.h>
 
 #include "cohn.pb.h"
+#include "daemon/core/bluez_port.h"
 #include "daemon/rpc/convert.h"
 #include "daemon/rpc/reactors.h"
 #include "daemon/rpc/status.h"
@@ -113,6 +114,26 @@ core::Result<milliseconds> durationFrom(const google::protobuf::Duration& durati
 std::string secondsText(milliseconds value) {
     if (value.count() % 1000 == 0) return std::to_string(value.count() / 1000) + " s";
     return std::to_string(value.count()) + " ms";
+}
+
+// issue 16: Connect's adapter pin and priority.
+core::Result<core::Placement> placementOf(const v1::ConnectRequest& request) {
+    core::Placement placement;
+    if (request.has_adapter()) {
+        const auto& adapter = request.adapter();
+        if (!adapter.empty() && !core::isAdapterName(adapter)) {
+            return Unexpected{invalid("adapter must be a name such as \"hci1\" or an address, or \"\" to unpin")};
+        }
+        placement.adapter = adapter;
+    }
+    if (request.has_priority()) {
+        if (request.priority() < core::kMinPriority || request.priority() > core::kMaxPriority) {
+            return Unexpected{invalid("priority " + std::to_string(request.priority()) + " is not within " +
+                                      std::to_string(core::kMinPriority) + ".." + std::to_string(core::kMaxPriority))};
+        }
+        placement.priority = request.priority();
+    }
+    return placement;
 }
 
 core::Result<void> checkSsid(std::string_view ssid) {
@@ -901,12 +922,14 @@ grpc::ServerUnaryReactor* Service::Connect(grpc::CallbackServerContext* context,
                                            v1::Camera* response) {
     return unary([&](const Call& call) -> core::Result<void> {
         if (auto ok = requireCamera(request->camera()); !ok) return ok;
+        auto placement = placementOf(*request);
+        if (!placement) return Unexpected{placement.error()};
         const core::Deadline deadline = deadlineFor(context, options_.longTimeout);
         cancellable<core::CameraView>(
             call,
-            [this, camera = request->camera(), deadline](core::CallId id,
-                                                         std::function<void(core::Result<core::CameraView>)> finished) {
-                control_.connect(id, camera, core::Placement{}, deadline, std::move(finished));
+            [this, camera = request->camera(), placement = *placement, deadline](
+                core::CallId id, std::function<void(core::Result<core::CameraView>)> finished) {
+                control_.connect(id, camera, placement, deadline, std::move(finished));
             },
             cameraFinisher(call, response));
         return {};

@@ -106,10 +106,17 @@ class Client:
     def get_camera(self, camera, timeout=None):
         return self.call("GetCamera", pb2.GetCameraRequest(camera=camera), timeout)
 
-    def connect(self, camera, timeout=CONNECT_TIMEOUT):
+    def connect(self, camera, timeout=CONNECT_TIMEOUT, *, adapter=None, priority=None):
         """Connects (and pairs) a camera, found by identifier or address, and waits
-        until it is ready; returns its pb2.Camera."""
-        return self.call("Connect", pb2.ConnectRequest(camera=camera), timeout)
+        until it is ready; returns its pb2.Camera. `adapter` ("hci1" or an address;
+        "" unpins) pins it to an adapter, `priority` (-100..100, higher first) says
+        who goes first when adapters lack room; None keeps what the camera has."""
+        request = pb2.ConnectRequest(camera=camera)
+        if adapter is not None:
+            request.adapter = adapter
+        if priority is not None:
+            request.priority = priority
+        return self.call("Connect", request, timeout)
 
     def disconnect(self, camera, timeout=None):
         return self.call("Disconnect", pb2.DisconnectRequest(camera=camera), timeout)
@@ -340,6 +347,11 @@ class Client:
     def daemon_status(self, timeout=None):
         """goprod's own health (pb2.DaemonStatus): version, BlueZ, adapters, cameras, streams."""
         return self.call("GetDaemonStatus", pb2.GetDaemonStatusRequest(), timeout)
+
+    def adapters(self, timeout=None):
+        """The Bluetooth adapters (list of pb2.Adapter): name, address, powered, used,
+        budget, connections, budget_lowered and the identifiers of their cameras."""
+        return list(self.daemon_status(timeout).adapters)
 
     def events(self, seconds=None, cameras=(), kinds=()):
         """An EventStream of pb2.Event for `seconds` (None: until cancel()),

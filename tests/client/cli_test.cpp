@@ -670,6 +670,27 @@ TEST(Cli, DateTimeGetAndSet) {
     EXPECT_THAT(parse({"date-time", "--help"}).out, HasSubstr("get"));
 }
 
+// issue 16
+TEST(Cli, ConnectTakesAnAdapterPinAndAPriority) {
+    const auto plain = parsed({"connect", "-i", "0456"});
+    EXPECT_FALSE(plain.adapter);
+    EXPECT_FALSE(plain.priority);
+    const auto pinned = parsed({"connect", "-i", "0456", "--adapter", "hci1", "--priority", "-100"});
+    EXPECT_EQ(pinned.adapter, std::optional<std::string>("hci1"));
+    EXPECT_EQ(pinned.priority, std::optional<std::int32_t>(-100));
+    EXPECT_EQ(parsed({"connect", "-i", "0456", "--adapter", ""}).adapter, std::optional<std::string>(""))
+        << "an empty adapter unpins";
+    EXPECT_EQ(parsed({"adapters", "--json"}).command, Command::Adapters);
+    for (const auto& bad : {"101", "-101", "high"}) {
+        const auto result = parse({"connect", "-i", "0456", "--priority", bad});
+        EXPECT_EQ(result.outcome.exitCode, kExitUsage) << bad;
+        EXPECT_THAT(result.err, HasSubstr("--priority")) << bad;
+    }
+    const auto help = parse({"connect", "--help"});
+    EXPECT_THAT(help.out, HasSubstr("--adapter ADAPTER"));
+    EXPECT_THAT(parse({"adapters", "--help"}).out, HasSubstr("Usage: goproctl adapters"));
+}
+
 TEST(Cli, LastMediaOnEveryCamera) {
     const auto invocation = parsed({"--all", "last-media", "--json"});
     EXPECT_EQ(invocation.command, Command::LastMedia);

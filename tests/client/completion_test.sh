@@ -26,6 +26,8 @@ expect() {  # expect "WANTED" WORD...: WANTED is among the completions
 expect shutter goproctl sh
 expect presets goproctl pres  # issue 15 B
 expect capabilities goproctl cap
+expect adapters goproctl adap  # issue 16
+expect --priority goproctl connect --pri
 expect sleep goproctl -i 0456 sl
 expect resolution goproctl set r
 expect 1080 goproctl set resolution 10

@@ -215,6 +215,37 @@ TEST(DaemonStatus, NoAdapterOrNoneGoprodMayUseIsSaid) {
     EXPECT_FALSE(camerasReachable(other));
 }
 
+// issue 16: goproctl adapters
+TEST(DaemonStatus, AdaptersInNameOrderWithStateBudgetAndCameras) {
+    auto status = healthyStatus();
+    auto adapter = [&](const std::string& name, bool used, bool powered, unsigned budget,
+                       std::vector<std::string> cameras) {
+        auto* a = status.add_adapters();
+        a->set_name(name);
+        a->set_address("00:1A:7D:DA:71:" + name.substr(3));
+        a->set_used(used);
+        a->set_powered(powered);
+        a->set_budget(budget);
+        a->set_connections(static_cast<std::uint32_t>(cameras.size()));
+        for (const auto& id : cameras) a->add_cameras(id);
+        return a;
+    };
+    status.mutable_adapters(0)->set_budget(7);
+    status.mutable_adapters(0)->set_connections(1);
+    status.mutable_adapters(0)->add_cameras("0456");
+    adapter("hci10", true, true, 2, {"0457", "0458"})->set_budget_lowered(true);
+    adapter("hci2", true, false, 7, {});
+    adapter("hci3", false, true, 7, {});
+    std::ostringstream out;
+    printAdapters(out, status);
+    EXPECT_EQ(out.str(),
+              "ADAPTER  ADDRESS            STATE                            CONNECTIONS  CAMERAS\n"
+              "hci0     00:1A:7D:DA:71:13  has room                         1/7          0456\n"
+              "hci2     00:1A:7D:DA:71:2   powered off                      0/7          -\n"
+              "hci3     00:1A:7D:DA:71:3   not used ([bluetooth] adapters)  0/7          -\n"
+              "hci10    00:1A:7D:DA:71:10  full                             2/2 lowered  0457 0458\n");
+}
+
 TEST(DaemonStatus, LimitsReachedAreSaidButCamerasStayReachable) {
     auto status = healthyStatus();
     status.mutable_streams()->set_count(64);

@@ -223,6 +223,42 @@ TEST(RegistryPlacement, SignalsWithinTheMarginGoToTheLeastLoadedAdapterAndConnec
     EXPECT_NE(rig.adapterOf("0001"), rig.adapterOf("0002"));
 }
 
+TEST(RegistryPlacement, AfterAFailedAttemptTheNextTriesAnotherAdapterThatHearsIt) {
+    Rig rig(withBudget(7));
+    rig.twoAdapters();
+    rig.camera("0001", -50, -80);
+    // What bluetoothd 5.66 answers for a camera out of the adapter's range, and for a full controller alike.
+    rig.h.port.unreachable.insert(rig.h.device("0001").path());
+    auto done = rig.connect("0001");
+    rig.h.executor.advance(10s);
+    ASSERT_TRUE(succeeded(done));
+    EXPECT_EQ(done->value().adapter, "hci1");
+    EXPECT_EQ(rig.h.port.log({"connect"}).size(), 2U) << "one failure on hci0, then hci1";
+}
+
+TEST(RegistryPlacement, AControllerThatRefusesForLackOfRoomSendsTheCameraToAnotherAdapter) {
+    Rig rig(withBudget(7));
+    rig.twoAdapters();
+    rig.camera("0001", -50, -80);
+    rig.camera("0002", -50, -80);
+    rig.h.connectToReady("0001");
+    rig.h.port.setAutomatic("connect", false);
+    auto second = rig.connect("0002");
+    rig.h.executor.drain();
+    rig.h.port.failLast(
+        "connect",
+        Error{Errc::ResourceExhausted, "org.bluez.Error.Failed: le-connection-concurrent-connection-limit", {}});
+    rig.h.port.setAutomatic("connect", true);
+    rig.h.executor.advance(10s);
+    ASSERT_TRUE(succeeded(second));
+    EXPECT_EQ(second->value().adapter, "hci1");
+    const auto s = status(rig.h);
+    EXPECT_EQ(s.adapters[0].budget, 1U);
+    EXPECT_TRUE(s.adapters[0].budgetLowered);
+    EXPECT_EQ(s.adapters[0].cameras, std::vector<std::string>{"0001"});
+    EXPECT_EQ(s.adapters[1].cameras, std::vector<std::string>{"0002"});
+}
+
 TEST(RegistryPlacement, TheHomeAdapterIsPreferredWhileItHasRoom) {
     Rig rig(withBudget(1));
     CameraView known;
@@ -260,6 +296,19 @@ TEST(RegistryPlacement, APinnedCameraUsesOnlyItsAdapterAndWaitsForRoomThere) {
     rig.h.executor.drain();
     ASSERT_TRUE(succeeded(second));
     EXPECT_EQ(rig.adapterOf("0002"), "hci1");
+}
+
+TEST(RegistryPlacement, PinningToAnAdapterTheConfigurationLeavesOutIsRefused) {
+    Rig rig(withBudget(7, {"hci1"}));
+    rig.twoAdapters();
+    rig.camera("0001", -50, -80);
+    auto done = rig.connect("0001", Placement{std::string("hci0"), std::nullopt});
+    rig.h.executor.drain();
+    ASSERT_TRUE(done->finished());
+    ASSERT_FALSE(done->ok());
+    EXPECT_EQ(done->code(), Errc::InvalidArgument);
+    EXPECT_EQ(done->result->error().message, "adapter hci0 is not one goprod uses ([bluetooth] adapters)");
+    EXPECT_EQ(rig.h.port.count("connect"), 0U);
 }
 
 TEST(RegistryPlacement, PinningAReadyCameraElsewhereMovesItThere) {

@@ -73,7 +73,8 @@ class FakeGoprod(pb2_grpc.GoprodServicer):
 
     def GetDaemonStatus(self, request, context):
         self.record("GetDaemonStatus", request, context)
-        return pb2.DaemonStatus(version="0.1.0", bluez_running=True)
+        return pb2.DaemonStatus(version="0.1.0", bluez_running=True, adapters=[
+            pb2.Adapter(name="hci0", powered=True, used=True, budget=7, connections=1, cameras=["0456"])])
 
     # issue 15 group A
     def Hilight(self, request, context):
@@ -262,6 +263,19 @@ def test_every_call_has_a_deadline(fake):
     assert all(5 < left[rpc] < 7.5 for rpc in ("SetShutter", "LoadPresetGroup", "GetStatuses", "GetApInfo",
                                               "GetDaemonStatus")), left
     assert 50 < left["Connect"] < 60.5 and left["ListCameras"] < 2.5, left
+
+
+def test_connect_pins_to_an_adapter_and_sets_a_priority_only_when_asked(fake):  # issue 16
+    with goprod.Client(fake.socket) as client:
+        client.connect("0456")
+        client.connect("0456", adapter="hci1", priority=-5)
+        client.connect("0456", adapter="")
+        (adapter,) = client.adapters()
+    sent = [request for rpc, request, _ in fake.calls if rpc == "Connect"]
+    assert [(r.HasField("adapter"), r.HasField("priority")) for r in sent] == [(False, False), (True, True),
+                                                                              (True, False)]
+    assert (sent[1].adapter, sent[1].priority, sent[2].adapter) == ("hci1", -5, "")
+    assert (adapter.name, adapter.budget, list(adapter.cameras)) == ("hci0", 7, ["0456"])
 
 
 def test_what_the_control_calls_send(fake):

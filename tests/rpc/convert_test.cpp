@@ -18,6 +18,24 @@ TEST(Convert, EveryCameraStateHasItsOwnApiState) {
     }
 }
 
+// issue 16: where a camera's link goes and why it waits.
+TEST(Convert, ACameraCarriesItsAdapterPinHomeAndPriority) {
+    core::CameraView view;
+    view.identifier = "0456";
+    view.adapter = "hci1";
+    view.waiting = "no adapter has room";
+    view.pinnedAdapter = "hci3";
+    view.homeAdapter = "00:1A:7D:DA:71:14";
+    view.priority = -7;
+    v1::Camera camera;
+    toProto(view, &camera);
+    EXPECT_EQ(camera.adapter(), "hci1");
+    EXPECT_EQ(camera.waiting(), "no adapter has room");
+    EXPECT_EQ(camera.pinned_adapter(), "hci3");
+    EXPECT_EQ(camera.home_adapter(), "00:1A:7D:DA:71:14");
+    EXPECT_EQ(camera.priority(), -7);
+}
+
 TEST(Convert, EventKindsMapBothWays) {
     for (int i = 0; i <= static_cast<int>(core::Event::Kind::RequestDone); ++i) {
         const auto kind = static_cast<core::Event::Kind>(i);

@@ -251,9 +251,13 @@ public:
         notify();
     }
 
-    void connect(core::CallId call, std::string selector, core::Placement, core::Deadline deadline,
+    void connect(core::CallId call, std::string selector, core::Placement placement, core::Deadline deadline,
                  std::function<void(core::Result<core::CameraView>)> done) override {
-        record("connect " + selector, call, deadline);
+        // issue 16: "connect 0456 adapter=hci1 priority=5" when a placement is given
+        std::string placed;
+        if (placement.adapter) placed += " adapter=" + *placement.adapter;
+        if (placement.priority) placed += " priority=" + std::to_string(*placement.priority);
+        record("connect " + selector + placed, call, deadline);
         reply<core::CameraView>(call, onConnect ? onConnect(selector) : Reply<core::CameraView>{}, std::move(done));
     }
 

@@ -16,6 +16,7 @@
 namespace goprod::rpc::testing {
 namespace {
 
+using ::testing::AnyOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
@@ -98,6 +99,42 @@ TEST_F(ServiceTest, ConnectReturnsTheReadyCameraWithTheLongTimeoutAsDeadline) {
     const auto deadline = *fake_.lastDeadline();
     EXPECT_GE(deadline, before + 59s);
     EXPECT_LE(deadline, std::chrono::steady_clock::now() + 60s);
+}
+
+// issue 16
+TEST_F(ServiceTest, ConnectPassesTheAdapterPinAndPriority) {
+    fake_.onConnect = [](const std::string&) { return core::Result<core::CameraView>(camera("0456", kAddr1)); };
+    v1::ConnectRequest request;
+    request.set_camera("0456");
+    request.set_adapter("hci1");
+    request.set_priority(-100);
+    v1::Camera response;
+    ASSERT_TRUE(stub_->Connect(context().get(), request, &response).ok());
+    request.set_adapter("00:1a:7d:DA:71:13");
+    request.clear_priority();
+    ASSERT_TRUE(stub_->Connect(context().get(), request, &response).ok());
+    request.set_adapter("");  // unpins
+    request.set_priority(100);
+    ASSERT_TRUE(stub_->Connect(context().get(), request, &response).ok());
+    EXPECT_THAT(fake_.calls(), ElementsAre("connect 0456 adapter=hci1 priority=-100",
+                                           "connect 0456 adapter=00:1a:7d:DA:71:13", "connect 0456 adapter= priority=100"));
+}
+
+TEST_F(ServiceTest, ConnectRefusesABadAdapterOrPriority) {
+    const std::vector<std::pair<std::optional<std::string>, std::optional<int>>> bad = {
+        {"hci 1", {}}, {"/org/bluez/hci1", {}}, {"00:1A:7D:DA:71:1", {}}, {std::string(33, 'a'), {}},
+        {{}, 101},     {{}, -101},              {"hci1", 1000}};
+    for (const auto& [adapter, priority] : bad) {
+        v1::ConnectRequest request;
+        request.set_camera("0456");
+        if (adapter) request.set_adapter(*adapter);
+        if (priority) request.set_priority(*priority);
+        v1::Camera response;
+        const auto status = stub_->Connect(context().get(), request, &response);
+        EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << request.ShortDebugString();
+        EXPECT_THAT(status.error_message(), AnyOf(HasSubstr("adapter must be"), HasSubstr("is not within -100..100")));
+    }
+    EXPECT_TRUE(fake_.calls().empty());
 }
 
 TEST_F(ServiceTest, ConnectWithoutACameraIsInvalid) {
@@ -1119,7 +1156,7 @@ TEST_F(ServiceTest, GetDaemonStatusReportsVersionUptimeBluezCamerasAndStreamsAga
     *steady = 3725;  // 1 h 2 min 5 s later
     fake_.registryStatus.bluezRunning = true;
     fake_.registryStatus.adapters = {
-        {"/org/bluez/hci0", "00:1A:7D:DA:71:13", true, false, true, 5, 3, "hci0", false, {"0456", "0457", "0458"}},
+        {"/org/bluez/hci0", "00:1A:7D:DA:71:13", true, false, true, 5, 3, "hci0", true, {"0456", "0457", "0458"}},
         {"/org/bluez/hci1", "00:1A:7D:DA:71:14", false, false, false, 0, 0, "hci1", false, {}}};
     fake_.registryStatus.cameras = 4;
     fake_.registryStatus.maxCameras = 64;
@@ -1147,7 +1184,11 @@ TEST_F(ServiceTest, GetDaemonStatusReportsVersionUptimeBluezCamerasAndStreamsAga
     EXPECT_TRUE(status.adapters(0).used());
     EXPECT_EQ(status.adapters(0).budget(), 5U);  // issue 16
     EXPECT_EQ(status.adapters(0).connections(), 3U);
+    EXPECT_TRUE(status.adapters(0).budget_lowered());
+    EXPECT_THAT(status.adapters(0).cameras(), ElementsAre("0456", "0457", "0458"));
     EXPECT_EQ(status.adapters(1).name(), "hci1");
+    EXPECT_FALSE(status.adapters(1).budget_lowered());
+    EXPECT_TRUE(status.adapters(1).cameras().empty());
     EXPECT_FALSE(status.adapters(1).powered());
     EXPECT_FALSE(status.adapters(1).used());
     EXPECT_EQ(status.cameras_known(), 2U);
