@@ -751,6 +751,7 @@ void Registry::publish(Event event) { events_.publish(event); }
 void Registry::stateChanged(Camera& camera) {
     const auto view = camera.view();
     auto& published = publishedState_[camera.identifier()];
+    const bool becameReady = published != view.state && view.state == CameraState::Ready;
     if (published != view.state) {
         published = view.state;
         // Built only when someone listens.
@@ -762,17 +763,15 @@ void Registry::stateChanged(Camera& camera) {
             publish(std::move(event));
         }
     }
-    if (view.state == CameraState::Ready) {
+    // A camera on its way to another adapter is still ready on the old one: Connect waits for the new.
+    if (view.state == CameraState::Ready && !camera.moving()) {
         // issue 16: remember the adapter it connected through, unless it is only here because
-        // its home adapter is gone: then it goes back when that adapter returns.
-        const auto adapter = adapters_.find(camera.device()->adapter);
-        const auto& home = camera.homeAdapter();
-        const bool displaced = !home.empty() && !camera.device()->adapter.empty() &&
-                               std::none_of(adapters_.begin(), adapters_.end(), [&](const auto& a) {
-                                   return protocol::sameIgnoringCase(a.second.address, home) && adapterUsable(a.first);
-                               });
-        if (adapter != adapters_.end() && !displaced) camera.setHomeAdapter(adapter->second.address);
-        finishConnectWaiters(camera, view);
+        // its home adapter is gone or full: then it goes back when that adapter has room.
+        if (becameReady) {
+            const auto adapter = adapters_.find(camera.device()->adapter);
+            if (adapter != adapters_.end() && !displaced(camera)) camera.setHomeAdapter(adapter->second.address);
+        }
+        finishConnectWaiters(camera, camera.view());  // with its home
     }
     // A camera that wants a link, or one that may have freed room another waits for.
     if (camera.wantsConnection() || waitingForRoom_) {
@@ -988,6 +987,17 @@ void Registry::schedule() {
         ++held[placed[i]->device()->adapter];
     }
     moveHome(held);
+}
+
+// Ready away from its home adapter because that one could not take it: gone, off or full.
+bool Registry::displaced(const Camera& camera) const {
+    const auto& home = camera.homeAdapter();
+    if (home.empty()) return false;
+    const auto held = connectionsPerAdapter();
+    return std::none_of(adapters_.begin(), adapters_.end(), [&](const auto& a) {
+        return protocol::sameIgnoringCase(a.second.address, home) && adapterUsable(a.first) &&
+               (a.first == camera.device()->adapter || countOn(held, a.first) < budget(a.first));
+    });
 }
 
 bool Registry::wantsToMove(const Camera& camera, const std::map<ObjectPath, std::size_t>& held) const {

@@ -176,6 +176,7 @@ private:
                 const std::map<ObjectPath, std::size_t>& load) const;
     // issue 16: ready cameras on another adapter than their pin or home, moved there when it has room.
     void moveHome(std::map<ObjectPath, std::size_t>& held);
+    bool displaced(const Camera& camera) const;
     bool wantsToMove(const Camera& camera, const std::map<ObjectPath, std::size_t>& held) const;
     // issue 16: the connections goprod may hold on `adapter`, and those it holds (or is making) on each.
     std::size_t budget(const ObjectPath& adapter) const;

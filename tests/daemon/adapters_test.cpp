@@ -278,6 +278,31 @@ TEST(RegistryPlacement, TheHomeAdapterIsPreferredWhileItHasRoom) {
     EXPECT_EQ(viewOf(rig.h, "0002").homeAdapter, kHci1Address);
 }
 
+TEST(RegistryPlacement, ACameraWhoseHomeIsFullKeepsItsHomeAndGoesBackWhenThereIsRoom) {
+    Rig rig(withBudget(1));
+    rig.twoAdapters();
+    rig.camera("0001", -50, -80);
+    rig.camera("0002", -50, -80);
+    rig.h.connectToReady("0001");
+    const auto home = viewOf(rig.h, "0001").homeAdapter;  // hci0's address
+    rig.h.registry->disconnect("0001", [](Result<CameraView>) {});
+    rig.h.executor.drain();
+    rig.h.connectToReady("0002");
+    ASSERT_EQ(rig.adapterOf("0002"), "hci0");
+    auto second = rig.connect("0001");
+    rig.h.executor.drain();
+    ASSERT_TRUE(succeeded(second));
+    EXPECT_EQ(rig.adapterOf("0001"), "hci1") << "hci0 is full";
+    // Notifications while it is ready there (its signal, say) do not make hci1 its home.
+    rig.h.port.updateDevice(test::makeGoProDevice("0001", kHci1).info.path, [](DeviceInfo& d) { d.rssi = -79; });
+    rig.h.executor.drain();
+    EXPECT_EQ(viewOf(rig.h, "0001").homeAdapter, home);
+    rig.h.registry->disconnect("0002", [](Result<CameraView>) {});
+    rig.h.executor.drain();
+    EXPECT_EQ(rig.adapterOf("0001"), "hci0") << "room at home again";
+    EXPECT_EQ(rig.h.state("0001"), CameraState::Ready);
+}
+
 TEST(RegistryPlacement, APinnedCameraUsesOnlyItsAdapterAndWaitsForRoomThere) {
     Rig rig(withBudget(1));
     rig.twoAdapters();
@@ -317,7 +342,15 @@ TEST(RegistryPlacement, PinningAReadyCameraElsewhereMovesItThere) {
     rig.camera("0001", -50, -80);
     rig.h.connectToReady("0001");
     ASSERT_EQ(rig.adapterOf("0001"), "hci0");
+    rig.h.port.setAutomatic("disconnect", false);
     auto moved = rig.connect("0001", Placement{std::string("hci1"), std::nullopt});
+    rig.h.executor.drain();
+    // Still ready on hci0 while that link goes down: a notification then is no answer yet.
+    rig.h.port.updateDevice(rig.h.device("0001").path(), [](DeviceInfo& d) { d.rssi = -49; });
+    rig.h.executor.drain();
+    EXPECT_TRUE(pending(moved));
+    rig.h.port.setAutomatic("disconnect", true);
+    for (const auto i : rig.h.port.indices("disconnect")) rig.h.port.finishLikeBluez(i);
     rig.h.executor.drain();
     ASSERT_TRUE(succeeded(moved));
     EXPECT_EQ(moved->value().adapter, "hci1");

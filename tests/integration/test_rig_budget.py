@@ -1,6 +1,6 @@
 """issue 16 (goprod): each adapter's connection budget ([bluetooth] max_connections)
-on the real goprod, goproctl and goprod-sim. goprod-sim plays one adapter in this
-round, so the budget is checked there: a camera that would go over it is not
+on the real goprod, goproctl and goprod-sim, on one adapter (test_rig_placement.py
+has several): a camera that would go over it is not
 connected, says why ("no adapter has room") in the API and in `goproctl list`,
 and is connected once room frees."""
 import os
