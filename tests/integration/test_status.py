@@ -47,7 +47,8 @@ def test_status_of_a_healthy_daemon():
             (adapter,) = status["adapters"]
             assert adapter == {"name": "hci0", "path": "/org/bluez/hci0", "address": "00:1A:7D:DA:71:13",
                                "powered": True, "discovering": adapter["discovering"], "used": True,
-                               "budget": 7, "connections": 1}, adapter  # issue 16: one camera connected of 7
+                               "budget": 7, "connections": 1, "budgetLowered": False, "cameras": [ids[0]]}, \
+                adapter  # issue 16: one camera connected of 7
             assert (status["camerasKnown"], status["camerasConnected"], status["camerasReady"]) == (1, 1, 1)
             assert status["cameras"] == {"count": 2, "limit": 64}
             assert status["streams"] == {"count": 1, "limit": 5}
