@@ -415,6 +415,25 @@ TEST(RegistryPlacement, AnAdapterLostMovesItsCamerasAndTheyReturnWhenItIsBack) {
     EXPECT_FALSE(rig.h.port.deviceInfo(test::makeGoProDevice("0001", kHci1).path()).connected);
 }
 
+TEST(RegistryPlacement, AnAdapterPoweredOffMovesItsCamerasAndTheyReturnWhenItIsOnAgain) {
+    Rig rig(withBudget(7));
+    rig.twoAdapters();
+    rig.camera("0001", -50, -80);
+    rig.h.connectToReady("0001");
+    ASSERT_EQ(rig.adapterOf("0001"), "hci0");
+    // hciconfig hci0 down: Powered=false, and the kernel drops its links.
+    rig.h.port.setAdapterPowered("/org/bluez/hci0", false);
+    rig.h.port.dropLink(rig.h.device("0001").path());
+    rig.h.executor.advance(1s);
+    EXPECT_EQ(rig.h.state("0001"), CameraState::Ready);
+    EXPECT_EQ(rig.adapterOf("0001"), "hci1");
+    EXPECT_EQ(viewOf(rig.h, "0001").homeAdapter, std::string(test::kAdapterAddress));
+    rig.h.port.setAdapterPowered("/org/bluez/hci0", true);
+    rig.h.executor.advance(1s);
+    EXPECT_EQ(rig.h.state("0001"), CameraState::Ready);
+    EXPECT_EQ(rig.adapterOf("0001"), "hci0") << "back home";
+}
+
 TEST(RegistryPlacement, ABusyCameraMovesHomeOnlyWhenIdle) {
     Rig rig(withBudget(7));
     rig.twoAdapters();

@@ -11,7 +11,7 @@ import grpc
 
 from goprod.v1 import goprod_pb2 as pb
 from harness import goproctl
-from rig import Rig
+from rig import Rig, left_and_back
 
 NO_ROOM = "no adapter has room"
 
@@ -236,4 +236,22 @@ def test_higher_priority_cameras_take_the_room_first():
             best = sorted(priorities, key=priorities.get)[-2:]
             assert ready(cameras) == set(best), (priorities, ready(cameras))
             assert {cameras[i].priority for i in best} == {20, 30}
+    asyncio.run(scenario())
+
+
+def test_after_bluetoothd_restarts_every_camera_is_back_on_its_own_adapter():
+    async def scenario():
+        # 12 cameras, 3 adapters of 4: no room to spare, so each must find its own place again.
+        async with PlacementRig(4, ["--cameras", "12", "--adapters", "3", "--max-connections", "4", "--paired"],
+                                known=12) as rig:
+            before = await rig.until(lambda c: len(ready(c)) == 12, "12 cameras ready")
+            events = await rig.watch(kinds=[pb.Event.KIND_STATE_CHANGED])
+            await rig.sim.control("RestartBluez", "u", 200)
+            await left_and_back(events, list(before))
+            events.cancel()
+            after = await rig.until(lambda c: len(ready(c)) == 12 and per_adapter(c) == per_adapter(before),
+                                    "every camera back home")
+            assert all(after[i].home_adapter == before[i].home_adapter for i in after)
+            assert {n: links for n, (_, _, links) in (await rig.sim_adapters()).items()} == \
+                {"hci0": 4, "hci1": 4, "hci2": 4}
     asyncio.run(scenario())
