@@ -808,8 +808,7 @@ void Camera::answered(const protocol::Request& request, const protocol::Bytes& m
     }
 }
 
-void Camera::send(const protocol::Request& request, std::function<void(Result<void>)> sent) {
-    lastWriteAt_ = executor_.now();  // the link is not idle: keep-alive waits
+Camera::Time Camera::send(const protocol::Request& request, std::function<void(Result<Time>)> sent) {
     const auto path = pathOf(request.characteristic);
     auto packets = protocol::fragment(request.message, protocol::Sender::Client);
     if (!path || !packets) {
@@ -817,27 +816,29 @@ void Camera::send(const protocol::Request& request, std::function<void(Result<vo
             sent(noPath ? fail(Errc::Unavailable, "the camera's characteristic is not available")
                         : fail(Errc::InvalidArgument, "the request is too long to frame"));
         });
-        return;
+        return {};
     }
+    // Stamped last, right before the WriteValue call: what "sent" means in the API.
+    lastWriteAt_ = executor_.now();  // the link is not idle: keep-alive waits
     writePackets(std::make_shared<std::vector<protocol::Bytes>>(std::move(*packets)), 0, *path, std::move(sent));
+    return lastWriteAt_;
 }
 
 // One packet at a time, each acknowledged (write with response) before the
 // next: a multi-packet message is never interleaved with another write.
 void Camera::writePackets(std::shared_ptr<std::vector<protocol::Bytes>> packets, std::size_t next, ObjectPath path,
-                          std::function<void(Result<void>)> sent) {
+                          std::function<void(Result<Time>)> sent) {
     auto packet = (*packets)[next];
     port_.write(path, std::move(packet),
-                [this, link = linkScope(), packets, next, path, sent = std::move(sent)](Result<void> result) mutable {
+                [this, executor = &executor_, link = linkScope(), packets, next, path,
+                 sent = std::move(sent)](Result<void> result) mutable {
                     if (link.expired() && result && next + 1 < packets->size()) {
                         // The link this message started on is gone: its remaining packets
                         // must not reach the next link (they would corrupt its messages).
                         result = fail(Errc::Unavailable, "the link dropped while the request was written");
                     }
-                    if (!result || next + 1 == packets->size()) {
-                        sent(std::move(result));
-                        return;
-                    }
+                    if (!result) return sent(Unexpected{result.error()});
+                    if (next + 1 == packets->size()) return sent(executor->now());  // BlueZ accepted the last
                     writePackets(std::move(packets), next + 1, std::move(path), std::move(sent));
                 });
 }

@@ -213,11 +213,11 @@ private:
     };
 
     // RequestLink: frames the message and writes the packets in order.
-    void send(const protocol::Request& request, std::function<void(Result<void>)> sent) override;
+    Time send(const protocol::Request& request, std::function<void(Result<Time>)> sent) override;
     // Notes that the camera acknowledged Sleep on this link.
     void answered(const protocol::Request& request, const protocol::Bytes& message) override;
     void writePackets(std::shared_ptr<std::vector<protocol::Bytes>> packets, std::size_t next, ObjectPath path,
-                      std::function<void(Result<void>)> sent);
+                      std::function<void(Result<Time>)> sent);
 
     void setState(CameraState state);
     void advance();  // the attempt's next step, from what BlueZ says now

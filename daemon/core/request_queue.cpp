@@ -87,6 +87,7 @@ void RequestQueue::onMessage(protocol::Characteristic from, protocol::Bytes mess
     Answer answer{from, std::move(message), {}, executor_.now()};
     if (inFlight_ && protocol::completes(inFlight_->request.expects, kind)) {
         answer.sentAt = inFlight_->sentAt;
+        answer.writtenAt = inFlight_->writtenAt;  // unset when the answer came before BlueZ's reply
         Item item = std::move(*inFlight_);
         inFlight_.reset();
         link_.answered(item.request, answer.message);
@@ -127,13 +128,13 @@ void RequestQueue::pump() {
     queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(*index));
     const Ticket ticket = inFlight_->ticket;
     sendingTicket_ = ticket;
-    inFlight_->sentAt = executor_.now();
-    link_.send(inFlight_->request, [this, alive = alive_, ticket](Result<void> sent) {
-        if (*alive) onSent(ticket, sent);
-    });
+    inFlight_->sentAt =
+        link_.send(inFlight_->request, [this, alive = alive_, ticket](Result<Executor::Clock::time_point> sent) {
+            if (*alive) onSent(ticket, sent);
+        });
 }
 
-void RequestQueue::onSent(Ticket ticket, const Result<void>& sent) {
+void RequestQueue::onSent(Ticket ticket, const Result<Executor::Clock::time_point>& sent) {
     if (ticket != sendingTicket_) return;  // a write of a link that is gone
     sendingTicket_ = 0;
     if (inFlight_ && inFlight_->ticket == ticket) {
@@ -143,6 +144,7 @@ void RequestQueue::onSent(Ticket ticket, const Result<void>& sent) {
             finish(item, Unexpected{sent.error()});
         } else {
             inFlight_->sent = true;
+            inFlight_->writtenAt = *sent;
         }
     }
     pump();

@@ -40,11 +40,14 @@ namespace goprod::core {
 
 // What the queue needs from the BLE side: send one request message (framed
 // into packets and written in order with write-with-response), then report
-// once whether every packet was accepted.
+// once whether every packet was accepted, and when BlueZ answered the last
+// write. Returns when the WriteValue call of its first packet was issued
+// (unset when nothing could be written); `sent` never runs inside send().
 class RequestLink {
 public:
+    using Time = Executor::Clock::time_point;
     virtual ~RequestLink() = default;
-    virtual void send(const protocol::Request& request, std::function<void(Result<void>)> sent) = 0;
+    virtual Time send(const protocol::Request& request, std::function<void(Result<Time>)> sent) = 0;
     // An answer completed `request`: called at once, in the order messages arrive
     // (its `done` runs later, from the executor, maybe after the link dropped).
     virtual void answered(const protocol::Request& /*request*/, const protocol::Bytes& /*message*/) {}
@@ -53,10 +56,12 @@ public:
 struct Answer {
     protocol::Characteristic from = protocol::Characteristic::CommandResponse;
     protocol::Bytes message;  // reassembled
-    // On the executor's clock: when the request was handed to the link, and when
-    // the answer arrived (the start skew between cameras comes from these).
+    // On the executor's clock: when the WriteValue of the request's first packet was
+    // issued, when BlueZ accepted its last packet, and when the answer arrived (the
+    // start skew between cameras comes from these).
     Executor::Clock::time_point sentAt{};
     Executor::Clock::time_point answeredAt{};
+    Executor::Clock::time_point writtenAt{};
 };
 
 // Highest first. Session: the requests that set up a (re)connected camera, so
@@ -119,8 +124,9 @@ private:
         bool waitUntilIdle = true;
         Done done;
         Executor::TimerId deadlineTimer = 0;
-        bool sent = false;  // the link accepted every packet
-        Executor::Clock::time_point sentAt{};  // handed to the link
+        bool sent = false;                        // the link accepted every packet
+        Executor::Clock::time_point sentAt{};     // the first packet's WriteValue was issued
+        Executor::Clock::time_point writtenAt{};  // BlueZ accepted the last packet
     };
     struct Stale {
         protocol::ResponseKey key;
@@ -128,7 +134,7 @@ private:
     };
 
     void pump();
-    void onSent(Ticket ticket, const Result<void>& sent);
+    void onSent(Ticket ticket, const Result<Executor::Clock::time_point>& sent);
     std::optional<std::size_t> nextSendable();  // also fails requests already past their deadline
     bool heldBack(const protocol::ResponseKey& key) const;
     void finish(Item& item, Result<Answer> result);

@@ -193,6 +193,7 @@ void setAnswerTimes(v1::CameraResult* result, const core::Answer& answer, const 
     const std::chrono::steady_clock::time_point unset{};
     if (answer.sentAt != unset) setTimestamp(result->mutable_sent(), time.wall(answer.sentAt));
     if (answer.answeredAt != unset) setTimestamp(result->mutable_acknowledged(), time.wall(answer.answeredAt));
+    if (answer.writtenAt != unset) setTimestamp(result->mutable_written(), time.wall(answer.writtenAt));
 }
 
 namespace {

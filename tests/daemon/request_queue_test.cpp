@@ -71,9 +71,11 @@ constexpr const char* kBatteryPush = "93 00 46 01 64";  // status push: battery 
 
 class FakeLink final : public RequestLink {
 public:
-    void send(const Request& request, std::function<void(Result<void>)> sent) override {
+    Time send(const Request& request, std::function<void(Result<Time>)> sent) override {
         writes_.push_back(Write{request, std::move(sent), false});
+        return issuedAt;
     }
+    Time issuedAt{};  // what send() says: the first packet's WriteValue was issued then
     void answered(const Request& request, const Bytes& message) override {
         answers.push_back(dump(request.message) + " → " + dump(message));
     }
@@ -88,8 +90,8 @@ public:
         return out;
     }
 
-    // Every packet of write i was accepted.
-    void accept(std::size_t i) { report(i, Result<void>{}); }
+    // Every packet of write i was accepted (BlueZ's reply to the last came at `at`).
+    void accept(std::size_t i, Time at = {}) { report(i, at); }
     void fail(std::size_t i, Error error) { report(i, Unexpected{std::move(error)}); }
     void acceptAll() {
         for (std::size_t i = 0; i < writes_.size(); ++i) {
@@ -101,11 +103,11 @@ public:
 private:
     struct Write {
         Request request;
-        std::function<void(Result<void>)> sent;
+        std::function<void(Result<Time>)> sent;
         bool reported = false;
     };
 
-    void report(std::size_t i, Result<void> result) {
+    void report(std::size_t i, Result<Time> result) {
         auto& write = writes_.at(i);
         ASSERT_FALSE(write.reported) << "write " << i << " reported twice by the test";
         write.reported = true;
@@ -276,6 +278,32 @@ TEST_F(QueueOrder, SendsTheSecondRequestOnlyAfterTheFirstIsAnswered) {
     answer(C::QueryResponse, kSettingsAnswer);
     EXPECT_TRUE(answered(second, C::QueryResponse, kSettingsAnswer));
     EXPECT_EQ(queue().depth(), 0U);
+}
+
+// issue 17: "sent" is when the link issued the first WriteValue, not when the queue handed it over.
+TEST_F(QueueOrder, AnAnswerCarriesWhenTheWriteWasIssuedAcceptedAndAnswered) {
+    const auto base = executor_.now();
+    link_.issuedAt = base + 3ms;
+    auto query = submit(statusQuery());
+    executor_.drain();
+    link_.accept(0, base + 7ms);
+    executor_.advance(20ms);
+    answer(C::QueryResponse, kStatusAnswer);
+    ASSERT_TRUE(answered(query, C::QueryResponse, kStatusAnswer));
+    const Answer& got = **query->result;
+    EXPECT_EQ(got.sentAt, base + 3ms);
+    EXPECT_EQ(got.writtenAt, base + 7ms);
+    EXPECT_EQ(got.answeredAt, base + 20ms);
+
+    // The camera may answer before BlueZ's reply to the write: that time is then unknown.
+    auto early = submit(statusQuery());
+    executor_.drain();
+    answer(C::QueryResponse, kStatusAnswer);
+    ASSERT_TRUE(answered(early, C::QueryResponse, kStatusAnswer));
+    EXPECT_EQ((**early->result).sentAt, base + 3ms);
+    EXPECT_EQ((**early->result).writtenAt, Executor::Clock::time_point{});
+    link_.accept(1, base + 30ms);  // late: nobody waits for it any more
+    executor_.drain();
 }
 
 TEST_F(QueueOrder, TellsTheLinkWhichRequestAnAnswerCompletedBeforeItsDoneRuns) {

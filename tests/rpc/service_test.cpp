@@ -737,6 +737,8 @@ TEST_F(ServiceTest, SendRawReturnsTheReassembledResponseWithItsTimes) {
     EXPECT_EQ(hex(response.response()), "02 00");
     EXPECT_EQ(response.result().sent().seconds(), 1'700'000'000);
     EXPECT_EQ(response.result().sent().nanos(), 10'000'000);
+    EXPECT_EQ(response.result().written().nanos(), 12'000'000);  // issue 17
+    EXPECT_EQ(response.result().acknowledged().nanos(), 30'000'000);
 }
 
 // --- Fan-out ----------------------------------------------------------------------------

@@ -36,6 +36,7 @@ inline core::Answer answerTo(const protocol::Request& request, std::uint8_t stat
                              std::vector<protocol::QueryEntry> entries = {}) {
     core::Answer answer;
     answer.sentAt = kSteadyBase + std::chrono::milliseconds{10};
+    answer.writtenAt = kSteadyBase + std::chrono::milliseconds{12};
     answer.answeredAt = kSteadyBase + std::chrono::milliseconds{30};
     const auto id = request.expects.id;
     switch (request.expects.kind) {
