@@ -8,10 +8,15 @@
   --connect: a D-Bus client that connects them itself, one at a time per adapter, the
   adapters in parallel, the cameras dealt evenly over the adapters, and enables the
   notifications goprod enables (no session set-up: goprod's READY also needs five
-  requests answered);
+  requests answered). goprod places a camera on the adapter that hears it best, the
+  least loaded among those within 6 dB; the sim's signals (-55 to -84 dBm, fixed per
+  camera and adapter) leave some adapters more cameras than others, so each point runs
+  twice: with the sim's signals, and with every camera heard at -60 dBm on every
+  adapter (SetRssi), where only the load decides;
 - memory and idle CPU of goprod with 8, 64 and 256 ready cameras (8 adapters),
   keep-alive at its default: VmRSS, and CPU over a quiet window;
-- ListCameras (gRPC, from Python) and `goproctl list` wall time with 256 cameras.
+- ListCameras (gRPC, from Python) and `goproctl list` wall time with 256 cameras, back
+  to back, and `goproctl list` after a quiet gap.
 
 Usage: bench/rig_bench.py BUILD_DIR [--json] [--smoke]
        (--smoke: small counts and short windows, to check that the benchmark works)
@@ -40,6 +45,7 @@ MEMORY_COUNTS = (4, 8) if ARGS.smoke else (8, 64, 256)
 MEMORY_ADAPTERS = 2 if ARGS.smoke else 8
 IDLE_SECONDS = 1 if ARGS.smoke else 10
 LIST_CALLS = 5 if ARGS.smoke else 50
+QUIET_LIST_CALLS = 3 if ARGS.smoke else 20
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "integration"))
 sys.path.insert(0, os.path.join(BUILD, "python"))
 os.environ.setdefault("GOPROD_SIM", os.path.join(BUILD, "sim", "goprod-sim"))
@@ -170,12 +176,19 @@ async def sim_links(rig):
     return {a[0]: a[4] for a in adapters}
 
 
-async def connect_time(adapters):
+async def connect_time(adapters, equal_signal):
+    """goprod's time to connect every camera (and the direct client's, unless `equal_signal`)."""
     async with Rig(CONNECT_CAMERAS, adapters, "--connect-delay-ms", str(CONNECT_DELAY_MS)) as rig:
-        direct = await direct_connect(rig)
-        # The direct client has left the bus: its links are down before goprod starts.
-        if any((await sim_links(rig)).values()):
-            raise RuntimeError("the direct client's links are still up")
+        direct = None
+        if equal_signal:
+            for camera in rig.ids:
+                for adapter in range(adapters):
+                    await rig.sim.control("SetRssi", "ssn", camera, f"hci{adapter}", -60)
+        else:
+            direct = await direct_connect(rig)
+            # The direct client disconnected before it left: goprod starts on a rig with no link.
+            if any((await sim_links(rig)).values()):
+                raise RuntimeError("the direct client's links are still up")
         await rig.start_daemon()
         await rig.discover()
         started = time.perf_counter()
@@ -185,9 +198,8 @@ async def connect_time(adapters):
         spread = {}
         for camera in cameras:
             spread[camera.adapter] = spread.get(camera.adapter, 0) + 1
-        return {"adapters": adapters, "goprod_seconds": seconds, "direct_seconds": direct["seconds"],
-                "goprod_cameras_per_adapter": dict(sorted(spread.items())),
-                "sim_links_per_adapter": await sim_links(rig)}
+        return {"goprod_seconds": seconds, "direct_seconds": direct and direct["seconds"],
+                "goprod_cameras_per_adapter": dict(sorted(spread.items()))}
 
 
 async def idle_cpu_percent(pid):
@@ -207,12 +219,17 @@ async def memory_and_list():
         for count in MEMORY_COUNTS:
             await rig.connect(rig.ids[connected:count])
             connected = count
+            ready_rss = rss_kib(pid)
+            idle = await idle_cpu_percent(pid)
+            # After the idle window: goprod gives malloc's free pages back (it checks every 10 s).
             rss = rss_kib(pid)
             FIGURES["memory"].append({
-                "cameras": count, "rss_kib": rss,
-                "kib_per_camera": (rss - FIGURES["memory_no_camera_kib"]) / count,
-                "idle_cpu_percent": await idle_cpu_percent(pid)})
+                "cameras": count, "rss_at_ready_kib": ready_rss, "rss_kib": rss,
+                "kib_per_camera": (rss - FIGURES["memory_no_camera_kib"]) / count, "idle_cpu_percent": idle})
 
+        # Back to back first; the first call is not timed, as it ends the quiet window
+        # above: calls after a quiet moment are measured on their own below.
+        await rig.stub.ListCameras(pb.ListCamerasRequest())
         rpc_ms = []
         for _ in range(LIST_CALLS):
             started = time.perf_counter()
@@ -220,19 +237,33 @@ async def memory_and_list():
             rpc_ms.append((time.perf_counter() - started) * 1000)
             if len(reply.cameras) != connected:
                 raise RuntimeError(f"ListCameras gave {len(reply.cameras)} cameras, not {connected}")
-        cli_ms = []
-        for _ in range(LIST_CALLS):
-            started = time.perf_counter()
-            proc = await asyncio.create_subprocess_exec(GOPROCTL, "--socket", rig.daemon.target, "list",
-                                                        stdout=asyncio.subprocess.PIPE,
-                                                        stderr=asyncio.subprocess.PIPE)
-            out, err = await proc.communicate()
-            cli_ms.append((time.perf_counter() - started) * 1000)
-            if proc.returncode != 0 or len(out.decode().splitlines()) != connected + 1:  # a header, a row each
-                raise RuntimeError(f"goproctl list failed ({proc.returncode}): {err.decode()}\n{out.decode()}")
+        cli_ms = [await goproctl_list_ms(rig, connected) for _ in range(LIST_CALLS)]
+        # After a quiet gap, as a person types the command: gRPC 1.51's callback server
+        # threads stop polling for 100 ms after each second without a call
+        # (CallbackAlternativeCQ in src/cpp/common/completion_queue_cc.cc), so the
+        # gaps are spread evenly over that 1.1 s cycle.
+        quiet_ms = []
+        for i in range(QUIET_LIST_CALLS):
+            await asyncio.sleep(0.5 + 1.1 * (i + 0.5) / QUIET_LIST_CALLS)  # the quiet gap is the point
+            quiet_ms.append(await goproctl_list_ms(rig, connected))
         FIGURES["list"] = {"cameras": connected, "calls": LIST_CALLS,
                            "rpc_ms": {"p50": statistics.median(rpc_ms), "p99": percentile(rpc_ms, 99)},
-                           "goproctl_ms": {"p50": statistics.median(cli_ms), "p99": percentile(cli_ms, 99)}}
+                           "goproctl_ms": {"p50": statistics.median(cli_ms), "p99": percentile(cli_ms, 99)},
+                           "goproctl_after_quiet_ms": {"calls": QUIET_LIST_CALLS, "p50": statistics.median(quiet_ms),
+                                                       "max": max(quiet_ms),
+                                                       "over_50_ms": sum(ms > 50 for ms in quiet_ms)}}
+
+
+async def goproctl_list_ms(rig, cameras):
+    """Wall time of one `goproctl list`, process start to exit."""
+    started = time.perf_counter()
+    proc = await asyncio.create_subprocess_exec(GOPROCTL, "--socket", rig.daemon.target, "list",
+                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await proc.communicate()
+    ms = (time.perf_counter() - started) * 1000
+    if proc.returncode != 0 or len(out.decode().splitlines()) != cameras + 1:  # a header, a row each
+        raise RuntimeError(f"goproctl list failed ({proc.returncode}): {err.decode()}\n{out.decode()}")
+    return ms
 
 
 async def main():
@@ -240,32 +271,45 @@ async def main():
     m = FIGURES["machine"]
     say(f"goprod rig figures on {m['cpu']} ({m['cpus']} CPUs, Linux {m['kernel']})")
 
-    say(f"\nconnect {CONNECT_CAMERAS} cameras, {2 * CONNECT_DELAY_MS} ms a connection, seconds "
-        "(direct: one Connect at a time per adapter, cameras dealt evenly)")
-    say(f"  {'adapters':>8}  {'goprod':>7}  {'direct':>7}  {'goprod speed-up':>15}  {'direct speed-up':>15}  "
-        "goprod's cameras per adapter")
+    say(f"\nconnect {CONNECT_CAMERAS} cameras, {2 * CONNECT_DELAY_MS} ms a connection, seconds (speed-up: "
+        "against 1 adapter; direct: one Connect at a time per adapter, cameras dealt evenly)")
+    say(f"  {'adapters':>8}  {'direct':>14}  {'goprod':>14}  {'goprod, equal signal':>20}  "
+        "goprod's cameras per adapter (sim's signals | equal)")
     for adapters in CONNECT_ADAPTERS:
-        row = await connect_time(adapters)
+        placed = await connect_time(adapters, equal_signal=False)
+        equal = await connect_time(adapters, equal_signal=True)
+        row = {"adapters": adapters, "direct_seconds": placed["direct_seconds"],
+               "goprod_seconds": placed["goprod_seconds"], "goprod_equal_signal_seconds": equal["goprod_seconds"],
+               "goprod_cameras_per_adapter": placed["goprod_cameras_per_adapter"],
+               "goprod_equal_signal_cameras_per_adapter": equal["goprod_cameras_per_adapter"]}
         FIGURES["connect"].append(row)
         first = FIGURES["connect"][0]
-        spread = " ".join(str(n) for n in row["goprod_cameras_per_adapter"].values())
-        say(f"  {adapters:>8}  {row['goprod_seconds']:>7.2f}  {row['direct_seconds']:>7.2f}  "
-            f"{first['goprod_seconds'] / row['goprod_seconds']:>14.2f}x  "
-            f"{first['direct_seconds'] / row['direct_seconds']:>14.2f}x  {spread}")
+
+        def cell(key):
+            return f"{row[key]:5.2f} ({first[key] / row[key]:4.2f}x)"
+
+        say(f"  {adapters:>8}  {cell('direct_seconds'):>14}  {cell('goprod_seconds'):>14}  "
+            f"{cell('goprod_equal_signal_seconds'):>20}  "
+            f"{' '.join(str(n) for n in placed['goprod_cameras_per_adapter'].values())} | "
+            f"{' '.join(str(n) for n in equal['goprod_cameras_per_adapter'].values())}")
 
     await memory_and_list()
     say(f"\ngoprod with ready cameras on {MEMORY_ADAPTERS} adapters, keep-alive every 3 s (the default)")
     say(f"  no camera {FIGURES['memory_no_camera_kib'] / 1024:.1f} MiB; "
-        f"{max(MEMORY_COUNTS)} discovered {FIGURES['memory_discovered_kib'] / 1024:.1f} MiB")
-    say(f"  {'cameras':>7}  {'RSS MiB':>7}  {'KiB/camera':>10}  {f'idle CPU over {IDLE_SECONDS} s':>18}")
+        f"right after discovering {max(MEMORY_COUNTS)} {FIGURES['memory_discovered_kib'] / 1024:.1f} MiB")
+    say(f"  {'cameras':>7}  {'RSS MiB at ready':>16}  {'RSS MiB after idle':>18}  {'KiB/camera':>10}  "
+        f"{f'idle CPU over {IDLE_SECONDS} s':>18}")
     for row in FIGURES["memory"]:
-        say(f"  {row['cameras']:>7}  {row['rss_kib'] / 1024:>7.1f}  {row['kib_per_camera']:>10.0f}  "
-            f"{row['idle_cpu_percent']:>16.2f} %")
-    say("  (KiB/camera: RSS above the no-camera RSS, divided by the cameras)")
+        say(f"  {row['cameras']:>7}  {row['rss_at_ready_kib'] / 1024:>16.1f}  {row['rss_kib'] / 1024:>18.1f}  "
+            f"{row['kib_per_camera']:>10.0f}  {row['idle_cpu_percent']:>16.2f} %")
+    say("  (KiB/camera: RSS after idle above the no-camera RSS, divided by the cameras; CPU in 10 ms ticks)")
     lst = FIGURES["list"]
     say(f"\nlisting {lst['cameras']} cameras, {lst['calls']} calls, ms (median / p99)")
     say(f"  ListCameras RPC (Python gRPC client)   {lst['rpc_ms']['p50']:6.1f} / {lst['rpc_ms']['p99']:6.1f}")
     say(f"  goproctl list (process wall time)      {lst['goproctl_ms']['p50']:6.1f} / {lst['goproctl_ms']['p99']:6.1f}")
+    quiet = lst["goproctl_after_quiet_ms"]
+    say(f"  goproctl list after 0.5-1.6 s quiet    {quiet['p50']:6.1f} / {quiet['max']:6.1f} (max); "
+        f"{quiet['over_50_ms']} of {quiet['calls']} over 50 ms")
     if ARGS.json:
         print(json.dumps(FIGURES, indent=2))
 
