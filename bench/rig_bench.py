@@ -46,7 +46,7 @@ MEMORY_COUNTS = (4, 8) if ARGS.smoke else (8, 64, 256)
 MEMORY_ADAPTERS = 2 if ARGS.smoke else 8
 IDLE_SECONDS = 1 if ARGS.smoke else 10
 LIST_CALLS = 5 if ARGS.smoke else 50
-QUIET_LIST_CALLS = 3 if ARGS.smoke else 20
+QUIET_LIST_CALLS = 3 if ARGS.smoke else 40
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "integration"))
 sys.path.insert(0, os.path.join(BUILD, "python"))
 os.environ.setdefault("GOPROD_SIM", os.path.join(BUILD, "sim", "goprod-sim"))
@@ -135,6 +135,14 @@ class Rig:
         call.cancel()
         if found < set(self.ids):
             raise RuntimeError(f"goprod did not discover {sorted(set(self.ids) - found)}")
+        deadline = time.perf_counter() + 10
+        while True:  # polling goprod's status: no event says that every adapter stopped scanning
+            status = await self.stub.GetDaemonStatus(pb.GetDaemonStatusRequest())
+            if status.discoveries == 0 and not any(a.discovering for a in status.adapters):
+                return
+            if time.perf_counter() > deadline:
+                raise RuntimeError(f"discovery did not stop: {status}")
+            await asyncio.sleep(0.05)
 
     async def connect(self, ids):
         """Asks for every camera at once; returns once each Connect answered READY."""
