@@ -10,6 +10,14 @@
 //
 //   direct_client --seconds S DEVICE_PATH...      throughput, one line of JSON
 //   direct_client --sequential N DEVICE_PATH      latency of N requests in a row
+//   direct_client --connect DEVICE_PATH...        connect time (the rig benchmark)
+//
+// --connect connects the given cameras (their paths name the adapter each goes
+// through: /org/bluez/hci2/dev_...) one at a time per adapter, as a controller
+// makes one LE connection at a time and goprod schedules them, the adapters in
+// parallel, and enables notifications on the four response characteristics as
+// goprod does. The time is from the first Connect to the last notification
+// enabled: goprod's connection without its session set-up.
 //
 // It prints figures; it asserts nothing about time. Single-threaded: every
 // callback runs on the connection's event loop in the main thread.
@@ -18,6 +26,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -180,8 +189,118 @@ private:
     std::vector<double> latenciesUs_;
 };
 
+// Connect time: one Connect at a time per adapter, the adapters in parallel;
+// a camera is done once notifications are on for its four response
+// characteristics (GP-0073, 0075, 0077, 0092: goprod's), then the adapter's next
+// camera connects. Everything is asynchronous on the one event loop.
+class Connector {
+public:
+    Connector(sdbus::IConnection& connection, const std::vector<std::string>& devices) : connection_(connection) {
+        for (const auto& device : devices) {
+            // /org/bluez/hciN/dev_...: the adapter is the path's parent.
+            queues_[device.substr(0, device.rfind('/'))].push_back(device);
+        }
+        left_ = devices.size();
+        // The characteristics appear (InterfacesAdded) before the Connect reply, as from bluetoothd.
+        root_ = sdbus::createProxy(connection_, kBluez, "/");
+        root_->uponSignal("InterfacesAdded")
+            .onInterface("org.freedesktop.DBus.ObjectManager")
+            .call([this](const sdbus::ObjectPath& path,
+                         const std::map<std::string, std::map<std::string, sdbus::Variant>>& interfaces) {
+                const auto gatt = interfaces.find(kCharacteristic);
+                if (gatt != interfaces.end()) uuids_[path] = gatt->second.at("UUID").get<std::string>();
+            });
+        root_->finishRegistration();
+    }
+
+    // Connects them all; returns once every camera is done.
+    void run() {
+        for (auto& [adapter, queue] : queues_) next(adapter);
+        connection_.enterEventLoop();
+    }
+
+    std::size_t adapters() const { return queues_.size(); }
+
+    void disconnectAll() {
+        for (auto& device : devices_) device->callMethod("Disconnect").onInterface("org.bluez.Device1");
+    }
+
+private:
+    void next(const std::string& adapter) {
+        auto& queue = queues_[adapter];
+        if (queue.empty()) return;
+        const std::string path = queue.front();
+        queue.pop_front();
+        devices_.push_back(sdbus::createProxy(connection_, kBluez, path));
+        devices_.back()
+            ->callMethodAsync("Connect")
+            .onInterface("org.bluez.Device1")
+            .withTimeout(std::chrono::seconds(30))
+            .uponReplyInvoke([this, path, adapter](const sdbus::Error* error) {
+                if (error != nullptr) fail(path, "Connect", *error);
+                subscribe(path, adapter);
+            });
+    }
+
+    void subscribe(const std::string& device, const std::string& adapter) {
+        static const protocol::Characteristic notified[] = {
+            protocol::Characteristic::CommandResponse, protocol::Characteristic::SettingResponse,
+            protocol::Characteristic::QueryResponse, protocol::Characteristic::NetworkManagementResponse};
+        auto pending = std::make_shared<std::size_t>(std::size(notified));
+        for (const auto which : notified) {
+            const auto uuid = uuidOf(which);
+            const auto found = std::find_if(uuids_.begin(), uuids_.end(), [&](const auto& entry) {
+                return entry.second == uuid && entry.first.rfind(device + "/", 0) == 0;
+            });
+            if (found == uuids_.end()) {
+                std::fprintf(stderr, "direct_client: %s has no characteristic %s\n", device.c_str(), uuid.c_str());
+                std::exit(1);
+            }
+            characteristics_.push_back(sdbus::createProxy(connection_, kBluez, found->first));
+            characteristics_.back()
+                ->callMethodAsync("StartNotify")
+                .onInterface(kCharacteristic)
+                .uponReplyInvoke([this, device, adapter, pending](const sdbus::Error* error) {
+                    if (error != nullptr) fail(device, "StartNotify", *error);
+                    if (--*pending != 0) return;
+                    if (--left_ == 0) connection_.leaveEventLoop();
+                    next(adapter);
+                });
+        }
+    }
+
+    [[noreturn]] static void fail(const std::string& path, const char* method, const sdbus::Error& error) {
+        std::fprintf(stderr, "direct_client: %s %s failed: %s\n", path.c_str(), method, error.getMessage().c_str());
+        std::exit(1);
+    }
+
+    sdbus::IConnection& connection_;
+    std::unique_ptr<sdbus::IProxy> root_;
+    std::map<std::string, std::deque<std::string>> queues_;  // adapter path → its cameras not yet connected
+    std::map<std::string, std::string> uuids_;               // characteristic path → UUID
+    std::vector<std::unique_ptr<sdbus::IProxy>> devices_;
+    std::vector<std::unique_ptr<sdbus::IProxy>> characteristics_;
+    std::size_t left_ = 0;  // cameras not done
+};
+
+int connectTime(const std::vector<std::string>& devices) {
+    auto connection = sdbus::createSystemBusConnection();
+    Connector connector(*connection, devices);
+    const double cpuBefore = cpuSeconds();
+    const auto started = Clock::now();
+    connector.run();
+    const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
+    std::printf("{\"cameras\": %zu, \"adapters\": %zu, \"seconds\": %.3f, \"client_cpu_seconds\": %.3f}\n",
+                devices.size(), connector.adapters(), elapsed, cpuSeconds() - cpuBefore);
+    connector.disconnectAll();
+    return 0;
+}
+
 int usage() {
-    std::fputs("usage: direct_client [--registered] (--seconds S | --sequential N) DEVICE_PATH...\n", stderr);
+    std::fputs(
+        "usage: direct_client [--registered] (--seconds S | --sequential N) DEVICE_PATH...\n"
+        "       direct_client --connect DEVICE_PATH...\n",
+        stderr);
     return 2;
 }
 
@@ -189,6 +308,7 @@ int usage() {
 
 int main(int argc, char** argv) {
     bool registered = false;
+    bool connect = false;
     double seconds = 0;
     std::size_t sequential = 0;
     std::vector<std::string> devices;
@@ -196,6 +316,8 @@ int main(int argc, char** argv) {
         const std::string arg = argv[i];
         if (arg == "--registered") {
             registered = true;
+        } else if (arg == "--connect") {
+            connect = true;
         } else if (arg == "--seconds" && i + 1 < argc) {
             seconds = std::atof(argv[++i]);
         } else if (arg == "--sequential" && i + 1 < argc) {
@@ -206,7 +328,15 @@ int main(int argc, char** argv) {
             return usage();
         }
     }
-    if (devices.empty() || (seconds <= 0) == (sequential == 0)) return usage();
+    if (connect && !devices.empty() && seconds <= 0 && sequential == 0 && !registered) {
+        try {
+            return connectTime(devices);
+        } catch (const sdbus::Error& error) {
+            std::fprintf(stderr, "direct_client: %s (%s)\n", error.getMessage().c_str(), error.getName().c_str());
+            return 1;
+        }
+    }
+    if (connect || devices.empty() || (seconds <= 0) == (sequential == 0)) return usage();
 
     try {
         // The bus is DBUS_SYSTEM_BUS_ADDRESS's, as for goprod and bluetoothd.
