@@ -492,7 +492,7 @@ void Camera::initialize() {
 }
 
 void Camera::submitSessionStep(SessionStep step, protocol::Request request) {
-    RequestOptions options{executor_.now() + settings_.sessionTimeout, Priority::Session, false};
+    RequestOptions options{executor_.now() + settings_.sessionTimeout, Priority::Session, false, {}};
     queue_.submit(std::move(request), options, [this, link = linkScope(), step](Result<Answer> answer) {
         if (link.expired()) return;
         sessionStepDone(step, answer);
@@ -675,7 +675,7 @@ void Camera::disconnect(std::function<void(Result<void>)> done) {
     if (link_ && link_->controlClaimed && device_ && device_->connected) {
         link_->controlClaimed = false;
         submit(*protocol::operation::setCameraControl(kIdle),
-               {executor_.now() + kControlRelease, Priority::Session, false},
+               {executor_.now() + kControlRelease, Priority::Session, false, {}},
                [this, alive = alive_, done = std::move(done)](Result<Answer> answer) mutable {
                    if (!*alive) return;
                    const auto ok = answer ? controlAnswer(*answer) : Result<void>(Unexpected{answer.error()});
@@ -895,7 +895,7 @@ void Camera::pollStatus(std::uint64_t waiterId) {
         const auto it = findStatusWaiter(waiterId);
         if (it == statusWaiters_.end()) return;
         it->poll = 0;
-        RequestOptions options{it->deadline, Priority::Normal, {}};
+        RequestOptions options{it->deadline, Priority::Normal, {}, {}};
         const protocol::Bytes ids{it->status};
         queue_.submit(protocol::query(protocol::QueryId::GetStatusValues, ids), options,
                       [this, alive, waiterId](Result<Answer> answer) {
@@ -951,7 +951,7 @@ void Camera::scheduleKeepAlive() {
         keepAliveTimer_ = 0;
         const bool idle = queue_.depth() == 0 && executor_.now() >= lastWriteAt_ + settings_.keepAlive;
         if (idle) {
-            RequestOptions options{executor_.now() + settings_.keepAlive, Priority::Low, {}};
+            RequestOptions options{executor_.now() + settings_.keepAlive, Priority::Low, {}, {}};
             queue_.submit(protocol::setting::keepAlive(), options, [this, link](Result<Answer> answer) {
                 if (link.expired()) return;
                 if (!answer) spdlog::debug("camera {}: keep-alive: {}", identifier_, answer.error().message);
@@ -1141,7 +1141,7 @@ void Camera::claimControl(bool claim, Deadline deadline, std::function<void(Resu
         return;
     }
     // The session's wish changes once the camera took it.
-    submit(*protocol::operation::setCameraControl(claim ? kExternal : kIdle), {deadline, Priority::Normal, false},
+    submit(*protocol::operation::setCameraControl(claim ? kExternal : kIdle), {deadline, Priority::Normal, false, {}},
            [this, alive = alive_, link = linkScope(), claim, done = std::move(done)](Result<Answer> answer) {
                if (!answer) return done(Unexpected{answer.error()});
                auto ok = controlAnswer(*answer);

@@ -61,7 +61,7 @@ private:
     void submit(protocol::Request request, std::function<void(const protocol::Bytes&)> onAnswer) {
         Camera* camera = find_();
         if (camera == nullptr) return finish(fail(Errc::Unavailable, "the camera is gone"));
-        ticket_ = camera->submit(std::move(request), RequestOptions{deadline_, Priority::Normal, {}},
+        ticket_ = camera->submit(std::move(request), RequestOptions{deadline_, Priority::Normal, {}, {}},
                                  [weak = weak_from_this(), onAnswer = std::move(onAnswer)](Result<Answer> answer) {
                                      auto self = weak.lock();
                                      if (!self || self->finished_) return;

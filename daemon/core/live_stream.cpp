@@ -133,7 +133,7 @@ private:
     }
 
     void submit(protocol::Request request, std::function<void(const Answer&)> onAnswer) {
-        ticket_ = camera_.submit(std::move(request), RequestOptions{deadline_, Priority::Normal, false},
+        ticket_ = camera_.submit(std::move(request), RequestOptions{deadline_, Priority::Normal, false, {}},
                                  [weak = weak_from_this(), onAnswer = std::move(onAnswer)](Result<Answer> answer) {
                                      auto self = weak.lock();
                                      if (!self || self->done_) return;

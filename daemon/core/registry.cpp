@@ -518,7 +518,7 @@ void Registry::request(CallId call, std::string selector, protocol::Request requ
         auto camera = reachable(selector);
         if (!camera) return done(Unexpected{camera.error()});
         const auto id = (*camera)->identifier();
-        const auto ticket = (*camera)->submit(std::move(request), RequestOptions{deadline, Priority::Normal, {}},
+        const auto ticket = (*camera)->submit(std::move(request), RequestOptions{deadline, Priority::Normal, {}, {}},
                                               [this, alive = alive_, call, done = std::move(done)](Result<Answer> a) {
                                                   if (*alive) untrackCall(call);
                                                   done(std::move(a));
@@ -559,14 +559,13 @@ void Registry::requestEach(CallId call, Selection selection, protocol::Request r
         }
         for (std::size_t i = 0; i < cameras->size(); ++i) {
             Camera& camera = *(*cameras)[i];
-            const auto ticket = camera.submit(
-                request, RequestOptions{deadline, Priority::Normal, {}},
-                [this, alive = alive_, call, gathered, i](Result<Answer> answer) {
-                    gathered->outcomes[i].answer = std::move(answer);
-                    if (--gathered->remaining != 0) return;
-                    if (*alive) untrackCall(call);
-                    gathered->done(std::move(gathered->outcomes));
-                });
+            const auto ticket = camera.submit(request, RequestOptions{deadline, Priority::Normal, {}, {}},
+                                              [this, alive = alive_, call, gathered, i](Result<Answer> answer) {
+                                                  gathered->outcomes[i].answer = std::move(answer);
+                                                  if (--gathered->remaining != 0) return;
+                                                  if (*alive) untrackCall(call);
+                                                  gathered->done(std::move(gathered->outcomes));
+                                              });
             if (ticket != 0) gathered->tickets.emplace_back(camera.identifier(), ticket);
         }
         trackCall(call, [this, weak = std::weak_ptr<Gathered>(gathered)] {

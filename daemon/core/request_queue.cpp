@@ -35,6 +35,11 @@ RequestQueue::Ticket RequestQueue::submit(protocol::Request request, RequestOpti
     item.deadlineTimer = executor_.at(options.deadline, [this, alive = alive_, ticket] {
         if (*alive) expire(ticket);
     });
+    if (options.sendAt) {
+        item.sendTimer = executor_.at(*options.sendAt, [this, alive = alive_] {
+            if (*alive) pump();
+        });
+    }
     // Higher priorities go first; FIFO within a priority.
     const auto position = std::find_if(queue_.begin(), queue_.end(), [&options](const Item& queued) {
         return queued.options.priority > options.priority;
@@ -162,13 +167,29 @@ std::optional<std::size_t> RequestQueue::nextSendable() {
             ++i;
         }
     }
+    // issue 17: a planned request whose instant has come goes first; one whose instant
+    // is near keeps the link free until then.
+    const auto now = executor_.now();
+    bool holding = false;
+    for (std::size_t i = 0; i < queue_.size(); ++i) {
+        const auto& at = queue_[i].options.sendAt;
+        if (!at) continue;
+        if (*at <= now && sendable(queue_[i])) return i;
+        holding = holding || *at - limits_.holdBack <= now;
+    }
+    if (holding) return std::nullopt;
     for (std::size_t i = 0; i < queue_.size(); ++i) {
         const Item& item = queue_[i];
+        if (item.options.sendAt) continue;          // not its instant yet
         if (busy_ && item.waitUntilIdle) continue;  // queries and shutter off overtake it
         if (heldBack(item.request.expects)) return std::nullopt;  // never reorder around a held-back request
         return i;
     }
     return std::nullopt;
+}
+
+bool RequestQueue::sendable(const Item& item) const {
+    return !(busy_ && item.waitUntilIdle) && !heldBack(item.request.expects);
 }
 
 bool RequestQueue::heldBack(const protocol::ResponseKey& key) const {
@@ -178,6 +199,7 @@ bool RequestQueue::heldBack(const protocol::ResponseKey& key) const {
 
 void RequestQueue::finish(Item& item, Result<Answer> result) {
     executor_.cancel(item.deadlineTimer);
+    executor_.cancel(item.sendTimer);
     executor_.post([done = std::move(item.done), result = std::move(result)]() mutable { done(std::move(result)); });
 }
 

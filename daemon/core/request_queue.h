@@ -73,11 +73,18 @@ struct RequestOptions {
     Priority priority = Priority::Normal;
     // Unset: derived from the request (everything but queries and shutter off waits).
     std::optional<bool> waitUntilIdle;
+    // issue 17: a planned request, written at this instant and not before. From
+    // QueueLimits::holdBack before it the queue starts nothing else, so that the link
+    // is free then; at the instant it goes first. The deadline must come after it.
+    std::optional<Executor::Clock::time_point> sendAt;
 };
 
 struct QueueLimits {
     std::size_t maxDepth = 32;
     std::chrono::milliseconds staleGrace{2000};  // how long a late answer is waited for
+    // issue 17: how long before a planned request's instant the link is kept free
+    // (longer than a camera takes to answer, so that nothing is in flight then).
+    std::chrono::milliseconds holdBack{1000};
 };
 
 class RequestQueue {
@@ -124,6 +131,7 @@ private:
         bool waitUntilIdle = true;
         Done done;
         Executor::TimerId deadlineTimer = 0;
+        Executor::TimerId sendTimer = 0;          // issue 17: a planned request's instant
         bool sent = false;                        // the link accepted every packet
         Executor::Clock::time_point sentAt{};     // the first packet's WriteValue was issued
         Executor::Clock::time_point writtenAt{};  // BlueZ accepted the last packet
@@ -137,6 +145,7 @@ private:
     void onSent(Ticket ticket, const Result<Executor::Clock::time_point>& sent);
     std::optional<std::size_t> nextSendable();  // also fails requests already past their deadline
     bool heldBack(const protocol::ResponseKey& key) const;
+    bool sendable(const Item& item) const;
     void finish(Item& item, Result<Answer> result);
     void abandonInFlight(Result<Answer> result);  // finish it; its answer may still come
     void expire(Ticket ticket);

@@ -104,7 +104,7 @@ private:
 
     // A request through the camera's queue whose answer is a protobuf message.
     void submit(protocol::Request request, std::function<void(const protocol::ProtobufMessage&)> onAnswer) {
-        RequestOptions options{deadline_, Priority::Normal, false};
+        RequestOptions options{deadline_, Priority::Normal, false, {}};
         ticket_ = camera_.submit(std::move(request), options,
                                  [weak = weak_from_this(), onAnswer = std::move(onAnswer)](Result<Answer> answer) {
                                      auto self = weak.lock();
@@ -293,7 +293,7 @@ std::function<void()> setAp(Camera& camera, std::function<Camera*()> find, bool 
     state->done = std::move(done);
     const auto ticket = camera.submit(
         protocol::command::setApControl(on ? protocol::ApControl::On : protocol::ApControl::Off),
-        RequestOptions{deadline, Priority::Normal, {}}, [on, deadline, state](Result<Answer> a) {
+        RequestOptions{deadline, Priority::Normal, {}, {}}, [on, deadline, state](Result<Answer> a) {
             if (!a) return state->finish(Unexpected{a.error()});
             const auto response = protocol::parseCommandResponse(a->message);
             if (!response || !response->ok()) {

@@ -194,11 +194,14 @@ protected:
     };
 
     std::shared_ptr<Outcome> submit(Request request, Submit how) {
-        auto outcome = std::make_shared<Outcome>();
         RequestOptions options;
         options.deadline = executor_.now() + how.timeout;
         options.priority = how.priority;
         options.waitUntilIdle = how.waitUntilIdle;
+        return submitWith(std::move(request), options);
+    }
+    std::shared_ptr<Outcome> submitWith(Request request, const RequestOptions& options) {
+        auto outcome = std::make_shared<Outcome>();
         outcome->ticket = queue_->submit(std::move(request), options, [this, outcome](Result<Answer> result) {
             ++outcome->calls;
             if (outcome->calls > 1) {
@@ -215,6 +218,13 @@ protected:
         return outcome;
     }
     std::shared_ptr<Outcome> submit(Request request) { return submit(std::move(request), Submit{}); }
+    // issue 17: a request planned for `at` (its deadline `timeout` after it).
+    std::shared_ptr<Outcome> plan(Request request, Clock::time_point at, Clock::duration timeout = 5s) {
+        RequestOptions options;
+        options.deadline = at + timeout;
+        options.sendAt = at;
+        return submitWith(std::move(request), options);
+    }
     std::shared_ptr<Outcome> submit(Request request, Clock::duration timeout) {
         return submit(std::move(request), Submit{timeout, Priority::Normal, {}});
     }
@@ -304,6 +314,62 @@ TEST_F(QueueOrder, AnAnswerCarriesWhenTheWriteWasIssuedAcceptedAndAnswered) {
     EXPECT_EQ((**early->result).writtenAt, Executor::Clock::time_point{});
     link_.accept(1, base + 30ms);  // late: nobody waits for it any more
     executor_.drain();
+}
+
+// issue 17: planned requests (SetShutter's start_at).
+TEST_F(QueueOrder, APlannedRequestIsWrittenAtItsInstantAndNotBefore) {
+    const auto at = executor_.now() + 5s;
+    auto shutter = plan(shutterOn(), at);
+    executor_.advance(4900ms);
+    EXPECT_EQ(link_.count(), 0U);
+    executor_.advance(100ms);
+    ASSERT_THAT(link_.messages(), ElementsAre("01 01 01"));
+    EXPECT_EQ(executor_.now(), at);
+    acceptLast();
+    answer(C::CommandResponse, kShutterAnswer);
+    EXPECT_TRUE(answered(shutter, C::CommandResponse, kShutterAnswer));
+}
+
+TEST_F(QueueOrder, OtherRequestsGoBeforeTheHoldBackAndWaitWithinIt) {
+    const auto at = executor_.now() + 5s;
+    auto shutter = plan(shutterOn(), at);
+    auto early = submit(statusQuery(), 10s);
+    executor_.drain();
+    ASSERT_THAT(link_.messages(), ElementsAre("13 08")) << "4 s before the instant: the link is free to use";
+    acceptLast();
+    answer(C::QueryResponse, kStatusAnswer);
+    executor_.advance(4500ms);  // within the hold-back (1 s)
+    auto late = submit(statusQuery(), 10s);
+    executor_.drain();
+    EXPECT_THAT(link_.messages(), ElementsAre("13 08")) << "the link is kept free for the instant";
+    executor_.advance(500ms);
+    EXPECT_THAT(link_.messages(), ElementsAre("13 08", "01 01 01")) << "at the instant, the planned request first";
+    acceptLast();
+    answer(C::CommandResponse, kShutterAnswer);
+    EXPECT_THAT(link_.messages(), ElementsAre("13 08", "01 01 01", "13 08"));
+    EXPECT_TRUE(pending(late));
+    EXPECT_TRUE(answered(shutter, C::CommandResponse, kShutterAnswer));
+}
+
+TEST_F(QueueOrder, ARequestStillInFlightAtTheInstantDelaysThePlannedOne) {
+    auto query = submit(statusQuery(), 10s);
+    executor_.drain();
+    auto shutter = plan(shutterOn(), executor_.now() + 500ms);
+    executor_.advance(600ms);
+    EXPECT_THAT(link_.messages(), ElementsAre("13 08")) << "one request in flight, always";
+    acceptLast();
+    answer(C::QueryResponse, kStatusAnswer);
+    EXPECT_THAT(link_.messages(), ElementsAre("13 08", "01 01 01"));
+    EXPECT_TRUE(pending(shutter));
+}
+
+TEST_F(QueueOrder, APlannedRequestCancelledBeforeItsInstantIsNeverWritten) {
+    auto shutter = plan(shutterOn(), executor_.now() + 5s);
+    executor_.advance(2s);
+    EXPECT_TRUE(queue().cancel(shutter->ticket));
+    executor_.advance(10s);
+    EXPECT_EQ(link_.count(), 0U);
+    EXPECT_TRUE(failedWith(shutter, Errc::Cancelled));
 }
 
 TEST_F(QueueOrder, TellsTheLinkWhichRequestAnAnswerCompletedBeforeItsDoneRuns) {
