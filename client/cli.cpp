@@ -104,6 +104,7 @@ struct Raw {
     bool session = false;  // issue 15 E: control --session
     std::string adapter;   // issue 16: connect --adapter, --priority
     std::int32_t priority = 0;
+    std::string at;  // issue 17: shutter --at
 };
 
 std::string joined(const std::vector<std::string>& words) {
@@ -217,10 +218,15 @@ struct Parser {
         leaf(&app, "auto-connect", "Reconnect to a camera whenever it is seen", Command::AutoConnect)
             ->add_option("STATE", raw.onOff, "on or off")
             ->required();
-        leaf(&app, "shutter", "Start (on) or stop (off) recording; prints send and acknowledgement times",
-             Command::Shutter)
-            ->add_option("STATE", raw.onOff, "on or off")
-            ->required();
+        CLI::App* shutter =
+            leaf(&app, "shutter", "Start (on) or stop (off) recording; prints send and acknowledgement times",
+                 Command::Shutter);
+        shutter->add_option("STATE", raw.onOff, "on or off")->required();
+        shutter
+            ->add_option("--at", raw.at,
+                         "Write it to every camera at this instant: +2s, +250ms, +1m, or RFC 3339 "
+                         "(2026-12-07T13:30:00Z); 0.1 s to 10 min ahead")
+            ->type_name("TIME");
         leaf(&app, "sleep", "Put cameras to sleep", Command::Sleep);
         leaf(&app, "preset-group", "Load a preset group", Command::PresetGroup)
             ->add_option("GROUP", raw.group, "video, photo or timelapse")
@@ -470,6 +476,11 @@ Parsed<Invocation> convert(const Parser& parser, Command command, const Environm
             auto on = parseOnOff(raw.onOff);
             if (!on) return invalid(on.error());
             out.on = *on;
+            if (!raw.at.empty()) {  // issue 17
+                auto at = parseInstant(raw.at, environment.now);
+                if (!at) return invalid(at.error());
+                out.startAt = *at;
+            }
             break;
         }
         case Command::PresetGroup: {
@@ -803,6 +814,13 @@ double timeoutSeconds(const Invocation& invocation) {
         // Connecting includes pairing and the camera's initialization.
         case Command::Connect:
             return 30;
+        // issue 17: a planned start answers after its instant.
+        case Command::Shutter:
+            if (!invocation.startAt) return 10;
+            return 10 +
+                   std::max(
+                       0.0,
+                       std::chrono::duration<double>(*invocation.startAt - std::chrono::system_clock::now()).count());
         // Scans take the camera seconds; AP on waits until the AP is up.
         case Command::WifiScan:
         case Command::WifiAp:
@@ -824,6 +842,7 @@ double timeoutSeconds(const Invocation& invocation) {
 Environment processEnvironment() {
     Environment environment;
     if (const char* socket = std::getenv("GOPROD_SOCKET")) environment.socket = socket;
+    environment.now = std::chrono::system_clock::now();
     const std::time_t now = std::time(nullptr);
     std::tm local{};
     if (localtime_r(&now, &local) != nullptr) {

@@ -123,6 +123,8 @@ struct Invocation {
     // issue 16: connect --adapter ("" unpins) and --priority; absent: the camera keeps its own
     std::optional<std::string> adapter;
     std::optional<std::int32_t> priority;
+    // issue 17: shutter --at, the planned start
+    std::optional<std::chrono::system_clock::time_point> startAt;
 };
 
 // The gRPC deadline in seconds (0 = none): --timeout, else the command's
@@ -138,6 +140,7 @@ struct LocalZone {
 struct Environment {
     std::optional<std::string> socket;  // GOPROD_SOCKET
     LocalZone zone;
+    std::chrono::system_clock::time_point now;  // what "shutter on --at +2s" counts from
 };
 Environment processEnvironment();
 

@@ -216,6 +216,11 @@ int reportMulti(Session& session, const Invocation& invocation, const v1::MultiR
         }
         std::vector<std::string> headers{"CAMERA", "RESULT", "SENT", "ACKNOWLEDGED", "LATENCY"};
         if (skew) headers.emplace_back("OFFSET");
+        // issue 17: a planned start: how long after its instant each write left
+        const auto planned = std::find_if(result.results().begin(), result.results().end(),
+                                          [](const v1::CameraResult& r) { return r.has_planned(); });
+        const bool plan = planned != result.results().end();
+        if (plan) headers.emplace_back("AFTER PLAN");
         Table table(std::move(headers));
         table.alignRight(4);
         table.alignRight(5);
@@ -227,9 +232,15 @@ int reportMulti(Session& session, const Invocation& invocation, const v1::MultiR
                 row[4] = milliseconds(sinceEpoch(camera.acknowledged()) - sinceEpoch(camera.sent()));
             }
             if (skew) row.push_back(camera.has_sent() ? "+" + milliseconds(sinceEpoch(camera.sent()) - *first) : "-");
+            if (plan) {
+                row.push_back(camera.has_sent() && camera.has_planned()
+                                  ? microseconds(sinceEpoch(camera.sent()) - sinceEpoch(camera.planned()))
+                                  : "-");
+            }
             table.addRow(std::move(row));
         }
         table.print(session.out);
+        if (plan) session.out << "planned start: " << clockTime(planned->planned()) << '\n';
         if (skew) {
             const auto sent = std::count_if(result.results().begin(), result.results().end(),
                                             [](const v1::CameraResult& r) { return r.has_sent(); });
@@ -1084,6 +1095,13 @@ int run(const Invocation& invocation, Session& session) {
             v1::SetShutterRequest request;
             *request.mutable_target() = target(invocation);
             request.set_on(invocation.on);
+            if (invocation.startAt) {  // issue 17
+                const auto nanos =
+                    std::chrono::duration_cast<std::chrono::nanoseconds>(invocation.startAt->time_since_epoch())
+                        .count();
+                request.mutable_start_at()->set_seconds(nanos / 1'000'000'000);
+                request.mutable_start_at()->set_nanos(static_cast<std::int32_t>(nanos % 1'000'000'000));
+            }
             return multi(session, invocation, &Stub::SetShutter, request, true);
         }
         case Command::Sleep:

@@ -91,6 +91,12 @@ std::string milliseconds(std::chrono::nanoseconds duration) {
     return text;
 }
 
+std::string microseconds(std::chrono::nanoseconds duration) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%+.0f µs", static_cast<double>(duration.count()) / 1e3);
+    return text;
+}
+
 std::optional<std::chrono::nanoseconds> startSkew(const v1::MultiResult& result) {
     std::vector<std::chrono::nanoseconds> sent;
     for (const auto& camera : result.results()) {

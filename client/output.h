@@ -50,6 +50,8 @@ std::chrono::nanoseconds sinceEpoch(const google::protobuf::Timestamp& time);
 
 // Milliseconds with one decimal: "2.3 ms".
 std::string milliseconds(std::chrono::nanoseconds duration);
+// issue 17: signed whole microseconds, "+43 µs".
+std::string microseconds(std::chrono::nanoseconds duration);
 
 // max - min of the `sent` times of the cameras that have one; nothing with
 // fewer than two.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <ctime>
+#include <optional>
 #include <vector>
 
 #include "protocol/commands.h"
@@ -91,6 +93,82 @@ Parsed<bool> parseOnOff(std::string_view text) {
     if (word == "on") return true;
     if (word == "off") return false;
     return invalid("expected on or off, got " + quoted(text));
+}
+
+namespace {
+// Digits of `text` at [at, at + count) as a number, or -1.
+int digitsAt(std::string_view text, std::size_t at, std::size_t count) {
+    if (at + count > text.size()) return -1;
+    int value = 0;
+    for (std::size_t i = at; i < at + count; ++i) {
+        if (text[i] < '0' || text[i] > '9') return -1;
+        value = value * 10 + (text[i] - '0');
+    }
+    return value;
+}
+
+// "2026-12-07T13:30:00[.frac](Z|+01:00)"
+std::optional<std::chrono::system_clock::time_point> parseRfc3339(std::string_view text) {
+    std::tm tm{};
+    const int year = digitsAt(text, 0, 4), month = digitsAt(text, 5, 2), day = digitsAt(text, 8, 2);
+    const int hour = digitsAt(text, 11, 2), minute = digitsAt(text, 14, 2), second = digitsAt(text, 17, 2);
+    if (text.size() < 20 || text[4] != '-' || text[7] != '-' ||
+        (text[10] != 'T' && text[10] != 't' && text[10] != ' ') || text[13] != ':' || text[16] != ':' || year < 0 ||
+        month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 ||
+        second < 0 || second > 60) {
+        return std::nullopt;
+    }
+    std::size_t at = 19;
+    std::chrono::nanoseconds fraction{0};
+    if (text[at] == '.') {
+        std::int64_t scale = 100'000'000;
+        for (++at; at < text.size() && text[at] >= '0' && text[at] <= '9'; ++at, scale /= 10) {
+            fraction += std::chrono::nanoseconds((text[at] - '0') * scale);
+        }
+    }
+    int offsetMinutes = 0;
+    const auto zone = text.substr(at);
+    if (zone == "Z" || zone == "z") {
+    } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':' && digitsAt(zone, 1, 2) >= 0 &&
+               digitsAt(zone, 4, 2) >= 0) {
+        offsetMinutes = (zone[0] == '-' ? -1 : 1) * (digitsAt(zone, 1, 2) * 60 + digitsAt(zone, 4, 2));
+    } else {
+        return std::nullopt;
+    }
+    tm.tm_year = year - 1900;
+    tm.tm_mon = month - 1;
+    tm.tm_mday = day;
+    tm.tm_hour = hour;
+    tm.tm_min = minute;
+    tm.tm_sec = second;
+    const std::time_t utc = timegm(&tm);
+    return std::chrono::system_clock::from_time_t(utc) - std::chrono::minutes(offsetMinutes) +
+           std::chrono::duration_cast<std::chrono::system_clock::duration>(fraction);
+}
+}  // namespace
+
+Parsed<std::chrono::system_clock::time_point> parseInstant(std::string_view text,
+                                                           std::chrono::system_clock::time_point now) {
+    const std::string help = " (give +2s, +250ms, +1m or an RFC 3339 time such as 2026-12-07T13:30:00Z)";
+    if (text.starts_with('+')) {
+        const std::string number(text.substr(1));
+        std::size_t used = 0;
+        double value = 0;
+        try {
+            value = std::stod(number, &used);
+        } catch (const std::exception&) {
+            return invalid("--at \"" + std::string(text) + "\" is not a time" + help);
+        }
+        const std::string_view unit = std::string_view(number).substr(used);
+        const double scale = unit == "s" ? 1 : unit == "ms" ? 0.001 : unit == "m" ? 60 : -1;
+        if (scale < 0 || !(value >= 0) || value * scale > 86400) {
+            return invalid("--at \"" + std::string(text) + "\" is not a time" + help);
+        }
+        return now + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                         std::chrono::duration<double>(value * scale));
+    }
+    if (auto instant = parseRfc3339(text)) return *instant;
+    return invalid("--at \"" + std::string(text) + "\" is not a time" + help);
 }
 
 Parsed<v1::SetSettingRequest> resolutionSetting(std::string_view name) {

@@ -6,6 +6,7 @@
 // Pure functions: any thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -27,6 +28,11 @@ Parsed<std::uint64_t> parseUnsigned(std::string_view text, std::uint64_t max, st
 
 // "on" / "off", any case.
 Parsed<bool> parseOnOff(std::string_view text);
+
+// issue 17: shutter --at: "+2s", "+1.5s", "+250ms", "+1m" from `now`, or RFC 3339
+// ("2026-12-07T13:30:00Z", "2026-12-07T14:30:00.250+01:00").
+Parsed<std::chrono::system_clock::time_point> parseInstant(std::string_view text,
+                                                           std::chrono::system_clock::time_point now);
 
 // The `setting` oneof of a SetSettingRequest (no target). Resolutions the
 // API enum lacks (newer cameras' "4K 9:16 V2") go as generic setting 2.

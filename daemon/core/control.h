@@ -238,8 +238,10 @@ public:
     // thread: the selection is resolved and each request submitted there; `done`
     // gets one outcome per camera, in selection order (a camera named twice runs
     // once). It fails as a whole only when the selection does not resolve.
-    // Cancelling `call` cancels every camera's request.
+    // Cancelling `call` cancels every camera's request. issue 17: with `sendAt`, each
+    // camera writes it at that instant (RequestOptions::sendAt); the deadline comes after it.
     virtual void requestEach(CallId call, Selection selection, protocol::Request request, Deadline deadline,
+                             std::optional<Deadline> sendAt,
                              std::function<void(Result<std::vector<CameraAnswer>>)> done) = 0;
     // Reads the AP SSID and password characteristics (encrypted).
     virtual void readApInfo(CallId call, std::string selector, Deadline deadline,

@@ -532,8 +532,9 @@ void Registry::request(CallId call, std::string selector, protocol::Request requ
 }
 
 void Registry::requestEach(CallId call, Selection selection, protocol::Request request, Deadline deadline,
+                           std::optional<Deadline> sendAt,
                            std::function<void(Result<std::vector<CameraAnswer>>)> done) {
-    executor_.post([this, call, selection = std::move(selection), request = std::move(request), deadline,
+    executor_.post([this, call, selection = std::move(selection), request = std::move(request), deadline, sendAt,
                     done = std::move(done)]() mutable {
         auto cameras = selectMany(selection);
         if (!cameras) return done(Unexpected{cameras.error()});
@@ -559,7 +560,7 @@ void Registry::requestEach(CallId call, Selection selection, protocol::Request r
         }
         for (std::size_t i = 0; i < cameras->size(); ++i) {
             Camera& camera = *(*cameras)[i];
-            const auto ticket = camera.submit(request, RequestOptions{deadline, Priority::Normal, {}, {}},
+            const auto ticket = camera.submit(request, RequestOptions{deadline, Priority::Normal, {}, sendAt},
                                               [this, alive = alive_, call, gathered, i](Result<Answer> answer) {
                                                   gathered->outcomes[i].answer = std::move(answer);
                                                   if (--gathered->remaining != 0) return;

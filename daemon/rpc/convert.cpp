@@ -121,6 +121,24 @@ std::chrono::system_clock::time_point TimeBase::wall(std::chrono::steady_clock::
     return system_ + std::chrono::duration_cast<std::chrono::system_clock::duration>(steady - steady_);
 }
 
+std::chrono::steady_clock::time_point TimeBase::steady(std::chrono::system_clock::time_point wall) const {
+    return steady_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(wall - system_);
+}
+
+void setSpread(v1::MultiResult& result) {
+    std::optional<std::chrono::system_clock::time_point> first, last;
+    for (const auto& camera : result.results()) {
+        if (camera.code() != 0 || !camera.has_sent()) continue;
+        const auto sent = fromTimestamp(camera.sent());
+        if (!first || sent < *first) first = sent;
+        if (!last || sent > *last) last = sent;
+    }
+    if (!first || first == last) return;
+    const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(*last - *first).count();
+    result.mutable_spread()->set_seconds(nanos / 1'000'000'000);
+    result.mutable_spread()->set_nanos(static_cast<std::int32_t>(nanos % 1'000'000'000));
+}
+
 void setTimestamp(google::protobuf::Timestamp* out, std::chrono::system_clock::time_point time) {
     const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count();
     // Timestamp nanos are never negative: floor the seconds for times before 1970.

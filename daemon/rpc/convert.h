@@ -28,6 +28,7 @@ class TimeBase {
 public:
     static TimeBase now(const Clock& clock);
     std::chrono::system_clock::time_point wall(std::chrono::steady_clock::time_point steady) const;
+    std::chrono::steady_clock::time_point steady(std::chrono::system_clock::time_point wall) const;
     std::chrono::system_clock::time_point systemNow() const { return system_; }
 
 private:
@@ -40,6 +41,9 @@ std::chrono::system_clock::time_point fromTimestamp(const google::protobuf::Time
 
 v1::CameraState toProto(core::CameraState state);
 void toProto(const core::CameraView& view, v1::Camera* out);
+
+// issue 17: MultiResult.spread, the first to the last `sent` of the cameras that succeeded.
+void setSpread(v1::MultiResult& result);
 
 // The outcome of one camera: OK, or the error's code and message (status.h).
 v1::CameraResult okResult(const core::CameraView& camera);

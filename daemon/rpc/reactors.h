@@ -150,14 +150,14 @@ inline void requestOn(const std::shared_ptr<UnaryCall>& call, const core::Camera
 // One request on every camera `selection` names, in one hop to the core thread
 // (Control::requestEach), on behalf of `call`.
 inline void requestEach(const std::shared_ptr<UnaryCall>& call, core::Selection selection, protocol::Request request,
-                        core::Deadline deadline,
+                        core::Deadline deadline, std::optional<core::Deadline> sendAt,
                         std::function<void(core::Result<std::vector<core::CameraAnswer>>)> done) {
     core::Control& control = call->control();
     cancellable<std::vector<core::CameraAnswer>>(
         call,
-        [&control, &selection, &request, deadline](
+        [&control, &selection, &request, deadline, sendAt](
             core::CallId id, std::function<void(core::Result<std::vector<core::CameraAnswer>>)> finished) {
-            control.requestEach(id, std::move(selection), std::move(request), deadline, std::move(finished));
+            control.requestEach(id, std::move(selection), std::move(request), deadline, sendAt, std::move(finished));
         },
         std::move(done));
 }

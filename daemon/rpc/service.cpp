@@ -14,6 +14,7 @@
 
 #include <time.h>
 
+#include <fmt/core.h>
 #include <google/protobuf/descriptor.h>
 
 #include "cohn.pb.h"
@@ -134,6 +135,24 @@ core::Result<core::Placement> placementOf(const v1::ConnectRequest& request) {
         placement.priority = request.priority();
     }
     return placement;
+}
+
+// issue 17: start_at, on the steady clock: at least kMinLead and at most kMaxLead from now.
+constexpr auto kMinLead = std::chrono::milliseconds(100);
+constexpr auto kMaxLead = std::chrono::minutes(10);
+core::Result<core::Deadline> plannedInstant(const google::protobuf::Timestamp& at, const TimeBase& time) {
+    if (at.nanos() < 0 || at.nanos() > 999'999'999) return Unexpected{invalid("start_at is not a valid timestamp")};
+    const auto wall = fromTimestamp(at);
+    const auto lead = wall - time.systemNow();
+    if (lead < kMinLead) {
+        return Unexpected{invalid(fmt::format("start_at is {:.3f} s from now: it must be at least {} ms ahead",
+                                              std::chrono::duration<double>(lead).count(), kMinLead.count()))};
+    }
+    if (lead > kMaxLead) {
+        return Unexpected{invalid(fmt::format("start_at is {:.0f} s ahead: at most {} minutes",
+                                              std::chrono::duration<double>(lead).count(), kMaxLead.count()))};
+    }
+    return time.steady(wall);
 }
 
 core::Result<void> checkSsid(std::string_view ssid) {
@@ -348,9 +367,11 @@ template <class Item>
 void eachCamera(const std::shared_ptr<UnaryCall>& call, core::Selection selection, protocol::Request request,
                 core::Deadline deadline,
                 std::function<Item(const core::CameraView&, const core::Result<core::Answer>&)> toItem,
-                google::protobuf::RepeatedPtrField<Item>* out) {
-    requestEach(call, std::move(selection), std::move(request), deadline,
-                [call, toItem = std::move(toItem), out](core::Result<std::vector<core::CameraAnswer>> outcomes) {
+                google::protobuf::RepeatedPtrField<Item>* out, std::optional<core::Deadline> sendAt = {},
+                std::function<void()> after = {}) {
+    requestEach(call, std::move(selection), std::move(request), deadline, sendAt,
+                [call, toItem = std::move(toItem), out,
+                 after = std::move(after)](core::Result<std::vector<core::CameraAnswer>> outcomes) {
                     if (call->ended()) return;
                     if (!outcomes) {
                         call->fail(outcomes.error());
@@ -362,19 +383,28 @@ void eachCamera(const std::shared_ptr<UnaryCall>& call, core::Selection selectio
                     }
                     call->finish(grpc::Status::OK, [&] {
                         for (const auto& outcome : *outcomes) *out->Add() = toItem(outcome.camera, outcome.answer);
+                        if (after) after();
                     });
                 });
 }
 
 // One command or setting on every selected camera, one CameraResult each.
 void runOnEach(const std::shared_ptr<UnaryCall>& call, core::Selection selection, protocol::Request request,
-               Check check, core::Deadline deadline, TimeBase time, v1::MultiResult* response) {
+               Check check, core::Deadline deadline, TimeBase time, v1::MultiResult* response,
+               std::optional<core::Deadline> sendAt = {}) {
     eachCamera<v1::CameraResult>(
         call, std::move(selection), std::move(request), deadline,
         [check = std::move(check), time](const core::CameraView& camera, const core::Result<core::Answer>& answer) {
             return resultOf(camera, answer, time, check);
         },
-        response->mutable_results());
+        response->mutable_results(), sendAt,
+        [response, sendAt, time] {
+            if (sendAt) {
+                for (auto& result : *response->mutable_results())
+                    setTimestamp(result.mutable_planned(), time.wall(*sendAt));
+            }
+            setSpread(*response);
+        });
 }
 
 // GetSettings / GetStatuses: one query per camera, values decoded with the protocol tables.
@@ -976,9 +1006,26 @@ grpc::ServerUnaryReactor* Service::SetAutoConnect(grpc::CallbackServerContext* /
 
 grpc::ServerUnaryReactor* Service::SetShutter(grpc::CallbackServerContext* context,
                                               const v1::SetShutterRequest* request, v1::MultiResult* response) {
-    return commandOnEach(context, request->target(), response, [&] {
+    auto command = [&] {
         return tlvCommand(protocol::command::setShutter(request->on()),
                           commandText(protocol::CommandId::SetShutter) + (request->on() ? " on" : " off"));
+    };
+    if (!request->has_start_at()) return commandOnEach(context, request->target(), response, command);
+    // issue 17: a planned start, written to every camera at the instant from the core thread.
+    return onSelection(request->target(), [&](const Call& call, core::Selection selection) -> core::Result<void> {
+        const TimeBase time = TimeBase::now(options_.clock);
+        auto sendAt = plannedInstant(request->start_at(), time);
+        if (!sendAt) return Unexpected{sendAt.error()};
+        const auto lead = std::chrono::duration_cast<milliseconds>(*sendAt - time.steady(time.systemNow()));
+        const core::Deadline deadline = deadlineFor(context, lead + options_.requestTimeout.get());
+        if (deadline - std::chrono::steady_clock::now() <= lead) {
+            return Unexpected{invalid("the call's deadline ends before start_at: give it a longer timeout")};
+        }
+        core::Result<Command> built = command();
+        if (!built) return Unexpected{built.error()};
+        runOnEach(call, std::move(selection), std::move(built->request), std::move(built->check), deadline, time,
+                  response, *sendAt);
+        return {};
     });
 }
 
@@ -1316,7 +1363,7 @@ grpc::ServerUnaryReactor* Service::SendRaw(grpc::CallbackServerContext* context,
     const core::Deadline deadline = deadlineFor(context, options_.requestTimeout);
     const TimeBase time = TimeBase::now(options_.clock);
     // The selection names one camera at most: one selector, or the only connected one.
-    requestEach(call, std::move(*selection), std::move(raw), deadline,
+    requestEach(call, std::move(*selection), std::move(raw), deadline, {},
                 [call, time, response](core::Result<std::vector<core::CameraAnswer>> outcomes) {
                     if (outcomes && outcomes->empty()) outcomes = Unexpected{noReadyCamera()};
                     if (!outcomes) {

@@ -691,6 +691,23 @@ TEST(Cli, ConnectTakesAnAdapterPinAndAPriority) {
     EXPECT_THAT(parse({"adapters", "--help"}).out, HasSubstr("Usage: goproctl adapters"));
 }
 
+// issue 17
+TEST(Cli, ShutterAtPlansTheStartAndWaitsPastIt) {
+    Environment environment;
+    environment.now = std::chrono::system_clock::time_point{} + std::chrono::seconds(1'796'650'000);
+    const auto planned = parsed({"--all", "shutter", "on", "--at", "+3s"}, environment);
+    ASSERT_TRUE(planned.startAt);
+    EXPECT_EQ(*planned.startAt, environment.now + std::chrono::seconds(3));
+    EXPECT_FALSE(parsed({"shutter", "on"}).startAt);
+    const auto bad = parse({"shutter", "on", "--at", "soon"});
+    EXPECT_EQ(bad.outcome.exitCode, kExitUsage);
+    EXPECT_THAT(bad.err, HasSubstr("--at \"soon\" is not a time"));
+    Invocation future;
+    future.command = Command::Shutter;
+    future.startAt = std::chrono::system_clock::now() + std::chrono::seconds(60);
+    EXPECT_GT(timeoutSeconds(future), 69);
+}
+
 TEST(Cli, LastMediaOnEveryCamera) {
     const auto invocation = parsed({"--all", "last-media", "--json"});
     EXPECT_EQ(invocation.command, Command::LastMedia);

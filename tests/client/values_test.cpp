@@ -226,5 +226,25 @@ TEST(OnOff, AnyCaseNothingElse) {
     EXPECT_FALSE(parseOnOff("yes"));
 }
 
+// issue 17: shutter --at
+TEST(Values, InstantsAreRelativeOrRfc3339) {
+    using namespace std::chrono;
+    const auto now = system_clock::time_point{} + seconds(1'796'650'000);
+    EXPECT_EQ(parseInstant("+2s", now).value(), now + seconds(2));
+    EXPECT_EQ(parseInstant("+1.5s", now).value(), now + milliseconds(1500));
+    EXPECT_EQ(parseInstant("+250ms", now).value(), now + milliseconds(250));
+    EXPECT_EQ(parseInstant("+1m", now).value(), now + minutes(1));
+    const auto utc = system_clock::time_point{} + seconds(1'796'652'600);  // 2026-12-07T14:10:00Z
+    EXPECT_EQ(parseInstant("2026-12-07T14:10:00Z", now).value(), utc);
+    EXPECT_EQ(parseInstant("2026-12-07T15:10:00.250+01:00", now).value(), utc + milliseconds(250));
+    EXPECT_EQ(parseInstant("2026-12-07t09:40:00.000001-04:30", now).value(), utc + microseconds(1));
+    for (const auto* bad : {"", "+", "+2", "+2h", "+-1s", "+xs", "2026-12-07", "2026-12-07T14:10:00", "2026-13-07T14:10:00Z",
+                            "2026-12-07T14:10:00+0100", "tomorrow", "+1e9s"}) {
+        const auto parsed = parseInstant(bad, now);
+        ASSERT_FALSE(parsed) << bad;
+        EXPECT_NE(parsed.error().find("RFC 3339"), std::string::npos) << bad;
+    }
+}
+
 }  // namespace
 }  // namespace goprod::client

@@ -355,7 +355,7 @@ std::shared_ptr<test::Outcome<std::vector<CameraAnswer>>> requestEach(CoreHarnes
     auto o = std::make_shared<test::Outcome<std::vector<CameraAnswer>>>();
     const CallId id = h.registry->newCallId();
     if (call) *call = id;
-    h.registry->requestEach(id, std::move(selection), protocol::command::getOpenGoProVersion(), h.in(5s),
+    h.registry->requestEach(id, std::move(selection), protocol::command::getOpenGoProVersion(), h.in(5s), {},
                             test::capture(o));
     return o;
 }

@@ -137,6 +137,10 @@ public:
         std::lock_guard lock(mutex_);
         return lastDeadline_;
     }
+    std::optional<core::Deadline> lastSendAt() const {
+        std::lock_guard lock(mutex_);
+        return lastSendAt_;
+    }
 
     // Waits (bounded) until `predicate` holds; re-checked whenever the fake records something.
     bool waitFor(const std::function<bool()>& predicate, std::chrono::milliseconds timeout = std::chrono::seconds{10}) {
@@ -318,7 +322,12 @@ public:
     // request() with an id of its own, so that tests see (and answer, and find
     // cancelled) one record per camera.
     void requestEach(core::CallId call, core::Selection selection, protocol::Request request, core::Deadline deadline,
+                     std::optional<core::Deadline> sendAt,
                      std::function<void(core::Result<std::vector<core::CameraAnswer>>)> done) override {
+        {
+            std::lock_guard lock(mutex_);
+            lastSendAt_ = sendAt;
+        }
         auto resolved = resolveNow(selection);
         if (!resolved) {
             post([done = std::move(done), error = resolved.error()] { done(Unexpected{error}); });
@@ -615,6 +624,7 @@ private:
     std::vector<RequestRecord> requests_;
     std::vector<core::CallId> cancelled_;
     std::map<core::CallId, std::vector<core::CallId>> groups_;  // requestEach() id → its requests' ids
+    std::optional<core::Deadline> lastSendAt_;                    // issue 17: the last requestEach()'s instant
     std::vector<std::uint64_t> unsubscribed_;
     std::vector<std::pair<std::string, std::chrono::milliseconds>> keepAlives_;
     std::vector<std::string> calls_;

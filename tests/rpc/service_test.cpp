@@ -743,6 +743,54 @@ TEST_F(ServiceTest, SendRawReturnsTheReassembledResponseWithItsTimes) {
 
 // --- Fan-out ----------------------------------------------------------------------------
 
+// issue 17: a planned start.
+TEST_F(ServiceTest, ShutterWithStartAtPlansEveryCameraAtTheInstantAndReportsIt) {
+    threeCameras();
+    fake_.onRequest = [](const core::CameraView&, const protocol::Request& request) {
+        auto answer = answerTo(request, 0);
+        answer.sentAt = kSteadyBase + 2s + 40us;
+        return FakeControl::Reply<core::Answer>(answer);
+    };
+    v1::SetShutterRequest request;
+    *request.mutable_target() = all();
+    request.set_on(true);
+    setTimestamp(request.mutable_start_at(), kWallBase + 2s);
+    v1::MultiResult response;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + 20s);
+    ASSERT_TRUE(stub_->SetShutter(&ctx, request, &response).ok());
+    EXPECT_EQ(fake_.lastSendAt(), std::optional<core::Deadline>(kSteadyBase + 2s));
+    ASSERT_EQ(response.results_size(), 3);
+    for (const auto& result : response.results()) {
+        EXPECT_EQ(result.planned().seconds(), 1'700'000'002);
+        EXPECT_EQ(result.planned().nanos(), 0);
+        EXPECT_EQ(result.sent().nanos(), 40'000);
+    }
+    EXPECT_FALSE(response.has_spread()) << "all three sent at the same instant";
+}
+
+TEST_F(ServiceTest, ShutterRefusesAStartInThePastTooSoonTooFarOrBeyondTheCallsDeadline) {
+    const std::pair<std::chrono::milliseconds, const char*> cases[] = {
+        {-1000ms, "must be at least 100 ms ahead"},
+        {50ms, "must be at least 100 ms ahead"},
+        {601'000ms, "at most 10 minutes"},
+        {30'000ms, "the call's deadline ends before start_at"},
+    };
+    for (const auto& [lead, message] : cases) {
+        v1::SetShutterRequest request;
+        request.mutable_target()->add_cameras("0456");
+        request.set_on(true);
+        setTimestamp(request.mutable_start_at(), kWallBase + lead);
+        v1::MultiResult response;
+        grpc::ClientContext ctx;
+        ctx.set_deadline(std::chrono::system_clock::now() + 10s);
+        const auto status = stub_->SetShutter(&ctx, request, &response);
+        EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << lead.count();
+        EXPECT_THAT(status.error_message(), HasSubstr(message)) << lead.count();
+    }
+    EXPECT_TRUE(fake_.requests().empty());
+}
+
 TEST_F(ServiceTest, ShutterOnThreeCamerasRunsConcurrentlyAndReportsEachCamera) {
     threeCameras();
     fake_.onRequest = [](const core::CameraView&, const protocol::Request&) {
@@ -784,6 +832,8 @@ TEST_F(ServiceTest, ShutterOnThreeCamerasRunsConcurrentlyAndReportsEachCamera) {
         EXPECT_EQ(result.sent().nanos(), 5'000'000 * i) << i;
         EXPECT_EQ(result.acknowledged().nanos(), 5'000'000 * i + 20'000'000) << i;
     }
+    EXPECT_EQ(response.spread().nanos(), 10'000'000) << "issue 17: the first to the last sent that succeeded";
+    EXPECT_FALSE(response.results(0).has_planned());
 }
 
 // --- Deadlines and cancellation -------------------------------------------------------------
