@@ -100,6 +100,7 @@ int main(int argc, char** argv) {
                  "With --peripheral ADAPTER it plays one camera as a real BLE peripheral of the real bluetoothd instead.\n"
                  "Faults are injected at run time through io.goprod.Sim1 at /io/goprod/Sim (see README)."};
     int cameras = 1;
+    int firstCamera = 0;
     std::string bus;
     int latencyMs = 0;
     int apDelayMs = 200;
@@ -120,6 +121,10 @@ int main(int argc, char** argv) {
     for (const auto& m : goprod::sim::cameraModels()) modelFlags.emplace_back(m.flag);
     app.add_option("-n,--cameras", cameras, "Number of cameras in range (distinct serials, addresses, names)")
         ->check(CLI::Range(1, goprod::sim::kMaxCameras));
+    app.add_option("--first-camera", firstCamera,
+                   "Index of the first camera played (0: the seed camera, GoPro 0702; 1: GoPro 0703...), so that "
+                   "several goprod-sim --peripheral play distinct cameras")
+        ->check(CLI::Range(0, goprod::sim::kMaxCameras - 1));
     app.add_option("--bus", bus, "D-Bus address to serve on (overrides DBUS_SYSTEM_BUS_ADDRESS)");
     app.add_option("--latency-ms", latencyMs, "Camera response latency in milliseconds")->check(CLI::Range(0, 60000));
     app.add_option("--ap-delay-ms", apDelayMs, "Time the WiFi AP takes to come up (status 69)")
@@ -203,7 +208,7 @@ int main(int argc, char** argv) {
     options.visibility = std::move(visibility);
     std::vector<goprod::sim::CameraConfig> configs;
     for (int i = 0; i < cameras; ++i) {
-        auto config = goprod::sim::makeCameraConfig(i);
+        auto config = goprod::sim::makeCameraConfig(firstCamera + i);
         goprod::sim::applyModel(config, *goprod::sim::findCameraModel(model));
         if (!apSsid.empty()) config.apSsid = i == 0 ? apSsid : apSsid + "-" + std::to_string(i + 1);
         if (!apPassword.empty()) config.apPassword = apPassword;
@@ -219,7 +224,8 @@ int main(int argc, char** argv) {
         // issue 15 D: a real root CA and random credentials per camera, as Create COHN Certificate would make.
         config.cohnCertificate = goprod::sim::generateCohnCertificate("GoPro " + config.serial);
         config.cohnPassword = goprod::sim::randomCohnPassword(12);
-        config.cohnIpAddress = "192.168." + std::to_string(50 + i / 100) + "." + std::to_string(100 + i % 100);
+        const int index = firstCamera + i;
+        config.cohnIpAddress = "192.168." + std::to_string(50 + index / 100) + "." + std::to_string(100 + index % 100);
         configs.push_back(std::move(config));
     }
 

@@ -516,6 +516,19 @@ def test_discovery_announces_every_camera_and_caches_them():
     run(body())
 
 
+
+def test_first_camera_starts_the_set_further_on():
+    """--first-camera I plays the set's cameras from I on: another goprod-sim (a second peripheral on
+    another adapter, as in the VM rig) then plays different cameras, with their own names and addresses."""
+    async def body():
+        async with bluez_sim("--first-camera", "1", "--cameras", "2") as sim:
+            client = await sim.client()
+            devices = await client.discover(2)
+            assert sorted(p["Name"] for p in devices.values()) == ["GoPro 0703", "GoPro 0704"]
+            assert sorted(p["Address"] for p in devices.values()) == ["D4:D9:19:50:07:03", "D4:D9:19:50:07:04"]
+            await client.call(ADAPTER, ADAPTER_IFACE, "StopDiscovery")
+    run(body())
+
 def test_discovery_filter_that_excludes_gopro_announces_nothing_new():
     async def body():
         async with bluez_sim() as sim:

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # What both stage-2 flavours of the test VM share (sourced by stage2.sh and
-# systemd-stage2.sh): the results share, the kernel modules, the two btvirt
+# systemd-stage2.sh): the results share, the kernel modules, the btvirt
 # controllers, running the command and powering off. See tests/vm/README.md.
 #
 # Under software emulation a dynamically linked program takes ~0.15 s to start
@@ -12,7 +12,8 @@ log_name=${log_name:-stage2}
 log() { local up _; { read -r up _ </proc/uptime; } 2>/dev/null || up='?'; echo "$log_name: [${up}s] $*"; }
 
 # Mounts the results share at $1 and reads what vm.sh left there
-# (GOPROD_VM_RESULTS, GOPROD_VM_CWD, GOPROD_VM_KDIR, GOPROD_VM_BTD_DEBUG).
+# (GOPROD_VM_RESULTS, GOPROD_VM_CWD, GOPROD_VM_KDIR, GOPROD_VM_BTD_DEBUG,
+# GOPROD_VM_CONTROLLERS).
 mount_share() {
     $bb mkdir -p "$1"
     $bb mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 results "$1"
@@ -64,31 +65,32 @@ for kind, name in (("hash", "cmac(aes)"), ("skcipher", "ecb(aes)")):
 '
 }
 
-# Sets $info to `btmgmt info`; true when it shows two powered controllers.
+# Sets $info to `btmgmt info`; true when it shows as many powered controllers as
+# vm.sh asked for (GOPROD_VM_CONTROLLERS, from the share's env.sh).
 # btmgmt prints nothing unless stdin is a terminal, hence script(1)'s pty.
-both_powered() {
+all_powered() {
     info=$($bb timeout 5 script -qec "btmgmt info" /dev/null </dev/null 2>&1 || true)
     local rest=$info n=0
     while [[ $rest =~ current\ settings:\ ([a-z -]*\ )?powered[[:space:]](.*) ]]; do
         n=$((n + 1))
         rest=${BASH_REMATCH[2]}
     done
-    [ "$n" -ge 2 ]
+    [ "$n" -ge "${GOPROD_VM_CONTROLLERS:-2}" ]
 }
 
-# Two LE-only controllers, hci0 and hci1, linked to each other, left running in
-# the background. bluetoothd powers them (AutoEnable); wait for that, bounded. A
-# controller whose setup failed never comes back, so restart btvirt then (at
-# most twice). Returns non-zero if they never came up.
+# GOPROD_VM_CONTROLLERS LE-only controllers, hci0, hci1..., linked to each other, left
+# running in the background. bluetoothd powers them (AutoEnable); wait for that,
+# bounded. A controller whose setup failed never comes back, so restart btvirt
+# then (at most twice). Returns non-zero if they never came up.
 start_controllers() {
     local attempt deadline i hcis btvirt_pid
     for attempt in 1 2 3; do
-        btvirt -Ll2 </dev/null >>"$results/btvirt.log" 2>&1 &
+        btvirt -L "-l${GOPROD_VM_CONTROLLERS:-2}" </dev/null >>"$results/btvirt.log" 2>&1 &
         btvirt_pid=$!
         deadline=$((SECONDS + 20))
-        until both_powered || [ "$SECONDS" -ge "$deadline" ]; do $bb usleep 200000; done
-        both_powered && return 0
-        log "attempt $attempt: hci0 and hci1 not both powered after 20 s; btmgmt info says:"
+        until all_powered || [ "$SECONDS" -ge "$deadline" ]; do $bb usleep 200000; done
+        all_powered && return 0
+        log "attempt $attempt: not all ${GOPROD_VM_CONTROLLERS:-2} controllers powered after 20 s; btmgmt info says:"
         echo "$info"
         [ "$attempt" -lt 3 ] || { log "giving up"; return 1; }
         kill "$btvirt_pid"
@@ -110,7 +112,7 @@ run_command() {
     $bb mkdir -p /tmp/home
     local rc=0
     $bb env -i PATH="$PATH" HOME=/tmp/home LANG=C.UTF-8 TERM=dumb PYTHONDONTWRITEBYTECODE=1 \
-        GOPROD_VM=1 GOPROD_VM_RESULTS="$results" \
+        GOPROD_VM=1 GOPROD_VM_RESULTS="$results" GOPROD_VM_CONTROLLERS="${GOPROD_VM_CONTROLLERS:-2}" \
         DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/dbus/system_bus_socket "$@" \
         /bin/bash "$results/.vm/command.sh" </dev/null >"$results/output.log" 2>&1 || rc=$?
     # shellcheck disable=SC2034 # read by the sourcing script's exit trap

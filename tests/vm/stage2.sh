@@ -1,6 +1,6 @@
 #!/bin/bash
 # Stage 2 of the test VM (started by tests/vm/vm.sh): PID 1 on the read-only
-# host root. Brings up D-Bus, the kernel Bluetooth stack, bluetoothd and two
+# host root. Brings up D-Bus, the kernel Bluetooth stack, bluetoothd and the
 # btvirt LE controllers, runs the command vm.sh left in the results share,
 # writes its exit code there and powers the VM off.
 set -euo pipefail
@@ -82,6 +82,6 @@ wait "$crypto_pid" || { log "cannot instantiate cmac(aes)/ecb(aes) through AF_AL
 log "dbus-daemon and bluetoothd started, cmac(aes) ready"
 
 start_controllers
-log "hci0 and hci1 powered; running the command"
+log "all ${GOPROD_VM_CONTROLLERS:-2} controllers powered; running the command"
 
 run_command

@@ -6,7 +6,7 @@
 # kernel, the results share), writes the VM's units and configuration into /etc
 # and hands over to Debian's systemd, which brings up the real dbus.service and
 # bluetooth.service and then goprod-vm.target:
-#   goprod-vm-controllers.service  two btvirt LE controllers (hci0, hci1), powered
+#   goprod-vm-controllers.service  the btvirt LE controllers (hci0, hci1...), powered
 #   goprod-vm-command.service      the command; its exit code to the share; power off
 # Those units run this script again with the argument `controllers` or `command`.
 set -euo pipefail
@@ -55,13 +55,13 @@ AllowIsolate=yes
 EOF
     $bb cat >"$units/goprod-vm-controllers.service" <<EOF
 [Unit]
-Description=goprod test VM: two btvirt LE controllers, hci0 and hci1, powered
+Description=goprod test VM: btvirt LE controllers (hci0, hci1...), powered
 # Wants, not Requires: the controllers stay when a test restarts bluetooth.service.
 Wants=bluetooth.service
 After=bluetooth.service
 
 [Service]
-# The script returns once both controllers are powered and leaves btvirt running.
+# The script returns once all controllers are powered and leaves btvirt running.
 Type=forking
 ExecStart=/bin/bash $here/systemd-stage2.sh controllers
 TimeoutStartSec=90
@@ -148,7 +148,7 @@ controllers() {
     results=$GOPROD_VM_RESULTS
     instantiate_crypto || { log "cannot instantiate cmac(aes)/ecb(aes) through AF_ALG"; exit 1; }
     start_controllers
-    log "hci0 and hci1 powered"
+    log "all ${GOPROD_VM_CONTROLLERS:-2} controllers powered"
 }
 
 # goprod-vm-command.service

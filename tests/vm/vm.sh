@@ -1,14 +1,15 @@
 #!/bin/bash
 # Runs a command inside a small QEMU VM that has the real Linux Bluetooth stack,
-# the real bluetoothd (BlueZ 5.66) and two virtual LE controllers (btvirt: hci0,
-# hci1). See tests/vm/README.md.
+# the real bluetoothd (BlueZ 5.66) and virtual LE controllers that see each other
+# (btvirt: hci0, hci1, ...; two unless --controllers). See tests/vm/README.md.
 #
 #   tests/vm/vm.sh prepare
-#   tests/vm/vm.sh run [--systemd] [--timeout SEC] [--results DIR] -- COMMAND [ARGS...]
+#   tests/vm/vm.sh run [--systemd] [--controllers N] [--timeout SEC] [--results DIR] -- COMMAND [ARGS...]
 #
 # --systemd: Debian's systemd is PID 1 on a writable overlay of the host root,
 # with the real dbus.service and bluetooth.service (systemd-stage2.sh); without
 # it, stage2.sh starts dbus-daemon and bluetoothd itself on the read-only root.
+# --controllers N: N btvirt controllers, hci0 to hciN-1 (2 to 8; default 2).
 #
 # Exit codes of `run`: COMMAND's own, 124 on timeout, 77 when QEMU cannot run
 # on this machine (skip), 99 when the VM died without reporting, 2 on bad usage.
@@ -211,10 +212,12 @@ show_tail() {
 }
 
 cmd_run() {
-    local timeout=300 results="" systemd=""
+    local timeout=300 results="" systemd="" controllers=2
     while [ $# -gt 0 ]; do
         case $1 in
             --systemd) systemd=1; shift ;;
+            --controllers) [ $# -ge 2 ] || usage; controllers=$2; shift 2 ;;
+            --controllers=*) controllers=${1#*=}; shift ;;
             --timeout) [ $# -ge 2 ] || usage; timeout=$2; shift 2 ;;
             --timeout=*) timeout=${1#*=}; shift ;;
             --results) [ $# -ge 2 ] || usage; results=$2; shift 2 ;;
@@ -225,6 +228,7 @@ cmd_run() {
     done
     [ $# -ge 1 ] || usage
     [[ $timeout =~ ^[1-9][0-9]*$ ]] || die "--timeout wants a whole number of seconds" 2
+    [[ $controllers =~ ^[2-8]$ ]] || die "--controllers wants a number from 2 to 8" 2
 
     cmd_prepare
 
@@ -254,6 +258,7 @@ cmd_run() {
         printf 'GOPROD_VM_CWD=%q\n' "$cwd"
         printf 'GOPROD_VM_KDIR=%q\n' "$kdir"
         printf 'GOPROD_VM_BTD_DEBUG=%q\n' "${GOPROD_VM_BTD_DEBUG:-0}"
+        printf 'GOPROD_VM_CONTROLLERS=%q\n' "$controllers"
     } >"$results/.vm/env.sh"
     {
         printf 'cd -- %q\n' "$cwd"
