@@ -790,15 +790,20 @@ int raw(Session& session, const Invocation& invocation) {
 // (UNAVAILABLE) when goprod cannot reach any camera.
 int daemonStatus(Session& session, const Invocation& invocation) {
     v1::DaemonStatus response;
+    const auto before = std::chrono::system_clock::now();
     const auto status = callUnary(session, invocation, &v1::Goprod::StubInterface::GetDaemonStatus,
                                   v1::GetDaemonStatusRequest{}, &response);
+    const auto after = std::chrono::system_clock::now();
     if (!status.ok()) return reportStatus(session, invocation, status);
+    // issue 17: the daemon's clock against this machine's, at the middle of the call.
+    const ClockOffset offset{sinceEpoch(response.clock()) - (before + (after - before) / 2).time_since_epoch(),
+                             after - before};
     const auto problems = daemonProblems(response);
     if (invocation.json) {
         session.out << jsonLine(response) << '\n';
         for (const auto& problem : problems) session.err << "goproctl: " << problem << '\n';
     } else {
-        printDaemonStatus(session.out, response);
+        printDaemonStatus(session.out, response, offset);
         if (!problems.empty()) session.out << "\nto do:\n";
         for (const auto& problem : problems) session.out << "  " << problem << '\n';
     }
@@ -1153,12 +1158,13 @@ int run(const Invocation& invocation, Session& session) {
         case Command::DateTime: {
             v1::SetDateTimeRequest request;
             *request.mutable_target() = target(invocation);
-            // No time: goprod takes "now" when it sends, after any queueing.
+            // No time: goprod writes the next whole second at its start (issue 17); the
+            // table says when each camera's write left, relative to that second.
             if (invocation.utcOffsetMinutes) {
                 request.set_utc_offset_minutes(*invocation.utcOffsetMinutes);
                 request.set_dst(invocation.dst);
             }
-            return multi(session, invocation, &Stub::SetDateTime, request);
+            return multi(session, invocation, &Stub::SetDateTime, request, true);
         }
         case Command::Status:
             return daemonStatus(session, invocation);

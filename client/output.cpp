@@ -201,10 +201,30 @@ std::string usageText(const v1::Usage& usage) {
 bool usable(const v1::Adapter& adapter) { return adapter.used() && adapter.powered(); }
 }  // namespace
 
-void printDaemonStatus(std::ostream& out, const v1::DaemonStatus& status) {
+std::string clockText(const v1::DaemonStatus& status, std::optional<ClockOffset> offset) {
+    std::string text = status.has_clock() ? clockTime(status.clock()) : "-";
+    const auto& sync = status.clock_sync();
+    if (!sync.known()) {
+        text += ", synchronisation unknown";
+    } else if (!sync.synchronized()) {
+        text += ", not synchronized (no time daemon disciplines it: see README, synchronized capture)";
+    } else {
+        const auto error = std::chrono::seconds(sync.estimated_error().seconds()) +
+                           std::chrono::nanoseconds(sync.estimated_error().nanos());
+        text += ", synchronized (estimated error " + milliseconds(error) + ")";
+    }
+    if (offset && status.has_clock()) {
+        text += ", offset from this machine " + microseconds(offset->offset) + " (within " +
+                microseconds(offset->roundTrip / 2).substr(1) + ")";
+    }
+    return text;
+}
+
+void printDaemonStatus(std::ostream& out, const v1::DaemonStatus& status, std::optional<ClockOffset> offset) {
     Table summary({"goprod", status.version().empty() ? "?" : status.version()});
     summary.addRow({"uptime", uptimeText(status.uptime())});
     summary.addRow({"BlueZ", status.bluez_running() ? "running" : "not running"});
+    summary.addRow({"clock", clockText(status, offset)});  // issue 17
     summary.addRow({"cameras", std::to_string(status.cameras_known()) + " known, " +
                                    std::to_string(status.cameras_connected()) + " connected, " +
                                    std::to_string(status.cameras_ready()) + " ready (" + usageText(status.cameras()) +

@@ -71,7 +71,16 @@ std::string valueName(const v1::Value& value, bool setting);
 // goproctl status: the daemon's health as a few aligned lines and a table of
 // adapters; what is wrong, each with what to do; whether any camera can be
 // reached (BlueZ runs and an adapter goprod may use is powered).
-void printDaemonStatus(std::ostream& out, const v1::DaemonStatus& status);
+// issue 17: `offset` is the daemon's clock minus this machine's at the middle of the
+// call, known within +-`roundTrip`/2.
+struct ClockOffset {
+    std::chrono::nanoseconds offset{0};
+    std::chrono::nanoseconds roundTrip{0};
+};
+void printDaemonStatus(std::ostream& out, const v1::DaemonStatus& status,
+                       std::optional<ClockOffset> offset = std::nullopt);
+// "synchronized (estimated error 0.5 ms), offset from this machine +0.2 ms (+-0.1 ms)"
+std::string clockText(const v1::DaemonStatus& status, std::optional<ClockOffset> offset);
 std::vector<std::string> daemonProblems(const v1::DaemonStatus& status);
 bool camerasReachable(const v1::DaemonStatus& status);
 // issue 16: goproctl adapters: one row per adapter, in name order (hci2 before hci10).

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include <sys/timex.h>
 #include <time.h>
 
 #include <fmt/core.h>
@@ -135,6 +136,11 @@ core::Result<core::Placement> placementOf(const v1::ConnectRequest& request) {
         placement.priority = request.priority();
     }
     return placement;
+}
+
+void setDuration(google::protobuf::Duration* out, std::chrono::microseconds value) {
+    out->set_seconds(value.count() / 1'000'000);
+    out->set_nanos(static_cast<std::int32_t>(value.count() % 1'000'000 * 1000));
 }
 
 // issue 17: start_at, on the steady clock: at least kMinLead and at most kMaxLead from now.
@@ -825,6 +831,14 @@ void Service::refuseUnparsable(const char* name,
 
 Service::~Service() = default;
 
+std::optional<ClockSync> readClockSync() {
+    timex tx{};
+    const int state = adjtimex(&tx);
+    if (state < 0) return std::nullopt;
+    return ClockSync{state != TIME_ERROR && (tx.status & STA_UNSYNC) == 0, std::chrono::microseconds(tx.maxerror),
+                     std::chrono::microseconds(tx.esterror)};
+}
+
 core::Deadline Service::deadlineFor(const grpc::CallbackServerContext* context, milliseconds fallback) const {
     const auto steadyNow = std::chrono::steady_clock::now();
     const auto systemNow = std::chrono::system_clock::now();
@@ -1173,8 +1187,32 @@ grpc::ServerUnaryReactor* Service::GetOpenGoProVersion(grpc::CallbackServerConte
 
 grpc::ServerUnaryReactor* Service::SetDateTime(grpc::CallbackServerContext* context,
                                                const v1::SetDateTimeRequest* request, v1::MultiResult* response) {
-    return commandOnEach(context, request->target(), response,
-                         [&] { return dateTimeCommand(*request, options_.clock); });
+    if (request->has_time()) {
+        return commandOnEach(context, request->target(), response,
+                             [&] { return dateTimeCommand(*request, options_.clock); });
+    }
+    // issue 17: "now" is written at the start of the next whole second (at least kMinLead
+    // ahead) and carries that second, so that each camera's clock is within one write
+    // latency of the host's; each result's sent - planned says how far within.
+    return onSelection(request->target(), [&](const Call& call, core::Selection selection) -> core::Result<void> {
+        const TimeBase time = TimeBase::now(options_.clock);
+        const auto second = std::chrono::ceil<std::chrono::seconds>(time.systemNow() + kMinLead);
+        v1::SetDateTimeRequest aligned = *request;
+        setTimestamp(aligned.mutable_time(), second);
+        core::Result<Command> built = dateTimeCommand(aligned, options_.clock);
+        if (!built) return Unexpected{built.error()};
+        const auto sendAt = time.steady(second);
+        const auto lead = std::chrono::duration_cast<milliseconds>(sendAt - time.steady(time.systemNow()));
+        const core::Deadline deadline = deadlineFor(context, lead + options_.requestTimeout.get());
+        if (deadline - std::chrono::steady_clock::now() <= lead) {
+            return Unexpected{
+                invalid("the call's deadline ends before the next whole second: give it a longer "
+                        "timeout (the clock is written at the start of a second)")};
+        }
+        runOnEach(call, std::move(selection), std::move(built->request), std::move(built->check), deadline, time,
+                  response, sendAt);
+        return {};
+    });
 }
 
 grpc::ServerUnaryReactor* Service::SetKeepAlive(grpc::CallbackServerContext* /*context*/,
@@ -1393,9 +1431,18 @@ grpc::ServerUnaryReactor* Service::GetDaemonStatus(grpc::CallbackServerContext* 
     return unary([&](const Call& call) -> core::Result<void> {
         const auto uptime = options_.clock.steadyNow() - started_;
         control_.status([call, response, uptime, version = options_.version, streams = streams_->load(),
-                         maxStreams = options_.maxStreams](core::RegistryStatus status) {
+                         maxStreams = options_.maxStreams, clock = options_.clock](core::RegistryStatus status) {
             call->finish(grpc::Status::OK, [&] {
                 toProto(status, response);
+                // issue 17: read last, as close to the answer as can be
+                if (const auto sync = clock.sync ? clock.sync() : std::nullopt) {
+                    auto* out = response->mutable_clock_sync();
+                    out->set_known(true);
+                    out->set_synchronized(sync->synchronized);
+                    setDuration(out->mutable_max_error(), sync->maxError);
+                    setDuration(out->mutable_estimated_error(), sync->estimatedError);
+                }
+                setTimestamp(response->mutable_clock(), clock.systemNow());
                 response->set_version(version);
                 const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(uptime);
                 response->mutable_uptime()->set_seconds(seconds.count());

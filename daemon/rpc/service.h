@@ -30,9 +30,19 @@ struct StreamSlot;
 // timestamps are on the steady clock and the API shows wall time, so both are
 // read together; SetDateTime's "now" and event times come from systemNow.
 // Deadlines always use the real clocks (gRPC's and the core's).
+// issue 17: what the kernel says of the system clock's synchronisation (adjtimex(2)):
+// a time daemon (chrony, ntpd, linuxptp's phc2sys) clears STA_UNSYNC and sets the errors.
+struct ClockSync {
+    bool synchronized = false;
+    std::chrono::microseconds maxError{0};
+    std::chrono::microseconds estimatedError{0};
+};
+std::optional<ClockSync> readClockSync();  // nothing when adjtimex fails
+
 struct Clock {
     std::function<std::chrono::steady_clock::time_point()> steadyNow = [] { return std::chrono::steady_clock::now(); };
     std::function<std::chrono::system_clock::time_point()> systemNow = [] { return std::chrono::system_clock::now(); };
+    std::function<std::optional<ClockSync>()> sync = readClockSync;
 };
 
 // A value the daemon changes while gRPC threads read it (a reload): atomic,

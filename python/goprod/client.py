@@ -2,6 +2,7 @@
 worded for people. The API itself is described in goprod's api/README.md."""
 
 import os
+import time
 
 import grpc
 
@@ -125,8 +126,15 @@ class Client:
     # means the only connected camera, all=True every ready camera. They return
     # the list of pb2.CameraResult (one per camera) when every camera succeeded.
 
-    def shutter(self, on, cameras=None, *, all=False, timeout=None):
+    def shutter(self, on, cameras=None, *, all=False, timeout=None, start_at=None):
+        """`start_at` (issue 17): a datetime (aware) or POSIX seconds at which goprod writes
+        to every camera at once; each result then has `planned`, and `timeout` counts from it."""
         request = pb2.SetShutterRequest(target=_selection(cameras, all), on=on)
+        if start_at is not None:
+            seconds = start_at.timestamp() if hasattr(start_at, "timestamp") else float(start_at)
+            request.start_at.FromNanoseconds(int(round(seconds * 1e9)))
+            lead = max(0.0, seconds - time.time())
+            timeout = (timeout if timeout is not None else self.timeout) + lead
         return list(self.call("SetShutter", request, timeout, "shutter " + ("on" if on else "off")).results)
 
     def load_preset_group(self, group, cameras=None, *, all=False, timeout=None):
@@ -329,7 +337,9 @@ class Client:
 
     def set_date_time(self, cameras=None, *, all=False, utc_offset_minutes=None, dst=False, timeout=None):
         """Sets the camera clocks to now: with `utc_offset_minutes` (and `dst`) as local
-        time in that zone (Set Local Date Time), else this host's local time."""
+        time in that zone (Set Local Date Time), else this host's local time. goprod
+        writes the next whole second at its start (0.1 to 1.1 s from now); each result's
+        `sent` minus `planned` is how long after that second its write left."""
         request = pb2.SetDateTimeRequest(target=_selection(cameras, all))
         if utc_offset_minutes is not None:
             request.utc_offset_minutes = utc_offset_minutes

@@ -160,6 +160,19 @@ TEST_F(EventLoopTest, CancellingATimerThatRanIsHarmless) {
     onLoop([&] { loop_.cancel(id); });
 }
 
+// issue 17: the loop wakes before a far timer (so that its last sleep is short): never runs it early.
+TEST_F(EventLoopTest, AFarTimerRunsNotBeforeItsTimeThoughTheLoopWakesEarlier) {
+    start();
+    std::promise<std::chrono::steady_clock::duration> ran;
+    auto future = ran.get_future();
+    onLoop([&] {
+        const auto due = loop_.now() + 120ms;
+        loop_.at(due, [&, due] { ran.set_value(loop_.now() - due); });
+    });
+    ASSERT_EQ(future.wait_for(kBound), std::future_status::ready);
+    EXPECT_GE(future.get(), 0ms);
+}
+
 TEST_F(EventLoopTest, APastTimerRunsAsSoonAsPossible) {
     start();
     std::promise<void> ran;

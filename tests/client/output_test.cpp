@@ -246,6 +246,20 @@ TEST(DaemonStatus, AdaptersInNameOrderWithStateBudgetAndCameras) {
               "hci10    00:1A:7D:DA:71:10  full                             2/2 lowered  0457 0458\n");
 }
 
+// issue 17
+TEST(DaemonStatus, TheClockLineSaysWhetherItIsSynchronizedAndItsOffsetFromHere) {
+    auto status = healthyStatus();
+    status.mutable_clock()->set_seconds(1'700'000'000);
+    EXPECT_THAT(clockText(status, std::nullopt), ::testing::EndsWith(", synchronisation unknown"));
+    status.mutable_clock_sync()->set_known(true);
+    EXPECT_THAT(clockText(status, std::nullopt), ::testing::HasSubstr(", not synchronized (no time daemon"));
+    status.mutable_clock_sync()->set_synchronized(true);
+    status.mutable_clock_sync()->mutable_estimated_error()->set_nanos(500'000);
+    const ClockOffset offset{std::chrono::microseconds(-230), std::chrono::microseconds(180)};
+    EXPECT_THAT(clockText(status, offset), ::testing::EndsWith(", synchronized (estimated error 0.5 ms), offset from "
+                                                               "this machine -230 µs (within 90 µs)"));
+}
+
 TEST(DaemonStatus, LimitsReachedAreSaidButCamerasStayReachable) {
     auto status = healthyStatus();
     status.mutable_streams()->set_count(64);

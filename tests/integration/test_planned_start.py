@@ -3,6 +3,7 @@ goprod and goprod-sim: every camera's write leaves at or after the instant, requ
 near it wait, bad instants are refused, and a start cancelled before its instant
 sends nothing. How tight the start is (the spread) is a figure of bench/, not asserted."""
 import asyncio
+import json
 import os
 import time
 
@@ -138,4 +139,42 @@ def test_a_start_cancelled_before_its_instant_sends_nothing():
                                        timeout=10)
             assert SHUTTER_ON not in await rig.received(cam)
             assert (await rig.stub.GetCamera(pb.GetCameraRequest(camera=cam))).queue_depth == 0
+    asyncio.run(scenario())
+
+
+def test_date_time_is_written_at_the_start_of_the_second_it_carries():
+    async def scenario():
+        async with Rig(["--cameras", "4"]) as rig:
+            await rig.ready(4)
+            code, out, err = await goproctl(rig.daemon, "--all", "--json", "date-time", "--utc-offset", "0")
+            assert code == 0, (code, out, err)
+            result = json.loads(out)
+            planned = {r["planned"] for r in result["results"]}
+            assert len(planned) == 1, planned  # one second for every camera
+            for camera in result["results"]:
+                stamp = Timestamp()
+                stamp.FromJsonString(camera["planned"])
+                assert stamp.nanos == 0, camera
+                sent = Timestamp()
+                sent.FromJsonString(camera["sent"])
+                assert nanos(sent) >= nanos(stamp), camera
+                # Set Local Date Time (0F 0A yyyy mm dd hh mi ss, offset, dst) carries that second.
+                *_, message = [m for c, m in await rig.received(camera["identifier"]) if m[:1] == b"\x0f"]
+                utc = time.gmtime(stamp.seconds)
+                assert tuple(message[6:9]) == (utc.tm_hour, utc.tm_min, utc.tm_sec), message.hex()
+    asyncio.run(scenario())
+
+
+def test_status_gives_the_daemons_clock_and_its_offset_from_here():
+    async def scenario():
+        async with Rig(["--cameras", "1"]) as rig:
+            code, out, err = await goproctl(rig.daemon, "--json", "status")
+            status = json.loads(out)
+            stamp = Timestamp()
+            stamp.FromJsonString(status["clock"])
+            assert abs(nanos(stamp) - time.time_ns()) < 5e9, status["clock"]
+            assert "known" in status["clockSync"], status
+            code, out, err = await goproctl(rig.daemon, "status")
+            (row,) = [line for line in out.splitlines() if line.startswith("clock")]
+            assert "offset from this machine" in row, out
     asyncio.run(scenario())

@@ -278,6 +278,16 @@ def test_connect_pins_to_an_adapter_and_sets_a_priority_only_when_asked(fake):  
     assert (adapter.name, adapter.budget, list(adapter.cameras)) == ("hci0", 7, ["0456"])
 
 
+def test_a_planned_shutter_sends_start_at_and_waits_past_it(fake):  # issue 17
+    import time
+    with goprod.Client(fake.socket) as client:
+        start = time.time() + 30
+        client.shutter(True, all=True, start_at=start)
+    rpc, request, left = fake.calls[-1]
+    assert rpc == "SetShutter" and abs(request.start_at.ToNanoseconds() / 1e9 - start) < 1e-6
+    assert 35 < left < 41, left  # the default 10 s, counted from the instant
+
+
 def test_what_the_control_calls_send(fake):
     with goprod.Client(fake.socket) as client:
         (only,) = client.shutter(True)

@@ -499,6 +499,43 @@ TEST_F(ServiceTest, SetLocalDateTimeSendsTheTimeAtTheGivenOffset) {
     EXPECT_EQ(hex(requests[0].request.message), hex(expected->message));
 }
 
+// issue 17: "now" is the next whole second, written at its start.
+TEST_F(ServiceTest, SetDateTimeWithoutATimeWritesTheNextWholeSecondAtItsStart) {
+    v1::SetDateTimeRequest request;
+    request.set_utc_offset_minutes(0);
+    v1::MultiResult response;
+    ASSERT_TRUE(stub_->SetDateTime(context().get(), request, &response).ok());
+    // The fixed clock reads 2023-11-14 22:13:20.000 UTC: 100 ms on, the next second is :21.
+    EXPECT_EQ(fake_.lastSendAt(), std::optional<core::Deadline>(kSteadyBase + 1s));
+    auto expected = protocol::command::setLocalDateTime({{2023, 11, 14, 22, 13, 21}, 0, false});
+    ASSERT_TRUE(expected);
+    EXPECT_EQ(hex(fake_.requests().at(0).request.message), hex(expected->message));
+    EXPECT_EQ(response.results(0).planned().seconds(), 1'700'000'001);
+
+    // With a time given, it is written at once, as it was.
+    request.mutable_time()->set_seconds(1'700'000'000);
+    ASSERT_TRUE(stub_->SetDateTime(context().get(), request, &response).ok());
+    EXPECT_EQ(fake_.lastSendAt(), std::nullopt);
+}
+
+TEST_F(ServiceTest, GetDaemonStatusGivesItsClockAndWhatTheKernelSaysOfItsSynchronisation) {
+    auto options = testOptions();
+    options.clock.sync = [] { return ClockSync{true, 1500us, 250us}; };
+    startService(options);
+    v1::DaemonStatus status;
+    ASSERT_TRUE(stub_->GetDaemonStatus(context().get(), {}, &status).ok());
+    EXPECT_EQ(status.clock().seconds(), 1'700'000'000);
+    EXPECT_TRUE(status.clock_sync().known());
+    EXPECT_TRUE(status.clock_sync().synchronized());
+    EXPECT_EQ(status.clock_sync().max_error().nanos(), 1'500'000);
+    EXPECT_EQ(status.clock_sync().estimated_error().nanos(), 250'000);
+
+    options.clock.sync = [] { return std::optional<ClockSync>(); };
+    startService(options);
+    ASSERT_TRUE(stub_->GetDaemonStatus(context().get(), {}, &status).ok());
+    EXPECT_FALSE(status.clock_sync().known());
+}
+
 TEST_F(ServiceTest, GetSettingsDecodesValuesWithNamesAndDisplayStrings) {
     fake_.onRequest = [](const core::CameraView&, const protocol::Request& request) {
         return FakeControl::Reply<core::Answer>(answerTo(request, 0, {}, {{2, {9}}, {3, {0}}, {200, {7}}}));
