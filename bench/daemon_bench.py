@@ -53,6 +53,7 @@ import grpc  # noqa: E402
 from goprod.v1 import goprod_pb2 as pb  # noqa: E402
 from goprod.v1 import goprod_pb2_grpc as pb_grpc  # noqa: E402
 from harness import Daemon, PrivateBus, Sim  # noqa: E402
+from machine import machine  # noqa: E402  (bench/machine.py)
 
 FIGURES = {"machine": {}, "throughput": [], "latency_us": {}, "memory_mib": {}, "idle": {}, "start_up_ms": {},
            "shutter_skew_ms": {}}
@@ -61,16 +62,6 @@ FIGURES = {"machine": {}, "throughput": [], "latency_us": {}, "memory_mib": {}, 
 def say(text=""):
     if not ARGS.json:
         print(text, flush=True)
-
-
-def machine():
-    model = "unknown CPU"
-    with open("/proc/cpuinfo") as f:
-        for row in f:
-            if row.startswith("model name"):
-                model = row.split(":", 1)[1].strip()
-                break
-    return {"cpu": model, "cpus": os.cpu_count(), "kernel": os.uname().release}
 
 
 async def run_json(*command, env=None):

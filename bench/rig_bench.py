@@ -66,6 +66,7 @@ import grpc  # noqa: E402
 from goprod.v1 import goprod_pb2 as pb  # noqa: E402
 from goprod.v1 import goprod_pb2_grpc as pb_grpc  # noqa: E402
 from harness import GOPROCTL, Daemon, PrivateBus, Sim  # noqa: E402
+from machine import machine  # noqa: E402  (bench/machine.py)
 
 FIGURES = {"machine": {}, "connect": [], "memory": [], "list": {}}
 
@@ -73,16 +74,6 @@ FIGURES = {"machine": {}, "connect": [], "memory": [], "list": {}}
 def say(text=""):
     if not ARGS.json:
         print(text, flush=True)
-
-
-def machine():  # as daemon_bench.py's
-    model = "unknown CPU"
-    with open("/proc/cpuinfo") as f:
-        for row in f:
-            if row.startswith("model name"):
-                model = row.split(":", 1)[1].strip()
-                break
-    return {"cpu": model, "cpus": os.cpu_count(), "kernel": os.uname().release}
 
 
 def rss_kib(pid, field="VmRSS"):

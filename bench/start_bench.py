@@ -43,6 +43,7 @@ from google.protobuf.timestamp_pb2 import Timestamp  # noqa: E402
 from goprod.v1 import goprod_pb2 as pb  # noqa: E402
 from goprod.v1 import goprod_pb2_grpc as pb_grpc  # noqa: E402
 from harness import Daemon, PrivateBus, Sim  # noqa: E402
+from machine import machine  # noqa: E402  (bench/machine.py)
 
 
 def say(text=""):
@@ -97,7 +98,9 @@ async def starts(count):
 
 
 async def main():
-    figures = {"runs": RUNS, "starts": []}
+    figures = {"machine": machine(), "runs": RUNS, "starts": []}
+    m = figures["machine"]
+    say(f"goprod start figures on {m['cpu']} ({m['cpus']} CPUs, Linux {m['kernel']})")
     say(f"shutter on: spread, first to last write, over {RUNS} runs, µs (median / max)")
     say(f"  {'cameras':>7}  {'planned':>17}  {'immediate':>17}  {'planned: first / last write after the instant':>46}")
     for count in COUNTS:
