@@ -185,6 +185,31 @@ async def ready_on(rig, cam, adapter):
     return camera["state"] == "CAMERA_STATE_READY" and camera["adapter"] == adapter
 
 
+def stamp_ns(text):  # an RFC 3339 time of protobuf's JSON mapping, in ns since the epoch
+    from google.protobuf.timestamp_pb2 import Timestamp
+    stamp = Timestamp()
+    stamp.FromJsonString(text)
+    return stamp.ToNanoseconds()
+
+
+async def planned_start(rig):
+    """Shutter on at one instant on both cameras, then off: every write at or after the instant."""
+    selection = [a for cam in sorted(CAMERAS) for a in ("-i", cam)]
+    code, out, err = await goproctl(rig.daemon, "--json", *selection, "shutter", "on", "--at", "+1s",
+                                    timeout=TIMEOUT)
+    assert code == 0, (code, out, err)
+    result = json.loads(out)
+    late = []
+    for camera in result["results"]:
+        assert camera["code"] == 0, camera
+        late.append(stamp_ns(camera["sent"]) - stamp_ns(camera["planned"]))
+        assert late[-1] >= 0, camera
+    print(f"planned start on {len(late)} cameras through bluetoothd: spread {result.get('spread', '0s')}, "
+          f"writes {min(late) / 1e3:.0f} to {max(late) / 1e3:.0f} µs after the instant")
+    code, out, err = await goproctl(rig.daemon, *selection, "shutter", "off", timeout=TIMEOUT)
+    assert code == 0, (code, out, err)
+
+
 def test_two_cameras_one_per_adapter_and_one_moves_when_its_adapter_is_unplugged():
     async def scenario():
         bus = await connect(SYSTEM_BUS)
@@ -207,6 +232,9 @@ def test_two_cameras_one_per_adapter_and_one_moves_when_its_adapter_is_unplugged
                 for name in GOPROD_ADAPTERS:
                     assert adapters[name]["connections"] == 1 and adapters[name]["budget"] == BUDGET, adapters
                     assert adapters[name]["cameras"] == [c for c, a in placed.items() if a == name], adapters
+
+                # issue 17: a planned start through the real stack, each camera on its own controller.
+                await planned_start(rig)
 
                 moving = sorted(CAMERAS)[0]
                 staying = next(c for c in CAMERAS if c != moving)
