@@ -852,6 +852,19 @@ core::Deadline Service::deadlineFor(const grpc::CallbackServerContext* context, 
     return steadyNow + remaining - margin;
 }
 
+// issue 17: a planned request's deadline counts from its instant; a call whose own deadline
+// ends before the instant is refused, naming `instant`.
+core::Result<core::Deadline> Service::plannedDeadline(const grpc::CallbackServerContext* context, const TimeBase& time,
+                                                      core::Deadline sendAt, std::string_view instant) const {
+    const auto lead = std::chrono::duration_cast<milliseconds>(sendAt - time.steady(time.systemNow()));
+    const core::Deadline deadline = deadlineFor(context, lead + options_.requestTimeout.get());
+    if (deadline - std::chrono::steady_clock::now() <= lead) {
+        return Unexpected{
+            invalid("the call's deadline ends before " + std::string(instant) + ": give it a longer timeout")};
+    }
+    return deadline;
+}
+
 std::unique_ptr<StreamSlot> Service::acquireStream() {
     if (streams_->fetch_add(1) >= options_.maxStreams) {
         streams_->fetch_sub(1);
@@ -1030,14 +1043,11 @@ grpc::ServerUnaryReactor* Service::SetShutter(grpc::CallbackServerContext* conte
         const TimeBase time = TimeBase::now(options_.clock);
         auto sendAt = plannedInstant(request->start_at(), time);
         if (!sendAt) return Unexpected{sendAt.error()};
-        const auto lead = std::chrono::duration_cast<milliseconds>(*sendAt - time.steady(time.systemNow()));
-        const core::Deadline deadline = deadlineFor(context, lead + options_.requestTimeout.get());
-        if (deadline - std::chrono::steady_clock::now() <= lead) {
-            return Unexpected{invalid("the call's deadline ends before start_at: give it a longer timeout")};
-        }
+        const auto deadline = plannedDeadline(context, time, *sendAt, "start_at");
+        if (!deadline) return Unexpected{deadline.error()};
         core::Result<Command> built = command();
         if (!built) return Unexpected{built.error()};
-        runOnEach(call, std::move(selection), std::move(built->request), std::move(built->check), deadline, time,
+        runOnEach(call, std::move(selection), std::move(built->request), std::move(built->check), *deadline, time,
                   response, *sendAt);
         return {};
     });
@@ -1202,14 +1212,10 @@ grpc::ServerUnaryReactor* Service::SetDateTime(grpc::CallbackServerContext* cont
         core::Result<Command> built = dateTimeCommand(aligned, options_.clock);
         if (!built) return Unexpected{built.error()};
         const auto sendAt = time.steady(second);
-        const auto lead = std::chrono::duration_cast<milliseconds>(sendAt - time.steady(time.systemNow()));
-        const core::Deadline deadline = deadlineFor(context, lead + options_.requestTimeout.get());
-        if (deadline - std::chrono::steady_clock::now() <= lead) {
-            return Unexpected{
-                invalid("the call's deadline ends before the next whole second: give it a longer "
-                        "timeout (the clock is written at the start of a second)")};
-        }
-        runOnEach(call, std::move(selection), std::move(built->request), std::move(built->check), deadline, time,
+        const auto deadline =
+            plannedDeadline(context, time, sendAt, "the next whole second (the clock is written at its start)");
+        if (!deadline) return Unexpected{deadline.error()};
+        runOnEach(call, std::move(selection), std::move(built->request), std::move(built->check), *deadline, time,
                   response, sendAt);
         return {};
     });

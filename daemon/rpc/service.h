@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "daemon/core/control.h"
 #include "goprod.grpc.pb.h"
@@ -25,6 +26,7 @@
 namespace goprod::rpc {
 
 struct StreamSlot;
+class TimeBase;
 
 // The clocks the service shows time with, replaceable for tests: answer
 // timestamps are on the steady clock and the API shows wall time, so both are
@@ -233,6 +235,8 @@ private:
     grpc::ServerUnaryReactor* getValues(grpc::CallbackServerContext* context, const v1::GetValuesRequest& request,
                                         protocol::QueryId query, v1::ValuesResponse* response);
     core::Deadline deadlineFor(const grpc::CallbackServerContext* context, std::chrono::milliseconds fallback) const;
+    core::Result<core::Deadline> plannedDeadline(const grpc::CallbackServerContext* context, const TimeBase& time,
+                                                 core::Deadline sendAt, std::string_view instant) const;
     // issue 15 E: SetCameraControl with `session`
     grpc::ServerUnaryReactor* claimControl(grpc::CallbackServerContext* context,
                                            const v1::SetCameraControlRequest& request, v1::MultiResult* response);
