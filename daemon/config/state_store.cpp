@@ -32,7 +32,6 @@ constexpr std::size_t kMaxStateBytes = 4 << 20;
 constexpr std::size_t kMaxTextBytes = 256;
 
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
-bool isHexDigit(char c) { return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 // TOML files are UTF-8: one invalid byte (a camera name is whatever the camera
 // advertises) would make the whole file unreadable on the next start.
@@ -175,12 +174,7 @@ std::string validateKnownCamera(const KnownCamera& camera) {
     if (camera.identifier.size() != 4 || !std::all_of(camera.identifier.begin(), camera.identifier.end(), isDigit)) {
         return fmt::format("identifier '{}' is not four digits", camera.identifier);
     }
-    // "XX:XX:XX:XX:XX:XX"
-    bool addressValid = camera.address.size() == 17;
-    for (std::size_t i = 0; addressValid && i < camera.address.size(); ++i) {
-        addressValid = i % 3 == 2 ? camera.address[i] == ':' : isHexDigit(camera.address[i]);
-    }
-    if (!addressValid) {
+    if (!core::isBluetoothAddress(camera.address)) {
         return fmt::format("address '{}' is not a Bluetooth address (XX:XX:XX:XX:XX:XX)", camera.address.substr(0, 32));
     }
     for (const auto& field : kTextFields) {

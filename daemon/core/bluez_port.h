@@ -26,15 +26,20 @@ using ObjectPath = std::string;
 // "/org/bluez/hci1" → "hci1" (the whole text when it has no '/').
 inline std::string adapterName(const ObjectPath& adapter) { return adapter.substr(adapter.rfind('/') + 1); }
 
+// "XX:XX:XX:XX:XX:XX", hex digits in either case.
+inline bool isBluetoothAddress(std::string_view text) {
+    auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); };
+    bool address = text.size() == 17;
+    for (std::size_t i = 0; address && i < text.size(); ++i) address = i % 3 == 2 ? text[i] == ':' : hex(text[i]);
+    return address;
+}
+
 // How a user names an adapter (goprod.conf, cameras.toml, Connect): "hci1" or "00:1A:7D:DA:71:13".
 inline bool isAdapterName(std::string_view text) {
     auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
-    auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); };
     bool name = !text.empty() && text.size() <= 32;
     for (char c : text) name = name && (alnum(c) || c == '_');
-    bool address = text.size() == 17;
-    for (std::size_t i = 0; address && i < text.size(); ++i) address = i % 3 == 2 ? text[i] == ':' : hex(text[i]);
-    return name || address;
+    return name || isBluetoothAddress(text);
 }
 
 struct AdapterInfo {

@@ -18,12 +18,7 @@ namespace {
 bool namesOneCamera(const std::string& selector) {
     const auto digit = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; };
     if (selector.size() == 4) return std::all_of(selector.begin(), selector.end(), digit);
-    if (selector.size() != 17) return false;
-    for (std::size_t i = 0; i < selector.size(); ++i) {
-        const bool ok = i % 3 == 2 ? selector[i] == ':' : std::isxdigit(static_cast<unsigned char>(selector[i])) != 0;
-        if (!ok) return false;
-    }
-    return true;
+    return isBluetoothAddress(selector);
 }
 
 // BlueZ's discovery Pattern (a prefix of the address or the name) for a
