@@ -134,9 +134,12 @@ void setSpread(v1::MultiResult& result) {
         if (!last || sent > *last) last = sent;
     }
     if (!first || first == last) return;
-    const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(*last - *first).count();
-    result.mutable_spread()->set_seconds(nanos / 1'000'000'000);
-    result.mutable_spread()->set_nanos(static_cast<std::int32_t>(nanos % 1'000'000'000));
+    setDuration(result.mutable_spread(), *last - *first);
+}
+
+void setDuration(google::protobuf::Duration* out, std::chrono::nanoseconds value) {
+    out->set_seconds(value.count() / 1'000'000'000);
+    out->set_nanos(static_cast<std::int32_t>(value.count() % 1'000'000'000));
 }
 
 void setTimestamp(google::protobuf::Timestamp* out, std::chrono::system_clock::time_point time) {

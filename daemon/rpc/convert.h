@@ -37,6 +37,8 @@ private:
 };
 
 void setTimestamp(google::protobuf::Timestamp* out, std::chrono::system_clock::time_point time);
+// A duration of either sign: seconds and nanos share it, as protobuf requires.
+void setDuration(google::protobuf::Duration* out, std::chrono::nanoseconds value);
 std::chrono::system_clock::time_point fromTimestamp(const google::protobuf::Timestamp& time);
 
 v1::CameraState toProto(core::CameraState state);

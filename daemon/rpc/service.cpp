@@ -138,11 +138,6 @@ core::Result<core::Placement> placementOf(const v1::ConnectRequest& request) {
     return placement;
 }
 
-void setDuration(google::protobuf::Duration* out, std::chrono::microseconds value) {
-    out->set_seconds(value.count() / 1'000'000);
-    out->set_nanos(static_cast<std::int32_t>(value.count() % 1'000'000 * 1000));
-}
-
 // issue 17: start_at, on the steady clock: at least kMinLead and at most kMaxLead from now.
 constexpr auto kMinLead = std::chrono::milliseconds(100);
 constexpr auto kMaxLead = std::chrono::minutes(10);
@@ -1450,10 +1445,7 @@ grpc::ServerUnaryReactor* Service::GetDaemonStatus(grpc::CallbackServerContext* 
                 }
                 setTimestamp(response->mutable_clock(), clock.systemNow());
                 response->set_version(version);
-                const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(uptime);
-                response->mutable_uptime()->set_seconds(seconds.count());
-                response->mutable_uptime()->set_nanos(static_cast<std::int32_t>(
-                    std::chrono::duration_cast<std::chrono::nanoseconds>(uptime - seconds).count()));
+                setDuration(response->mutable_uptime(), uptime);
                 response->mutable_streams()->set_count(static_cast<std::uint32_t>(streams));
                 response->mutable_streams()->set_limit(static_cast<std::uint32_t>(maxStreams));
             });
