@@ -744,9 +744,17 @@ void Registry::publish(Event event) { events_.publish(event); }
 // CameraHost
 
 void Registry::stateChanged(Camera& camera) {
-    const auto view = camera.view();
     auto& published = publishedState_[camera.identifier()];
-    const bool becameReady = published != view.state && view.state == CameraState::Ready;
+    // A camera on its way to another adapter is still ready on the old one: Connect waits for the new.
+    const bool ready = camera.state() == CameraState::Ready && !camera.moving();
+    if (ready && published != CameraState::Ready) {
+        // issue 16: remember the adapter it became ready through (before the view, which shows it),
+        // unless it is only here because its home adapter is gone or full: then it goes back when
+        // that adapter has room.
+        const auto adapter = adapters_.find(camera.device()->adapter);
+        if (adapter != adapters_.end() && !displaced(camera)) camera.setHomeAdapter(adapter->second.address);
+    }
+    const auto view = camera.view();
     if (published != view.state) {
         published = view.state;
         // Built only when someone listens.
@@ -758,16 +766,7 @@ void Registry::stateChanged(Camera& camera) {
             publish(std::move(event));
         }
     }
-    // A camera on its way to another adapter is still ready on the old one: Connect waits for the new.
-    if (view.state == CameraState::Ready && !camera.moving()) {
-        // issue 16: remember the adapter it connected through, unless it is only here because
-        // its home adapter is gone or full: then it goes back when that adapter has room.
-        if (becameReady) {
-            const auto adapter = adapters_.find(camera.device()->adapter);
-            if (adapter != adapters_.end() && !displaced(camera)) camera.setHomeAdapter(adapter->second.address);
-        }
-        finishConnectWaiters(camera, camera.view());  // with its home
-    }
+    if (ready) finishConnectWaiters(camera, view);
     // A camera that wants a link, or one that may have freed room another waits for.
     if (camera.wantsConnection() || waitingForRoom_) {
         executor_.post([this, alive = alive_] {
