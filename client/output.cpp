@@ -245,7 +245,7 @@ void printDaemonStatus(std::ostream& out, const v1::DaemonStatus& status, std::o
 }
 
 namespace {
-// "in use", "full", "powered off", "not used": what goprod can do with the adapter now.
+// "has room", "full", "powered off", "not used": what goprod can do with the adapter now.
 std::string adapterState(const v1::Adapter& a) {
     if (!a.used()) return "not used ([bluetooth] adapters)";
     if (!a.powered()) return "powered off";

@@ -1,6 +1,7 @@
 """A private bus, goprod-sim, the real goprod and a gRPC stub on its socket:
 the rig of the daemon's and goproctl's integration tests."""
 import asyncio
+import os
 import tempfile
 
 from goprod.v1 import goprod_pb2 as pb
@@ -110,6 +111,21 @@ class Rig:
         finally:
             events.cancel()
 
+
+
+class BudgetRig(Rig):
+    """A rig whose goprod holds at most `max_connections` links per adapter (issue 16),
+    and tracks at most `max_cameras` cameras when given."""
+
+    def __init__(self, max_connections, *args, max_cameras=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_connections, self.max_cameras = max_connections, max_cameras
+
+    async def start_daemon(self):
+        limits = f"[limits]\nmax_cameras = {self.max_cameras}\n" if self.max_cameras else ""
+        with open(os.path.join(self.tmp.name, "goprod.conf"), "w") as f:
+            f.write(f"[bluetooth]\nmax_connections = {self.max_connections}\n{limits}")
+        await super().start_daemon()
 
 async def start_watch(rig, cam, *kinds):
     """`goproctl watch` on `cam` (every kind, or `kinds`), once its

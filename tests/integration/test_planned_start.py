@@ -4,7 +4,6 @@ near it wait, bad instants are refused, and a start cancelled before its instant
 sends nothing. How tight the start is (the spread) is a figure of bench/, not asserted."""
 import asyncio
 import json
-import os
 import time
 
 import grpc
@@ -12,22 +11,9 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from goprod.v1 import goprod_pb2 as pb
 from harness import goproctl
-from rig import Rig
+from rig import BudgetRig, Rig
 
 SHUTTER_ON = ("GP-0072", bytes.fromhex("01 01 01"))
-
-
-class RoomyRig(Rig):
-    """A rig whose adapters hold `budget` links each."""
-
-    def __init__(self, budget, *args):
-        super().__init__(*args)
-        self.budget = budget
-
-    async def start_daemon(self):
-        with open(os.path.join(self.tmp.name, "goprod.conf"), "w") as f:
-            f.write(f"[bluetooth]\nmax_connections = {self.budget}\n")
-        await super().start_daemon()
 
 
 def at(seconds_from_now):
@@ -74,7 +60,7 @@ def test_a_planned_start_on_8_cameras_writes_every_camera_after_the_instant():
 
 def test_a_planned_start_on_64_cameras_on_8_adapters():
     async def scenario():
-        async with RoomyRig(16, ["--cameras", "64", "--adapters", "8", "--paired"]) as rig:
+        async with BudgetRig(16, ["--cameras", "64", "--adapters", "8", "--paired"]) as rig:
             await rig.ready(64)
             await planned_start(rig, 64, lead=2.0)
     asyncio.run(scenario())

@@ -3,28 +3,14 @@ on the real goprod, goproctl and goprod-sim, on one adapter (test_rig_placement.
 has several): a camera that would go over it is not
 connected, says why ("no adapter has room") in the API and in `goproctl list`,
 and is connected once room frees."""
-import os
 
 import grpc
 
 from goprod.v1 import goprod_pb2 as pb
 from harness import goproctl, run
-from rig import Rig
+from rig import BudgetRig
 
 NO_ROOM = "no adapter has room"
-
-
-class BudgetRig(Rig):
-    """A rig whose goprod holds at most `max_connections` links per adapter."""
-
-    def __init__(self, max_connections, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.max_connections = max_connections
-
-    async def start_daemon(self):
-        with open(os.path.join(self.tmp.name, "goprod.conf"), "w") as f:
-            f.write(f"[bluetooth]\nmax_connections = {self.max_connections}\n")
-        await super().start_daemon()
 
 
 async def sim_connected(rig):

@@ -11,12 +11,12 @@ import grpc
 
 from goprod.v1 import goprod_pb2 as pb
 from harness import goproctl
-from rig import Rig, left_and_back
+from rig import BudgetRig, left_and_back
 
 NO_ROOM = "no adapter has room"
 
 
-class PlacementRig(Rig):
+class PlacementRig(BudgetRig):
     """A rig whose goprod holds at most `budget` links per adapter and knows
     `known` of the sim's cameras (cameras.toml written before it starts, auto-connect
     on, with `entry(identifier)`'s extra keys), as a rig host after a reboot."""
@@ -24,13 +24,11 @@ class PlacementRig(Rig):
     connect_timeout = 60
 
     def __init__(self, budget, sim_args, known=0, entry=None, max_cameras=256):
-        super().__init__(sim_args)
-        self.budget, self.known, self.max_cameras = budget, known, max_cameras
+        super().__init__(budget, sim_args, max_cameras=max_cameras)
+        self.known = known
         self.entry = entry or (lambda identifier: {})
 
     async def start_daemon(self):
-        with open(os.path.join(self.tmp.name, "goprod.conf"), "w") as f:
-            f.write(f"[bluetooth]\nmax_connections = {self.budget}\n[limits]\nmax_cameras = {self.max_cameras}\n")
         if self.known:
             (cameras,) = await self.sim.control("ListCameras")
             state = os.path.join(self.tmp.name, "state")
