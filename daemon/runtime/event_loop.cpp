@@ -27,16 +27,6 @@ static_assert(std::atomic<bool>::is_always_lock_free, "stop() must stay async-si
 // so that a flood of D-Bus traffic cannot starve them.
 constexpr int kConnectionBatch = 64;
 
-// The kernel lets a poll sleep overrun by 0.1% of its timeout (at least the thread's
-// 50 µs timer slack): 1 ms late after a 1 s sleep. A timer further than kPreciseSpan
-// away is woken for early, kPreciseSpan (and that overrun) before it, so that the last
-// sleep is short and the timer runs within ~50 µs of its time (issue 17: planned starts).
-constexpr auto kPreciseSpan = std::chrono::milliseconds(50);
-std::chrono::nanoseconds earlyWake(std::chrono::nanoseconds timeout) {
-    if (timeout <= kPreciseSpan) return timeout;
-    return timeout - kPreciseSpan - timeout / 1000;
-}
-
 template <class Fn>
 void guarded(const char* what, Fn&& fn) {
     try {
@@ -55,6 +45,17 @@ std::chrono::nanoseconds monotonicNow() {
 }
 
 }  // namespace
+
+// The kernel lets a poll sleep overrun by 0.1% of its timeout (at least the thread's
+// 50 µs timer slack): 1 ms late after a 1 s sleep. A timer further than kPreciseSpan
+// (and that overrun) away is woken for early, so that the last sleep is short and the
+// timer runs within ~50 µs of its time (issue 17: planned starts). Never negative:
+// ppoll refuses a negative timeout.
+std::chrono::nanoseconds EventLoop::earlyWake(std::chrono::nanoseconds timeout) {
+    constexpr auto kPreciseSpan = std::chrono::milliseconds(50);
+    const auto early = kPreciseSpan + timeout / 1000;
+    return timeout > early ? timeout - early : timeout;
+}
 
 EventLoop::EventLoop() {
     eventFd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

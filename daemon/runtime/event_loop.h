@@ -59,6 +59,9 @@ public:
     void stop() noexcept;
     bool onLoopThread() const { return loopThread_.load() == std::this_thread::get_id(); }
 
+    // How long wait() sleeps when the next timer is `timeout` away (see event_loop.cpp).
+    static std::chrono::nanoseconds earlyWake(std::chrono::nanoseconds timeout);
+
 private:
     struct Key {
         Clock::time_point due;
