@@ -49,7 +49,9 @@ CaptureJournal::~CaptureJournal() { stop(); }
 
 core::Result<void> CaptureJournal::start() {
     core::EventFilter filter;
-    filter.kinds = {core::Event::Kind::StateChanged};  // busy, encoding and battery changes come as these
+    // Encoding changes come in status pushes; a camera that is already encoding when it
+    // becomes ready shows it in that state change.
+    filter.kinds = {core::Event::Kind::StatusPush, core::Event::Kind::StateChanged};
     auto subscribed =
         control_.observe(std::move(filter), [this](const core::Event& event) { encodingChanged(event.camera); });
     if (!subscribed) return Unexpected{subscribed.error()};
@@ -85,7 +87,7 @@ void CaptureJournal::record(v1::CaptureEntry entry) {
     file_.append(std::move(line));
 }
 
-// On the core thread, at each state change: the encoding status is one of them.
+// On the core thread, at each status push and state change: the view has the encoding status.
 void CaptureJournal::encodingChanged(const core::CameraView& camera) {
     auto [known, added] = encoding_.try_emplace(camera.address, false);
     if (known->second == camera.encoding) return;

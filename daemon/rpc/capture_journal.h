@@ -6,9 +6,9 @@
 // back. Nothing in an entry is a secret: identifiers, addresses, times, result
 // codes and messages, file names.
 //
-// Threading: record*() and list() from any thread; the encoding listener runs
-// on the core thread and hands the media read to `post` (Control's methods are
-// not called from an event callback).
+// Threading: record*() and list() from any thread; the encoding listener (status
+// pushes and state changes) runs on the core thread and hands the media read to
+// `post` (Control's methods are not called from an event callback).
 #pragma once
 
 #include <chrono>

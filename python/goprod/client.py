@@ -363,6 +363,24 @@ class Client:
         budget, connections, budget_lowered and the identifiers of their cameras."""
         return list(self.daemon_status(timeout).adapters)
 
+    def captures(self, since=None, until=None, timeout=None):
+        """issue 17: the capture journal (list of pb2.CaptureEntry, oldest first): every
+        shutter with each camera's planned/sent/written/acknowledged times, encoding
+        changes and the files captured. `since`/`until`: aware datetimes or POSIX
+        seconds (None: the oldest entry kept / now). Reads every page."""
+        request = pb2.ListCapturesRequest()
+        for field, value in (("since", since), ("until", until)):
+            if value is not None:
+                seconds = value.timestamp() if hasattr(value, "timestamp") else float(value)
+                getattr(request, field).FromNanoseconds(int(round(seconds * 1e9)))
+        entries = []
+        while True:
+            page = self.call("ListCaptures", request, timeout, "journal")
+            entries.extend(page.entries)
+            if not page.more or not page.entries:
+                return entries
+            request.after_sequence = page.entries[-1].sequence
+
     def events(self, seconds=None, cameras=(), kinds=()):
         """An EventStream of pb2.Event for `seconds` (None: until cancel()),
         subscribed when this returns. `cameras`: selectors (empty = every

@@ -26,9 +26,10 @@ using ::testing::HasSubstr;
 constexpr const char* kAddr1 = "D4:1C:00:00:04:56";
 constexpr const char* kAddr2 = "D4:1C:00:00:12:34";
 
-core::Event encodingEvent(const std::string& identifier, const std::string& address, bool encoding) {
+core::Event encodingEvent(const std::string& identifier, const std::string& address, bool encoding,
+                          core::Event::Kind kind = core::Event::Kind::StatusPush) {
     core::Event event;
-    event.kind = core::Event::Kind::StateChanged;
+    event.kind = kind;
     event.camera = camera(identifier, address);
     event.camera.encoding = encoding;
     return event;
@@ -151,8 +152,9 @@ TEST_F(CaptureJournalTest, APlannedShutterKeepsItsInstant) {
 }
 
 TEST_F(CaptureJournalTest, EncodingChangesAreRecordedAndAStopReadsTheLastMedia) {
-    fake_.emit(encodingEvent("0456", kAddr1, true));
-    fake_.emit(encodingEvent("0456", kAddr1, true));  // a battery change while encoding: no entry
+    fake_.emit(encodingEvent("0456", kAddr1, true, core::Event::Kind::StateChanged));  // ready while encoding
+    fake_.emit(encodingEvent("0456", kAddr1, true));  // a battery push while encoding: no entry
+    fake_.emit(encodingEvent("0456", kAddr1, true, core::Event::Kind::SettingPush));  // not listened to
     fake_.emit(encodingEvent("1234", kAddr2, false));  // not encoding before either: no entry
     fake_.emit(encodingEvent("0456", kAddr1, false));
     const auto listed = waitForEntries(3);
