@@ -484,7 +484,6 @@ Parsed<Invocation> convert(const Parser& parser, Command command, const Environm
     if (parser.rig->count() > 0) {
         if (raw.rig.empty()) return invalid("--rig needs a rig file");
         if (anyTls) return invalid("--rig: the rig file gives each daemon's TLS files; --tls-* go with --socket");
-        if (auto misuse = rigMisuse(command); !misuse.empty()) return invalid(misuse);
         out.rigFile = raw.rig;
         out.target.clear();
     } else if (anyTls) {
@@ -732,6 +731,10 @@ Parsed<Invocation> convert(const Parser& parser, Command command, const Environm
         }
         default:
             break;
+    }
+    // After the switch: `wifi ap info` is known by now.
+    if (!out.rigFile.empty()) {
+        if (auto misuse = rigMisuse(out.command); !misuse.empty()) return invalid(misuse);
     }
     return out;
 }

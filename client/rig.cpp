@@ -5,6 +5,8 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -167,20 +169,26 @@ void warnAboutClocks(const Invocation& invocation, const std::vector<RigHost>& h
     for (std::size_t i = 0; i < hosts.size(); ++i) {
         if (hosts[i].stub == nullptr) continue;
         threads.emplace_back([&, i] {
-            grpc::ClientContext context;
-            context.set_deadline(std::chrono::system_clock::now() + deadline);
-            v1::DaemonStatus status;
-            const auto before = std::chrono::system_clock::now();
-            const auto answer = hosts[i].stub->GetDaemonStatus(&context, v1::GetDaemonStatusRequest{}, &status);
-            const auto after = std::chrono::system_clock::now();
-            if (!answer.ok() || !status.has_clock()) return;  // the start itself reports an unreachable host
-            const ClockOffset offset{sinceEpoch(status.clock()) - (before + (after - before) / 2).time_since_epoch(),
-                                     after - before};
-            const auto magnitude = offset.offset < offset.offset.zero() ? -offset.offset : offset.offset;
+            // Two calls, the shorter kept: the first may carry the connection's set-up
+            // (the TLS handshake), which happens before goprod reads its clock.
+            std::optional<ClockOffset> offset;
+            for (int attempt = 0; attempt < 2; ++attempt) {
+                grpc::ClientContext context;
+                context.set_deadline(std::chrono::system_clock::now() + deadline);
+                v1::DaemonStatus status;
+                const auto before = std::chrono::system_clock::now();
+                const auto answer = hosts[i].stub->GetDaemonStatus(&context, v1::GetDaemonStatusRequest{}, &status);
+                const auto after = std::chrono::system_clock::now();
+                if (!answer.ok() || !status.has_clock()) return;  // the start itself reports an unreachable host
+                const ClockOffset measured{
+                    sinceEpoch(status.clock()) - (before + (after - before) / 2).time_since_epoch(), after - before};
+                if (!offset || measured.roundTrip < offset->roundTrip) offset = measured;
+            }
+            const auto magnitude = offset->offset < offset->offset.zero() ? -offset->offset : offset->offset;
             if (magnitude <= limit) return;
-            warnings[i] = "goproctl: warning: " + hosts[i].name + ": its clock is " + microseconds(offset.offset) +
-                          " from this machine's (within " + microseconds(offset.roundTrip / 2).substr(1) +
-                          "), more than the rig's " + microseconds(limit).substr(1) +
+            warnings[i] = "goproctl: warning: " + hosts[i].name + ": its clock is " + microseconds(offset->offset) +
+                          " from this machine's (within " + microseconds(offset->roundTrip / 2).substr(1) +
+                          "), more than the rig's " + milliseconds(limit) +
                           ": its cameras start that much apart from the others (synchronize the clocks: README, "
                           "synchronized capture)";
         });
@@ -202,34 +210,87 @@ int rigExitCode(const std::vector<HostOutput>& hosts) {
     return code;
 }
 
+namespace {
+
+// The rows of one kind of table from every host, by column name: hosts may
+// print the same table with a column more or less (a shutter table has OFFSET
+// only where two cameras or more started).
+struct MergedTable {
+    std::vector<std::string> headers;  // without HOST
+    std::vector<bool> right;
+    std::vector<std::pair<std::string, std::map<std::string, std::string>>> rows;  // host, cells by column
+
+    // The same kind: the same first column, and the columns of one are among the other's.
+    bool takes(const Table& table) const {
+        const auto& other = table.headers();
+        if (other.empty() || headers.front() != other.front()) return false;
+        auto within = [](const std::vector<std::string>& small, const std::vector<std::string>& large) {
+            return std::all_of(small.begin(), small.end(), [&](const std::string& header) {
+                return std::find(large.begin(), large.end(), header) != large.end();
+            });
+        };
+        return within(other, headers) || within(headers, other);
+    }
+
+    void add(const std::string& host, const Table& table) {
+        const auto& incoming = table.headers();
+        for (std::size_t c = 0; c < incoming.size(); ++c) {
+            auto at = std::find(headers.begin(), headers.end(), incoming[c]);
+            if (at == headers.end()) {
+                // After the column that precedes it in the incoming table.
+                auto after = c == 0 ? headers.begin() : std::find(headers.begin(), headers.end(), incoming[c - 1]) + 1;
+                const auto index = after - headers.begin();
+                headers.insert(after, incoming[c]);
+                right.insert(right.begin() + index, table.rightAligned(c));
+            }
+        }
+        for (const auto& row : table.rows()) {
+            std::map<std::string, std::string> cells;
+            for (std::size_t c = 0; c < incoming.size() && c < row.size(); ++c) cells[incoming[c]] = row[c];
+            rows.emplace_back(host, std::move(cells));
+        }
+    }
+
+    Table table() const {
+        std::vector<std::string> withHost{"HOST"};
+        withHost.insert(withHost.end(), headers.begin(), headers.end());
+        Table out(std::move(withHost));
+        for (std::size_t c = 0; c < right.size(); ++c) {
+            if (right[c]) out.alignRight(c + 1);
+        }
+        for (const auto& [host, cells] : rows) {
+            std::vector<std::string> row{host};
+            for (const auto& header : headers) {
+                const auto cell = cells.find(header);
+                row.push_back(cell == cells.end() ? "-" : cell->second);
+            }
+            out.addRow(std::move(row));
+        }
+        return out;
+    }
+};
+
+}  // namespace
+
 void printRigOutput(const std::vector<HostOutput>& hosts, std::ostream& out, std::ostream& err) {
-    std::vector<Table> merged;
+    std::vector<MergedTable> merged;
     for (const auto& host : hosts) {
         for (const auto& table : host.tables) {
-            auto into = std::find_if(merged.begin(), merged.end(), [&](const Table& m) {
-                return std::equal(m.headers().begin() + 1, m.headers().end(), table.headers().begin(),
-                                  table.headers().end());
-            });
+            auto into =
+                std::find_if(merged.begin(), merged.end(), [&](const MergedTable& m) { return m.takes(table); });
             if (into == merged.end()) {
-                std::vector<std::string> headers{"HOST"};
-                headers.insert(headers.end(), table.headers().begin(), table.headers().end());
-                Table withHostColumn(std::move(headers));
+                merged.push_back({table.headers(), {}, {}});
                 for (std::size_t c = 0; c < table.headers().size(); ++c) {
-                    if (table.rightAligned(c)) withHostColumn.alignRight(c + 1);
+                    merged.back().right.push_back(table.rightAligned(c));
                 }
-                merged.push_back(std::move(withHostColumn));
                 into = merged.end() - 1;
             }
-            for (const auto& row : table.rows()) {
-                std::vector<std::string> cells{host.name};
-                cells.insert(cells.end(), row.begin(), row.end());
-                into->addRow(std::move(cells));
-            }
+            into->add(host.name, table);
         }
     }
     for (std::size_t i = 0; i < merged.size(); ++i) {
         if (i > 0) out << '\n';
-        merged[i].print(out);
+        merged[i].table().print(out);
     }
     for (const auto& host : hosts) {
         printLines(host.name, host.out, out, false);
