@@ -203,6 +203,7 @@ void printFields(std::ostream& out, const std::vector<std::pair<std::string, std
 // The per-camera table of a control command; with `times`, the shutter's
 // send and acknowledgement times and each camera's offset from the first.
 int reportMulti(Session& session, const Invocation& invocation, const v1::MultiResult& result, bool times) {
+    if (session.multiResults) session.multiResults(result);
     if (invocation.json) {
         session.out << jsonLine(result) << '\n';
     } else if (!times) {

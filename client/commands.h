@@ -56,6 +56,8 @@ struct Session {
     // issue 17: where tables go; unset: printed to `out`. goproctl --rig collects
     // each host's tables here to print them as one, with a HOST column.
     std::function<void(const Table&)> tables;
+    // issue 17: each MultiResult a command got (shutter, date-time, ...), for the rig's own start skew.
+    std::function<void(const v1::MultiResult&)> multiResults;
     void print(const Table& table) {
         if (tables) {
             tables(table);

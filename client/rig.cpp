@@ -296,6 +296,24 @@ void printRigOutput(const std::vector<HostOutput>& hosts, std::ostream& out, std
         printLines(host.name, host.out, out, false);
         printLines(host.name, host.err, err, true);
     }
+    // The spread of every camera's `sent` across the hosts: each host stamps its
+    // own, so it holds the hosts' clock offsets too.
+    std::vector<std::chrono::nanoseconds> sent;
+    std::size_t hostsSent = 0;
+    for (const auto& host : hosts) {
+        const auto before = sent.size();
+        for (const auto& result : host.results) {
+            for (const auto& camera : result.results()) {
+                if (camera.has_sent()) sent.push_back(sinceEpoch(camera.sent()));
+            }
+        }
+        if (sent.size() > before) ++hostsSent;
+    }
+    if (hostsSent >= 2) {
+        const auto [lowest, highest] = std::minmax_element(sent.begin(), sent.end());
+        out << "rig start skew: " << milliseconds(*highest - *lowest) << " across " << sent.size() << " cameras on "
+            << hostsSent << " hosts (each host's clock)\n";
+    }
 }
 
 int runRig(const Invocation& invocation, const std::vector<RigHost>& hosts, std::chrono::microseconds clockWarning,
@@ -323,6 +341,9 @@ int runRig(const Invocation& invocation, const std::vector<RigHost>& hosts, std:
             session.tls = host.tls;
             session.daemonReachable = host.reachable;
             session.tables = [&output](const Table& table) { output.tables.push_back(table); };
+            if (!invocation.json) {
+                session.multiResults = [&output](const v1::MultiResult& result) { output.results.push_back(result); };
+            }
             output.code = run(one, session);
             output.out = hostOut.str();
             output.err = hostErr.str();

@@ -66,6 +66,7 @@ struct HostOutput {
     std::string out;
     std::string err;
     std::vector<Table> tables;
+    std::vector<v1::MultiResult> results;  // the MultiResults it got (Session::multiResults)
 };
 
 // Runs the command on every host at once; with `shutter --at`, first asks each
@@ -76,7 +77,8 @@ int runRig(const Invocation& invocation, const std::vector<RigHost>& hosts, std:
 
 // Prints the hosts' outputs as one: the tables merged with a HOST column (one
 // table per set of columns, in the order they first appear), then each host's
-// other lines, "north: ..." (errors "goproctl: north: ..."; JSON lines get "host").
+// other lines, "north: ..." (errors "goproctl: north: ..."; JSON lines get "host"),
+// and, when writes of several hosts were timed, the rig's start skew.
 void printRigOutput(const std::vector<HostOutput>& hosts, std::ostream& out, std::ostream& err);
 
 // 0 when every host succeeded, else the most serious of their codes:

@@ -13,11 +13,12 @@ daemon with `name`, `target` ("HOST:PORT", or a socket path) and, for mutual TLS
 """
 
 import os
+import re
 import threading
 import time
 import tomllib
 
-from goprod.client import DEFAULT_TIMEOUT, Client
+from goprod.client import _SCHEMES, DEFAULT_TIMEOUT, Client
 
 _DAEMON_KEYS = {"name", "target", "tls_ca", "tls_cert", "tls_key", "tls_server_name"}
 
@@ -43,8 +44,9 @@ def load_rig_file(path):
             if daemon.get(key):
                 daemon[key] = os.path.join(base, daemon[key])
         target = daemon["target"]
-        if "/" in target and not target.startswith(("unix:", "dns:", "ipv4:", "ipv6:")):
-            daemon["target"] = os.path.join(base, target)  # a socket path
+        # As goproctl reads it: HOST:PORT is TCP, gRPC's schemes stay, anything else is a socket path.
+        if not target.startswith(_SCHEMES) and not re.fullmatch(r"[^/]+:[0-9]+", target):
+            daemon["target"] = os.path.join(base, target)
         daemons.append(daemon)
     if not daemons:
         raise ValueError(f"{path}: no [[daemon]] tables")

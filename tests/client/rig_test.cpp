@@ -97,14 +97,14 @@ TEST(RigFile, MistakesAreNamedWithTheirLine) {
 }
 
 TEST(RigOutput, TablesOfOneKindAreOneTableWithAHostColumn) {
-    HostOutput north{"north", kExitOk, "north: note\n", "", {}};
+    HostOutput north{"north", kExitOk, "north: note\n", "", {}, {}};
     Table one({"CAMERA", "RESULT", "LATENCY", "OFFSET"});
     one.alignRight(2);
     one.addRow({"0702", "ok", "1.2 ms", "+0.0 ms"});
     one.addRow({"0703", "ok", "1.3 ms", "+0.1 ms"});
     north.tables.push_back(one);
     // One camera: no OFFSET column on that host.
-    HostOutput south{"south", kExitOk, "", "", {}};
+    HostOutput south{"south", kExitOk, "", "", {}, {}};
     Table two({"CAMERA", "RESULT", "LATENCY"});
     two.alignRight(2);
     two.addRow({"0704", "ok", "10.5 ms"});
@@ -120,18 +120,41 @@ TEST(RigOutput, TablesOfOneKindAreOneTableWithAHostColumn) {
 }
 
 TEST(RigOutput, JsonLinesGetTheHostAndErrorsNameIt) {
-    HostOutput north{"north", kExitOk, "{\"cameras\":[]}\n{}\n", "", {}};
-    HostOutput south{"south", kExitUnavailable, "", "goproctl: cannot reach goprod\nprogress\n", {}};
+    HostOutput north{"north", kExitOk, "{\"cameras\":[]}\n{}\n", "", {}, {}};
+    HostOutput south{"south", kExitUnavailable, "", "goproctl: cannot reach goprod\nprogress\n", {}, {}};
     std::ostringstream out, err;
     printRigOutput({north, south}, out, err);
     EXPECT_THAT(lines(out.str()), ElementsAre("{\"host\":\"north\",\"cameras\":[]}", "{\"host\":\"north\"}"));
     EXPECT_THAT(lines(err.str()), ElementsAre("goproctl: south: cannot reach goprod", "south: progress"));
 }
 
+TEST(RigOutput, WritesTimedOnSeveralHostsGiveTheRigsStartSkew) {
+    auto sentAt = [](std::vector<std::int32_t> nanos) {
+        v1::MultiResult result;
+        for (auto n : nanos) {
+            auto* camera = result.add_results();
+            camera->mutable_sent()->set_seconds(100);
+            camera->mutable_sent()->set_nanos(n);
+        }
+        result.add_results()->set_identifier("never sent");
+        return result;
+    };
+    HostOutput north{"north", kExitOk, "", "", {}, {sentAt({1'000'000, 1'500'000})}};
+    HostOutput south{"south", kExitOk, "", "", {}, {sentAt({3'000'000})}};
+    HostOutput down{"down", kExitUnavailable, "", "goproctl: cannot reach goprod\n", {}, {}};
+    std::ostringstream out, err;
+    printRigOutput({north, south, down}, out, err);
+    EXPECT_EQ(out.str(), "rig start skew: 2.0 ms across 3 cameras on 2 hosts (each host's clock)\n");
+    // One host: its own skew line says it all.
+    std::ostringstream one;
+    printRigOutput({north, down}, one, err);
+    EXPECT_EQ(one.str(), "");
+}
+
 TEST(RigOutput, TheMostSeriousHostCodeIsTheRigs) {
     auto code = [](std::vector<int> codes) {
         std::vector<HostOutput> hosts;
-        for (int c : codes) hosts.push_back({"h", c, "", "", {}});
+        for (int c : codes) hosts.push_back({"h", c, "", "", {}, {}});
         return rigExitCode(hosts);
     };
     EXPECT_EQ(code({kExitOk, kExitOk}), kExitOk);

@@ -147,7 +147,6 @@ def test_one_goproctl_rig_lists_and_starts_the_cameras_of_two_hosts(certs, tmp_p
             # shutter on --at: one instant, every camera of both hosts after it.
             code, out, err = await run_goproctl("--rig", rig_file, "--all", "shutter", "on", "--at", "+1s")
             assert code == 0, (out, err)
-            assert "warning" not in err or "clock" in err, err
             table = [row for row in rows(out) if len(row) >= 3 and row[0].strip() in ("HOST", "north", "south")]
             assert table[0][:3] == ["HOST", "CAMERA", "RESULT"], out
             started = {(row[0].strip(), row[1].strip()) for row in table[1:] if row[2].strip() == "ok"}
@@ -155,6 +154,7 @@ def test_one_goproctl_rig_lists_and_starts_the_cameras_of_two_hosts(certs, tmp_p
             planned = {line.split(": ", 1)[0]: line.split("planned start: ")[1]
                        for line in out.splitlines() if "planned start: " in line}
             assert set(planned) == {"north", "south"} and len(set(planned.values())) == 1, out
+            assert re.search(r"^rig start skew: [0-9.]+ ms across 4 cameras on 2 hosts", out, re.M), out
             for stack, host in ((north, "north"), (south, "south")):
                 for cam in cameras[host]:
                     assert SHUTTER_ON in await stack.received(cam), (host, cam)
