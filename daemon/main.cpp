@@ -4,26 +4,27 @@
 // - gRPC's threads run the API and hand every request to the core thread;
 // - the main thread waits for SIGTERM/SIGINT and shuts down in order, and
 //   reloads the configuration on SIGHUP.
-#include <signal.h>
-
-#include <unistd.h>
-
 #include <atomic>
 #include <cstdio>
 #include <future>
 #include <thread>
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
 
-#include "daemon/bluez/bus.h"
 #include "daemon/bluez/bluez_client.h"
+#include "daemon/bluez/bus.h"
 #include "daemon/config/config.h"
+#include "daemon/config/journal_file.h"
 #include "daemon/config/logging.h"
 #include "daemon/config/state_lock.h"
 #include "daemon/config/state_store.h"
 #include "daemon/config/state_writer.h"
 #include "daemon/core/registry.h"
+#include "daemon/rpc/capture_journal.h"
 #include "daemon/rpc/server.h"
 #include "daemon/rpc/service.h"
 #include "daemon/runtime/event_loop.h"
@@ -234,7 +235,28 @@ int main(int argc, char** argv) {
         }
         bluezClient.setObserver(&registry);
 
+        // issue 17: the capture journal, unless [journal] max_size_mib = 0.
+        std::unique_ptr<config::JournalFile> journalFile;
+        std::unique_ptr<rpc::CaptureJournal> journal;
+        if (cfg.journalMaxMib > 0) {
+            auto opened = config::JournalFile::open(cfg.stateDir / "capture-journal.jsonl",
+                                                    static_cast<std::uint64_t>(cfg.journalMaxMib) << 20);
+            if (!opened) {
+                spdlog::critical("{}", opened.error().message);
+                return kExitConfig;
+            }
+            journalFile = std::move(*opened);
+            journal = std::make_unique<rpc::CaptureJournal>(
+                *journalFile, registry, [&loop](std::function<void()> task) { loop.post(std::move(task)); },
+                cfg.requestTimeout);
+            if (auto started = journal->start(); !started) {
+                spdlog::critical("capture journal: {}", started.error().message);
+                return 1;
+            }
+        }
+
         rpc::ServiceOptions serviceOptions;
+        serviceOptions.journal = journal.get();
         serviceOptions.requestTimeout = cfg.requestTimeout;
         serviceOptions.maxStreams = cfg.maxSubscribers;
         serviceOptions.version = GOPROD_VERSION;
@@ -285,6 +307,7 @@ int main(int argc, char** argv) {
         loop.stop();
         core.join();
         writer.close();  // the last snapshot is on disk before goprod exits
+        if (journalFile) journalFile->close();  // and the last journal lines
         if (busLost) return 1;
     } catch (const std::exception& error) {
         spdlog::critical("{}", error.what());

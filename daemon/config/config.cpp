@@ -326,6 +326,8 @@ const Key kKeys[] = {
      [](const toml::node& n, Config& c) { return takeCount(n, 1, 4096, c.maxSubscribers); }},
     // issue 15 E
     {"bluetooth", "claim_control", [](const toml::node& n, Config& c) { return takeBool(n, c.claimControl); }},
+    // issue 17
+    {"journal", "max_size_mib", [](const toml::node& n, Config& c) { return takeCount(n, 0, 1024, c.journalMaxMib); }},
 };
 
 // How a reload treats each key: the field it sets, and whether the running
@@ -369,6 +371,7 @@ const Field kFields[] = {
     field<&Config::maxCameras>("limits.max_cameras", true),
     field<&Config::maxSubscribers>("limits.max_subscribers", true),
     field<&Config::claimControl>("bluetooth.claim_control", false),  // issue 15 E
+    field<&Config::journalMaxMib>("journal.max_size_mib", false),    // issue 17
 };
 
 const Key* findKey(std::string_view table, std::string_view name) {

@@ -109,6 +109,10 @@ struct Config {
     // in every session (Set Camera Control Status), released when a user disconnects it.
     bool claimControl = false;
 
+    // issue 17: [journal] max_size_mib: the capture journal (capture-journal.jsonl in the
+    // state directory) is rotated at this size, one older file kept (0 = no journal).
+    std::size_t journalMaxMib = 8;
+
     bool operator==(const Config&) const = default;
 };
 

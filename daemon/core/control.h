@@ -283,6 +283,9 @@ public:
     // Events until unsubscribe(); ResourceExhausted beyond the subscriber limit.
     virtual Result<std::uint64_t> subscribe(EventFilter filter, std::function<void(const Event&)> onEvent) = 0;
     virtual void unsubscribe(std::uint64_t subscription) = 0;
+    // issue 17: events for goprod's own listeners (the capture journal): like
+    // subscribe(), but neither limited nor counted among the subscribers.
+    virtual Result<std::uint64_t> observe(EventFilter filter, std::function<void(const Event&)> onEvent) = 0;
 };
 
 }  // namespace goprod::core

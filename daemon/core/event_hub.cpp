@@ -6,13 +6,15 @@
 
 namespace goprod::core {
 
-Result<std::uint64_t> EventHub::subscribe(EventFilter filter, std::function<void(const Event&)> onEvent) {
-    auto subscriber = std::make_shared<Subscriber>(Subscriber{std::move(filter), std::move(onEvent)});
+Result<std::uint64_t> EventHub::subscribe(EventFilter filter, std::function<void(const Event&)> onEvent,
+                                          bool internal) {
+    auto subscriber = std::make_shared<Subscriber>(Subscriber{std::move(filter), std::move(onEvent), internal});
     std::lock_guard lock(mutex_);
-    if (subscribers_.size() >= maxSubscribers_) {
+    if (!internal && subscribers_.size() - internal_ >= maxSubscribers_) {
         return fail(Errc::ResourceExhausted, "too many event subscribers (" + std::to_string(maxSubscribers_) + ")");
     }
     const auto id = next_++;
+    if (internal) ++internal_;
     subscribers_.emplace(id, std::move(subscriber));
     count_ = subscribers_.size();
     return id;
@@ -20,11 +22,17 @@ Result<std::uint64_t> EventHub::subscribe(EventFilter filter, std::function<void
 
 void EventHub::unsubscribe(std::uint64_t subscription) {
     std::lock_guard lock(mutex_);
-    subscribers_.erase(subscription);
+    const auto found = subscribers_.find(subscription);
+    if (found == subscribers_.end()) return;
+    if (found->second->internal) --internal_;
+    subscribers_.erase(found);
     count_ = subscribers_.size();
 }
 
-std::size_t EventHub::size() const { return count_; }
+std::size_t EventHub::size() const {
+    std::lock_guard lock(mutex_);
+    return subscribers_.size() - internal_;
+}
 
 void EventHub::setLimit(std::size_t maxSubscribers) {
     std::lock_guard lock(mutex_);

@@ -25,8 +25,10 @@ public:
     EventHub(const EventHub&) = delete;
     EventHub& operator=(const EventHub&) = delete;
 
-    // ResourceExhausted beyond the limit.
-    Result<std::uint64_t> subscribe(EventFilter filter, std::function<void(const Event&)> onEvent);
+    // ResourceExhausted beyond the limit. An `internal` subscriber (goprod's own)
+    // is neither limited nor counted by size().
+    Result<std::uint64_t> subscribe(EventFilter filter, std::function<void(const Event&)> onEvent,
+                                    bool internal = false);
     void unsubscribe(std::uint64_t subscription);
     std::size_t size() const;
     void setLimit(std::size_t maxSubscribers);
@@ -40,12 +42,14 @@ private:
     struct Subscriber {
         EventFilter filter;
         std::function<void(const Event&)> onEvent;
+        bool internal = false;
         bool matches(Event::Kind kind, const std::string& identifier, const std::string& address) const;
     };
 
     mutable std::mutex mutex_;
     std::map<std::uint64_t, std::shared_ptr<Subscriber>> subscribers_;
     std::atomic<std::size_t> count_{0};  // subscribers_.size(), read without the lock
+    std::size_t internal_ = 0;           // of them, goprod's own
     std::size_t maxSubscribers_;
     std::uint64_t next_ = 1;
 };

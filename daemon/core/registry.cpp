@@ -738,6 +738,10 @@ Result<std::uint64_t> Registry::subscribe(EventFilter filter, std::function<void
 
 void Registry::unsubscribe(std::uint64_t subscription) { events_.unsubscribe(subscription); }
 
+Result<std::uint64_t> Registry::observe(EventFilter filter, std::function<void(const Event&)> onEvent) {
+    return events_.subscribe(std::move(filter), std::move(onEvent), true);
+}
+
 void Registry::publish(Event event) { events_.publish(event); }
 
 // ---------------------------------------------------------------------------

@@ -99,6 +99,7 @@ public:
                       std::function<void(Result<void>)> done) override;
     Result<std::uint64_t> subscribe(EventFilter filter, std::function<void(const Event&)> onEvent) override;
     void unsubscribe(std::uint64_t subscription) override;
+    Result<std::uint64_t> observe(EventFilter filter, std::function<void(const Event&)> onEvent) override;
 
     // BluezObserver (core thread).
     void bluezAppeared() override;

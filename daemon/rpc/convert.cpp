@@ -12,9 +12,11 @@
 #include "daemon/rpc/service.h"
 #include "daemon/rpc/status.h"
 #include "live_streaming.pb.h"  // group C
+#include "media.pb.h"           // issue 15 E
 #include "preset_status.pb.h"
 #include "protocol/protobuf.h"
 #include "protocol/queries.h"
+#include "protocol/result_codes.h"
 #include "protocol/settings.h"
 #include "protocol/utf8.h"
 
@@ -528,6 +530,24 @@ void toProto(const std::vector<protocol::QueryEntry>& entries, const protocol::B
         if (!entry.value.empty()) *setting->add_allowed() = settingValue(entry.id, entry.value);
     }
     for (const auto id : asked) capability(id);
+}
+
+core::Result<LastMedia> lastMediaOf(const core::Answer& answer) {
+    const std::string what = "Get Last Captured Media";
+    if (answer.message.size() == 2) {
+        return core::fail(core::Errc::CameraRejected, what + " failed: the camera does not support it (status " +
+                                                          std::to_string(answer.message[1]) + ")");
+    }
+    auto decoded = protocol::decodeProtobuf(answer.message);
+    if (!decoded) return Unexpected{malformedAnswer(what, decoded.error())};
+    const auto* last = decoded->as<open_gopro::ResponseLastCapturedMedia>();
+    if (last == nullptr) return core::fail(core::Errc::Internal, "unexpected answer to " + what);
+    if (last->result() != protocol::kResultSuccess) {
+        // The camera has no capture to name (none since it started, or the card changed).
+        return core::fail(core::Errc::CameraRejected,
+                          what + " failed: " + std::string(protocol::resultGenericName(last->result())));
+    }
+    return LastMedia{protocol::validUtf8(last->media().folder()), protocol::validUtf8(last->media().file())};
 }
 
 }  // namespace goprod::rpc

@@ -90,6 +90,14 @@ std::optional<int> cameraControlStatus(v1::CameraControl control);
 void toProto(const open_gopro::NotifyPresetStatus& status, v1::CameraPresets* out);
 // A capability answer's [id][len][value] entries, one SettingCapability per ID
 // in the order of first appearance; `asked` IDs the camera left out allow nothing.
+// issue 15 E, 17: the file a Get Last Captured Media answer names (valid UTF-8);
+// CameraRejected when the camera lacks the operation or has no capture to name.
+struct LastMedia {
+    std::string folder;  // "100GOPRO"
+    std::string file;    // "GX010001.MP4"
+};
+core::Result<LastMedia> lastMediaOf(const core::Answer& answer);
+
 void toProto(const std::vector<protocol::QueryEntry>& entries, const protocol::Bytes& asked,
              v1::CameraCapabilities* out);
 

@@ -20,6 +20,7 @@
 
 #include "cohn.pb.h"
 #include "daemon/core/bluez_port.h"
+#include "daemon/rpc/capture_journal.h"
 #include "daemon/rpc/convert.h"
 #include "daemon/rpc/reactors.h"
 #include "daemon/rpc/status.h"
@@ -390,22 +391,29 @@ void eachCamera(const std::shared_ptr<UnaryCall>& call, core::Selection selectio
 }
 
 // One command or setting on every selected camera, one CameraResult each.
+// `record` (issue 17: the capture journal) hears the outcome even when the
+// client has gone meanwhile: what was written to the cameras is kept.
 void runOnEach(const std::shared_ptr<UnaryCall>& call, core::Selection selection, protocol::Request request,
                Check check, core::Deadline deadline, TimeBase time, v1::MultiResult* response,
-               std::optional<core::Deadline> sendAt = {}) {
-    eachCamera<v1::CameraResult>(
-        call, std::move(selection), std::move(request), deadline,
-        [check = std::move(check), time](const core::CameraView& camera, const core::Result<core::Answer>& answer) {
-            return resultOf(camera, answer, time, check);
-        },
-        response->mutable_results(), sendAt,
-        [response, sendAt, time] {
-            if (sendAt) {
-                for (auto& result : *response->mutable_results())
-                    setTimestamp(result.mutable_planned(), time.wall(*sendAt));
-            }
-            setSpread(*response);
-        });
+               std::optional<core::Deadline> sendAt = {}, std::function<void(const v1::MultiResult&)> record = {}) {
+    requestEach(call, std::move(selection), std::move(request), deadline, sendAt,
+                [call, check = std::move(check), time, response, sendAt,
+                 record = std::move(record)](core::Result<std::vector<core::CameraAnswer>> outcomes) {
+                    if (!outcomes || outcomes->empty()) {
+                        if (!call->ended()) call->fail(outcomes ? noReadyCamera() : outcomes.error());
+                        return;
+                    }
+                    v1::MultiResult result;
+                    for (const auto& outcome : *outcomes) {
+                        auto* item = result.add_results();
+                        *item = resultOf(outcome.camera, outcome.answer, time, check);
+                        if (sendAt) setTimestamp(item->mutable_planned(), time.wall(*sendAt));
+                    }
+                    setSpread(result);
+                    if (record) record(result);
+                    if (call->ended()) return;
+                    call->finish(grpc::Status::OK, [&] { *response = std::move(result); });
+                });
 }
 
 // GetSettings / GetStatuses: one query per camera, values decoded with the protocol tables.
@@ -771,6 +779,7 @@ Service::Service(core::Control& control, Options options)
     // issue 15 E
     refuseUnparsable("GetDateTime", &Service::GetDateTime);
     refuseUnparsable("GetLastMedia", &Service::GetLastMedia);
+    refuseUnparsable("ListCaptures", &Service::ListCaptures);  // issue 17
 }
 
 void Service::setLimits(std::chrono::milliseconds requestTimeout, std::size_t maxStreams) {
@@ -1032,18 +1041,32 @@ grpc::ServerUnaryReactor* Service::SetShutter(grpc::CallbackServerContext* conte
         return tlvCommand(protocol::command::setShutter(request->on()),
                           commandText(protocol::CommandId::SetShutter) + (request->on() ? " on" : " off"));
     };
-    if (!request->has_start_at()) return commandOnEach(context, request->target(), response, command);
-    // issue 17: a planned start, written to every camera at the instant from the core thread.
+    // issue 17: every shutter goprod writes goes to the capture journal.
+    std::function<void(const v1::MultiResult&)> record;
+    if (options_.journal != nullptr) {
+        std::optional<google::protobuf::Timestamp> planned;
+        if (request->has_start_at()) planned = request->start_at();
+        record = [journal = options_.journal, on = request->on(), planned](const v1::MultiResult& result) {
+            journal->recordShutter(on, planned, result);
+        };
+    }
     return onSelection(request->target(), [&](const Call& call, core::Selection selection) -> core::Result<void> {
         const TimeBase time = TimeBase::now(options_.clock);
-        auto sendAt = plannedInstant(request->start_at(), time);
-        if (!sendAt) return Unexpected{sendAt.error()};
-        const auto deadline = plannedDeadline(context, time, *sendAt, "start_at");
-        if (!deadline) return Unexpected{deadline.error()};
+        std::optional<core::Deadline> sendAt;
+        core::Deadline deadline = deadlineFor(context, options_.requestTimeout);
+        if (request->has_start_at()) {
+            // issue 17: a planned start, written to every camera at the instant from the core thread.
+            auto instant = plannedInstant(request->start_at(), time);
+            if (!instant) return Unexpected{instant.error()};
+            auto planned = plannedDeadline(context, time, *instant, "start_at");
+            if (!planned) return Unexpected{planned.error()};
+            sendAt = *instant;
+            deadline = *planned;
+        }
         core::Result<Command> built = command();
         if (!built) return Unexpected{built.error()};
-        runOnEach(call, std::move(selection), std::move(built->request), std::move(built->check), *deadline, time,
-                  response, *sendAt);
+        runOnEach(call, std::move(selection), std::move(built->request), std::move(built->check), deadline, time,
+                  response, sendAt, record);
         return {};
     });
 }
@@ -2091,32 +2114,9 @@ grpc::ServerUnaryReactor* Service::GetLastMedia(grpc::CallbackServerContext* con
             deadlineFor(context, options_.requestTimeout),
             [time](const core::CameraView& camera, const core::Result<core::Answer>& answer) {
                 v1::CameraLastMedia out;
-                const auto parse = [](const core::Answer& a) -> core::Result<open_gopro::Media> {
-                    const std::string what = "Get Last Captured Media";
-                    if (a.message.size() == 2) {
-                        return Unexpected{core::Error{Errc::CameraRejected,
-                                                      what + " failed: the camera does not support it (status " +
-                                                          std::to_string(a.message[1]) + ")",
-                                                      {}}};
-                    }
-                    auto decoded = protocol::decodeProtobuf(a.message);
-                    if (!decoded) return Unexpected{malformedAnswer(what, decoded.error())};
-                    const auto* last = decoded->as<open_gopro::ResponseLastCapturedMedia>();
-                    if (last == nullptr) {
-                        return Unexpected{core::Error{Errc::Internal, "unexpected answer to " + what, {}}};
-                    }
-                    if (last->result() != protocol::kResultSuccess) {
-                        // The camera has no capture to name (none since it started, or the card changed).
-                        return Unexpected{
-                            core::Error{Errc::CameraRejected,
-                                        what + " failed: " + std::string(protocol::resultGenericName(last->result())),
-                                        {}}};
-                    }
-                    return last->media();
-                };
-                readAnswer(camera, answer, time, out.mutable_result(), parse, [&out](const open_gopro::Media& media) {
-                    out.set_folder(protocol::validUtf8(media.folder()));
-                    out.set_file(protocol::validUtf8(media.file()));
+                readAnswer(camera, answer, time, out.mutable_result(), lastMediaOf, [&out](const LastMedia& media) {
+                    out.set_folder(media.folder);
+                    out.set_file(media.file);
                 });
                 return out;
             },
@@ -2142,6 +2142,30 @@ grpc::ServerUnaryReactor* Service::claimControl(grpc::CallbackServerContext* con
                        [control, claim, deadline](const core::CameraView& camera, auto done) {
                            control->claimControl(camera.address, claim, deadline, std::move(done));
                        });
+        return {};
+    });
+}
+
+// --- issue 17: the capture journal ----------------------------------------------------
+
+grpc::ServerUnaryReactor* Service::ListCaptures(grpc::CallbackServerContext* /*context*/,
+                                                const v1::ListCapturesRequest* request,
+                                                v1::ListCapturesResponse* response) {
+    return unary([&](const Call& call) -> core::Result<void> {
+        if (options_.journal == nullptr) {
+            return core::fail(Errc::Unavailable,
+                              "the capture journal is off ([journal] max_size_mib = 0 in goprod.conf)");
+        }
+        const auto invalidTime = [](const google::protobuf::Timestamp& t) {
+            return t.nanos() < 0 || t.nanos() > 999'999'999;
+        };
+        if ((request->has_since() && invalidTime(request->since())) ||
+            (request->has_until() && invalidTime(request->until()))) {
+            return Unexpected{invalid("since and until must be valid timestamps")};
+        }
+        // Reading the file (a few MiB at most) on this gRPC thread: the core thread is not involved.
+        auto listed = options_.journal->list(*request);
+        call->finish(grpc::Status::OK, [&] { *response = std::move(listed); });
         return {};
     });
 }

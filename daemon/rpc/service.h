@@ -27,6 +27,7 @@ namespace goprod::rpc {
 
 struct StreamSlot;
 class TimeBase;
+class CaptureJournal;
 
 // The clocks the service shows time with, replaceable for tests: answer
 // timestamps are on the steady clock and the API shows wall time, so both are
@@ -80,6 +81,8 @@ struct ServiceOptions {
     // What GetDaemonStatus reports as goprod's version.
     std::string version;
     Clock clock;
+    // issue 17: where shutters are recorded and ListCaptures reads; none: the journal is off.
+    CaptureJournal* journal = nullptr;
 };
 
 class Service final : public goprod::v1::Goprod::CallbackService {
@@ -217,6 +220,9 @@ public:
     // issue 15 E: the camera's clock
     grpc::ServerUnaryReactor* GetDateTime(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
                                           v1::DateTimeResponse* response) override;
+    // issue 17
+    grpc::ServerUnaryReactor* ListCaptures(grpc::CallbackServerContext* context, const v1::ListCapturesRequest* request,
+                                           v1::ListCapturesResponse* response) override;
     grpc::ServerUnaryReactor* GetLastMedia(grpc::CallbackServerContext* context, const v1::CameraRequest* request,
                                            v1::LastMediaResponse* response) override;
 

@@ -72,15 +72,16 @@ TEST(Config, DefaultsAreTheDocumentedValues) {
     EXPECT_EQ(config.maxCameras, 64U);
     EXPECT_EQ(config.maxSubscribers, 64U);
     EXPECT_FALSE(config.claimControl);  // issue 15 E
+    EXPECT_EQ(config.journalMaxMib, 8U);  // issue 17
 }
 
 // Adding a field to Config breaks this binding on purpose: give the field a key
 // in config.cpp's table, a line in goprod.conf, and a value in the tests below.
 TEST(Config, EveryFieldHasAKey) {
-    const auto& [a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, s, t, u, v, w, x] = Config{};
+    const auto& [a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, s, t, u, v, w, x, y] = Config{};
     (void)a, (void)b, (void)c, (void)d, (void)e, (void)f, (void)g, (void)h, (void)i, (void)j, (void)k, (void)l, (void)m,
-        (void)n, (void)o, (void)p, (void)q, (void)r, (void)s, (void)t, (void)u, (void)v, (void)w, (void)x;
-    EXPECT_EQ(configKeys().size(), 24U);
+        (void)n, (void)o, (void)p, (void)q, (void)r, (void)s, (void)t, (void)u, (void)v, (void)w, (void)x, (void)y;
+    EXPECT_EQ(configKeys().size(), 25U);
 }
 
 TEST(Config, EmptyTextGivesDefaults) {
@@ -121,6 +122,8 @@ queue_depth = 8
 [limits]
 max_cameras = 4
 max_subscribers = 5
+[journal]
+max_size_mib = 0
 )");
     ASSERT_TRUE(config.has_value()) << config.error().message;
     EXPECT_EQ(config->stateDir, "/srv/goprod");
@@ -147,6 +150,7 @@ max_subscribers = 5
     EXPECT_EQ(config->maxCameras, 4U);
     EXPECT_EQ(config->maxSubscribers, 5U);
     EXPECT_TRUE(config->claimControl);  // issue 15 E
+    EXPECT_EQ(config->journalMaxMib, 0U);  // issue 17: no journal
 }
 
 TEST(Config, InlineAndDottedTablesAreTables) {
@@ -194,6 +198,8 @@ TEST(Config, WrongTypeErrorNamesLineAndKey) {
 TEST(Config, OutOfRangeValuesAreErrors) {
     EXPECT_THAT(errorOf(parse("[requests]\nqueue_depth = 0\n")),
                 HasSubstr("test.conf:2: requests.queue_depth: 0 is out of range (1 to 1024)"));
+    EXPECT_THAT(errorOf(parse("[journal]\nmax_size_mib = 1025\n")),
+                HasSubstr("journal.max_size_mib: 1025 is out of range (0 to 1024)"));
     EXPECT_THAT(errorOf(parse("[limits]\nmax_cameras = 1025\n")),
                 HasSubstr("limits.max_cameras: 1025 is out of range (1 to 1024)"));
     EXPECT_THAT(errorOf(parse("[requests]\ntimeout_ms = -1\n")),

@@ -47,6 +47,8 @@ queue_depth = 8
 [limits]
 max_cameras = 4
 max_subscribers = 8
+[journal]
+max_size_mib = 2
 )";
 
 const std::vector<std::string> kLive = {
@@ -67,6 +69,7 @@ const std::vector<std::string> kRestart = {
     "bluetooth.bus",           "bluetooth.adapter",   "bluetooth.adapters", "bluetooth.client_name",
     "bluetooth.auto_connect",
     "bluetooth.claim_control",  // issue 15 E
+    "journal.max_size_mib",     // issue 17
 };
 
 Config everyKeyChanged() {
@@ -97,6 +100,7 @@ TEST(ReloadPlan, AppliesTheLiveKeysAndListsTheOthersForARestart) {
     expected.clientName = running.clientName;
     expected.autoConnect = running.autoConnect;
     expected.claimControl = running.claimControl;
+    expected.journalMaxMib = running.journalMaxMib;
     EXPECT_EQ(plan.running, expected);
 }
 

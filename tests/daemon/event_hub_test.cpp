@@ -81,6 +81,26 @@ TEST(EventHub, TheLimitCountsSubscribersAndUnsubscribeFreesASlot) {
     EXPECT_TRUE(hub.subscribe({}, [](const Event&) {}).has_value());
 }
 
+// issue 17: goprod's own listener (the capture journal) takes no API stream's slot.
+TEST(EventHub, InternalSubscribersAreNeitherLimitedNorCounted) {
+    EventHub hub(1);
+    std::vector<std::string> heard;
+    auto internal = hub.subscribe({{}, {kState}}, [&](const Event& e) { heard.push_back(e.camera.identifier); }, true);
+    ASSERT_TRUE(internal.has_value());
+    EXPECT_EQ(hub.size(), 0U);
+    EXPECT_TRUE(hub.wants(kState, "0456", kAddress)) << "counted or not, it hears events";
+    auto stream = hub.subscribe({}, [](const Event&) {});
+    ASSERT_TRUE(stream.has_value()) << "the API's one slot is still free";
+    EXPECT_EQ(hub.size(), 1U);
+    EXPECT_FALSE(hub.subscribe({}, [](const Event&) {}).has_value());
+    hub.publish(eventOf(kState, "0456", kAddress));
+    EXPECT_EQ(heard, std::vector<std::string>{"0456"});
+    hub.unsubscribe(*internal);
+    EXPECT_EQ(hub.size(), 1U);
+    hub.publish(eventOf(kState, "0789", kAddress));
+    EXPECT_EQ(heard.size(), 1U);
+}
+
 TEST(EventHub, ANewLimitAppliesToTheNextSubscription) {
     EventHub hub(1);
     ASSERT_TRUE(hub.subscribe({}, [](const Event&) {}).has_value());

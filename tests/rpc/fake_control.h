@@ -158,8 +158,10 @@ public:
         post([this, event = std::move(event)] {
             std::lock_guard lock(subscribersMutex_);
             delivering_ = std::this_thread::get_id();
-            for (const auto& [id, subscriber] : subscribers_) {
-                if (matches(subscriber.filter, event)) subscriber.onEvent(event);
+            for (const auto* listeners : {&subscribers_, &observers_}) {
+                for (const auto& [id, subscriber] : *listeners) {
+                    if (matches(subscriber.filter, event)) subscriber.onEvent(event);
+                }
             }
             delivering_ = std::thread::id{};
         });
@@ -484,11 +486,21 @@ public:
         return id;
     }
 
+    // issue 17: like subscribe(), never limited.
+    core::Result<std::uint64_t> observe(core::EventFilter filter,
+                                        std::function<void(const core::Event&)> onEvent) override {
+        std::lock_guard lock(subscribersMutex_);
+        const std::uint64_t id = nextSubscription_++;
+        observers_[id] = Subscriber{std::move(filter), std::move(onEvent)};
+        return id;
+    }
+
     void unsubscribe(std::uint64_t subscription) override {
         if (insideEvent()) return;
         {
             std::lock_guard lock(subscribersMutex_);
             subscribers_.erase(subscription);
+            observers_.erase(subscription);
         }
         {
             std::lock_guard lock(mutex_);
@@ -630,6 +642,7 @@ private:
     std::vector<std::string> calls_;
     mutable std::mutex subscribersMutex_;  // held while events are delivered
     std::map<std::uint64_t, Subscriber> subscribers_;
+    std::map<std::uint64_t, Subscriber> observers_;  // issue 17: observe(), not counted
     std::atomic<std::thread::id> delivering_{};
     std::atomic<bool> calledBack_{false};
     std::map<core::CallId, std::function<void(core::Error)>> held_;
