@@ -109,6 +109,7 @@ struct Raw {
     std::string adapter;   // issue 16: connect --adapter, --priority
     std::int32_t priority = 0;
     std::string at;  // issue 17: shutter --at
+    std::string since, until;  // issue 17: journal
     // issue 17: mutual TLS and rigs
     std::string tlsCa, tlsCert, tlsKey, tlsServerName;
     std::string rig;
@@ -318,6 +319,15 @@ struct Parser {
         leaf(&app, "status", "Show goprod's health: BlueZ, adapters, cameras, streams; says what to fix",
              Command::Status);
         leaf(&app, "adapters", "List the Bluetooth adapters: state, connection budget and cameras", Command::Adapters);
+        // issue 17: the capture journal
+        CLI::App* journal = leaf(&app, "journal",
+                                 "Show the capture journal: shutters with every camera's times, encoding changes, "
+                                 "files captured",
+                                 Command::Journal);
+        journal->add_option("--since", raw.since, "From this time on: -1h, -30m, -2d or RFC 3339 (default: the oldest)")
+            ->type_name("TIME");
+        journal->add_option("--until", raw.until, "Before this time: -10m or RFC 3339 (default: now)")
+            ->type_name("TIME");
 
         // issue 15 D: COHN, the camera on the home network
         CLI::App* cohn =
@@ -518,6 +528,16 @@ Parsed<Invocation> convert(const Parser& parser, Command command, const Environm
                 auto at = parseInstant(raw.at, environment.now);
                 if (!at) return invalid(at.error());
                 out.startAt = *at;
+            }
+            break;
+        }
+        case Command::Journal: {  // issue 17
+            for (auto [text, option, bound] :
+                 {std::tuple{&raw.since, "--since", &out.since}, std::tuple{&raw.until, "--until", &out.until}}) {
+                if (text->empty()) continue;
+                auto instant = parseInstant(*text, environment.now, option);
+                if (!instant) return invalid(instant.error());
+                *bound = *instant;
             }
             break;
         }
@@ -842,6 +862,8 @@ std::string_view commandName(Command command) {
             return "last-media";
         case Command::Adapters:  // issue 16
             return "adapters";
+        case Command::Journal:  // issue 17
+            return "journal";
     }
     return "?";
 }

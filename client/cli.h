@@ -69,6 +69,7 @@ enum class Command {
     DateTimeGet,
     LastMedia,
     Adapters,  // issue 16
+    Journal,   // issue 17
 };
 
 // "wifi connect", as typed.
@@ -137,6 +138,9 @@ struct Invocation {
     std::optional<std::int32_t> priority;
     // issue 17: shutter --at, the planned start
     std::optional<std::chrono::system_clock::time_point> startAt;
+    // issue 17: journal --since/--until (absent: from the oldest entry kept / up to now)
+    std::optional<std::chrono::system_clock::time_point> since;
+    std::optional<std::chrono::system_clock::time_point> until;
 };
 
 // The gRPC deadline in seconds (0 = none): --timeout, else the command's

@@ -11,6 +11,7 @@
 #include "client/output.h"
 #include "client/values.h"
 #include "protocol/bytes.h"
+#include "protocol/text.h"
 #include "protocol/utf8.h"
 
 namespace goprod::client {
@@ -1084,6 +1085,76 @@ int lastMedia(Session& session, const Invocation& invocation) {
     return cameraFailures(session, response.cameras());
 }
 
+// --- issue 17: the capture journal ---------------------------------------------------
+
+// Whether the journal entry is about one of the cameras asked for (-i; none: every camera).
+bool selected(const Invocation& invocation, const std::string& identifier, const std::string& address) {
+    if (invocation.cameras.empty()) return true;
+    return std::any_of(invocation.cameras.begin(), invocation.cameras.end(), [&](const std::string& camera) {
+        return camera == identifier || protocol::sameIgnoringCase(camera, address);
+    });
+}
+
+// One row per camera and event: TIME, CAMERA, EVENT, DETAIL.
+void addJournalRows(Table& table, const Invocation& invocation, const v1::CaptureEntry& entry) {
+    if (entry.has_shutter()) {
+        const auto& shutter = entry.shutter();
+        const std::string event = std::string("shutter ") + (shutter.on() ? "on" : "off");
+        for (const auto& result : shutter.result().results()) {
+            if (!selected(invocation, result.identifier(), "")) continue;
+            const bool sent = result.has_sent();
+            std::string detail;
+            if (result.code() != 0) {
+                detail = failureText(result);
+            } else if (result.has_acknowledged() && sent) {
+                detail =
+                    "acknowledged after " + milliseconds(sinceEpoch(result.acknowledged()) - sinceEpoch(result.sent()));
+            }
+            if (shutter.has_planned() && sent) {
+                detail += (detail.empty() ? "" : ", ") +
+                          microseconds(sinceEpoch(result.sent()) - sinceEpoch(shutter.planned())) + " after the plan";
+            }
+            table.addRow({dateTimeText(sent ? result.sent() : entry.time()), result.identifier(),
+                          event + (shutter.has_planned() ? " (planned)" : ""), detail});
+        }
+    } else if (entry.has_encoding()) {
+        const auto& change = entry.encoding();
+        if (!selected(invocation, change.camera(), change.address())) return;
+        table.addRow({dateTimeText(entry.time()), change.camera(),
+                      change.encoding() ? "encoding started" : "encoding stopped", ""});
+    } else if (entry.has_media()) {
+        const auto& media = entry.media();
+        if (!selected(invocation, media.camera(), media.address())) return;
+        table.addRow(
+            {dateTimeText(entry.time()), media.camera(), "media", printable(media.folder() + "/" + media.file())});
+    }
+}
+
+// Every entry in the range, page by page (ListCaptures answers at most 1000 at a time).
+int journal(Session& session, const Invocation& invocation) {
+    v1::ListCapturesRequest request;
+    if (invocation.since) setTimestamp(request.mutable_since(), *invocation.since);
+    if (invocation.until) setTimestamp(request.mutable_until(), *invocation.until);
+    Table table({"TIME", "CAMERA", "EVENT", "DETAIL"});
+    for (;;) {
+        v1::ListCapturesResponse response;
+        const auto status =
+            callUnary(session, invocation, &v1::Goprod::StubInterface::ListCaptures, request, &response);
+        if (!status.ok()) return reportStatus(session, invocation, status);
+        for (const auto& entry : response.entries()) {
+            if (invocation.json) {
+                session.out << jsonLine(entry) << '\n';
+            } else {
+                addJournalRows(table, invocation, entry);
+            }
+        }
+        if (!response.more() || response.entries().empty()) break;
+        request.set_after_sequence(response.entries(response.entries_size() - 1).sequence());
+    }
+    if (!table.empty()) session.print(table);
+    return kExitOk;
+}
+
 }  // namespace
 
 int run(const Invocation& invocation, Session& session) {
@@ -1105,13 +1176,7 @@ int run(const Invocation& invocation, Session& session) {
             v1::SetShutterRequest request;
             *request.mutable_target() = target(invocation);
             request.set_on(invocation.on);
-            if (invocation.startAt) {  // issue 17
-                const auto nanos =
-                    std::chrono::duration_cast<std::chrono::nanoseconds>(invocation.startAt->time_since_epoch())
-                        .count();
-                request.mutable_start_at()->set_seconds(nanos / 1'000'000'000);
-                request.mutable_start_at()->set_nanos(static_cast<std::int32_t>(nanos % 1'000'000'000));
-            }
+            if (invocation.startAt) setTimestamp(request.mutable_start_at(), *invocation.startAt);  // issue 17
             return multi(session, invocation, &Stub::SetShutter, request, true);
         }
         case Command::Sleep:
@@ -1253,6 +1318,8 @@ int run(const Invocation& invocation, Session& session) {
             return lastMedia(session, invocation);
         case Command::Adapters:  // issue 16
             return adapters(session, invocation);
+        case Command::Journal:  // issue 17
+            return journal(session, invocation);
     }
     session.err << "goproctl: unknown command\n";
     return kExitError;

@@ -85,6 +85,23 @@ std::string clockTime(const google::protobuf::Timestamp& time) {
     return text;
 }
 
+std::string dateTimeText(const google::protobuf::Timestamp& time) {
+    if (time.seconds() == 0 && time.nanos() == 0) return "-";
+    const std::time_t seconds = time.seconds();
+    std::tm local{};
+    localtime_r(&seconds, &local);
+    char text[48];
+    std::snprintf(text, sizeof text, "%04d-%02d-%02d %02d:%02d:%02d.%06d", local.tm_year + 1900, local.tm_mon + 1,
+                  local.tm_mday, local.tm_hour, local.tm_min, local.tm_sec, time.nanos() / 1000);
+    return text;
+}
+
+void setTimestamp(google::protobuf::Timestamp* out, std::chrono::system_clock::time_point time) {
+    const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count();
+    out->set_seconds(nanos / 1'000'000'000);
+    out->set_nanos(static_cast<std::int32_t>(nanos % 1'000'000'000));
+}
+
 std::string milliseconds(std::chrono::nanoseconds duration) {
     char text[32];
     std::snprintf(text, sizeof text, "%.1f ms", static_cast<double>(duration.count()) / 1e6);

@@ -51,6 +51,10 @@ std::string stateName(v1::CameraState state);
 // "14:03:07.123456" in local time; "-" when unset.
 std::string clockTime(const google::protobuf::Timestamp& time);
 std::chrono::nanoseconds sinceEpoch(const google::protobuf::Timestamp& time);
+// issue 17: "2026-12-07 14:03:07.123456" in local time (the journal spans days); "-" when unset.
+std::string dateTimeText(const google::protobuf::Timestamp& time);
+// issue 17: the instant as a Timestamp (nanoseconds kept; times before 1970 are not expected).
+void setTimestamp(google::protobuf::Timestamp* out, std::chrono::system_clock::time_point time);
 
 // Milliseconds with one decimal: "2.3 ms".
 std::string milliseconds(std::chrono::nanoseconds duration);

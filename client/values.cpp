@@ -148,27 +148,36 @@ std::optional<std::chrono::system_clock::time_point> parseRfc3339(std::string_vi
 }  // namespace
 
 Parsed<std::chrono::system_clock::time_point> parseInstant(std::string_view text,
-                                                           std::chrono::system_clock::time_point now) {
-    const std::string help = " (give +2s, +250ms, +1m or an RFC 3339 time such as 2026-12-07T13:30:00Z)";
-    if (text.starts_with('+')) {
+                                                           std::chrono::system_clock::time_point now,
+                                                           std::string_view option) {
+    const std::string wrong = std::string(option) + " \"" + std::string(text) +
+                              "\" is not a time (give +2s, -250ms, -1h, -2d or an RFC 3339 time such as "
+                              "2026-12-07T13:30:00Z)";
+    if (text.starts_with('+') || text.starts_with('-')) {
         const std::string number(text.substr(1));
         std::size_t used = 0;
         double value = 0;
         try {
             value = std::stod(number, &used);
         } catch (const std::exception&) {
-            return invalid("--at \"" + std::string(text) + "\" is not a time" + help);
+            return invalid(wrong);
         }
         const std::string_view unit = std::string_view(number).substr(used);
-        const double scale = unit == "s" ? 1 : unit == "ms" ? 0.001 : unit == "m" ? 60 : -1;
-        if (scale < 0 || !(value >= 0) || value * scale > 86400) {
-            return invalid("--at \"" + std::string(text) + "\" is not a time" + help);
+        const double scale = unit == "ms"  ? 0.001
+                             : unit == "s" ? 1
+                             : unit == "m" ? 60
+                             : unit == "h" ? 3600
+                             : unit == "d" ? 86400
+                                           : -1;
+        if (scale < 0 || !(value >= 0) || value * scale > 366 * 86400.0 || !std::isdigit(number.front())) {
+            return invalid(wrong);
         }
-        return now + std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                         std::chrono::duration<double>(value * scale));
+        const auto offset = std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::duration<double>(value * scale));
+        return text.starts_with('+') ? now + offset : now - offset;
     }
     if (auto instant = parseRfc3339(text)) return *instant;
-    return invalid("--at \"" + std::string(text) + "\" is not a time" + help);
+    return invalid(wrong);
 }
 
 Parsed<v1::SetSettingRequest> resolutionSetting(std::string_view name) {

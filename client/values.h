@@ -29,10 +29,13 @@ Parsed<std::uint64_t> parseUnsigned(std::string_view text, std::uint64_t max, st
 // "on" / "off", any case.
 Parsed<bool> parseOnOff(std::string_view text);
 
-// issue 17: shutter --at: "+2s", "+1.5s", "+250ms", "+1m" from `now`, or RFC 3339
-// ("2026-12-07T13:30:00Z", "2026-12-07T14:30:00.250+01:00").
+// issue 17: shutter --at, journal --since/--until: "+2s", "+1.5s", "+250ms", "+1m"
+// after `now`, "-1h", "-2d" before it (units ms, s, m, h, d; at most a year), or
+// RFC 3339 ("2026-12-07T13:30:00Z", "2026-12-07T14:30:00.250+01:00"). `option`
+// names it in the error.
 Parsed<std::chrono::system_clock::time_point> parseInstant(std::string_view text,
-                                                           std::chrono::system_clock::time_point now);
+                                                           std::chrono::system_clock::time_point now,
+                                                           std::string_view option = "--at");
 
 // The `setting` oneof of a SetSettingRequest (no target). Resolutions the
 // API enum lacks (newer cameras' "4K 9:16 V2") go as generic setting 2.

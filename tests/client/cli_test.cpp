@@ -758,6 +758,21 @@ TEST(Cli, ShutterAtPlansTheStartAndWaitsPastIt) {
     EXPECT_GT(timeoutSeconds(future), 69);
 }
 
+TEST(Cli, JournalTakesATimeRange) {
+    Environment environment;
+    environment.now = std::chrono::system_clock::time_point{} + std::chrono::seconds(1'796'650'000);
+    const auto plain = parsed({"journal"}, environment);
+    EXPECT_EQ(plain.command, Command::Journal);
+    EXPECT_FALSE(plain.since || plain.until);
+    const auto range = parsed({"journal", "--since", "-1h", "--until", "2026-12-07T14:10:00Z", "--json"}, environment);
+    EXPECT_EQ(range.since, environment.now - std::chrono::hours(1));
+    EXPECT_EQ(range.until, std::chrono::system_clock::time_point{} + std::chrono::seconds(1'796'652'600));
+    EXPECT_TRUE(range.json);
+    const auto bad = parse({"journal", "--since", "yesterday"});
+    EXPECT_EQ(bad.outcome.exitCode, kExitUsage);
+    EXPECT_THAT(bad.err, HasSubstr("--since \"yesterday\" is not a time"));
+}
+
 TEST(Cli, LastMediaOnEveryCamera) {
     const auto invocation = parsed({"--all", "last-media", "--json"});
     EXPECT_EQ(invocation.command, Command::LastMedia);

@@ -443,6 +443,85 @@ TEST_F(Commands, ShutterPrintsTimesOffsetsAndTheStartSkew) {
     EXPECT_EQ(err(), "");
 }
 
+// issue 17: the capture journal, read page by page.
+TEST_F(Commands, JournalShowsEveryCamerasEventsPageByPage) {
+    v1::ListCapturesResponse first;
+    auto* on = first.add_entries();
+    on->set_sequence(7);
+    *on->mutable_time() = at(1700000000, 200'000'000);
+    on->mutable_shutter()->set_on(true);
+    *on->mutable_shutter()->mutable_planned() = at(1700000000, 100'000'000);
+    auto* a = on->mutable_shutter()->mutable_result()->add_results();
+    *a = ok("0456");
+    *a->mutable_sent() = at(1700000000, 100'043'000);
+    *a->mutable_acknowledged() = at(1700000000, 150'543'000);
+    *on->mutable_shutter()->mutable_result()->add_results() =
+        failed("1234", grpc::StatusCode::UNAVAILABLE, "not connected");
+    first.set_more(true);
+    v1::ListCapturesResponse second;
+    auto* started = second.add_entries();
+    started->set_sequence(8);
+    *started->mutable_time() = at(1700000000, 400'000'000);
+    started->mutable_encoding()->set_camera("0456");
+    started->mutable_encoding()->set_encoding(true);
+    auto* media = second.add_entries();
+    media->set_sequence(9);
+    *media->mutable_time() = at(1700000009, 0);
+    media->mutable_media()->set_camera("0456");
+    media->mutable_media()->set_folder("100GOPRO");
+    media->mutable_media()->set_file("GX010001.MP4");
+    std::vector<v1::ListCapturesRequest> asked;
+    const auto answer = [&asked](const v1::ListCapturesResponse& page) {
+        return [&asked, page](auto*, const v1::ListCapturesRequest& request, v1::ListCapturesResponse* response) {
+            asked.push_back(request);
+            *response = page;
+            return grpc::Status::OK;
+        };
+    };
+    EXPECT_CALL(stub_, ListCaptures(_, _, _)).WillOnce(answer(first)).WillOnce(answer(second));
+    EXPECT_EQ(goproctl({"journal", "--since", "2023-11-14T22:00:00Z"}), kExitOk);
+    ASSERT_EQ(asked.size(), 2U);
+    EXPECT_EQ(asked[0].since().seconds(), 1699999200);
+    EXPECT_EQ(asked[0].after_sequence(), 0U);
+    EXPECT_EQ(asked[1].after_sequence(), 7U) << "the next page starts after the last entry";
+    EXPECT_EQ(asked[1].since().seconds(), 1699999200);
+    EXPECT_THAT(lines(out()),
+                ElementsAre("TIME                        CAMERA  EVENT                 DETAIL",
+                            "2023-11-14 22:13:20.100043  0456    shutter on (planned)  acknowledged after 50.5 ms, "
+                            "+43 µs after the plan",
+                            "2023-11-14 22:13:20.200000  1234    shutter on (planned)  not connected",
+                            "2023-11-14 22:13:20.400000  0456    encoding started",
+                            "2023-11-14 22:13:29.000000  0456    media                 100GOPRO/GX010001.MP4"));
+    EXPECT_EQ(err(), "");
+}
+
+TEST_F(Commands, JournalJsonIsOneEntryALineAndDashIPicksCameras) {
+    v1::ListCapturesResponse response;
+    for (const char* camera : {"0456", "1234"}) {
+        auto* entry = response.add_entries();
+        entry->mutable_encoding()->set_camera(camera);
+        entry->mutable_encoding()->set_encoding(false);
+    }
+    EXPECT_CALL(stub_, ListCaptures(_, _, _))
+        .Times(2)
+        .WillRepeatedly(DoAll(SetArgPointee<2>(response), Return(grpc::Status::OK)));
+    EXPECT_EQ(goproctl({"journal", "--json"}), kExitOk);
+    const auto json = lines(out());
+    ASSERT_EQ(json.size(), 2U);
+    EXPECT_THAT(json[0], HasSubstr("\"encoding\":{\"camera\":\"0456\""));
+    out_.str("");
+    EXPECT_EQ(goproctl({"journal", "-i", "1234"}), kExitOk);
+    EXPECT_THAT(lines(out()), ElementsAre("TIME  CAMERA  EVENT             DETAIL", "-     1234    encoding stopped"));
+}
+
+TEST_F(Commands, JournalOffIsReported) {
+    EXPECT_CALL(stub_, ListCaptures(_, _, _))
+        .WillOnce(Return(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the capture journal is off")));
+    session_.daemonReachable = [] { return true; };
+    EXPECT_NE(goproctl({"journal"}), kExitOk);
+    EXPECT_THAT(err(), HasSubstr("the capture journal is off"));
+}
+
 TEST_F(Commands, ShutterOnOneCameraHasNoSkew) {
     v1::MultiResult result;
     auto* a = result.add_results();

@@ -27,6 +27,9 @@ expect shutter goproctl sh
 expect presets goproctl pres  # issue 15 B
 expect capabilities goproctl cap
 expect adapters goproctl adap  # issue 16
+expect journal goproctl jour  # issue 17
+expect --since goproctl journal --si
+expect --at goproctl shutter on --a
 expect --priority goproctl connect --pri
 expect sleep goproctl -i 0456 sl
 expect resolution goproctl set r

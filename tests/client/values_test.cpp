@@ -234,16 +234,21 @@ TEST(Values, InstantsAreRelativeOrRfc3339) {
     EXPECT_EQ(parseInstant("+1.5s", now).value(), now + milliseconds(1500));
     EXPECT_EQ(parseInstant("+250ms", now).value(), now + milliseconds(250));
     EXPECT_EQ(parseInstant("+1m", now).value(), now + minutes(1));
+    EXPECT_EQ(parseInstant("+2h", now).value(), now + hours(2));
+    EXPECT_EQ(parseInstant("-90s", now).value(), now - seconds(90));  // journal --since
+    EXPECT_EQ(parseInstant("-2d", now).value(), now - hours(48));
     const auto utc = system_clock::time_point{} + seconds(1'796'652'600);  // 2026-12-07T14:10:00Z
     EXPECT_EQ(parseInstant("2026-12-07T14:10:00Z", now).value(), utc);
     EXPECT_EQ(parseInstant("2026-12-07T15:10:00.250+01:00", now).value(), utc + milliseconds(250));
     EXPECT_EQ(parseInstant("2026-12-07t09:40:00.000001-04:30", now).value(), utc + microseconds(1));
-    for (const auto* bad : {"", "+", "+2", "+2h", "+-1s", "+xs", "2026-12-07", "2026-12-07T14:10:00", "2026-13-07T14:10:00Z",
-                            "2026-12-07T14:10:00+0100", "tomorrow", "+1e9s"}) {
+    for (const auto* bad :
+         {"", "+", "-", "+2", "+2y", "+-1s", "--1s", "-+1s", "+xs", "-367d", "+ 1s", "2026-12-07",
+          "2026-12-07T14:10:00", "2026-13-07T14:10:00Z", "2026-12-07T14:10:00+0100", "tomorrow", "+1e9s"}) {
         const auto parsed = parseInstant(bad, now);
         ASSERT_FALSE(parsed) << bad;
         EXPECT_NE(parsed.error().find("RFC 3339"), std::string::npos) << bad;
     }
+    EXPECT_EQ(parseInstant("soon", now, "--since").error().rfind("--since \"soon\" is not a time", 0), 0U);
 }
 
 }  // namespace
