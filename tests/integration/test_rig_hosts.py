@@ -159,6 +159,14 @@ def test_one_goproctl_rig_lists_and_starts_the_cameras_of_two_hosts(certs, tmp_p
                 for cam in cameras[host]:
                     assert SHUTTER_ON in await stack.received(cam), (host, cam)
 
+            # The capture journal of the whole rig: each host's planned shutter, one table.
+            code, out, err = await run_goproctl("--rig", rig_file, "journal")
+            assert code == 0, (out, err)
+            table = rows(out)
+            assert table[0][:4] == ["HOST", "TIME", "CAMERA", "EVENT"], out
+            journaled = {(row[0], row[2]) for row in table[1:] if row[3] == "shutter on (planned)"}
+            assert journaled == {(host, cam) for host, cams in cameras.items() for cam in cams}, out
+
             # --json shutter off --at: each host's MultiResult with "host", one planned instant.
             code, out, err = await run_goproctl("--rig", rig_file, "--json", "--all", "shutter", "off",
                                                 "--at", "+1s")
