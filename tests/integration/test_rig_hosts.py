@@ -3,11 +3,13 @@ goprod-sim and goprod) serve mutual TLS on loopback ports, with certificates mad
 here with the openssl command; one `goproctl --rig` drives both. A client with a
 certificate of another CA, or none, is refused; a daemon that is down is reported
 on its own and the other's results still come; goprod refuses plaintext TCP beyond
-loopback. The Python package's Client(tls_...) and Rig do the same."""
+loopback (at start and on reload). The Python package's Client(tls_...) and Rig do
+the same."""
 import asyncio
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import tempfile
@@ -304,4 +306,23 @@ def test_goprod_refuses_plaintext_tcp_beyond_loopback_and_unreadable_tls_files(c
                 daemon.close()
         finally:
             await bus.stop()
+    asyncio.run(scenario())
+
+
+def test_a_reload_to_plaintext_tcp_beyond_loopback_keeps_the_running_configuration(certs):
+    async def scenario():
+        async with TlsStack(certs, ["--cameras", "1"]) as stack:
+            config = os.path.join(stack.tmp.name, "goprod.conf")
+            with open(config, "w") as f:
+                f.write(f'[api]\ntcp_listen = "0.0.0.0:{stack.port}"\n')
+            stack.daemon.notifications.clear()
+            os.kill(stack.daemon.proc.pid, signal.SIGHUP)
+            await stack.daemon.wait_notification("READY=1")
+            assert f'goprod.conf:2: api.tcp_listen: "0.0.0.0:{stack.port}" is beyond loopback' in stack.daemon.output()
+            assert "reload: keeping the running configuration" in stack.daemon.output()
+            # Still serving mutual TLS as before.
+            code, out, err = await run_goproctl("--socket", "ipv4:" + stack.tcp, "--tls-ca", f"{certs}/ca.pem",
+                                                "--tls-cert", f"{certs}/client.pem", "--tls-key",
+                                                f"{certs}/client.key", "status")
+            assert "goprod" in out, (code, out, err)
     asyncio.run(scenario())
