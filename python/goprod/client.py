@@ -83,6 +83,8 @@ class Client:
         self.address = resolve_address(address)
         self.timeout = timeout
         if tls_ca:
+            if self.address.startswith(("unix:", "unix-abstract:")):
+                raise ValueError("TLS is for TCP addresses (HOST:PORT), not " + self.address)
             if bool(tls_cert) != bool(tls_key):
                 raise ValueError("tls_cert and tls_key go together")
 

@@ -625,6 +625,8 @@ def test_a_rig_file_names_each_daemon_with_paths_from_its_folder(tmp_path):
             goprod.load_rig_file(str(tmp_path / "bad.toml"))
     with pytest.raises(ValueError, match="go with tls_ca"):
         goprod.Client("rig-north:50051", tls_cert="c.pem", tls_key="k.pem")
+    with pytest.raises(ValueError, match="TLS is for TCP addresses"):
+        goprod.Client("/run/goprod/goprod.sock", tls_ca="ca.pem")
 
 
 def test_a_rig_runs_a_call_on_every_daemon_and_hands_back_each_failure(fake, tmp_path):
