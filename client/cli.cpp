@@ -30,6 +30,9 @@ either, goprod uses the only connected camera.
 Environment:
   GOPROD_SOCKET  the daemon's socket when --socket is not given
 
+Several hosts: --socket dns:HOST:PORT with --tls-ca, --tls-cert and --tls-key
+(mutual TLS); --rig FILE runs the command on every daemon a rig file lists.
+
 Exit codes:
   0 ok                 1 other error        2 usage error
   3 not found (a camera; for wifi connect and cohn provision, the network)
@@ -40,7 +43,8 @@ Run 'goproctl COMMAND --help' for a command's arguments; man goproctl for more.)
 
 constexpr std::string_view kSubcommandFooter =
     R"(Common options: -i ID (repeatable), --all, --socket PATH, --timeout SECONDS,
---json; see 'goproctl --help' for them and the exit codes.)";
+--json, --tls-ca/--tls-cert/--tls-key FILE, --rig FILE;
+see 'goproctl --help' for them and the exit codes.)";
 
 constexpr double kMinTimeout = 0.001;
 constexpr double kMaxTimeout = 86400;  // a day; gRPC deadlines far beyond overflow
@@ -106,6 +110,9 @@ struct Raw {
     std::int32_t priority = 0;
     std::string at;  // issue 17: shutter --at
     std::string since, until;  // issue 17: journal
+    // issue 17: mutual TLS and rigs
+    std::string tlsCa, tlsCert, tlsKey, tlsServerName;
+    std::string rig;
 };
 
 std::string joined(const std::vector<std::string>& words) {
@@ -146,6 +153,7 @@ struct Parser {
     CLI::App* set = nullptr;
     CLI::Option* timeout = nullptr;
     CLI::Option* socket = nullptr;
+    CLI::Option* rig = nullptr;  // issue 17
     CLI::Option* utcOffset = nullptr;
     CLI::Option* adapter = nullptr;  // issue 16: connect --adapter, --priority
     CLI::Option* priority = nullptr;
@@ -197,6 +205,20 @@ struct Parser {
                       ->type_name("SECONDS")
                       ->check(secondsRange(kMinTimeout, kMaxTimeout));
         app.add_flag("--json", raw.json, "Print protobuf's JSON mapping, one object per line");
+        // issue 17: a daemon on another host (mutual TLS), or every daemon of a rig
+        app.add_option("--tls-ca", raw.tlsCa, "TLS: the CA that signed the daemon's certificate (PEM); TCP targets")
+            ->type_name("FILE");
+        app.add_option("--tls-cert", raw.tlsCert, "TLS: this client's certificate (PEM), for the daemon to check")
+            ->type_name("FILE");
+        app.add_option("--tls-key", raw.tlsKey, "TLS: the private key of --tls-cert (PEM)")->type_name("FILE");
+        app.add_option("--tls-server-name", raw.tlsServerName,
+                       "TLS: the name the daemon's certificate must carry (default: the target's host)")
+            ->type_name("NAME");
+        rig = app.add_option("--rig", raw.rig,
+                             "Run the command on every daemon listed in this rig file (TOML), in parallel; the "
+                             "results get a HOST column")
+                  ->type_name("FILE")
+                  ->excludes(socket);
 
         leaf(&app, "list", "List the cameras goprod knows, with state, battery and queue", Command::List);
         leaf(&app, "discover", "Scan for cameras and list those found", Command::Discover)
@@ -412,7 +434,8 @@ struct Parser {
         std::string path = "";
         for (std::size_t i = 0; i < args.size(); ++i) {
             const std::string& arg = args[i];
-            if (arg == "-i" || arg == "--identifier" || arg == "--socket" || arg == "--timeout") {
+            if (arg == "-i" || arg == "--identifier" || arg == "--socket" || arg == "--timeout" || arg == "--rig" ||
+                arg.starts_with("--tls-")) {
                 ++i;  // its value
                 continue;
             }
@@ -465,6 +488,21 @@ Parsed<Invocation> convert(const Parser& parser, Command command, const Environm
         out.target = grpcTarget(*environment.socket);
     }
     if (auto misuse = singleCameraMisuse(command, raw); !misuse.empty()) return invalid(misuse);
+    // issue 17: TLS for one TCP target; a rig file names each daemon's own.
+    out.tls = {raw.tlsCa, raw.tlsCert, raw.tlsKey, raw.tlsServerName};
+    const bool anyTls = !raw.tlsCa.empty() || !raw.tlsCert.empty() || !raw.tlsKey.empty() || !raw.tlsServerName.empty();
+    if (parser.rig->count() > 0) {
+        if (raw.rig.empty()) return invalid("--rig needs a rig file");
+        if (anyTls) return invalid("--rig: the rig file gives each daemon's TLS files; --tls-* go with --socket");
+        out.rigFile = raw.rig;
+        out.target.clear();
+    } else if (anyTls) {
+        if (raw.tlsCa.empty()) return invalid("--tls-cert, --tls-key and --tls-server-name go with --tls-ca");
+        if (raw.tlsCert.empty() != raw.tlsKey.empty()) return invalid("--tls-cert and --tls-key go together");
+        if (isUnixTarget(out.target)) {
+            return invalid("TLS is for TCP targets (--socket dns:HOST:PORT); " + out.target + " is a unix socket");
+        }
+    }
     for (const auto& camera : raw.cameras) {
         // Empty strings would read as "the default camera" to goprod.
         if (camera.empty()) return invalid("-i needs a camera identifier or address");
@@ -714,6 +752,10 @@ Parsed<Invocation> convert(const Parser& parser, Command command, const Environm
         default:
             break;
     }
+    // After the switch: `wifi ap info` is known by now.
+    if (!out.rigFile.empty()) {
+        if (auto misuse = rigMisuse(out.command); !misuse.empty()) return invalid(misuse);
+    }
     return out;
 }
 
@@ -882,6 +924,21 @@ std::string grpcTarget(std::string_view socket) {
         if (socket.starts_with(scheme)) return std::string(socket);
     }
     return "unix:" + std::string(socket);
+}
+
+bool isUnixTarget(std::string_view target) {
+    return target.starts_with("unix:") || target.starts_with("unix-abstract:");
+}
+
+std::string rigMisuse(Command command) {
+    const std::string name(commandName(command));
+    if (command == Command::Watch) {
+        return "--rig: watch streams until interrupted; watch each host with --socket (its events carry no host)";
+    }
+    if (singleCamera(command) || command == Command::WifiApInfo) {
+        return "--rig: " + name + " works on one camera, which is on one host: give that host's --socket instead";
+    }
+    return {};
 }
 
 ParseOutcome parseCommandLine(const std::vector<std::string>& args, const Environment& environment, std::ostream& out,

@@ -81,6 +81,16 @@ enum class PasswordSource { Argument, Stdin, Terminal };
 
 inline constexpr std::string_view kDefaultSocket = "unix:/run/goprod/goprod.sock";
 
+// issue 17: mutual TLS to a daemon's TCP listener: PEM files. Without a CA the
+// channel is plaintext (unix sockets, loopback TCP).
+struct TlsOptions {
+    std::string ca;          // the CA that signed the daemon's certificate
+    std::string cert;        // this client's certificate, signed by the CA goprod trusts
+    std::string key;         // its private key
+    std::string serverName;  // the name to check the daemon's certificate for ("" = the target's host)
+    bool enabled() const { return !ca.empty(); }
+};
+
 struct Invocation {
     Command command = Command::List;
 
@@ -90,6 +100,8 @@ struct Invocation {
     std::string target{kDefaultSocket};    // gRPC target: "unix:/path"
     std::optional<double> timeoutSeconds;  // --timeout as given
     bool json = false;
+    TlsOptions tls;       // issue 17: --tls-ca, --tls-cert, --tls-key, --tls-server-name
+    std::string rigFile;  // issue 17: --rig FILE: every daemon it lists ("" = the one target)
 
     // Command parameters; each command reads its own.
     bool on = false;              // shutter, auto-connect, wifi ap
@@ -161,5 +173,12 @@ ParseOutcome parseCommandLine(const std::vector<std::string>& args, const Enviro
 // "/run/x.sock" -> "unix:/run/x.sock", "x.sock" -> "unix:x.sock"; targets
 // with one of gRPC's schemes ("unix:", "dns:", "ipv4:", ...) stay as they are.
 std::string grpcTarget(std::string_view socket);
+
+// issue 17: whether a gRPC target is a unix socket (TLS is for TCP targets only).
+bool isUnixTarget(std::string_view target);
+
+// issue 17: why a command cannot run across a rig, "" if it can: watch never
+// ends, and the commands on one camera act on one host's camera.
+std::string rigMisuse(Command command);
 
 }  // namespace goprod::client

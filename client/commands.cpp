@@ -18,19 +18,19 @@ namespace goprod::client {
 
 void CallCanceller::attach(grpc::ClientContext* context) {
     std::lock_guard lock(mutex_);
-    context_ = context;
-    if (cancelled_) context_->TryCancel();
+    contexts_.push_back(context);
+    if (cancelled_) context->TryCancel();
 }
 
-void CallCanceller::detach() {
+void CallCanceller::detach(grpc::ClientContext* context) {
     std::lock_guard lock(mutex_);
-    context_ = nullptr;
+    std::erase(contexts_, context);
 }
 
 void CallCanceller::cancel() {
     std::lock_guard lock(mutex_);
     cancelled_ = true;
-    if (context_ != nullptr) context_->TryCancel();
+    for (auto* context : contexts_) context->TryCancel();
 }
 
 bool CallCanceller::cancelled() const {
@@ -55,7 +55,7 @@ public:
         if (session_.canceller != nullptr) session_.canceller->attach(&context);
     }
     ~Call() {
-        if (session_.canceller != nullptr) session_.canceller->detach();
+        if (session_.canceller != nullptr) session_.canceller->detach(&context);
     }
     Call(const Call&) = delete;
     Call& operator=(const Call&) = delete;
@@ -84,6 +84,10 @@ int reportStatus(Session& session, const Invocation& invocation, const grpc::Sta
                               ": the user must be in the socket's group" +
                               (group.empty() ? std::string() : " \"" + group + "\"") +
                               " (add it with usermod -aG, then log in again)";
+                } else if (session.tls) {  // issue 17: a refused certificate looks the same from here
+                    message = "cannot reach goprod at " + invocation.target +
+                              " over TLS (is the daemon running, and do its CA and this client's certificate match?)";
+                    if (!cause.empty()) message += ": " + cause;
                 } else {
                     message = "cannot reach goprod at " + invocation.target + " (is the daemon running?)";
                     if (!cause.empty()) message += ": " + cause;
@@ -165,7 +169,7 @@ std::string adapterCell(const v1::Camera& camera) {
     return cell + (pin == camera.adapter() ? " (pinned)" : " (pinned to " + printable(pin) + ")");
 }
 
-void printCameras(std::ostream& out, const RepeatedPtrField<v1::Camera>& cameras) {
+void printCameras(Session& session, const RepeatedPtrField<v1::Camera>& cameras) {
     Table table(
         {"IDENTIFIER", "NAME", "STATE", "ADAPTER", "MODEL", "FIRMWARE", "BATTERY", "RSSI", "QUEUE", "LAST ERROR"});
     table.alignRight(6);
@@ -185,7 +189,7 @@ void printCameras(std::ostream& out, const RepeatedPtrField<v1::Camera>& cameras
             printable(camera.last_error()),
         });
     }
-    table.print(out);
+    session.print(table);
 }
 
 // Name/value lines for a single record ("SSID      GP24500456").
@@ -200,13 +204,14 @@ void printFields(std::ostream& out, const std::vector<std::pair<std::string, std
 // The per-camera table of a control command; with `times`, the shutter's
 // send and acknowledgement times and each camera's offset from the first.
 int reportMulti(Session& session, const Invocation& invocation, const v1::MultiResult& result, bool times) {
+    if (session.multiResults) session.multiResults(result);
     if (invocation.json) {
         session.out << jsonLine(result) << '\n';
     } else if (!times) {
         Table table({"CAMERA", "RESULT"});
         for (const auto& camera : result.results())
             table.addRow({camera.identifier(), std::string(outcomeWord(camera.code()))});
-        table.print(session.out);
+        session.print(table);
     } else {
         const auto skew = startSkew(result);
         std::optional<std::chrono::nanoseconds> first;
@@ -240,7 +245,7 @@ int reportMulti(Session& session, const Invocation& invocation, const v1::MultiR
             }
             table.addRow(std::move(row));
         }
-        table.print(session.out);
+        session.print(table);
         if (plan) session.out << "planned start: " << clockTime(planned->planned()) << '\n';
         if (skew) {
             const auto sent = std::count_if(result.results().begin(), result.results().end(),
@@ -273,7 +278,7 @@ int printCamera(Session& session, const Invocation& invocation, const grpc::Stat
     } else {
         RepeatedPtrField<v1::Camera> one;
         *one.Add() = camera;
-        printCameras(session.out, one);
+        printCameras(session, one);
     }
     return kExitOk;
 }
@@ -313,7 +318,7 @@ int list(Session& session, const Invocation& invocation) {
     } else if (invocation.cameras.empty() && response.cameras().empty()) {
         session.out << "no cameras known; find some with: goproctl discover\n";
     } else if (!response.cameras().empty()) {
-        printCameras(session.out, response.cameras());
+        printCameras(session, response.cameras());
     }
     for (const auto& wanted : missing) {
         session.err << "goproctl: no such camera \"" << printable(wanted) << "\" (goproctl list shows them all)\n";
@@ -367,7 +372,7 @@ int discover(Session& session, const Invocation& invocation) {
     progress.clear();
     if (!invocation.json) {
         if (!found.empty()) {
-            printCameras(session.out, found);
+            printCameras(session, found);
         } else if (status.ok()) {
             session.out << "no cameras found\n";  // a failed scan found nothing to say so about
         }
@@ -462,7 +467,7 @@ int getValues(Session& session, const Invocation& invocation, bool settings) {
                 table.addRow(std::move(row));
             }
         }
-        if (!table.empty()) table.print(session.out);
+        if (!table.empty()) session.print(table);
     }
     return cameraFailures(session, response.cameras());
 }
@@ -489,7 +494,7 @@ int info(Session& session, const Invocation& invocation) {
                           printable(either(hardware.ap_ssid(), hardware.ap_ssid_raw())),
                           printable(hardware.ap_mac_address())});
         }
-        if (!table.empty()) table.print(session.out);
+        if (!table.empty()) session.print(table);
     }
     return cameraFailures(session, response.cameras());
 }
@@ -538,7 +543,7 @@ int scan(Session& session, const Invocation& invocation) {
              network.signal_frequency_mhz() > 0 ? std::to_string(network.signal_frequency_mhz()) + " MHz" : "-",
              network.open() ? "open" : "secured", network.configured() ? "yes" : "no"});
     }
-    table.print(session.out);
+    session.print(table);
     return kExitOk;
 }
 
@@ -674,7 +679,7 @@ int liveStreamStatus(Session& session, const Invocation& invocation) {
                           s.error_name().empty() ? "-" : s.error_name(), s.encode() ? "yes" : "no",
                           s.bitrate_kbps() > 0 ? std::to_string(s.bitrate_kbps()) + " kbps" : "-"});
         }
-        if (!table.empty()) table.print(session.out);
+        if (!table.empty()) session.print(table);
     }
     return cameraFailures(session, response.cameras());
 }
@@ -820,7 +825,7 @@ int adapters(Session& session, const Invocation& invocation) {
     if (invocation.json) {
         for (const auto& adapter : response.adapters()) session.out << jsonLine(adapter) << '\n';
     } else {
-        printAdapters(session.out, response);
+        session.print(adaptersTable(response));
     }
     // The same verdict as status: nothing to connect through is an error worth a non-zero exit.
     if (camerasReachable(response)) return kExitOk;
@@ -858,7 +863,7 @@ int cohnStatus(Session& session, const Invocation& invocation) {
                           cohn.enabled() ? "yes" : "no", orDash(cohn.ssid()), orDash(cohn.ip_address()),
                           orDash(cohn.username()), orDash(cohn.password())});
         }
-        if (!table.empty()) table.print(session.out);
+        if (!table.empty()) session.print(table);
     }
     return cameraFailures(session, response.cameras());
 }
@@ -993,7 +998,7 @@ int presets(Session& session, const Invocation& invocation) {
                 }
             }
         }
-        if (!table.empty()) table.print(session.out);
+        if (!table.empty()) session.print(table);
     }
     return cameraFailures(session, response.cameras());
 }
@@ -1026,7 +1031,7 @@ int capabilities(Session& session, const Invocation& invocation) {
                 table.addRow(std::move(row));
             }
         }
-        if (!table.empty()) table.print(session.out);
+        if (!table.empty()) session.print(table);
     }
     return cameraFailures(session, response.cameras());
 }
@@ -1057,7 +1062,7 @@ int dateTimeGet(Session& session, const Invocation& invocation) {
                           zone ? utcOffsetText(camera.utc_offset_minutes()) : "-",
                           zone ? (camera.dst() ? "yes" : "no") : "-"});
         }
-        if (!table.empty()) table.print(session.out);
+        if (!table.empty()) session.print(table);
     }
     return cameraFailures(session, response.cameras());
 }
@@ -1075,7 +1080,7 @@ int lastMedia(Session& session, const Invocation& invocation) {
             if (camera.result().code() != 0) continue;
             table.addRow({camera.result().identifier(), printable(camera.folder() + "/" + camera.file())});
         }
-        if (!table.empty()) table.print(session.out);
+        if (!table.empty()) session.print(table);
     }
     return cameraFailures(session, response.cameras());
 }
@@ -1146,7 +1151,7 @@ int journal(Session& session, const Invocation& invocation) {
         if (!response.more() || response.entries().empty()) break;
         request.set_after_sequence(response.entries(response.entries_size() - 1).sequence());
     }
-    if (!table.empty()) table.print(session.out);
+    if (!table.empty()) session.print(table);
     return kExitOk;
 }
 

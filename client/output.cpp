@@ -270,7 +270,9 @@ std::string adapterState(const v1::Adapter& a) {
 }
 }  // namespace
 
-void printAdapters(std::ostream& out, const v1::DaemonStatus& status) {
+void printAdapters(std::ostream& out, const v1::DaemonStatus& status) { adaptersTable(status).print(out); }
+
+Table adaptersTable(const v1::DaemonStatus& status) {
     std::vector<const v1::Adapter*> sorted;
     for (const auto& a : status.adapters()) sorted.push_back(&a);
     std::sort(sorted.begin(), sorted.end(), [](const v1::Adapter* x, const v1::Adapter* y) {
@@ -285,7 +287,7 @@ void printAdapters(std::ostream& out, const v1::DaemonStatus& status) {
         if (a->budget_lowered()) connections += " lowered";
         table.addRow({a->name(), a->address(), adapterState(*a), connections, cameras.empty() ? "-" : cameras});
     }
-    table.print(out);
+    return table;
 }
 
 std::vector<std::string> daemonProblems(const v1::DaemonStatus& status) {

@@ -28,6 +28,10 @@ public:
     void addRow(std::vector<std::string> cells);
     bool empty() const { return rows_.empty(); }
     void print(std::ostream& out) const;
+    // issue 17: for goproctl --rig, which merges the tables of several hosts.
+    const std::vector<std::string>& headers() const { return headers_; }
+    const std::vector<std::vector<std::string>>& rows() const { return rows_; }
+    bool rightAligned(std::size_t column) const { return column < right_.size() && right_[column]; }
 
 private:
     std::vector<std::string> headers_;
@@ -89,6 +93,7 @@ std::vector<std::string> daemonProblems(const v1::DaemonStatus& status);
 bool camerasReachable(const v1::DaemonStatus& status);
 // issue 16: goproctl adapters: one row per adapter, in name order (hci2 before hci10).
 void printAdapters(std::ostream& out, const v1::DaemonStatus& status);
+Table adaptersTable(const v1::DaemonStatus& status);
 // "3 d 04:05:06", "04:05:06".
 std::string uptimeText(const google::protobuf::Duration& uptime);
 

@@ -266,6 +266,7 @@ int main(int argc, char** argv) {
         serverOptions.socketMode = cfg.socketMode;
         serverOptions.socketGroup = cfg.socketGroup;
         serverOptions.tcpListen = cfg.tcpListen;
+        serverOptions.tls = {cfg.tlsCertificate, cfg.tlsKey, cfg.tlsClientCa};  // issue 17
         auto server = rpc::Server::start({&service}, serverOptions);
         if (!server) {
             spdlog::critical("{}", server.error().message);

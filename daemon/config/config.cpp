@@ -6,6 +6,7 @@
 #include <optional>
 #include <sstream>
 
+#include <arpa/inet.h>
 #include <sys/un.h>
 
 #include <CLI/CLI.hpp>
@@ -220,6 +221,16 @@ std::string setTcpListen(const toml::node& node, Config& config) {
     return {};
 }
 
+// issue 17: a TLS file: an absolute path, or "" for none.
+std::string takeTlsPath(const toml::node& node, std::string& out) {
+    std::string text;
+    auto error = takeString(node, text);
+    if (!error.empty()) return error;
+    if (!text.empty() && text.front() != '/') return "must be an absolute path (or \"\" for none)";
+    out = text;
+    return {};
+}
+
 std::string setBus(const toml::node& node, Config& config) {
     std::string text;
     auto error = takeString(node, text);
@@ -285,6 +296,10 @@ const Key kKeys[] = {
     {"api", "socket_group", setSocketGroup},
     {"api", "socket_mode", setSocketMode},
     {"api", "tcp_listen", setTcpListen},
+    // issue 17
+    {"api", "tls_certificate", [](const toml::node& n, Config& c) { return takeTlsPath(n, c.tlsCertificate); }},
+    {"api", "tls_key", [](const toml::node& n, Config& c) { return takeTlsPath(n, c.tlsKey); }},
+    {"api", "tls_client_ca", [](const toml::node& n, Config& c) { return takeTlsPath(n, c.tlsClientCa); }},
     {"bluetooth", "bus", setBus},
     {"bluetooth", "adapter", setAdapter},
     {"bluetooth", "adapters", setAdapters},
@@ -338,6 +353,9 @@ const Field kFields[] = {
     field<&Config::socketGroup>("api.socket_group", false),
     field<&Config::socketMode>("api.socket_mode", false),
     field<&Config::tcpListen>("api.tcp_listen", false),
+    field<&Config::tlsCertificate>("api.tls_certificate", false),  // issue 17
+    field<&Config::tlsKey>("api.tls_key", false),
+    field<&Config::tlsClientCa>("api.tls_client_ca", false),
     field<&Config::bus>("bluetooth.bus", false),
     field<&Config::adapter>("bluetooth.adapter", false),
     field<&Config::adapters>("bluetooth.adapters", false),
@@ -426,13 +444,44 @@ private:
     std::vector<std::pair<toml::source_index, std::string>> list_;
 };
 
-// Checks between keys, after all are read.
-std::string crossCheck(const Config& config) {
+// A problem between keys, found after all are read: the keys involved, the one
+// to blame first, and what is wrong.
+struct CrossProblem {
+    std::vector<std::string_view> keys;
+    std::string message;
+};
+
+std::vector<CrossProblem> crossCheck(const Config& config) {
+    std::vector<CrossProblem> out;
     if (config.reconnectMax < config.reconnectInitial) {
-        return fmt::format("reconnect_max_ms ({}) is less than reconnect_initial_ms ({})", config.reconnectMax.count(),
-                           config.reconnectInitial.count());
+        out.push_back({{"bluetooth.reconnect_max_ms", "bluetooth.reconnect_initial_ms"},
+                       fmt::format("reconnect_max_ms ({}) is less than reconnect_initial_ms ({})",
+                                   config.reconnectMax.count(), config.reconnectInitial.count())});
     }
-    return {};
+    // issue 17: mutual TLS needs all three files; without them TCP stays on this machine.
+    const int tlsFiles = static_cast<int>(!config.tlsCertificate.empty()) + static_cast<int>(!config.tlsKey.empty()) +
+                         static_cast<int>(!config.tlsClientCa.empty());
+    if (tlsFiles != 0 && tlsFiles != 3) {
+        out.push_back({{"api.tls_certificate", "api.tls_key", "api.tls_client_ca"},
+                       "tls_certificate, tls_key and tls_client_ca go together: give all three (or none)"});
+    } else if (tlsFiles == 3 && config.tcpListen.empty()) {
+        out.push_back({{"api.tls_certificate", "api.tls_key", "api.tls_client_ca"},
+                       "the TLS files are for tcp_listen, which is not set"});
+    } else if (tlsFiles == 0 && !config.tcpListen.empty() && !isLoopbackListen(config.tcpListen)) {
+        out.push_back({{"api.tcp_listen"},
+                       fmt::format("\"{}\" is beyond loopback: set tls_certificate, tls_key and tls_client_ca "
+                                   "(mutual TLS), or listen on loopback only (\"PORT\")",
+                                   config.tcpListen)});
+    }
+    return out;
+}
+
+std::string crossCheckText(const Config& config) {
+    std::string text;
+    for (const auto& problem : crossCheck(config)) {
+        text += (text.empty() ? "" : "\n") + fmt::format("{}: {}", problem.keys.front(), problem.message);
+    }
+    return text;
 }
 
 }  // namespace
@@ -441,6 +490,16 @@ std::vector<std::string> configKeys() {
     std::vector<std::string> keys;
     for (const auto& key : kKeys) keys.push_back(fmt::format("{}.{}", key.table, key.name));
     return keys;
+}
+
+bool isLoopbackListen(std::string_view hostPort) {
+    const auto colon = hostPort.rfind(':');
+    if (colon == std::string_view::npos) return false;
+    std::string host(hostPort.substr(0, colon));
+    if (host == "localhost" || host == "[::1]") return true;
+    in_addr address{};
+    if (inet_pton(AF_INET, host.c_str(), &address) != 1) return false;
+    return (ntohl(address.s_addr) >> 24) == 127;
 }
 
 bool isLiveKey(std::string_view key) {
@@ -479,8 +538,7 @@ Result<Config> parseConfig(std::string_view text, std::string_view sourceName) {
 
     Config config;
     Problems problems{sourceName};
-    const toml::source_region* reconnectInitialAt = nullptr;
-    const toml::source_region* reconnectMaxAt = nullptr;
+    std::vector<std::pair<std::string, const toml::source_region*>> given;  // "table.key", where
     for (auto&& [tableName, tableNode] : root) {
         const std::string_view table = tableName.str();
         if (!isTable(table)) {
@@ -504,17 +562,19 @@ Result<Config> parseConfig(std::string_view text, std::string_view sourceName) {
                 continue;
             }
             if (auto error = key->set(value, config); !error.empty()) problems.add(value.source(), subject, error);
-            if (subject == "bluetooth.reconnect_initial_ms") reconnectInitialAt = &value.source();
-            if (subject == "bluetooth.reconnect_max_ms") reconnectMaxAt = &value.source();
+            given.emplace_back(subject, &value.source());
         }
     }
     // Between keys, once each is valid on its own. Defaults are consistent, so a
-    // failure means one of the two keys was given: blame the maximum if it was.
-    if (auto error = crossCheck(config); problems.empty() && !error.empty()) {
-        if (reconnectMaxAt != nullptr) {
-            problems.add(*reconnectMaxAt, "bluetooth.reconnect_max_ms", error);
-        } else if (reconnectInitialAt != nullptr) {
-            problems.add(*reconnectInitialAt, "bluetooth.reconnect_initial_ms", error);
+    // failure means one of the keys involved was given: blame the first given.
+    if (problems.empty()) {
+        for (const auto& problem : crossCheck(config)) {
+            for (const auto key : problem.keys) {
+                const auto at = std::find_if(given.begin(), given.end(), [&](const auto& g) { return g.first == key; });
+                if (at == given.end()) continue;
+                problems.add(*at->second, key, problem.message);
+                break;
+            }
         }
     }
     if (!problems.empty()) return fail(Errc::InvalidArgument, problems.text());
@@ -613,7 +673,7 @@ Result<Config> loadConfig(const CommandLine& commandLine) {
             return fail(Errc::InvalidArgument, fmt::format("{}: {}", name, error));
         }
     }
-    if (auto error = crossCheck(*config); !error.empty()) return fail(Errc::InvalidArgument, error);
+    if (auto error = crossCheckText(*config); !error.empty()) return fail(Errc::InvalidArgument, error);
     return config;
 }
 

@@ -53,9 +53,17 @@ struct Config {
     // [api] socket_mode: permission bits of the socket (TOML octal: 0o660).
     std::uint32_t socketMode = 0660;
     // [api] tcp_listen: also listen on TCP, "HOST:PORT" ("" = no TCP). A bare
-    // "PORT" means loopback only and is stored as "127.0.0.1:PORT": the API has
-    // no authentication, so exposing it beyond the host must be spelt out.
+    // "PORT" means loopback only and is stored as "127.0.0.1:PORT". A host other
+    // than loopback (127.0.0.0/8, [::1], localhost) needs the three TLS files below:
+    // plaintext TCP stays on this machine.
     std::string tcpListen;
+    // issue 17: [api] tls_certificate, tls_key, tls_client_ca: PEM files (absolute
+    // paths), all three or none. With them the TCP listener speaks mutual TLS: the
+    // server's certificate and key, and the CA whose certificates clients must show.
+    // The unix socket stays plaintext (its file mode guards it).
+    std::string tlsCertificate;
+    std::string tlsKey;
+    std::string tlsClientCa;
 
     // [bluetooth] bus: D-Bus address where BlueZ lives ("" = the system bus; sd-bus
     // then also honours DBUS_SYSTEM_BUS_ADDRESS).
@@ -160,6 +168,10 @@ bool isLiveKey(std::string_view key);
 
 // Compares `next` (freshly loaded) with `running`, key by key, in table order.
 ReloadPlan planReload(const Config& running, const Config& next);
+
+// issue 17: whether a tcp_listen "HOST:PORT" stays on this machine: 127.0.0.0/8,
+// [::1] or localhost.
+bool isLoopbackListen(std::string_view hostPort);
 
 // The path of a "unix:" socket address, or empty for other addresses.
 std::filesystem::path unixSocketPath(std::string_view address);

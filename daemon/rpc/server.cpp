@@ -131,8 +131,14 @@ core::Result<std::unique_ptr<Server>> Server::start(const std::vector<grpc::Serv
     if (!options.tcpListen.empty()) {
         auto address = tcpAddress(options.tcpListen);
         if (!address) return Unexpected{address.error()};
+        std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+        if (!options.tls.empty()) {  // issue 17
+            auto tls = mutualTlsCredentials(options.tls);
+            if (!tls) return Unexpected{tls.error()};
+            credentials = std::move(*tls);
+        }
         server->addresses_.push_back(*address);
-        builder.AddListeningPort(*address, grpc::InsecureServerCredentials(), &server->tcpPort_);
+        builder.AddListeningPort(*address, credentials, &server->tcpPort_);
     }
 
     // gRPC's mutexes are Abseil's, and Debian's Abseil keeps its deadlock
@@ -152,7 +158,8 @@ core::Result<std::unique_ptr<Server>> Server::start(const std::vector<grpc::Serv
     if (!options.tcpListen.empty() && !server->addresses_.empty()) {
         // Show the port bound when "PORT" was 0.
         auto& tcp = server->addresses_.back();
-        tcp = tcp.substr(0, tcp.rfind(':') + 1) + std::to_string(server->tcpPort_);
+        tcp = tcp.substr(0, tcp.rfind(':') + 1) + std::to_string(server->tcpPort_) +
+              (options.tls.empty() ? "" : " (mutual TLS)");
     }
 
     if (!server->socketPath_.empty()) {

@@ -19,6 +19,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "daemon/core/error.h"
+#include "daemon/rpc/tls.h"
 
 namespace goprod::rpc {
 
@@ -28,9 +29,11 @@ struct ServerOptions {
     std::string socket = "unix:/run/goprod/goprod.sock";
     std::uint32_t socketMode = 0660;
     std::string socketGroup;  // "" = leave the daemon's group
-    // "" = no TCP. "PORT" = 127.0.0.1:PORT (the API has no authentication: a
-    // host other than loopback must be spelt out as "HOST:PORT").
+    // "" = no TCP. "PORT" = 127.0.0.1:PORT (a host other than loopback must be
+    // spelt out as "HOST:PORT"; the configuration demands TLS for it).
     std::string tcpListen;
+    // issue 17: with files, the TCP listener speaks mutual TLS; the unix socket stays plaintext.
+    TlsFiles tls;
     // What a client may send in one message (requests are small).
     int maxReceiveMessageBytes = 1 << 20;
 };

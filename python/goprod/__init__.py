@@ -16,6 +16,7 @@ from goprod.client import (CONNECT_TIMEOUT, DEFAULT_SOCKET, DEFAULT_TIMEOUT, PRE
                            resolve_address)
 from goprod.errors import CameraError, GoprodError, camera_results, status_code
 from goprod.events import EventStream
+from goprod.rig import Rig, load_rig_file
 from goprod.v1 import goprod_pb2 as pb2
 
 
@@ -24,5 +25,5 @@ def state_name(state):
     return pb2.CameraState.Name(state).replace("CAMERA_STATE_", "").lower().replace("_", " ")
 
 
-__all__ = ["Client", "EventStream", "GoprodError", "CameraError", "pb2", "resolve_address", "state_name",
+__all__ = ["Client", "Rig", "load_rig_file", "EventStream", "GoprodError", "CameraError", "pb2", "resolve_address", "state_name",
            "camera_results", "status_code", "DEFAULT_SOCKET", "DEFAULT_TIMEOUT", "CONNECT_TIMEOUT", "PRESET_GROUPS"]

@@ -70,12 +70,36 @@ class Client:
     A failed RPC raises GoprodError; a request that some cameras failed raises
     CameraError, which names each failed camera with its message and holds
     every camera's result.
+
+    A daemon on another host (issue 17) serves mutual TLS on TCP: give the CA
+    that signed its certificate and this client's certificate and key (PEM
+    file paths), and `tls_server_name` when its certificate names another host:
+
+        goprod.Client("rig-north:50051", tls_ca="ca.pem", tls_cert="client.pem", tls_key="client.key")
     """
 
-    def __init__(self, address=None, timeout=DEFAULT_TIMEOUT):
+    def __init__(self, address=None, timeout=DEFAULT_TIMEOUT, *, tls_ca=None, tls_cert=None, tls_key=None,
+                 tls_server_name=None):
         self.address = resolve_address(address)
         self.timeout = timeout
-        self._channel = grpc.insecure_channel(self.address)
+        if tls_ca:
+            if self.address.startswith(("unix:", "unix-abstract:")):
+                raise ValueError("TLS is for TCP addresses (HOST:PORT), not " + self.address)
+            if bool(tls_cert) != bool(tls_key):
+                raise ValueError("tls_cert and tls_key go together")
+
+            def read(path):
+                with open(path, "rb") as f:
+                    return f.read()
+            credentials = grpc.ssl_channel_credentials(
+                root_certificates=read(tls_ca), private_key=read(tls_key) if tls_key else None,
+                certificate_chain=read(tls_cert) if tls_cert else None)
+            options = [("grpc.ssl_target_name_override", tls_server_name)] if tls_server_name else []
+            self._channel = grpc.secure_channel(self.address, credentials, options=options)
+        elif tls_cert or tls_key or tls_server_name:
+            raise ValueError("tls_cert, tls_key and tls_server_name go with tls_ca")
+        else:
+            self._channel = grpc.insecure_channel(self.address)
         self.stub = pb2_grpc.GoprodStub(self._channel)  # every RPC, for what the methods do not cover
 
     def close(self):

@@ -260,6 +260,56 @@ TEST(Cli, SocketFromOptionEnvironmentOrDefault) {
     EXPECT_EQ(parsed({"list", "--socket", "unix-abstract:goprod"}).target, "unix-abstract:goprod");
 }
 
+// issue 17: mutual TLS to one TCP target, or a rig file for several.
+TEST(Cli, TlsOptionsGoWithATcpTarget) {
+    const auto invocation = parsed({"--socket", "dns:rig-north:50051", "--tls-ca", "ca.pem", "--tls-cert", "c.pem",
+                                    "--tls-key", "c.key", "--tls-server-name", "north", "list"});
+    EXPECT_EQ(invocation.target, "dns:rig-north:50051");
+    EXPECT_TRUE(invocation.tls.enabled());
+    EXPECT_EQ(invocation.tls.ca, "ca.pem");
+    EXPECT_EQ(invocation.tls.cert, "c.pem");
+    EXPECT_EQ(invocation.tls.key, "c.key");
+    EXPECT_EQ(invocation.tls.serverName, "north");
+    EXPECT_FALSE(parsed({"list"}).tls.enabled());
+
+    const std::pair<std::vector<std::string>, const char*> refused[] = {
+        {{"--socket", "dns:h:1", "--tls-cert", "c.pem", "--tls-key", "c.key", "list"}, "go with --tls-ca"},
+        {{"--socket", "dns:h:1", "--tls-ca", "ca.pem", "--tls-cert", "c.pem", "list"}, "go together"},
+        {{"--tls-ca", "ca.pem", "list"}, "TLS is for TCP targets"},
+        {{"--socket", "/run/x.sock", "--tls-ca", "ca.pem", "list"}, "TLS is for TCP targets"},
+    };
+    for (const auto& [args, message] : refused) {
+        const auto result = parse(args);
+        EXPECT_FALSE(result.outcome.invocation) << args.front();
+        EXPECT_EQ(result.outcome.exitCode, kExitUsage);
+        EXPECT_THAT(result.err, HasSubstr(message));
+    }
+}
+
+TEST(Cli, RigTakesAFileAndRefusesWhatCannotSpanHosts) {
+    Environment environment;
+    environment.socket = "/tmp/goprod-test.sock";  // not used with a rig file
+    const auto invocation = parsed({"--rig", "rig.toml", "--all", "shutter", "on", "--at", "+3s"}, environment);
+    EXPECT_EQ(invocation.rigFile, "rig.toml");
+    EXPECT_TRUE(invocation.startAt.has_value());
+    EXPECT_EQ(parsed({"list", "--rig", "rig.toml"}).rigFile, "rig.toml");
+
+    const std::pair<std::vector<std::string>, const char*> refused[] = {
+        {{"--rig", "rig.toml", "--socket", "/x.sock", "list"}, "excludes"},
+        {{"--rig", "rig.toml", "--tls-ca", "ca.pem", "list"}, "the rig file gives each daemon's TLS files"},
+        {{"--rig", "rig.toml", "watch"}, "--rig: watch streams until interrupted"},
+        {{"--rig", "rig.toml", "-i", "0456", "connect"}, "--rig: connect works on one camera"},
+        {{"--rig", "rig.toml", "wifi", "ap", "info"}, "--rig: wifi ap info works on one camera"},
+        {{"--rig", "", "list"}, "--rig needs a rig file"},
+    };
+    for (const auto& [args, message] : refused) {
+        const auto result = parse(args);
+        EXPECT_FALSE(result.outcome.invocation) << args[2];
+        EXPECT_EQ(result.outcome.exitCode, kExitUsage);
+        EXPECT_THAT(result.err, HasSubstr(message));
+    }
+}
+
 TEST(Cli, ASocketWithoutASchemeIsAFilePath) {
     EXPECT_EQ(parsed({"list", "--socket", "goprod.sock"}).target, "unix:goprod.sock");
     EXPECT_EQ(parsed({"list", "--socket", "run/goprod.sock"}).target, "unix:run/goprod.sock");

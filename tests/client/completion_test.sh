@@ -58,4 +58,9 @@ expect start goproctl livestream st
 expect --max-kbps goproctl livestream start rtmp://example/live --max
 expect provision goproctl cohn pro
 expect --cert-out goproctl cohn provision Home --cert
+# issue 17: rigs and TLS
+expect --rig goproctl --ri
+expect --tls-cert goproctl list --tls-c
+expect shutter goproctl --rig rig.toml sh
+expect on goproctl --rig rig.toml --tls-ca ca.pem shutter o
 echo "completion ok"

@@ -78,10 +78,10 @@ TEST(Config, DefaultsAreTheDocumentedValues) {
 // Adding a field to Config breaks this binding on purpose: give the field a key
 // in config.cpp's table, a line in goprod.conf, and a value in the tests below.
 TEST(Config, EveryFieldHasAKey) {
-    const auto& [a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, s, t, u, v] = Config{};
+    const auto& [a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, s, t, u, v, w, x, y] = Config{};
     (void)a, (void)b, (void)c, (void)d, (void)e, (void)f, (void)g, (void)h, (void)i, (void)j, (void)k, (void)l, (void)m,
-        (void)n, (void)o, (void)p, (void)q, (void)r, (void)s, (void)t, (void)u, (void)v;
-    EXPECT_EQ(configKeys().size(), 22U);
+        (void)n, (void)o, (void)p, (void)q, (void)r, (void)s, (void)t, (void)u, (void)v, (void)w, (void)x, (void)y;
+    EXPECT_EQ(configKeys().size(), 25U);
 }
 
 TEST(Config, EmptyTextGivesDefaults) {
@@ -101,6 +101,9 @@ socket = "unix:/tmp/g.sock"
 socket_group = "goprod"
 socket_mode = 0o600
 tcp_listen = "0.0.0.0:50051"
+tls_certificate = "/etc/goprod/tls/server.pem"
+tls_key = "/etc/goprod/tls/server.key"
+tls_client_ca = "/etc/goprod/tls/clients-ca.pem"
 [bluetooth]
 bus = "unix:path=/tmp/bus"
 adapter = "hci1"
@@ -129,6 +132,9 @@ max_size_mib = 0
     EXPECT_EQ(config->socketGroup, "goprod");
     EXPECT_EQ(config->socketMode, 0600U);
     EXPECT_EQ(config->tcpListen, "0.0.0.0:50051");
+    EXPECT_EQ(config->tlsCertificate, "/etc/goprod/tls/server.pem");
+    EXPECT_EQ(config->tlsKey, "/etc/goprod/tls/server.key");
+    EXPECT_EQ(config->tlsClientCa, "/etc/goprod/tls/clients-ca.pem");
     EXPECT_EQ(config->bus, "unix:path=/tmp/bus");
     EXPECT_EQ(config->adapter, "hci1");
     EXPECT_EQ(config->adapters, (std::vector<std::string>{"hci2", "00:1A:7D:DA:71:13"}));
@@ -242,6 +248,51 @@ TEST(Config, BareTcpPortListensOnLoopbackOnly) {
     EXPECT_THAT(errorOf(parse("[api]\ntcp_listen = \"70000\"\n")), HasSubstr("port 1 to 65535"));
     EXPECT_THAT(errorOf(parse("[api]\ntcp_listen = \"host:\"\n")), HasSubstr("port 1 to 65535"));
     EXPECT_THAT(errorOf(parse("[api]\ntcp_listen = \":80\"\n")), HasSubstr("port 1 to 65535"));
+}
+
+// issue 17: plaintext TCP stays on this machine; beyond it, mutual TLS.
+TEST(Config, LoopbackListenersAreKnownAsSuch) {
+    EXPECT_TRUE(isLoopbackListen("127.0.0.1:50051"));
+    EXPECT_TRUE(isLoopbackListen("127.3.2.1:1"));
+    EXPECT_TRUE(isLoopbackListen("[::1]:50051"));
+    EXPECT_TRUE(isLoopbackListen("localhost:50051"));
+    EXPECT_FALSE(isLoopbackListen("0.0.0.0:50051"));
+    EXPECT_FALSE(isLoopbackListen("[::]:50051"));
+    EXPECT_FALSE(isLoopbackListen("128.0.0.1:50051"));
+    EXPECT_FALSE(isLoopbackListen("rig-north:50051"));
+    EXPECT_FALSE(isLoopbackListen("localhost.example.com:50051"));
+}
+
+TEST(Config, TcpBeyondLoopbackWithoutTlsIsRefused) {
+    EXPECT_THAT(errorOf(parse("[api]\nsocket_mode = 0o660\ntcp_listen = \"0.0.0.0:50051\"\n")),
+                AllOf(HasSubstr("test.conf:3: api.tcp_listen: \"0.0.0.0:50051\" is beyond loopback"),
+                      HasSubstr("tls_client_ca")));
+    EXPECT_THAT(errorOf(parse("[api]\ntcp_listen = \"192.168.1.20:50051\"\n")), HasSubstr("beyond loopback"));
+    EXPECT_TRUE(parse("[api]\ntcp_listen = \"127.0.0.1:50051\"\n").has_value());
+    EXPECT_TRUE(parse("[api]\ntcp_listen = \"localhost:50051\"\n").has_value());
+}
+
+TEST(Config, TlsTakesThreeAbsolutePathsTogether) {
+    const std::string tls = R"(tls_certificate = "/tls/server.pem"
+tls_key = "/tls/server.key"
+tls_client_ca = "/tls/ca.pem"
+)";
+    auto config = parse("[api]\ntcp_listen = \"0.0.0.0:50051\"\n" + tls);
+    ASSERT_TRUE(config.has_value()) << config.error().message;
+    EXPECT_EQ(config->tlsClientCa, "/tls/ca.pem");
+    // TLS on loopback is allowed too (the test rigs use it).
+    EXPECT_TRUE(parse("[api]\ntcp_listen = \"50051\"\n" + tls).has_value());
+    EXPECT_THAT(errorOf(parse("[api]\ntcp_listen = \"0.0.0.0:1\"\ntls_key = \"/k\"\n")),
+                HasSubstr("test.conf:3: api.tls_key: tls_certificate, tls_key and tls_client_ca go together"));
+    EXPECT_THAT(errorOf(parse("[api]\n" + tls)), HasSubstr("api.tls_certificate: the TLS files are for tcp_listen"));
+    EXPECT_THAT(errorOf(parse("[api]\ntls_key = \"server.key\"\n")),
+                HasSubstr("api.tls_key: must be an absolute path"));
+    // The command line's overrides meet the same check.
+    TempDir dir;
+    CommandLine commandLine;
+    commandLine.configPath = dir.write("goprod.conf", "[api]\ntcp_listen = \"0.0.0.0:50051\"\n");
+    commandLine.configExplicit = true;
+    EXPECT_THAT(errorOf(loadConfig(commandLine)), HasSubstr("is beyond loopback"));
 }
 
 TEST(Config, SocketTakesAPlainPathAndRefusesOthers) {

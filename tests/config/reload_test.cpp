@@ -26,6 +26,9 @@ socket = "unix:/run/elsewhere.sock"
 socket_group = "video"
 socket_mode = 0o600
 tcp_listen = "50051"
+tls_certificate = "/tls/server.pem"
+tls_key = "/tls/server.key"
+tls_client_ca = "/tls/ca.pem"
 [bluetooth]
 bus = "unix:path=/tmp/bus"
 adapter = "hci1"
@@ -61,9 +64,9 @@ const std::vector<std::string> kLive = {
     "limits.max_subscribers",
 };
 const std::vector<std::string> kRestart = {
-    "daemon.state_dir",        "api.socket",         "api.socket_group",
-    "api.socket_mode",         "api.tcp_listen",     "bluetooth.bus",
-    "bluetooth.adapter",       "bluetooth.adapters", "bluetooth.client_name",
+    "daemon.state_dir",        "api.socket",          "api.socket_group",   "api.socket_mode",
+    "api.tcp_listen",          "api.tls_certificate", "api.tls_key",        "api.tls_client_ca",
+    "bluetooth.bus",           "bluetooth.adapter",   "bluetooth.adapters", "bluetooth.client_name",
     "bluetooth.auto_connect",
     "bluetooth.claim_control",  // issue 15 E
     "journal.max_size_mib",     // issue 17
@@ -88,6 +91,9 @@ TEST(ReloadPlan, AppliesTheLiveKeysAndListsTheOthersForARestart) {
     expected.socketGroup = running.socketGroup;
     expected.socketMode = running.socketMode;
     expected.tcpListen = running.tcpListen;
+    expected.tlsCertificate = running.tlsCertificate;
+    expected.tlsKey = running.tlsKey;
+    expected.tlsClientCa = running.tlsClientCa;
     expected.bus = running.bus;
     expected.adapter = running.adapter;
     expected.adapters = running.adapters;

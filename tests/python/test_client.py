@@ -602,3 +602,39 @@ def test_what_the_clock_media_and_session_control_calls_send(fake):
         ("SetCameraControl", pb2.SetCameraControlRequest(target=one, control=pb2.CAMERA_CONTROL_EXTERNAL, session=True)),
     ]
     assert not sent[2][1].HasField("utc_offset_minutes")
+
+
+# issue 17: the rig file goprod.Rig reads (goproctl --rig's), and its fan-out.
+def test_a_rig_file_names_each_daemon_with_paths_from_its_folder(tmp_path):
+    (tmp_path / "rig.toml").write_text('clock_warning_ms = 2\n'
+                                       '[[daemon]]\nname = "north"\ntarget = "rig-north:50051"\n'
+                                       'tls_ca = "tls/ca.pem"\ntls_cert = "tls/c.pem"\ntls_key = "/k.pem"\n'
+                                       '[[daemon]]\nname = "south"\ntarget = "sock/goprod.sock"\n')
+    daemons, warning = goprod.load_rig_file(str(tmp_path / "rig.toml"))
+    assert warning == 2
+    assert daemons[0] == {"name": "north", "target": "rig-north:50051", "tls_ca": f"{tmp_path}/tls/ca.pem",
+                          "tls_cert": f"{tmp_path}/tls/c.pem", "tls_key": "/k.pem"}
+    assert daemons[1]["target"] == f"{tmp_path}/sock/goprod.sock"
+    for text, message in (('[[daemon]]\nname = "a"\n', "needs a name and a target"),
+                          ('[[daemon]]\nname = "a"\ntarget = "a:1"\n[[daemon]]\nname = "a"\ntarget = "b:1"\n',
+                           "listed twice"),
+                          ('[[daemon]]\nname = "a"\ntarget = "a:1"\ntls_crt = "x"\n', "unknown daemon keys"),
+                          ('clock_warning_ms = 5\n', "no [[daemon]]")):
+        (tmp_path / "bad.toml").write_text(text)
+        with pytest.raises(ValueError, match=message.replace("[", r"\[")):
+            goprod.load_rig_file(str(tmp_path / "bad.toml"))
+    with pytest.raises(ValueError, match="go with tls_ca"):
+        goprod.Client("rig-north:50051", tls_cert="c.pem", tls_key="k.pem")
+    with pytest.raises(ValueError, match="TLS is for TCP addresses"):
+        goprod.Client("/run/goprod/goprod.sock", tls_ca="ca.pem")
+
+
+def test_a_rig_runs_a_call_on_every_daemon_and_hands_back_each_failure(fake, tmp_path):
+    rig = goprod.Rig(daemons=[{"name": "here", "target": fake.socket},
+                              {"name": "gone", "target": str(tmp_path / "nobody.sock")}], timeout=2)
+    with rig:
+        results = rig.run("shutter", True, all=True)
+    assert list(results) == ["here", "gone"]
+    assert [r.identifier for r in results["here"]] == ["0456"]
+    assert isinstance(results["gone"], goprod.GoprodError)
+    assert results["gone"].code == grpc.StatusCode.UNAVAILABLE

@@ -14,7 +14,7 @@ import tempfile
 import pytest
 
 PACKAGE_FILES = {
-    "goprod/__init__.py", "goprod/client.py", "goprod/errors.py", "goprod/events.py",
+    "goprod/__init__.py", "goprod/client.py", "goprod/errors.py", "goprod/events.py", "goprod/rig.py",
     "goprod/v1/__init__.py", "goprod/v1/goprod_pb2.py", "goprod/v1/goprod_pb2_grpc.py",
 }
 

@@ -25,6 +25,7 @@
 namespace goprod::rpc::testing {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
@@ -181,6 +182,26 @@ TEST_F(ServerTest, ABadTcpAddressIsAnError) {
     auto server = start(opts);
     ASSERT_FALSE(server);
     EXPECT_EQ(server.error().code, core::Errc::InvalidArgument);
+}
+
+// issue 17: the TLS files are checked before the server starts (the handshake
+// itself is tested end to end in tests/integration/test_rig_hosts.py).
+TEST_F(ServerTest, TlsFilesThatAreMissingOrNotPemStopTheStart) {
+    auto opts = options();
+    opts.tcpListen = "0";
+    opts.tls = {dir_ / "server.pem", dir_ / "server.key", dir_ / "ca.pem"};
+    auto server = start(opts);
+    ASSERT_FALSE(server);
+    EXPECT_EQ(server.error().code, core::Errc::Unavailable);
+    EXPECT_THAT(server.error().message,
+                AllOf(HasSubstr("[api] tls_certificate " + (dir_ / "server.pem").string()), HasSubstr("cannot read")));
+
+    for (const char* name : {"server.pem", "server.key", "ca.pem"}) std::ofstream(dir_ / name) << "not a PEM file\n";
+    server = start(opts);
+    ASSERT_FALSE(server);
+    EXPECT_EQ(server.error().code, core::Errc::InvalidArgument);
+    EXPECT_THAT(server.error().message, HasSubstr("tls_certificate " + (dir_ / "server.pem").string() + ": no PEM"));
+    EXPECT_FALSE(std::filesystem::exists(socket_));
 }
 
 TEST_F(ServerTest, TheHealthServiceAnswersServing) {
