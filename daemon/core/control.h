@@ -89,6 +89,8 @@ struct Selection {
 };
 
 using Deadline = std::chrono::steady_clock::time_point;
+// issue 17: an instant a user gave (a planned start), on the wall clock.
+using WallTime = std::chrono::system_clock::time_point;
 using CallId = std::uint64_t;  // for cancel(); 0 is never used
 
 // One camera's outcome in requestEach(): the camera as it was when the request
@@ -239,9 +241,10 @@ public:
     // gets one outcome per camera, in selection order (a camera named twice runs
     // once). It fails as a whole only when the selection does not resolve.
     // Cancelling `call` cancels every camera's request. issue 17: with `sendAt`, each
-    // camera writes it at that instant (RequestOptions::sendAt); the deadline comes after it.
+    // camera writes it when the wall clock reaches that instant (RequestOptions::sendAt);
+    // the deadline comes after it.
     virtual void requestEach(CallId call, Selection selection, protocol::Request request, Deadline deadline,
-                             std::optional<Deadline> sendAt,
+                             std::optional<WallTime> sendAt,
                              std::function<void(Result<std::vector<CameraAnswer>>)> done) = 0;
     // Reads the AP SSID and password characteristics (encrypted).
     virtual void readApInfo(CallId call, std::string selector, Deadline deadline,

@@ -19,9 +19,17 @@ public:
     virtual void post(std::function<void()> fn) = 0;
     // Runs fn at `when` (or as soon as possible if it is past); same-time timers run in order.
     virtual TimerId at(Clock::time_point when, std::function<void()> fn) = 0;
-    // Harmless for a timer that already ran or was cancelled.
+    // Harmless for a timer that already ran or was cancelled (either kind).
     virtual void cancel(TimerId id) = 0;
     virtual Clock::time_point now() const = 0;
+
+    // issue 17: timers against the wall clock, for instants a user gives (a planned
+    // start): fn runs when the wall clock reaches `when`, also after the clock was
+    // stepped meanwhile (a time daemon correcting it), which a steady-clock timer
+    // converted once would not follow.
+    using WallClock = std::chrono::system_clock;
+    virtual TimerId atWall(WallClock::time_point when, std::function<void()> fn) = 0;
+    virtual WallClock::time_point wallNow() const = 0;
 };
 
 }  // namespace goprod::core

@@ -527,7 +527,7 @@ void Registry::request(CallId call, std::string selector, protocol::Request requ
 }
 
 void Registry::requestEach(CallId call, Selection selection, protocol::Request request, Deadline deadline,
-                           std::optional<Deadline> sendAt,
+                           std::optional<WallTime> sendAt,
                            std::function<void(Result<std::vector<CameraAnswer>>)> done) {
     executor_.post([this, call, selection = std::move(selection), request = std::move(request), deadline, sendAt,
                     done = std::move(done)]() mutable {

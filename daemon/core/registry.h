@@ -75,7 +75,7 @@ public:
     void request(CallId call, std::string selector, protocol::Request request, Deadline deadline,
                  std::function<void(Result<Answer>)> done) override;
     void requestEach(CallId call, Selection selection, protocol::Request request, Deadline deadline,
-                     std::optional<Deadline> sendAt,
+                     std::optional<WallTime> sendAt,
                      std::function<void(Result<std::vector<CameraAnswer>>)> done) override;
     void readApInfo(CallId call, std::string selector, Deadline deadline,
                     std::function<void(Result<ApInfo>)> done) override;

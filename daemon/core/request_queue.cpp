@@ -36,7 +36,7 @@ RequestQueue::Ticket RequestQueue::submit(protocol::Request request, RequestOpti
         if (*alive) expire(ticket);
     });
     if (options.sendAt) {
-        item.sendTimer = executor_.at(*options.sendAt, [this, alive = alive_] {
+        item.sendTimer = executor_.atWall(*options.sendAt, [this, alive = alive_] {
             if (*alive) pump();
         });
     }
@@ -169,7 +169,7 @@ std::optional<std::size_t> RequestQueue::nextSendable() {
     }
     // issue 17: a planned request whose instant has come goes first; one whose instant
     // is near keeps the link free until then.
-    const auto now = executor_.now();
+    const auto now = executor_.wallNow();
     bool holding = false;
     for (std::size_t i = 0; i < queue_.size(); ++i) {
         const auto& at = queue_[i].options.sendAt;

@@ -73,10 +73,11 @@ struct RequestOptions {
     Priority priority = Priority::Normal;
     // Unset: derived from the request (everything but queries and shutter off waits).
     std::optional<bool> waitUntilIdle;
-    // issue 17: a planned request, written at this instant and not before. From
+    // issue 17: a planned request, written when the wall clock reaches this instant
+    // and not before (a wall-clock timer: a clock step meanwhile is followed). From
     // QueueLimits::holdBack before it the queue starts nothing else, so that the link
     // is free then; at the instant it goes first. The deadline must come after it.
-    std::optional<Executor::Clock::time_point> sendAt;
+    std::optional<Executor::WallClock::time_point> sendAt;
 };
 
 struct QueueLimits {

@@ -150,7 +150,7 @@ inline void requestOn(const std::shared_ptr<UnaryCall>& call, const core::Camera
 // One request on every camera `selection` names, in one hop to the core thread
 // (Control::requestEach), on behalf of `call`.
 inline void requestEach(const std::shared_ptr<UnaryCall>& call, core::Selection selection, protocol::Request request,
-                        core::Deadline deadline, std::optional<core::Deadline> sendAt,
+                        core::Deadline deadline, std::optional<core::WallTime> sendAt,
                         std::function<void(core::Result<std::vector<core::CameraAnswer>>)> done) {
     core::Control& control = call->control();
     cancellable<std::vector<core::CameraAnswer>>(

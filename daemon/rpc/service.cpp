@@ -139,10 +139,11 @@ core::Result<core::Placement> placementOf(const v1::ConnectRequest& request) {
     return placement;
 }
 
-// issue 17: start_at, on the steady clock: at least kMinLead and at most kMaxLead from now.
+// issue 17: start_at, at least kMinLead and at most kMaxLead from now (a wall-clock instant:
+// the camera's queue writes it from a wall-clock timer).
 constexpr auto kMinLead = std::chrono::milliseconds(100);
 constexpr auto kMaxLead = std::chrono::minutes(10);
-core::Result<core::Deadline> plannedInstant(const google::protobuf::Timestamp& at, const TimeBase& time) {
+core::Result<core::WallTime> plannedInstant(const google::protobuf::Timestamp& at, const TimeBase& time) {
     if (at.nanos() < 0 || at.nanos() > 999'999'999) return Unexpected{invalid("start_at is not a valid timestamp")};
     const auto wall = fromTimestamp(at);
     const auto lead = wall - time.systemNow();
@@ -154,7 +155,7 @@ core::Result<core::Deadline> plannedInstant(const google::protobuf::Timestamp& a
         return Unexpected{invalid(fmt::format("start_at is {:.0f} s ahead: at most {} minutes",
                                               std::chrono::duration<double>(lead).count(), kMaxLead.count()))};
     }
-    return time.steady(wall);
+    return wall;
 }
 
 core::Result<void> checkSsid(std::string_view ssid) {
@@ -369,7 +370,7 @@ template <class Item>
 void eachCamera(const std::shared_ptr<UnaryCall>& call, core::Selection selection, protocol::Request request,
                 core::Deadline deadline,
                 std::function<Item(const core::CameraView&, const core::Result<core::Answer>&)> toItem,
-                google::protobuf::RepeatedPtrField<Item>* out, std::optional<core::Deadline> sendAt = {},
+                google::protobuf::RepeatedPtrField<Item>* out, std::optional<core::WallTime> sendAt = {},
                 std::function<void()> after = {}) {
     requestEach(call, std::move(selection), std::move(request), deadline, sendAt,
                 [call, toItem = std::move(toItem), out,
@@ -395,7 +396,7 @@ void eachCamera(const std::shared_ptr<UnaryCall>& call, core::Selection selectio
 // client has gone meanwhile: what was written to the cameras is kept.
 void runOnEach(const std::shared_ptr<UnaryCall>& call, core::Selection selection, protocol::Request request,
                Check check, core::Deadline deadline, TimeBase time, v1::MultiResult* response,
-               std::optional<core::Deadline> sendAt = {}, std::function<void(const v1::MultiResult&)> record = {}) {
+               std::optional<core::WallTime> sendAt = {}, std::function<void(const v1::MultiResult&)> record = {}) {
     requestEach(call, std::move(selection), std::move(request), deadline, sendAt,
                 [call, check = std::move(check), time, response, sendAt,
                  record = std::move(record)](core::Result<std::vector<core::CameraAnswer>> outcomes) {
@@ -407,7 +408,7 @@ void runOnEach(const std::shared_ptr<UnaryCall>& call, core::Selection selection
                     for (const auto& outcome : *outcomes) {
                         auto* item = result.add_results();
                         *item = resultOf(outcome.camera, outcome.answer, time, check);
-                        if (sendAt) setTimestamp(item->mutable_planned(), time.wall(*sendAt));
+                        if (sendAt) setTimestamp(item->mutable_planned(), *sendAt);
                     }
                     setSpread(result);
                     if (record) record(result);
@@ -859,8 +860,8 @@ core::Deadline Service::deadlineFor(const grpc::CallbackServerContext* context, 
 // issue 17: a planned request's deadline counts from its instant; a call whose own deadline
 // ends before the instant is refused, naming `instant`.
 core::Result<core::Deadline> Service::plannedDeadline(const grpc::CallbackServerContext* context, const TimeBase& time,
-                                                      core::Deadline sendAt, std::string_view instant) const {
-    const auto lead = std::chrono::duration_cast<milliseconds>(sendAt - time.steady(time.systemNow()));
+                                                      core::WallTime sendAt, std::string_view instant) const {
+    const auto lead = std::chrono::duration_cast<milliseconds>(sendAt - time.systemNow());
     const core::Deadline deadline = deadlineFor(context, lead + options_.requestTimeout.get());
     if (deadline - std::chrono::steady_clock::now() <= lead) {
         return Unexpected{
@@ -1052,7 +1053,7 @@ grpc::ServerUnaryReactor* Service::SetShutter(grpc::CallbackServerContext* conte
     }
     return onSelection(request->target(), [&](const Call& call, core::Selection selection) -> core::Result<void> {
         const TimeBase time = TimeBase::now(options_.clock);
-        std::optional<core::Deadline> sendAt;
+        std::optional<core::WallTime> sendAt;
         core::Deadline deadline = deadlineFor(context, options_.requestTimeout);
         if (request->has_start_at()) {
             // issue 17: a planned start, written to every camera at the instant from the core thread.
@@ -1229,7 +1230,7 @@ grpc::ServerUnaryReactor* Service::SetDateTime(grpc::CallbackServerContext* cont
         setTimestamp(aligned.mutable_time(), second);
         core::Result<Command> built = dateTimeCommand(aligned, options_.clock);
         if (!built) return Unexpected{built.error()};
-        const auto sendAt = time.steady(second);
+        const core::WallTime sendAt = second;
         const auto deadline =
             plannedDeadline(context, time, sendAt, "the next whole second (the clock is written at its start)");
         if (!deadline) return Unexpected{deadline.error()};

@@ -242,7 +242,7 @@ private:
                                         protocol::QueryId query, v1::ValuesResponse* response);
     core::Deadline deadlineFor(const grpc::CallbackServerContext* context, std::chrono::milliseconds fallback) const;
     core::Result<core::Deadline> plannedDeadline(const grpc::CallbackServerContext* context, const TimeBase& time,
-                                                 core::Deadline sendAt, std::string_view instant) const;
+                                                 core::WallTime sendAt, std::string_view instant) const;
     // issue 15 E: SetCameraControl with `session`
     grpc::ServerUnaryReactor* claimControl(grpc::CallbackServerContext* context,
                                            const v1::SetCameraControlRequest& request, v1::MultiResult* response);

@@ -12,6 +12,7 @@
 
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <sdbus-c++/IConnection.h>
@@ -60,10 +61,16 @@ std::chrono::nanoseconds EventLoop::earlyWake(std::chrono::nanoseconds timeout) 
 EventLoop::EventLoop() {
     eventFd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (eventFd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+    wallFd_ = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK);
+    if (wallFd_ < 0) {
+        close(eventFd_);
+        throw std::system_error(errno, std::generic_category(), "timerfd_create");
+    }
 }
 
 EventLoop::~EventLoop() {
     assert(!onLoopThread());  // not from a callback of its own
+    close(wallFd_);
     close(eventFd_);
 }
 
@@ -103,8 +110,39 @@ core::Executor::TimerId EventLoop::at(Clock::time_point when, std::function<void
     return id;
 }
 
+core::Executor::TimerId EventLoop::atWall(WallClock::time_point when, std::function<void()> fn) {
+    assert(loopThread_.load() == std::thread::id{} || onLoopThread());
+    const TimerId id = nextId_++;
+    wallTimers_.emplace(WallKey{when, id}, std::move(fn));
+    wallDue_.emplace(id, when);
+    if (wallTimers_.begin()->first.id == id) armWallTimer();
+    return id;
+}
+
+void EventLoop::armWallTimer() {
+    itimerspec spec{};  // all zero: disarmed
+    if (!wallTimers_.empty()) {
+        const auto due =
+            std::chrono::duration_cast<std::chrono::nanoseconds>(wallTimers_.begin()->first.due.time_since_epoch());
+        // An absolute expiry at or before the epoch would read as "disarm": a past instant is due now.
+        const auto nanos = std::max<std::int64_t>(due.count(), 1);
+        spec.it_value.tv_sec = static_cast<time_t>(nanos / 1'000'000'000);
+        spec.it_value.tv_nsec = static_cast<long>(nanos % 1'000'000'000);
+    }
+    if (timerfd_settime(wallFd_, TFD_TIMER_ABSTIME, &spec, nullptr) != 0) {
+        throw std::system_error(errno, std::generic_category(), "timerfd_settime");
+    }
+}
+
 void EventLoop::cancel(TimerId id) {
     assert(loopThread_.load() == std::thread::id{} || onLoopThread());
+    if (const auto wall = wallDue_.find(id); wall != wallDue_.end()) {
+        const bool first = wallTimers_.begin()->first.id == id;
+        wallTimers_.erase(WallKey{wall->second, id});
+        wallDue_.erase(wall);
+        if (first) armWallTimer();
+        return;
+    }
     const auto it = due_.find(id);
     if (it == due_.end()) return;
     timers_.erase(Key{it->second, id});
@@ -128,6 +166,8 @@ void EventLoop::run() {
         processConnection();
         if (stopping_.load()) break;
         runDueTimers();
+        if (stopping_.load()) break;
+        runDueWallTimers();
         if (stopping_.load()) break;
         runPosted();
         if (stopping_.load()) break;
@@ -165,6 +205,22 @@ void EventLoop::runDueTimers() {
     }
 }
 
+void EventLoop::runDueWallTimers() {
+    if (!wallFired_) return;
+    wallFired_ = false;
+    std::uint64_t expirations = 0;
+    [[maybe_unused]] const ssize_t got = read(wallFd_, &expirations, sizeof expirations);  // clear it
+    const auto now = WallClock::now();
+    while (!wallTimers_.empty() && wallTimers_.begin()->first.due <= now && !stopping_.load()) {
+        auto node = wallTimers_.extract(wallTimers_.begin());
+        wallDue_.erase(node.key().id);
+        guarded("wall-clock timer", node.mapped());
+    }
+    // The fired timerfd is disarmed: arm it for what is left (also a timer whose
+    // instant moved away because the clock was stepped back just now).
+    armWallTimer();
+}
+
 void EventLoop::runPosted() {
     std::uint64_t count = 0;
     [[maybe_unused]] const ssize_t got = read(eventFd_, &count, sizeof count);
@@ -192,13 +248,14 @@ void EventLoop::wait() {
         std::lock_guard lock(mutex_);
         if (!posted_.empty()) timeout = std::chrono::nanoseconds::zero();  // posted from this thread: no wake-up came
     }
-    pollfd fds[2] = {{eventFd_, POLLIN, 0}, {-1, 0, 0}};
-    nfds_t count = 1;
+    // The timerfd is readable once the wall clock reached the earliest wall timer.
+    pollfd fds[3] = {{eventFd_, POLLIN, 0}, {wallFd_, POLLIN, 0}, {-1, 0, 0}};
+    nfds_t count = 2;
     if (connection_ != nullptr) {
         try {
             const auto data = connection_->getEventLoopPollData();
-            fds[1] = {data.fd, data.events, 0};
-            count = 2;
+            fds[2] = {data.fd, data.events, 0};
+            count = 3;
             if (data.timeout_usec != UINT64_MAX) {  // absolute, CLOCK_MONOTONIC
                 const auto bus = std::max(std::chrono::nanoseconds::zero(),
                                           std::chrono::microseconds(data.timeout_usec) - monotonicNow());
@@ -217,6 +274,7 @@ void EventLoop::wait() {
     if (ppoll(fds, count, timeout ? &ts : nullptr, nullptr) < 0 && errno != EINTR) {
         throw std::system_error(errno, std::generic_category(), "ppoll");
     }
+    wallFired_ = (fds[1].revents & POLLIN) != 0;
 }
 
 }  // namespace goprod::runtime

@@ -1,6 +1,7 @@
 // The daemon's core thread: one thread runs run(), which multiplexes with
 // poll(2) the D-Bus connection (processed here, not by an sdbus-c++ thread),
-// a timer heap and work posted from other threads. Every callback (posted
+// a timer heap, wall-clock timers (one CLOCK_REALTIME timerfd armed for the
+// earliest) and work posted from other threads. Every callback (posted
 // work, timers, D-Bus handlers and replies) runs on that thread, so the code
 // it drives needs no locks.
 //
@@ -50,6 +51,8 @@ public:
     TimerId at(Clock::time_point when, std::function<void()> fn) override;
     void cancel(TimerId id) override;
     Clock::time_point now() const override { return Clock::now(); }
+    TimerId atWall(WallClock::time_point when, std::function<void()> fn) override;
+    WallClock::time_point wallNow() const override { return WallClock::now(); }
 
     // Runs until stop(); a stop() before run() makes it return at once. A
     // stopped loop stays stopped. Exceptions thrown by callbacks are logged
@@ -71,6 +74,8 @@ private:
 
     void processConnection();
     void runDueTimers();
+    void runDueWallTimers();
+    void armWallTimer();  // the timerfd for the earliest wall timer, or disarmed
     void runPosted();
     void wait();
     void wake() noexcept;
@@ -84,6 +89,17 @@ private:
 
     std::map<Key, std::function<void()>> timers_;
     std::map<TimerId, Clock::time_point> due_;
+    // issue 17: the wall-clock timers, and the timerfd the kernel fires when the
+    // wall clock reaches the earliest (stepped or not).
+    struct WallKey {
+        WallClock::time_point due;
+        TimerId id;
+        bool operator<(const WallKey& other) const { return due != other.due ? due < other.due : id < other.id; }
+    };
+    std::map<WallKey, std::function<void()>> wallTimers_;
+    std::map<TimerId, WallClock::time_point> wallDue_;
+    int wallFd_ = -1;
+    bool wallFired_ = false;  // the last poll found the timerfd readable
     TimerId nextId_ = 1;
 
     sdbus::IConnection* connection_ = nullptr;

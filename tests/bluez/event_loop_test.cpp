@@ -187,6 +187,40 @@ TEST_F(EventLoopTest, AFarTimerRunsNotBeforeItsTimeThoughTheLoopWakesEarlier) {
     EXPECT_GE(future.get(), 0ms);
 }
 
+// issue 17: wall-clock timers (a planned start) run when the wall clock reaches them (the
+// kernel's CLOCK_REALTIME timer follows a step of the clock; the tests cannot step it),
+// by due time, never early, and can be cancelled; a past one runs at once.
+TEST_F(EventLoopTest, WallClockTimersRunInOrderNotBeforeTheirTimeAndCancel) {
+    start();
+    std::promise<void> last;
+    auto future = last.get_future();
+    std::vector<std::chrono::system_clock::duration> lateness;
+    onLoop([&] {
+        const auto t = loop_.wallNow() + 60ms;
+        const auto check = [&](std::string name, std::chrono::system_clock::time_point due) {
+            return [&, name, due] {
+                record(name);
+                lateness.push_back(loop_.wallNow() - due);
+            };
+        };
+        loop_.atWall(t + 30ms, [&, due = t + 30ms, check] {
+            check("late", due)();
+            last.set_value();
+        });
+        loop_.atWall(t, check("first", t));
+        loop_.atWall(t, check("second", t));
+        const auto cancelled = loop_.atWall(t - 30ms, check("cancelled", t - 30ms));
+        loop_.atWall(t - 40ms, check("early", t - 40ms));
+        loop_.atWall(loop_.wallNow() - std::chrono::hours(1), check("past", loop_.wallNow() - std::chrono::hours(1)));
+        loop_.cancel(cancelled);
+    });
+    ASSERT_EQ(future.wait_for(kBound), std::future_status::ready);
+    EXPECT_EQ(log(), (std::vector<std::string>{"past", "early", "first", "second", "late"}));
+    onLoop([&] {
+        for (const auto& late : lateness) EXPECT_GE(late.count(), 0);
+    });
+}
+
 TEST_F(EventLoopTest, APastTimerRunsAsSoonAsPossible) {
     start();
     std::promise<void> ran;

@@ -37,6 +37,7 @@ public:
     }
 
     void cancel(TimerId id) override {
+        wallDue_.erase(id);
         auto it = due_.find(id);
         if (it == due_.end()) return;
         timers_.erase(Key{it->second, id});
@@ -44,6 +45,35 @@ public:
     }
 
     Clock::time_point now() const override { return now_; }
+
+    // issue 17: the wall clock reads kWallStart at kStart and moves with the steady
+    // clock, until stepWallClock() sets it elsewhere.
+    static constexpr WallClock::time_point kWallStart = WallClock::time_point{std::chrono::seconds{1'700'000'000}};
+    WallClock::time_point wallNow() const override {
+        return kWallStart + std::chrono::duration_cast<WallClock::duration>(now_ - kStart) + wallStep_;
+    }
+    // A wall timer is a steady one at the instant the wall clock reaches `when`;
+    // stepWallClock() moves it.
+    TimerId atWall(WallClock::time_point when, std::function<void()> fn) override {
+        const TimerId id = nextId_++;
+        const auto due = steadyAt(when);
+        timers_.emplace(Key{due, id}, std::move(fn));
+        due_.emplace(id, due);
+        wallDue_.emplace(id, when);
+        return id;
+    }
+    // Steps the wall clock by `by` (a time daemon setting it), as the kernel does for
+    // CLOCK_REALTIME timers: those not yet due run when the stepped clock reaches them.
+    void stepWallClock(WallClock::duration by) {
+        wallStep_ += by;
+        for (const auto& [id, when] : wallDue_) {
+            const auto old = due_.at(id);
+            auto node = timers_.extract(Key{old, id});
+            node.key().due = std::max(now_, steadyAt(when));
+            due_[id] = node.key().due;
+            timers_.insert(std::move(node));
+        }
+    }
 
     // Runs posted work, including work posted meanwhile, until none is left.
     // Returns how many functions ran.
@@ -98,7 +128,12 @@ private:
     void runFirstTimer() {
         auto node = timers_.extract(timers_.begin());
         due_.erase(node.key().id);
+        wallDue_.erase(node.key().id);
         run(node.mapped());
+    }
+
+    Clock::time_point steadyAt(WallClock::time_point when) const {
+        return now_ + std::chrono::duration_cast<Clock::duration>(when - wallNow());
     }
 
     void run(std::function<void()>& fn) {
@@ -111,6 +146,8 @@ private:
     std::deque<std::function<void()>> posted_;
     std::map<Key, std::function<void()>> timers_;
     std::map<TimerId, Clock::time_point> due_;
+    std::map<TimerId, WallClock::time_point> wallDue_;  // the wall timers among them
+    WallClock::duration wallStep_{0};
     TimerId nextId_ = 1;  // 0 stays free for "no timer"
     int depth_ = 0;
 };

@@ -222,7 +222,7 @@ protected:
     std::shared_ptr<Outcome> plan(Request request, Clock::time_point at, Clock::duration timeout = 5s) {
         RequestOptions options;
         options.deadline = at + timeout;
-        options.sendAt = at;
+        options.sendAt = executor_.wallNow() + (at - executor_.now());  // the same instant on the wall clock
         return submitWith(std::move(request), options);
     }
     std::shared_ptr<Outcome> submit(Request request, Clock::duration timeout) {
@@ -328,6 +328,34 @@ TEST_F(QueueOrder, APlannedRequestIsWrittenAtItsInstantAndNotBefore) {
     acceptLast();
     answer(C::CommandResponse, kShutterAnswer);
     EXPECT_TRUE(answered(shutter, C::CommandResponse, kShutterAnswer));
+}
+
+// The instant is the wall clock's: a time daemon stepping the clock meanwhile is followed.
+TEST_F(QueueOrder, APlannedRequestFollowsAStepOfTheWallClock) {
+    const auto wallAt = executor_.wallNow() + 5s;
+    auto back = plan(shutterOn(), executor_.now() + 5s, 20s);
+    executor_.advance(1s);
+    executor_.stepWallClock(-3s);  // the clock was 3 s fast: the instant is now 7 s away
+    executor_.advance(6900ms);
+    EXPECT_EQ(link_.count(), 0U);
+    executor_.advance(100ms);
+    ASSERT_THAT(link_.messages(), ElementsAre("01 01 01"));
+    EXPECT_EQ(executor_.wallNow(), wallAt);
+    acceptLast();
+    answer(C::CommandResponse, kShutterAnswer);
+    EXPECT_TRUE(answered(back, C::CommandResponse, kShutterAnswer));
+
+    const auto later = executor_.wallNow() + 5s;
+    auto ahead = plan(shutterOn(), executor_.now() + 5s);
+    executor_.stepWallClock(2s);  // the clock was 2 s slow: 3 s to go
+    executor_.advance(2900ms);
+    EXPECT_EQ(link_.count(), 1U);
+    executor_.advance(100ms);
+    EXPECT_EQ(link_.count(), 2U);
+    EXPECT_EQ(executor_.wallNow(), later);
+    acceptLast();
+    answer(C::CommandResponse, kShutterAnswer);
+    EXPECT_TRUE(answered(ahead, C::CommandResponse, kShutterAnswer));
 }
 
 TEST_F(QueueOrder, OtherRequestsGoBeforeTheHoldBackAndWaitWithinIt) {

@@ -137,7 +137,7 @@ public:
         std::lock_guard lock(mutex_);
         return lastDeadline_;
     }
-    std::optional<core::Deadline> lastSendAt() const {
+    std::optional<core::WallTime> lastSendAt() const {
         std::lock_guard lock(mutex_);
         return lastSendAt_;
     }
@@ -324,7 +324,7 @@ public:
     // request() with an id of its own, so that tests see (and answer, and find
     // cancelled) one record per camera.
     void requestEach(core::CallId call, core::Selection selection, protocol::Request request, core::Deadline deadline,
-                     std::optional<core::Deadline> sendAt,
+                     std::optional<core::WallTime> sendAt,
                      std::function<void(core::Result<std::vector<core::CameraAnswer>>)> done) override {
         {
             std::lock_guard lock(mutex_);
@@ -636,7 +636,7 @@ private:
     std::vector<RequestRecord> requests_;
     std::vector<core::CallId> cancelled_;
     std::map<core::CallId, std::vector<core::CallId>> groups_;  // requestEach() id → its requests' ids
-    std::optional<core::Deadline> lastSendAt_;                    // issue 17: the last requestEach()'s instant
+    std::optional<core::WallTime> lastSendAt_;                  // issue 17: the last requestEach()'s instant
     std::vector<std::uint64_t> unsubscribed_;
     std::vector<std::pair<std::string, std::chrono::milliseconds>> keepAlives_;
     std::vector<std::string> calls_;

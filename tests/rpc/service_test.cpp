@@ -506,7 +506,7 @@ TEST_F(ServiceTest, SetDateTimeWithoutATimeWritesTheNextWholeSecondAtItsStart) {
     v1::MultiResult response;
     ASSERT_TRUE(stub_->SetDateTime(context().get(), request, &response).ok());
     // The fixed clock reads 2023-11-14 22:13:20.000 UTC: 100 ms on, the next second is :21.
-    EXPECT_EQ(fake_.lastSendAt(), std::optional<core::Deadline>(kSteadyBase + 1s));
+    EXPECT_EQ(fake_.lastSendAt(), std::optional<core::WallTime>(kWallBase + 1s));
     auto expected = protocol::command::setLocalDateTime({{2023, 11, 14, 22, 13, 21}, 0, false});
     ASSERT_TRUE(expected);
     EXPECT_EQ(hex(fake_.requests().at(0).request.message), hex(expected->message));
@@ -796,7 +796,7 @@ TEST_F(ServiceTest, ShutterWithStartAtPlansEveryCameraAtTheInstantAndReportsIt) 
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + 20s);
     ASSERT_TRUE(stub_->SetShutter(&ctx, request, &response).ok());
-    EXPECT_EQ(fake_.lastSendAt(), std::optional<core::Deadline>(kSteadyBase + 2s));
+    EXPECT_EQ(fake_.lastSendAt(), std::optional<core::WallTime>(kWallBase + 2s));
     ASSERT_EQ(response.results_size(), 3);
     for (const auto& result : response.results()) {
         EXPECT_EQ(result.planned().seconds(), 1'700'000'002);
