@@ -1087,21 +1087,55 @@ int lastMedia(Session& session, const Invocation& invocation) {
 
 // --- issue 17: the capture journal ---------------------------------------------------
 
-// Whether the journal entry is about one of the cameras asked for (-i; none: every camera).
-bool selected(const Invocation& invocation, const std::string& identifier, const std::string& address) {
-    if (invocation.cameras.empty()) return true;
-    return std::any_of(invocation.cameras.begin(), invocation.cameras.end(), [&](const std::string& camera) {
-        return camera == identifier || protocol::sameIgnoringCase(camera, address);
-    });
-}
+// Whether a camera is one of those asked for (-i: identifiers or addresses; none: every
+// camera). Shutter results name identifiers only: the journal's other entries give
+// each identifier's address.
+class CameraPick {
+public:
+    CameraPick(const Invocation& invocation, const std::vector<v1::CaptureEntry>& entries)
+        : asked_(invocation.cameras) {
+        for (const auto& entry : entries) {
+            if (entry.has_encoding()) addresses_[entry.encoding().camera()] = entry.encoding().address();
+            if (entry.has_media()) addresses_[entry.media().camera()] = entry.media().address();
+        }
+    }
+    bool operator()(const std::string& identifier) const {
+        if (asked_.empty()) return true;
+        const auto address = addresses_.find(identifier);
+        return std::any_of(asked_.begin(), asked_.end(), [&](const std::string& camera) {
+            return camera == identifier ||
+                   (address != addresses_.end() && protocol::sameIgnoringCase(camera, address->second));
+        });
+    }
+    bool concerns(const v1::CaptureEntry& entry) const {
+        if (entry.has_encoding()) return (*this)(entry.encoding().camera());
+        if (entry.has_media()) return (*this)(entry.media().camera());
+        const auto& results = entry.shutter().result().results();
+        return std::any_of(results.begin(), results.end(), [this](const auto& r) { return (*this)(r.identifier()); });
+    }
 
-// One row per camera and event: TIME, CAMERA, EVENT, DETAIL.
-void addJournalRows(Table& table, const Invocation& invocation, const v1::CaptureEntry& entry) {
+private:
+    std::vector<std::string> asked_;
+    std::map<std::string, std::string> addresses_;
+};
+
+// One row per camera and event (TIME, CAMERA, EVENT, DETAIL), with its time for sorting.
+struct JournalRow {
+    std::chrono::nanoseconds at;
+    std::vector<std::string> cells;
+};
+
+void addJournalRows(std::vector<JournalRow>& rows, const CameraPick& picked, const v1::CaptureEntry& entry) {
+    const auto row = [&rows](const google::protobuf::Timestamp& at, std::vector<std::string> cells) {
+        cells.insert(cells.begin(), dateTimeText(at));
+        rows.push_back({sinceEpoch(at), std::move(cells)});
+    };
     if (entry.has_shutter()) {
         const auto& shutter = entry.shutter();
-        const std::string event = std::string("shutter ") + (shutter.on() ? "on" : "off");
+        const std::string event =
+            std::string("shutter ") + (shutter.on() ? "on" : "off") + (shutter.has_planned() ? " (planned)" : "");
         for (const auto& result : shutter.result().results()) {
-            if (!selected(invocation, result.identifier(), "")) continue;
+            if (!picked(result.identifier())) continue;
             const bool sent = result.has_sent();
             std::string detail;
             if (result.code() != 0) {
@@ -1114,43 +1148,48 @@ void addJournalRows(Table& table, const Invocation& invocation, const v1::Captur
                 detail += (detail.empty() ? "" : ", ") +
                           microseconds(sinceEpoch(result.sent()) - sinceEpoch(shutter.planned())) + " after the plan";
             }
-            table.addRow({dateTimeText(sent ? result.sent() : entry.time()), result.identifier(),
-                          event + (shutter.has_planned() ? " (planned)" : ""), detail});
+            row(sent ? result.sent() : entry.time(), {result.identifier(), event, detail});
         }
     } else if (entry.has_encoding()) {
         const auto& change = entry.encoding();
-        if (!selected(invocation, change.camera(), change.address())) return;
-        table.addRow({dateTimeText(entry.time()), change.camera(),
-                      change.encoding() ? "encoding started" : "encoding stopped", ""});
+        if (!picked(change.camera())) return;
+        row(entry.time(), {change.camera(), change.encoding() ? "encoding started" : "encoding stopped", ""});
     } else if (entry.has_media()) {
         const auto& media = entry.media();
-        if (!selected(invocation, media.camera(), media.address())) return;
-        table.addRow(
-            {dateTimeText(entry.time()), media.camera(), "media", printable(media.folder() + "/" + media.file())});
+        if (!picked(media.camera())) return;
+        row(entry.time(), {media.camera(), "media", printable(media.folder() + "/" + media.file())});
     }
 }
 
-// Every entry in the range, page by page (ListCaptures answers at most 1000 at a time).
+// Every entry in the range, page by page (ListCaptures answers at most 1000 at a time);
+// the table in time order (a shutter entry is recorded once every camera answered, after
+// the encoding changes it caused), JSON in the journal's order.
 int journal(Session& session, const Invocation& invocation) {
     v1::ListCapturesRequest request;
     if (invocation.since) setTimestamp(request.mutable_since(), *invocation.since);
     if (invocation.until) setTimestamp(request.mutable_until(), *invocation.until);
-    Table table({"TIME", "CAMERA", "EVENT", "DETAIL"});
+    std::vector<v1::CaptureEntry> entries;
     for (;;) {
         v1::ListCapturesResponse response;
         const auto status =
             callUnary(session, invocation, &v1::Goprod::StubInterface::ListCaptures, request, &response);
         if (!status.ok()) return reportStatus(session, invocation, status);
-        for (const auto& entry : response.entries()) {
-            if (invocation.json) {
-                session.out << jsonLine(entry) << '\n';
-            } else {
-                addJournalRows(table, invocation, entry);
-            }
-        }
+        entries.insert(entries.end(), response.entries().begin(), response.entries().end());
         if (!response.more() || response.entries().empty()) break;
         request.set_after_sequence(response.entries(response.entries_size() - 1).sequence());
     }
+    const CameraPick picked(invocation, entries);
+    if (invocation.json) {
+        for (const auto& entry : entries) {
+            if (picked.concerns(entry)) session.out << jsonLine(entry) << '\n';
+        }
+        return kExitOk;
+    }
+    std::vector<JournalRow> rows;
+    for (const auto& entry : entries) addJournalRows(rows, picked, entry);
+    std::stable_sort(rows.begin(), rows.end(), [](const JournalRow& a, const JournalRow& b) { return a.at < b.at; });
+    Table table({"TIME", "CAMERA", "EVENT", "DETAIL"});
+    for (auto& row : rows) table.addRow(std::move(row.cells));
     if (!table.empty()) session.print(table);
     return kExitOk;
 }

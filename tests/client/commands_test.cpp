@@ -495,23 +495,41 @@ TEST_F(Commands, JournalShowsEveryCamerasEventsPageByPage) {
     EXPECT_EQ(err(), "");
 }
 
-TEST_F(Commands, JournalJsonIsOneEntryALineAndDashIPicksCameras) {
+TEST_F(Commands, JournalJsonIsOneEntryALineAndDashIPicksCamerasByIdentifierOrAddress) {
     v1::ListCapturesResponse response;
     for (const char* camera : {"0456", "1234"}) {
         auto* entry = response.add_entries();
+        *entry->mutable_time() = at(1700000000, 500'000'000);
         entry->mutable_encoding()->set_camera(camera);
+        entry->mutable_encoding()->set_address(std::string("D4:1C:00:00:") + camera[0] + camera[1] + ":" +
+                                               (camera + 2));
         entry->mutable_encoding()->set_encoding(false);
     }
+    auto* shutter = response.add_entries()->mutable_shutter();  // recorded last, sent first
+    *shutter->mutable_result()->add_results() = ok("1234");
+    *shutter->mutable_result()->mutable_results(0)->mutable_sent() = at(1700000000, 100'000'000);
     EXPECT_CALL(stub_, ListCaptures(_, _, _))
-        .Times(2)
+        .Times(4)
         .WillRepeatedly(DoAll(SetArgPointee<2>(response), Return(grpc::Status::OK)));
     EXPECT_EQ(goproctl({"journal", "--json"}), kExitOk);
-    const auto json = lines(out());
-    ASSERT_EQ(json.size(), 2U);
+    auto json = lines(out());
+    ASSERT_EQ(json.size(), 3U);
     EXPECT_THAT(json[0], HasSubstr("\"encoding\":{\"camera\":\"0456\""));
     out_.str("");
+    EXPECT_EQ(goproctl({"journal", "--json", "-i", "1234"}), kExitOk);
+    json = lines(out());
+    ASSERT_EQ(json.size(), 2U) << "the entries about 1234 only";
+    EXPECT_THAT(json[0], HasSubstr("\"camera\":\"1234\""));
+    EXPECT_THAT(json[1], HasSubstr("\"shutter\""));
+    out_.str("");
     EXPECT_EQ(goproctl({"journal", "-i", "1234"}), kExitOk);
-    EXPECT_THAT(lines(out()), ElementsAre("TIME  CAMERA  EVENT             DETAIL", "-     1234    encoding stopped"));
+    EXPECT_THAT(lines(out()), ElementsAre("TIME                        CAMERA  EVENT             DETAIL",
+                                          "2023-11-14 22:13:20.100000  1234    shutter off",
+                                          "2023-11-14 22:13:20.500000  1234    encoding stopped"))
+        << "in time order";
+    out_.str("");
+    EXPECT_EQ(goproctl({"journal", "-i", "d4:1c:00:00:12:34"}), kExitOk);
+    EXPECT_EQ(lines(out()).size(), 3U) << "an address picks the camera's shutter rows too";
 }
 
 TEST_F(Commands, JournalOffIsReported) {

@@ -127,10 +127,14 @@ def test_a_capture_is_journaled_with_its_times_encoding_changes_and_files():
                            for line in lines), out
                 assert any(cam in line and "encoding started" in line for line in lines), out
                 assert any(cam in line and "media" in line and ".MP4" in line for line in lines), out
-            code, out, err = await goproctl(rig.daemon, "journal", "--json", "--since", "-1h", "-i", cams[0])
+            code, out, err = await goproctl(rig.daemon, "journal", "--json", "--since", "-1h")
             assert code == 0, (out, err)
-            assert [Parse(line, pb.CaptureEntry()) for line in out.splitlines()] == entries, \
-                "--json prints whole entries; -i picks rows of the table only"
+            assert [Parse(line, pb.CaptureEntry()) for line in out.splitlines()] == entries
+            code, out, err = await goproctl(rig.daemon, "journal", "--json", "-i", cams[0])
+            assert code == 0, (out, err)
+            assert [Parse(line, pb.CaptureEntry()) for line in out.splitlines()] == \
+                [e for e in entries if e.HasField("shutter") or cams[0] in (e.encoding.camera, e.media.camera)], \
+                "-i keeps the entries about that camera (shutter entries whole)"
             code, out, err = await goproctl(rig.daemon, "journal", "--since", "+1h")
             assert (code, out) == (0, ""), (out, err)
     asyncio.run(scenario())
