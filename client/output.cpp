@@ -74,27 +74,25 @@ std::chrono::nanoseconds sinceEpoch(const google::protobuf::Timestamp& time) {
     return std::chrono::seconds(time.seconds()) + std::chrono::nanoseconds(time.nanos());
 }
 
-std::string clockTime(const google::protobuf::Timestamp& time) {
+namespace {
+// "[2026-12-07 ]14:03:07.123456" in local time; "-" when unset.
+std::string localTimeText(const google::protobuf::Timestamp& time, bool withDate) {
     if (time.seconds() == 0 && time.nanos() == 0) return "-";
     const std::time_t seconds = time.seconds();
     std::tm local{};
     localtime_r(&seconds, &local);
-    char text[32];
-    std::snprintf(text, sizeof text, "%02d:%02d:%02d.%06d", local.tm_hour, local.tm_min, local.tm_sec,
+    char date[40] = "";
+    if (withDate) std::snprintf(date, sizeof date, "%04d-%02d-%02d ", local.tm_year + 1900, local.tm_mon + 1, local.tm_mday);
+    char text[96];
+    std::snprintf(text, sizeof text, "%s%02d:%02d:%02d.%06d", date, local.tm_hour, local.tm_min, local.tm_sec,
                   time.nanos() / 1000);
     return text;
 }
+}  // namespace
 
-std::string dateTimeText(const google::protobuf::Timestamp& time) {
-    if (time.seconds() == 0 && time.nanos() == 0) return "-";
-    const std::time_t seconds = time.seconds();
-    std::tm local{};
-    localtime_r(&seconds, &local);
-    char text[48];
-    std::snprintf(text, sizeof text, "%04d-%02d-%02d %02d:%02d:%02d.%06d", local.tm_year + 1900, local.tm_mon + 1,
-                  local.tm_mday, local.tm_hour, local.tm_min, local.tm_sec, time.nanos() / 1000);
-    return text;
-}
+std::string clockTime(const google::protobuf::Timestamp& time) { return localTimeText(time, false); }
+
+std::string dateTimeText(const google::protobuf::Timestamp& time) { return localTimeText(time, true); }
 
 void setTimestamp(google::protobuf::Timestamp* out, std::chrono::system_clock::time_point time) {
     const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count();
