@@ -84,6 +84,28 @@ async def direct_starts(bus, sim, paths):
     return spreads(runs)
 
 
+class Journal:
+    """goprod's capture journal, read from the last entry seen on."""
+
+    def __init__(self, stub):
+        self.stub, self.sequence = stub, 0
+
+    async def media_read(self, ids):
+        """Until the journal has the last media of every camera in `ids` (goprod reads it from
+        each camera once its encoding stops: a request on its link) or an error after 10 s."""
+        left, deadline = set(ids), time.monotonic() + 10
+        while left:
+            page = await self.stub.ListCaptures(pb.ListCapturesRequest(after_sequence=self.sequence), timeout=10)
+            for entry in page.entries:
+                self.sequence = entry.sequence
+                if entry.HasField("media"):
+                    left.discard(entry.media.camera)
+            if left and not page.more:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"no last media in goprod's journal from {sorted(left)}")
+                await asyncio.sleep(0.01)  # polling the journal: no event says the read was recorded
+
+
 async def date_time(stub, count):
     """`RUNS` SetDateTime without a time: sent - planned of each camera (goprod writes the next whole second)."""
     residue = []
@@ -121,6 +143,15 @@ async def starts(count, with_date_time):
             out = {"cameras": count, "planned_spread_us": [], "immediate_spread_us": [],
                    "first_after_plan_us": [], "last_after_plan_us": [], "direct": direct}
             everyone = pb.CameraRequest(all=True)
+            journal = Journal(stub)
+            await journal.media_read([])  # from the entries so far
+
+            async def stop():
+                """Shutter off, then until goprod's journal read each camera's last media, so that
+                the next start finds links as idle as the direct client's."""
+                await stub.SetShutter(pb.SetShutterRequest(target=everyone, on=False), timeout=30)
+                await journal.media_read(ids)
+
             for _ in range(RUNS):
                 start_at = Timestamp()
                 start_at.FromNanoseconds(time.time_ns() + 1_000_000_000)
@@ -131,11 +162,11 @@ async def starts(count, with_date_time):
                 out["planned_spread_us"].append(result.spread.ToNanoseconds() / 1e3)
                 out["first_after_plan_us"].append((min(sent) - nanos(start_at)) / 1e3)
                 out["last_after_plan_us"].append((max(sent) - nanos(start_at)) / 1e3)
-                await stub.SetShutter(pb.SetShutterRequest(target=everyone, on=False), timeout=30)
+                await stop()
                 result = await stub.SetShutter(pb.SetShutterRequest(target=everyone, on=True), timeout=30)
                 assert sum(r.code == 0 for r in result.results) == count, result
                 out["immediate_spread_us"].append(result.spread.ToNanoseconds() / 1e3)
-                await stub.SetShutter(pb.SetShutterRequest(target=everyone, on=False), timeout=30)
+                await stop()
             return out, (await date_time(stub, count) if with_date_time else None)
         finally:
             if channel is not None:
