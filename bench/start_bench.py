@@ -1,16 +1,26 @@
-"""goprod's start figures (issue 17) against goprod-sim on a private bus (prints, never asserts):
+"""goprod's start figures (issue 17) against goprod-sim on a private bus, side by side with
+a direct D-Bus client on the same simulated cameras in the same run (prints, never asserts):
 
 - the spread of a shutter start (first to last write of shutter on, as each camera's
   `sent` says: goprod issued its WriteValue) on 8 and 64 ready cameras, planned
   (SetShutter.start_at 1 s ahead) and immediate (no start_at), several runs each;
-- for a planned start, how late the first and the last write left after the instant.
+- for a planned start, how late the first and the last write left after the instant;
+- the baseline, before goprod connects the same cameras: bench/direct_client --start,
+  which connects them itself (registered for goprod's status pushes), dealt over the
+  adapters as goprod places them, and writes shutter on to every camera back to back,
+  at once or at a wall-clock instant 1 s ahead (clock_nanosleep), each write stamped
+  right before its WriteValue call as goprod stamps `sent`;
+- the clock alignment of SetDateTime without a time on 8 cameras (goprod writes the
+  next whole second at its start): each camera's sent - planned.
 
-No direct-client baseline yet: the figure is goprod's own (the sim answers in the
-same process for every camera, so its spread is goprod's).
+Each start is followed by a stop; goprod's capture journal then reads every camera's
+last media (a request on each link), and the bench waits for that before the next
+start, so that goprod's starts find idle links as the direct client's do.
 
-Measured on a 2-CPU AMD EPYC VM, Linux 6.18 (README.md, "Performance", "Starts"): spread
-181 µs planned, 79 µs immediate at 8 cameras, 783 / 618 µs at 64; planned writes leave
-0.35 ms after the instant (medians of 10).
+Measured on a 2-CPU AMD EPYC VM, Linux 6.18 (README.md, "Performance", "Starts"), medians
+of 10, goprod / direct client: spread 189 / 153 µs planned, 151 / 52 µs immediate at 8
+cameras, 1057 / 630 and 894 / 513 µs at 64; planned first writes 0.21 / 0.17 ms after the
+instant; date-time: each camera's write 320 µs after the whole second (median, max 430).
 
 Usage: bench/start_bench.py BUILD_DIR [--json] [--smoke]
 """
