@@ -364,9 +364,11 @@ int starts(const std::vector<std::string>& devices, bool registered, std::size_t
     auto connection = sdbus::createSystemBusConnection();
     Bench bench(*connection);
     for (const auto& device : devices) bench.addCamera(device, registered);
-    // Not measured: the first asynchronous calls of a fresh process page in
-    // their code (a first start of 64 cameras spread over 4 to 9 ms, the next
-    // ones 0.3 to 0.8 ms); goprod's session made its requests before any start.
+    // Not measured: a first round of requests. The first start of a fresh
+    // process stalled 5 to 10 ms at one write (of 64): the first larger malloc
+    // after set-up consolidated the small blocks freed with the GetManagedObjects
+    // answers (perf shows malloc_consolidate; malloc_trim(0) here removes the
+    // stall as well). goprod's session made its requests before any start.
     bench.writeToAll(kGetVersion);
     bench.awaitAnswers();
     for (std::size_t run = 0; run < runs; ++run) {
