@@ -11,6 +11,8 @@
 //   direct_client --seconds S DEVICE_PATH...      throughput, one line of JSON
 //   direct_client --sequential N DEVICE_PATH      latency of N requests in a row
 //   direct_client --connect DEVICE_PATH...        connect time (the rig benchmark)
+//   direct_client --start N [--at-offset-ms MS] DEVICE_PATH...
+//                                                  start spread (the start benchmark)
 //
 // --connect connects the given cameras (their paths name the adapter each goes
 // through: /org/bluez/hci2/dev_...) one at a time per adapter, as a controller
@@ -19,9 +21,22 @@
 // goprod does. The time is from the first Connect to the last notification
 // enabled: goprod's connection without its session set-up.
 //
+// --start (with --registered: the start benchmark's fair baseline) writes shutter
+// on (GP-0072 01 01 01) to every camera at once, N times: the WriteValue calls
+// issued back to back, each stamped right before its call (as goprod stamps
+// `sent`), then waits for every camera's response on GP-0073, then writes
+// shutter off the same way so that each run finds the cameras as the first did.
+// With --at-offset-ms, each run first sleeps until a wall-clock instant MS ahead
+// (clock_nanosleep, CLOCK_REALTIME, TIMER_ABSTIME: start_at is a wall-clock
+// instant too): a planned start. One line of JSON per run: the spread (last
+// issue - first issue) and, planned, how long after the instant the first and
+// the last call were issued. Before the first run, one Get Open GoPro Version
+// to every camera, not measured.
+//
 // It prints figures; it asserts nothing about time. Single-threaded: every
 // callback runs on the connection's event loop in the main thread.
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -29,9 +44,12 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <time.h>
 
 #include <sdbus-c++/sdbus-c++.h>
 
@@ -52,6 +70,9 @@ constexpr const char* kCharacteristic = "org.bluez.GattCharacteristic1";
 const std::vector<std::uint8_t> kGetVersion{0x01, 0x51};
 // Register for statuses 8, 10, 69, 70 (GP-0076), as goprod's session does.
 const std::vector<std::uint8_t> kRegisterStatuses{0x05, 0x53, 0x08, 0x0a, 0x45, 0x46};
+// Set Shutter (01) on and off, framed (a general header: 3 bytes follow), as goprod writes them.
+const std::vector<std::uint8_t> kShutterOn{0x03, 0x01, 0x01, 0x01};
+const std::vector<std::uint8_t> kShutterOff{0x03, 0x01, 0x01, 0x00};
 
 std::string uuidOf(protocol::Characteristic characteristic) { return std::string(protocol::info(characteristic).uuid); }
 
@@ -99,7 +120,8 @@ public:
             .onInterface("org.freedesktop.DBus.Properties")
             .call([this, self](const std::string&, const std::map<std::string, sdbus::Variant>& changed,
                                const std::vector<std::string>&) {
-                if (changed.count("Value") != 0) answered(*self);
+                const auto value = changed.find("Value");
+                if (value != changed.end()) answered(*self, value->second.get<std::vector<std::uint8_t>>());
             });
         camera->response->finishRegistration();
         camera->response->callMethod("StartNotify").onInterface(kCharacteristic);
@@ -136,6 +158,28 @@ public:
         connection_.enterEventLoop();
     }
 
+    // Start mode: writes the command `bytes` to every camera back to back and
+    // returns when each was issued (steady clock, right before its call), in
+    // camera order.
+    std::vector<Clock::time_point> writeToAll(const std::vector<std::uint8_t>& bytes) {
+        std::vector<Clock::time_point> issued;
+        issued.reserve(cameras_.size());
+        awaiting_ = cameras_.size();
+        awaitedCommand_ = bytes.at(1);
+        for (auto& camera : cameras_) {
+            issued.push_back(Clock::now());
+            writeAsync(*camera->command, bytes);
+        }
+        return issued;
+    }
+
+    // Until every camera answered the last writeToAll with success.
+    void awaitAnswers() {
+        if (awaiting_ != 0) connection_.enterEventLoop();
+    }
+
+    std::size_t cameras() const { return cameras_.size(); }
+
     std::uint64_t answeredTotal() const {
         std::uint64_t total = 0;
         for (const auto& camera : cameras_) total += camera->answered;
@@ -157,11 +201,10 @@ private:
                            std::map<std::string, sdbus::Variant>{{"type", sdbus::Variant(std::string("request"))}});
     }
 
-    void send(Camera& camera) {
-        camera.sentAt = Clock::now();
-        camera.command->callMethodAsync("WriteValue")
+    void writeAsync(sdbus::IProxy& characteristic, const std::vector<std::uint8_t>& bytes) {
+        characteristic.callMethodAsync("WriteValue")
             .onInterface(kCharacteristic)
-            .withArguments(kGetVersion,
+            .withArguments(bytes,
                            std::map<std::string, sdbus::Variant>{{"type", sdbus::Variant(std::string("request"))}})
             .uponReplyInvoke([](const sdbus::Error* error) {
                 if (error != nullptr) {
@@ -171,8 +214,23 @@ private:
             });
     }
 
-    void answered(Camera& camera) {
+    void send(Camera& camera) {
+        camera.sentAt = Clock::now();
+        writeAsync(*camera.command, kGetVersion);
+    }
+
+    void answered(Camera& camera, const std::vector<std::uint8_t>& value) {
         ++camera.answered;
+        if (awaiting_ != 0) {
+            // Start mode: [length] [command] [status], 0 = success.
+            if (value.size() < 3 || value[1] != awaitedCommand_ || value[2] != 0x00) {
+                std::fprintf(stderr, "direct_client: a camera did not accept command %02x (%zu bytes, status %d)\n",
+                             awaitedCommand_, value.size(), value.size() < 3 ? -1 : value[2]);
+                std::exit(1);
+            }
+            if (--awaiting_ == 0) connection_.leaveEventLoop();
+            return;
+        }
         if (limit_ != 0) {
             latenciesUs_.push_back(std::chrono::duration<double, std::micro>(Clock::now() - camera.sentAt).count());
             if (latenciesUs_.size() == limit_) {
@@ -185,7 +243,9 @@ private:
 
     sdbus::IConnection& connection_;
     std::vector<std::unique_ptr<Camera>> cameras_;
-    std::size_t limit_ = 0;  // sequential mode: stop after this many answers
+    std::size_t limit_ = 0;     // sequential mode: stop after this many answers
+    std::size_t awaiting_ = 0;  // start mode: answers still to come
+    std::uint8_t awaitedCommand_ = 0;
     std::vector<double> latenciesUs_;
 };
 
@@ -296,10 +356,59 @@ int connectTime(const std::vector<std::string>& devices) {
     return 0;
 }
 
+std::int64_t nanosOf(const timespec& time) { return std::int64_t{time.tv_sec} * 1'000'000'000 + time.tv_nsec; }
+
+// `runs` starts (shutter on to every camera, then off), planned `offsetMs` ahead when set.
+int starts(const std::vector<std::string>& devices, bool registered, std::size_t runs,
+           std::optional<std::int64_t> offsetMs) {
+    auto connection = sdbus::createSystemBusConnection();
+    Bench bench(*connection);
+    for (const auto& device : devices) bench.addCamera(device, registered);
+    // Not measured: a first round of requests. The first start of a fresh
+    // process stalled 5 to 10 ms at one write (of 64): the first larger malloc
+    // after set-up consolidated the small blocks freed with the GetManagedObjects
+    // answers (perf shows malloc_consolidate; malloc_trim(0) here removes the
+    // stall as well). goprod's session made its requests before any start.
+    bench.writeToAll(kGetVersion);
+    bench.awaitAnswers();
+    for (std::size_t run = 0; run < runs; ++run) {
+        double lateUs = 0;  // planned: how long after the instant this thread woke
+        Clock::time_point woke;
+        if (offsetMs) {
+            timespec now{};
+            clock_gettime(CLOCK_REALTIME, &now);
+            const std::int64_t instant = nanosOf(now) + *offsetMs * 1'000'000;
+            const timespec at{static_cast<time_t>(instant / 1'000'000'000), static_cast<long>(instant % 1'000'000'000)};
+            while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &at, nullptr) == EINTR) {
+            }
+            clock_gettime(CLOCK_REALTIME, &now);
+            woke = Clock::now();
+            lateUs = static_cast<double>(nanosOf(now) - instant) / 1e3;
+        }
+        const auto issued = bench.writeToAll(kShutterOn);
+        bench.awaitAnswers();
+        const auto [first, last] = std::minmax_element(issued.begin(), issued.end());
+        const auto us = [](Clock::duration span) { return std::chrono::duration<double, std::micro>(span).count(); };
+        std::printf("{\"cameras\": %zu, \"planned\": %s, \"spread_us\": %.1f", bench.cameras(),
+                    offsetMs ? "true" : "false", us(*last - *first));
+        if (offsetMs) {
+            std::printf(", \"first_after_instant_us\": %.1f, \"last_after_instant_us\": %.1f",
+                        lateUs + us(*first - woke), lateUs + us(*last - woke));
+        }
+        std::printf("}\n");
+        std::fflush(stdout);
+        bench.writeToAll(kShutterOff);  // every run starts from cameras that are not recording
+        bench.awaitAnswers();
+    }
+    bench.disconnectAll();
+    return 0;
+}
+
 int usage() {
     std::fputs(
         "usage: direct_client [--registered] (--seconds S | --sequential N) DEVICE_PATH...\n"
-        "       direct_client --connect DEVICE_PATH...\n",
+        "       direct_client --connect DEVICE_PATH...\n"
+        "       direct_client [--registered] --start N [--at-offset-ms MS] DEVICE_PATH...\n",
         stderr);
     return 2;
 }
@@ -311,6 +420,8 @@ int main(int argc, char** argv) {
     bool connect = false;
     double seconds = 0;
     std::size_t sequential = 0;
+    std::size_t startRuns = 0;
+    std::optional<std::int64_t> offsetMs;
     std::vector<std::string> devices;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
@@ -322,6 +433,10 @@ int main(int argc, char** argv) {
             seconds = std::atof(argv[++i]);
         } else if (arg == "--sequential" && i + 1 < argc) {
             sequential = static_cast<std::size_t>(std::atol(argv[++i]));
+        } else if (arg == "--start" && i + 1 < argc) {
+            startRuns = static_cast<std::size_t>(std::atol(argv[++i]));
+        } else if (arg == "--at-offset-ms" && i + 1 < argc) {
+            offsetMs = std::atoll(argv[++i]);
         } else if (!arg.empty() && arg[0] == '/') {
             devices.push_back(arg);
         } else {
@@ -336,7 +451,18 @@ int main(int argc, char** argv) {
             return 1;
         }
     }
-    if (connect || devices.empty() || (seconds <= 0) == (sequential == 0)) return usage();
+    if (startRuns != 0 && !connect && !devices.empty() && seconds <= 0 && sequential == 0 &&
+        (!offsetMs || *offsetMs > 0)) {
+        try {
+            return starts(devices, registered, startRuns, offsetMs);
+        } catch (const sdbus::Error& error) {
+            std::fprintf(stderr, "direct_client: %s (%s)\n", error.getMessage().c_str(), error.getName().c_str());
+            return 1;
+        }
+    }
+    if (connect || startRuns != 0 || offsetMs || devices.empty() || (seconds <= 0) == (sequential == 0)) {
+        return usage();
+    }
 
     try {
         // The bus is DBUS_SYSTEM_BUS_ADDRESS's, as for goprod and bluetoothd.
