@@ -18,9 +18,9 @@ last media (a request on each link), and the bench waits for that before the nex
 start, so that goprod's starts find idle links as the direct client's do.
 
 Measured on a 2-CPU AMD EPYC VM, Linux 6.18 (README.md, "Performance", "Starts"), medians
-of 10, goprod / direct client: spread 189 / 153 µs planned, 151 / 52 µs immediate at 8
-cameras, 1057 / 630 and 894 / 513 µs at 64; planned first writes 0.21 / 0.17 ms after the
-instant; date-time: each camera's write 320 µs after the whole second (median, max 430).
+of 10, goprod / direct client: spread 191 / 156 µs planned, 218 / 51 µs immediate at 8
+cameras, 1124 / 648 and 997 / 412 µs at 64; planned first writes 0.17 / 0.18 ms after the
+instant; date-time: each camera's write 320 µs after the whole second (median, max 580).
 
 Usage: bench/start_bench.py BUILD_DIR [--json] [--smoke]
 """
