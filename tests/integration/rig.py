@@ -91,6 +91,22 @@ class Rig:
         await call.initial_metadata()
         return call
 
+    async def last_media_read(self, identifier, timeout=10):
+        """Waits until goprod's capture journal has read the camera's last media after each
+        stop (issue 17: one Get Last Captured Media, F5 6D, on its link after its encoding
+        stops), so that a test reading what the camera receives next does not meet it."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            entries = (await self.stub.ListCaptures(pb.ListCapturesRequest(), timeout=10)).entries
+            stops = sum(e.HasField("encoding") and e.encoding.camera == identifier and not e.encoding.encoding
+                        for e in entries)
+            media = sum(e.HasField("media") and e.media.camera == identifier for e in entries)
+            if media >= stops:
+                return
+            assert loop.time() < deadline, f"no last media read after {identifier}'s stop: {entries}"
+            await asyncio.sleep(0.02)  # polling the journal for the entry, with a deadline
+
     async def received(self, identifier):
         """What the camera received, without goprod's keep-alives (they come every 3 s, any time)."""
         return [m for m in await self.sim.received(identifier) if m != KEEP_ALIVE]

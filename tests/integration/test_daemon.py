@@ -113,6 +113,7 @@ def test_every_seed_command_reaches_the_camera_with_the_seed_bytes():
                 assert result.code == OK, result
                 received = await rig.received(cam)
                 assert (expected[0], bytes.fromhex(expected[1])) == received[0]
+                await rig.last_media_read(cam)  # after the stop: the journal's read, not the next step's
                 await rig.sim.control("ClearReceived", "s", cam)
     run(scenario())
 
