@@ -47,17 +47,6 @@ std::chrono::nanoseconds monotonicNow() {
 
 }  // namespace
 
-// The kernel lets a poll sleep overrun by 0.1% of its timeout (at least the thread's
-// 50 µs timer slack): 1 ms late after a 1 s sleep. A timer further than kPreciseSpan
-// (and that overrun) away is woken for early, so that the last sleep is short and the
-// timer runs within ~50 µs of its time (issue 17: planned starts). Never negative:
-// ppoll refuses a negative timeout.
-std::chrono::nanoseconds EventLoop::earlyWake(std::chrono::nanoseconds timeout) {
-    constexpr auto kPreciseSpan = std::chrono::milliseconds(50);
-    const auto early = kPreciseSpan + timeout / 1000;
-    return timeout > early ? timeout - early : timeout;
-}
-
 EventLoop::EventLoop() {
     eventFd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (eventFd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
@@ -240,9 +229,9 @@ void EventLoop::runPosted() {
 void EventLoop::wait() {
     std::optional<std::chrono::nanoseconds> timeout;  // relative; none = sleep until an fd is ready
     if (!timers_.empty()) {
-        timeout = earlyWake(
+        timeout =
             std::max(std::chrono::nanoseconds::zero(),
-                     std::chrono::duration_cast<std::chrono::nanoseconds>(timers_.begin()->first.due - Clock::now())));
+                     std::chrono::duration_cast<std::chrono::nanoseconds>(timers_.begin()->first.due - Clock::now()));
     }
     {
         std::lock_guard lock(mutex_);

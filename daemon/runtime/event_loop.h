@@ -62,15 +62,16 @@ public:
     void stop() noexcept;
     bool onLoopThread() const { return loopThread_.load() == std::this_thread::get_id(); }
 
-    // How long wait() sleeps when the next timer is `timeout` away (see event_loop.cpp).
-    static std::chrono::nanoseconds earlyWake(std::chrono::nanoseconds timeout);
-
 private:
-    struct Key {
-        Clock::time_point due;
+    // A timer's place in its map: by due time, then in the order timers were set.
+    template <class TimePoint>
+    struct DueKey {
+        TimePoint due;
         TimerId id;
-        bool operator<(const Key& other) const { return due != other.due ? due < other.due : id < other.id; }
+        bool operator<(const DueKey& other) const { return due != other.due ? due < other.due : id < other.id; }
     };
+    using Key = DueKey<Clock::time_point>;
+    using WallKey = DueKey<WallClock::time_point>;  // issue 17
 
     void processConnection();
     void runDueTimers();
@@ -91,11 +92,6 @@ private:
     std::map<TimerId, Clock::time_point> due_;
     // issue 17: the wall-clock timers, and the timerfd the kernel fires when the
     // wall clock reaches the earliest (stepped or not).
-    struct WallKey {
-        WallClock::time_point due;
-        TimerId id;
-        bool operator<(const WallKey& other) const { return due != other.due ? due < other.due : id < other.id; }
-    };
     std::map<WallKey, std::function<void()>> wallTimers_;
     std::map<TimerId, WallClock::time_point> wallDue_;
     int wallFd_ = -1;

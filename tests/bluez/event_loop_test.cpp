@@ -160,21 +160,6 @@ TEST_F(EventLoopTest, CancellingATimerThatRanIsHarmless) {
     onLoop([&] { loop_.cancel(id); });
 }
 
-// issue 17: the early wake-up before a far timer is never negative (ppoll refuses it: a
-// timer 50.01 ms away once stopped the daemon) and never longer than the timer's wait.
-TEST(EventLoopEarlyWake, NeverNegativeNorLongerThanTheWait) {
-    using std::chrono::nanoseconds;
-    for (std::int64_t ns : {0LL, 1LL, 49'999'999LL, 50'000'000LL, 50'000'001LL, 50'010'000LL, 50'050'050LL,
-                            50'050'051LL, 50'100'000LL, 1'000'000'000LL, 600'000'000'000LL}) {
-        const auto sleep = EventLoop::earlyWake(nanoseconds(ns));
-        EXPECT_GE(sleep.count(), 0) << ns;
-        EXPECT_LE(sleep.count(), ns) << ns;
-    }
-    EXPECT_EQ(EventLoop::earlyWake(std::chrono::seconds(1)), std::chrono::milliseconds(949));
-    EXPECT_EQ(EventLoop::earlyWake(std::chrono::milliseconds(20)), std::chrono::milliseconds(20));
-}
-
-// issue 17: the loop wakes before a far timer (so that its last sleep is short): never runs it early.
 TEST_F(EventLoopTest, AFarTimerRunsNotBeforeItsTimeThoughTheLoopWakesEarlier) {
     start();
     std::promise<std::chrono::steady_clock::duration> ran;
