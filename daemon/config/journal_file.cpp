@@ -1,6 +1,8 @@
 #include "daemon/config/journal_file.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <fstream>
 #include <system_error>
 
@@ -33,11 +35,15 @@ bool writeAll(int fd, const std::string& text) {
     return true;
 }
 
-// The whole lines of a file; a last line without its newline is still being
-// written (or was cut short) and is left out.
-void readLines(const std::filesystem::path& path, std::vector<std::string>& lines) {
+// The whole lines of a file, or of its last `fromEnd` bytes; a last line without
+// its newline is still being written (or was cut short) and is left out.
+void readLines(const std::filesystem::path& path, std::vector<std::string>& lines, std::uint64_t fromEnd = UINT64_MAX) {
     std::ifstream in(path, std::ios::binary);
     std::string line;
+    in.seekg(0, std::ios::end);
+    const auto size = static_cast<std::uint64_t>(std::max<std::streamoff>(in.tellg(), 0));
+    in.seekg(static_cast<std::streamoff>(size > fromEnd ? size - fromEnd : 0));
+    if (size > fromEnd) std::getline(in, line);  // the rest of a line that began before
     while (std::getline(in, line)) {
         if (in.eof()) break;  // no newline after it
         if (!line.empty()) lines.push_back(std::move(line));
@@ -87,6 +93,14 @@ std::vector<std::string> JournalFile::read() {
     readLines(path_, lines);
     std::lock_guard queueLock(queueMutex_);
     lines.insert(lines.end(), queue_.begin(), queue_.end());
+    return lines;
+}
+
+std::vector<std::string> JournalFile::tail(std::uint64_t bytes) {
+    std::vector<std::string> lines;
+    std::lock_guard fileLock(fileMutex_);
+    readLines(path_, lines, bytes);
+    if (lines.empty()) readLines(rotatedPath(), lines, bytes);  // just rotated
     return lines;
 }
 

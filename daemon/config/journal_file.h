@@ -8,7 +8,7 @@
 // disk) is ended with a newline when the file is opened again, so the next
 // line starts clean, and readers skip it because it does not parse.
 //
-// Threading: append(), read() and close() from any thread.
+// Threading: append(), read(), tail() and close() from any thread.
 #pragma once
 
 #include <condition_variable>
@@ -36,6 +36,9 @@ public:
     void append(std::string line);
     // Every whole line, the rotated file's first, including those still queued.
     std::vector<std::string> read();
+    // The whole lines in the last `bytes` of the file (of the rotated one when the
+    // file has none), queued lines left out: the newest entries, without reading all.
+    std::vector<std::string> tail(std::uint64_t bytes);
     // Writes what is queued, then stops the thread.
     void close();
 

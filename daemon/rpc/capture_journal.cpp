@@ -27,20 +27,20 @@ std::string jsonOf(const v1::CaptureEntry& entry) {
     return out;
 }
 
-bool before(const google::protobuf::Timestamp& a, const google::protobuf::Timestamp& b) {
-    return a.seconds() < b.seconds() || (a.seconds() == b.seconds() && a.nanos() < b.nanos());
-}
-
 }  // namespace
 
 CaptureJournal::CaptureJournal(config::JournalFile& file, core::Control& control, Post post,
                                std::chrono::milliseconds mediaTimeout, Now now)
     : file_(file), control_(control), post_(std::move(post)), mediaTimeout_(mediaTimeout), now_(std::move(now)) {
-    const auto lines = file_.read();
-    for (auto line = lines.rbegin(); line != lines.rend(); ++line) {
-        if (const auto entry = parseEntry(*line)) {
-            lastSequence_ = entry->sequence();
-            break;
+    // The newest entry is near the end: read the whole journal only when the last MiB
+    // holds no whole entry (one of a very large rig, or lines cut short).
+    for (const std::uint64_t bytes : {std::uint64_t{1} << 20, UINT64_MAX}) {
+        const auto lines = bytes == UINT64_MAX ? file_.read() : file_.tail(bytes);
+        for (auto line = lines.rbegin(); line != lines.rend(); ++line) {
+            if (const auto entry = parseEntry(*line)) {
+                lastSequence_ = entry->sequence();
+                return;
+            }
         }
     }
 }
@@ -131,8 +131,9 @@ v1::ListCapturesResponse CaptureJournal::list(const v1::ListCapturesRequest& req
         auto entry = parseEntry(line);
         if (!entry) continue;  // a line cut short: whole lines only
         if (entry->sequence() <= request.after_sequence()) continue;
-        if (request.has_since() && before(entry->time(), request.since())) continue;
-        if (request.has_until() && !before(entry->time(), request.until())) continue;
+        const auto time = fromTimestamp(entry->time());
+        if (request.has_since() && time < fromTimestamp(request.since())) continue;
+        if (request.has_until() && time >= fromTimestamp(request.until())) continue;
         if (static_cast<std::uint32_t>(response.entries_size()) == limit) {
             response.set_more(true);
             break;

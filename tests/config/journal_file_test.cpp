@@ -84,6 +84,20 @@ TEST_F(JournalFileTest, RotationKeepsOneOlderFileAndBoundsTheSize) {
     EXPECT_EQ(kept, newest);
 }
 
+TEST_F(JournalFileTest, TheTailHoldsTheNewestWholeLinesOfTheFileOrOfTheRotatedOne) {
+    auto journal = JournalFile::open(path_, 100);
+    ASSERT_TRUE(journal.has_value());
+    for (int i = 0; i < 10; ++i) (*journal)->append("line " + std::to_string(i) + std::string(10, 'x'));
+    (*journal)->close();  // 10 lines of 17 bytes: 5 in the rotated file, 5 in the file
+    EXPECT_THAT((*journal)->tail(40), ElementsAre("line 8xxxxxxxxxx", "line 9xxxxxxxxxx"))
+        << "a line that began before the last 40 bytes is left out";
+    EXPECT_EQ((*journal)->tail(1 << 20).size(), 5U) << "the file's lines only";
+    {
+        std::ofstream truncate(path_, std::ios::trunc);  // as right after a rotation
+    }
+    EXPECT_THAT((*journal)->tail(20), ElementsAre("line 4xxxxxxxxxx"));
+}
+
 TEST_F(JournalFileTest, ALineCutShortIsSkippedAndTheNextStartsOnItsOwnLine) {
     {
         std::ofstream out(path_, std::ios::binary);
