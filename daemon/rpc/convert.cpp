@@ -123,10 +123,6 @@ std::chrono::system_clock::time_point TimeBase::wall(std::chrono::steady_clock::
     return system_ + std::chrono::duration_cast<std::chrono::system_clock::duration>(steady - steady_);
 }
 
-std::chrono::steady_clock::time_point TimeBase::steady(std::chrono::system_clock::time_point wall) const {
-    return steady_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(wall - system_);
-}
-
 void setSpread(v1::MultiResult& result) {
     std::optional<std::chrono::system_clock::time_point> first, last;
     for (const auto& camera : result.results()) {
@@ -160,6 +156,13 @@ void setTimestamp(google::protobuf::Timestamp* out, std::chrono::system_clock::t
 std::chrono::system_clock::time_point fromTimestamp(const google::protobuf::Timestamp& time) {
     return std::chrono::system_clock::time_point{std::chrono::duration_cast<std::chrono::system_clock::duration>(
         std::chrono::seconds{time.seconds()} + std::chrono::nanoseconds{time.nanos()})};
+}
+
+bool validTimestamp(const google::protobuf::Timestamp& time) {
+    constexpr std::int64_t kMinSeconds = -62'135'596'800;  // 0001-01-01T00:00:00Z
+    constexpr std::int64_t kMaxSeconds = 253'402'300'799;  // 9999-12-31T23:59:59Z
+    return time.seconds() >= kMinSeconds && time.seconds() <= kMaxSeconds && time.nanos() >= 0 &&
+           time.nanos() <= 999'999'999;
 }
 
 v1::CameraState toProto(core::CameraState state) {

@@ -28,7 +28,6 @@ class TimeBase {
 public:
     static TimeBase now(const Clock& clock);
     std::chrono::system_clock::time_point wall(std::chrono::steady_clock::time_point steady) const;
-    std::chrono::steady_clock::time_point steady(std::chrono::system_clock::time_point wall) const;
     std::chrono::system_clock::time_point systemNow() const { return system_; }
 
 private:
@@ -40,6 +39,9 @@ void setTimestamp(google::protobuf::Timestamp* out, std::chrono::system_clock::t
 // A duration of either sign: seconds and nanos share it, as protobuf requires.
 void setDuration(google::protobuf::Duration* out, std::chrono::nanoseconds value);
 std::chrono::system_clock::time_point fromTimestamp(const google::protobuf::Timestamp& time);
+// Within protobuf's range for a Timestamp (years 1 to 9999, nanos 0..999,999,999): a
+// client may send others, which fromTimestamp() would overflow on.
+bool validTimestamp(const google::protobuf::Timestamp& time);
 
 v1::CameraState toProto(core::CameraState state);
 void toProto(const core::CameraView& view, v1::Camera* out);
@@ -90,6 +92,9 @@ std::optional<int> cameraControlStatus(v1::CameraControl control);
 void toProto(const open_gopro::NotifyPresetStatus& status, v1::CameraPresets* out);
 // A capability answer's [id][len][value] entries, one SettingCapability per ID
 // in the order of first appearance; `asked` IDs the camera left out allow nothing.
+void toProto(const std::vector<protocol::QueryEntry>& entries, const protocol::Bytes& asked,
+             v1::CameraCapabilities* out);
+
 // issue 15 E, 17: the file a Get Last Captured Media answer names (valid UTF-8);
 // CameraRejected when the camera lacks the operation or has no capture to name.
 struct LastMedia {
@@ -97,8 +102,5 @@ struct LastMedia {
     std::string file;    // "GX010001.MP4"
 };
 core::Result<LastMedia> lastMediaOf(const core::Answer& answer);
-
-void toProto(const std::vector<protocol::QueryEntry>& entries, const protocol::Bytes& asked,
-             v1::CameraCapabilities* out);
 
 }  // namespace goprod::rpc

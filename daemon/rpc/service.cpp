@@ -144,7 +144,7 @@ core::Result<core::Placement> placementOf(const v1::ConnectRequest& request) {
 constexpr auto kMinLead = std::chrono::milliseconds(100);
 constexpr auto kMaxLead = std::chrono::minutes(10);
 core::Result<core::WallTime> plannedInstant(const google::protobuf::Timestamp& at, const TimeBase& time) {
-    if (at.nanos() < 0 || at.nanos() > 999'999'999) return Unexpected{invalid("start_at is not a valid timestamp")};
+    if (!validTimestamp(at)) return Unexpected{invalid("start_at is not a valid timestamp")};
     const auto wall = fromTimestamp(at);
     const auto lead = wall - time.systemNow();
     if (lead < kMinLead) {
@@ -370,11 +370,9 @@ template <class Item>
 void eachCamera(const std::shared_ptr<UnaryCall>& call, core::Selection selection, protocol::Request request,
                 core::Deadline deadline,
                 std::function<Item(const core::CameraView&, const core::Result<core::Answer>&)> toItem,
-                google::protobuf::RepeatedPtrField<Item>* out, std::optional<core::WallTime> sendAt = {},
-                std::function<void()> after = {}) {
-    requestEach(call, std::move(selection), std::move(request), deadline, sendAt,
-                [call, toItem = std::move(toItem), out,
-                 after = std::move(after)](core::Result<std::vector<core::CameraAnswer>> outcomes) {
+                google::protobuf::RepeatedPtrField<Item>* out) {
+    requestEach(call, std::move(selection), std::move(request), deadline, {},
+                [call, toItem = std::move(toItem), out](core::Result<std::vector<core::CameraAnswer>> outcomes) {
                     if (call->ended()) return;
                     if (!outcomes) {
                         call->fail(outcomes.error());
@@ -386,7 +384,6 @@ void eachCamera(const std::shared_ptr<UnaryCall>& call, core::Selection selectio
                     }
                     call->finish(grpc::Status::OK, [&] {
                         for (const auto& outcome : *outcomes) *out->Add() = toItem(outcome.camera, outcome.answer);
-                        if (after) after();
                     });
                 });
 }
@@ -616,9 +613,8 @@ core::Result<Command> settingCommand(const v1::SetSettingRequest& request) {
 // Set Local Date Time with a UTC offset, else Set Date Time in the host's zone;
 // the request's time, else `clock`'s now.
 core::Result<Command> dateTimeCommand(const v1::SetDateTimeRequest& request, const Clock& clock) {
-    constexpr std::int64_t kMaxSeconds = 253'402'300'799;  // 9999-12-31T23:59:59Z
-    if (request.has_time() && (request.time().seconds() < 0 || request.time().seconds() > kMaxSeconds ||
-                               request.time().nanos() < 0 || request.time().nanos() >= 1'000'000'000)) {
+    // Before 1970 is no camera's time.
+    if (request.has_time() && (request.time().seconds() < 0 || !validTimestamp(request.time()))) {
         return Unexpected{invalid("time is not a valid timestamp")};
     }
     const auto when = request.has_time() ? fromTimestamp(request.time()) : clock.systemNow();
@@ -2157,11 +2153,8 @@ grpc::ServerUnaryReactor* Service::ListCaptures(grpc::CallbackServerContext* /*c
             return core::fail(Errc::Unavailable,
                               "the capture journal is off ([journal] max_size_mib = 0 in goprod.conf)");
         }
-        const auto invalidTime = [](const google::protobuf::Timestamp& t) {
-            return t.nanos() < 0 || t.nanos() > 999'999'999;
-        };
-        if ((request->has_since() && invalidTime(request->since())) ||
-            (request->has_until() && invalidTime(request->until()))) {
+        if ((request->has_since() && !validTimestamp(request->since())) ||
+            (request->has_until() && !validTimestamp(request->until()))) {
             return Unexpected{invalid("since and until must be valid timestamps")};
         }
         // Reading the file (a few MiB at most) on this gRPC thread: the core thread is not involved.

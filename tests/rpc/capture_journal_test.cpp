@@ -216,7 +216,11 @@ TEST_F(CaptureJournalTest, ListCapturesTakesATimeRangeAndPages) {
     v1::ListCapturesRequest bad;
     bad.mutable_since()->set_nanos(-1);
     v1::ListCapturesResponse response;
-    const auto status = stub_->ListCaptures(context().get(), bad, &response);
+    auto status = stub_->ListCaptures(context().get(), bad, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    bad.mutable_since()->set_nanos(0);
+    bad.mutable_until()->set_seconds(1'000'000'000'000'000);  // beyond year 9999: would overflow the clock
+    status = stub_->ListCaptures(context().get(), bad, &response);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 

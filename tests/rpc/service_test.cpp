@@ -825,6 +825,14 @@ TEST_F(ServiceTest, ShutterRefusesAStartInThePastTooSoonTooFarOrBeyondTheCallsDe
         EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << lead.count();
         EXPECT_THAT(status.error_message(), HasSubstr(message)) << lead.count();
     }
+    // Beyond year 9999: refused before it could overflow the clock.
+    v1::SetShutterRequest request;
+    request.set_on(true);
+    request.mutable_start_at()->set_seconds(1'000'000'000'000'000);
+    v1::MultiResult response;
+    const auto status = stub_->SetShutter(context().get(), request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), HasSubstr("start_at is not a valid timestamp"));
     EXPECT_TRUE(fake_.requests().empty());
 }
 
