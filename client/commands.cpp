@@ -802,8 +802,7 @@ int daemonStatus(Session& session, const Invocation& invocation) {
     const auto after = std::chrono::system_clock::now();
     if (!status.ok()) return reportStatus(session, invocation, status);
     // issue 17: the daemon's clock against this machine's, at the middle of the call.
-    const ClockOffset offset{sinceEpoch(response.clock()) - (before + (after - before) / 2).time_since_epoch(),
-                             after - before};
+    const ClockOffset offset = clockOffset(response, before, after);
     const auto problems = daemonProblems(response);
     if (invocation.json) {
         session.out << jsonLine(response) << '\n';

@@ -216,6 +216,11 @@ std::string usageText(const v1::Usage& usage) {
 bool usable(const v1::Adapter& adapter) { return adapter.used() && adapter.powered(); }
 }  // namespace
 
+ClockOffset clockOffset(const v1::DaemonStatus& status, std::chrono::system_clock::time_point before,
+                        std::chrono::system_clock::time_point after) {
+    return {sinceEpoch(status.clock()) - (before + (after - before) / 2).time_since_epoch(), after - before};
+}
+
 std::string clockText(const v1::DaemonStatus& status, std::optional<ClockOffset> offset) {
     std::string text = status.has_clock() ? clockTime(status.clock()) : "-";
     const auto& sync = status.clock_sync();

@@ -85,6 +85,9 @@ struct ClockOffset {
     std::chrono::nanoseconds offset{0};
     std::chrono::nanoseconds roundTrip{0};
 };
+// The offset of `status.clock` from a call that left at `before` and was answered at `after`.
+ClockOffset clockOffset(const v1::DaemonStatus& status, std::chrono::system_clock::time_point before,
+                        std::chrono::system_clock::time_point after);
 void printDaemonStatus(std::ostream& out, const v1::DaemonStatus& status,
                        std::optional<ClockOffset> offset = std::nullopt);
 // "synchronized (estimated error 0.5 ms), offset from this machine +0.2 ms (+-0.1 ms)"

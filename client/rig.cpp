@@ -180,8 +180,7 @@ void warnAboutClocks(const Invocation& invocation, const std::vector<RigHost>& h
                 const auto answer = hosts[i].stub->GetDaemonStatus(&context, v1::GetDaemonStatusRequest{}, &status);
                 const auto after = std::chrono::system_clock::now();
                 if (!answer.ok() || !status.has_clock()) return;  // the start itself reports an unreachable host
-                const ClockOffset measured{
-                    sinceEpoch(status.clock()) - (before + (after - before) / 2).time_since_epoch(), after - before};
+                const ClockOffset measured = clockOffset(status, before, after);
                 if (!offset || measured.roundTrip < offset->roundTrip) offset = measured;
             }
             const auto magnitude = offset->offset < offset->offset.zero() ? -offset->offset : offset->offset;
